@@ -1,0 +1,49 @@
+"""Settings: defaults mean local mode, env names are documented, values are validated."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from cityzen_connector.settings import ENV_PREFIX, Settings
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_defaults_point_at_embedded_backends() -> None:
+    settings = Settings(_env_file=None)
+    assert settings.dataverse_url.startswith("http://127.0.0.1:")
+    assert settings.queue_url.startswith("sqlite:///")
+    assert settings.store_url.startswith("sqlite:///")
+
+
+def test_values_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CITYZEN_DATAVERSE_URL", "https://contoso.crm4.dynamics.com")
+    monkeypatch.setenv("CITYZEN_DATAVERSE_MAX_CONCURRENCY", "12")
+    settings = Settings()
+    assert settings.dataverse_url == "https://contoso.crm4.dynamics.com"
+    assert settings.dataverse_max_concurrency == 12
+
+
+def test_out_of_range_values_are_refused_with_the_setting_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CITYZEN_DATAVERSE_MAX_CONCURRENCY", "500")
+    with pytest.raises(ValidationError, match="dataverse_max_concurrency"):
+        Settings()
+
+
+def test_secrets_do_not_show_in_repr() -> None:
+    settings = Settings(dataverse_client_secret="s3cr3t-value")
+    assert "s3cr3t-value" not in repr(settings)
+    assert "s3cr3t-value" not in str(settings.model_dump())
+
+
+def test_readme_documents_every_setting() -> None:
+    documented = set(re.findall(r"`(CITYZEN_[A-Z0-9_]+)`", README.read_text(encoding="utf-8")))
+    expected = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
+    assert expected - documented == set(), "settings missing from the README table"
+    assert documented - expected == set(), "README documents settings that do not exist"
