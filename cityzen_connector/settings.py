@@ -43,12 +43,15 @@ class Settings(BaseSettings):
         "static",
         description="How to get tokens: static, client_secret, certificate or managed_identity.",
     )
-    dataverse_tenant_id: str = Field("", description="Entra ID tenant id (client_secret/certificate).")
+    dataverse_tenant_id: str = Field(
+        "", description="Entra ID tenant id (client_secret/certificate)."
+    )
     dataverse_client_id: str = Field(
         "", description="Application (client) id; for managed_identity, a user-assigned identity."
     )
     dataverse_client_secret: SecretStr = Field(
-        SecretStr(""), description="Client secret (auth client_secret). Prefer a Key Vault reference."
+        SecretStr(""),
+        description="Client secret (auth client_secret). Prefer a Key Vault reference.",
     )
     dataverse_certificate_path: Path | None = Field(
         None, description="PEM file with the private key and certificate (auth certificate)."
@@ -90,7 +93,9 @@ class Settings(BaseSettings):
     )
     blob_url: str = Field(
         "file://.cityzen/blobs",
-        description="Attachment blobs: file://folder, memory://, or azureblob://<account URL>/<container>.",
+        description=(
+            "Attachment blobs: file://folder, memory://, or azureblob://<account URL>/<container>."
+        ),
     )
     retention_days: int = Field(
         30, ge=1, le=3650, description="RGPD: days rejected messages, records and blobs are kept."
