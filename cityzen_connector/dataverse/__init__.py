@@ -1,0 +1,1 @@
+"""dataverse: see ARCHITECTURE.md."""

@@ -1,0 +1,1 @@
+"""localhost: see ARCHITECTURE.md."""
