@@ -18,6 +18,7 @@ CallerKind = Literal["citizen", "agent", "portal"]
 
 #: Our field names, which are also FranceConnect's claim names.
 CITIZEN_CLAIMS: tuple[str, ...] = (
+    # the civil-registry "pivot identity" and usage name first: DEFAULT_CERTIFIED_CLAIMS
     "given_name",
     "family_name",
     "preferred_username",
@@ -33,17 +34,7 @@ CITIZEN_CLAIMS: tuple[str, ...] = (
 #: The "pivot identity" and usage name FranceConnect takes from the civil registry; e-mail and
 #: phone are what the person typed at their identity provider, certified only when the token
 #: says ``email_verified`` / ``phone_number_verified`` (OpenID Connect Core 1.0, section 5.1).
-DEFAULT_CERTIFIED_CLAIMS: frozenset[str] = frozenset(
-    {
-        "given_name",
-        "family_name",
-        "preferred_username",
-        "birthdate",
-        "birthplace",
-        "birthcountry",
-        "gender",
-    }
-)
+DEFAULT_CERTIFIED_CLAIMS: frozenset[str] = frozenset(CITIZEN_CLAIMS[:7])
 
 # A signed claim longer than this is an identity provider misconfiguration or an attack on a
 # downstream column; either way we refuse rather than truncate.

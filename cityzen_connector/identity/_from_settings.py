@@ -47,6 +47,26 @@ def agent_config(settings: Settings) -> VerifierConfig | None:
     )
 
 
+def _jwks_source(
+    settings: Settings,
+    fetch: FetchJson,
+    clock: Clock,
+    issuer: str,
+    *,
+    jwks_uri: str = "",
+    discovery_url: str = "",
+) -> HttpJwksSource:
+    return HttpJwksSource(
+        fetch,
+        clock,
+        issuer=issuer,
+        jwks_uri=jwks_uri,
+        discovery_url=discovery_url,
+        cache_ttl_seconds=settings.auth_jwks_cache_ttl_seconds,
+        min_refresh_interval_seconds=settings.auth_jwks_min_refresh_seconds,
+    )
+
+
 def build_authenticator(
     settings: Settings, fetch: FetchJson, clock: Clock
 ) -> BearerAuthenticator | None:
@@ -60,25 +80,18 @@ def build_authenticator(
     verifiers: list[TokenVerifier] = []
     citizen = citizen_config(settings)
     if citizen is not None:
-        source = HttpJwksSource(
+        source = _jwks_source(
+            settings,
             fetch,
             clock,
-            issuer=citizen.issuer,
+            citizen.issuer,
             jwks_uri=settings.auth_oidc_jwks_uri,
             discovery_url=settings.auth_oidc_discovery_url,
-            cache_ttl_seconds=settings.auth_jwks_cache_ttl_seconds,
-            min_refresh_interval_seconds=settings.auth_jwks_min_refresh_seconds,
         )
         verifiers.append(TokenVerifier(citizen, source, clock))
     agents = agent_config(settings)
     if agents is not None:
-        source = HttpJwksSource(
-            fetch,
-            clock,
-            issuer=agents.issuer,
-            cache_ttl_seconds=settings.auth_jwks_cache_ttl_seconds,
-            min_refresh_interval_seconds=settings.auth_jwks_min_refresh_seconds,
-        )
+        source = _jwks_source(settings, fetch, clock, agents.issuer)
         verifiers.append(TokenVerifier(agents, source, clock))
     if not verifiers:
         raise IdentityConfigError(

@@ -11,6 +11,7 @@ from cityzen_connector.identity import (
     IdentityConfigError,
     InvalidToken,
     JwkSet,
+    JwksSource,
     KeysUnavailable,
     StaticJwksSource,
     TokenVerifier,
@@ -29,6 +30,13 @@ from .conftest import (
 )
 
 DISCOVERY = ISSUER + "/.well-known/openid-configuration"
+
+
+def refusal(source: JwksSource, clock: Clock, token: str) -> str:
+    config = VerifierConfig(issuer=ISSUER, audiences=frozenset({AUDIENCE}))
+    with pytest.raises(InvalidToken) as info:
+        TokenVerifier(config, source, clock).verify(token)
+    return info.value.reason
 
 
 def test_unknown_kid_refetches_once_then_accepts_the_rotated_key(
@@ -169,22 +177,13 @@ def test_encryption_keys_are_never_used_to_verify(
 ) -> None:
     fetcher.documents[JWKS_URI] = {"keys": [{**rsa_signer.jwk(), "use": "enc"}]}
     source = HttpJwksSource(fetcher, clock, jwks_uri=JWKS_URI)
-    verifier = TokenVerifier(
-        VerifierConfig(issuer=ISSUER, audiences=frozenset({AUDIENCE})), source, clock
-    )
-    with pytest.raises(InvalidToken) as info:
-        verifier.verify(rsa_signer.sign(claims(), kid=rsa_signer.kid))
-    assert info.value.reason == "unknown_kid"
+    assert refusal(source, clock, rsa_signer.sign(claims(), kid=rsa_signer.kid)) == "unknown_kid"
 
 
 def test_jwk_alg_member_must_match_the_token_alg(clock: Clock, rsa_signer: Signer) -> None:
-    source = StaticJwksSource(JwkSet((({**rsa_signer.jwk(), "alg": "RS512"}),)))
-    verifier = TokenVerifier(
-        VerifierConfig(issuer=ISSUER, audiences=frozenset({AUDIENCE})), source, clock
-    )
-    with pytest.raises(InvalidToken) as info:
-        verifier.verify(rsa_signer.sign(claims(), kid=rsa_signer.kid))
-    assert info.value.reason == "alg_not_allowed"
+    source = StaticJwksSource(JwkSet(({**rsa_signer.jwk(), "alg": "RS512"},)))
+    token = rsa_signer.sign(claims(), kid=rsa_signer.kid)
+    assert refusal(source, clock, token) == "alg_not_allowed"
 
 
 def test_source_needs_somewhere_to_get_keys(fetcher: Fetcher, clock: Clock) -> None:
