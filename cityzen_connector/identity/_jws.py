@@ -26,7 +26,8 @@ class CompactJws:
 
     header: dict[str, Any]
     unverified_payload: dict[str, Any]
-    signature_present: bool
+    signing_input: bytes  # ASCII(header segment "." payload segment), RFC 7515 section 5.2
+    signature: bytes
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -74,10 +75,12 @@ def parse_compact(token: object, max_bytes: int) -> CompactJws:
         raise InvalidToken("malformed", "a JWS has three segments")
     header = decode_json_segment(segments[0])
     payload = decode_json_segment(segments[1])
-    if not _B64URL.fullmatch(segments[2]):
+    if not _B64URL.fullmatch(segments[2]) or len(segments[2]) % 4 == 1:
         raise InvalidToken("malformed", "signature is not base64url")
+    signature = base64.urlsafe_b64decode(segments[2] + "=" * (-len(segments[2]) % 4))
     if "crit" in header:
         raise InvalidToken("malformed", "critical header extensions are not supported")
     if not isinstance(header.get("alg"), str):
         raise InvalidToken("malformed", "header has no alg")
-    return CompactJws(header, payload, signature_present=bool(segments[2]))
+    signing_input = f"{segments[0]}.{segments[1]}".encode("ascii")
+    return CompactJws(header, payload, signing_input, signature)

@@ -2,8 +2,9 @@
 
 Order of checks: cheap structural refusals first (size, shape, ``alg`` allow-list, ``typ``),
 then the key (``kid`` lookup, one forced JWKS refresh on a miss, key type matching ``alg``),
-then the signature (PyJWT's JWS layer only; claims are checked here with the injected clock,
-since PyJWT reads the wall clock), then issuer, audience, token kind, times, subject, scopes.
+then the signature (PyJWT's algorithm objects, over the bytes we parsed once; claims are checked
+here with the injected clock, since PyJWT's claim checks read the wall clock), then issuer,
+audience, token kind, times, subject, scopes.
 Refusals are logged with their reason code only -- never the token or a claim value.
 """
 
@@ -15,7 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import jwt
-from jwt.exceptions import DecodeError, InvalidSignatureError, PyJWKError
+from jwt.algorithms import Algorithm, get_default_algorithms
+from jwt.exceptions import PyJWKError
 
 from ._claims import CallerIdentity, citizen_claims_from_payload
 from ._config import ALGORITHM_KEY_TYPES, VerifierConfig
@@ -33,6 +35,8 @@ _ID_TOKEN_ONLY_CLAIMS = (
 _ACCESS_TYPES = {"at+jwt", "application/at+jwt"}  # RFC 9068 section 2.1
 _PLAIN_TYPES = {"jwt", "application/jwt"}  # RFC 7519 section 5.1
 _MIN_RSA_BITS = 2048
+_ALGORITHMS: Mapping[str, Algorithm] = get_default_algorithms()
+_KEY_CACHE_SIZE = 64
 
 
 class TokenVerifier:
@@ -42,7 +46,9 @@ class TokenVerifier:
         self.config = config
         self._jwks = jwks_source
         self._clock = clock
-        self._jws = jwt.PyJWS()
+        # Loading a public key from its JWK (and validating an EC point) costs as much as the
+        # signature check itself; keep loaded keys, keyed by the JWK object they came from.
+        self._loaded: dict[tuple[int, str], tuple[Mapping[str, Any], Any]] = {}
 
     @property
     def issuer(self) -> str:
@@ -64,19 +70,14 @@ class TokenVerifier:
         alg: str = parsed.header["alg"]
         if alg not in cfg.algorithms:
             raise InvalidToken("alg_not_allowed")
-        if not parsed.signature_present:
+        if not parsed.signature:
             raise InvalidToken("malformed", "signature is empty")
         typ = self._token_typ(parsed)
         key = self._key_for(parsed, alg)
-        try:
-            # PyJWS verifies the signature with exactly the one algorithm we allowed.
-            raw = self._jws.decode_complete(token, key=key, algorithms=[alg])
-        except InvalidSignatureError as exc:
-            raise InvalidToken("bad_signature") from exc
-        except DecodeError as exc:
-            raise InvalidToken("malformed") from exc
-        del raw  # the payload was parsed strictly before; the signature covers those bytes
-        payload = parsed.unverified_payload  # verified from here on
+        # Exactly the one algorithm the header named and the allow-list and key type admit.
+        if not _ALGORITHMS[alg].verify(parsed.signing_input, key, parsed.signature):
+            raise InvalidToken("bad_signature")
+        payload = parsed.unverified_payload  # verified from here on: the signature covers it
         self._check_issuer(payload)
         self._check_audience(payload)
         self._check_access_token(payload, typ)
@@ -135,6 +136,9 @@ class TokenVerifier:
             raise InvalidToken("alg_not_allowed", "algorithm does not match the key type")
         if "alg" in jwk and jwk["alg"] != alg:  # RFC 7517 section 4.4
             raise InvalidToken("alg_not_allowed", "algorithm does not match the key")
+        cached = self._loaded.get((id(jwk), alg))
+        if cached is not None and cached[0] is jwk:
+            return cached[1]
         try:
             key = jwt.PyJWK(dict(jwk), algorithm=alg).key
         except PyJWKError as exc:
@@ -142,6 +146,9 @@ class TokenVerifier:
             raise InvalidToken("unknown_kid", "the published key is unusable") from exc
         if kty == "RSA" and key.key_size < _MIN_RSA_BITS:
             raise InvalidToken("unknown_kid", "the published key is too weak")
+        if len(self._loaded) >= _KEY_CACHE_SIZE:
+            self._loaded.clear()  # key sets were replaced; start over rather than grow
+        self._loaded[(id(jwk), alg)] = (jwk, key)  # holding jwk keeps its id() unique
         return key
 
     def _check_issuer(self, payload: Mapping[str, Any]) -> None:

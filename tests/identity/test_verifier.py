@@ -368,3 +368,26 @@ def test_logs_never_contain_the_token_or_a_claim_value(
         assert token.split(".")[1] not in text  # ... without the token or its payload
     for value in SECRET_CLAIMS.values():
         assert value not in text
+
+
+@pytest.mark.parametrize("cut", [1, 10, 64])
+@pytest.mark.parametrize("which", ["rsa", "ec"])
+def test_truncated_or_padded_signatures_are_bad_signatures(
+    verifier: TokenVerifier, rsa_signer: Signer, ec_signer: Signer, cut: int, which: str
+) -> None:
+    signer = rsa_signer if which == "rsa" else ec_signer
+    token = signer.sign(claims(), kid=signer.kid)
+    head, body, signature = token.split(".")
+    shorter = signature[: -4 * cut] if len(signature) > 4 * cut else "AAAA"
+    assert refused(verifier, f"{head}.{body}.{shorter}") == "bad_signature"
+    assert refused(verifier, f"{head}.{body}.{signature}AAAA") == "bad_signature"
+
+
+def test_signature_over_another_header_is_refused(
+    verifier: TokenVerifier, rsa_signer: Signer
+) -> None:
+    # Same payload and signature, header swapped for one that asks for no checks: refused.
+    token = rsa_signer.sign(claims(), kid=rsa_signer.kid)
+    _, body, signature = token.split(".")
+    header = b64(json.dumps({"alg": "RS256", "kid": rsa_signer.kid, "typ": "at+jwt"}))
+    assert refused(verifier, f"{header}.{body}.{signature}") == "bad_signature"
