@@ -8,6 +8,7 @@ token is judged on that token alone (a bad token is never rescued by a key), oth
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 
@@ -17,6 +18,8 @@ from ._claims import CallerIdentity
 from ._errors import IdentityConfigError, InvalidToken
 from ._jws import parse_compact
 from ._verifier import TokenVerifier
+
+logger = logging.getLogger(__name__)
 
 # RFC 6750 section 2.1: credentials = "Bearer" 1*SP b64token; the scheme is case-insensitive
 # (RFC 9110 section 11.1).
@@ -54,6 +57,8 @@ class BearerAuthenticator:
         issuer = parse_compact(token, self._max_bytes).unverified_payload.get("iss")
         verifier = self._by_issuer.get(issuer) if isinstance(issuer, str) else None
         if verifier is None:
+            # The unverified iss is attacker-chosen text: not logged.
+            logger.info("bearer token refused: reason=wrong_issuer (issuer not configured)")
             raise InvalidToken("wrong_issuer")
         return verifier.verify(token)
 

@@ -71,6 +71,11 @@ class InvalidToken(IdentityError):  # noqa: N818 -- the name the API layer and t
         return 403 if self.reason == "insufficient_scope" else 401
 
     @property
+    def problem_code(self) -> str:
+        """The problem-details code to answer with (``models.problem.ProblemCode`` values)."""
+        return "forbidden" if self.reason == "insufficient_scope" else "unauthorized"
+
+    @property
     def www_authenticate(self) -> str:
         """The ``WWW-Authenticate`` value to send back (RFC 6750 section 3)."""
         if self.reason == "missing":
@@ -84,6 +89,8 @@ class KeysUnavailable(IdentityError):  # noqa: N818 -- reads as a state, like th
     """The signing keys could not be fetched and none are cached: answer 503, not 401."""
 
     is_transient = True
+    http_status = 503
+    problem_code = "service_unavailable"
 
 
 class IdentityConfigError(IdentityError, ValueError):

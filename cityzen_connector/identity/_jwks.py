@@ -51,6 +51,10 @@ class JwkSet:
             # RFC 7517 section 4.2: a key published for encryption must not verify signatures.
             if key.get("use", "sig") != "sig":
                 continue
+            # RFC 7517 section 4.3: key_ops, when present, must allow "verify".
+            ops = key.get("key_ops")
+            if isinstance(ops, list) and "verify" not in ops:
+                continue
             keys.append(dict(key))
         return cls(tuple(keys))
 

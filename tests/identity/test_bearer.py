@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cityzen_connector.identity import (
     BearerAuthenticator,
@@ -12,6 +14,7 @@ from cityzen_connector.identity import (
     IdentityConfigError,
     InvalidToken,
     JwkSet,
+    KeysUnavailable,
     StaticJwksSource,
     TokenVerifier,
     agent_config,
@@ -267,3 +270,22 @@ def test_unsafe_algorithm_setting_fails_at_start_up() -> None:
     )
     with pytest.raises(IdentityConfigError, match="HS256"):
         citizen_config(settings)
+
+
+@settings(max_examples=200, deadline=None)
+@given(header=st.text(max_size=200))
+def test_any_authorization_header_gives_a_token_none_or_a_typed_refusal(header: str) -> None:
+    reasons: list[str] = []
+    try:
+        token = bearer_token(header)
+    except InvalidToken as exc:
+        reasons.append(exc.reason)
+        token = None
+    assert reasons in ([], ["malformed"])
+    assert token is None or (token and " " not in token)
+
+
+def test_refusal_maps_to_problem_codes() -> None:
+    assert InvalidToken("expired").problem_code == "unauthorized"
+    assert InvalidToken("insufficient_scope").problem_code == "forbidden"
+    assert KeysUnavailable("down").http_status == 503

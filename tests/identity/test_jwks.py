@@ -191,3 +191,11 @@ def test_source_needs_somewhere_to_get_keys(fetcher: Fetcher, clock: Clock) -> N
         HttpJwksSource(fetcher, clock)
     with pytest.raises(IdentityConfigError):
         HttpJwksSource(fetcher, clock, discovery_url=DISCOVERY)  # cannot check its issuer
+
+
+def test_keys_whose_key_ops_exclude_verify_are_not_used(
+    fetcher: Fetcher, clock: Clock, rsa_signer: Signer
+) -> None:
+    fetcher.documents[JWKS_URI] = {"keys": [{**rsa_signer.jwk(), "key_ops": ["encrypt"]}]}
+    source = HttpJwksSource(fetcher, clock, jwks_uri=JWKS_URI)
+    assert refusal(source, clock, rsa_signer.sign(claims(), kid=rsa_signer.kid)) == "unknown_kid"
