@@ -131,29 +131,43 @@ class HttpJwksSource(JwksSource):
         self._jwks_uri = self._configured_jwks_uri
 
     def get_keys(self, force_refresh: bool = False) -> JwkSet:
-        with self._lock:
-            now = self._clock()
-            keys = self._keys
-            if keys is not None and not force_refresh and now - self._fetched_at < self._ttl:
+        keys = self._keys
+        if keys is not None and not force_refresh and self._clock() - self._fetched_at < self._ttl:
+            return keys  # the common path takes no lock
+        # A TTL refresh already under way in another thread: keep serving the current keys
+        # rather than queue every request behind one HTTP call. A forced refresh (unknown kid)
+        # or a first fetch waits for it.
+        if not self._lock.acquire(blocking=keys is None or force_refresh):
+            assert keys is not None
+            return keys
+        try:
+            return self._refresh_locked(force_refresh)
+        finally:
+            self._lock.release()
+
+    def _refresh_locked(self, force_refresh: bool) -> JwkSet:
+        now = self._clock()
+        keys = self._keys
+        if keys is not None and not force_refresh and now - self._fetched_at < self._ttl:
+            return keys  # another thread refreshed while we waited
+        if self._last_attempt is not None and now - self._last_attempt < self._floor:
+            # Too soon to ask again (a kid flood, or the provider just failed).
+            if keys is not None:
                 return keys
-            if self._last_attempt is not None and now - self._last_attempt < self._floor:
-                # Too soon to ask again (a kid flood, or the provider just failed).
-                if keys is not None:
-                    return keys
-                raise KeysUnavailable("identity provider keys unavailable (recent failure)")
-            self._last_attempt = now
-            try:
-                fresh = self._download()
-            except KeysUnavailable:
-                if keys is None:
-                    raise
-                # Serve the last good keys rather than refuse every caller while the
-                # provider has a bad minute; the floor paces the next attempt.
-                logger.warning("JWKS refresh failed; serving the cached key set")
-                return keys
-            self._keys, self._fetched_at = fresh, now
-            logger.info("JWKS refreshed: %d signing keys", len(fresh.keys))
-            return fresh
+            raise KeysUnavailable("identity provider keys unavailable (recent failure)")
+        self._last_attempt = now
+        try:
+            fresh = self._download()
+        except KeysUnavailable:
+            if keys is None:
+                raise
+            # Serve the last good keys rather than refuse every caller while the provider
+            # has a bad minute; the floor paces the next attempt.
+            logger.warning("JWKS refresh failed; serving the cached key set")
+            return keys
+        self._keys, self._fetched_at = fresh, now
+        logger.info("JWKS refreshed: %d signing keys", len(fresh.keys))
+        return fresh
 
     def _download(self) -> JwkSet:
         if not self._jwks_uri:

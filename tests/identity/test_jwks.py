@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 import pytest
 
@@ -199,3 +200,30 @@ def test_keys_whose_key_ops_exclude_verify_are_not_used(
     fetcher.documents[JWKS_URI] = {"keys": [{**rsa_signer.jwk(), "key_ops": ["encrypt"]}]}
     source = HttpJwksSource(fetcher, clock, jwks_uri=JWKS_URI)
     assert refusal(source, clock, rsa_signer.sign(claims(), kid=rsa_signer.kid)) == "unknown_kid"
+
+
+def test_requests_keep_the_current_keys_while_another_thread_refreshes(
+    fetcher: Fetcher, clock: Clock
+) -> None:
+    started, release = threading.Event(), threading.Event()
+    slow = False
+
+    def fetch(url: str) -> object:
+        if slow:  # the provider turns slow for the second fetch
+            started.set()
+            assert release.wait(timeout=5)
+        return fetcher(url)
+
+    source = HttpJwksSource(fetch, clock, jwks_uri=JWKS_URI, cache_ttl_seconds=60)
+    first = source.get_keys()
+    clock.now += 61
+    slow = True
+    refresher = threading.Thread(target=source.get_keys)
+    refresher.start()
+    try:
+        assert started.wait(timeout=5)
+        assert source.get_keys() is first  # answered at once, without waiting for the fetch
+    finally:
+        release.set()
+        refresher.join(timeout=5)
+    assert source.get_keys() is not first  # the refresh landed
