@@ -31,7 +31,13 @@ from ._errors import (
     KeysUnavailable,
 )
 from ._fetch import requests_fetcher
-from ._from_settings import agent_config, build_authenticator, citizen_config
+from ._from_settings import (
+    agent_config,
+    build_authenticator,
+    citizen_config,
+    configured_issuers,
+    jwks_source_for,
+)
 from ._jwks import Clock, FetchJson, HttpJwksSource, JwkSet, JwksSource, StaticJwksSource
 from ._verifier import TokenVerifier
 
@@ -66,6 +72,8 @@ __all__ = [
     "build_authenticator",
     "citizen_claims_from_payload",
     "citizen_config",
+    "configured_issuers",
     "entra_agent_config",
+    "jwks_source_for",
     "requests_fetcher",
 ]

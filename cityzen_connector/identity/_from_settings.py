@@ -47,24 +47,25 @@ def agent_config(settings: Settings) -> VerifierConfig | None:
     )
 
 
-def _jwks_source(
-    settings: Settings,
-    fetch: FetchJson,
-    clock: Clock,
-    issuer: str,
-    *,
-    jwks_uri: str = "",
-    discovery_url: str = "",
+def jwks_source_for(
+    settings: Settings, config: VerifierConfig, fetch: FetchJson, clock: Clock
 ) -> HttpJwksSource:
+    """Where one configured issuer's keys come from (citizens may pin a URL; Entra discovers)."""
+    pinned = config.kind == "citizen"
     return HttpJwksSource(
         fetch,
         clock,
-        issuer=issuer,
-        jwks_uri=jwks_uri,
-        discovery_url=discovery_url,
+        issuer=config.issuer,
+        jwks_uri=settings.auth_oidc_jwks_uri if pinned else "",
+        discovery_url=settings.auth_oidc_discovery_url if pinned else "",
         cache_ttl_seconds=settings.auth_jwks_cache_ttl_seconds,
         min_refresh_interval_seconds=settings.auth_jwks_min_refresh_seconds,
     )
+
+
+def configured_issuers(settings: Settings) -> list[VerifierConfig]:
+    """Every issuer this deployment trusts, citizens' first."""
+    return [c for c in (citizen_config(settings), agent_config(settings)) if c is not None]
 
 
 def build_authenticator(
@@ -77,22 +78,10 @@ def build_authenticator(
     """
     if settings.auth_mode == "function_key":
         return None
-    verifiers: list[TokenVerifier] = []
-    citizen = citizen_config(settings)
-    if citizen is not None:
-        source = _jwks_source(
-            settings,
-            fetch,
-            clock,
-            citizen.issuer,
-            jwks_uri=settings.auth_oidc_jwks_uri,
-            discovery_url=settings.auth_oidc_discovery_url,
-        )
-        verifiers.append(TokenVerifier(citizen, source, clock))
-    agents = agent_config(settings)
-    if agents is not None:
-        source = _jwks_source(settings, fetch, clock, agents.issuer)
-        verifiers.append(TokenVerifier(agents, source, clock))
+    verifiers = [
+        TokenVerifier(config, jwks_source_for(settings, config, fetch, clock), clock)
+        for config in configured_issuers(settings)
+    ]
     if not verifiers:
         raise IdentityConfigError(
             f"auth_mode {settings.auth_mode!r} needs CITYZEN_AUTH_OIDC_ISSUER "
