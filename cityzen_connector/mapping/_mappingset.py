@@ -103,10 +103,12 @@ def build_mapping_set(
     if plan.case not in plan.order:
         problem(("plan", ""), "plan.case", f"unknown target '{plan.case}'")
     compiled: list[Target] = []
-    for position, name in enumerate(name for name in plan.order if name in targets):
-        compiled.append(
-            _compile(name, targets[name], set(plan.order[:position]), _reporter(problem, name))
-        )
+    written: set[str] = set()
+    repeated = {name for name, config in targets.items() if config.for_each}
+    for name in (name for name in plan.order if name in targets):
+        report = _reporter(problem, name)
+        compiled.append(_compile(name, targets[name], set(written), repeated, report))
+        written.add(name)
     _check_routing(themes, routing, lambda k, m: problem(("routing", ""), k, m))
     _check_forms(themes, targets.get(plan.case), file_of, plan.case, problems)
     for target in compiled:
@@ -132,7 +134,9 @@ def _reporter(problem: Callable[[tuple[str, str], str, str], None], name: str) -
     return report
 
 
-def _compile(name: str, config: TargetConfig, earlier: set[str], report: Report) -> Target:
+def _compile(
+    name: str, config: TargetConfig, earlier: set[str], repeated: set[str], report: Report
+) -> Target:
     prefix = f"targets.{name}"
     per_attachment = config.for_each == "attachments"
     columns: list[tuple[str, Expression]] = []
@@ -147,6 +151,11 @@ def _compile(name: str, config: TargetConfig, earlier: set[str], report: Report)
             report(
                 f"{prefix}.columns.{column}.ref",
                 f"'{expression.target}' is not a target written earlier in plan.order",
+            )
+        elif isinstance(expression, Ref) and expression.target in repeated:
+            report(
+                f"{prefix}.columns.{column}.ref",
+                f"'{expression.target}' writes one record per attachment: it cannot be a ref",
             )
         columns.append((column, expression))
     _check_keys(prefix, config, {column for column, _ in columns}, report)
