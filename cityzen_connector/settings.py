@@ -100,3 +100,15 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         30, ge=1, le=3650, description="RGPD: days rejected messages, records and blobs are kept."
     )
+
+    # -- mappings and contact matching ---------------------------------------------------------
+    mappings_dir: Path = Field(
+        Path("mappings"), description="Folder of the mapping files (mappings/*.toml)."
+    )
+    identity_pepper: SecretStr = Field(
+        SecretStr(""),
+        description=(
+            "Secret HMAC key of the contact keys (identity and pivot). Set once, never change:"
+            " changing it re-keys every contact. Use a Key Vault reference in Azure."
+        ),
+    )

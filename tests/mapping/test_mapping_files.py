@@ -18,6 +18,7 @@ from cityzen_connector.mapping import (
     plan_submission,
 )
 from cityzen_connector.models import Submission
+from cityzen_connector.settings import Settings
 
 
 def _error(folder: Path) -> str:
@@ -264,3 +265,9 @@ def test_ref_to_a_per_attachment_target_is_refused(mapping_dir: Path) -> None:
     assert "'annotation' writes one record per attachment: it cannot be a ref" in _error(
         mapping_dir
     )
+
+
+def test_the_default_setting_points_at_the_shipped_mappings() -> None:
+    root = Path(__file__).resolve().parents[2]
+    mapping = load_mappings(root / Settings(_env_file=None).mappings_dir)
+    assert mapping.case_target == "incident"
