@@ -31,6 +31,17 @@ from ._plan_types import BlobContent, LookupRef, RecordRef, Scalar
 from ._scope import Scope, Value
 
 
+@dataclass(frozen=True, kw_only=True)
+class _OnePath:
+    """An expression reading one field path."""
+
+    path: str
+    required: bool = False
+
+    def paths(self) -> tuple[str, ...]:
+        return (self.path,)
+
+
 @dataclass(frozen=True)
 class Copy:
     """The first of ``sources`` that has a value (``copy = ["a.b", "c.d"]`` is a fallback)."""
@@ -82,15 +93,10 @@ class Template:
         return text or None
 
 
-@dataclass(frozen=True)
-class Option:
-    path: str
+@dataclass(frozen=True, kw_only=True)
+class Option(_OnePath):
     map: tuple[tuple[str, int], ...]
     default: int | None = None
-    required: bool = False
-
-    def paths(self) -> tuple[str, ...]:
-        return (self.path,)
 
     def evaluate(self, scope: Scope) -> Scalar:
         value = scope.get(self.path)
@@ -104,15 +110,9 @@ class Option:
         return found if found is not None else self.default
 
 
-@dataclass(frozen=True)
-class DateOnly:
+@dataclass(frozen=True, kw_only=True)
+class DateOnly(_OnePath):
     """Dataverse DateOnly columns take ``YYYY-MM-DD`` (no time, no offset)."""
-
-    path: str
-    required: bool = False
-
-    def paths(self) -> tuple[str, ...]:
-        return (self.path,)
 
     def evaluate(self, scope: Scope) -> Scalar:
         value = scope.get(self.path)
@@ -128,15 +128,9 @@ class DateOnly:
         return None
 
 
-@dataclass(frozen=True)
-class DateTimeUtc:
+@dataclass(frozen=True, kw_only=True)
+class DateTimeUtc(_OnePath):
     """Date and time columns: ISO 8601 in UTC with ``Z`` (Dataverse stores UTC)."""
-
-    path: str
-    required: bool = False
-
-    def paths(self) -> tuple[str, ...]:
-        return (self.path,)
 
     def evaluate(self, scope: Scope) -> Scalar:
         value = scope.get(self.path)
@@ -198,14 +192,9 @@ class Ref:
         return ()
 
 
-@dataclass(frozen=True)
-class BindId:
+@dataclass(frozen=True, kw_only=True)
+class BindId(_OnePath):
     entity_set: str
-    path: str
-    required: bool = False
-
-    def paths(self) -> tuple[str, ...]:
-        return (self.path,)
 
     def record(self, scope: Scope) -> RecordRef | None:
         value = scope.get(self.path)
@@ -233,15 +222,10 @@ class BindKey:
         return RecordRef(self.entity_set, key=tuple(values))
 
 
-@dataclass(frozen=True)
-class BindWhere:
+@dataclass(frozen=True, kw_only=True)
+class BindWhere(_OnePath):
     entity_set: str
     column: str
-    path: str
-    required: bool = False
-
-    def paths(self) -> tuple[str, ...]:
-        return (self.path,)
 
     def lookup(self, scope: Scope) -> LookupRef | None:
         value = Copy((self.path,)).evaluate(scope)

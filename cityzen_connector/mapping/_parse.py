@@ -138,15 +138,15 @@ def _option(raw: Mapping[str, Any], required: bool, per_attachment: bool) -> Exp
     if default is not None and (not isinstance(default, int) or isinstance(default, bool)):
         raise ExpressionError("must be an integer", "default")
     path = _path(raw, "option", per_attachment)
-    return Option(path, tuple(sorted(mapping.items())), default, required)
+    return Option(path=path, map=tuple(sorted(mapping.items())), default=default, required=required)
 
 
 def _date(raw: Mapping[str, Any], required: bool, per_attachment: bool) -> Expression:
-    return DateOnly(_path(raw, "date", per_attachment), required)
+    return DateOnly(path=_path(raw, "date", per_attachment), required=required)
 
 
 def _datetime(raw: Mapping[str, Any], required: bool, per_attachment: bool) -> Expression:
-    return DateTimeUtc(_path(raw, "datetime", per_attachment), required)
+    return DateTimeUtc(path=_path(raw, "datetime", per_attachment), required=required)
 
 
 def _const(raw: Mapping[str, Any], required: bool, per_attachment: bool) -> Expression:
@@ -183,7 +183,9 @@ def _bind(raw: Mapping[str, Any], required: bool, per_attachment: bool) -> Expre
     if len(ways) != 1:
         raise ExpressionError("a bind needs exactly one of id, key or where")
     if ways == ["id"]:
-        return BindId(entity_set, _path(raw, "id", per_attachment), required)
+        return BindId(
+            entity_set=entity_set, path=_path(raw, "id", per_attachment), required=required
+        )
     table = raw[ways[0]]
     if not isinstance(table, dict) or not table:
         raise ExpressionError("expected a table of column = field path", ways[0])
@@ -196,7 +198,8 @@ def _bind(raw: Mapping[str, Any], required: bool, per_attachment: bool) -> Expre
         return BindKey(entity_set, tuple(pairs), required)
     if len(pairs) != 1:
         raise ExpressionError("where takes exactly one column = field path", "where")
-    return BindWhere(entity_set, pairs[0][0], pairs[0][1], required)
+    column, path = pairs[0]
+    return BindWhere(entity_set=entity_set, column=column, path=path, required=required)
 
 
 _PARSERS: Mapping[str, Callable[[Mapping[str, Any], bool, bool], Expression]] = {

@@ -6,6 +6,7 @@ fields, refuse silent coercions and never echo rejected values in their error me
 """
 
 from ._citizen import PIVOT_FIELDS, CertifiableField, Citizen, EidasLevel, Gender
+from ._examples import EXAMPLE_SUBMISSION
 from ._problems import FieldProblem, field_problems
 from ._submission import (
     MAX_ATTACHMENT_BYTES,
@@ -30,6 +31,7 @@ from ._theme import (
 )
 
 __all__ = [
+    "EXAMPLE_SUBMISSION",
     "MAX_ATTACHMENTS",
     "MAX_ATTACHMENT_BYTES",
     "MAX_FORM_FIELDS",
