@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._citizen import PIVOT_FIELDS
+
 # sha256(b"abc"): the example attachments' bytes are the three letters "abc".
 _ABC_SHA256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
@@ -60,13 +62,7 @@ EXAMPLE_SUBMISSION: dict[str, Any] = {
         "email": "Angela.Dubois@Example.fr",
         "phone": "06 12 34 56 78",
         "eidas_level": "eidas1",
-        "certified": [
-            "given_name",
-            "family_name",
-            "birthdate",
-            "gender",
-            "birthplace",
-            "birthcountry",
-        ],
+        # FranceConnect certifies the pivot identity; the e-mail and phone were typed.
+        "certified": list(PIVOT_FIELDS),
     },
 }
