@@ -271,3 +271,37 @@ def test_the_default_setting_points_at_the_shipped_mappings() -> None:
     root = Path(__file__).resolve().parents[2]
     mapping = load_mappings(root / Settings(_env_file=None).mappings_dir)
     assert mapping.case_target == "incident"
+
+
+@pytest.mark.parametrize(
+    ("column", "message"),
+    [
+        ('x = "submission.subject"', "x: expected an inline table such as"),
+        ("x = {}", "x: empty expression"),
+        ('x = { copy = "subject" }', "x.copy: field path 'subject' must look like 'root.name'"),
+        ('x = { copy = "secrets.key" }', "x.copy: unknown field path root 'secrets'"),
+        ('x = { copy = "a.b", const = 1 }', "x: one expression per column, got copy, const"),
+        ('x = { copy = "submission.id", upper = true }', "x.upper: unknown option 'upper'"),
+        ('x = { template = "{submission.subject!r}" }', "x.template: placeholders take no"),
+        ('x = { template = "{}" }', "x.template: field path '' must look like"),
+        ('x = { template = "{submission.subject" }', "x.template: invalid template"),
+        ('x = { option = "submission.channel", map = { portal = "3" } }', "x.map: option value"),
+        ('x = { option = "submission.channel", map = {} }', "x.map: expected a table"),
+        ("x = { const = [1, 2] }", "x: expected a string, number or boolean"),
+        ('x = { blob = "attachment" }', "x.blob: blob is only available with for_each"),
+        ('x = { ref = "nowhere" }', "x.ref: 'nowhere' is not a target written earlier"),
+        ('x = { bind = "teams" }', "x: a bind needs exactly one of id, key or where"),
+        (
+            'x = { bind = "teams", where = { name = "routing.team", a = "routing.team" } }',
+            "x.where: where takes exactly one column",
+        ),
+        ('x = { bind = "bad set", id = "submission.id" }', "x.bind: expected an entity set name"),
+        ('x = { copy = "submission.id", required = "yes" }', "x.required: must be true or false"),
+    ],
+)
+def test_bad_column_expressions_are_explained(
+    probe: Callable[[str], MappingSet], column: str, message: str
+) -> None:
+    with pytest.raises(MappingFileError) as caught:
+        probe(column)
+    assert f"probe/probe.toml: targets.probe.columns.{message}" in str(caught.value)
