@@ -53,22 +53,26 @@ class Copy:
     def paths(self) -> tuple[str, ...]:
         return self.sources
 
+    def _first(self, scope: Scope) -> tuple[str, Value] | None:
+        for path in self.sources:
+            value = scope.get(path)
+            if value is not None and value != "":
+                return path, value
+        return None
+
     def source(self, scope: Scope) -> str | None:
         """The path the value comes from for this scope."""
-        return next((p for p in self.sources if scope.get(p) not in (None, "")), None)
+        found = self._first(scope)
+        return None if found is None else found[0]
 
     def evaluate(self, scope: Scope) -> Scalar:
-        path = self.source(scope)
-        value = None if path is None else scope.get(path)
-        if value is None:
+        found = self._first(scope)
+        if found is None:
             return None
-        if isinstance(value, datetime):
-            return _iso_utc(value)
-        if isinstance(value, date | uuid.UUID):
-            return str(value)
+        value = found[1]
         if isinstance(value, str):
             return apply_normalisers(self.normalise, value) or None
-        return value
+        return scalar_of(value)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ _MODEL_ROOTS: Mapping[str, frozenset[str]] = {
     "location": frozenset(Location.model_fields),
     "attachment": frozenset(AttachmentRef.model_fields),
 }
+_SCALARS = (str, int, float, bool, date, datetime, UUID)
 _FORM_FIELD = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 # Claims that come from the token itself rather than from the citizen's typing.
 _ALWAYS_TRUSTED = frozenset({"issuer", "sub", "eidas_level"})
@@ -77,7 +78,7 @@ class Scope:
             value = self.submission.fields.get(name)
         else:
             value = self.derived.get(path)
-        if value is None or isinstance(value, str | int | float | bool | date | datetime | UUID):
+        if value is None or isinstance(value, _SCALARS):
             return value
         raise TypeError(f"path '{path}' does not hold a scalar")  # pragma: no cover - invariant
 
