@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import Enum
 from uuid import UUID
 
 from cityzen_connector.models import AttachmentRef, Citizen, Location, Submission
@@ -78,6 +79,8 @@ class Scope:
             value = self.submission.fields.get(name)
         else:
             value = self.derived.get(path)
+        if isinstance(value, Enum):
+            return str(value.value)  # plain text in bodies, not an enum member
         if value is None or isinstance(value, _SCALARS):
             return value
         raise TypeError(f"path '{path}' does not hold a scalar")  # pragma: no cover - invariant

@@ -10,6 +10,7 @@ vouched for; everything else was typed by the citizen and is treated as such dow
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Annotated, Literal
 
@@ -45,6 +46,16 @@ PIVOT_FIELDS: tuple[CertifiableField, ...] = (
     "birthcountry",
 )
 EidasLevel = Literal["eidas1", "eidas2", "eidas3"]
+_CLAIMS = (
+    "given_name",
+    "family_name",
+    "preferred_username",
+    "birthdate",
+    "gender",
+    "birthplace",
+    "birthcountry",
+    "email",
+)
 Gender = Literal["male", "female"]
 
 
@@ -99,6 +110,32 @@ class Citizen(BaseModel):
             # Names of fields only: the values are personal data.
             raise ValueError("certified fields without a value: " + ", ".join(missing))
         return self
+
+    @classmethod
+    def from_claims(
+        cls, claims: Mapping[str, object], *, certified: Iterable[CertifiableField] = ()
+    ) -> Citizen:
+        """Build a citizen from verified OpenID Connect claims (ID token or userinfo).
+
+        Takes ``iss``, ``sub``, the FranceConnect identity claims, ``phone_number`` and an
+        ``acr`` of ``eidas1``..``eidas3``; ignores every other claim (``aud``, ``exp``,
+        ``given_name_array``...). ``certified`` lists the claims this issuer vouches for (for
+        FranceConnect: the pivot identity, and ``preferred_username`` / ``email``); only those
+        present are kept. Raises ``ValidationError`` without echoing values.
+        """
+        data: dict[str, object] = {"issuer": claims.get("iss"), "sub": claims.get("sub")}
+        for name in _CLAIMS:
+            if claims.get(name) not in (None, ""):
+                data[name] = claims[name]
+        if "birthplace" in claims and claims.get("birthcountry") not in (None, "", "99100"):
+            data["birthplace"] = claims["birthplace"] or ""  # "" when born abroad
+        if claims.get("phone_number") not in (None, ""):
+            data["phone"] = claims["phone_number"]
+        acr = claims.get("acr")
+        if isinstance(acr, str) and acr in ("eidas1", "eidas2", "eidas3"):
+            data["eidas_level"] = acr
+        data["certified"] = sorted(name for name in certified if name in data)
+        return cls.model_validate(data)
 
     def is_certified(self, name: CertifiableField) -> bool:
         return name in self.certified

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from ._citizen import Citizen
+from ._examples import EXAMPLE_SUBMISSION
 from ._text import clean_text
 
 MAX_ATTACHMENTS = 10
@@ -120,7 +121,12 @@ class AttachmentRef(BaseModel):
 class Submission(BaseModel):
     """One request filed by a citizen. ``id`` is the idempotency key end to end."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        hide_input_in_errors=True,
+        json_schema_extra={"examples": [EXAMPLE_SUBMISSION]},
+    )
 
     id: UUID
     theme: Code

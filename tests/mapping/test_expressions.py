@@ -185,3 +185,9 @@ def test_ref_and_blob_in_the_shipped_annotation_mapping(
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
         3,
     )
+
+
+def test_copied_enum_values_are_plain_text(probe: Probe, make_submission: MakeSubmission) -> None:
+    value = _body(probe, 'x = { copy = "submission.channel" }', make_submission())["x"]
+    assert type(value) is str
+    assert value == "portal"
