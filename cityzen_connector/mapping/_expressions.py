@@ -49,6 +49,7 @@ class Copy:
     sources: tuple[str, ...]
     normalise: tuple[str, ...] = ()
     required: bool = False
+    max_length: int | None = None
 
     def paths(self) -> tuple[str, ...]:
         return self.sources
@@ -71,7 +72,7 @@ class Copy:
             return None
         value = found[1]
         if isinstance(value, str):
-            return apply_normalisers(self.normalise, value) or None
+            return truncate(apply_normalisers(self.normalise, value), self.max_length) or None
         return scalar_of(value)
 
 
@@ -82,6 +83,7 @@ class Template:
     template: str
     normalise: tuple[str, ...] = ()
     required: bool = False
+    max_length: int | None = None
 
     def paths(self) -> tuple[str, ...]:
         return tuple(name for _, name, _, _ in string.Formatter().parse(self.template) if name)
@@ -93,7 +95,7 @@ class Template:
             if name:
                 value = Copy((name,)).evaluate(scope)
                 parts.append("" if value is None else str(value))
-        text = apply_normalisers(self.normalise, "".join(parts).strip())
+        text = truncate(apply_normalisers(self.normalise, "".join(parts).strip()), self.max_length)
         return text or None
 
 
@@ -239,6 +241,13 @@ class BindWhere(_OnePath):
 ValueExpression = Copy | Template | Option | DateOnly | DateTimeUtc | Const | Uuid5
 BindExpression = Ref | BindId | BindKey | BindWhere
 Expression = ValueExpression | BindExpression | Blob
+
+
+def truncate(text: str, max_length: int | None) -> str:
+    """Fit ``text`` in a column of ``max_length`` characters, marking the cut with "…"."""
+    if max_length is None or len(text) <= max_length:
+        return text
+    return text[: max_length - 1].rstrip() + "…"
 
 
 def _iso_utc(value: datetime) -> str:

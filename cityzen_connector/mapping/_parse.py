@@ -29,8 +29,8 @@ from ._scope import path_problem
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 # Keys each kind accepts besides its own kind key.
 _OPTIONS: Mapping[str, frozenset[str]] = {
-    "copy": frozenset({"normalise", "required"}),
-    "template": frozenset({"normalise", "required"}),
+    "copy": frozenset({"normalise", "required", "max_length"}),
+    "template": frozenset({"normalise", "required", "max_length"}),
     "option": frozenset({"map", "default", "required"}),
     "date": frozenset({"required"}),
     "datetime": frozenset({"required"}),
@@ -99,13 +99,22 @@ def _normalisers(raw: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _max_length(raw: Mapping[str, Any]) -> int | None:
+    value = raw.get("max_length")
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 2 <= value <= 1_048_576:
+        raise ExpressionError("must be an integer between 2 and 1048576", "max_length")
+    return value
+
+
 def _copy(raw: Mapping[str, Any], required: bool, per_attachment: bool) -> Expression:
     sources = raw["copy"]
     if isinstance(sources, list) and sources:
         paths = tuple(_path({"copy": path}, "copy", per_attachment) for path in sources)
     else:
         paths = (_path(raw, "copy", per_attachment),)
-    return Copy(paths, _normalisers(raw), required)
+    return Copy(paths, _normalisers(raw), required, _max_length(raw))
 
 
 def _template(raw: Mapping[str, Any], required: bool, per_attachment: bool) -> Expression:
@@ -124,7 +133,7 @@ def _template(raw: Mapping[str, Any], required: bool, per_attachment: bool) -> E
         problem = path_problem(name, per_attachment=per_attachment)
         if problem:
             raise ExpressionError(problem, "template")
-    return Template(text, _normalisers(raw), required)
+    return Template(text, _normalisers(raw), required, _max_length(raw))
 
 
 def _option(raw: Mapping[str, Any], required: bool, per_attachment: bool) -> Expression:

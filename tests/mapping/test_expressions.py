@@ -191,3 +191,16 @@ def test_copied_enum_values_are_plain_text(probe: Probe, make_submission: MakeSu
     value = _body(probe, 'x = { copy = "submission.channel" }', make_submission())["x"]
     assert type(value) is str
     assert value == "portal"
+
+
+def test_max_length_cuts_text_to_fit_the_column(
+    probe: Probe, make_submission: MakeSubmission
+) -> None:
+    columns = (
+        'd = { template = "{submission.description}\\n\\n{forms.summary}", max_length = 2000 }\n'
+        'short = { copy = "submission.subject", max_length = 10 }'
+    )
+    body = _body(probe, columns, make_submission(description="x" * 2000))
+    assert len(str(body["d"])) == 2000
+    assert str(body["d"]).endswith("…")
+    assert body["short"] == "Nid-de-po…"

@@ -297,6 +297,7 @@ def test_the_default_setting_points_at_the_shipped_mappings() -> None:
         ),
         ('x = { bind = "bad set", id = "submission.id" }', "x.bind: expected an entity set name"),
         ('x = { copy = "submission.id", required = "yes" }', "x.required: must be true or false"),
+        ('x = { copy = "submission.id", max_length = 1 }', "x.max_length: must be an integer"),
     ],
 )
 def test_bad_column_expressions_are_explained(
