@@ -36,6 +36,20 @@ class ThemeCatalog:
         subject = sub.subject or sub.title
         return Route(theme=theme, sub_theme=sub_theme, team=team, subject=subject)
 
+    def subjects(self) -> tuple[tuple[str, str], ...]:
+        """(parent subject title, subject title) for every sub-theme: what Dataverse must hold
+        (the emulator's seed, a provisioning check)."""
+        return tuple(
+            (theme.title, self.route(code, sub_code).subject)
+            for code, theme in self.themes.items()
+            for sub_code in theme.sub_themes
+        )
+
+    @property
+    def teams(self) -> tuple[str, ...]:
+        """Names of the teams cases may be assigned to."""
+        return tuple(self.routing.teams)
+
     def form(self, theme: str, sub_theme: str) -> tuple[FormField, ...]:
         _, fields = self._sub_theme(theme, sub_theme)
         return tuple(_read_model(field) for field in fields)

@@ -98,3 +98,10 @@ def test_schema_requirements_list_columns_keys_and_option_values(shipped: Mappin
     }
     options = {(r.option.column, r.option.value) for r in schema.option_values}
     assert options == {("caseorigincode", 100000000), ("caseorigincode", 100000001)}
+
+
+def test_subjects_and_teams_dataverse_must_hold(shipped: MappingSet) -> None:
+    subjects = shipped.catalog.subjects()
+    assert ("Voirie et déplacements", "Nid-de-poule ou chaussée abîmée") in subjects
+    assert len(subjects) == len({title for _, title in subjects}) == 11
+    assert "Relation usagers" in shipped.catalog.teams
