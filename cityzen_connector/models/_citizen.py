@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -46,16 +46,8 @@ PIVOT_FIELDS: tuple[CertifiableField, ...] = (
     "birthcountry",
 )
 EidasLevel = Literal["eidas1", "eidas2", "eidas3"]
-_CLAIMS = (
-    "given_name",
-    "family_name",
-    "preferred_username",
-    "birthdate",
-    "gender",
-    "birthplace",
-    "birthcountry",
-    "email",
-)
+# Claims taken under their own name (the phone arrives as OIDC's ``phone_number``).
+_CLAIMS = tuple(name for name in get_args(CertifiableField) if name != "phone")
 Gender = Literal["male", "female"]
 
 
