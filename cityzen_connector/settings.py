@@ -161,3 +161,15 @@ class Settings(BaseSettings):
     auth_token_max_bytes: int = Field(
         16384, ge=1024, le=65536, description="Bearer tokens larger than this are refused unread."
     )
+
+    # -- mappings and contact matching ---------------------------------------------------------
+    mappings_dir: Path = Field(
+        Path("mappings"), description="Folder of the mapping files (mappings/*.toml)."
+    )
+    identity_pepper: SecretStr = Field(
+        SecretStr(""),
+        description=(
+            "Secret HMAC key of the contact keys (identity and pivot). Set once, never change:"
+            " changing it re-keys every contact. Use a Key Vault reference in Azure."
+        ),
+    )
