@@ -114,7 +114,8 @@ def _read_msal_result(result: Any, now: float) -> tuple[str, float]:
 class MsalClientCredentialsProvider(_CachingProvider):
     """An app registration's identity: client secret or certificate (PEM file holding the
     private key and its certificate). Pass ``app`` to inject a built
-    ``msal.ConfidentialClientApplication``."""
+    ``msal.ConfidentialClientApplication``; otherwise it is built on first use (msal contacts
+    the authority when built, which must not happen at import or start-up time)."""
 
     def __init__(
         self,
@@ -126,37 +127,44 @@ class MsalClientCredentialsProvider(_CachingProvider):
         certificate_path: Path | None = None,
         certificate_password: str | None = None,
         app: Any = None,
+        http_client: Any = None,
         clock: Clock | None = None,
         refresh_margin: float = 300.0,
     ) -> None:
         super().__init__(clock, refresh_margin)
         self._scopes = [scope_for(org_url)]
-        if app is None:
-            app = _build_confidential_app(
-                tenant_id, client_id, client_secret, certificate_path, certificate_password
-            )
         self._app = app
+        self._setup: tuple[str, str, Any, Any] | None = None
+        if app is None:
+            credential = _credential(client_secret, certificate_path, certificate_password)
+            if not tenant_id or not client_id:
+                raise AuthenticationError("client credentials need a tenant id and a client id")
+            self._setup = (tenant_id, client_id, credential, http_client)
 
     def _acquire(self) -> Any:
-        return self._app.acquire_token_for_client(scopes=self._scopes)
+        if self._app is None and self._setup is not None:
+            self._app = _build_confidential_app(*self._setup)
+        try:
+            return self._app.acquire_token_for_client(scopes=self._scopes)
+        except (ValueError, OSError) as exc:  # requests' errors are OSErrors
+            raise AuthenticationError(f"token request failed: {type(exc).__name__}") from exc
 
     def _evict(self) -> None:
-        self._app.remove_tokens_for_client()
+        if self._app is None:
+            return
+        try:
+            self._app.remove_tokens_for_client()
+        except (ValueError, OSError, KeyError) as exc:  # msal looks up authority aliases
+            raise AuthenticationError(
+                f"could not evict the cached token: {type(exc).__name__}"
+            ) from exc
 
 
 _CERT_BLOCK = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
 
 
-def _build_confidential_app(
-    tenant_id: str,
-    client_id: str,
-    secret: str | None,
-    certificate_path: Path | None,
-    password: str | None,
-) -> Any:
-    if not tenant_id or not client_id:
-        raise AuthenticationError("client credentials need a tenant id and a client id")
-    credential: Any
+def _credential(secret: str | None, certificate_path: Path | None, password: str | None) -> Any:
+    """msal's ``client_credential``: the secret, or a dict built from the PEM file."""
     if certificate_path is not None:
         try:
             pem = certificate_path.read_text(encoding="ascii")
@@ -166,13 +174,21 @@ def _build_confidential_app(
         if certificate is None or "PRIVATE KEY-----" not in pem:
             raise AuthenticationError("the PEM file must hold a private key and a certificate")
         # msal >= 1.35 computes the thumbprint from public_certificate (and sends x5c).
-        credential = {"private_key": pem, "public_certificate": certificate.group(0)}
+        credential: dict[str, str] = {
+            "private_key": pem,
+            "public_certificate": certificate.group(0),
+        }
         if password:
             credential["passphrase"] = password
-    elif secret:
-        credential = secret
-    else:
-        raise AuthenticationError("client credentials need a secret or a certificate")
+        return credential
+    if secret:
+        return secret
+    raise AuthenticationError("client credentials need a secret or a certificate")
+
+
+def _build_confidential_app(
+    tenant_id: str, client_id: str, credential: Any, http_client: Any
+) -> Any:
     import msal  # type: ignore[import-untyped]  # noqa: PLC0415 - lazy: heavy (cold starts)
 
     try:
@@ -180,9 +196,10 @@ def _build_confidential_app(
             client_id,
             client_credential=credential,
             authority=f"https://login.microsoftonline.com/{tenant_id}",
+            http_client=http_client,
         )
-    except ValueError as exc:  # msal raises ValueError on unreadable credentials
-        raise AuthenticationError("msal refused the client credential") from exc
+    except (ValueError, OSError) as exc:  # unreadable key, unknown tenant, network down
+        raise AuthenticationError(f"msal could not be set up: {type(exc).__name__}") from exc
 
 
 class ManagedIdentityProvider(_CachingProvider):
@@ -196,6 +213,7 @@ class ManagedIdentityProvider(_CachingProvider):
         client_id: str = "",
         client: Any = None,
         token_cache: Any = None,
+        http_client: Any = None,
         clock: Clock | None = None,
         refresh_margin: float = 300.0,
     ) -> None:
@@ -203,7 +221,6 @@ class ManagedIdentityProvider(_CachingProvider):
         self._resource = org_url.rstrip("/")
         if client is None:
             import msal  # noqa: PLC0415 - lazy, see above
-            import requests  # noqa: PLC0415
 
             identity: Any = (
                 msal.UserAssignedManagedIdentity(client_id=client_id)
@@ -211,14 +228,23 @@ class ManagedIdentityProvider(_CachingProvider):
                 else msal.SystemAssignedManagedIdentity()
             )
             token_cache = msal.TokenCache()
+            if http_client is None:
+                import requests  # noqa: PLC0415
+
+                http_client = requests.Session()
             client = msal.ManagedIdentityClient(
-                identity, http_client=requests.Session(), token_cache=token_cache
+                identity, http_client=http_client, token_cache=token_cache
             )
         self._client = client
         self._cache = token_cache
 
     def _acquire(self) -> Any:
-        return self._client.acquire_token_for_client(resource=self._resource)
+        try:
+            return self._client.acquire_token_for_client(resource=self._resource)
+        except (ValueError, OSError) as exc:  # requests' errors are OSErrors
+            raise AuthenticationError(
+                f"managed identity token request failed: {type(exc).__name__}"
+            ) from exc
 
     def _evict(self) -> None:
         # ManagedIdentityClient has no remove_tokens_for_client(); drop the access tokens from
