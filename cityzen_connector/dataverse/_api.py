@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import _batch, _bulk
+from . import _batch, _bulk, _metadata
 from . import _operations as ops
 from ._client import ClientCore
 from ._odata import Key
@@ -35,6 +35,11 @@ class DataverseClient(ClientCore):
     def with_caller(self, caller_object_id: str | None) -> DataverseClient:
         derived: DataverseClient = super().with_caller(caller_object_id)
         return derived
+
+    @property
+    def metadata(self) -> _metadata.Metadata:
+        """Table definitions (cached on this client and the clients derived from it)."""
+        return _metadata.Metadata(self, self.metadata_cache, self.metadata_lock)
 
     # -- single operations -----------------------------------------------------------------------
     def create(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -94,6 +95,9 @@ class ClientCore:
         self._context = _Context(caller_object_id=config.caller_object_id)
         # (entity set, bulk message) -> supported; shared by derived clients.
         self.bulk_support: dict[tuple[str, str], bool] = {}
+        # Entity definitions by logical name; shared by derived clients.
+        self.metadata_cache: dict[str, Any] = {}
+        self.metadata_lock = threading.Lock()
 
     def _derive(self, **changes: Any) -> Any:
         clone = object.__new__(type(self))
