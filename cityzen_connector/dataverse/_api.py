@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import _batch, _bulk, _metadata
 from . import _operations as ops
 from ._client import ClientCore
 from ._odata import Key
@@ -16,6 +15,9 @@ from ._query import Expand, Query
 from ._request import JsonObject, Page, WriteResult
 from ._retry import RetryPolicy
 from .errors import NotFoundError, UnexpectedResponseError
+
+if TYPE_CHECKING:  # loaded on first use: $batch, bulk and metadata cost import time
+    from . import _batch, _bulk, _metadata
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,9 @@ class DataverseClient(ClientCore):
     @property
     def metadata(self) -> _metadata.Metadata:
         """Table definitions (cached on this client and the clients derived from it)."""
-        return _metadata.Metadata(self, self.metadata_cache, self.metadata_lock)
+        from ._metadata import Metadata  # noqa: PLC0415 - lazy, see imports
+
+        return Metadata(self, self.metadata_cache, self.metadata_lock)
 
     # -- single operations -----------------------------------------------------------------------
     def create(
@@ -205,7 +209,9 @@ class DataverseClient(ClientCore):
         retry: RetryPolicy | None = None,
     ) -> _batch.BatchResult:
         """Send requests and change sets in one ``$batch``; results come back per operation."""
-        return _batch.execute_batch(self, items, continue_on_error=continue_on_error, retry=retry)
+        from ._batch import execute_batch  # noqa: PLC0415 - lazy, see imports
+
+        return execute_batch(self, items, continue_on_error=continue_on_error, retry=retry)
 
     def create_multiple(
         self,
@@ -215,7 +221,9 @@ class DataverseClient(ClientCore):
         *,
         chunk_size: int | None = None,
     ) -> _bulk.BulkResult:
-        return _bulk.run_bulk(
+        from ._bulk import run_bulk  # noqa: PLC0415 - lazy, see imports
+
+        return run_bulk(
             self, "CreateMultiple", entity_set, logical_name, records, chunk_size=chunk_size
         )
 
@@ -230,7 +238,9 @@ class DataverseClient(ClientCore):
     ) -> _bulk.BulkResult:
         """Each record carries the values of its alternate key ``key_columns``; they also
         key the one-record upserts a failed chunk is replayed as."""
-        return _bulk.run_bulk(
+        from ._bulk import run_bulk  # noqa: PLC0415 - lazy, see imports
+
+        return run_bulk(
             self,
             "UpsertMultiple",
             entity_set,

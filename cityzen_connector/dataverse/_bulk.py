@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -141,6 +140,8 @@ def run_bulk(
     if workers == 1:
         outcomes = [run_chunk(start) for start in starts]
     else:
+        from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415 - only for bulk
+
         with ThreadPoolExecutor(max_workers=workers) as pool:
             outcomes = list(pool.map(run_chunk, starts))
     fallbacks = sum(outcomes)

@@ -202,7 +202,8 @@ class ClientCore:
 
     def _send_authorized(self, http: HttpRequest) -> HttpResponse:
         token = self.tokens.get_token()
-        signed = replace(http, headers=http.headers.merged({"Authorization": f"Bearer {token}"}))
+        headers = http.headers.merged({"Authorization": f"Bearer {token}"})
+        signed = HttpRequest(http.method, http.url, headers, http.body)
         with self.limiter.slot():
             started = self.clock.now()
             response = self.transport.send(signed, timeout=self.config.timeout)

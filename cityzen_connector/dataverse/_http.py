@@ -17,10 +17,11 @@ class Headers(Mapping[str, str]):
     __slots__ = ("_items",)
 
     def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
-        pairs = items.items() if isinstance(items, Mapping) else items
-        self._items: dict[str, tuple[str, str]] = {}
-        for name, value in pairs:
-            self._items[name.lower()] = (name, value)
+        if isinstance(items, Headers):  # fast paths: this runs several times per request
+            self._items: dict[str, tuple[str, str]] = dict(items._items)
+            return
+        pairs = items.items() if isinstance(items, dict | Mapping) else items
+        self._items = {name.lower(): (name, value) for name, value in pairs}
 
     def __getitem__(self, name: str) -> str:
         return self._items[name.lower()][1]

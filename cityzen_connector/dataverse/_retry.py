@@ -92,6 +92,20 @@ class RetryPolicy:
         operation: str = "request",
     ) -> T:
         """Call ``attempt`` until it succeeds or this policy gives up; raise the last error."""
+        # Fast path: most calls succeed at once and never need tenacity's machinery.
+        try:
+            return attempt()
+        except DataverseError as exc:
+            if self.max_attempts == 1 or not self.retryable(exc, safe_to_repeat=safe_to_repeat):
+                raise
+            first_failure: list[BaseException] = [exc]
+
+        def replay_then_attempt() -> T:
+            # tenacity counts the failure above as its attempt 1 (same waits, same budget).
+            if first_failure:
+                raise first_failure.pop()
+            return attempt()
+
         import tenacity  # noqa: PLC0415 - lazy: keeps the package import light (cold starts)
 
         def should_retry(state: tenacity.RetryCallState) -> bool:
@@ -132,7 +146,7 @@ class RetryPolicy:
             before_sleep=before_sleep,
             reraise=True,
         )
-        return retrying(attempt)
+        return retrying(replay_then_attempt)
 
 
 # Inside an HTTP trigger: Azure ends a hung HTTP request at 230 s; a portal user waits far
