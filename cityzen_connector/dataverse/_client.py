@@ -36,6 +36,9 @@ from .errors import (
 )
 
 _LOG = logging.getLogger("cityzen_connector.dataverse")
+# The Web API refuses longer URLs ("Query data using the Web API": 32,768 characters); a longer
+# query must go through $batch, whose bodies allow 64 KB per URL.
+MAX_URL_LENGTH = 32768
 
 
 def _json_default(value: Any) -> Any:
@@ -123,7 +126,13 @@ class ClientCore:
                 raise UnexpectedResponseError("a next link points outside the service root")
             return request.path
         url = root + request.path
-        return url + "?" + encode_query(list(request.query)) if request.query else url
+        if request.query:
+            url += "?" + encode_query(list(request.query))
+        if len(url) > MAX_URL_LENGTH:
+            raise InvalidRequestError(
+                f"{request.operation}: URL of {len(url)} characters exceeds {MAX_URL_LENGTH}"
+            )
+        return url
 
     def common_headers(self, request: DataverseRequest, client_request_id: str) -> dict[str, str]:
         headers = {

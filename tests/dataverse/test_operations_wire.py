@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from datetime import UTC, date, datetime
 
@@ -14,13 +15,17 @@ from cityzen_connector.dataverse import (
     AlreadyExistsError,
     DataverseClient,
     Expand,
+    InvalidRequestError,
     NotFoundError,
     Query,
+    RequestsTransport,
+    UnexpectedResponseError,
     eq,
     gt,
+    in_,
 )
 
-from .conftest import ORG, ROOT, TOKEN
+from .conftest import ORG, ROOT, TOKEN, make_client
 
 CID = "00000000-0000-0000-0000-0000000000c1"
 ACCOUNT = "00000000-0000-0000-0000-0000000000a1"
@@ -326,3 +331,46 @@ def test_the_arr_affinity_cookie_is_not_sent_back(
     client.who_am_i()
     assert "Cookie" not in wire.calls[1].request.headers
     assert ORG in ROOT
+
+
+def test_annotations_and_page_size_from_the_config(wire: responses.RequestsMock) -> None:
+    client = make_client(
+        RequestsTransport(), include_annotations="OData.Community.Display.V1.FormattedValue",
+        max_page_size=50,
+    )  # fmt: skip
+    wire.get(ROOT + "incidents", json={"value": []})
+    assert list(client.query(Query("incidents"))) == []
+    assert wire.calls[0].request.headers["Prefer"] == (
+        'odata.maxpagesize=50,odata.include-annotations="OData.Community.Display.V1.FormattedValue"'
+    )
+
+
+def test_an_html_page_with_200_is_a_typed_error(
+    wire: responses.RequestsMock, client: DataverseClient
+) -> None:
+    wire.get(ROOT + f"contacts({CID})", body="<html>login page</html>", content_type="text/html")
+    with pytest.raises(UnexpectedResponseError, match="text/html"):
+        client.retrieve("contacts", CID)
+
+
+def test_an_overlong_url_is_refused_before_sending(client: DataverseClient) -> None:
+    names = [f"n{i}" for i in range(3000)]
+    with pytest.raises(InvalidRequestError, match="exceeds 32768"):
+        list(client.query(Query("contacts").where(in_("lastname", names))))
+
+
+def test_logs_carry_no_personal_data(
+    wire: responses.RequestsMock, client: DataverseClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    email = "jeanne.dupont@example.fr"
+    url = ROOT + "contacts(emailaddress1='jeanne.dupont@example.fr')"
+    wire.patch(url, status=503, json={"error": {"code": "", "message": "busy"}})
+    wire.patch(url, status=204)
+    with caplog.at_level(logging.DEBUG, logger="cityzen_connector.dataverse"):
+        client.upsert(
+            "contacts", {"emailaddress1": email}, {"lastname": "Dupont", "telephone1": "06"}
+        )
+    assert caplog.records  # the retry and the calls were logged...
+    assert email not in caplog.text  # ...without the key, the body or the token
+    assert "Dupont" not in caplog.text
+    assert TOKEN not in caplog.text
