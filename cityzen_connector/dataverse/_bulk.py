@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _operations as ops
 from ._batch import execute_batch
-from ._odata import check_name
+from ._odata import check_name, key_segment
 from ._request import DataverseRequest, WriteResult
 from .errors import DataverseError, InvalidRequestError, NotFoundError, ValidationError
 
@@ -41,9 +41,16 @@ class BulkResult:
 
 
 def bulk_request(
-    message: str, entity_set: str, logical_name: str, records: Sequence[Mapping[str, Any]]
+    message: str,
+    entity_set: str,
+    logical_name: str,
+    records: Sequence[Mapping[str, Any]],
+    *,
+    key_columns: Sequence[str] = (),
 ) -> DataverseRequest:
-    """The bulk action for one chunk (pure)."""
+    """The bulk action for one chunk (pure). UpsertMultiple targets name their row by
+    alternate key in ``@odata.id`` (a relative URL, "UpsertMultiple Action" reference);
+    Dataverse answers it 204 without ids, CreateMultiple with ``{"Ids": [...]}``."""
     if message not in _MESSAGES:
         raise InvalidRequestError(f"unknown bulk message {message!r}")
     odata_type = "Microsoft.Dynamics.CRM." + check_name(logical_name, "table logical name")
@@ -51,7 +58,10 @@ def bulk_request(
     for record in records:
         if not isinstance(record, Mapping):
             raise InvalidRequestError("bulk records must be JSON objects")
-        targets.append({"@odata.type": odata_type, **record})
+        target = {"@odata.type": odata_type, **record}
+        if message == "UpsertMultiple":
+            target["@odata.id"] = entity_set + key_segment(_key_of(record, key_columns))
+        targets.append(target)
     # UpsertMultiple is keyed: repeating it cannot create twice. CreateMultiple can.
     return ops.action(
         message,
@@ -61,15 +71,18 @@ def bulk_request(
     )
 
 
+def _key_of(record: Mapping[str, Any], key_columns: Sequence[str]) -> dict[str, Any]:
+    if not key_columns or any(c not in record for c in key_columns):
+        raise InvalidRequestError("upsert_multiple needs key_columns present in every record")
+    return {c: record[c] for c in key_columns}
+
+
 def _single_request(
     message: str, entity_set: str, record: Mapping[str, Any], key_columns: Sequence[str]
 ) -> DataverseRequest:
     if message == "CreateMultiple":
         return ops.create(entity_set, record)
-    missing = [c for c in key_columns if c not in record]
-    if not key_columns or missing:
-        raise InvalidRequestError("upsert_multiple needs key_columns present in every record")
-    return ops.upsert(entity_set, {c: record[c] for c in key_columns}, record)
+    return ops.upsert(entity_set, _key_of(record, key_columns), record)
 
 
 def _unsupported(error: DataverseError, message: str) -> bool:
@@ -94,12 +107,14 @@ def run_bulk(
     check_name(entity_set, "entity set name")
     records = list(records)
     # Build every request first: bad input fails before any network call.
-    for start in range(0, len(records), size):
-        bulk_request(message, entity_set, logical_name, records[start : start + size])
-    if message == "UpsertMultiple":
-        for record in records:
-            _single_request(message, entity_set, record, key_columns)
-    starts = list(range(0, len(records), size))
+    requests = {
+        start: bulk_request(
+            message, entity_set, logical_name, records[start : start + size],
+            key_columns=key_columns,
+        )
+        for start in range(0, len(records), size)
+    }  # fmt: skip
+    starts = list(requests)
     ids: list[uuid.UUID | None] = [None] * len(records)
     errors: dict[int, DataverseError] = {}
     fallbacks = 0
@@ -109,7 +124,7 @@ def run_bulk(
         cache_key = (entity_set, message)
         if core.bulk_support.get(cache_key, True):
             try:
-                doc = core.execute(bulk_request(message, entity_set, logical_name, chunk))
+                doc = core.execute(requests[start])
             except DataverseError as exc:
                 if exc.is_transient:
                     for offset in range(len(chunk)):

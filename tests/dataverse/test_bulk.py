@@ -43,6 +43,26 @@ def test_bulk_request_wire_shape() -> None:
     assert bulk_request("UpsertMultiple", "contacts", "contact", []).safe_to_repeat
 
 
+def test_upsert_multiple_names_each_row_by_alternate_key() -> None:
+    # As in Microsoft's UpsertMultiple reference example.
+    request = bulk_request(
+        "UpsertMultiple", "sample_examples", "sample_example",
+        [{"sample_name": "sample record 0000001", "sample_keyattribute": "0000001"}],
+        key_columns=["sample_keyattribute"],
+    )  # fmt: skip
+    assert request.path == "sample_examples/Microsoft.Dynamics.CRM.UpsertMultiple"
+    assert request.body == {
+        "Targets": [
+            {
+                "@odata.type": "Microsoft.Dynamics.CRM.sample_example",
+                "sample_name": "sample record 0000001",
+                "sample_keyattribute": "0000001",
+                "@odata.id": "sample_examples(sample_keyattribute='0000001')",
+            }
+        ]
+    }
+
+
 def test_records_are_chunked_and_ids_kept_in_input_order(clock: FakeClock) -> None:
     transport = ScriptedTransport(ids_for, ids_for, ids_for)
     client = make_client(transport, clock=clock, max_concurrency=1)
@@ -180,16 +200,14 @@ def test_upsert_multiple_needs_its_key_in_every_record(clock: FakeClock) -> None
 
 
 def test_upsert_multiple_is_repeated_after_a_503(clock: FakeClock) -> None:
-    def upserted(request: HttpRequest) -> HttpResponse:
-        return reply(200, {"Ids": [str(uuid.UUID(int=5))]})
-
-    transport = ScriptedTransport(error_reply(503, "", "busy"), upserted)
+    # UpsertMultiple answers 204 No Content: no ids come back.
+    transport = ScriptedTransport(error_reply(503, "", "busy"), reply(204))
     client = make_client(transport, clock=clock)
     result = client.upsert_multiple(
         "contacts", "contact", [{"cz_portalid": "p"}], key_columns=["cz_portalid"]
     )
     assert result.ok
-    assert result.ids == (uuid.UUID(int=5),)
+    assert result.ids == (None,)
     assert len(transport.sent) == 2
 
 
