@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _operations as ops
 from ._config import DataverseConfig
@@ -34,6 +34,9 @@ from .errors import (
     UnexpectedResponseError,
     error_from_response,
 )
+
+if TYPE_CHECKING:
+    from ._auth import TokenProvider
 
 _LOG = logging.getLogger("cityzen_connector.dataverse")
 # The Web API refuses longer URLs ("Query data using the Web API": 32,768 characters); a longer
@@ -77,7 +80,7 @@ class ClientCore:
         self,
         config: DataverseConfig,
         transport: Transport,
-        tokens: Any,
+        tokens: TokenProvider,
         *,
         clock: Clock | None = None,
         retry: RetryPolicy = RetryPolicy.HTTP_REQUEST,

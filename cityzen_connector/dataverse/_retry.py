@@ -4,9 +4,9 @@ Rules (Microsoft Learn, "Service protection API limits" and "Compose HTTP reques
 errors"): a 429 waits exactly ``Retry-After`` — and when that exceeds the policy's cap the
 error goes straight back to the caller (a queue can re-schedule the work; sleeping that long
 inside a Function helps nobody). 429 means the request was not executed, so any request may be
-repeated after it. 502/503/504, SQL deadlock/timeout and connection errors back off
-exponentially with jitter, but only for requests that are safe to repeat: a 502/504 may hide a
-plain create that did happen.
+repeated after it. 502/503/504, SQL deadlock/timeout, any other 5xx and connection errors back
+off exponentially with jitter, but only for requests that are safe to repeat: a 502/504 may
+hide a plain create that did happen.
 """
 
 from __future__ import annotations
@@ -18,7 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, TypeVar
 
-from .errors import DataverseConnectionError, DataverseError, ThrottledError, TransientServerError
+from .errors import (
+    DataverseConnectionError,
+    DataverseError,
+    ServerError,
+    ThrottledError,
+    TransientServerError,
+)
 
 T = TypeVar("T")
 
@@ -68,7 +74,10 @@ class RetryPolicy:
             return False
         if isinstance(error, ThrottledError):
             return True
-        if isinstance(error, TransientServerError | DataverseConnectionError):
+        # Any 5xx (and no answer at all) may hide work that was done: repeat only what is
+        # safe to repeat. A plain 500 is not "transient" for the queue, but one more try of a
+        # read or a keyed upsert costs nothing.
+        if isinstance(error, TransientServerError | ServerError | DataverseConnectionError):
             return safe_to_repeat
         return False
 

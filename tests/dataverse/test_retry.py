@@ -11,6 +11,7 @@ from cityzen_connector.dataverse import (
     AuthenticationError,
     DataverseConnectionError,
     RetryPolicy,
+    ServerError,
     ThrottledError,
     TransientServerError,
     ValidationError,
@@ -171,3 +172,13 @@ def test_policies_are_immutable_and_named() -> None:
         RetryPolicy(
             "bad", max_attempts=0, base_delay=1, max_delay=1, max_retry_after=1, max_wait_seconds=1
         )
+
+
+def test_a_plain_500_is_retried_for_reads_but_not_for_creates(clock: FakeClock) -> None:
+    unexpected = error_reply(500, "0x80040216", "An unexpected error occurred.")
+    transport = ScriptedTransport(unexpected, reply(200, {"fullname": "x"}))
+    assert make_client(transport, clock=clock).retrieve("contacts", CID) == {"fullname": "x"}
+    transport = ScriptedTransport(unexpected, CREATED)
+    with pytest.raises(ServerError):
+        make_client(transport, clock=clock).create("contacts", {"lastname": "x"})
+    assert len(transport.sent) == 1
