@@ -32,6 +32,13 @@ def _record(record: Mapping[str, Any], what: str = "record") -> dict[str, Any]:
     return dict(record)
 
 
+def ref(entity_set: str, key: Key) -> str:
+    """A relative reference to a row for ``@odata.bind`` values, e.g.
+    ``{"customerid_contact@odata.bind": ref("contacts", {"cz_portalid": pid})}``; the key is
+    escaped like any literal ("Use an alternate key to reference a record")."""
+    return "/" + check_name(entity_set, "entity set name") + key_segment(key)
+
+
 def _select(columns: Iterable[str]) -> tuple[tuple[str, str], ...]:
     names = [check_path(c) for c in columns]
     return (("$select", ",".join(names)),) if names else ()

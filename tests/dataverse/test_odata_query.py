@@ -154,3 +154,12 @@ def test_where_refuses_raw_strings() -> None:
 def test_query_encoding_escapes_url_specials() -> None:
     encoded = encode_query([("$filter", "name eq 'a&b#c+d%e f'")])
     assert encoded == "$filter=name%20eq%20'a%26b%23c%2Bd%25e%20f'"
+
+
+def test_bind_references_escape_their_keys() -> None:
+    assert ops.ref("contacts", {"cz_portalid": "o'neil"}) == "/contacts(cz_portalid='o''neil')"
+    assert (
+        ops.ref("contacts", uuid.UUID(int=3)) == "/contacts(00000000-0000-0000-0000-000000000003)"
+    )
+    with pytest.raises(InvalidRequestError):
+        ops.ref("contacts", {"cz_portalid": "a/b"})
