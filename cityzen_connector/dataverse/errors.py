@@ -16,6 +16,8 @@
     ├── ServerError                        any other 5xx
     └── UnexpectedResponseError            a response we cannot read (HTML from a proxy, bad JSON)
 
+Dataverse messages may echo submitted values (a duplicate key, a too-long name): log
+``error.summary`` (type, status, code, request ids — no message) rather than ``str(error)``.
 Codes are kept as Dataverse sends them (``"0x80040237"``, sometimes ``""``: Microsoft's own
 404 and 412 examples carry an empty code), and classification looks at status, code and message
 together. Messages never contain tokens, secrets or request bodies.
@@ -70,6 +72,16 @@ class DataverseError(Exception):
         self.retry_after = retry_after
         self.request_id = request_id
         self.client_request_id = client_request_id
+
+    @property
+    def summary(self) -> str:
+        """A log-safe one-liner: no message, so no personal data (RGPD)."""
+        facts = [type(self).__name__]
+        facts += [f"HTTP {self.status}"] if self.status is not None else []
+        facts += [f"code {self.code}"] if self.code else []
+        facts += [f"request id {self.request_id}"] if self.request_id else []
+        facts += [f"client request id {self.client_request_id}"] if self.client_request_id else []
+        return ", ".join(facts)
 
     def __str__(self) -> str:
         facts = [f"HTTP {self.status}" if self.status is not None else None]

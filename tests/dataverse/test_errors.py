@@ -142,3 +142,14 @@ def test_str_names_the_facts() -> None:
 def test_retry_after_forms(value: str | None, expected: float | None) -> None:
     now = datetime(2015, 10, 21, 7, 28, tzinfo=UTC)
     assert parse_retry_after(value, now=now) == expected
+
+
+def test_summary_is_log_safe() -> None:
+    body = _body("0x80060892", "A record with cz_email jeanne@example.fr already exists")
+    error = error_from_response(
+        412, {"x-ms-service-request-id": "r-1"}, body, client_request_id="c-1"
+    )
+    assert error.summary == (
+        "AlreadyExistsError, HTTP 412, code 0x80060892, request id r-1, client request id c-1"
+    )
+    assert "jeanne" not in error.summary
