@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,7 +25,7 @@ from . import _operations as ops
 from ._config import DataverseConfig
 from ._http import Headers, HttpRequest, HttpResponse, Transport
 from ._limiter import ConcurrencyLimiter
-from ._odata import encode_query
+from ._odata import encode_query, guid
 from ._request import DataverseRequest, Page, interpret, refine_error
 from ._retry import Clock, RetryPolicy, SystemClock
 from .errors import (
@@ -42,6 +43,7 @@ _LOG = logging.getLogger("cityzen_connector.dataverse")
 # The Web API refuses longer URLs ("Query data using the Web API": 32,768 characters); a longer
 # query must go through $batch, whose bodies allow 64 KB per URL.
 MAX_URL_LENGTH = 32768
+_UNSAFE_HEADER = re.compile(r"[\r\n\x00]")
 
 
 def _json_default(value: Any) -> Any:
@@ -118,6 +120,8 @@ class ClientCore:
 
     def with_caller(self, caller_object_id: str | None) -> Any:
         """A client impersonating an agent by Entra object id (``CallerObjectId`` header)."""
+        if caller_object_id is not None:
+            caller_object_id = str(guid(caller_object_id, "caller object id"))
         return self._derive(caller_object_id=caller_object_id)
 
     # -- URLs and headers ------------------------------------------------------------------------
@@ -162,9 +166,12 @@ class ClientCore:
         if request.body is not None:
             body = encode_body(request.body)
             headers["Content-Type"] = "application/json; charset=utf-8"
-        return HttpRequest(
-            request.method, self.url_for(request), Headers(headers).merged(request.headers), body
-        )
+        all_headers = Headers(headers).merged(request.headers)
+        for name, value in all_headers.items():
+            # A CR or LF would split the header (or a $batch part) in two: header injection.
+            if not isinstance(value, str) or _UNSAFE_HEADER.search(name + value):
+                raise InvalidRequestError(f"{request.operation}: invalid value for header {name}")
+        return HttpRequest(request.method, self.url_for(request), all_headers, body)
 
     # -- sending ---------------------------------------------------------------------------------
     def send_http(

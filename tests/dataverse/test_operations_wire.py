@@ -25,7 +25,7 @@ from cityzen_connector.dataverse import (
     in_,
 )
 
-from .conftest import ORG, ROOT, TOKEN, make_client
+from .conftest import ORG, ROOT, TOKEN, ScriptedTransport, make_client
 
 CID = "00000000-0000-0000-0000-0000000000c1"
 ACCOUNT = "00000000-0000-0000-0000-0000000000a1"
@@ -374,3 +374,18 @@ def test_logs_carry_no_personal_data(
     assert email not in caplog.text  # ...without the key, the body or the token
     assert "Dupont" not in caplog.text
     assert TOKEN not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda c: c.with_correlation_id("x\r\nAuthorization: Bearer stolen").who_am_i(),
+        lambda c: c.update("contacts", CID, {"a": 1}, etag='W/"1"\r\nX-Evil: 1'),
+        lambda c: c.with_caller("not-a-guid"),
+    ],
+)
+def test_header_injection_is_refused_before_sending(make: object) -> None:
+    transport = ScriptedTransport()  # nothing may reach it
+    with pytest.raises(InvalidRequestError):
+        make(make_client(transport))  # type: ignore[operator]
+    assert transport.sent == []
