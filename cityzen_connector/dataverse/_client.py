@@ -44,6 +44,7 @@ _LOG = logging.getLogger("cityzen_connector.dataverse")
 # query must go through $batch, whose bodies allow 64 KB per URL.
 MAX_URL_LENGTH = 32768
 _UNSAFE_HEADER = re.compile(r"[\r\n\x00]")
+_UNSAFE_URL = re.compile(r"[\s\x00]")  # the request line of a $batch part is "METHOD URL HTTP/1.1"
 
 
 def _json_default(value: Any) -> Any:
@@ -135,6 +136,8 @@ class ClientCore:
         url = root + request.path
         if request.query:
             url += "?" + encode_query(list(request.query))
+        if _UNSAFE_URL.search(url):
+            raise InvalidRequestError(f"{request.operation}: whitespace or NUL in the URL path")
         if len(url) > MAX_URL_LENGTH:
             raise InvalidRequestError(
                 f"{request.operation}: URL of {len(url)} characters exceeds {MAX_URL_LENGTH}"

@@ -14,7 +14,9 @@ from responses import matchers
 from cityzen_connector.dataverse import (
     AlreadyExistsError,
     DataverseClient,
+    DataverseRequest,
     Expand,
+    Expect,
     InvalidRequestError,
     NotFoundError,
     Query,
@@ -382,6 +384,9 @@ def test_logs_carry_no_personal_data(
         lambda c: c.with_correlation_id("x\r\nAuthorization: Bearer stolen").who_am_i(),
         lambda c: c.update("contacts", CID, {"a": 1}, etag='W/"1"\r\nX-Evil: 1'),
         lambda c: c.with_caller("not-a-guid"),
+        lambda c: c.execute(
+            DataverseRequest("GET", "WhoAmI HTTP/1.1\r\nX: y", "raw", Expect.JSON, True)
+        ),
     ],
 )
 def test_header_injection_is_refused_before_sending(make: object) -> None:
