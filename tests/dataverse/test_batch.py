@@ -7,6 +7,8 @@ import json
 import uuid
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cityzen_connector.dataverse import (
     AlreadyExistsError,
@@ -353,3 +355,15 @@ def test_http_request_repr_hides_token_and_body() -> None:
     )
     assert "abc" not in repr(request)
     assert "a@b" not in repr(request)
+
+
+@given(st.binary(max_size=400), st.sampled_from(["b", "batchresponse_1"]))
+@settings(max_examples=200, deadline=None)
+def test_decoder_never_fails_untyped_on_garbage(body: bytes, boundary: str) -> None:
+    framed = b"--" + boundary.encode() + b"\r\n" + body + b"\r\n--" + boundary.encode() + b"--"
+    for candidate in (body, framed):
+        try:
+            parts = decode_batch(f"multipart/mixed; boundary={boundary}", candidate)
+        except UnexpectedResponseError:
+            continue
+        assert all(100 <= p.response.status <= 999 for p in parts)

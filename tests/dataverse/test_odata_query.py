@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from urllib.parse import unquote
 
 import pytest
 from hypothesis import given
@@ -163,3 +164,13 @@ def test_bind_references_escape_their_keys() -> None:
     )
     with pytest.raises(InvalidRequestError):
         ops.ref("contacts", {"cz_portalid": "a/b"})
+
+
+@given(st.text().filter(lambda t: "\x00" not in t))
+def test_filter_values_survive_url_encoding_exactly(text: str) -> None:
+    query = Query("contacts").where(eq("lastname", text))
+    encoded = encode_query(query.params())
+    name, _, value = encoded.partition("=")
+    assert name == "$filter"
+    assert not {"&", "#", " ", "+"} & set(value)
+    assert unquote(value) == "lastname eq " + literal(text)
