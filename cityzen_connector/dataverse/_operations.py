@@ -32,11 +32,16 @@ def _record(record: Mapping[str, Any], what: str = "record") -> dict[str, Any]:
     return dict(record)
 
 
+def _row(entity_set: str, key: Key) -> str:
+    """``contacts(<guid>)`` or ``contacts(cz_portalid='x')``, both parts checked."""
+    return check_name(entity_set, "entity set name") + key_segment(key)
+
+
 def ref(entity_set: str, key: Key) -> str:
     """A relative reference to a row for ``@odata.bind`` values, e.g.
     ``{"customerid_contact@odata.bind": ref("contacts", {"cz_portalid": pid})}``; the key is
     escaped like any literal ("Use an alternate key to reference a record")."""
-    return "/" + check_name(entity_set, "entity set name") + key_segment(key)
+    return "/" + _row(entity_set, key)
 
 
 def _select(columns: Iterable[str]) -> tuple[tuple[str, str], ...]:
@@ -82,7 +87,7 @@ def retrieve(
         query.append(("$expand", ",".join(e.render() for e in expand)))
     return DataverseRequest(
         "GET",
-        check_name(entity_set, "entity set name") + key_segment(key),
+        _row(entity_set, key),
         f"retrieve {entity_set}",
         Expect.RECORD,
         safe_to_repeat=True,
@@ -102,7 +107,7 @@ def update(
     With an ETag a repeat would fail on its own success, so only ``*`` is safe to repeat."""
     return DataverseRequest(
         "PATCH",
-        check_name(entity_set, "entity set name") + key_segment(key),
+        _row(entity_set, key),
         f"update {entity_set}",
         Expect.ENTITY,
         safe_to_repeat=etag is None,
@@ -133,7 +138,7 @@ def upsert(
         raise InvalidRequestError(f"invalid upsert mode {mode!r}")
     return DataverseRequest(
         "PATCH",
-        check_name(entity_set, "entity set name") + key_segment(key),
+        _row(entity_set, key),
         f"upsert {entity_set}",
         Expect.ENTITY,
         safe_to_repeat=True,
@@ -146,7 +151,7 @@ def upsert(
 def delete(entity_set: str, key: Key, *, etag: str | None = None) -> DataverseRequest:
     return DataverseRequest(
         "DELETE",
-        check_name(entity_set, "entity set name") + key_segment(key),
+        _row(entity_set, key),
         f"delete {entity_set}",
         Expect.NOTHING,
         safe_to_repeat=True,
@@ -167,7 +172,7 @@ def associate(
     """Link two rows through ``$ref``: POST for a collection-valued navigation property, PUT
     for a single-valued one. The ``@odata.id`` is absolute, as in Microsoft's examples."""
     target = check_name(target_set, "entity set name") + key_segment(target_key, "target key")
-    path = f"{check_name(entity_set, 'entity set name')}{key_segment(key)}/"
+    path = _row(entity_set, key) + "/"
     path += check_name(navigation, "navigation property") + "/$ref"
     return DataverseRequest(
         "PUT" if single_valued else "POST",
@@ -186,7 +191,7 @@ def disassociate(
     target_id: str | uuid.UUID | None = None,
 ) -> DataverseRequest:
     """Unlink: ``nav(<target id>)/$ref`` for a collection, ``nav/$ref`` for a single value."""
-    path = f"{check_name(entity_set, 'entity set name')}{key_segment(key)}/"
+    path = _row(entity_set, key) + "/"
     path += check_name(navigation, "navigation property")
     if target_id is not None:
         path += f"({guid(target_id, 'target id')})"
@@ -219,7 +224,7 @@ def _bound_path(name: str, bound_to: str | tuple[str, Key] | None) -> str:
     if isinstance(bound_to, str):
         return f"{check_name(bound_to, 'entity set name')}/{_CRM}{name}"
     entity_set, key = bound_to
-    return f"{check_name(entity_set, 'entity set name')}{key_segment(key)}/{_CRM}{name}"
+    return f"{_row(entity_set, key)}/{_CRM}{name}"
 
 
 def action(
