@@ -230,13 +230,14 @@ class ClientCore:
             started = self.clock.now()
             response = self.transport.send(signed, timeout=self.config.timeout)
         self.limiter.observe_hint(response.headers.get("x-ms-dop-hint"))
-        self.logger.debug(
-            "dataverse %s -> %d in %.3f s (request id %s)",
-            http.method,
-            response.status,
-            self.clock.now() - started,
-            response.headers.get("x-ms-service-request-id"),
-        )
+        if self.logger.isEnabledFor(logging.DEBUG):  # hot path: skip the formatting work
+            self.logger.debug(
+                "dataverse %s -> %d in %.3f s (request id %s)",
+                http.method,
+                response.status,
+                self.clock.now() - started,
+                response.headers.get("x-ms-service-request-id"),
+            )
         return response
 
     def execute(self, request: DataverseRequest, *, retry: RetryPolicy | None = None) -> Any:
