@@ -412,7 +412,7 @@ def _insert_option_value(app: EmulatorApp, req: Request) -> Response:
     value = body.get("Value")
     if value is None:
         # New values start at the default publisher's option value prefix (10000 → 100000000).
-        value = max([100_000_000 - 1, *attr.options]) + 1
+        value = next(v for v in range(100_000_000, 100_010_000) if v not in attr.options)
     if isinstance(value, bool) or not isinstance(value, int):
         raise err.bad_request("Value must be an integer.")
     if value in attr.options:

@@ -1,0 +1,208 @@
+"""Metadata reads and provisioning writes: columns, alternate keys (Pending → Active on the
+injected clock), option values; and that they survive a restart."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import quote
+
+from cityzen_connector.emulator import EmulatorConfig, create_app, seed
+from tests.emulator.conftest import Api, FakeClock, call
+
+STRING = "Microsoft.Dynamics.CRM.StringAttributeMetadata"
+
+
+def _add_identity_key(api: Api) -> None:
+    column = api.post(
+        "EntityDefinitions(LogicalName='contact')/Attributes",
+        {
+            "@odata.type": STRING,
+            "SchemaName": "cz_IdentityKey",
+            "MaxLength": 64,
+            "RequiredLevel": {"Value": "None"},
+            "DisplayName": {"LocalizedLabels": [{"Label": "Clé", "LanguageCode": 1036}]},
+        },
+    )
+    assert column.status_code == 204, column.text
+    assert "/Attributes(" in column.headers["OData-EntityId"]
+    key = api.post(
+        "EntityDefinitions(LogicalName='contact')/Keys",
+        {"SchemaName": "cz_identitykey_key", "KeyAttributes": ["cz_identitykey"]},
+    )
+    assert key.status_code == 204, key.text
+
+
+def test_entity_set_name_is_resolved_the_way_sdks_do(api: Api) -> None:
+    response = api.get(
+        "EntityDefinitions?$select=LogicalName,EntitySetName,PrimaryIdAttribute"
+        "&$filter=" + quote("LogicalName eq 'incident'")
+    )
+    assert response.status_code == 200
+    [row] = response.json()["value"]
+    assert row["EntitySetName"] == "incidents"
+    assert row["PrimaryIdAttribute"] == "incidentid"
+    one = api.get(
+        "EntityDefinitions(LogicalName='subject')?$expand=Attributes($select=LogicalName)"
+    )
+    names = {a["LogicalName"] for a in one.json()["Attributes"]}
+    assert {"title", "parentsubject", "subjectid"} <= names
+
+
+def test_unknown_metadata_property_is_refused(api: Api) -> None:
+    response = api.get("EntityDefinitions?$select=Nope")
+    assert response.status_code == 400
+
+
+def test_key_is_pending_then_active_and_usable(api: Api, clock: FakeClock) -> None:
+    _add_identity_key(api)
+    keys = api.get("EntityDefinitions(LogicalName='contact')/Keys").json()["value"]
+    assert keys[0]["EntityKeyIndexStatus"] == "Pending"
+    pending = api.patch("contacts(cz_identitykey='abc')", {"lastname": "Diop"})
+    assert pending.status_code == 400
+    assert pending.json()["error"]["code"] == "0x80060892"
+    clock.advance(2.5)
+    keys = api.get("EntityDefinitions(LogicalName='contact')/Keys").json()["value"]
+    assert keys[0]["EntityKeyIndexStatus"] == "Active"
+    created = api.patch("contacts(cz_identitykey='abc')", {"lastname": "Diop"})
+    assert created.status_code == 204
+    updated = api.patch("contacts(cz_identitykey='abc')", {"firstname": "Binta"})
+    assert updated.status_code == 204
+    rows = api.get("contacts?$select=fullname,cz_identitykey").json()["value"]
+    assert [(r["fullname"], r["cz_identitykey"]) for r in rows] == [("Binta Diop", "abc")]
+    assert api.get("contacts(cz_identitykey='abc')").json()["lastname"] == "Diop"
+    missing = api.patch(
+        "contacts(cz_identitykey='zzz')", {"lastname": "X"}, headers={"If-Match": "*"}
+    )
+    assert missing.status_code == 404
+    bound = api.post(
+        "incidents",
+        {"title": "T", "customerid_contact@odata.bind": "contacts(cz_identitykey='abc')"},
+    )
+    assert bound.status_code == 204
+
+
+def test_active_key_enforces_uniqueness(api: Api, clock: FakeClock) -> None:
+    _add_identity_key(api)
+    clock.advance(3)
+    assert api.post("contacts", {"lastname": "A", "cz_identitykey": "k1"}).status_code == 204
+    clash = api.post("contacts", {"lastname": "B", "cz_identitykey": "k1"})
+    assert clash.status_code == 412
+    assert clash.json()["error"]["code"] == "0x80060893"
+
+
+def test_key_over_duplicate_rows_fails(api: Api, clock: FakeClock) -> None:
+    api.post(
+        "EntityDefinitions(LogicalName='account')/Attributes",
+        {"@odata.type": STRING, "SchemaName": "cz_Siret", "MaxLength": 14},
+    )
+    api.post("accounts", {"name": "A", "cz_siret": "1"})
+    api.post("accounts", {"name": "B", "cz_siret": "1"})
+    api.post(
+        "EntityDefinitions(LogicalName='account')/Keys",
+        {"SchemaName": "cz_siret_key", "KeyAttributes": ["cz_siret"]},
+    )
+    clock.advance(3)
+    key = api.get("EntityDefinitions(LogicalName='account')/Keys(LogicalName='cz_siret_key')")
+    assert key.json()["EntityKeyIndexStatus"] == "Failed"
+
+
+def test_column_creation_is_validated(api: Api) -> None:
+    no_prefix = api.post(
+        "EntityDefinitions(LogicalName='incident')/Attributes",
+        {"@odata.type": STRING, "SchemaName": "SubmissionId", "MaxLength": 36},
+    )
+    assert no_prefix.status_code == 400
+    no_length = api.post(
+        "EntityDefinitions(LogicalName='incident')/Attributes",
+        {"@odata.type": STRING, "SchemaName": "cz_SubmissionId"},
+    )
+    assert no_length.status_code == 400
+    ok = api.post(
+        "EntityDefinitions(LogicalName='incident')/Attributes",
+        {"@odata.type": STRING, "SchemaName": "cz_SubmissionId", "MaxLength": 36},
+    )
+    assert ok.status_code == 204
+    again = api.post(
+        "EntityDefinitions(LogicalName='incident')/Attributes",
+        {"@odata.type": STRING, "SchemaName": "cz_SubmissionId", "MaxLength": 36},
+    )
+    assert again.status_code == 400
+
+
+def test_typed_columns_validate_values(api: Api) -> None:
+    for body in (
+        {"@odata.type": "Microsoft.Dynamics.CRM.IntegerAttributeMetadata", "SchemaName": "cz_Age"},
+        {
+            "@odata.type": "Microsoft.Dynamics.CRM.DateTimeAttributeMetadata",
+            "SchemaName": "cz_Seen",
+            "Format": "DateOnly",
+        },
+        {
+            "@odata.type": "Microsoft.Dynamics.CRM.DecimalAttributeMetadata",
+            "SchemaName": "cz_Score",
+        },
+    ):
+        assert (
+            api.post("EntityDefinitions(LogicalName='contact')/Attributes", body).status_code == 204
+        )
+    assert api.post("contacts", {"cz_age": "old"}).status_code == 400
+    assert api.post("contacts", {"cz_seen": "yesterday"}).status_code == 400
+    good = api.post(
+        "contacts?$select=cz_age,cz_seen,cz_score",
+        {"cz_age": 41, "cz_seen": "2026-02-01", "cz_score": 2.5},
+        headers={"Prefer": "return=representation"},
+    )
+    assert good.status_code == 201
+    assert {k: good.json()[k] for k in ("cz_age", "cz_seen", "cz_score")} == {
+        "cz_age": 41,
+        "cz_seen": "2026-02-01",
+        "cz_score": 2.5,
+    }
+
+
+def test_insert_option_value_then_use_it(api: Api) -> None:
+    response = api.post(
+        "InsertOptionValue",
+        {
+            "EntityLogicalName": "incident",
+            "AttributeLogicalName": "caseorigincode",
+            "Label": {"LocalizedLabels": [{"Label": "Portail citoyen", "LanguageCode": 1036}]},
+        },
+    )
+    assert response.status_code == 200, response.text
+    value = response.json()["NewOptionValue"]
+    assert value == 100000000
+    options = api.get(
+        "EntityDefinitions(LogicalName='incident')/Attributes(LogicalName='caseorigincode')"
+        "/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$expand=OptionSet"
+    ).json()["OptionSet"]["Options"]
+    assert any(o["Value"] == value for o in options)
+    contact = api.post("contacts", {"lastname": "A"}).headers["OData-EntityId"].rsplit("/", 1)[1]
+    created = api.post(
+        "incidents",
+        {"title": "T", "caseorigincode": value, "customerid_contact@odata.bind": contact},
+    )
+    assert created.status_code == 204, created.text
+
+
+def test_custom_metadata_and_rows_survive_a_restart(tmp_path: Path) -> None:
+    clock = FakeClock()
+    database = str(tmp_path / "dataverse.db")
+    first = create_app(EmulatorConfig(database=database), clock=clock)
+    seed(first)
+    body = {"@odata.type": STRING, "SchemaName": "cz_IdentityKey", "MaxLength": 64}
+    assert (
+        call(first, "POST", "EntityDefinitions(LogicalName='contact')/Attributes", body)[0] == 204
+    )
+    keys = {"SchemaName": "cz_identitykey_key", "KeyAttributes": ["cz_identitykey"]}
+    assert call(first, "POST", "EntityDefinitions(LogicalName='contact')/Keys", keys)[0] == 204
+    clock.advance(5)
+    assert call(first, "PATCH", "contacts(cz_identitykey='a')", {"lastname": "L"})[0] == 204
+    first.close()
+    second = create_app(EmulatorConfig(database=database), clock=clock)
+    status, _, payload = call(second, "GET", "contacts(cz_identitykey='a')")
+    assert status == 200
+    assert json.loads(payload)["lastname"] == "L"
+    assert seed(second) == 0
+    second.close()
