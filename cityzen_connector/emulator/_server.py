@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import socket
 import socketserver
 import ssl
 import threading
@@ -84,6 +85,21 @@ def generate_certificate(folder: Path, host: str = "127.0.0.1") -> tuple[Path, P
     return cert_path, key_path
 
 
+def _bind(host: str, port: int) -> socket.socket:
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except OSError as exc:
+        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    listener = socket.socket(family, kind, proto)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+    except OSError as exc:
+        listener.close()
+        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    return listener
+
+
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         return  # request lines may carry personal data in URLs (RGPD): never logged
@@ -104,12 +120,11 @@ def serve(
 ) -> ServerHandle:
     """Start serving ``app`` in a background thread; ``port=0`` picks a free port."""
     if not tls:
-        try:
-            server = waitress.create_server(
-                app, host=host, port=port, threads=threads, ident=None, asyncore_loop_timeout=0.2
-            )
-        except OSError as exc:
-            raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+        # Bind first ourselves: on a port in use waitress would leak its half-built sockets.
+        listener = _bind(host, port)
+        server = waitress.create_server(
+            app, sockets=[listener], threads=threads, ident=None, asyncore_loop_timeout=0.2
+        )
         thread = threading.Thread(target=server.run, name="emulator-http", daemon=True)
         thread.start()
 
@@ -124,7 +139,7 @@ def serve(
             thread.join(timeout=10)
             server.task_dispatcher.shutdown()
 
-        url = f"http://{host}:{server.effective_port}"
+        url = f"http://{host}:{listener.getsockname()[1]}"
         return ServerHandle(url, None, stop_waitress, lambda: None)
     cert_path, key_path = generate_certificate(cert_dir or Path(".cityzen"), host)
     try:
