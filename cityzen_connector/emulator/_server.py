@@ -93,6 +93,9 @@ def _bind(host: str, port: int) -> socket.socket:
     listener = socket.socket(family, kind, proto)
     try:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # waitress sets TCP_NODELAY only on sockets it binds itself; accepted sockets inherit
+        # it from the listener, and without it headers and body wait on Nagle's algorithm.
+        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         listener.bind(address)
     except OSError as exc:
         listener.close()
