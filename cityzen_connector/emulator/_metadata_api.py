@@ -367,16 +367,7 @@ def _create_key(app: EmulatorApp, entity: Entity, req: Request) -> Response:
         raise err.bad_request("KeyAttributes must list between 1 and 16 columns.")
     for column in columns:
         attr = entity.attributes.get(str(column))
-        if attr is None or attr.type not in (
-            "String",
-            "Integer",
-            "Decimal",
-            "DateTime",
-            "DateOnly",
-            "Lookup",
-            "Picklist",
-            "Uniqueidentifier",
-        ):
+        if attr is None or attr.type not in _KEYABLE:
             raise err.bad_request(f"The column {str(column)[:100]} cannot be part of a key.")
     if schema_name.lower() in entity.keys:
         raise err.bad_request(f"A key named {schema_name} already exists on {entity.logical_name}.")
