@@ -98,7 +98,7 @@ class EmulatorApp:
         return [response.body]
 
     def _respond(self, environ: dict[str, Any]) -> tuple[Response, bool]:
-        path = str(environ.get("PATH_INFO", ""))
+        path = _wsgi_text(environ.get("PATH_INFO", ""))
         if not path.startswith(BASE_PATH.rstrip("/")):
             return error_response(err.segment_not_found(path.lstrip("/")[:200])), False
         auth = self._authenticate(environ)
@@ -177,11 +177,21 @@ class EmulatorApp:
         return Request(
             method=str(environ.get("REQUEST_METHOD", "GET")).upper(),
             path=path[len(BASE_PATH) :] if path.startswith(BASE_PATH) else "",
-            query=parse_query(str(environ.get("QUERY_STRING", ""))),
+            query=parse_query(_wsgi_text(environ.get("QUERY_STRING", ""))),
             headers=headers,
             body=body,
             base_url=f"{scheme}://{host}",
         )
+
+
+def _wsgi_text(value: object) -> str:
+    """PEP 3333 hands URL parts over as latin-1 strings of the raw bytes; Dataverse URLs are
+    UTF-8, so re-decode (an already-decoded non-latin-1 string is kept as is)."""
+    text = str(value)
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
 
 
 def create_app(

@@ -195,3 +195,15 @@ def test_custom_metadata_and_rows_survive_a_restart(tmp_path: Path) -> None:
     assert json.loads(payload)["lastname"] == "L"
     assert seed(second) == 0
     second.close()
+
+
+def test_alternate_key_values_with_accents_round_trip_over_http(api: Api, clock: FakeClock) -> None:
+    _add_identity_key(api)
+    clock.advance(3)
+    assert (
+        api.patch("contacts(cz_identitykey='Hélène-é')", {"lastname": "Ndiaye"}).status_code == 204
+    )
+    found = api.get("contacts(cz_identitykey='Hélène-é')?$select=lastname,cz_identitykey").json()
+    assert (found["lastname"], found["cz_identitykey"]) == ("Ndiaye", "Hélène-é")
+    listed = api.get("contacts?$filter=cz_identitykey eq 'Hélène-é'&$select=lastname").json()
+    assert [r["lastname"] for r in listed["value"]] == ["Ndiaye"]
