@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import json
 import random
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -84,9 +85,13 @@ class EmulatorApp:
     # -- WSGI ------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         response, drop = self._respond(environ)
+        request_id = str(uuid.uuid4())
+        # Dataverse tags every reply with its request id (REQ_ID, x-ms-service-request-id).
         headers = [
             ("OData-Version", "4.0"),
             ("x-ms-dop-hint", str(self.config.dop_hint)),
+            ("REQ_ID", request_id),
+            ("x-ms-service-request-id", request_id),
             *response.headers,
         ]
         if drop:
@@ -105,9 +110,10 @@ class EmulatorApp:
         if auth is not None:
             return auth, False
         caller = self.config.caller_id
+        budget: list[tuple[str, str]] = []
         if self.protection is not None:
             try:
-                self.protection.enter(caller)
+                budget = self.protection.enter(caller)
             except err.ODataError as exc:
                 return error_response(exc), False
         operations = 1
@@ -124,6 +130,7 @@ class EmulatorApp:
                 response, operations = self.router.handle_top(req)
             except err.ODataError as exc:
                 response = error_response(exc)
+            response.headers.extend(budget)
             return response, fault == "drop"
         finally:
             if self.protection is not None:

@@ -185,6 +185,8 @@ def _changeset(router: Router, members: list[_Part], outer: Request) -> tuple[by
                 content_id = member.headers.get("content-id")
                 try:
                     inner = _inner_request(member, outer, True, ids)
+                    # Some clients put Content-ID among the inner request's headers instead.
+                    content_id = content_id or inner.headers.get("content-id")
                     if inner.method == "GET":
                         raise err.bad_request("GET requests are not allowed within a change set.")
                 except err.ODataError as exc:

@@ -31,8 +31,9 @@ class Protection:
     def _now(self) -> float:
         return self.clock().timestamp()
 
-    def enter(self, caller: str) -> None:
-        """Admit one request or raise the 429 of the limit it would exceed."""
+    def enter(self, caller: str) -> list[tuple[str, str]]:
+        """Admit one request or raise the 429 of the limit it would exceed. Returns the
+        documented debugging headers that tell how much of the window's budget is left."""
         lim = self.limits
         with self._lock:
             now = self._now()
@@ -67,6 +68,17 @@ class Protection:
                 )
             requests.append(now)
             self._in_flight[caller] = self._in_flight.get(caller, 0) + 1
+            spent = sum(c for _, c in costs)
+            return [
+                (
+                    "x-ms-ratelimit-burst-remaining-xrm-requests",
+                    str(lim.max_requests - len(requests)),
+                ),
+                (
+                    "x-ms-ratelimit-time-remaining-xrm-requests",
+                    f"{lim.max_execution_ms - spent:.2f}",
+                ),
+            ]
 
     def leave(self, caller: str, operations: int) -> None:
         with self._lock:

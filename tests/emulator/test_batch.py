@@ -152,3 +152,19 @@ def test_batch_requires_multipart_content(api: Api) -> None:
         timeout=10,
     )
     assert truncated.status_code == 400
+
+
+def test_content_id_among_the_inner_request_headers(api: Api) -> None:
+    create = (
+        "Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+        f"POST {ROOT}accounts HTTP/1.1\r\nContent-ID: 7\r\nContent-Type: application/json\r\n\r\n"
+        '{"name": "Mairie annexe"}\r\n'
+    )
+    link = _op(
+        "POST", ROOT + "contacts", {"lastname": "R", "parentcustomerid_account@odata.bind": "$7"}
+    )
+    response = _batch(api, [_changeset([create, link])])
+    assert response.status_code == 200, response.text
+    contact = api.get("contacts?$select=_parentcustomerid_value").json()["value"][0]
+    account = api.get("accounts?$select=name").json()["value"][0]
+    assert contact["_parentcustomerid_value"] == account["accountid"]

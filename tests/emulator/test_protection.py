@@ -100,3 +100,13 @@ def test_dropped_connection_over_http_after_the_write() -> None:
         handle.stop()
     # The write happened; only the reply was lost (what at-least-once clients must survive).
     assert len(app.store.find("contact", {"lastname": "Lost reply"})) == 1
+
+
+def test_budget_headers_and_request_ids(clock: FakeClock) -> None:
+    app = _throttled_app(clock, max_requests=10)
+    _, first, _ = call(app, "GET", "contacts")
+    _, second, _ = call(app, "GET", "contacts")
+    assert first["x-ms-ratelimit-burst-remaining-xrm-requests"] == "9"
+    assert second["x-ms-ratelimit-burst-remaining-xrm-requests"] == "8"
+    assert first["x-ms-service-request-id"] != second["x-ms-service-request-id"]
+    assert first["req_id"] == first["x-ms-service-request-id"]
