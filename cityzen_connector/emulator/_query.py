@@ -162,7 +162,7 @@ def query_collection(
         limit=limit + 1,
         offset=offset,
     )
-    more = len(rows) > limit
+    more = len(rows) > limit and (top is None or offset + limit < top)
     rows = rows[:limit]
     context = f"{req.service_root}$metadata#{entity.entity_set}"
     if select:

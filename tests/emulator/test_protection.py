@@ -110,3 +110,41 @@ def test_budget_headers_and_request_ids(clock: FakeClock) -> None:
     assert second["x-ms-ratelimit-burst-remaining-xrm-requests"] == "8"
     assert first["x-ms-service-request-id"] != second["x-ms-service-request-id"]
     assert first["req_id"] == first["x-ms-service-request-id"]
+
+
+def test_concurrent_requests_over_http_hit_the_concurrency_limit() -> None:
+    import threading  # noqa: PLC0415
+
+    gate = threading.Event()
+    entered = threading.Event()
+
+    def hold(_seconds: float) -> None:
+        entered.set()
+        gate.wait(10)
+
+    app = create_app(
+        EmulatorConfig(
+            protection=ProtectionLimits(max_concurrent=1),
+            faults=Faults(latency_seconds=0.001),
+        ),
+        sleep=hold,
+    )
+    handle = serve(app, "127.0.0.1", 0)
+    url = handle.url + BASE_PATH + "contacts"
+    auth = {"Authorization": "Bearer t"}
+    results: list[int] = []
+    first = threading.Thread(
+        target=lambda: results.append(requests.get(url, headers=auth, timeout=10).status_code)
+    )
+    try:
+        first.start()
+        assert entered.wait(10)
+        second = requests.get(url, headers=auth, timeout=10)
+        assert second.status_code == 429
+        assert second.json()["error"]["code"] == "0x80072326"
+        assert second.headers["Retry-After"] == "1"
+    finally:
+        gate.set()
+        first.join(10)
+        handle.stop()
+    assert results == [200]

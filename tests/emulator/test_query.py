@@ -128,3 +128,14 @@ def test_paging_with_maxpagesize_follows_next_links(api: Api) -> None:
     assert len(seen) == len(set(seen)) == _titles(api, "$select=title").__len__()
     assert pages > 1
     assert seen == sorted(seen)
+
+
+def test_top_is_honoured_across_pages(api: Api) -> None:
+    headers = {"Prefer": "odata.maxpagesize=2"}
+    response = api.get("subjects?$select=title&$top=3", headers=headers)
+    titles = [row["title"] for row in response.json()["value"]]
+    link = response.json()["@odata.nextLink"]
+    second = api.session.get(link, headers=headers, timeout=10).json()
+    titles += [row["title"] for row in second["value"]]
+    assert len(titles) == 3
+    assert "@odata.nextLink" not in second
