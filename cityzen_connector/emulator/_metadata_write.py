@@ -57,7 +57,11 @@ def create_attribute(app: EmulatorApp, entity: Entity, req: Request) -> Response
     max_length = body.get("MaxLength")
     if kind in ("String", "Memo"):
         limit = 4000 if kind == "String" else 1_048_576
-        if not isinstance(max_length, int) or not 1 <= max_length <= limit:
+        if (
+            isinstance(max_length, bool)
+            or not isinstance(max_length, int)
+            or not 1 <= max_length <= limit
+        ):
             raise err.bad_request(f"MaxLength must be an integer between 1 and {limit}.")
     required = body.get("RequiredLevel", {})
     level = required.get("Value", "None") if isinstance(required, dict) else "None"

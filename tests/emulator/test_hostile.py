@@ -159,3 +159,90 @@ def test_arbitrary_payloads_never_cause_a_server_error(
 ) -> None:
     status, _, _ = call(app, "POST", "contacts", json.dumps(payload))
     assert status in (204, 400, 404, 412), payload
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.sampled_from(
+        [
+            "EntityDefinitions(LogicalName='contact')/Attributes",
+            "EntityDefinitions(LogicalName='contact')/Keys",
+            "InsertOptionValue",
+            "contacts/Microsoft.Dynamics.CRM.CreateMultiple",
+            "contacts/Microsoft.Dynamics.CRM.UpsertMultiple",
+        ]
+    ),
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "@odata.type",
+                "SchemaName",
+                "MaxLength",
+                "KeyAttributes",
+                "RequiredLevel",
+                "Format",
+                "EntityLogicalName",
+                "AttributeLogicalName",
+                "Label",
+                "Value",
+                "Targets",
+            ]
+        ),
+        _JSON,
+    ),
+)
+def test_arbitrary_action_and_metadata_bodies_never_cause_a_server_error(
+    app: EmulatorApp, path: str, body: dict[str, object]
+) -> None:
+    status, _, payload = call(app, "POST", path, json.dumps(body))
+    assert status in (200, 204, 400, 404, 412), (path, body, payload)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "--b\r\n",
+                "--b--\r\n",
+                "Content-Type: application/http\r\n",
+                "Content-Type: multipart/mixed; boundary=c\r\n",
+                "--c\r\n",
+                "--c--\r\n",
+                "Content-ID: 1\r\n",
+                "\r\n",
+                "POST /api/data/v9.2/contacts HTTP/1.1\r\n",
+                "GET $1 HTTP/1.1\r\n",
+                "PATCH $1 HTTP/1.1\r\n",
+                "DELETE /api/data/v9.2/contacts(00000000-0000-0000-0000-000000000001) HTTP/1.1\r\n",
+                "Content-Type: application/json\r\n",
+                '{"lastname": "x"}\r\n',
+                '{"parentcustomerid_contact@odata.bind": "$1"}\r\n',
+                "garbage \x00\xff\r\n",
+            ]
+        ),
+        max_size=25,
+    ).map("".join)
+)
+def test_arbitrary_batch_bodies_never_cause_a_server_error(app: EmulatorApp, body: str) -> None:
+    status, _, _ = call(
+        app,
+        "POST",
+        "$batch",
+        body.encode("utf-8"),
+        headers={"Content-Type": "multipart/mixed; boundary=b"},
+    )
+    assert status in (200, 204, 400, 404, 405, 412, 415), body
