@@ -66,6 +66,5 @@ def _one(router: Router, entity: Entity, item: dict[str, Any], req: Request, ups
         row = router.app.store.get(entity.logical_name, changes[entity.primary_id])
     if row is not None:
         return records.update(entity, row, changes).id
-    for name, value in key_values.items():
-        changes.setdefault(name, value)
+    records.add_key_values(entity, changes, key_values)
     return records.create(entity, changes).id

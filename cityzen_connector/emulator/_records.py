@@ -79,6 +79,22 @@ class Records:
         ids = self.store.find(entity.logical_name, converted)
         return (ids[0] if ids else None), converted
 
+    def add_key_values(
+        self, entity: Entity, changes: dict[str, Any], key_values: dict[str, Any]
+    ) -> None:
+        """An upsert that creates takes its key's values from the URL, as Dataverse does; a
+        lookup part must name an existing row of the lookup's (single) target table."""
+        for name, value in key_values.items():
+            if name in changes:
+                continue
+            changes[name] = value
+            attr = entity.attributes[name]
+            if attr.is_lookup and len(attr.targets) == 1:
+                target = next(iter(attr.targets))
+                if self.store.get(target, str(value)) is None:
+                    raise err.record_not_found(target, str(value))
+                changes.setdefault(TARGETS, {})[name] = target
+
     def _key_values(self, entity: Entity, values: dict[str, KeyValue]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name, value in values.items():

@@ -156,8 +156,7 @@ class Router:
                     # "Prevent create in upsert": 404, documented with an empty code.
                     raise _missing_for_update(entity, key_values)
                 changes = self.records.changes(entity, payload, req)
-                for name, value in key_values.items():
-                    changes.setdefault(name, value)
+                self.records.add_key_values(entity, changes, key_values)
                 new = self.records.create(entity, changes, duplicate_empty_code=True)
                 return self._written(req, entity, new, created=True)
             if if_none_match == "*":

@@ -117,4 +117,8 @@ _CONVERTERS: dict[str, Callable[[object], object]] = {
     "DateTime": _datetime,
     "DateOnly": _date,
     "Uniqueidentifier": _guid,
+    # Lookups reach here only as alternate-key parts (a key may include a lookup column).
+    "Lookup": _guid,
+    "Customer": _guid,
+    "Owner": _guid,
 }

@@ -207,3 +207,51 @@ def test_alternate_key_values_with_accents_round_trip_over_http(api: Api, clock:
     assert (found["lastname"], found["cz_identitykey"]) == ("Ndiaye", "Hélène-é")
     listed = api.get("contacts?$filter=cz_identitykey eq 'Hélène-é'&$select=lastname").json()
     assert [r["lastname"] for r in listed["value"]] == ["Ndiaye"]
+
+
+def test_composite_key_with_a_lookup_part(api: Api, clock: FakeClock) -> None:
+    api.post(
+        "EntityDefinitions(LogicalName='incident')/Attributes",
+        {"@odata.type": STRING, "SchemaName": "cz_Reference", "MaxLength": 20},
+    )
+    key = api.post(
+        "EntityDefinitions(LogicalName='incident')/Keys",
+        {"SchemaName": "cz_ref_subject_key", "KeyAttributes": ["cz_reference", "subjectid"]},
+    )
+    assert key.status_code == 204
+    clock.advance(3)
+    contact = api.post("contacts", {"lastname": "K"}).headers["OData-EntityId"]
+    subject = api.get("subjects?$filter=title eq 'Encombrants'").json()["value"][0]["subjectid"]
+    url = f"incidents(cz_reference='R-1',subjectid={subject})"
+    body = {"title": "Canapé", "customerid_contact@odata.bind": contact}
+    assert api.patch(url, body).status_code == 204
+    assert api.patch(url, {"title": "Canapé et matelas"}).status_code == 204
+    rows = api.get("incidents?$select=title,cz_reference,_subjectid_value").json()["value"]
+    assert [(r["title"], r["cz_reference"], r["_subjectid_value"]) for r in rows] == [
+        ("Canapé et matelas", "R-1", subject)
+    ]
+    partial = api.get("incidents(cz_reference='R-1')")
+    assert partial.status_code == 400
+    assert partial.json()["error"]["code"] == "0x80060892"
+
+
+def test_composite_key_upsert_with_a_missing_lookup_target_creates_nothing(
+    api: Api, clock: FakeClock
+) -> None:
+    api.post(
+        "EntityDefinitions(LogicalName='incident')/Attributes",
+        {"@odata.type": STRING, "SchemaName": "cz_Reference", "MaxLength": 20},
+    )
+    api.post(
+        "EntityDefinitions(LogicalName='incident')/Keys",
+        {"SchemaName": "cz_ref_subject_key", "KeyAttributes": ["cz_reference", "subjectid"]},
+    )
+    clock.advance(3)
+    contact = api.post("contacts", {"lastname": "K"}).headers["OData-EntityId"]
+    missing = "00000000-0000-0000-0000-0000000000aa"
+    response = api.patch(
+        f"incidents(cz_reference='R-2',subjectid={missing})",
+        {"title": "T", "customerid_contact@odata.bind": contact},
+    )
+    assert response.status_code == 404
+    assert api.get("incidents").json()["value"] == []
