@@ -73,7 +73,8 @@ def create_attribute(app: EmulatorApp, entity: Entity, req: Request) -> Response
         custom=True,
         precision=body.get("Precision") if isinstance(body.get("Precision"), int) else None,
     )
-    entity.attributes[name] = attr
+    # Copy-on-write: requests served concurrently may be iterating the old mapping.
+    entity.attributes = {**entity.attributes, name: attr}
     app.persist_metadata()
     url = (
         f"{req.service_root}EntityDefinitions({entity.metadata_id})/Attributes({attr.metadata_id})"
@@ -98,7 +99,7 @@ def create_key(app: EmulatorApp, entity: Entity, req: Request) -> Response:
     if schema_name.lower() in entity.keys:
         raise err.bad_request(f"A key named {schema_name} already exists on {entity.logical_name}.")
     key = Key(schema_name, tuple(str(c) for c in columns), "Pending", app.clock().timestamp())
-    entity.keys[key.logical_name] = key
+    entity.keys = {**entity.keys, key.logical_name: key}
     app.persist_metadata()
     url = f"{req.service_root}EntityDefinitions({entity.metadata_id})/Keys({key.metadata_id})"
     return Response(204, [("OData-EntityId", url)])
@@ -134,7 +135,7 @@ def insert_option_value(app: EmulatorApp, req: Request) -> Response:
         raise err.bad_request("Value must be an integer.")
     if value in attr.options:
         raise err.bad_request(f"An option with the value {value} already exists.")
-    attr.options[value] = labels[0]["Label"]
+    attr.options = {**attr.options, value: labels[0]["Label"]}
     app.persist_metadata()
     return json_response(
         200,

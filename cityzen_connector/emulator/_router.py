@@ -66,7 +66,10 @@ class Router:
         if first.startswith("EntityDefinitions") or first in ("InsertOptionValue", "$metadata"):
             from cityzen_connector.emulator._metadata_api import handle_metadata  # noqa: PLC0415
 
-            return handle_metadata(self.app, req)
+            if req.method == "GET":
+                return handle_metadata(self.app, req)
+            with self.app.store.lock:  # metadata writes check-then-set; one at a time
+                return handle_metadata(self.app, req)
         return self._entity_set(req, first, rest)
 
     def _entity_set(self, req: Request, first: str, rest: str) -> Response:

@@ -255,3 +255,25 @@ def test_composite_key_upsert_with_a_missing_lookup_target_creates_nothing(
     )
     assert response.status_code == 404
     assert api.get("incidents").json()["value"] == []
+
+
+def test_provisioning_while_reads_are_served_concurrently(api: Api) -> None:
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    def read(_: int) -> int:
+        return api.get("contacts?$top=1").status_code
+
+    def add(i: int) -> int:
+        body = {"@odata.type": STRING, "SchemaName": f"cz_Extra{i}", "MaxLength": 10}
+        return api.post("EntityDefinitions(LogicalName='contact')/Attributes", body).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        reads = pool.map(read, range(30))
+        adds = pool.map(add, range(10))
+        assert set(reads) == {200}
+        assert set(adds) == {204}
+    names = {
+        a["LogicalName"]
+        for a in api.get("EntityDefinitions(LogicalName='contact')/Attributes").json()["value"]
+    }
+    assert {f"cz_extra{i}" for i in range(10)} <= names
