@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator._batch import handle_batch
+from cityzen_connector.emulator._bulk import handle_bulk
+from cityzen_connector.emulator._config import ORGANIZATION_ID
 from cityzen_connector.emulator._http import (
     Request,
     Response,
@@ -13,6 +16,7 @@ from cityzen_connector.emulator._http import (
     json_response,
     parse_segment,
 )
+from cityzen_connector.emulator._metadata_api import handle_metadata
 from cityzen_connector.emulator._query import (
     check_options,
     parse_expand,
@@ -40,8 +44,6 @@ class Router:
         """Handle a top-level request; returns the reply and its operation count (for the
         execution-time budget of service protection)."""
         if req.path == "$batch":
-            from cityzen_connector.emulator._batch import handle_batch  # noqa: PLC0415
-
             return handle_batch(self, req)
         response = self.handle(req)
         operations = 1
@@ -64,8 +66,6 @@ class Router:
         if first in ("WhoAmI", "WhoAmI()"):
             return self._who_am_i(req)
         if first.startswith("EntityDefinitions") or first in ("InsertOptionValue", "$metadata"):
-            from cityzen_connector.emulator._metadata_api import handle_metadata  # noqa: PLC0415
-
             if req.method == "GET":
                 return handle_metadata(self.app, req)
             with self.app.store.lock:  # metadata writes check-then-set; one at a time
@@ -79,8 +79,6 @@ class Router:
             raise err.segment_not_found(segment.name)
         if rest:
             if segment.key is None and rest in BULK and req.method == "POST":
-                from cityzen_connector.emulator._bulk import handle_bulk  # noqa: PLC0415
-
                 return handle_bulk(self, entity, rest, req)
             raise err.segment_not_found(rest)
         if segment.key is None:
@@ -189,8 +187,6 @@ class Router:
     def _who_am_i(self, req: Request) -> Response:
         if req.method != "GET":
             raise err.method_not_allowed(req.method)
-        from cityzen_connector.emulator._config import ORGANIZATION_ID  # noqa: PLC0415
-
         caller = self.app.store.get("systemuser", self.app.config.caller_id)
         bu = caller.data.get("businessunitid") if caller else None
         body: dict[str, Any] = {
