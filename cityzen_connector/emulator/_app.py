@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import random
 import uuid
 from collections.abc import Callable, Iterable
@@ -35,6 +36,7 @@ from cityzen_connector.emulator._store import Store
 Clock = Callable[[], datetime]
 StartResponse = Callable[..., Any]
 _METADATA_KEY = "custom_metadata"
+_LOG = logging.getLogger(__name__)
 
 
 def system_clock() -> datetime:
@@ -130,6 +132,14 @@ class EmulatorApp:
                 response, operations = self.router.handle_top(req)
             except err.ODataError as exc:
                 response = error_response(exc)
+            except Exception as exc:  # noqa: BLE001 - a bug must still answer like Dataverse
+                # Only the exception type is logged: messages may quote personal data (RGPD).
+                _LOG.error(
+                    "emulator bug: %s on %s", type(exc).__name__, environ.get("REQUEST_METHOD")
+                )
+                response = error_response(
+                    err.ODataError(500, "0x80040216", "An unexpected error occurred.")
+                )
             response.headers.extend(budget)
             return response, fault == "drop"
         finally:

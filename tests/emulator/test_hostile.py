@@ -246,3 +246,25 @@ def test_arbitrary_batch_bodies_never_cause_a_server_error(app: EmulatorApp, bod
         headers={"Content-Type": "multipart/mixed; boundary=b"},
     )
     assert status in (200, 204, 400, 404, 405, 412, 415), body
+
+
+def test_an_internal_failure_answers_like_dataverse_without_details() -> None:
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    broken = {"now": False}
+
+    def clock() -> datetime:
+        if broken["now"]:
+            raise RuntimeError("disk on fire: secret@example.org")
+        return datetime(2026, 1, 1, tzinfo=UTC)
+
+    app = create_app(EmulatorConfig(), clock=clock)
+    broken["now"] = True
+    status, _, body = call(app, "POST", "contacts", {"lastname": "X"})
+    assert status == 500
+    assert json.loads(body) == {
+        "error": {"code": "0x80040216", "message": "An unexpected error occurred."}
+    }
+    assert b"secret@example.org" not in body
+    broken["now"] = False
+    assert _count(app, "contacts") == 0
