@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from cityzen_connector.emulator import BUSINESS_UNIT_ID, CALLER_ID, ORGANIZATION_ID
-from tests.emulator.conftest import Api, FakeClock
+
+from .conftest import Api, FakeClock
 
 CONTACT = "Microsoft.Dynamics.CRM.contact"
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import requests
 
-from tests.emulator.conftest import Api
+from .conftest import Api
 
 ROOT = "/api/data/v9.2/"
 

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cityzen_connector.emulator import EmulatorApp, EmulatorConfig, create_app
-from tests.emulator.conftest import TOKEN, Api, call
+
+from .conftest import TOKEN, Api, call
 
 
 def _count(app: EmulatorApp, entity_set: str) -> int:

@@ -8,7 +8,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from cityzen_connector.emulator import EmulatorConfig, create_app, seed
-from tests.emulator.conftest import Api, FakeClock, call
+
+from .conftest import Api, FakeClock, call
 
 STRING = "Microsoft.Dynamics.CRM.StringAttributeMetadata"
 

@@ -18,7 +18,8 @@ from cityzen_connector.emulator import (
     serve,
 )
 from cityzen_connector.emulator._protection import Protection
-from tests.emulator.conftest import FakeClock, call
+
+from .conftest import FakeClock, call
 
 
 def _throttled_app(clock: FakeClock, **limits: int) -> EmulatorApp:

@@ -7,7 +7,8 @@ from urllib.parse import quote
 import pytest
 
 from cityzen_connector.emulator import CATALOGUE, subject_id
-from tests.emulator.conftest import Api
+
+from .conftest import Api
 
 VOIRIE = "Travaux : permission de voirie et arrêté de circulation"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from cityzen_connector.emulator import BUSINESS_UNIT_ID, CALLER_ID, subject_id
-from tests.emulator.conftest import Api
+
+from .conftest import Api
 
 GUID = "00000000-0000-0000-0000-000000000001"
 
