@@ -114,23 +114,24 @@ def too_long(attribute: str, entity: str, max_length: int) -> ODataError:
 
 
 def key_not_usable(entity: str) -> ODataError:
-    # EntityKeyNotDefined (0x80060892) from the web service error codes list. Dataverse also
+    # EntityKeyNotDefined (0x80060890) from the web service error codes list. Dataverse also
     # refuses keys whose index is not Active yet; it reports them the same way.
     return ODataError(
         400,
-        "0x80060892",
+        "0x80060890",
         f"The specified key attributes are not a defined key for the {entity} entity",
     )
 
 
 def duplicate_key_value(values: str, key: str) -> ODataError:
-    # DuplicateRecordEntityKey (0x80060893) from the web service error codes list.
+    # DuplicateRecordEntityKey (0x80060892) from the web service error codes list:
+    # "Entity Key {0} violated. A record with the same value for {1} already exists. ..."
+    # (0x80060893 is EntityKeyNameExists, a metadata error.)
     return ODataError(
         412,
-        "0x80060893",
-        f"A record that has the attribute values {values} already exists. The entity key {key} "
-        "requires that this set of attributes contains unique values. Select unique values and "
-        "try again.",
+        "0x80060892",
+        f"Entity Key {key} violated. A record with the same value for {values} already exists. "
+        "A duplicate record cannot be created. Select one or more unique values and try again.",
     )
 
 

@@ -61,7 +61,7 @@ def test_key_is_pending_then_active_and_usable(api: Api, clock: FakeClock) -> No
     assert keys[0]["EntityKeyIndexStatus"] == "Pending"
     pending = api.patch("contacts(cz_identitykey='abc')", {"lastname": "Diop"})
     assert pending.status_code == 400
-    assert pending.json()["error"]["code"] == "0x80060892"
+    assert pending.json()["error"]["code"] == "0x80060890"
     clock.advance(2.5)
     keys = api.get("EntityDefinitions(LogicalName='contact')/Keys").json()["value"]
     assert keys[0]["EntityKeyIndexStatus"] == "Active"
@@ -89,7 +89,7 @@ def test_active_key_enforces_uniqueness(api: Api, clock: FakeClock) -> None:
     assert api.post("contacts", {"lastname": "A", "cz_identitykey": "k1"}).status_code == 204
     clash = api.post("contacts", {"lastname": "B", "cz_identitykey": "k1"})
     assert clash.status_code == 412
-    assert clash.json()["error"]["code"] == "0x80060893"
+    assert clash.json()["error"]["code"] == "0x80060892"
 
 
 def test_key_over_duplicate_rows_fails(api: Api, clock: FakeClock) -> None:
@@ -233,7 +233,7 @@ def test_composite_key_with_a_lookup_part(api: Api, clock: FakeClock) -> None:
     ]
     partial = api.get("incidents(cz_reference='R-1')")
     assert partial.status_code == 400
-    assert partial.json()["error"]["code"] == "0x80060892"
+    assert partial.json()["error"]["code"] == "0x80060890"
 
 
 def test_composite_key_upsert_with_a_missing_lookup_target_creates_nothing(
