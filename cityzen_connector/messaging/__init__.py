@@ -17,18 +17,44 @@ from cityzen_connector.messaging._port import (
     ReceivedMessage,
     SubQueue,
 )
+from cityzen_connector.messaging._recovery import (
+    ReplayReport,
+    Source,
+    SweepReport,
+    purge_failed_messages,
+    replay,
+    sweep_dead_letters,
+)
+from cityzen_connector.messaging._retry import (
+    RetryPolicy,
+    Settlement,
+    reject,
+    rejected_queue,
+    retry_later,
+    submission_id,
+)
 from cityzen_connector.messaging._sqlite import SqliteBus, system_clock
 from cityzen_connector.messaging._sqlite_schema import (
     MAX_MESSAGE_BYTES,
     REASON_MAX_DELIVERY,
     REASON_TTL_EXPIRED,
 )
+from cityzen_connector.messaging.envelope import (
+    CASE_EVENT_V1,
+    SUBMISSION_V1,
+    Envelope,
+    decode,
+    encode,
+)
 
 __all__ = [
+    "CASE_EVENT_V1",
     "MAX_MESSAGE_BYTES",
     "REASON_MAX_DELIVERY",
     "REASON_TTL_EXPIRED",
+    "SUBMISSION_V1",
     "BusUnavailableError",
+    "Envelope",
     "InvalidMessage",
     "MessageBus",
     "MessageLockLostError",
@@ -38,9 +64,23 @@ __all__ = [
     "PropertyValue",
     "QueueStats",
     "ReceivedMessage",
+    "ReplayReport",
+    "RetryPolicy",
+    "Settlement",
+    "Source",
     "SqliteBus",
     "SubQueue",
+    "SweepReport",
     "UnsupportedBusUrlError",
+    "decode",
+    "encode",
     "open_bus",
+    "purge_failed_messages",
+    "reject",
+    "rejected_queue",
+    "replay",
+    "retry_later",
+    "submission_id",
+    "sweep_dead_letters",
     "system_clock",
 ]

@@ -225,10 +225,17 @@ class ServiceBusBus(MessageBus):
         return renewed
 
     def peek(
-        self, queue: str, *, max_messages: int = 10, sub_queue: SubQueue = "main"
+        self,
+        queue: str,
+        *,
+        max_messages: int = 10,
+        sub_queue: SubQueue = "main",
+        from_sequence_number: int = 0,
     ) -> list[ReceivedMessage]:
         with _translated():
-            peeked = self._receiver(queue, sub_queue).peek_messages(max_message_count=max_messages)
+            peeked = self._receiver(queue, sub_queue).peek_messages(
+                max_message_count=max_messages, sequence_number=from_sequence_number
+            )
         return [from_sdk_message(queue, m, sub_queue) for m in peeked]
 
     def stats(self, queue: str) -> QueueStats:

@@ -265,14 +265,19 @@ class SqliteBus(MessageBus):
 
     # -- inspect -------------------------------------------------------------------------------
     def peek(
-        self, queue: str, *, max_messages: int = 10, sub_queue: SubQueue = "main"
+        self,
+        queue: str,
+        *,
+        max_messages: int = 10,
+        sub_queue: SubQueue = "main",
+        from_sequence_number: int = 0,
     ) -> list[ReceivedMessage]:
         check_queue_name(queue)
         with self._mutex:
             rows = self._conn.execute(
                 f"SELECT {_COLUMNS} FROM messages WHERE queue = ? AND sub_queue = ?"  # noqa: S608
-                " ORDER BY seq LIMIT ?",
-                (queue, sub_queue, max(0, max_messages)),
+                " AND seq >= ? ORDER BY seq LIMIT ?",
+                (queue, sub_queue, from_sequence_number, max(0, max_messages)),
             ).fetchall()
         return [self._row_to_message(row, int(row[10]), "", None) for row in rows]
 

@@ -243,3 +243,9 @@ class BusContract:
         for name in ["", "a b", "../x", "x" * 300]:
             with pytest.raises(MessagingError):
                 bus.send(name, [msg(1)])
+
+    def test_peek_pages_by_sequence_number(self, bus: MessageBus) -> None:
+        bus.send(Q, [msg(i) for i in range(5)])
+        first = bus.peek(Q, max_messages=2)
+        rest = bus.peek(Q, max_messages=10, from_sequence_number=first[-1].sequence_number + 1)
+        assert [m.message_id for m in first + rest] == [f"id-{i}" for i in range(5)]
