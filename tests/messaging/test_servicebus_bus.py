@@ -253,12 +253,12 @@ def test_the_alias_table_builds_clients_without_network() -> None:
 
 @pytest.mark.live
 @pytest.mark.skipif(
-    not os.environ.get("CITYZEN_TEST_SERVICEBUS_CONNECTION"),
-    reason="set CITYZEN_TEST_SERVICEBUS_CONNECTION (and _QUEUE) to run against a real namespace",
+    not os.environ.get("SERVICEBUS_TEST_CONNECTION"),
+    reason="set SERVICEBUS_TEST_CONNECTION (and SERVICEBUS_TEST_QUEUE) for a real namespace",
 )
 def test_live_round_trip() -> None:
-    queue = os.environ.get("CITYZEN_TEST_SERVICEBUS_QUEUE", "cityzen-test")
-    bus = open_bus(os.environ["CITYZEN_TEST_SERVICEBUS_CONNECTION"])
+    queue = os.environ.get("SERVICEBUS_TEST_QUEUE", "cityzen-test")
+    bus = open_bus(os.environ["SERVICEBUS_TEST_CONNECTION"])
     try:
         message_id = f"live-{datetime.now(UTC).timestamp()}"
         bus.send(queue, [OutgoingMessage(body=b'{"live": true}', message_id=message_id)])
