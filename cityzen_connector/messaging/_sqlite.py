@@ -16,8 +16,8 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,6 +30,7 @@ from cityzen_connector.messaging._port import (
     ReceivedMessage,
     SubQueue,
 )
+from cityzen_connector.store._sqlite_db import immediate
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], None]
@@ -84,16 +85,8 @@ class SqliteBus(MessageBus):
     def _now(self) -> float:
         return self._clock().timestamp()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._mutex:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return immediate(self._conn, self._mutex)
 
     # -- send ----------------------------------------------------------------------------------
     def send(self, queue: str, messages: Sequence[OutgoingMessage]) -> None:

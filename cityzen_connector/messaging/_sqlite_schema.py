@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from cityzen_connector.messaging._errors import MessageTooLargeError
 from cityzen_connector.messaging._port import OutgoingMessage, PropertyValue
+from cityzen_connector.store._sqlite_db import connect as sqlite_connect
 
 # Standard tier: 256 KB per message, headers and properties included.
 # https://learn.microsoft.com/azure/service-bus-messaging/service-bus-quotas
@@ -50,16 +51,8 @@ CREATE INDEX IF NOT EXISTS seen_ids_age ON seen_ids (seen_at);
 
 
 def connect(path: str) -> sqlite3.Connection:
-    """Open the queue database; WAL keeps committed messages across a crash of any process."""
-    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
-    if path != ":memory:":
-        conn.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode survives process crashes; only a power loss may drop the last
-        # transactions. https://www.sqlite.org/pragma.html#pragma_synchronous
-        conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA busy_timeout=30000")
-    conn.executescript(SCHEMA)
-    return conn
+    """Open the queue database (WAL: committed messages survive a crash of any process)."""
+    return sqlite_connect(path, SCHEMA)
 
 
 def message_size(message: OutgoingMessage) -> int:

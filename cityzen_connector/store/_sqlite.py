@@ -6,13 +6,14 @@ import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
 from cityzen_connector.store._errors import PreconditionFailedError
 from cityzen_connector.store._port import Record, StateStore, check_key, dump_value
+from cityzen_connector.store._sqlite_db import connect, immediate
 
 Clock = Callable[[], datetime]
 
@@ -42,26 +43,12 @@ class SqliteStore(StateStore):
     """A ``StateStore`` in one SQLite file, or in memory with ``path=':memory:'``."""
 
     def __init__(self, path: str, *, clock: Clock = _utc_now) -> None:
-        self._conn = sqlite3.connect(
-            path, timeout=30.0, isolation_level=None, check_same_thread=False
-        )
-        if path != ":memory:":
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(_SCHEMA)
+        self._conn = connect(path, _SCHEMA)
         self._clock = clock
         self._mutex = threading.RLock()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._mutex:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return immediate(self._conn, self._mutex)
 
     @staticmethod
     def _record(row: Any) -> Record:
