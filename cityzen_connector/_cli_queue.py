@@ -17,7 +17,7 @@ from cityzen_connector.messaging import (
     ReceivedMessage,
     ReplayReport,
     Source,
-    purge_failed_messages,
+    purge_retention,
     rejected_queue,
     replay,
     sweep_dead_letters,
@@ -203,23 +203,17 @@ def _purge(args: argparse.Namespace) -> int:
                 print("error: --days must be at least 1", file=sys.stderr)
                 return 2
             retention = timedelta(days=args.days)
-        now = datetime.now(UTC)
-        cutoff = now - retention
-        messages = purge_failed_messages(bus, queue, older_than=cutoff)
         store, blobs = store_from_settings(settings), blobs_from_settings(settings)
         try:
-            # Records expire by themselves (each writer sets expires_at); only those are removed,
-            # so long-lived non-personal state (caches, counters) of other features survives.
-            records = store.purge(now=now)
-            old_blobs = blobs.list_older_than(cutoff)
-            for name in old_blobs:
-                blobs.delete(name)
+            report = purge_retention(
+                bus, queue, store, blobs, now=datetime.now(UTC), retention=retention
+            )
         finally:
             store.close()
             blobs.close()
         print(
-            f"purged {messages} failed message(s), {records} record(s), {len(old_blobs)} blob(s)"
-            f" older than {retention.days} day(s)"
+            f"purged {report.messages} failed message(s), {report.records} record(s),"
+            f" {report.blobs} blob(s) older than {retention.days} day(s)"
         )
         return 0
 

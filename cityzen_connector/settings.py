@@ -85,13 +85,6 @@ class Settings(BaseSettings):
         ),
     )
     submissions_queue: str = Field("submissions", description="Queue of portal submissions.")
-    servicebus_connection: str = Field(
-        "ServiceBusConnection",
-        description=(
-            "Name (prefix) of the app setting the Functions Service Bus trigger connects with,"
-            " e.g. ServiceBusConnection__fullyQualifiedNamespace."
-        ),
-    )
     # Embedded queue only: in Azure these are properties of the queue itself (infra/).
     queue_lock_duration_seconds: float = Field(
         60.0,

@@ -18,10 +18,12 @@ from cityzen_connector.messaging._port import (
     SubQueue,
 )
 from cityzen_connector.messaging._recovery import (
+    PurgeReport,
     ReplayReport,
     Source,
     SweepReport,
     purge_failed_messages,
+    purge_retention,
     replay,
     sweep_dead_letters,
 )
@@ -62,6 +64,7 @@ __all__ = [
     "MessagingError",
     "OutgoingMessage",
     "PropertyValue",
+    "PurgeReport",
     "QueueStats",
     "ReceivedMessage",
     "ReplayReport",
@@ -76,6 +79,7 @@ __all__ = [
     "encode",
     "open_bus",
     "purge_failed_messages",
+    "purge_retention",
     "reject",
     "rejected_queue",
     "replay",

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from cityzen_connector.messaging._errors import MessageLockLostError
@@ -29,7 +29,7 @@ from cityzen_connector.messaging.envelope import (
     PROP_ORIGIN_ID,
     PROP_SCHEMA,
 )
-from cityzen_connector.store import SubmissionStatuses
+from cityzen_connector.store import BlobStore, StateStore, SubmissionStatuses
 
 Source = Literal["deadletter", "rejected"]
 _SUBMISSION = "cityzen.submission"
@@ -187,3 +187,33 @@ def purge_failed_messages(
                     else:
                         held.append(message)
     return removed
+
+
+@dataclass
+class PurgeReport:
+    messages: int = 0
+    records: int = 0
+    blobs: int = 0
+
+
+def purge_retention(
+    bus: MessageBus,
+    queue: str,
+    store: StateStore,
+    blobs: BlobStore,
+    *,
+    now: datetime,
+    retention: timedelta,
+) -> PurgeReport:
+    """RGPD retention, for the timer and ``cityzen queue purge``.
+
+    Deletes failed (dead-lettered, rejected) messages and blobs older than ``retention``, and
+    expired state records. Records expire by themselves (each writer of personal data sets
+    ``expires_at``), so long-lived non-personal state (caches, counters) survives.
+    """
+    cutoff = now - retention
+    report = PurgeReport(messages=purge_failed_messages(bus, queue, older_than=cutoff))
+    report.records = store.purge(now=now)
+    for name in blobs.list_older_than(cutoff):
+        report.blobs += blobs.delete(name)
+    return report

@@ -44,6 +44,7 @@ def dump_value(value: Mapping[str, Any]) -> str:
 
 
 _BLOB_NAME = re.compile(r"^[0-9a-f]{32}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def new_blob_name() -> str:
@@ -110,6 +111,36 @@ class BlobRef:
     size: int
     sha256: str
     media_type: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "size": self.size,
+            "sha256": self.sha256,
+            "media_type": self.media_type,
+        }
+
+    @classmethod
+    def from_json(cls, value: Any) -> BlobRef:
+        """Read a reference from a message payload; anything malformed is ``InvalidKeyError``."""
+        if not isinstance(value, Mapping):
+            raise InvalidKeyError("a blob reference is a JSON object")
+        name, size, digest, media_type = (
+            value.get("name"),
+            value.get("size"),
+            value.get("sha256"),
+            value.get("media_type"),
+        )
+        if not isinstance(name, str):
+            raise InvalidKeyError("blob reference without a name")
+        check_blob_name(name)
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise InvalidKeyError("blob reference with an invalid size")
+        if not isinstance(digest, str) or not _SHA256.match(digest):
+            raise InvalidKeyError("blob reference with an invalid sha256")
+        if not isinstance(media_type, str) or not media_type or len(media_type) > 255:
+            raise InvalidKeyError("blob reference with an invalid media type")
+        return cls(name, size, digest, media_type)
 
 
 class BlobStore(abc.ABC):

@@ -6,12 +6,14 @@ A subclass defines ``store`` (or ``blobs``) as a fixture built on the given fake
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import timedelta
 
 import pytest
 
 from cityzen_connector.store import (
     BlobNotFoundError,
+    BlobRef,
     BlobStore,
     InvalidKeyError,
     PreconditionFailedError,
@@ -192,3 +194,9 @@ class BlobContract:
         assert sorted(blobs.list_older_than(clock() + timedelta(seconds=1))) == sorted(
             [old.name, new.name]
         )
+
+    def test_a_reference_round_trips_through_a_message_payload(self, blobs: BlobStore) -> None:
+        ref = blobs.put(b"photo", media_type="image/jpeg")
+        again = BlobRef.from_json(json.loads(json.dumps(ref.to_json())))
+        assert again == ref
+        assert blobs.get(again.name) == b"photo"

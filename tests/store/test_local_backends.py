@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from cityzen_connector.store import (
+    BlobRef,
     BlobStore,
+    InvalidKeyError,
     StateStore,
     UnsupportedStoreUrlError,
     ValueTooLargeError,
@@ -77,3 +79,31 @@ def test_account_keys_are_not_echoed() -> None:
     with pytest.raises(UnsupportedStoreUrlError) as info:
         open_store("weird://x;AccountSecret=TOPSECRET")
     assert "TOPSECRET" not in str(info.value)
+
+
+GOOD_REF = {"name": "a" * 32, "size": 3, "sha256": "b" * 64, "media_type": "image/png"}
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        None,
+        "a" * 32,
+        [],
+        {**GOOD_REF, "name": "../../etc/passwd"},
+        {**GOOD_REF, "name": None},
+        {**GOOD_REF, "size": -1},
+        {**GOOD_REF, "size": True},
+        {**GOOD_REF, "size": "3"},
+        {**GOOD_REF, "sha256": "xyz"},
+        {**GOOD_REF, "media_type": ""},
+        {k: v for k, v in GOOD_REF.items() if k != "sha256"},
+    ],
+)
+def test_malformed_blob_references_are_refused(hostile: object) -> None:
+    with pytest.raises(InvalidKeyError):
+        BlobRef.from_json(hostile)
+
+
+def test_a_well_formed_reference_is_read() -> None:
+    assert BlobRef.from_json(GOOD_REF) == BlobRef("a" * 32, 3, "b" * 64, "image/png")
