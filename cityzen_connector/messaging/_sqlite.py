@@ -140,13 +140,16 @@ class SqliteBus(MessageBus):
         check_queue_name(queue)
         if max_messages < 1:
             raise ValueError("max_messages must be at least 1")
-        deadline = self._now() + max(0.0, max_wait_seconds)
+        # The wait is measured in time slept, not on the clock: a fake clock that the sleep
+        # does not move (or a wall clock jumping back) can never make this loop endless.
+        budget, waited = max(0.0, max_wait_seconds), 0.0
         while True:
             received = self._receive_once(queue, max_messages, sub_queue)
-            remaining = deadline - self._now()
-            if received or remaining <= 0:
+            if received or waited >= budget:
                 return received
-            self._sleep(min(self._poll, remaining))
+            step = min(self._poll, budget - waited)
+            self._sleep(step)
+            waited += step
 
     def _receive_once(self, queue: str, limit: int, sub_queue: SubQueue) -> list[ReceivedMessage]:
         out: list[ReceivedMessage] = []

@@ -80,3 +80,11 @@ def test_connection_string_secret_is_not_echoed_in_errors() -> None:
 def test_unknown_options_are_refused() -> None:
     with pytest.raises(TypeError, match="lock_duraton"):
         open_bus("memory://", lock_duraton=timedelta(seconds=1))
+
+
+def test_waiting_ends_even_when_the_clock_does_not_move() -> None:
+    clock = FakeClock()
+    slept: list[float] = []
+    bus = open_bus("memory://", clock=clock, sleep=slept.append, poll_interval=0.5)
+    assert bus.receive("q", max_wait_seconds=2.0) == []
+    assert sum(slept) == pytest.approx(2.0)
