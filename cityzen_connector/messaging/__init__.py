@@ -1,5 +1,6 @@
 """Message bus port and backends (embedded SQLite, memory, Azure Service Bus)."""
 
+from cityzen_connector.messaging._consumer import DeliveryReport, deliver
 from cityzen_connector.messaging._errors import (
     BusUnavailableError,
     InvalidMessage,
@@ -56,6 +57,7 @@ __all__ = [
     "REASON_TTL_EXPIRED",
     "SUBMISSION_V1",
     "BusUnavailableError",
+    "DeliveryReport",
     "Envelope",
     "InvalidMessage",
     "MessageBus",
@@ -76,6 +78,7 @@ __all__ = [
     "SweepReport",
     "UnsupportedBusUrlError",
     "decode",
+    "deliver",
     "encode",
     "open_bus",
     "purge_failed_messages",
