@@ -13,7 +13,11 @@ from collections.abc import Sequence
 
 # Command groups, by module. Each module defines ``register(subparsers) -> None`` and sets
 # ``func`` on its parsers; ``func(args) -> int`` is the exit code.
-_GROUPS: tuple[str, ...] = ("cityzen_connector._cli_run", "cityzen_connector._cli_queue")
+_GROUPS: tuple[str, ...] = (
+    "cityzen_connector._cli_run",
+    "cityzen_connector.identity._cli",
+    "cityzen_connector._cli_queue",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,6 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ENV_PREFIX = "CITYZEN_"
 
 DataverseAuth = Literal["static", "client_secret", "certificate", "managed_identity"]
+AuthMode = Literal["function_key", "bearer", "both"]
+TokenTypeCheck = Literal["rfc9068", "claims"]
 
 
 class Settings(BaseSettings):
@@ -125,4 +127,75 @@ class Settings(BaseSettings):
     )
     retention_days: int = Field(
         30, ge=1, le=3650, description="RGPD: days rejected messages, records and blobs are kept."
+    )
+
+    # -- identity: who may call the API (see README "Who may call the API") --------------------
+    auth_mode: AuthMode = Field(
+        "function_key",
+        description="function_key (trusted portal back end), bearer (OAuth access tokens) or both.",
+    )
+    auth_oidc_issuer: str = Field(
+        "", description="Citizens' OpenID Connect issuer (iss), exactly as in its tokens."
+    )
+    auth_oidc_audience: str = Field(
+        "", description="Our API's audience in citizens' access tokens (comma-separated)."
+    )
+    auth_oidc_discovery_url: str = Field(
+        "",
+        description="Discovery document URL (default: <issuer>/.well-known/openid-configuration).",
+    )
+    auth_oidc_jwks_uri: str = Field("", description="JWKS URL; when set, discovery is skipped.")
+    auth_oidc_algorithms: str = Field(
+        "RS256,ES256", description="Accepted signing algorithms (asymmetric only, comma-separated)."
+    )
+    auth_oidc_type_check: TokenTypeCheck = Field(
+        "claims",
+        description="How access tokens are told from ID tokens: rfc9068 (typ at+jwt) or claims.",
+    )
+    auth_oidc_client_ids: str = Field(
+        "", description="Client ids of the portal and apps: tokens for them are ID tokens, refused."
+    )
+    auth_oidc_required_scopes: str = Field(
+        "", description="Scopes a citizen's access token must all carry (comma-separated)."
+    )
+    auth_oidc_certified_claims: str = Field(
+        "given_name,family_name,preferred_username,birthdate,birthplace,birthcountry,gender",
+        description="Claims the provider certifies (email/phone also when *_verified is true).",
+    )
+    auth_oidc_claim_map: dict[str, str] = Field(
+        default_factory=dict,
+        description='JSON map from our claim names to the provider\'s, e.g. {"birthplace": "..."}.',
+    )
+    auth_entra_tenant_id: str = Field(
+        "", description="Entra ID tenant of agents and ops (empty: agents' tokens not accepted)."
+    )
+    auth_entra_audience: str = Field(
+        "", description="Our API's audience in agents' Entra ID v2.0 tokens (its client id)."
+    )
+    auth_entra_roles: str = Field(
+        "", description="App roles of which an agent's token must carry one (comma-separated)."
+    )
+    auth_clock_skew_seconds: float = Field(
+        60.0, ge=0, le=300, description="Tolerance on exp, nbf and iat."
+    )
+    auth_jwks_cache_ttl_seconds: float = Field(
+        3600.0, gt=0, le=86400, description="How long fetched signing keys are reused."
+    )
+    auth_jwks_min_refresh_seconds: float = Field(
+        60.0, ge=0, le=3600, description="Floor between two JWKS fetches (unknown kid floods)."
+    )
+    auth_token_max_bytes: int = Field(
+        16384, ge=1024, le=65536, description="Bearer tokens larger than this are refused unread."
+    )
+
+    # -- mappings and contact matching ---------------------------------------------------------
+    mappings_dir: Path = Field(
+        Path("mappings"), description="Folder of the mapping files (mappings/*.toml)."
+    )
+    identity_pepper: SecretStr = Field(
+        SecretStr(""),
+        description=(
+            "Secret HMAC key of the contact keys (identity and pivot). Set once, never change:"
+            " changing it re-keys every contact. Use a Key Vault reference in Azure."
+        ),
     )

@@ -1,1 +1,98 @@
-"""mapping: see ARCHITECTURE.md."""
+"""Declarative mappings: ``mappings/*.toml`` loaded, validated, and applied to a submission.
+
+Pure: no I/O besides reading the mapping files, no Dataverse client. The pipeline calls::
+
+    mapping = load_mappings(Path("mappings"))            # at start-up; MappingFileError if bad
+    mapping.catalog.validate_fields(theme, sub, fields)   # HTTP API: 422 material
+    mapping.catalog.tree(subject_titles)                  # GET /api/v1/themes
+    plan = plan_submission(submission, mapping, context=PlanContext(pepper=...))
+    mapping.schema()                                      # what provisioning creates
+"""
+
+from ._config import (
+    COLUMN_TYPES,
+    AlternateKey,
+    CustomColumn,
+    OptionValue,
+)
+from ._errors import (
+    FileProblem,
+    FormValidationError,
+    MappingError,
+    MappingFileError,
+    PlanError,
+)
+from ._loader import MAX_FILE_BYTES, load_mappings
+from ._mappingset import (
+    MappingSet,
+    RequiredColumn,
+    RequiredKey,
+    RequiredOption,
+    SchemaRequirements,
+    Target,
+)
+from ._matching import identity_key, normalise_name, pivot_key
+from ._normalise import NORMALISERS
+from ._plan_types import (
+    Bind,
+    BlobContent,
+    Condition,
+    ContentRef,
+    LookalikeCheck,
+    LookupRef,
+    Mode,
+    Operation,
+    QuerySpec,
+    RecordRef,
+    Route,
+    Scalar,
+    SubmissionPlan,
+)
+from ._planner import PlanContext, plan_submission
+from ._themes import ThemeCatalog
+from ._wire import bind_value, key_segment, odata_literal, operation_path, wire_body
+
+__all__ = [
+    "COLUMN_TYPES",
+    "MAX_FILE_BYTES",
+    "NORMALISERS",
+    "AlternateKey",
+    "Bind",
+    "BlobContent",
+    "Condition",
+    "ContentRef",
+    "CustomColumn",
+    "FileProblem",
+    "FormValidationError",
+    "LookalikeCheck",
+    "LookupRef",
+    "MappingError",
+    "MappingFileError",
+    "MappingSet",
+    "Mode",
+    "Operation",
+    "OptionValue",
+    "PlanContext",
+    "PlanError",
+    "QuerySpec",
+    "RecordRef",
+    "RequiredColumn",
+    "RequiredKey",
+    "RequiredOption",
+    "Route",
+    "Scalar",
+    "SchemaRequirements",
+    "SubmissionPlan",
+    "Target",
+    "ThemeCatalog",
+    "bind_value",
+    "identity_key",
+    "key_segment",
+    "load_mappings",
+    "normalise_name",
+    "odata_literal",
+    "operation_path",
+    "pivot_key",
+    "plan_submission",
+    "wire_body",
+]

@@ -1,1 +1,81 @@
-"""models: see ARCHITECTURE.md."""
+"""Wire models the API speaks: submissions, citizens, themes, statuses.
+
+Input models (``Submission``, ``Citizen``, ``Location``, ``AttachmentRef``) forbid unknown
+fields, refuse silent coercions and never echo rejected values in their error messages; use
+``field_problems`` to list what was wrong without the values.
+"""
+
+from ._citizen import PIVOT_FIELDS, CertifiableField, Citizen, EidasLevel, Gender
+from ._examples import EXAMPLE_SUBMISSION
+from ._problems import FieldProblem, field_problems
+from ._submission import (
+    MAX_ATTACHMENT_BYTES,
+    MAX_ATTACHMENTS,
+    MAX_FORM_FIELDS,
+    AttachmentRef,
+    Channel,
+    FormValue,
+    Location,
+    Submission,
+)
+from ._text import clean_text, email_address, phone_to_e164
+from ._theme import (
+    CreatedStatus,
+    FailedStatus,
+    FormField,
+    FormFieldType,
+    QueuedStatus,
+    SubmissionStatus,
+    SubTheme,
+    Theme,
+)
+from .problem import (
+    CATALOGUE,
+    PROBLEM_CONTENT_TYPE,
+    FieldError,
+    LocalizedText,
+    Problem,
+    ProblemCode,
+    field_errors_from_validation,
+    problem,
+    validation_problem,
+)
+
+__all__ = [
+    "CATALOGUE",
+    "EXAMPLE_SUBMISSION",
+    "MAX_ATTACHMENTS",
+    "MAX_ATTACHMENT_BYTES",
+    "MAX_FORM_FIELDS",
+    "PIVOT_FIELDS",
+    "PROBLEM_CONTENT_TYPE",
+    "AttachmentRef",
+    "CertifiableField",
+    "Channel",
+    "Citizen",
+    "CreatedStatus",
+    "EidasLevel",
+    "FailedStatus",
+    "FieldError",
+    "FieldProblem",
+    "FormField",
+    "FormFieldType",
+    "FormValue",
+    "Gender",
+    "LocalizedText",
+    "Location",
+    "Problem",
+    "ProblemCode",
+    "QueuedStatus",
+    "SubTheme",
+    "Submission",
+    "SubmissionStatus",
+    "Theme",
+    "clean_text",
+    "email_address",
+    "field_errors_from_validation",
+    "field_problems",
+    "phone_to_e164",
+    "problem",
+    "validation_problem",
+]

@@ -1,0 +1,90 @@
+"""Build the verifiers a deployment configured, from ``Settings``, at the edge."""
+
+from __future__ import annotations
+
+from cityzen_connector.settings import Settings
+
+from ._bearer import BearerAuthenticator
+from ._config import VerifierConfig, entra_agent_config
+from ._errors import IdentityConfigError
+from ._jwks import Clock, FetchJson, HttpJwksSource
+from ._verifier import TokenVerifier
+
+
+def _items(value: str) -> frozenset[str]:
+    return frozenset(item.strip() for item in value.replace(" ", ",").split(",") if item.strip())
+
+
+def citizen_config(settings: Settings) -> VerifierConfig | None:
+    """The citizens' provider, or ``None`` when no issuer is configured."""
+    if not settings.auth_oidc_issuer:
+        return None
+    return VerifierConfig(
+        issuer=settings.auth_oidc_issuer,
+        audiences=_items(settings.auth_oidc_audience),
+        kind="citizen",
+        algorithms=_items(settings.auth_oidc_algorithms),
+        clock_skew_seconds=settings.auth_clock_skew_seconds,
+        type_check=settings.auth_oidc_type_check,
+        client_ids=_items(settings.auth_oidc_client_ids),
+        required_scopes=_items(settings.auth_oidc_required_scopes),
+        certified_claims=_items(settings.auth_oidc_certified_claims),
+        claim_map=settings.auth_oidc_claim_map,
+        max_token_bytes=settings.auth_token_max_bytes,
+    )
+
+
+def agent_config(settings: Settings) -> VerifierConfig | None:
+    """Agents' and ops' Entra ID tenant, or ``None`` when no tenant is configured."""
+    if not settings.auth_entra_tenant_id:
+        return None
+    return entra_agent_config(
+        settings.auth_entra_tenant_id,
+        _items(settings.auth_entra_audience),
+        accepted_roles=_items(settings.auth_entra_roles),
+        clock_skew_seconds=settings.auth_clock_skew_seconds,
+        max_token_bytes=settings.auth_token_max_bytes,
+    )
+
+
+def jwks_source_for(
+    settings: Settings, config: VerifierConfig, fetch: FetchJson, clock: Clock
+) -> HttpJwksSource:
+    """Where one configured issuer's keys come from (citizens may pin a URL; Entra discovers)."""
+    pinned = config.kind == "citizen"
+    return HttpJwksSource(
+        fetch,
+        clock,
+        issuer=config.issuer,
+        jwks_uri=settings.auth_oidc_jwks_uri if pinned else "",
+        discovery_url=settings.auth_oidc_discovery_url if pinned else "",
+        cache_ttl_seconds=settings.auth_jwks_cache_ttl_seconds,
+        min_refresh_interval_seconds=settings.auth_jwks_min_refresh_seconds,
+    )
+
+
+def configured_issuers(settings: Settings) -> list[VerifierConfig]:
+    """Every issuer this deployment trusts, citizens' first."""
+    return [c for c in (citizen_config(settings), agent_config(settings)) if c is not None]
+
+
+def build_authenticator(
+    settings: Settings, fetch: FetchJson, clock: Clock
+) -> BearerAuthenticator | None:
+    """Verifiers for every configured issuer; ``None`` in ``function_key`` mode.
+
+    Raises ``IdentityConfigError`` when bearer tokens are expected but no issuer is configured,
+    so a deployment mistake stops the app at start-up rather than refusing every caller.
+    """
+    if settings.auth_mode == "function_key":
+        return None
+    verifiers = [
+        TokenVerifier(config, jwks_source_for(settings, config, fetch, clock), clock)
+        for config in configured_issuers(settings)
+    ]
+    if not verifiers:
+        raise IdentityConfigError(
+            f"auth_mode {settings.auth_mode!r} needs CITYZEN_AUTH_OIDC_ISSUER "
+            "or CITYZEN_AUTH_ENTRA_TENANT_ID"
+        )
+    return BearerAuthenticator(verifiers)

@@ -1,0 +1,82 @@
+"""Text hygiene shared by the wire models: what a citizen may type, and phone numbers.
+
+Text is kept as text: markup such as ``<script>`` is stored verbatim (Dataverse and the portal
+escape on display), but characters that can hide or reorder what an agent reads are refused:
+C0/C1 control characters (except tab and line breaks in multi-line fields) and the Unicode
+bidirectional overrides behind "Trojan Source" (CVE-2021-42574). Error messages never repeat
+the value, which may be personal data.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# C0 and C1 controls; multi-line fields additionally allow \t \n \r.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Bidi embeddings/overrides/isolates and the BOM / zero-width no-break space.
+_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\ufeff]")
+
+# E.164 is at most 15 digits after "+" (ITU-T E.164 §6.1).
+_E164_MAX_DIGITS = 15
+_PHONE_ALLOWED = re.compile(r"^\+?[0-9 .\-()]{6,24}$")
+_FRENCH_NATIONAL = re.compile(r"^0[1-9][0-9]{8}$")
+
+
+def clean_text(value: str, *, multiline: bool) -> str:
+    """Return ``value`` NFC-normalised and trimmed, or raise ``ValueError`` without echoing it."""
+    pattern = _CONTROL if multiline else _CONTROL_SINGLE_LINE
+    if pattern.search(value):
+        raise ValueError("control characters are not allowed")
+    if _INVISIBLE.search(value):
+        raise ValueError("bidirectional control characters are not allowed")
+    # NFC so that "é" typed two ways compares equal; lengths are checked after this.
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def phone_to_e164(value: str, *, default_country_code: str = "33") -> str:
+    """Normalise a phone number to E.164 (``+33612345678``); French national numbers assumed.
+
+    Accepts ``06 12 34 56 78``, ``06.12.34.56.78``, ``+33 6 12 34 56 78``, ``+33 (0)6 12 34 56 78``
+    and ``0033 6 12 34 56 78``. Raises ``ValueError`` (without the number) otherwise.
+    """
+    raw = value.strip()
+    if not _PHONE_ALLOWED.match(raw):
+        raise ValueError("not a phone number")
+    raw = raw.replace("(0)", "")
+    digits = re.sub(r"[^0-9]", "", raw)
+    if raw.startswith("+"):
+        international = digits
+    elif digits.startswith("00"):
+        international = digits[2:]
+    elif _FRENCH_NATIONAL.match(digits):
+        international = default_country_code + digits[1:]
+    else:
+        raise ValueError("not a phone number")
+    if international.startswith("33") and len(international) != 11:
+        # French numbers are 9 digits after the country code (ARCEP numbering plan).
+        raise ValueError("not a phone number")
+    if not 8 <= len(international) <= _E164_MAX_DIGITS or international.startswith("0"):
+        raise ValueError("not a phone number")
+    return "+" + international
+
+
+# A pragmatic subset of RFC 5322 addr-spec: dot-atom local part and a dotted domain with a
+# letter TLD. Quoted local parts and IP-literal domains are refused on purpose: portals never
+# need them and they are a common vector for header injection downstream.
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+_EMAIL_LOCAL_MAX = 64  # RFC 5321 §4.5.3.1.1
+
+
+def email_address(value: str) -> str:
+    """Trim and validate an e-mail address (domain lower-cased); ``ValueError`` without echo."""
+    candidate = value.strip()
+    local, _, domain = candidate.rpartition("@")
+    if len(local) > _EMAIL_LOCAL_MAX or not _EMAIL.match(candidate):
+        raise ValueError("not an e-mail address")
+    # The domain is case-insensitive (RFC 5321 §2.4); the local part is kept as given.
+    return f"{local}@{domain.lower()}"

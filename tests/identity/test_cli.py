@@ -1,0 +1,81 @@
+"""``cityzen identity check|verify``: useful answers, and never a claim value on screen."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from cityzen_connector.cli import main
+from cityzen_connector.identity._cli import check_providers, verify_token
+from cityzen_connector.settings import Settings
+
+from .conftest import AUDIENCE, ISSUER, JWKS_URI, NOW, SECRET_CLAIMS, Clock, Fetcher, Signer, claims
+
+
+def bearer_settings(**overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "auth_mode": "bearer",
+        "auth_oidc_issuer": ISSUER,
+        "auth_oidc_audience": AUDIENCE,
+        "auth_oidc_jwks_uri": JWKS_URI,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+def test_check_lists_each_provider_and_its_key_ids(fetcher: Fetcher, clock: Clock) -> None:
+    out = io.StringIO()
+    assert check_providers(bearer_settings(), fetcher, clock, out) == 0
+    assert f"ok     citizen {ISSUER}: 2 keys (rsa-2026-01, ec-2026-01)" in out.getvalue()
+
+
+def test_check_reports_an_unreachable_provider(fetcher: Fetcher, clock: Clock) -> None:
+    fetcher.failing = True
+    out = io.StringIO()
+    assert check_providers(bearer_settings(), fetcher, clock, out) == 1
+    assert f"FAILED citizen {ISSUER}" in out.getvalue()
+
+
+def test_check_in_bearer_mode_without_providers_is_a_config_error(
+    fetcher: Fetcher, clock: Clock
+) -> None:
+    out = io.StringIO()
+    assert check_providers(bearer_settings(auth_oidc_issuer=""), fetcher, clock, out) == 2
+
+
+def test_verify_prints_claim_names_never_values(
+    fetcher: Fetcher, clock: Clock, rsa_signer: Signer
+) -> None:
+    out = io.StringIO()
+    token = rsa_signer.sign(claims(), kid=rsa_signer.kid)
+    assert verify_token(bearer_settings(), f"{token}\n", fetcher, clock, out) == 0
+    text = out.getvalue()
+    assert f"accepted: citizen from {ISSUER}" in text
+    assert "certified: birthcountry birthdate birthplace family_name gender given_name" in text
+    assert "eIDAS level (acr): eidas1" in text
+    for value in SECRET_CLAIMS.values():
+        assert value not in text
+
+
+def test_verify_explains_a_refusal(fetcher: Fetcher, clock: Clock, rsa_signer: Signer) -> None:
+    out = io.StringIO()
+    token = rsa_signer.sign(claims(exp=int(NOW) - 999), kid=rsa_signer.kid)
+    assert verify_token(bearer_settings(), token, fetcher, clock, out) == 1
+    assert out.getvalue() == "refused (401): expired: the token has expired\n"
+
+
+def test_verify_in_function_key_mode_says_so(fetcher: Fetcher, clock: Clock) -> None:
+    out = io.StringIO()
+    assert verify_token(Settings(_env_file=None), "x.y.z", fetcher, clock, out) == 2
+    assert "function_key" in out.getvalue()
+
+
+def test_command_is_registered(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CITYZEN_AUTH_MODE", raising=False)
+    monkeypatch.delenv("CITYZEN_AUTH_OIDC_ISSUER", raising=False)
+    monkeypatch.delenv("CITYZEN_AUTH_ENTRA_TENANT_ID", raising=False)
+    assert main(["identity", "check"]) == 0  # local defaults: nothing to fetch
+    assert "only function keys are accepted" in capsys.readouterr().out
