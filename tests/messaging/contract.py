@@ -33,10 +33,6 @@ def msg(n: int | str, **kwargs: object) -> OutgoingMessage:
 
 class BusContract:
     @pytest.fixture
-    def clock(self) -> FakeClock:
-        return FakeClock()
-
-    @pytest.fixture
     def make_bus(self, clock: FakeClock) -> Callable[[], MessageBus]:
         raise NotImplementedError
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from cityzen_connector.messaging import ReceivedMessage
+
 
 class FakeClock:
     """``clock()`` returns the current fake time; ``sleep`` and ``advance`` move it."""
@@ -21,3 +23,21 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.advance(seconds)
+
+
+def received(
+    body: bytes, *, content_type: str | None = "application/json", **props: object
+) -> ReceivedMessage:
+    """A message as a receiver would hand it over, for code that only reads messages."""
+    return ReceivedMessage(
+        queue="q",
+        body=body,
+        message_id="m",
+        sequence_number=1,
+        delivery_count=1,
+        enqueued_time=datetime(2026, 3, 1, tzinfo=UTC),
+        lock_token="t",
+        locked_until=None,
+        content_type=content_type,
+        application_properties=props,  # type: ignore[arg-type]
+    )

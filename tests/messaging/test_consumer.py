@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 import pytest
 
@@ -13,26 +12,10 @@ from cityzen_connector.messaging import (
     ReceivedMessage,
     deliver,
     encode,
-    open_bus,
 )
 
+from .conftest import MAX_DELIVERIES
 from .fakes import FakeClock
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def bus(clock: FakeClock) -> MessageBus:
-    return open_bus(
-        "memory://",
-        clock=clock,
-        sleep=clock.sleep,
-        max_delivery_count=3,
-        lock_duration=timedelta(seconds=30),
-    )
 
 
 def test_returning_completes_and_raising_abandons(
@@ -59,7 +42,7 @@ def test_a_poison_message_ends_in_the_dead_letter_queue(bus: MessageBus) -> None
     def crash(message: ReceivedMessage) -> None:
         raise RuntimeError
 
-    for _ in range(3):
+    for _ in range(MAX_DELIVERIES):
         deliver(bus, "q", crash)
     assert bus.receive("q") == []
     [dead] = bus.peek("q", sub_queue="deadletter")

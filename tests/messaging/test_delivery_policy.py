@@ -39,22 +39,6 @@ class DataverseDownError(Exception):
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def bus(clock: FakeClock) -> MessageBus:
-    return open_bus(
-        "memory://",
-        clock=clock,
-        sleep=clock.sleep,
-        lock_duration=timedelta(seconds=30),
-        max_delivery_count=5,
-    )
-
-
-@pytest.fixture
 def statuses(clock: FakeClock) -> SubmissionStatuses:
     return SubmissionStatuses(
         open_store("memory://", clock=clock), clock=clock, retention=timedelta(days=30)

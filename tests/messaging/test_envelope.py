@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import pytest
 
@@ -18,22 +17,7 @@ from cityzen_connector.messaging import (
     encode,
 )
 
-
-def received(
-    body: bytes, *, content_type: str | None = "application/json", **props: object
-) -> ReceivedMessage:
-    return ReceivedMessage(
-        queue="q",
-        body=body,
-        message_id="m",
-        sequence_number=1,
-        delivery_count=1,
-        enqueued_time=datetime(2026, 3, 1, tzinfo=UTC),
-        lock_token="t",
-        locked_until=None,
-        content_type=content_type,
-        application_properties=props,  # type: ignore[arg-type]
-    )
+from .fakes import received
 
 
 def as_received(message: OutgoingMessage) -> ReceivedMessage:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cityzen_connector.messaging import InvalidMessage, ReceivedMessage, RetryPolicy, decode
+from cityzen_connector.messaging import InvalidMessage, RetryPolicy, decode
+
+from .fakes import received
 
 _properties = st.dictionaries(
     st.text(max_size=20), st.one_of(st.text(max_size=20), st.integers(), st.booleans(), st.floats())
@@ -23,18 +25,7 @@ _properties = st.dictionaries(
 def test_decode_either_reads_or_refuses_with_a_reason(
     body: bytes, properties: dict[str, object], content_type: str | None
 ) -> None:
-    message = ReceivedMessage(
-        queue="q",
-        body=body,
-        message_id="m",
-        sequence_number=1,
-        delivery_count=1,
-        enqueued_time=datetime(2026, 1, 1, tzinfo=UTC),
-        lock_token="t",
-        locked_until=None,
-        content_type=content_type,
-        application_properties=properties,  # type: ignore[arg-type]
-    )
+    message = received(body, content_type=content_type, **properties)
     try:
         envelope = decode(message)
     except InvalidMessage as exc:
