@@ -62,7 +62,7 @@ def open_bus(url: str, *, clock: Clock = system_clock, **options: Any) -> Messag
         from cityzen_connector.messaging._servicebus import open_service_bus  # noqa: PLC0415
 
         return open_service_bus(
-            url, credential=options.get("credential"), client=options.get("client")
+            url, credential=options.get("credential"), client=options.get("client"), clock=clock
         )
     # Never echo the URL: a connection string carries a shared access key.
     scheme = url.split("://", 1)[0] if "://" in url else "?"

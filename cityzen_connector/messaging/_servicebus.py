@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from azure.servicebus import (
@@ -47,11 +47,14 @@ from cityzen_connector.messaging._port import (
     ReceivedMessage,
     SubQueue,
 )
+from cityzen_connector.messaging._sqlite import system_clock
 from cityzen_connector.messaging._sqlite_schema import MAX_MESSAGE_BYTES, check_size
 
 # receive_messages(max_wait_time=None) would block until a message arrives; a poll of 0 s is
 # not meaningful over AMQP, so "do not wait" becomes a short wait.
 _MIN_WAIT_SECONDS = 1.0
+# Unsettled messages are forgotten this long after their lock expired (clock skew margin).
+_LOCK_GRACE = timedelta(minutes=5)
 
 
 @contextmanager
@@ -121,9 +124,14 @@ class ServiceBusBus(MessageBus):
     """A ``MessageBus`` on an Azure Service Bus namespace. Seams: the SDK clients."""
 
     def __init__(
-        self, client: ServiceBusClient, admin: ServiceBusAdministrationClient | None = None
+        self,
+        client: ServiceBusClient,
+        admin: ServiceBusAdministrationClient | None = None,
+        *,
+        clock: Callable[[], datetime] = system_clock,
     ) -> None:
         self._client = client
+        self._clock = clock
         self._admin = admin
         self._senders: dict[str, ServiceBusSender] = {}
         self._receivers: dict[tuple[str, SubQueue], ServiceBusReceiver] = {}
@@ -184,11 +192,20 @@ class ServiceBusBus(MessageBus):
             )
         out = []
         with self._mutex:
+            self._forget_expired()
             for sdk_message in received:
                 message = from_sdk_message(queue, sdk_message, sub_queue)
                 self._pending[message.lock_token] = (receiver, sdk_message)
                 out.append(message)
         return out
+
+    def _forget_expired(self) -> None:
+        """Drop messages whose lock ran out unsettled: they can no longer be settled here."""
+        now = self._clock()
+        for token, (_, sdk_message) in list(self._pending.items()):
+            until = sdk_message.locked_until_utc
+            if until is not None and until < now - _LOCK_GRACE:
+                del self._pending[token]
 
     def _settle(
         self,
@@ -262,10 +279,16 @@ class ServiceBusBus(MessageBus):
         self._client.close()
 
 
-def open_service_bus(url: str, *, credential: Any = None, client: Any = None) -> ServiceBusBus:
+def open_service_bus(
+    url: str,
+    *,
+    credential: Any = None,
+    client: Any = None,
+    clock: Callable[[], datetime] = system_clock,
+) -> ServiceBusBus:
     """Build the backend from ``servicebus://<fqdn>`` or a connection string."""
     if client is not None:
-        return ServiceBusBus(client)
+        return ServiceBusBus(client, clock=clock)
     if url.startswith("servicebus://"):
         namespace = url.removeprefix("servicebus://").strip("/")
         if not namespace:
@@ -279,8 +302,10 @@ def open_service_bus(url: str, *, credential: Any = None, client: Any = None) ->
         return ServiceBusBus(
             ServiceBusClient(namespace, credential),
             ServiceBusAdministrationClient(namespace, credential),
+            clock=clock,
         )
     return ServiceBusBus(
         ServiceBusClient.from_connection_string(url),
         ServiceBusAdministrationClient.from_connection_string(url),
+        clock=clock,
     )

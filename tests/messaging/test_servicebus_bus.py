@@ -278,3 +278,18 @@ def test_live_round_trip() -> None:
         bus.complete(dead[0])
     finally:
         bus.close()
+
+
+def test_unsettled_messages_are_forgotten_long_after_their_lock_expired() -> None:
+    sdk = Sdk()
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    sdk.receiver.receive_messages.side_effect = [
+        [received(lock_token="old", locked_until_utc=long_ago)],
+        [received(lock_token="new", locked_until_utc=datetime.now(UTC) + timedelta(minutes=1))],
+    ]
+    bus = ServiceBusBus(sdk.client)
+    [old] = bus.receive("q")
+    [new] = bus.receive("q")
+    with pytest.raises(MessageLockLostError):
+        bus.complete(old)
+    bus.complete(new)
