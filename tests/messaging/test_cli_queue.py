@@ -140,3 +140,19 @@ def test_bad_usage_and_bad_configuration(
     err = capsys.readouterr().err
     assert "UnsupportedBusUrlError" in err
     assert "TOPSECRET" not in err
+
+
+def test_long_replays_report_progress_and_a_summary(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bus = _bus(env)
+    bus.send(
+        "submissions-rejected",
+        [encode(SUBMISSION_V1, {}, correlation_id=f"s-{i}") for i in range(230)],
+    )
+    bus.close()
+    assert main(["queue", "dead", "replay", "--all", "--source", "rejected"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == ["... 100 replayed", "... 200 replayed"]
+    assert captured.out.strip() == "replayed 230 message(s)"
+    assert _bus(env).stats("submissions").active == 230
