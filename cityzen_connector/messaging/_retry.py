@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from cityzen_connector.messaging._port import MessageBus, OutgoingMessage, ReceivedMessage
+from cityzen_connector.messaging._sqlite_schema import MAX_MESSAGE_ID
 from cityzen_connector.messaging.envelope import (
     PROP_ATTEMPT,
     PROP_FIRST_ENQUEUED,
@@ -28,7 +29,6 @@ PROP_REJECTED_REASON = "cityzen-rejected-reason"
 PROP_REJECTED_AT = "cityzen-rejected-at"
 REJECTED_SUFFIX = "-rejected"
 _MAX_ERROR = 256
-_MAX_ID = 128  # Service Bus MessageId is at most 128 characters.
 
 
 def rejected_queue(queue: str) -> str:
@@ -102,7 +102,7 @@ def copy_of(
     kept = {k: v for k, v in message.application_properties.items() if k not in drop}
     return OutgoingMessage(
         body=message.body,
-        message_id=message_id[:_MAX_ID],
+        message_id=message_id[:MAX_MESSAGE_ID],
         content_type=message.content_type or "application/json",
         correlation_id=message.correlation_id,
         subject=message.subject,
@@ -136,7 +136,7 @@ def retry_later(
         reason = f"gave up after {failures} attempts over {hours:g} h: {error}"[:_MAX_ERROR]
         return reject(bus, store, queue, message, reason=reason, now=now)
     base = origin_id(message)
-    copy_id = f"{base[: _MAX_ID - 8]}~r{failures + 1}"
+    copy_id = f"{base[: MAX_MESSAGE_ID - 8]}~r{failures + 1}"
     bus.send(
         queue,
         [

@@ -6,13 +6,14 @@ import json
 import sqlite3
 from collections.abc import Mapping
 
-from cityzen_connector.messaging._errors import MessageTooLargeError
+from cityzen_connector.messaging._errors import MessageTooLargeError, MessagingError
 from cityzen_connector.messaging._port import OutgoingMessage, PropertyValue
 from cityzen_connector.store._sqlite_db import connect as sqlite_connect
 
 # Standard tier: 256 KB per message, headers and properties included.
 # https://learn.microsoft.com/azure/service-bus-messaging/service-bus-quotas
 MAX_MESSAGE_BYTES = 256 * 1024
+MAX_MESSAGE_ID = 128  # MessageId: at most 128 characters
 
 # Service Bus' own dead-letter reasons, so that sweeps and the CLI read the same words locally.
 # https://learn.microsoft.com/azure/service-bus-messaging/service-bus-dead-letter-queues
@@ -66,6 +67,13 @@ def message_size(message: OutgoingMessage) -> int:
 
 
 def check_size(message: OutgoingMessage, limit: int = MAX_MESSAGE_BYTES) -> None:
+    """Refuse, before anything is sent, what Service Bus would refuse or misread."""
+    when = message.scheduled_enqueue_time
+    if when is not None and when.tzinfo is None:
+        # A naive time would be read as the machine's local time, here and by the SDK.
+        raise MessagingError("scheduled_enqueue_time must be timezone-aware (UTC)")
+    if not message.message_id or len(message.message_id) > MAX_MESSAGE_ID:
+        raise MessagingError(f"message_id must be 1-{MAX_MESSAGE_ID} characters")
     size = message_size(message)
     if size > limit:
         raise MessageTooLargeError(size, limit)

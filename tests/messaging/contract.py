@@ -8,7 +8,7 @@ duplicate-detection window of 10 minutes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -245,3 +245,12 @@ class BusContract:
         first = bus.peek(Q, max_messages=2)
         rest = bus.peek(Q, max_messages=10, from_sequence_number=first[-1].sequence_number + 1)
         assert [m.message_id for m in first + rest] == [f"id-{i}" for i in range(5)]
+
+    def test_naive_schedule_times_and_bad_ids_are_refused(self, bus: MessageBus) -> None:
+        naive = datetime(2026, 3, 1, 10, 0)
+        with pytest.raises(MessagingError, match="timezone"):
+            bus.send(Q, [msg(1, scheduled_enqueue_time=naive)])
+        for bad_id in ["", "x" * 129]:
+            with pytest.raises(MessagingError, match="message_id"):
+                bus.send(Q, [OutgoingMessage(body=b"{}", message_id=bad_id)])
+        assert bus.stats(Q).active == 0
