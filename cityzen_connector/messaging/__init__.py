@@ -9,6 +9,11 @@ from cityzen_connector.messaging._errors import (
     MessagingError,
     UnsupportedBusUrlError,
 )
+from cityzen_connector.messaging._limits import (
+    MAX_MESSAGE_BYTES,
+    REASON_MAX_DELIVERY,
+    REASON_TTL_EXPIRED,
+)
 from cityzen_connector.messaging._open import open_bus
 from cityzen_connector.messaging._port import (
     MessageBus,
@@ -37,11 +42,6 @@ from cityzen_connector.messaging._retry import (
     submission_id,
 )
 from cityzen_connector.messaging._sqlite import SqliteBus, system_clock
-from cityzen_connector.messaging._sqlite_schema import (
-    MAX_MESSAGE_BYTES,
-    REASON_MAX_DELIVERY,
-    REASON_TTL_EXPIRED,
-)
 from cityzen_connector.messaging.envelope import (
     CASE_EVENT_V1,
     SUBMISSION_V1,

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from cityzen_connector.messaging._limits import MAX_MESSAGE_ID
 from cityzen_connector.messaging._port import MessageBus, OutgoingMessage, ReceivedMessage
-from cityzen_connector.messaging._sqlite_schema import MAX_MESSAGE_ID
 from cityzen_connector.messaging.envelope import (
     PROP_ATTEMPT,
     PROP_FIRST_ENQUEUED,

@@ -39,6 +39,7 @@ from cityzen_connector.messaging._errors import (
     MessageTooLargeError,
     MessagingError,
 )
+from cityzen_connector.messaging._limits import MAX_MESSAGE_BYTES, check_size
 from cityzen_connector.messaging._port import (
     MessageBus,
     OutgoingMessage,
@@ -48,7 +49,6 @@ from cityzen_connector.messaging._port import (
     SubQueue,
 )
 from cityzen_connector.messaging._sqlite import system_clock
-from cityzen_connector.messaging._sqlite_schema import MAX_MESSAGE_BYTES, check_size
 
 # receive_messages(max_wait_time=None) would block until a message arrives; a poll of 0 s is
 # not meaningful over AMQP, so "do not wait" becomes a short wait.

@@ -21,6 +21,7 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cityzen_connector.messaging import _limits as limits
 from cityzen_connector.messaging import _sqlite_schema as schema
 from cityzen_connector.messaging._errors import MessageLockLostError, MessagingError
 from cityzen_connector.messaging._port import (
@@ -92,7 +93,7 @@ class SqliteBus(MessageBus):
     def send(self, queue: str, messages: Sequence[OutgoingMessage]) -> None:
         check_queue_name(queue)
         for message in messages:  # all or nothing: check every size before writing any
-            schema.check_size(message)
+            limits.check_size(message)
         with self._tx() as conn:
             now = self._now()
             conn.execute("DELETE FROM seen_ids WHERE seen_at <= ?", (now - self._dup_window,))
@@ -167,7 +168,7 @@ class SqliteBus(MessageBus):
                 for row in rows:
                     seq, count, locked_until, expires_at = row[0], row[10], row[12], row[15]
                     if sub_queue == "main" and expires_at is not None and expires_at <= now:
-                        self._to_dead_letter(conn, seq, schema.REASON_TTL_EXPIRED, "expired")
+                        self._to_dead_letter(conn, seq, limits.REASON_TTL_EXPIRED, "expired")
                         continue
                     if (
                         sub_queue == "main"
@@ -176,7 +177,7 @@ class SqliteBus(MessageBus):
                     ):
                         # The last delivery's lock expired unsettled: dead-letter, as Service Bus.
                         self._to_dead_letter(
-                            conn, seq, schema.REASON_MAX_DELIVERY, f"delivered {count} times"
+                            conn, seq, limits.REASON_MAX_DELIVERY, f"delivered {count} times"
                         )
                         continue
                     token = str(uuid.uuid4())
@@ -238,7 +239,7 @@ class SqliteBus(MessageBus):
         if message.sub_queue == "main" and message.delivery_count >= self._max_delivery:
             self.dead_letter(
                 message,
-                reason=schema.REASON_MAX_DELIVERY,
+                reason=limits.REASON_MAX_DELIVERY,
                 description=f"delivered {message.delivery_count} times",
             )
             return

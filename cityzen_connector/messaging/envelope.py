@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cityzen_connector.messaging._errors import InvalidMessage
+from cityzen_connector.messaging._limits import MAX_MESSAGE_BYTES, check_size
 from cityzen_connector.messaging._port import OutgoingMessage, PropertyValue, ReceivedMessage
-from cityzen_connector.messaging._sqlite_schema import MAX_MESSAGE_BYTES, check_size
 
 SUBMISSION_V1 = "cityzen.submission/v1"
 CASE_EVENT_V1 = "cityzen.case-event/v1"
