@@ -17,6 +17,7 @@ _GROUPS: tuple[str, ...] = (
     "cityzen_connector._cli_run",
     "cityzen_connector._cli_emulator",
     "cityzen_connector.identity._cli",
+    "cityzen_connector._cli_queue",
 )
 
 

@@ -132,6 +132,32 @@ class Settings(BaseSettings):
         ),
     )
     submissions_queue: str = Field("submissions", description="Queue of portal submissions.")
+    # Embedded queue only: in Azure these are properties of the queue itself (infra/).
+    queue_lock_duration_seconds: float = Field(
+        60.0,
+        gt=0,
+        le=300,
+        description="Peek-lock duration (embedded queue; Service Bus: 5 min max).",
+    )
+    queue_max_delivery_count: int = Field(
+        10, ge=1, le=2000, description="Deliveries before dead-letter (embedded queue)."
+    )
+    queue_duplicate_window_seconds: float = Field(
+        600.0, ge=20, le=604800, description="Duplicate detection window by message id (embedded)."
+    )
+    queue_time_to_live_days: float = Field(
+        14.0, gt=0, le=3650, description="Message time-to-live, then dead-letter (embedded queue)."
+    )
+    # Retry with backoff across deliveries (every backend).
+    retry_initial_delay_seconds: float = Field(
+        30.0, gt=0, le=3600, description="First delay before retrying a transient failure."
+    )
+    retry_max_delay_seconds: float = Field(
+        900.0, gt=0, le=86400, description="Cap of the doubling retry delay."
+    )
+    retry_horizon_hours: float = Field(
+        24.0, gt=0, le=336, description="Give up and reject after this long since first enqueue."
+    )
 
     # -- state store and attachment blobs ------------------------------------------------------
     store_url: str = Field(

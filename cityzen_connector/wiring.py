@@ -1,9 +1,15 @@
-"""Composition root: turns ``Settings`` into ready objects. ``dataverse/`` never sees Settings."""
+"""Composition root: the one place a setting becomes a backend object.
+
+Library packages never see ``Settings``; the edges (``function_app.py``, the CLI) call these.
+"""
 
 from __future__ import annotations
 
-from .dataverse import (
-    Clock,
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from cityzen_connector.dataverse import Clock as DataverseClock
+from cityzen_connector.dataverse import (
     DataverseClient,
     DataverseConfig,
     ManagedIdentityProvider,
@@ -14,13 +20,33 @@ from .dataverse import (
     TokenProvider,
     Transport,
 )
-from .settings import Settings
+from cityzen_connector.messaging import MessageBus, open_bus, system_clock
+from cityzen_connector.messaging import RetryPolicy as DeliveryRetryPolicy
+from cityzen_connector.settings import Settings
+from cityzen_connector.store import (
+    BlobStore,
+    StateStore,
+    SubmissionStatuses,
+    open_blobs,
+    open_store,
+)
+
+Clock = Callable[[], datetime]
 
 __all__ = [
+    "blobs_from_settings",
+    "bus_from_settings",
     "dataverse_client_from_settings",
     "dataverse_config_from_settings",
+    "delivery_retry_from_settings",
+    "retention_from_settings",
+    "statuses_from_settings",
+    "store_from_settings",
     "token_provider_from_settings",
 ]
+
+
+# -- Dataverse ---------------------------------------------------------------------------------
 
 
 def dataverse_config_from_settings(settings: Settings) -> DataverseConfig:
@@ -33,7 +59,7 @@ def dataverse_config_from_settings(settings: Settings) -> DataverseConfig:
 
 
 def token_provider_from_settings(
-    settings: Settings, *, clock: Clock | None = None
+    settings: Settings, *, clock: DataverseClock | None = None
 ) -> TokenProvider:
     """The token provider ``dataverse_auth`` names. Building one makes no network call."""
     auth, url = settings.dataverse_auth, settings.dataverse_url
@@ -68,4 +94,44 @@ def dataverse_client_from_settings(
         transport or RequestsTransport(pool_size=config.max_concurrency),
         tokens or token_provider_from_settings(settings),
         retry=retry,
+    )
+
+
+# -- messaging and store (reliable delivery) ---------------------------------------------------
+def bus_from_settings(settings: Settings, *, clock: Clock = system_clock) -> MessageBus:
+    """The message bus; the queue_* knobs tune the embedded queue (Azure keeps its own)."""
+    return open_bus(
+        settings.queue_url,
+        clock=clock,
+        lock_duration=timedelta(seconds=settings.queue_lock_duration_seconds),
+        max_delivery_count=settings.queue_max_delivery_count,
+        duplicate_window=timedelta(seconds=settings.queue_duplicate_window_seconds),
+        default_time_to_live=timedelta(days=settings.queue_time_to_live_days),
+    )
+
+
+def store_from_settings(settings: Settings, *, clock: Clock = system_clock) -> StateStore:
+    return open_store(settings.store_url, clock=clock)
+
+
+def blobs_from_settings(settings: Settings, *, clock: Clock = system_clock) -> BlobStore:
+    return open_blobs(settings.blob_url, clock=clock)
+
+
+def retention_from_settings(settings: Settings) -> timedelta:
+    return timedelta(days=settings.retention_days)
+
+
+def statuses_from_settings(
+    settings: Settings, store: StateStore, *, clock: Clock = system_clock
+) -> SubmissionStatuses:
+    return SubmissionStatuses(store, clock=clock, retention=retention_from_settings(settings))
+
+
+def delivery_retry_from_settings(settings: Settings) -> DeliveryRetryPolicy:
+    """Backoff across deliveries (the queue's re-scheduling), not the HTTP retry policy."""
+    return DeliveryRetryPolicy(
+        initial_delay=timedelta(seconds=settings.retry_initial_delay_seconds),
+        max_delay=timedelta(seconds=settings.retry_max_delay_seconds),
+        horizon=timedelta(hours=settings.retry_horizon_hours),
     )

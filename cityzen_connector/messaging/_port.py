@@ -97,9 +97,14 @@ class MessageBus(abc.ABC):
 
     @abc.abstractmethod
     def peek(
-        self, queue: str, *, max_messages: int = 10, sub_queue: SubQueue = "main"
+        self,
+        queue: str,
+        *,
+        max_messages: int = 10,
+        sub_queue: SubQueue = "main",
+        from_sequence_number: int = 0,
     ) -> list[ReceivedMessage]:
-        """Read messages without locking them."""
+        """Read messages without locking them, from a sequence number on (for paging)."""
 
     @abc.abstractmethod
     def stats(self, queue: str) -> QueueStats:

@@ -1,0 +1,220 @@
+# ruff: noqa: T201 - a CLI module: printing is its job
+"""``cityzen queue …``: look at the submissions queue, sweep, replay and purge failed messages.
+
+``dead list`` shows metadata only unless ``--show-body`` is given: bodies hold personal data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cityzen_connector.messaging import (
+    MessageBus,
+    MessagingError,
+    ReceivedMessage,
+    ReplayReport,
+    Source,
+    purge_retention,
+    rejected_queue,
+    replay,
+    sweep_dead_letters,
+)
+from cityzen_connector.messaging._recovery import iter_peek, source_of
+from cityzen_connector.settings import Settings
+from cityzen_connector.store import StoreError
+from cityzen_connector.wiring import (
+    blobs_from_settings,
+    bus_from_settings,
+    retention_from_settings,
+    statuses_from_settings,
+    store_from_settings,
+)
+
+_SOURCES: dict[str, tuple[Source, ...]] = {
+    "deadletter": ("deadletter",),
+    "rejected": ("rejected",),
+    "all": ("deadletter", "rejected"),
+}
+_PROGRESS_EVERY = 100
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    queue = subparsers.add_parser("queue", help="inspect and repair the submissions queue")
+    queue.add_argument("--queue", help="queue name (default: CITYZEN_SUBMISSIONS_QUEUE)")
+    actions = queue.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
+
+    actions.add_parser("stats", help="message counts per state").set_defaults(func=_stats)
+    actions.add_parser(
+        "sweep", help="mark dead-lettered submissions failed in the status store"
+    ).set_defaults(func=_sweep)
+    purge = actions.add_parser(
+        "purge", help="RGPD retention: delete old failed messages, records, blobs"
+    )
+    purge.add_argument(
+        "--days", type=int, help="retention in days (default: CITYZEN_RETENTION_DAYS)"
+    )
+    purge.set_defaults(func=_purge)
+
+    dead = actions.add_parser("dead", help="rejected and dead-lettered messages")
+    dead_actions = dead.add_subparsers(dest="dead_command", metavar="ACTION", required=True)
+    listing = dead_actions.add_parser("list", help="list failed messages (metadata only)")
+    listing.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    listing.add_argument(
+        "--show-body", action="store_true", help="also print bodies (personal data!)"
+    )
+    listing.add_argument("--source", choices=sorted(_SOURCES), default="all")
+    listing.set_defaults(func=_dead_list)
+    again = dead_actions.add_parser("replay", help="send failed messages back to the queue")
+    which = again.add_mutually_exclusive_group(required=True)
+    which.add_argument("--all", action="store_true", help="every failed message")
+    which.add_argument("--id", action="append", dest="ids", metavar="ID", help="a message id")
+    again.add_argument("--dry-run", action="store_true", help="count, change nothing")
+    again.add_argument("--source", choices=sorted(_SOURCES), default="all")
+    again.set_defaults(func=_dead_replay)
+
+
+def _queue(args: argparse.Namespace, settings: Settings) -> str:
+    return str(args.queue or settings.submissions_queue)
+
+
+def _fail(error: Exception) -> int:
+    # The error's text is ours and names no personal data; never print a URL (it may hold a key).
+    print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+    return 1
+
+
+def _with_bus(args: argparse.Namespace, action: Any) -> int:
+    settings = Settings()
+    try:
+        bus = bus_from_settings(settings)
+    except (MessagingError, StoreError, OSError) as exc:
+        return _fail(exc)
+    try:
+        code: int = action(bus, _queue(args, settings), settings)
+    except (MessagingError, StoreError, OSError) as exc:
+        return _fail(exc)
+    finally:
+        bus.close()
+    return code
+
+
+def _stats(args: argparse.Namespace) -> int:
+    def run(bus: MessageBus, queue: str, settings: Settings) -> int:
+        print(f"{'queue':<32} {'active':>8} {'scheduled':>10} {'locked':>8} {'dead-letter':>12}")
+        for name in (queue, rejected_queue(queue)):
+            s = bus.stats(name)
+            print(
+                f"{s.queue:<32} {s.active:>8} {s.scheduled:>10} {s.locked:>8} {s.dead_letter:>12}"
+            )
+        return 0
+
+    return _with_bus(args, run)
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    def run(bus: MessageBus, queue: str, settings: Settings) -> int:
+        store = store_from_settings(settings)
+        try:
+            report = sweep_dead_letters(bus, statuses_from_settings(settings, store), queue)
+        finally:
+            store.close()
+        print(
+            f"swept {report.scanned} dead-lettered message(s), {report.marked_failed} marked failed"
+        )
+        return 0
+
+    return _with_bus(args, run)
+
+
+def _describe(message: ReceivedMessage, source: str, show_body: bool) -> str:
+    reason = message.dead_letter_reason or message.application_properties.get(
+        "cityzen-rejected-reason", ""
+    )
+    line = (
+        f"{source:<10} #{message.sequence_number:<6} {message.message_id:<40}"
+        f" {message.enqueued_time.isoformat(timespec='seconds')}"
+        f" deliveries={message.delivery_count} reason={reason}"
+    )
+    if message.dead_letter_description:
+        line += f" ({message.dead_letter_description})"
+    if show_body:
+        line += "\n    " + message.body.decode("utf-8", errors="replace")
+    return line
+
+
+def _dead_list(args: argparse.Namespace) -> int:
+    def run(bus: MessageBus, queue: str, settings: Settings) -> int:
+        shown = 0
+        for source in _SOURCES[args.source]:
+            place, sub_queue = source_of(queue, source)
+            for message in iter_peek(bus, place, sub_queue):
+                if shown >= args.limit:
+                    break
+                print(_describe(message, source, args.show_body))
+                shown += 1
+        print(f"{shown} message(s) shown", file=sys.stderr)
+        return 0
+
+    return _with_bus(args, run)
+
+
+def _dead_replay(args: argparse.Namespace) -> int:
+    def progress(report: ReplayReport) -> None:
+        if report.replayed % _PROGRESS_EVERY == 0:
+            print(f"... {report.replayed} replayed", file=sys.stderr)
+
+    def run(bus: MessageBus, queue: str, settings: Settings) -> int:
+        store = store_from_settings(settings)
+        statuses = statuses_from_settings(settings, store)
+        total = ReplayReport()
+        try:
+            for source in _SOURCES[args.source]:
+                report = replay(
+                    bus,
+                    queue,
+                    source=source,
+                    message_ids=None if args.all else args.ids,
+                    dry_run=args.dry_run,
+                    statuses=statuses,
+                    progress=progress,
+                )
+                total.selected += report.selected
+                total.replayed += report.replayed
+        finally:
+            store.close()
+        verb = "would replay" if args.dry_run else "replayed"
+        print(f"{verb} {total.selected if args.dry_run else total.replayed} message(s)")
+        if args.ids and not args.dry_run and total.replayed < len(set(args.ids)):
+            print(f"{len(set(args.ids)) - total.replayed} id(s) not found", file=sys.stderr)
+            return 1
+        return 0
+
+    return _with_bus(args, run)
+
+
+def _purge(args: argparse.Namespace) -> int:
+    def run(bus: MessageBus, queue: str, settings: Settings) -> int:
+        retention = retention_from_settings(settings)
+        if args.days is not None:
+            if args.days < 1:
+                print("error: --days must be at least 1", file=sys.stderr)
+                return 2
+            retention = timedelta(days=args.days)
+        store, blobs = store_from_settings(settings), blobs_from_settings(settings)
+        try:
+            report = purge_retention(
+                bus, queue, store, blobs, now=datetime.now(UTC), retention=retention
+            )
+        finally:
+            store.close()
+            blobs.close()
+        print(
+            f"purged {report.messages} failed message(s), {report.records} record(s),"
+            f" {report.blobs} blob(s) older than {retention.days} day(s)"
+        )
+        return 0
+
+    return _with_bus(args, run)

@@ -1,0 +1,55 @@
+"""Property tests: arbitrary input never escapes ``InvalidMessage``; backoff stays sane."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cityzen_connector.messaging import InvalidMessage, RetryPolicy, decode
+
+from .fakes import received
+
+_properties = st.dictionaries(
+    st.text(max_size=20), st.one_of(st.text(max_size=20), st.integers(), st.booleans(), st.floats())
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    body=st.binary(max_size=2048),
+    properties=_properties,
+    content_type=st.none() | st.text(max_size=40),
+)
+def test_decode_either_reads_or_refuses_with_a_reason(
+    body: bytes, properties: dict[str, object], content_type: str | None
+) -> None:
+    message = received(body, content_type=content_type, **properties)
+    try:
+        envelope = decode(message)
+    except InvalidMessage as exc:
+        reason = exc.reason
+        assert reason in {  # either outcome is fine; any other exception is a bug
+            "InvalidJson",
+            "InvalidEnvelope",
+            "UnknownSchema",
+            "InvalidContentType",
+            "MessageTooLarge",
+        }
+    else:
+        assert envelope.attempt >= 1
+        assert isinstance(envelope.payload, dict)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    initial=st.integers(min_value=1, max_value=600),
+    extra=st.integers(min_value=0, max_value=3600),
+    failures=st.integers(min_value=-5, max_value=10_000),
+)
+def test_backoff_grows_and_never_passes_the_cap(initial: int, extra: int, failures: int) -> None:
+    policy = RetryPolicy(timedelta(seconds=initial), timedelta(seconds=initial + extra))
+    delay = policy.delay(failures)
+    assert timedelta(seconds=initial) <= delay <= policy.max_delay
+    assert policy.delay(failures + 1) >= delay

@@ -1,0 +1,90 @@
+"""The embedded queue honours the whole bus contract, on a file and in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from cityzen_connector.messaging import (
+    MessageBus,
+    OutgoingMessage,
+    UnsupportedBusUrlError,
+    open_bus,
+)
+
+from .contract import LOCK_SECONDS, MAX_DELIVERIES, BusContract
+from .fakes import FakeClock
+
+
+def _options(clock: FakeClock) -> dict[str, object]:
+    return {
+        "sleep": clock.sleep,
+        "lock_duration": timedelta(seconds=LOCK_SECONDS),
+        "max_delivery_count": MAX_DELIVERIES,
+        "duplicate_window": timedelta(minutes=10),
+    }
+
+
+class TestSqliteFileBus(BusContract):
+    @pytest.fixture
+    def make_bus(self, clock: FakeClock, tmp_path: Path) -> Iterator[Callable[[], MessageBus]]:
+        opened: list[MessageBus] = []
+
+        def make() -> MessageBus:
+            bus = open_bus(f"sqlite:///{tmp_path}/q/queue.db", clock=clock, **_options(clock))
+            opened.append(bus)
+            return bus
+
+        yield make
+        for bus in opened:
+            bus.close()
+
+    def test_two_handles_on_one_file_share_the_queue(
+        self, make_bus: Callable[[], MessageBus]
+    ) -> None:
+        producer, consumer = make_bus(), make_bus()
+        producer.send("q", [OutgoingMessage(body=b"{}", message_id="1")])
+        [got] = consumer.receive("q")
+        assert producer.receive("q") == []  # locked by the other handle
+        consumer.complete(got)
+        assert producer.stats("q").active == 0
+
+
+class TestMemoryBus(BusContract):
+    @pytest.fixture
+    def make_bus(self, clock: FakeClock) -> Callable[[], MessageBus]:
+        return lambda: open_bus("memory://", clock=clock, **_options(clock))
+
+
+def test_named_memory_buses_are_shared_and_anonymous_ones_are_not() -> None:
+    a, b = open_bus("memory://shared-test"), open_bus("memory://shared-test")
+    assert a is b
+    assert open_bus("memory://") is not open_bus("memory://")
+
+
+@pytest.mark.parametrize("url", ["redis://x", "sqlite:///", "", "Endpoint=http://x"])
+def test_unknown_urls_are_refused(url: str) -> None:
+    with pytest.raises(UnsupportedBusUrlError):
+        open_bus(url)
+
+
+def test_connection_string_secret_is_not_echoed_in_errors() -> None:
+    with pytest.raises(UnsupportedBusUrlError) as info:
+        open_bus("weird://host;SharedAccessKey=TOPSECRET")
+    assert "TOPSECRET" not in str(info.value)
+
+
+def test_unknown_options_are_refused() -> None:
+    with pytest.raises(TypeError, match="lock_duraton"):
+        open_bus("memory://", lock_duraton=timedelta(seconds=1))
+
+
+def test_waiting_ends_even_when_the_clock_does_not_move() -> None:
+    clock = FakeClock()
+    slept: list[float] = []
+    bus = open_bus("memory://", clock=clock, sleep=slept.append, poll_interval=0.5)
+    assert bus.receive("q", max_wait_seconds=2.0) == []
+    assert sum(slept) == pytest.approx(2.0)
