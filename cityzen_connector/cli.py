@@ -15,6 +15,7 @@ from collections.abc import Sequence
 # ``func`` on its parsers; ``func(args) -> int`` is the exit code.
 _GROUPS: tuple[str, ...] = (
     "cityzen_connector._cli_run",
+    "cityzen_connector._cli_emulator",
     "cityzen_connector.identity._cli",
     "cityzen_connector._cli_queue",
 )

@@ -77,6 +77,51 @@ class Settings(BaseSettings):
     # -- embedded Dataverse emulator (local mode only) -----------------------------------------
     emulator_host: str = Field("127.0.0.1", description="Emulator listen address.")
     emulator_port: int = Field(7072, ge=1, le=65535, description="Emulator listen port.")
+    emulator_data_dir: Path = Field(
+        Path(".cityzen/emulator"),
+        description="Folder of the emulator's SQLite database and generated TLS certificate.",
+    )
+    emulator_token: SecretStr = Field(
+        SecretStr(""),
+        description="Strict auth: the bearer token the emulator requires (empty: any token).",
+    )
+    emulator_tls: bool = Field(False, description="Serve HTTPS with a generated self-signed cert.")
+    emulator_key_activation_seconds: float = Field(
+        2.0, ge=0, le=3600, description="Delay before a new alternate key's index is Active."
+    )
+    emulator_throttling: bool = Field(
+        False, description="Simulate Dataverse service protection limits (429)."
+    )
+    emulator_throttle_window_seconds: float = Field(
+        300.0, gt=0, le=3600, description="Sliding window of the service protection limits."
+    )
+    emulator_throttle_max_requests: int = Field(
+        6000, ge=1, description="Requests per caller per window ($batch/bulk count as one)."
+    )
+    emulator_throttle_max_execution_ms: int = Field(
+        1_200_000, ge=1, description="Combined execution time per caller per window (ms)."
+    )
+    emulator_throttle_max_concurrent: int = Field(
+        52, ge=1, description="Concurrent requests per caller."
+    )
+    emulator_throttle_operation_cost_ms: int = Field(
+        10, ge=0, description="Execution time each operation costs (batches cost per operation)."
+    )
+    emulator_dop_hint: int = Field(
+        16, ge=1, le=52, description="Value of the x-ms-dop-hint header the emulator sends."
+    )
+    emulator_fault_error_rate: float = Field(
+        0.0, ge=0, le=1, description="Fault injection: fraction of requests answered 503."
+    )
+    emulator_fault_drop_rate: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Fault injection: fraction of replies cut (dropped connection).",
+    )
+    emulator_fault_latency_seconds: float = Field(
+        0.0, ge=0, le=60, description="Fault injection: latency added to every request."
+    )
 
     # -- messaging -----------------------------------------------------------------------------
     queue_url: str = Field(

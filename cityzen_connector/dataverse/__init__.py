@@ -1,1 +1,197 @@
-"""dataverse: see ARCHITECTURE.md."""
+"""The Dataverse Web API client: requests as data, a transport seam, ``$batch``, retries.
+
+Knows nothing of citizens. Importing it stays light (no msal, tenacity or requests until they
+are used) because Azure Functions cold starts pay for every import.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from . import _operations as requests_
+from ._api import DataverseClient, WhoAmI
+from ._config import MAX_CONCURRENCY, DataverseConfig
+from ._http import Headers, HttpRequest, HttpResponse, Transport
+from ._limiter import ConcurrencyLimiter
+from ._odata import Key, guid, literal
+from ._query import (
+    Expand,
+    Filter,
+    Query,
+    and_,
+    contains,
+    endswith,
+    eq,
+    ge,
+    gt,
+    in_,
+    le,
+    lt,
+    ne,
+    not_,
+    or_,
+    startswith,
+)
+from ._request import DataverseRequest, Expect, Page, WriteResult, interpret
+from ._retry import Clock, RetryPolicy, SystemClock
+from .errors import (
+    AlreadyExistsError,
+    AuthenticationError,
+    DataverseConnectionError,
+    DataverseError,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    PreconditionFailedError,
+    ServerError,
+    ThrottledError,
+    TransientServerError,
+    UnexpectedResponseError,
+    ValidationError,
+)
+
+if TYPE_CHECKING:
+    from ._auth import (
+        ManagedIdentityProvider,
+        MsalClientCredentialsProvider,
+        StaticTokenProvider,
+        TokenProvider,
+        scope_for,
+    )
+    from ._batch import (
+        MAX_BATCH_OPERATIONS,
+        BatchItem,
+        BatchResult,
+        ChangeSet,
+        OperationResult,
+        decode_batch,
+        encode_batch,
+    )
+    from ._bulk import BulkResult, bulk_request
+    from ._metadata import (
+        AlternateKey,
+        ColumnSpec,
+        EntityDefinition,
+        Metadata,
+        create_column_request,
+        create_key_request,
+        entity_definition_request,
+        insert_option_value_request,
+    )
+    from ._transport import RequestsTransport, WsgiTransport
+
+# Loaded on first access (PEP 562): $batch, bulk, metadata, msal providers and the requests
+# transport are not needed by every cold start.
+_LAZY = {
+    "ManagedIdentityProvider": "_auth",
+    "MsalClientCredentialsProvider": "_auth",
+    "StaticTokenProvider": "_auth",
+    "TokenProvider": "_auth",
+    "scope_for": "_auth",
+    "MAX_BATCH_OPERATIONS": "_batch",
+    "BatchItem": "_batch",
+    "BatchResult": "_batch",
+    "ChangeSet": "_batch",
+    "OperationResult": "_batch",
+    "decode_batch": "_batch",
+    "encode_batch": "_batch",
+    "BulkResult": "_bulk",
+    "bulk_request": "_bulk",
+    "AlternateKey": "_metadata",
+    "ColumnSpec": "_metadata",
+    "EntityDefinition": "_metadata",
+    "Metadata": "_metadata",
+    "create_column_request": "_metadata",
+    "create_key_request": "_metadata",
+    "entity_definition_request": "_metadata",
+    "insert_option_value_request": "_metadata",
+    "RequestsTransport": "_transport",
+    "WsgiTransport": "_transport",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib  # noqa: PLC0415
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "MAX_BATCH_OPERATIONS",
+    "MAX_CONCURRENCY",
+    "AlreadyExistsError",
+    "AlternateKey",
+    "AuthenticationError",
+    "BatchItem",
+    "BatchResult",
+    "BulkResult",
+    "ChangeSet",
+    "Clock",
+    "ColumnSpec",
+    "ConcurrencyLimiter",
+    "DataverseClient",
+    "DataverseConfig",
+    "DataverseConnectionError",
+    "DataverseError",
+    "DataverseRequest",
+    "EntityDefinition",
+    "Expand",
+    "Expect",
+    "Filter",
+    "Headers",
+    "HttpRequest",
+    "HttpResponse",
+    "InvalidRequestError",
+    "Key",
+    "ManagedIdentityProvider",
+    "Metadata",
+    "MsalClientCredentialsProvider",
+    "NotFoundError",
+    "OperationResult",
+    "Page",
+    "PermissionDeniedError",
+    "PreconditionFailedError",
+    "Query",
+    "RequestsTransport",
+    "RetryPolicy",
+    "ServerError",
+    "StaticTokenProvider",
+    "SystemClock",
+    "ThrottledError",
+    "TokenProvider",
+    "TransientServerError",
+    "Transport",
+    "UnexpectedResponseError",
+    "ValidationError",
+    "WhoAmI",
+    "WriteResult",
+    "WsgiTransport",
+    "and_",
+    "bulk_request",
+    "contains",
+    "create_column_request",
+    "create_key_request",
+    "decode_batch",
+    "encode_batch",
+    "endswith",
+    "entity_definition_request",
+    "eq",
+    "ge",
+    "gt",
+    "guid",
+    "in_",
+    "insert_option_value_request",
+    "interpret",
+    "le",
+    "literal",
+    "lt",
+    "ne",
+    "not_",
+    "or_",
+    "requests_",
+    "scope_for",
+    "startswith",
+]

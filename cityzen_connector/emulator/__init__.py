@@ -1,1 +1,44 @@
-"""emulator: see ARCHITECTURE.md."""
+"""The embedded Dataverse Web API emulator (WSGI + SQLite), for local runs and tests.
+
+Written from Microsoft's Web API documentation, never from our client (it does not import
+``cityzen_connector.dataverse``). ``create_app(config)`` returns a WSGI callable usable
+in-process; ``serve(app, host, port)`` serves it over HTTP(S).
+"""
+
+from cityzen_connector.emulator._app import EmulatorApp, create_app, system_clock
+from cityzen_connector.emulator._config import (
+    BUSINESS_UNIT_ID,
+    CALLER_ID,
+    ORGANIZATION_ID,
+    EmulatorConfig,
+    Faults,
+    ProtectionLimits,
+)
+from cityzen_connector.emulator._errors import ODataError
+from cityzen_connector.emulator._http import BASE_PATH
+from cityzen_connector.emulator._seed import CATALOGUE, seed, subject_id, team_id
+from cityzen_connector.emulator._server import ServeError, ServerHandle, generate_certificate, serve
+from cityzen_connector.emulator._store import StoreError
+
+__all__ = [
+    "BASE_PATH",
+    "BUSINESS_UNIT_ID",
+    "CALLER_ID",
+    "CATALOGUE",
+    "ORGANIZATION_ID",
+    "EmulatorApp",
+    "EmulatorConfig",
+    "Faults",
+    "ODataError",
+    "ProtectionLimits",
+    "ServeError",
+    "ServerHandle",
+    "StoreError",
+    "create_app",
+    "generate_certificate",
+    "seed",
+    "serve",
+    "subject_id",
+    "system_clock",
+    "team_id",
+]

@@ -1,0 +1,146 @@
+"""``cityzen emulator serve`` and ``cityzen emulator seed``: the embedded Dataverse emulator.
+
+Flags override the ``CITYZEN_EMULATOR_*`` settings. Errors a user can fix (port in use, data
+folder not writable) are printed in one line with exit code 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cityzen_connector.emulator import (
+    EmulatorConfig,
+    Faults,
+    ProtectionLimits,
+    ServeError,
+    StoreError,
+    create_app,
+    seed,
+    serve,
+)
+from cityzen_connector.settings import Settings
+
+DATABASE_FILE = "dataverse.db"
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    parser = subparsers.add_parser("emulator", help="the embedded Dataverse Web API emulator")
+    commands = parser.add_subparsers(dest="emulator_command", metavar="COMMAND", required=True)
+    run = commands.add_parser("serve", help="serve the emulator on 127.0.0.1")
+    run.add_argument("--host", help="listen address (default: CITYZEN_EMULATOR_HOST)")
+    run.add_argument("--port", type=int, help="listen port (default: CITYZEN_EMULATOR_PORT)")
+    run.add_argument("--data-dir", type=Path, help="folder of the SQLite file and certificate")
+    run.add_argument("--in-memory", action="store_true", help="keep data in memory only")
+    run.add_argument("--seed", action="store_true", help="insert the seed data first")
+    run.add_argument("--tls", action="store_true", default=None, help="serve HTTPS")
+    run.add_argument("--token", help="strict auth: the bearer token to require")
+    run.add_argument("--throttling", action="store_true", default=None, help="simulate 429s")
+    run.add_argument("--fault-error-rate", type=float, help="fraction of requests answered 503")
+    run.add_argument("--fault-drop-rate", type=float, help="fraction of replies cut")
+    run.add_argument("--fault-latency", type=float, help="seconds added to every request")
+    run.set_defaults(func=_serve_command)
+    fill = commands.add_parser("seed", help="insert the seed data into the emulator database")
+    fill.add_argument("--data-dir", type=Path, help="folder of the SQLite file")
+    fill.set_defaults(func=_seed_command)
+
+
+def config_from(settings: Settings, args: argparse.Namespace | None = None) -> EmulatorConfig:
+    """The emulator configuration: settings, overridden by the flags that were given."""
+
+    def flag(name: str, default: Any) -> Any:
+        value = getattr(args, name, None) if args is not None else None
+        return default if value is None else value
+
+    data_dir: Path = flag("data_dir", settings.emulator_data_dir)
+    in_memory = bool(flag("in_memory", False))
+    limits = ProtectionLimits(
+        window_seconds=settings.emulator_throttle_window_seconds,
+        max_requests=settings.emulator_throttle_max_requests,
+        max_execution_ms=settings.emulator_throttle_max_execution_ms,
+        max_concurrent=settings.emulator_throttle_max_concurrent,
+        cost_per_operation_ms=settings.emulator_throttle_operation_cost_ms,
+    )
+    token = flag("token", settings.emulator_token.get_secret_value())
+    return EmulatorConfig(
+        database=":memory:" if in_memory else str(data_dir / DATABASE_FILE),
+        token=token or None,
+        key_activation_seconds=settings.emulator_key_activation_seconds,
+        protection=limits if flag("throttling", settings.emulator_throttling) else None,
+        faults=Faults(
+            error_rate=flag("fault_error_rate", settings.emulator_fault_error_rate),
+            latency_seconds=flag("fault_latency", settings.emulator_fault_latency_seconds),
+            drop_rate=flag("fault_drop_rate", settings.emulator_fault_drop_rate),
+        ),
+        dop_hint=settings.emulator_dop_hint,
+    )
+
+
+def _wait_forever() -> None:
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        return
+
+
+def run_serve(
+    args: argparse.Namespace,
+    settings: Settings | None = None,
+    *,
+    wait: Callable[[str], None] | None = None,
+) -> int:
+    """Serve until ``wait(url)`` returns (Ctrl-C by default); returns the exit code."""
+    settings = settings or Settings()
+    try:
+        config = config_from(settings, args)
+    except ValueError as exc:
+        print(f"cityzen emulator: {exc}")  # noqa: T201
+        return 2
+    data_dir: Path = args.data_dir or settings.emulator_data_dir
+    try:
+        app = create_app(config)
+    except StoreError as exc:
+        print(f"cityzen emulator: {exc} (is the data directory writable?)")  # noqa: T201
+        return 2
+    try:
+        if args.seed:
+            print(f"cityzen emulator: seeded {seed(app)} records")  # noqa: T201
+        host = args.host or settings.emulator_host
+        port = settings.emulator_port if args.port is None else args.port
+        tls = settings.emulator_tls if args.tls is None else args.tls
+        try:
+            handle = serve(app, host, port, tls=tls, cert_dir=data_dir)
+        except ServeError as exc:
+            print(f"cityzen emulator: {exc} (is another emulator already running?)")  # noqa: T201
+            return 2
+        print(f"cityzen emulator: Dataverse Web API at {handle.url}/api/data/v9.2/")  # noqa: T201
+        if handle.cert_path is not None:
+            print(f"cityzen emulator: TLS certificate (trust it): {handle.cert_path}")  # noqa: T201
+        try:
+            (wait or (lambda _url: _wait_forever()))(handle.url)
+        finally:
+            handle.stop()
+    finally:
+        app.close()
+    return 0
+
+
+def _serve_command(args: argparse.Namespace) -> int:
+    return run_serve(args)
+
+
+def run_seed(data_dir: Path) -> int:
+    try:
+        inserted = seed(data_dir / DATABASE_FILE)
+    except StoreError as exc:
+        print(f"cityzen emulator: {exc} (is the data directory writable?)")  # noqa: T201
+        return 2
+    print(f"cityzen emulator: seeded {inserted} records into {data_dir / DATABASE_FILE}")  # noqa: T201
+    return 0
+
+
+def _seed_command(args: argparse.Namespace) -> int:
+    return run_seed(args.data_dir or Settings().emulator_data_dir)

@@ -1,0 +1,280 @@
+"""Table metadata: read entity definitions (cached), create columns, alternate keys and option
+values. Used by provisioning; wire shapes from Microsoft Learn, "Query table definitions using
+the Web API", "Create and update column definitions using the Web API" and "Define alternate
+keys using the Web API". Alternate key indexes are built in the background by Dataverse:
+``EntityKeyIndexStatus`` goes Pending -> InProgress -> Active, or Failed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from ._http import Headers
+from ._odata import check_name, literal
+from ._request import DataverseRequest, Expect, JsonObject
+from .errors import InvalidRequestError, UnexpectedResponseError
+
+if TYPE_CHECKING:
+    from ._client import ClientCore
+
+ColumnKind = Literal["string", "integer", "decimal", "datetime", "date"]
+_CRM = "Microsoft.Dynamics.CRM."
+
+
+@dataclass(frozen=True)
+class AlternateKey:
+    logical_name: str
+    columns: tuple[str, ...]
+    index_status: str  # Pending, InProgress, Active or Failed
+
+
+@dataclass(frozen=True)
+class EntityDefinition:
+    logical_name: str
+    entity_set_name: str
+    primary_id_attribute: str
+    primary_name_attribute: str | None
+    attributes: Mapping[str, str]  # logical name -> AttributeType
+    keys: tuple[AlternateKey, ...]
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """A column to create. ``language_code`` must be a language provisioned in the org
+    (1036: French, the base language of a French collectivité's org)."""
+
+    schema_name: str
+    kind: ColumnKind
+    label: str
+    max_length: int = 100
+    min_value: float | None = None
+    max_value: float | None = None
+    precision: int = 2
+    required: bool = False
+    language_code: int = 1036
+
+
+def label(text: str, language_code: int) -> JsonObject:
+    return {
+        "@odata.type": _CRM + "Label",
+        "LocalizedLabels": [
+            {"@odata.type": _CRM + "LocalizedLabel", "Label": text, "LanguageCode": language_code}
+        ],
+    }
+
+
+def _entity_path(logical_name: str) -> str:
+    return f"EntityDefinitions(LogicalName={literal(check_name(logical_name, 'table name'))})"
+
+
+def entity_definition_request(logical_name: str) -> DataverseRequest:
+    return DataverseRequest(
+        "GET",
+        _entity_path(logical_name),
+        f"metadata {logical_name}",
+        Expect.RECORD,
+        safe_to_repeat=True,
+        query=(
+            ("$select", "LogicalName,EntitySetName,PrimaryIdAttribute,PrimaryNameAttribute"),
+            (
+                "$expand",
+                "Attributes($select=LogicalName,AttributeType),"
+                "Keys($select=LogicalName,KeyAttributes,EntityKeyIndexStatus)",
+            ),
+        ),
+    )
+
+
+_TYPES: dict[str, tuple[str, str, str]] = {
+    "string": ("StringAttributeMetadata", "String", "StringType"),
+    "integer": ("IntegerAttributeMetadata", "Integer", "IntegerType"),
+    "decimal": ("DecimalAttributeMetadata", "Decimal", "DecimalType"),
+    "datetime": ("DateTimeAttributeMetadata", "DateTime", "DateTimeType"),
+    "date": ("DateTimeAttributeMetadata", "DateTime", "DateTimeType"),
+}
+
+
+def _solution(solution: str | None) -> Headers:
+    return Headers({"MSCRM.SolutionUniqueName": check_name(solution)} if solution else {})
+
+
+def create_column_request(
+    table: str, spec: ColumnSpec, *, solution: str | None = None
+) -> DataverseRequest:
+    """POST a column definition. A repeat fails on the existing schema name rather than
+    creating a second column, so it is safe to repeat."""
+    if spec.kind not in _TYPES:
+        raise InvalidRequestError(f"unknown column kind {spec.kind!r}")
+    odata_type, attribute_type, type_name = _TYPES[spec.kind]
+    body: JsonObject = {
+        "@odata.type": _CRM + odata_type,
+        "SchemaName": check_name(spec.schema_name, "schema name"),
+        "AttributeType": attribute_type,
+        "AttributeTypeName": {"Value": type_name},
+        "DisplayName": label(spec.label, spec.language_code),
+        "RequiredLevel": {
+            "Value": "ApplicationRequired" if spec.required else "None",
+            "CanBeChanged": True,
+            "ManagedPropertyLogicalName": "canmodifyrequirementlevelsettings",
+        },
+    }
+    if spec.kind == "string":
+        if not 1 <= spec.max_length <= 4000:
+            raise InvalidRequestError("string columns hold 1..4000 characters")
+        body |= {"MaxLength": spec.max_length, "FormatName": {"Value": "Text"}}
+    elif spec.kind in ("integer", "decimal"):
+        bounds = {"MinValue": spec.min_value, "MaxValue": spec.max_value}
+        body |= {k: v for k, v in bounds.items() if v is not None}
+        body |= {"Format": "None"} if spec.kind == "integer" else {"Precision": spec.precision}
+    else:
+        date_only = spec.kind == "date"
+        body |= {
+            "Format": "DateOnly" if date_only else "DateAndTime",
+            "DateTimeBehavior": {"Value": "DateOnly" if date_only else "UserLocal"},
+        }
+    return DataverseRequest(
+        "POST",
+        _entity_path(table) + "/Attributes",
+        f"create column on {table}",
+        Expect.ENTITY,
+        safe_to_repeat=True,
+        headers=_solution(solution),
+        body=body,
+    )
+
+
+def create_key_request(
+    table: str,
+    schema_name: str,
+    display_name: str,
+    columns: Sequence[str],
+    *,
+    language_code: int = 1036,
+    solution: str | None = None,
+) -> DataverseRequest:
+    if not columns:
+        raise InvalidRequestError("an alternate key needs at least one column")
+    return DataverseRequest(
+        "POST",
+        _entity_path(table) + "/Keys",
+        f"create key on {table}",
+        Expect.ENTITY,
+        safe_to_repeat=True,
+        headers=_solution(solution),
+        body={
+            "SchemaName": check_name(schema_name, "schema name"),
+            "DisplayName": label(display_name, language_code),
+            "KeyAttributes": [check_name(c, "column") for c in columns],
+        },
+    )
+
+
+def insert_option_value_request(
+    table: str,
+    column: str,
+    text: str,
+    *,
+    value: int | None = None,
+    language_code: int = 1036,
+    solution: str | None = None,
+) -> DataverseRequest:
+    """The ``InsertOptionValue`` action on a local choice column."""
+    body: JsonObject = {
+        "EntityLogicalName": check_name(table, "table name"),
+        "AttributeLogicalName": check_name(column, "column"),
+        "Label": label(text, language_code),
+    }
+    if value is not None:
+        body["Value"] = value
+    if solution:
+        body["SolutionUniqueName"] = check_name(solution)
+    return DataverseRequest(
+        "POST", "InsertOptionValue", "InsertOptionValue", Expect.JSON, False, body=body
+    )
+
+
+def parse_entity_definition(doc: Mapping[str, Any]) -> EntityDefinition:
+    try:
+        keys = tuple(
+            AlternateKey(
+                k["LogicalName"], tuple(k["KeyAttributes"]), str(k["EntityKeyIndexStatus"])
+            )
+            for k in doc.get("Keys") or ()
+        )
+        return EntityDefinition(
+            logical_name=doc["LogicalName"],
+            entity_set_name=doc["EntitySetName"],
+            primary_id_attribute=doc["PrimaryIdAttribute"],
+            primary_name_attribute=doc.get("PrimaryNameAttribute"),
+            attributes={
+                a["LogicalName"]: a.get("AttributeType", "") for a in doc.get("Attributes") or ()
+            },
+            keys=keys,
+        )
+    except (KeyError, TypeError) as exc:
+        raise UnexpectedResponseError("entity definition lacks expected fields") from exc
+
+
+class Metadata:
+    """Entity definitions cached per table; writes drop the table's cached definition."""
+
+    def __init__(self, core: ClientCore, cache: dict[str, Any], lock: threading.Lock) -> None:
+        self._core = core
+        self._cache = cache
+        self._lock = lock
+
+    def entity(self, logical_name: str, *, refresh: bool = False) -> EntityDefinition:
+        with self._lock:
+            cached = self._cache.get(logical_name)
+        if isinstance(cached, EntityDefinition) and not refresh:
+            return cached
+        definition = parse_entity_definition(
+            self._core.execute(entity_definition_request(logical_name))
+        )
+        with self._lock:
+            self._cache[logical_name] = definition
+        return definition
+
+    def entity_set_name(self, logical_name: str) -> str:
+        return self.entity(logical_name).entity_set_name
+
+    def forget(self, logical_name: str) -> None:
+        with self._lock:
+            self._cache.pop(logical_name, None)
+
+    def create_column(self, table: str, spec: ColumnSpec, *, solution: str | None = None) -> None:
+        self._core.execute(create_column_request(table, spec, solution=solution))
+        self.forget(table)
+
+    def create_alternate_key(
+        self,
+        table: str,
+        schema_name: str,
+        display_name: str,
+        columns: Sequence[str],
+        *,
+        solution: str | None = None,
+    ) -> None:
+        """Starts the background index build; poll ``key_status`` until Active or Failed."""
+        self._core.execute(
+            create_key_request(table, schema_name, display_name, columns, solution=solution)
+        )
+        self.forget(table)
+
+    def key_status(self, table: str, key_logical_name: str) -> str:
+        for key in self.entity(table, refresh=True).keys:
+            if key.logical_name == key_logical_name:
+                return key.index_status
+        raise InvalidRequestError(f"table {table} has no alternate key {key_logical_name}")
+
+    def insert_option_value(
+        self, table: str, column: str, text: str, *, value: int | None = None
+    ) -> int:
+        doc = self._core.execute(insert_option_value_request(table, column, text, value=value))
+        new_value = doc.get("NewOptionValue") if isinstance(doc, dict) else None
+        if not isinstance(new_value, int):
+            raise UnexpectedResponseError("InsertOptionValue returned no NewOptionValue")
+        return new_value

@@ -1,0 +1,110 @@
+"""OData literals, names, keys and URL query encoding: where user input meets the URL.
+
+Every value that reaches a URL goes through ``literal()``; nothing formats user input into a
+filter or key string by hand. Literal syntax: OData v4.01 URL Conventions §5.1.1 (strings in
+single quotes with quotes doubled, GUIDs and numbers bare, dates ``YYYY-MM-DD``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from urllib.parse import quote
+
+from .errors import InvalidRequestError
+
+Literal = str | int | float | bool | Decimal | uuid.UUID | date | datetime | None
+Key = str | uuid.UUID | Mapping[str, Literal]
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+# Dataverse refuses these characters in alternate key values sent in a URL ("Define alternate
+# keys for a table": / < > * % & : \ ? +); we refuse them first, with a clear error.
+_KEY_FORBIDDEN = frozenset("/<>*%&:\\?+")
+# Characters left readable in query values; everything else (space, &, #, +, %) is encoded,
+# as "Query data using the Web API" requires for special characters in filter literals.
+_QUERY_SAFE = "$,()'*:@/=;"
+
+
+def check_name(name: str, what: str = "name") -> str:
+    """A table, column, entity set or navigation property name, or InvalidRequestError."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise InvalidRequestError(f"invalid {what}: must match {_NAME.pattern}")
+    return name
+
+
+def check_path(path: str, what: str = "column") -> str:
+    """A property path such as ``primarycontactid/fullname``."""
+    if not isinstance(path, str) or not path:
+        raise InvalidRequestError(f"invalid {what}: empty")
+    for segment in path.split("/"):
+        check_name(segment, what)
+    return path
+
+
+def guid(value: str | uuid.UUID, what: str = "id") -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise InvalidRequestError(f"invalid {what}: not a GUID") from None
+
+
+def literal(value: Literal) -> str:  # noqa: PLR0911, PLR0912 - one flat type dispatch
+    """The OData literal for a Python value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidRequestError("invalid literal: NaN and infinities are not allowed")
+        return repr(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise InvalidRequestError("invalid literal: NaN and infinities are not allowed")
+        return format(value, "f")
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise InvalidRequestError("invalid literal: datetimes must be timezone-aware")
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()  # DateOnly columns: YYYY-MM-DD
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidRequestError("invalid literal: NUL character")
+        return "'" + value.replace("'", "''") + "'"
+    raise InvalidRequestError(f"invalid literal: unsupported type {type(value).__name__}")
+
+
+def key_segment(key: Key, what: str = "key") -> str:
+    """``(guid)`` for a primary key, ``(name='v',other=5)`` for an alternate key."""
+    if isinstance(key, str | uuid.UUID):
+        return f"({guid(key, what)})"
+    if not isinstance(key, Mapping) or not key:
+        raise InvalidRequestError(f"invalid {what}: empty")
+    parts = []
+    for name, value in key.items():
+        check_name(name, "key column")
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise InvalidRequestError(f"invalid {what}: column {name} has no value")
+        if isinstance(value, str) and _KEY_FORBIDDEN.intersection(value):
+            raise InvalidRequestError(
+                f"invalid {what}: column {name} holds a character Dataverse refuses in keys"
+            )
+        parts.append(f"{name}={literal(value)}")
+    return "(" + ",".join(parts) + ")"
+
+
+def encode_query(params: Mapping[str, str] | list[tuple[str, str]]) -> str:
+    """``a=b&c=d`` with values percent-encoded; ``$`` option names kept as-is."""
+    items = params.items() if isinstance(params, Mapping) else params
+    return "&".join(f"{quote(k, safe='$@')}={quote(v, safe=_QUERY_SAFE)}" for k, v in items)

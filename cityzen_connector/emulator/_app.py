@@ -1,0 +1,226 @@
+"""The WSGI application: auth, service protection, routing to record, query, metadata and
+batch handlers. The same object serves waitress and in-process WSGI transports.
+
+Headers follow "Compose HTTP requests and handle errors" (Microsoft Learn): every reply carries
+``OData-Version: 4.0``; creates answer 204 with ``OData-EntityId`` or 201 with the row under
+``Prefer: return=representation``; errors are ``{"error": {"code", "message"}}``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import random
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator._config import EmulatorConfig
+from cityzen_connector.emulator._http import (
+    BASE_PATH,
+    Request,
+    Response,
+    error_response,
+    json_response,
+    parse_query,
+)
+from cityzen_connector.emulator._protection import FaultInjector, Protection
+from cityzen_connector.emulator._records import Records
+from cityzen_connector.emulator._router import Router
+from cityzen_connector.emulator._schema import Schema, load_schema
+from cityzen_connector.emulator._store import Store
+
+Clock = Callable[[], datetime]
+StartResponse = Callable[..., Any]
+_METADATA_KEY = "custom_metadata"
+_LOG = logging.getLogger(__name__)
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class EmulatorApp:
+    """A Dataverse Web API emulator as a WSGI callable."""
+
+    def __init__(
+        self,
+        config: EmulatorConfig,
+        *,
+        clock: Clock = system_clock,
+        sleep: Callable[[float], None] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self._sleep = sleep
+        self.store = Store(config.database)
+        self.schema: Schema = load_schema()
+        saved = self.store.get_meta(_METADATA_KEY)
+        if saved:
+            self.schema.apply_custom_metadata(json.loads(saved))
+        self.records = Records(
+            schema=self.schema,
+            store=self.store,
+            clock=clock,
+            caller_id=config.caller_id,
+            key_activation_seconds=config.key_activation_seconds,
+            persist_metadata=self.persist_metadata,
+        )
+        self.router = Router(self)
+        self.protection = Protection(config.protection, clock) if config.protection else None
+        self.faults = FaultInjector(
+            config.faults.error_rate,
+            config.faults.drop_rate,
+            rng or random.Random(),  # noqa: S311
+        )
+
+    def persist_metadata(self) -> None:
+        self.store.set_meta(_METADATA_KEY, json.dumps(self.schema.custom_metadata()))
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- WSGI ------------------------------------------------------------------------------
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        response, drop = self._respond(environ)
+        request_id = str(uuid.uuid4())
+        # Dataverse tags every reply with its request id (REQ_ID, x-ms-service-request-id).
+        headers = [
+            ("OData-Version", "4.0"),
+            ("x-ms-dop-hint", str(self.config.dop_hint)),
+            ("REQ_ID", request_id),
+            ("x-ms-service-request-id", request_id),
+            *response.headers,
+        ]
+        if drop:
+            # A dropped connection: announce a body, send none; the server closes the socket.
+            start_response("200 OK", [*headers, ("Content-Length", "1024")])
+            return [b""]
+        headers.append(("Content-Length", str(len(response.body))))
+        start_response(response.status_line(), headers)
+        return [response.body]
+
+    def _respond(self, environ: dict[str, Any]) -> tuple[Response, bool]:
+        path = _wsgi_text(environ.get("PATH_INFO", ""))
+        if not path.startswith(BASE_PATH.rstrip("/")):
+            return error_response(err.segment_not_found(path.lstrip("/")[:200])), False
+        auth = self._authenticate(environ)
+        if auth is not None:
+            return auth, False
+        caller = self.config.caller_id
+        budget: list[tuple[str, str]] = []
+        if self.protection is not None:
+            try:
+                budget = self.protection.enter(caller)
+            except err.ODataError as exc:
+                return error_response(exc), False
+        operations = 1
+        try:
+            fault = self.faults.roll()
+            if self.config.faults.latency_seconds and self._sleep is not None:
+                self._sleep(self.config.faults.latency_seconds)
+            if fault == "error":
+                return error_response(
+                    err.ODataError(503, "", "Service Unavailable (injected by the emulator).")
+                ), False
+            try:
+                req = self._request(environ, path)
+                response, operations = self.router.handle_top(req)
+            except err.ODataError as exc:
+                response = error_response(exc)
+            except Exception as exc:  # noqa: BLE001 - a bug must still answer like Dataverse
+                # Only the exception type is logged: messages may quote personal data (RGPD).
+                _LOG.error(
+                    "emulator bug: %s on %s", type(exc).__name__, environ.get("REQUEST_METHOD")
+                )
+                response = error_response(
+                    err.ODataError(500, "0x80040216", "An unexpected error occurred.")
+                )
+            response.headers.extend(budget)
+            return response, fault == "drop"
+        finally:
+            if self.protection is not None:
+                self.protection.leave(caller, operations)
+
+    def _authenticate(self, environ: dict[str, Any]) -> Response | None:
+        header = str(environ.get("HTTP_AUTHORIZATION", ""))
+        scheme, _, token = header.partition(" ")
+        ok = scheme.lower() == "bearer" and bool(token.strip())
+        if ok and self.config.token is not None:
+            ok = hmac.compare_digest(token.strip().encode(), self.config.token.encode())
+        if ok:
+            return None
+        # Dataverse answers 401 with an empty body and a WWW-Authenticate challenge naming
+        # the authority (Microsoft Learn, "Use OAuth authentication with Dataverse").
+        host = environ.get("HTTP_HOST") or "localhost"
+        return Response(
+            401,
+            [
+                (
+                    "WWW-Authenticate",
+                    "Bearer authorization_uri=https://login.microsoftonline.com/common/oauth2/"
+                    f"authorize, resource_id={environ.get('wsgi.url_scheme', 'http')}://{host}/",
+                )
+            ],
+        )
+
+    def _request(self, environ: dict[str, Any], path: str) -> Request:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            raise err.bad_request("The Content-Length header is not a number.") from None
+        if length < 0:
+            raise err.bad_request("The Content-Length header is negative.")
+        if length > self.config.max_body_bytes:
+            raise err.ODataError(
+                413, "0x80060888", f"The request body exceeds {self.config.max_body_bytes} bytes."
+            )
+        body = environ["wsgi.input"].read(length) if length else b""
+        headers = {
+            key[5:].replace("_", "-").lower(): str(value)
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = str(environ["CONTENT_TYPE"])
+        scheme = environ.get("wsgi.url_scheme", "http")
+        host = environ.get("HTTP_HOST") or (
+            f"{environ.get('SERVER_NAME', '127.0.0.1')}:{environ.get('SERVER_PORT', '80')}"
+        )
+        return Request(
+            method=str(environ.get("REQUEST_METHOD", "GET")).upper(),
+            path=path[len(BASE_PATH) :] if path.startswith(BASE_PATH) else "",
+            query=parse_query(_wsgi_text(environ.get("QUERY_STRING", ""))),
+            headers=headers,
+            body=body,
+            base_url=f"{scheme}://{host}",
+        )
+
+
+def _wsgi_text(value: object) -> str:
+    """PEP 3333 hands URL parts over as latin-1 strings of the raw bytes; Dataverse URLs are
+    UTF-8, so re-decode (an already-decoded non-latin-1 string is kept as is)."""
+    text = str(value)
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
+def create_app(
+    config: EmulatorConfig,
+    *,
+    clock: Clock = system_clock,
+    sleep: Callable[[float], None] | None = None,
+    rng: random.Random | None = None,
+) -> EmulatorApp:
+    """Build an emulator. ``clock`` drives timestamps, key activation and throttling windows;
+    ``sleep`` is only used for injected latency."""
+    return EmulatorApp(config, clock=clock, sleep=sleep, rng=rng)
+
+
+__all__ = ["EmulatorApp", "create_app", "json_response"]

@@ -1,0 +1,70 @@
+"""``CreateMultiple`` and ``UpsertMultiple`` bound actions (Microsoft Learn, "Bulk operation
+messages"): ``{"Targets": [...]}`` with each item's ``@odata.type``; on standard tables the
+whole request succeeds or fails as one transaction. Upsert items name an existing row by
+``@odata.id`` (alternate key or id) or by their primary id column.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator._http import Request, Response, json_response, parse_segment
+from cityzen_connector.emulator._schema import Entity
+
+if TYPE_CHECKING:
+    from cityzen_connector.emulator._router import Router
+
+MAX_TARGETS = 1000
+
+
+def handle_bulk(router: Router, entity: Entity, action: str, req: Request) -> Response:
+    payload = req.json_body(entity.entity_set)
+    targets = payload.get("Targets")
+    if not isinstance(targets, list) or not targets:
+        raise err.bad_request("The Targets parameter must be a non-empty array of records.")
+    if len(targets) > MAX_TARGETS:
+        raise err.bad_request(
+            f"The Targets parameter cannot contain more than {MAX_TARGETS} records."
+        )
+    expected = f"Microsoft.Dynamics.CRM.{entity.logical_name}"
+    ids: list[str] = []
+    upsert = action.endswith("UpsertMultiple")
+    with router.app.store.transaction():
+        for item in targets:
+            if not isinstance(item, dict):
+                raise err.payload_error(entity.entity_set, "Each target must be a JSON object.")
+            if item.get("@odata.type") != expected:
+                raise err.payload_error(
+                    entity.entity_set,
+                    f'Each target must have "@odata.type": "{expected}".',
+                )
+            ids.append(_one(router, entity, item, req, upsert))
+    name = action.rsplit(".", 1)[-1]
+    body: dict[str, Any] = {
+        "@odata.context": f"{req.service_root}$metadata#Microsoft.Dynamics.CRM.{name}Response",
+        "Ids": ids,
+    }
+    return json_response(200, body, [("x-emulator-operations", str(len(ids)))])
+
+
+def _one(router: Router, entity: Entity, item: dict[str, Any], req: Request, upsert: bool) -> str:
+    records = router.records
+    changes = records.changes(entity, item, req)
+    if not upsert:
+        return records.create(entity, changes).id
+    key_values: dict[str, Any] = {}
+    row = None
+    odata_id = item.get("@odata.id")
+    if isinstance(odata_id, str):
+        segment = parse_segment(odata_id.rsplit("/", 1)[-1])
+        if segment.name != entity.entity_set or segment.key is None:
+            raise err.payload_error(entity.entity_set, "The @odata.id does not address this table.")
+        record_id, key_values = records.locate(entity, segment.key)
+        row = router.app.store.get(entity.logical_name, record_id) if record_id else None
+    elif changes.get(entity.primary_id):
+        row = router.app.store.get(entity.logical_name, changes[entity.primary_id])
+    if row is not None:
+        return records.update(entity, row, changes).id
+    records.add_key_values(entity, changes, key_values)
+    return records.create(entity, changes).id

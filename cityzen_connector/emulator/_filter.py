@@ -1,0 +1,239 @@
+"""``$filter``: a tokenizer and a recursive-descent parser producing a small AST.
+
+Grammar (the subset Dataverse clients use; OData v4 URL conventions, section 5.1.1):
+
+    or_expr   := and_expr ("or" and_expr)*
+    and_expr  := unary ("and" unary)*
+    unary     := "not" unary | primary
+    primary   := "(" or_expr ")" | func | operand (cmp_op operand)?
+    func      := ("contains" | "startswith" | "endswith") "(" operand "," operand ")"
+    operand   := literal | path
+
+Errors are ``Syntax error at position N in '…'.`` as Microsoft's OData library reports them.
+The parser only builds values; nothing of the input ever becomes SQL text (see ``_sql``).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from cityzen_connector.emulator._errors import ODataError, query_error, syntax_error
+
+MAX_FILTER_LENGTH = 16_384
+MAX_DEPTH = 64
+COMPARISONS = frozenset({"eq", "ne", "gt", "ge", "lt", "le"})
+FUNCTIONS = frozenset({"contains", "startswith", "endswith"})
+
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<string>'(?:[^']|'')*')
+  | (?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:\d{2}))
+  | (?P<guid>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![\w-]))
+  | (?P<date>\d{4}-\d{2}-\d{2}(?![\w:]))
+  | (?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?[mMdDfFlL]?(?![\w.]))
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:/[A-Za-z_][A-Za-z0-9_]*)*)
+  | (?P<lparen>\()
+  | (?P<rparen>\))
+  | (?P<comma>,)
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    pos: int
+
+
+@dataclass(frozen=True)
+class Literal:
+    value: object
+    edm: str  # Edm type name, e.g. "Edm.String"; "null" for null
+
+
+@dataclass(frozen=True)
+class Path:
+    parts: tuple[str, ...]
+
+
+Operand = Literal | Path
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str
+    left: Operand
+    right: Operand
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    args: tuple[Operand, Operand]
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    op: str  # "and" | "or"
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Node
+
+
+@dataclass(frozen=True)
+class BoolPath:
+    """A bare boolean property used as a predicate (``donotemail``)."""
+
+    path: Path
+
+
+Node = Compare | Function | BoolOp | Not | BoolPath
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    pos = 0
+    while pos < len(text):
+        match = _TOKEN_RE.match(text, pos)
+        if match is None or match.lastgroup is None:
+            raise syntax_error(pos, text)
+        if match.lastgroup != "ws":
+            tokens.append(Token(match.lastgroup, match.group(), pos))
+        pos = match.end()
+    return tokens
+
+
+def parse_filter(text: str) -> Node:
+    if len(text) > MAX_FILTER_LENGTH:
+        raise query_error(f"The $filter expression exceeds {MAX_FILTER_LENGTH} characters.")
+    parser = _Parser(text, tokenize(text))
+    node = parser.or_expr(0)
+    if parser.index != len(parser.tokens):
+        raise syntax_error(parser.tokens[parser.index].pos, text)
+    return node
+
+
+def _literal(token: Token, text: str) -> Literal:
+    raw = token.text
+    try:
+        if token.kind == "string":
+            return Literal(raw[1:-1].replace("''", "'"), "Edm.String")
+        if token.kind == "guid":
+            return Literal(str(uuid.UUID(raw)), "Edm.Guid")
+        if token.kind == "datetime":
+            parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            return Literal(parsed, "Edm.DateTimeOffset")
+        if token.kind == "date":
+            return Literal(date.fromisoformat(raw), "Edm.Date")
+        if token.kind == "number":
+            body = raw.rstrip("mMdDfFlL")
+            if re.fullmatch(r"-?\d+", body):
+                value = int(body)
+                return Literal(value, "Edm.Int32" if -(2**31) <= value < 2**31 else "Edm.Int64")
+            return Literal(float(body), "Edm.Decimal")
+    except ValueError:
+        raise syntax_error(token.pos, text) from None
+    raise syntax_error(token.pos, text)
+
+
+class _Parser:
+    def __init__(self, text: str, tokens: list[Token]) -> None:
+        self.text = text
+        self.tokens = tokens
+        self.index = 0
+
+    def _peek(self) -> Token | None:
+        return self.tokens[self.index] if self.index < len(self.tokens) else None
+
+    def _error(self) -> ODataError:
+        token = self._peek()
+        return syntax_error(token.pos if token else len(self.text), self.text)
+
+    def _take(self, kind: str) -> Token:
+        token = self._peek()
+        if token is None or token.kind != kind:
+            raise self._error()
+        self.index += 1
+        return token
+
+    def _is_word(self, word: str) -> bool:
+        token = self._peek()
+        return token is not None and token.kind == "name" and token.text == word
+
+    def or_expr(self, depth: int) -> Node:
+        if depth > MAX_DEPTH:
+            raise query_error("The $filter expression is nested too deeply.")
+        node = self.and_expr(depth)
+        while self._is_word("or"):
+            self.index += 1
+            node = BoolOp("or", node, self.and_expr(depth))
+        return node
+
+    def and_expr(self, depth: int) -> Node:
+        node = self.unary(depth)
+        while self._is_word("and"):
+            self.index += 1
+            node = BoolOp("and", node, self.unary(depth))
+        return node
+
+    def unary(self, depth: int) -> Node:
+        if self._is_word("not"):
+            self.index += 1
+            return Not(self.unary(depth + 1))
+        return self.primary(depth)
+
+    def primary(self, depth: int) -> Node:
+        token = self._peek()
+        if token is None:
+            raise self._error()
+        if token.kind == "lparen":
+            self.index += 1
+            node = self.or_expr(depth + 1)
+            self._take("rparen")
+            return node
+        if token.kind == "name" and token.text in FUNCTIONS:
+            nxt = self.tokens[self.index + 1] if self.index + 1 < len(self.tokens) else None
+            if nxt is not None and nxt.kind == "lparen":
+                self.index += 2
+                first = self.operand()
+                self._take("comma")
+                second = self.operand()
+                self._take("rparen")
+                return Function(token.text, (first, second))
+        left = self.operand()
+        op = self._peek()
+        if op is not None and op.kind == "name" and op.text in COMPARISONS:
+            self.index += 1
+            return Compare(op.text, left, self.operand())
+        if isinstance(left, Path):
+            return BoolPath(left)
+        raise self._error()
+
+    def operand(self) -> Operand:
+        token = self._peek()
+        if token is None:
+            raise self._error()
+        self.index += 1
+        if token.kind == "name":
+            if token.text in ("true", "false"):
+                return Literal(token.text == "true", "Edm.Boolean")
+            if token.text == "null":
+                return Literal(None, "null")
+            if token.text in COMPARISONS or token.text in ("and", "or", "not"):
+                self.index -= 1
+                raise self._error()
+            return Path(tuple(token.text.split("/")))
+        if token.kind in ("string", "guid", "datetime", "date", "number"):
+            return _literal(token, self.text)
+        self.index -= 1
+        raise self._error()

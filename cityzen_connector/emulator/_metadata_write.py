@@ -1,0 +1,148 @@
+"""Metadata writes, as provisioning sends them (Microsoft Learn: "Create and update column
+definitions using the Web API", "Define alternate keys using the Web API", "InsertOptionValue
+Action"). A new key's index is ``Pending`` until the configured delay has passed on the
+injected clock; ``Records.key_status`` then makes it ``Active`` (or ``Failed`` on duplicates).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator._http import Request, Response, json_response
+from cityzen_connector.emulator._schema import NAME_RE, Attribute, Entity, Key
+
+if TYPE_CHECKING:
+    from cityzen_connector.emulator._app import EmulatorApp
+
+_TYPES = {
+    "Microsoft.Dynamics.CRM.StringAttributeMetadata": "String",
+    "Microsoft.Dynamics.CRM.MemoAttributeMetadata": "Memo",
+    "Microsoft.Dynamics.CRM.IntegerAttributeMetadata": "Integer",
+    "Microsoft.Dynamics.CRM.DecimalAttributeMetadata": "Decimal",
+    "Microsoft.Dynamics.CRM.DateTimeAttributeMetadata": "DateTime",
+}
+_SCHEMA_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]{1,90}$")
+# Column types Dataverse allows in an alternate key ("Define alternate keys", Microsoft Learn).
+_KEYABLE = frozenset(
+    {
+        "String",
+        "Integer",
+        "Decimal",
+        "DateTime",
+        "DateOnly",
+        "Lookup",
+        "Picklist",
+        "Uniqueidentifier",
+    }
+)
+
+
+def create_attribute(app: EmulatorApp, entity: Entity, req: Request) -> Response:
+    body = req.json_body("EntityDefinitions")
+    kind = _TYPES.get(str(body.get("@odata.type")))
+    schema_name = str(body.get("SchemaName", ""))
+    if kind is None:
+        raise err.bad_request(f"Unsupported attribute type {str(body.get('@odata.type'))[:100]}.")
+    if not _SCHEMA_NAME_RE.match(schema_name):
+        raise err.bad_request(
+            "The SchemaName must start with a customization prefix and an underscore."
+        )
+    name = schema_name.lower()
+    if name in entity.attributes or not NAME_RE.match(name):
+        raise err.bad_request(f"An attribute named {name} already exists on {entity.logical_name}.")
+    if kind == "DateTime" and body.get("Format") == "DateOnly":
+        kind = "DateOnly"
+    max_length = body.get("MaxLength")
+    if kind in ("String", "Memo"):
+        limit = 4000 if kind == "String" else 1_048_576
+        if (
+            isinstance(max_length, bool)
+            or not isinstance(max_length, int)
+            or not 1 <= max_length <= limit
+        ):
+            raise err.bad_request(f"MaxLength must be an integer between 1 and {limit}.")
+    required = body.get("RequiredLevel", {})
+    level = required.get("Value", "None") if isinstance(required, dict) else "None"
+    attr = Attribute(
+        name=name,
+        type=kind,
+        max_length=max_length if kind in ("String", "Memo") else None,
+        required="ApplicationRequired" if level == "ApplicationRequired" else "None",
+        custom=True,
+        precision=body.get("Precision") if isinstance(body.get("Precision"), int) else None,
+    )
+    # Copy-on-write: requests served concurrently may be iterating the old mapping.
+    entity.attributes = {**entity.attributes, name: attr}
+    app.persist_metadata()
+    url = (
+        f"{req.service_root}EntityDefinitions({entity.metadata_id})/Attributes({attr.metadata_id})"
+    )
+    return Response(204, [("OData-EntityId", url)])
+
+
+def create_key(app: EmulatorApp, entity: Entity, req: Request) -> Response:
+    body = req.json_body("EntityDefinitions")
+    schema_name = str(body.get("SchemaName", ""))
+    columns = body.get("KeyAttributes")
+    if not _SCHEMA_NAME_RE.match(schema_name):
+        raise err.bad_request(
+            "The SchemaName must start with a customization prefix and an underscore."
+        )
+    if not isinstance(columns, list) or not 1 <= len(columns) <= 16:
+        raise err.bad_request("KeyAttributes must list between 1 and 16 columns.")
+    for column in columns:
+        attr = entity.attributes.get(str(column))
+        if attr is None or attr.type not in _KEYABLE:
+            raise err.bad_request(f"The column {str(column)[:100]} cannot be part of a key.")
+    if schema_name.lower() in entity.keys:
+        raise err.bad_request(f"A key named {schema_name} already exists on {entity.logical_name}.")
+    key = Key(schema_name, tuple(str(c) for c in columns), "Pending", app.clock().timestamp())
+    entity.keys = {**entity.keys, key.logical_name: key}
+    app.persist_metadata()
+    url = f"{req.service_root}EntityDefinitions({entity.metadata_id})/Keys({key.metadata_id})"
+    return Response(204, [("OData-EntityId", url)])
+
+
+def insert_option_value(app: EmulatorApp, req: Request) -> Response:
+    if req.method != "POST":
+        raise err.method_not_allowed(req.method)
+    body = req.json_body("InsertOptionValue")
+    entity = app.schema.by_name.get(str(body.get("EntityLogicalName")))
+    attr = entity.attributes.get(str(body.get("AttributeLogicalName"))) if entity else None
+    if entity is None or attr is None or attr.type != "Picklist":
+        raise err.bad_request(
+            "EntityLogicalName and AttributeLogicalName must name a choice column."
+        )
+    labels = (
+        (body.get("Label") or {}).get("LocalizedLabels")
+        if isinstance(body.get("Label"), dict)
+        else None
+    )
+    if (
+        not isinstance(labels, list)
+        or not labels
+        or not isinstance(labels[0], dict)
+        or not isinstance(labels[0].get("Label"), str)
+    ):
+        raise err.bad_request("Label.LocalizedLabels must hold at least one label.")
+    value = body.get("Value")
+    if value is None:
+        # New values start at the default publisher's option value prefix (10000 → 100000000).
+        value = next(v for v in range(100_000_000, 100_010_000) if v not in attr.options)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise err.bad_request("Value must be an integer.")
+    if value in attr.options:
+        raise err.bad_request(f"An option with the value {value} already exists.")
+    attr.options = {**attr.options, value: labels[0]["Label"]}
+    app.persist_metadata()
+    return json_response(
+        200,
+        {
+            "@odata.context": (
+                f"{req.service_root}$metadata#Microsoft.Dynamics.CRM.InsertOptionValueResponse"
+            ),
+            "NewOptionValue": value,
+        },
+    )

@@ -1,0 +1,331 @@
+"""Record operations: validate a payload against metadata, create, update, upsert, delete.
+
+Behaviour follows "Create a table row", "Update and delete table rows", "Perform conditional
+operations" and "Use alternate keys" on Microsoft Learn (power-apps/developer/data-platform/
+webapi/…): system columns are set by the server, ``@odata.bind`` resolves lookups by id, by
+alternate key or by ``$n`` Content-ID, and only Active keys can address a row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator._http import (
+    BASE_PATH,
+    KeyValue,
+    Request,
+    parse_key,
+    parse_segment,
+)
+from cityzen_connector.emulator._schema import Attribute, Entity, Key, Schema
+from cityzen_connector.emulator._sql import format_datetime
+from cityzen_connector.emulator._store import Row, Store
+from cityzen_connector.emulator._values import convert_value
+
+Clock = Callable[[], datetime]
+TARGETS = "__targets"  # per-row map: lookup column → logical name of the referenced table
+_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+class Records:
+    def __init__(
+        self,
+        *,
+        schema: Schema,
+        store: Store,
+        clock: Clock,
+        caller_id: str,
+        key_activation_seconds: float,
+        persist_metadata: Callable[[], None],
+    ) -> None:
+        self.schema = schema
+        self.store = store
+        self.clock = clock
+        self.caller_id = caller_id
+        self.key_activation_seconds = key_activation_seconds
+        self._persist_metadata = persist_metadata
+
+    # -- keys ------------------------------------------------------------------------------
+    def key_status(self, entity: Entity, key: Key) -> str:
+        """Pending → Active (or Failed on duplicates) once the index build delay has passed."""
+        due = key.created_at + self.key_activation_seconds
+        if key.status == "Pending" and self.clock().timestamp() >= due:
+            failed = self.store.duplicates(entity.logical_name, key.attributes)
+            key.status = "Failed" if failed else "Active"
+            self._persist_metadata()
+        return key.status
+
+    def active_keys(self, entity: Entity) -> list[Key]:
+        return [k for k in entity.keys.values() if self.key_status(entity, k) == "Active"]
+
+    def locate(self, entity: Entity, raw_key: str) -> tuple[str | None, dict[str, Any]]:
+        """(existing row id or None, column values the key implies for an upsert-create)."""
+        single, values = parse_key(raw_key)
+        if single is not None:
+            row = self.store.get(entity.logical_name, single)
+            return (row.id if row else None), {entity.primary_id: single}
+        converted = self._key_values(entity, values)
+        if set(converted) == {entity.primary_id}:
+            record_id = str(converted[entity.primary_id])
+            row = self.store.get(entity.logical_name, record_id)
+            return (row.id if row else None), converted
+        wanted = set(converted)
+        if not any(set(k.attributes) == wanted for k in self.active_keys(entity)):
+            raise err.key_not_usable(entity.logical_name)
+        ids = self.store.find(entity.logical_name, converted)
+        return (ids[0] if ids else None), converted
+
+    def add_key_values(
+        self, entity: Entity, changes: dict[str, Any], key_values: dict[str, Any]
+    ) -> None:
+        """An upsert that creates takes its key's values from the URL, as Dataverse does; a
+        lookup part must name an existing row of the lookup's (single) target table."""
+        for name, value in key_values.items():
+            if name in changes:
+                continue
+            changes[name] = value
+            attr = entity.attributes[name]
+            if attr.is_lookup and len(attr.targets) == 1:
+                target = next(iter(attr.targets))
+                if self.store.get(target, str(value)) is None:
+                    raise err.record_not_found(target, str(value))
+                changes.setdefault(TARGETS, {})[name] = target
+
+    def _key_values(self, entity: Entity, values: dict[str, KeyValue]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, value in values.items():
+            attr = entity.attributes.get(name)
+            if attr is None:
+                raise err.key_not_usable(entity.logical_name)
+            out[name] = self.convert(entity, attr, value, entity.entity_set)
+        return out
+
+    def get(self, entity: Entity, raw_key: str) -> Row:
+        record_id, values = self.locate(entity, raw_key)
+        row = self.store.get(entity.logical_name, record_id) if record_id else None
+        if row is None:
+            raise _missing(entity, values)
+        return row
+
+    # -- payloads --------------------------------------------------------------------------
+    def convert(self, entity: Entity, attr: Attribute, value: object, entity_set: str) -> Any:
+        return convert_value(entity, attr, value, entity_set)
+
+    def changes(self, entity: Entity, payload: dict[str, Any], req: Request) -> dict[str, Any]:
+        """Validated column values of a create/update body (binds resolved)."""
+        out: dict[str, Any] = {}
+        targets: dict[str, str] = {}
+        for name, value in payload.items():
+            if name.startswith("@"):
+                continue
+            if name.endswith("@odata.bind"):
+                nav = name[: -len("@odata.bind")]
+                attr, target = self._bind(entity, nav, value, req)
+                out[attr.name] = target[1]
+                targets[attr.name] = target[0]
+                continue
+            if "@" in name:
+                continue  # instance annotations on a property are ignored, as OData allows
+            column = entity.attributes.get(name)
+            if column is None or column.is_lookup:
+                raise err.undeclared_property(entity.entity_set, name, entity.logical_name)
+            if column.readonly or (name == entity.primary_id and value is None):
+                continue
+            out[name] = self.convert(entity, column, value, entity.entity_set)
+        if targets:
+            out[TARGETS] = targets
+        return out
+
+    def _bind(
+        self, entity: Entity, nav: str, value: object, req: Request
+    ) -> tuple[Attribute, tuple[str, str | None]]:
+        if nav == "ownerid" and entity.attributes.get("ownerid") is not None:
+            attr = entity.attributes["ownerid"]
+            allowed = set(attr.targets)
+        else:
+            found = entity.navigation(nav)
+            if found is None:
+                raise err.undeclared_property(entity.entity_set, nav, entity.logical_name)
+            attr, target_name = found
+            allowed = {target_name}
+        if value is None:
+            return attr, (next(iter(allowed)), None)
+        if not isinstance(value, str):
+            raise err.payload_error(
+                entity.entity_set, f"The value of '{nav}@odata.bind' must be a URI."
+            )
+        ref = self.resolve_reference(value, req)
+        target = self.schema.entity_for_set(ref[0])
+        if target is None:
+            raise err.segment_not_found(ref[0])
+        if target.logical_name not in allowed:
+            raise err.payload_error(
+                entity.entity_set,
+                f"The entity set '{target.entity_set}' cannot be bound to '{nav}'.",
+            )
+        record_id, values = self.locate(target, ref[1])
+        if record_id is None:
+            raise _missing(target, values)
+        return attr, (target.logical_name, record_id)
+
+    def resolve_reference(self, value: str, req: Request) -> tuple[str, str]:
+        """``/contacts(…)``, ``contacts(…)``, an absolute URL or ``$1`` → (entity set, key)."""
+        text = value.strip()
+        if text.startswith("$"):
+            resolved = req.content_ids.get(text[1:])
+            if resolved is None:
+                raise err.bad_request(
+                    f"Content-ID Reference: '{text}' does not exist in the batch context."
+                )
+            text = resolved
+        if BASE_PATH in text:
+            text = text.split(BASE_PATH, 1)[1]
+        text = text.lstrip("/")
+        segment = parse_segment(text)
+        if segment.key is None:
+            raise err.bad_request(f"The URI '{value[:200]}' does not address a single record.")
+        return segment.name, segment.key
+
+    # -- writes ----------------------------------------------------------------------------
+    def create(
+        self, entity: Entity, changes: dict[str, Any], *, duplicate_empty_code: bool = False
+    ) -> Row:
+        now = format_datetime(self.clock())
+        record_id = changes.get(entity.primary_id) or str(uuid.uuid4())
+        if self.store.get(entity.logical_name, record_id) is not None:
+            raise err.already_exists(empty_code=duplicate_empty_code)
+        data: dict[str, Any] = {}
+        for attr in entity.attributes.values():
+            if attr.default is not None:
+                data[attr.name] = attr.default
+        data.update(changes)
+        data[entity.primary_id] = record_id
+        data["createdon"] = now
+        data["modifiedon"] = now
+        if entity.states:
+            data.setdefault("statecode", 0)
+            data.setdefault("statuscode", entity.states.get(int(data["statecode"]), 1))
+        targets = dict(data.get(TARGETS, {}))
+        if "ownerid" in entity.attributes and not data.get("ownerid"):
+            data["ownerid"] = self.caller_id
+            targets["ownerid"] = "systemuser"
+        if targets:
+            data[TARGETS] = targets
+        if "owningbusinessunit" in entity.attributes:
+            self._set_business_unit(data)
+        if entity.logical_name == "incident":
+            data["ticketnumber"] = self._ticket_number(record_id)
+        self._computed(entity, data)
+        self._required(entity, data)
+        self._unique(entity, data, record_id)
+        row = Row(record_id, data, self.store.next_counter("version"))
+        data["versionnumber"] = row.version
+        self.store.insert(entity.logical_name, row)
+        return row
+
+    def update(self, entity: Entity, row: Row, changes: dict[str, Any]) -> Row:
+        data = dict(row.data)
+        targets = dict(data.get(TARGETS, {}))
+        targets.update(changes.pop(TARGETS, {}))
+        changes.pop(entity.primary_id, None)
+        data.update(changes)
+        if targets:
+            data[TARGETS] = targets
+        if entity.states and "statecode" in changes and "statuscode" not in changes:
+            data["statuscode"] = entity.states.get(int(data["statecode"]), 1)
+        data["modifiedon"] = format_datetime(self.clock())
+        self._computed(entity, data)
+        self._required(entity, data)
+        self._unique(entity, data, row.id)
+        new = Row(row.id, data, self.store.next_counter("version"))
+        data["versionnumber"] = new.version
+        self.store.replace(entity.logical_name, new)
+        return new
+
+    def _set_business_unit(self, data: dict[str, Any]) -> None:
+        owner_kind = data.get(TARGETS, {}).get("ownerid", "systemuser")
+        owner = self.store.get(owner_kind, str(data.get("ownerid")))
+        if owner is not None and owner.data.get("businessunitid"):
+            data["owningbusinessunit"] = owner.data["businessunitid"]
+            data.setdefault(TARGETS, {})["owningbusinessunit"] = "businessunit"
+
+    def _ticket_number(self, record_id: str) -> str:
+        # Case numbers look like CAS-01234-A1B2C3 (auto-number: prefix, sequence, random part).
+        number = self.store.next_counter("ticketnumber")
+        digest = uuid.uuid5(uuid.NAMESPACE_OID, record_id).int
+        suffix = "".join(_ALPHABET[(digest >> (6 * i)) % 36] for i in range(6))
+        return f"CAS-{number:05d}-{suffix}"
+
+    def _computed(self, entity: Entity, data: dict[str, Any]) -> None:
+        for attr in entity.attributes.values():
+            if attr.computed == "fullname":
+                parts = [data.get("firstname"), data.get("lastname")]
+                data[attr.name] = " ".join(p for p in parts if p) or None
+
+    def _required(self, entity: Entity, data: dict[str, Any]) -> None:
+        for attr in entity.attributes.values():
+            if attr.required == "SystemRequired" and data.get(attr.name) in (None, ""):
+                if entity.logical_name == "incident" and attr.name == "customerid":
+                    raise err.bad_request("You should specify a parent contact or account.")
+                raise err.bad_request(
+                    f"Attribute '{attr.name}' of entity '{entity.logical_name}' is required "
+                    "(SystemRequired) and cannot be null."
+                )
+
+    def _unique(self, entity: Entity, data: dict[str, Any], record_id: str) -> None:
+        for key in self.active_keys(entity):
+            values = {name: data.get(name) for name in key.attributes}
+            if any(v is None for v in values.values()):
+                continue
+            clash = [i for i in self.store.find(entity.logical_name, values) if i != record_id]
+            if clash:
+                shown = ",".join(str(v) for v in values.values())
+                raise err.duplicate_key_value(f"({shown})", key.schema_name)
+
+    # -- reads -----------------------------------------------------------------------------
+    def serialize(
+        self,
+        entity: Entity,
+        row: Row,
+        select: list[str] | None,
+        annotations: bool,
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {"@odata.etag": f'W/"{row.version}"'}
+        names = select if select is not None else list(entity.attributes)
+        targets = row.data.get(TARGETS, {})
+        for name in names:
+            attr = entity.lookup_by_value_name(name) or entity.attributes[name]
+            value = row.data.get(attr.name)
+            if attr.is_lookup:
+                key = f"_{attr.name}_value"
+                out[key] = value
+                if annotations and value is not None:
+                    out[f"{key}@Microsoft.Dynamics.CRM.lookuplogicalname"] = targets.get(
+                        attr.name, next(iter(attr.targets))
+                    )
+                continue
+            out[attr.name] = value
+            if annotations and attr.type == "Picklist" and value is not None:
+                label = attr.options.get(int(value))
+                if label is not None:
+                    out[f"{attr.name}@OData.Community.Display.V1.FormattedValue"] = label
+        out[entity.primary_id] = row.id
+        return out
+
+
+def _missing(entity: Entity, values: dict[str, Any]) -> err.ODataError:
+    if set(values) == {entity.primary_id}:
+        return err.record_not_found(entity.logical_name, str(values[entity.primary_id]))
+    return err.ODataError(
+        404,
+        "0x80040217",
+        f"A record with the specified key values does not exist in {entity.logical_name} entity",
+    )
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,210 @@
+"""Routes a :class:`Request` to the operation it names and shapes the reply."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator._batch import handle_batch
+from cityzen_connector.emulator._bulk import handle_bulk
+from cityzen_connector.emulator._config import ORGANIZATION_ID
+from cityzen_connector.emulator._http import (
+    Request,
+    Response,
+    error_response,
+    etag,
+    json_response,
+    parse_segment,
+)
+from cityzen_connector.emulator._metadata_api import handle_metadata
+from cityzen_connector.emulator._query import (
+    check_options,
+    parse_expand,
+    parse_select,
+    query_collection,
+    row_payload,
+    wants_annotations,
+)
+from cityzen_connector.emulator._schema import Entity
+from cityzen_connector.emulator._store import Row
+
+if TYPE_CHECKING:
+    from cityzen_connector.emulator._app import EmulatorApp
+
+BULK = {"Microsoft.Dynamics.CRM.CreateMultiple", "Microsoft.Dynamics.CRM.UpsertMultiple"}
+
+
+class Router:
+    def __init__(self, app: EmulatorApp) -> None:
+        self.app = app
+        self.records = app.records
+        self.schema = app.schema
+
+    def handle_top(self, req: Request) -> tuple[Response, int]:
+        """Handle a top-level request; returns the reply and its operation count (for the
+        execution-time budget of service protection)."""
+        if req.path == "$batch":
+            return handle_batch(self, req)
+        response = self.handle(req)
+        operations = 1
+        if req.method == "POST" and req.path.rsplit("/", 1)[-1] in BULK:
+            operations = max(1, int(response.headers_dict().get("x-emulator-operations", "1")))
+            response.headers = [h for h in response.headers if h[0] != "x-emulator-operations"]
+        return response, operations
+
+    def handle(self, req: Request) -> Response:
+        try:
+            return self._dispatch(req)
+        except err.ODataError as exc:
+            return error_response(exc)
+
+    def _dispatch(self, req: Request) -> Response:
+        path = req.path
+        if path in ("", "/"):
+            return self._service_document(req)
+        first, _, rest = path.partition("/")
+        if first in ("WhoAmI", "WhoAmI()"):
+            return self._who_am_i(req)
+        if first.startswith("EntityDefinitions") or first in ("InsertOptionValue", "$metadata"):
+            if req.method == "GET":
+                return handle_metadata(self.app, req)
+            with self.app.store.lock:  # metadata writes check-then-set; one at a time
+                return handle_metadata(self.app, req)
+        return self._entity_set(req, first, rest)
+
+    def _entity_set(self, req: Request, first: str, rest: str) -> Response:
+        segment = parse_segment(first)
+        entity = self.schema.entity_for_set(segment.name)
+        if entity is None:
+            raise err.segment_not_found(segment.name)
+        if rest:
+            if segment.key is None and rest in BULK and req.method == "POST":
+                return handle_bulk(self, entity, rest, req)
+            raise err.segment_not_found(rest)
+        if segment.key is None:
+            if req.method == "GET":
+                body, headers = query_collection(self.records, entity, req)
+                return json_response(200, body, headers)
+            if req.method == "POST":
+                return self._create(entity, req)
+            raise err.method_not_allowed(req.method)
+        handlers = {"GET": self._retrieve, "PATCH": self._upsert, "DELETE": self._delete}
+        handler = handlers.get(req.method)
+        if handler is None:
+            raise err.method_not_allowed(req.method)
+        return handler(entity, segment.key, req)
+
+    # -- operations ------------------------------------------------------------------------
+    def entity_url(self, req: Request, entity: Entity, record_id: str) -> str:
+        return f"{req.service_root}{entity.entity_set}({record_id})"
+
+    def _written(self, req: Request, entity: Entity, row: Row, created: bool) -> Response:
+        url = self.entity_url(req, entity, row.id)
+        headers = [("OData-EntityId", url)]
+        if "return" in req.prefer() and req.prefer()["return"] == "representation":
+            check_options(req.query, frozenset({"$select", "$expand"}))
+            select = parse_select(entity, req.query.get("$select"))
+            expand = parse_expand(self.records, entity, req.query.get("$expand"))
+            body = row_payload(
+                self.records, entity, row, select, expand, annotations=wants_annotations(req)
+            )
+            body = {
+                "@odata.context": f"{req.service_root}$metadata#{entity.entity_set}/$entity",
+                **body,
+            }
+            headers += [
+                ("Preference-Applied", "return=representation"),
+                ("ETag", etag(row.version)),
+            ]
+            return json_response(201 if created else 200, body, headers)
+        if created:
+            headers.append(("Location", url))
+        return Response(204, headers)
+
+    def _create(self, entity: Entity, req: Request) -> Response:
+        payload = req.json_body(entity.entity_set)
+        with self.app.store.transaction():
+            changes = self.records.changes(entity, payload, req)
+            row = self.records.create(entity, changes)
+        return self._written(req, entity, row, created=True)
+
+    def _retrieve(self, entity: Entity, key: str, req: Request) -> Response:
+        check_options(req.query, frozenset({"$select", "$expand"}))
+        select = parse_select(entity, req.query.get("$select"))
+        expand = parse_expand(self.records, entity, req.query.get("$expand"))
+        row = self.records.get(entity, key)
+        tag = etag(row.version)
+        if not expand and req.header("if-none-match") == tag:
+            return Response(304, [("ETag", tag)])
+        body = row_payload(
+            self.records, entity, row, select, expand, annotations=wants_annotations(req)
+        )
+        context = f"{req.service_root}$metadata#{entity.entity_set}/$entity"
+        headers = [("ETag", tag)]
+        if wants_annotations(req):
+            headers.append(("Preference-Applied", 'odata.include-annotations="*"'))
+        return json_response(200, {"@odata.context": context, **body}, headers)
+
+    def _upsert(self, entity: Entity, key: str, req: Request) -> Response:
+        payload = req.json_body(entity.entity_set)
+        if_match = req.header("if-match")
+        if_none_match = req.header("if-none-match")
+        with self.app.store.transaction():
+            record_id, key_values = self.records.locate(entity, key)
+            row = self.app.store.get(entity.logical_name, record_id) if record_id else None
+            if row is None:
+                if if_match is not None:
+                    # "Prevent create in upsert": 404, documented with an empty code.
+                    raise _missing_for_update(entity, key_values)
+                changes = self.records.changes(entity, payload, req)
+                self.records.add_key_values(entity, changes, key_values)
+                new = self.records.create(entity, changes, duplicate_empty_code=True)
+                return self._written(req, entity, new, created=True)
+            if if_none_match == "*":
+                raise err.already_exists(empty_code=True)
+            if if_match not in (None, "*") and if_match != etag(row.version):
+                raise err.version_mismatch()
+            changes = self.records.changes(entity, payload, req)
+            updated = self.records.update(entity, row, changes)
+        return self._written(req, entity, updated, created=False)
+
+    def _delete(self, entity: Entity, key: str, req: Request) -> Response:
+        with self.app.store.transaction():
+            row = self.records.get(entity, key)
+            if_match = req.header("if-match")
+            if if_match not in (None, "*") and if_match != etag(row.version):
+                raise err.version_mismatch()
+            self.app.store.delete(entity.logical_name, row.id)
+        return Response(204)
+
+    def _service_document(self, req: Request) -> Response:
+        sets = sorted(self.schema.by_set)
+        value = [{"name": s, "kind": "EntitySet", "url": s} for s in sets]
+        return json_response(
+            200, {"@odata.context": f"{req.service_root}$metadata", "value": value}
+        )
+
+    def _who_am_i(self, req: Request) -> Response:
+        if req.method != "GET":
+            raise err.method_not_allowed(req.method)
+        caller = self.app.store.get("systemuser", self.app.config.caller_id)
+        bu = caller.data.get("businessunitid") if caller else None
+        body: dict[str, Any] = {
+            "@odata.context": f"{req.service_root}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse",
+            "BusinessUnitId": bu,
+            "UserId": self.app.config.caller_id,
+            "OrganizationId": ORGANIZATION_ID,
+        }
+        return json_response(200, body)
+
+
+def _missing_for_update(entity: Entity, values: dict[str, Any]) -> err.ODataError:
+    if set(values) == {entity.primary_id}:
+        return err.record_not_found(
+            entity.logical_name, str(values[entity.primary_id]), empty_code=True
+        )
+    return err.ODataError(
+        404,
+        "",
+        f"A record with the specified key values does not exist in {entity.logical_name} entity",
+    )

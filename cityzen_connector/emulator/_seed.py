@@ -1,0 +1,122 @@
+"""Seed data: a French town's catalogue of subjects (themes and sub-themes), one business
+unit, one team per municipal service and the connector's own system user.
+
+Every seeded row has a stable id (uuid5 of its name) so tests and mappings can refer to it;
+seeding twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from cityzen_connector.emulator._app import EmulatorApp, create_app
+from cityzen_connector.emulator._config import BUSINESS_UNIT_ID, CALLER_ID, SEED_NS, EmulatorConfig
+from cityzen_connector.emulator._records import TARGETS
+
+# Theme → (municipal service, sub-themes). The service names the team that handles it.
+CATALOGUE: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Papiers, citoyenneté": (
+        "Population",
+        ("Carte d'identité et passeport", "Recensement citoyen", "Élections et listes électorales"),
+    ),
+    "État civil": ("Population", ("Acte de naissance", "Mariage et PACS", "Acte de décès")),
+    "Petite enfance, enfance": (
+        "Enfance",
+        ("Crèches et modes de garde", "Inscriptions scolaires", "Restauration scolaire"),
+    ),
+    "Travaux : permission de voirie et arrêté de circulation": (
+        "Voirie",
+        ("Travaux mobilier urbain", "Permission de voirie", "Arrêté de circulation"),
+    ),
+    "Propreté et voirie": (
+        "Propreté",
+        ("Nid-de-poule et chaussée", "Éclairage public", "Dépôt sauvage", "Tags et graffitis"),
+    ),
+    "Déchets": ("Déchets", ("Collecte des ordures ménagères", "Encombrants", "Bacs et conteneurs")),
+    "Stationnement": (
+        "Police municipale",
+        ("Stationnement gênant", "Carte de stationnement résident", "Place PMR"),
+    ),
+}
+BUSINESS_UNIT_NAME = "Mairie"
+
+
+def subject_id(title: str, parent: str | None = None) -> str:
+    """Stable id of a seeded subject (a theme, or a sub-theme under its theme)."""
+    return str(uuid.uuid5(SEED_NS, f"subject:{parent or ''}/{title}"))
+
+
+def team_id(service: str) -> str:
+    return str(uuid.uuid5(SEED_NS, f"team:{service}"))
+
+
+def _rows() -> list[tuple[str, dict[str, Any]]]:
+    rows: list[tuple[str, dict[str, Any]]] = [
+        ("businessunit", {"businessunitid": BUSINESS_UNIT_ID, "name": BUSINESS_UNIT_NAME}),
+        (
+            "systemuser",
+            {
+                "systemuserid": CALLER_ID,
+                "firstname": "CityZen",
+                "lastname": "Connecteur",
+                "domainname": "cityzen-connector@emulator.local",
+                "isdisabled": False,
+                "businessunitid": BUSINESS_UNIT_ID,
+                TARGETS: {"businessunitid": "businessunit"},
+            },
+        ),
+    ]
+    for service in dict.fromkeys(service for service, _ in CATALOGUE.values()):
+        rows.append(
+            (
+                "team",
+                {
+                    "teamid": team_id(service),
+                    "name": f"Service {service}",
+                    "teamtype": 0,
+                    "businessunitid": BUSINESS_UNIT_ID,
+                    TARGETS: {"businessunitid": "businessunit"},
+                },
+            )
+        )
+    for theme, (service, subs) in CATALOGUE.items():
+        rows.append(
+            ("subject", {"subjectid": subject_id(theme), "title": theme, "description": service})
+        )
+        for sub in subs:
+            rows.append(
+                (
+                    "subject",
+                    {
+                        "subjectid": subject_id(sub, theme),
+                        "title": sub,
+                        "description": service,
+                        "parentsubject": subject_id(theme),
+                        TARGETS: {"parentsubject": "subject"},
+                    },
+                )
+            )
+    return rows
+
+
+def seed(target: EmulatorApp | str | Path) -> int:
+    """Insert the seed rows that are missing; returns how many were inserted."""
+    app = (
+        create_app(EmulatorConfig(database=str(target)))
+        if not isinstance(target, EmulatorApp)
+        else target
+    )
+    inserted = 0
+    try:
+        with app.store.transaction():
+            for logical_name, data in _rows():
+                entity = app.schema.by_name[logical_name]
+                if app.store.get(logical_name, data[entity.primary_id]) is None:
+                    app.records.create(entity, dict(data))
+                    inserted += 1
+    finally:
+        if not isinstance(target, EmulatorApp):
+            app.close()
+    return inserted

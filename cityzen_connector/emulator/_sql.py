@@ -1,0 +1,215 @@
+"""Compile a parsed ``$filter`` into an SQLite WHERE clause, values always as parameters.
+
+Only names validated against the entity's metadata influence the SQL text, and even those are
+passed as JSON-path parameters; literals never leave the parameter list, so no filter can
+inject SQL. Type rules follow OData: comparing ``Edm.String`` with ``Edm.Int32`` is refused
+with the parser's "incompatible types" message, as Dataverse does.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator._filter import (
+    BoolOp,
+    BoolPath,
+    Compare,
+    Function,
+    Literal,
+    Node,
+    Not,
+    Operand,
+    Path,
+)
+from cityzen_connector.emulator._schema import Attribute, Entity, Schema
+
+EDM = {
+    "String": "Edm.String",
+    "Memo": "Edm.String",
+    "Integer": "Edm.Int32",
+    "Picklist": "Edm.Int32",
+    "State": "Edm.Int32",
+    "Status": "Edm.Int32",
+    "BigInt": "Edm.Int64",
+    "Decimal": "Edm.Decimal",
+    "Money": "Edm.Decimal",
+    "Double": "Edm.Double",
+    "Boolean": "Edm.Boolean",
+    "DateTime": "Edm.DateTimeOffset",
+    "DateOnly": "Edm.Date",
+    "Uniqueidentifier": "Edm.Guid",
+    "Lookup": "Edm.Guid",
+    "Customer": "Edm.Guid",
+    "Owner": "Edm.Guid",
+}
+NUMERIC = frozenset({"Edm.Int32", "Edm.Int64", "Edm.Decimal", "Edm.Double"})
+TEMPORAL = frozenset({"Edm.DateTimeOffset", "Edm.Date"})
+SQL_OPS = {"eq": "=", "ne": "!=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+OP_KIND = {
+    "eq": "Equal",
+    "ne": "NotEqual",
+    "gt": "GreaterThan",
+    "ge": "GreaterThanOrEqual",
+    "lt": "LessThan",
+    "le": "LessThanOrEqual",
+}
+
+
+def format_datetime(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def to_param(value: object, attr_edm: str) -> object:
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        if attr_edm == "Edm.DateTimeOffset":
+            return value.isoformat() + "T00:00:00Z"
+        return value.isoformat()
+    if isinstance(value, bool):
+        return 1 if value else 0
+    return value
+
+
+class _Column:
+    def __init__(self, sql: str, params: list[Any], attr: Attribute) -> None:
+        self.sql = sql
+        self.params = params
+        self.attr = attr
+        self.edm = EDM.get(attr.type, "Edm.String")
+
+
+class FilterCompiler:
+    """Turns an AST into ``(sql, params)`` for rows aliased ``r`` of ``records``."""
+
+    def __init__(self, schema: Schema, entity: Entity) -> None:
+        self.schema = schema
+        self.entity = entity
+
+    def compile(self, node: Node) -> tuple[str, list[Any]]:
+        params: list[Any] = []
+        sql = self._node(node, params)
+        return sql, params
+
+    def column(self, path: Path) -> _Column:
+        return self._column(path)
+
+    def _column(self, path: Path) -> _Column:
+        entity = self.entity
+        parts = path.parts
+        if len(parts) > 2:
+            raise err.query_error("Only single-valued navigation paths of one level are supported.")
+        if len(parts) == 2:
+            nav = entity.navigation(parts[0])
+            if nav is None:
+                raise err.unknown_property(parts[0], entity.logical_name)
+            lookup, target_name = nav
+            target = self.schema.by_name[target_name]
+            attr = _structural(target, parts[1])
+            sql = (
+                "(SELECT json_extract(n.data, ?) FROM records n WHERE n.entity = ? AND "
+                "n.id = json_extract(r.data, ?))"
+            )
+            return _Column(
+                sql, [f'$."{attr.name}"', target.logical_name, f'$."{lookup.name}"'], attr
+            )
+        attr = _structural(entity, parts[0])
+        return _Column("json_extract(r.data, ?)", [f'$."{attr.name}"'], attr)
+
+    def _node(self, node: Node, params: list[Any]) -> str:
+        if isinstance(node, BoolOp):
+            left = self._node(node.left, params)
+            right = self._node(node.right, params)
+            return f"({left} {node.op.upper()} {right})"
+        if isinstance(node, Not):
+            return f"(NOT COALESCE({self._node(node.operand, params)}, 0))"
+        if isinstance(node, BoolPath):
+            col = self._column(node.path)
+            if col.edm != "Edm.Boolean":
+                raise err.query_error(
+                    "The $filter expression must evaluate to a single boolean value."
+                )
+            params.extend(col.params)
+            return f"({col.sql} = 1)"
+        if isinstance(node, Function):
+            return self._function(node, params)
+        return self._compare(node, params)
+
+    def _function(self, node: Function, params: list[Any]) -> str:
+        target, needle = node.args
+        if not isinstance(target, Path) or not isinstance(needle, Literal):
+            raise err.query_error(f"The '{node.name}' function needs a property and a string.")
+        col = self._column(target)
+        if col.edm != "Edm.String" or needle.edm != "Edm.String":
+            raise err.query_error(
+                f"No function signature for the function with name '{node.name}' matches the "
+                "specified arguments."
+            )
+        text = str(needle.value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = {
+            "contains": f"%{text}%",
+            "startswith": f"{text}%",
+            "endswith": f"%{text}",
+        }[node.name]
+        params.extend(col.params)
+        params.append(pattern)
+        return f"({col.sql} LIKE ? ESCAPE '\\')"
+
+    def _compare(self, node: Compare, params: list[Any]) -> str:
+        left, right = node.left, node.right
+        if isinstance(left, Literal) and isinstance(right, Path):
+            left, right = right, left
+            node = Compare(_flip(node.op), left, right)
+        if not isinstance(left, Path) or not isinstance(right, Literal):
+            raise err.query_error("Comparisons must have a property on one side and a literal.")
+        col = self._column(left)
+        params.extend(col.params)
+        if right.edm == "null":
+            if node.op not in ("eq", "ne"):
+                params.append(None)
+                return f"({col.sql} {SQL_OPS[node.op]} ?)"
+            return f"({col.sql} IS {'NOT ' if node.op == 'ne' else ''}NULL)"
+        _check_types(col.edm, right, node.op)
+        params.append(to_param(right.value, col.edm))
+        collate = " COLLATE NOCASE" if col.edm == "Edm.String" else ""
+        if col.edm == "Edm.Guid":
+            return f"(lower({col.sql}) {SQL_OPS[node.op]} ?)"
+        return f"({col.sql}{collate} {SQL_OPS[node.op]} ?)"
+
+
+def _flip(op: str) -> str:
+    return {"gt": "lt", "lt": "gt", "ge": "le", "le": "ge"}.get(op, op)
+
+
+def _check_types(edm: str, literal: Operand, op: str) -> None:
+    assert isinstance(literal, Literal)
+    have = literal.edm
+    if (
+        edm == have
+        or (edm in NUMERIC and have in NUMERIC)
+        or (edm in TEMPORAL and have in TEMPORAL)
+    ):
+        return
+    raise err.query_error(
+        "A binary operator with incompatible types was detected. Found operand types "
+        f"'{edm}' and '{have}' for operator kind '{OP_KIND[op]}'."
+    )
+
+
+def _structural(entity: Entity, name: str) -> Attribute:
+    """A property usable in a filter: a plain column, or ``_x_value`` for a lookup."""
+    lookup = entity.lookup_by_value_name(name)
+    if lookup is not None:
+        return lookup
+    attr = entity.attributes.get(name)
+    if attr is None or attr.is_lookup:
+        raise err.unknown_property(name, entity.logical_name)
+    return attr
+
+
+def structural(entity: Entity, name: str) -> Attribute:
+    return _structural(entity, name)

@@ -1,0 +1,184 @@
+"""SQLite storage: one ``records`` table of JSON rows, one ``meta`` table.
+
+Rows keep their columns as a JSON object so that columns created at run time need no schema
+migration; queries read them with ``json_extract`` and bound parameters only. A single
+connection guarded by a re-entrant lock serialises access (the emulator is a test double, not
+a database server); :meth:`Store.transaction` makes a change set one SQLite transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS records (
+    entity TEXT NOT NULL,
+    id TEXT NOT NULL,
+    data TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (entity, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass
+class Row:
+    id: str
+    data: dict[str, Any]
+    version: int
+
+
+class StoreError(Exception):
+    """The database file cannot be opened or written."""
+
+
+class Store:
+    def __init__(self, database: str | Path) -> None:
+        target = str(database)
+        try:
+            if target != ":memory:":
+                Path(target).parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+            self._conn.executescript(_DDL)
+            if target != ":memory:":
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the emulator database at {target}: {exc}") from exc
+        self.lock = threading.RLock()
+        self._depth = 0
+
+    def close(self) -> None:
+        with self.lock:
+            self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside commit together or not at all; nesting joins the outer one."""
+        with self.lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._conn.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    # -- meta ------------------------------------------------------------------------------
+    def get_meta(self, name: str) -> str | None:
+        with self.lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, name: str, value: str) -> None:
+        with self.lock:
+            self._conn.execute(
+                "INSERT INTO meta(name, value) VALUES (?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                (name, value),
+            )
+
+    def next_counter(self, name: str) -> int:
+        with self.lock, self.transaction():
+            current = int(self.get_meta(name) or "0") + 1
+            self.set_meta(name, str(current))
+            return current
+
+    # -- records ---------------------------------------------------------------------------
+    def get(self, entity: str, record_id: str) -> Row | None:
+        with self.lock:
+            row = self._conn.execute(
+                "SELECT id, data, version FROM records WHERE entity = ? AND id = ?",
+                (entity, record_id),
+            ).fetchone()
+        return None if row is None else Row(row[0], json.loads(row[1]), row[2])
+
+    def find(self, entity: str, values: dict[str, Any]) -> list[str]:
+        """Ids of rows whose columns equal ``values`` (alternate-key lookups)."""
+        clauses = " AND ".join("json_extract(data, ?) = ?" for _ in values)
+        params: list[Any] = [entity]
+        for name, value in values.items():
+            params.extend([f'$."{name}"', 1 if value is True else 0 if value is False else value])
+        with self.lock:
+            rows = self._conn.execute(
+                f"SELECT id FROM records WHERE entity = ? AND {clauses}",  # noqa: S608 - placeholders only
+                params,
+            ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def insert(self, entity: str, row: Row) -> None:
+        with self.lock:
+            self._conn.execute(
+                "INSERT INTO records(entity, id, data, version) VALUES (?, ?, ?, ?)",
+                (entity, row.id, json.dumps(row.data, ensure_ascii=False), row.version),
+            )
+
+    def replace(self, entity: str, row: Row) -> None:
+        with self.lock:
+            self._conn.execute(
+                "UPDATE records SET data = ?, version = ? WHERE entity = ? AND id = ?",
+                (json.dumps(row.data, ensure_ascii=False), row.version, entity, row.id),
+            )
+
+    def delete(self, entity: str, record_id: str) -> None:
+        with self.lock:
+            self._conn.execute(
+                "DELETE FROM records WHERE entity = ? AND id = ?", (entity, record_id)
+            )
+
+    def select(
+        self,
+        entity: str,
+        *,
+        where: str,
+        params: list[Any],
+        order: str,
+        order_params: list[Any],
+        limit: int,
+        offset: int,
+    ) -> list[Row]:
+        sql = (
+            "SELECT r.id, r.data, r.version FROM records r WHERE r.entity = ? "  # noqa: S608
+            f"AND ({where}) ORDER BY {order} LIMIT ? OFFSET ?"
+        )
+        with self.lock:
+            rows = self._conn.execute(
+                sql, [entity, *params, *order_params, limit, offset]
+            ).fetchall()
+        return [Row(r[0], json.loads(r[1]), r[2]) for r in rows]
+
+    def count(self, entity: str, where: str, params: list[Any]) -> int:
+        sql = f"SELECT count(*) FROM records r WHERE r.entity = ? AND ({where})"  # noqa: S608
+        with self.lock:
+            return int(self._conn.execute(sql, [entity, *params]).fetchone()[0])
+
+    def duplicates(self, entity: str, columns: tuple[str, ...]) -> bool:
+        """Whether two rows share the same non-null values for ``columns`` (key index build)."""
+        exprs = ", ".join("json_extract(data, ?)" for _ in columns)
+        nonnull = " AND ".join("json_extract(data, ?) IS NOT NULL" for _ in columns)
+        paths = [f'$."{c}"' for c in columns]
+        sql = (
+            f"SELECT 1 FROM records WHERE entity = ? AND {nonnull} "  # noqa: S608
+            f"GROUP BY {exprs} HAVING count(*) > 1 LIMIT 1"
+        )
+        with self.lock:
+            return self._conn.execute(sql, [entity, *paths, *paths]).fetchone() is not None

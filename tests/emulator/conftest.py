@@ -1,0 +1,158 @@
+"""Fixtures: a fresh emulator per test (injected clock), served over real HTTP on 127.0.0.1.
+
+One waitress server per session forwards to the current test's app, so every test gets a fresh
+database without paying a server start each time.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+
+from cityzen_connector.emulator import (
+    BASE_PATH,
+    EmulatorApp,
+    EmulatorConfig,
+    create_app,
+    seed,
+    serve,
+)
+
+TOKEN = "test-token"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class _Switch:
+    """The WSGI app the shared server runs: forwards to whichever app the test installed."""
+
+    def __init__(self) -> None:
+        self.target: EmulatorApp | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        assert self.target is not None
+        return self.target(environ, start_response)
+
+
+@pytest.fixture(scope="session")
+def _server() -> Iterator[tuple[str, _Switch]]:
+    switch = _Switch()
+    handle = serve(switch, "127.0.0.1", 0)
+    try:
+        yield handle.url, switch
+    finally:
+        handle.stop()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def config() -> EmulatorConfig:
+    return EmulatorConfig(token=TOKEN, key_activation_seconds=2.0)
+
+
+@pytest.fixture
+def app(config: EmulatorConfig, clock: FakeClock) -> Iterator[EmulatorApp]:
+    instance = create_app(config, clock=clock)
+    seed(instance)
+    yield instance
+    instance.close()
+
+
+@dataclass
+class Api:
+    """A requests session bound to the emulator's service root."""
+
+    root: str
+    session: requests.Session
+
+    def url(self, path: str) -> str:
+        return self.root + path
+
+    def get(self, path: str, **kw: Any) -> requests.Response:
+        return self.session.get(self.url(path), timeout=10, **kw)
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> requests.Response:
+        return self.session.post(self.url(path), json=body, timeout=10, **kw)
+
+    def patch(self, path: str, body: Any = None, **kw: Any) -> requests.Response:
+        return self.session.patch(self.url(path), json=body, timeout=10, **kw)
+
+    def delete(self, path: str, **kw: Any) -> requests.Response:
+        return self.session.delete(self.url(path), timeout=10, **kw)
+
+
+@pytest.fixture
+def api(app: EmulatorApp, _server: tuple[str, _Switch]) -> Iterator[Api]:
+    url, switch = _server
+    switch.target = app
+    session = requests.Session()
+    session.headers.update(
+        {"Authorization": f"Bearer {TOKEN}", "OData-Version": "4.0", "Accept": "application/json"}
+    )
+    try:
+        yield Api(url + BASE_PATH, session)
+    finally:
+        session.close()
+        switch.target = None
+
+
+def call(
+    app: EmulatorApp,
+    method: str,
+    path: str,
+    body: bytes | str | dict[str, Any] | None = None,
+    *,
+    query: str = "",
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    """In-process WSGI call (what the client's WsgiTransport does)."""
+    if isinstance(body, dict):
+        data = json.dumps(body).encode()
+    elif isinstance(body, str):
+        data = body.encode()
+    else:
+        data = body or b""
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": BASE_PATH + path,
+        "QUERY_STRING": query,
+        "CONTENT_TYPE": "application/json" if data else "",
+        "CONTENT_LENGTH": str(len(data)),
+        "wsgi.input": io.BytesIO(data),
+        "wsgi.url_scheme": "http",
+        "HTTP_HOST": "127.0.0.1:7072",
+        "HTTP_AUTHORIZATION": f"Bearer {TOKEN}",
+    }
+    for name, value in (headers or {}).items():
+        if name.lower() == "content-type":
+            environ["CONTENT_TYPE"] = value
+        else:
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+    captured: dict[str, Any] = {}
+
+    def start_response(status: str, response_headers: list[tuple[str, str]]) -> None:
+        captured["status"] = int(status.split(maxsplit=1)[0])
+        captured["headers"] = {k.lower(): v for k, v in response_headers}
+
+    payload = b"".join(app(environ, start_response))
+    return captured["status"], captured["headers"], payload

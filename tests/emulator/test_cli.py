@@ -1,0 +1,111 @@
+"""`cityzen emulator serve|seed`: real servers on 127.0.0.1, clear errors, HTTPS with a cert
+the client can trust."""
+
+from __future__ import annotations
+
+import argparse
+import socket
+from pathlib import Path
+
+import pytest
+import requests
+
+from cityzen_connector.cli import main
+from cityzen_connector.emulator import BASE_PATH, CATALOGUE
+from cityzen_connector.settings import Settings
+
+AUTH = {"Authorization": "Bearer local-dev-token"}
+
+
+def _args(tmp_path: Path, **over: object) -> argparse.Namespace:
+    values: dict[str, object] = {
+        "host": "127.0.0.1",
+        "port": 0,
+        "data_dir": tmp_path,
+        "in_memory": False,
+        "seed": True,
+        "tls": False,
+        "token": None,
+        "throttling": None,
+        "fault_error_rate": None,
+        "fault_drop_rate": None,
+        "fault_latency": None,
+    }
+    values.update(over)
+    return argparse.Namespace(**values)
+
+
+def test_seed_command_is_idempotent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["emulator", "seed", "--data-dir", str(tmp_path)]) == 0
+    assert "seeded 37 records" in capsys.readouterr().out
+    assert main(["emulator", "seed", "--data-dir", str(tmp_path)]) == 0
+    assert "seeded 0 records" in capsys.readouterr().out
+
+
+def test_serve_answers_over_http_and_keeps_data(tmp_path: Path) -> None:
+    from cityzen_connector._cli_emulator import run_serve  # noqa: PLC0415
+
+    seen: dict[str, int] = {}
+
+    def probe(url: str) -> None:
+        subjects = requests.get(url + BASE_PATH + "subjects", headers=AUTH, timeout=10)
+        seen["subjects"] = len(subjects.json()["value"])
+        created = requests.post(
+            url + BASE_PATH + "contacts", json={"lastname": "Persisted"}, headers=AUTH, timeout=10
+        )
+        seen["create"] = created.status_code
+
+    assert run_serve(_args(tmp_path), Settings(_env_file=None), wait=probe) == 0
+    themes = len(CATALOGUE) + sum(len(subs) for _, subs in CATALOGUE.values())
+    assert seen == {"subjects": themes, "create": 204}
+
+    def count(url: str) -> None:
+        body = requests.get(url + BASE_PATH + "contacts", headers=AUTH, timeout=10).json()
+        seen["after_restart"] = len(body["value"])
+
+    assert run_serve(_args(tmp_path, seed=False), Settings(_env_file=None), wait=count) == 0
+    assert seen["after_restart"] == 1
+
+
+def test_serve_over_tls_with_the_generated_certificate(tmp_path: Path) -> None:
+    from cityzen_connector._cli_emulator import run_serve  # noqa: PLC0415
+
+    statuses: list[int] = []
+
+    def probe(url: str) -> None:
+        assert url.startswith("https://127.0.0.1:")
+        cert = tmp_path / "emulator-cert.pem"
+        response = requests.get(
+            url + BASE_PATH + "WhoAmI", headers=AUTH, verify=str(cert), timeout=10
+        )
+        statuses.append(response.status_code)
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(url + BASE_PATH + "WhoAmI", headers=AUTH, timeout=10)
+
+    assert run_serve(_args(tmp_path, tls=True), Settings(_env_file=None), wait=probe) == 0
+    assert statuses == [200]
+
+
+def test_port_in_use_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        code = main(
+            ["emulator", "serve", "--port", str(port), "--data-dir", str(tmp_path), "--in-memory"]
+        )
+    assert code == 2
+    out = capsys.readouterr().out
+    assert f"cannot listen on 127.0.0.1:{port}" in out
+    assert "Traceback" not in out
+
+
+def test_unwritable_data_dir_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert main(["emulator", "seed", "--data-dir", str(blocker / "sub")]) == 2
+    assert "cannot open the emulator database" in capsys.readouterr().out
+    assert main(["emulator", "serve", "--port", "0", "--data-dir", str(blocker / "sub")]) == 2
+    assert "is the data directory writable?" in capsys.readouterr().out
