@@ -14,7 +14,10 @@ class Clock(Protocol):
         """The current time, timezone-aware, in UTC."""
 
     def wait(self, stop: threading.Event, seconds: float) -> bool:
-        """Wait up to ``seconds`` or until ``stop`` is set; return whether ``stop`` is set."""
+        """Wait up to ``seconds`` or until ``stop`` is set; return whether ``stop`` is set.
+
+        May return early: callers re-read ``now()`` and wait again if needed.
+        """
 
 
 class SystemClock:

@@ -8,6 +8,7 @@ from typing import Any
 
 from waitress import wasyncore
 from waitress.server import create_server
+from waitress.task import ThreadedTaskDispatcher
 
 
 class WsgiServerThread:
@@ -22,16 +23,28 @@ class WsgiServerThread:
         threads: int,
         max_body_bytes: int,
     ) -> None:
-        self._server: Any = create_server(
-            app,
-            host=host,
-            port=port,
-            threads=threads,
-            # waitress refuses bodies past this itself (413), chunked ones included.
-            max_request_body_size=max_body_bytes,
-            ident="cityzen-localhost",
-            clear_untrusted_proxy_headers=True,
-        )
+        # Our own dispatcher, given threads only once the socket is bound: a failed bind
+        # (port in use) then leaves no worker thread behind.
+        self._dispatcher = ThreadedTaskDispatcher()
+        self._threads = threads
+        socket_map: dict[int, Any] = {}
+        try:
+            self._server: Any = create_server(
+                app,
+                map=socket_map,
+                _dispatcher=self._dispatcher,
+                host=host,
+                port=port,
+                threads=threads,
+                # waitress refuses bodies past this itself (413), chunked ones included.
+                max_request_body_size=max_body_bytes + 1,
+                ident="cityzen-localhost",
+                clear_untrusted_proxy_headers=True,
+            )
+        except BaseException:
+            # waitress registers its trigger pipe and socket before binding: close them.
+            wasyncore.close_all(socket_map, ignore_all=True)
+            raise
         self.host = str(self._server.effective_host)
         self.port = int(self._server.effective_port)
         self._thread = threading.Thread(
@@ -39,6 +52,7 @@ class WsgiServerThread:
         )
 
     def start(self) -> None:
+        self._dispatcher.set_thread_count(self._threads)
         self._thread.start()
 
     def stop(self, timeout: float) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -25,6 +26,7 @@ class ManualClock:
         self._now = start or datetime(2026, 1, 5, 8, 0, 0, tzinfo=UTC)
         self._changed = threading.Condition()
         self.waiters = 0
+        self.wait_calls = 0
 
     def now(self) -> datetime:
         with self._changed:
@@ -41,23 +43,30 @@ class ManualClock:
             self._changed.notify_all()
 
     def wait(self, stop: threading.Event, seconds: float) -> bool:
+        """Return when virtual time reaches now + ``seconds``, ``stop`` is set, or ``seconds``
+        of real time have passed (a clock may wake early; callers re-check the time)."""
+        real_deadline = time.monotonic() + seconds
         with self._changed:
             deadline = self._now + timedelta(seconds=seconds)
             self.waiters += 1
+            self.wait_calls += 1
             self._changed.notify_all()
             try:
                 while self._now < deadline and not stop.is_set():
-                    # A short real-time bound so that ``stop`` is noticed without a notify.
-                    self._changed.wait(0.01)
+                    left = real_deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    # Bounded so that ``stop`` is noticed without a notify.
+                    self._changed.wait(min(left, 0.01))
             finally:
                 self.waiters -= 1
                 self._changed.notify_all()
         return stop.is_set()
 
-    def wait_for_waiters(self, count: int, timeout: float = 5.0) -> bool:
-        """Block (real time, bounded) until ``count`` threads wait on this clock."""
+    def wait_for_wait_calls(self, count: int, timeout: float = 5.0) -> bool:
+        """Block (real time, bounded) until ``wait`` has been entered ``count`` times in all."""
         with self._changed:
-            return self._changed.wait_for(lambda: self.waiters >= count, timeout)
+            return self._changed.wait_for(lambda: self.wait_calls >= count, timeout)
 
 
 class LockLostError(Exception):
