@@ -93,9 +93,9 @@ class HttpGateway:
             )
             status, out_headers, payload = self._call(route.spec, request)
         except _RefusedError as refusal:
-            status, out_headers, payload = refusal.status, refusal.headers, b""
-            payload = HTTPStatus(status).phrase.encode()
-            out_headers = [*out_headers, ("Content-Type", "text/plain; charset=utf-8")]
+            # A short plain-text reason; the app's own handlers speak problem+json.
+            status, payload = refusal.status, HTTPStatus(refusal.status).phrase.encode()
+            out_headers = [*refusal.headers, ("Content-Type", "text/plain; charset=utf-8")]
         out_headers = [
             *[(k, v) for k, v in out_headers if k.lower() != "content-length"],
             ("Content-Length", str(len(payload))),

@@ -175,3 +175,11 @@ def test_endpoints_list_urls_with_auth_levels(host: LocalHost) -> None:
     assert endpoints["item"].auth_level == "function"
     assert endpoints["hello"].methods == ("GET",)
     assert "submissions_worker" not in endpoints
+
+
+def test_oversized_headers_are_refused_not_crashing(host: LocalHost) -> None:
+    response = requests.get(
+        f"{host.url}/api/hello/x", headers={"X-Big": "a" * 300_000}, timeout=TIMEOUT
+    )
+    assert 400 <= response.status_code < 500
+    assert _get(host, "/api/hello/stillalive").status_code == 200
