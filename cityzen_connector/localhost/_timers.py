@@ -53,7 +53,6 @@ class TimerRunner:
         self.use_monitor = monitor
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.invocations = 0
 
     def start(self) -> None:
         self._stop.clear()
@@ -114,8 +113,6 @@ class TimerRunner:
         except Exception:
             # Timer functions are not retried; the next occurrence runs as scheduled.
             logger.exception("timer %s failed (invocation %s)", self._spec.name, invocation_id)
-        finally:
-            self.invocations += 1
 
     def _load_status(self) -> tuple[datetime, datetime] | None:
         try:

@@ -104,7 +104,7 @@ def _field(low: int, high: int) -> st.SearchStrategy[str]:
     return st.lists(item, min_size=1, max_size=3).map(",".join)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     seconds=_field(0, 59),
     minutes=_field(0, 59),
@@ -120,8 +120,8 @@ def test_next_occurrence_matches_and_nothing_matches_in_between(
     found = schedule.next_after(start)
     assert found > start
     assert schedule.matches(found)
-    # Brute force over (the first two hours of) the gap: no earlier second matches.
+    # Brute force over (the first half hour of) the gap: no earlier second matches.
     probe = start.replace(microsecond=0) + timedelta(seconds=1)
-    while probe < min(found, start + timedelta(hours=2)):
+    while probe < min(found, start + timedelta(minutes=30)):
         assert not schedule.matches(probe), probe
         probe += timedelta(seconds=1)

@@ -60,7 +60,7 @@ def _call(gateway: HttpGateway, environ: dict[str, Any]) -> tuple[str, dict[str,
     return seen["status"], seen["headers"], body
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "BREW", "get"]),
     path=PATHS,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,8 @@ from cityzen_connector.localhost._invoke import Invoker
 
 T0 = datetime(2026, 1, 5, 8, 0, 0, tzinfo=UTC)
 WAIT = 5.0
+EVERY_5_MINUTES = "@app.timer_trigger(arg_name='timer', schedule='0 */5 * * * *')"
+HOURLY = "@app.timer_trigger(arg_name='timer', schedule='0 0 * * * *')"
 
 
 def _app(tmp_path: Path, decorator: str, body: str = "CALLS.append(timer)") -> Path:
@@ -37,28 +41,33 @@ def _runner(app_dir: Path, clock: ManualClock, state: Path) -> tuple[TimerRunner
     return TimerRunner(spec, Invoker(str(app_dir)), clock, state), app.module
 
 
-def _advance_and_settle(clock: ManualClock, runner_waits: int, delta: timedelta) -> None:
+@contextmanager
+def _running(app_dir: Path, clock: ManualClock, state: Path) -> Iterator[Any]:
+    """A started runner, once it waits for its next occurrence; stopped on exit."""
+    runner, module = _runner(app_dir, clock, state)
+    waits = clock.wait_calls
+    runner.start()
+    try:
+        assert clock.wait_for_wait_calls(waits + 1, WAIT)
+        yield module
+    finally:
+        runner.stop()
+
+
+def _advance_and_settle(clock: ManualClock, delta: timedelta) -> None:
     """Move time, then wait (bounded, real time) until the runner waits again."""
+    waits = clock.wait_calls
     clock.advance(delta)
-    assert clock.wait_for_wait_calls(runner_waits, WAIT)
+    assert clock.wait_for_wait_calls(waits + 1, WAIT)
 
 
 def test_timer_fires_on_schedule_and_not_before(tmp_path: Path) -> None:
     clock = ManualClock(T0)
-    runner, module = _runner(
-        _app(tmp_path, "@app.timer_trigger(arg_name='timer', schedule='0 */5 * * * *')"),
-        clock,
-        tmp_path / "state",
-    )
-    runner.start()
-    try:
-        assert clock.wait_for_wait_calls(1, WAIT)
+    with _running(_app(tmp_path, EVERY_5_MINUTES), clock, tmp_path / "state") as module:
         clock.advance(timedelta(minutes=4, seconds=59))  # not yet: the runner keeps waiting
-        _advance_and_settle(clock, 2, timedelta(seconds=1))
+        _advance_and_settle(clock, timedelta(seconds=1))
         assert len(module.CALLS) == 1
-        _advance_and_settle(clock, 3, timedelta(minutes=5))
-    finally:
-        runner.stop()
+        _advance_and_settle(clock, timedelta(minutes=5))
     first, second = module.CALLS
     assert not first.past_due
     assert first.schedule == {"AdjustForDST": True}
@@ -68,17 +77,8 @@ def test_timer_fires_on_schedule_and_not_before(tmp_path: Path) -> None:
 
 def test_late_firing_is_past_due_and_missed_occurrences_coalesce(tmp_path: Path) -> None:
     clock = ManualClock(T0)
-    runner, module = _runner(
-        _app(tmp_path, "@app.timer_trigger(arg_name='timer', schedule='0 */5 * * * *')"),
-        clock,
-        tmp_path / "state",
-    )
-    runner.start()
-    try:
-        assert clock.wait_for_wait_calls(1, WAIT)
-        _advance_and_settle(clock, 2, timedelta(minutes=17))
-    finally:
-        runner.stop()
+    with _running(_app(tmp_path, EVERY_5_MINUTES), clock, tmp_path / "state") as module:
+        _advance_and_settle(clock, timedelta(minutes=17))
     (only,) = module.CALLS
     assert only.past_due
 
@@ -86,12 +86,8 @@ def test_late_firing_is_past_due_and_missed_occurrences_coalesce(tmp_path: Path)
 def test_run_on_startup_invokes_at_once(tmp_path: Path) -> None:
     clock = ManualClock(T0)
     decorator = "@app.timer_trigger(arg_name='timer', schedule='0 0 3 * * *', run_on_startup=True)"
-    runner, module = _runner(_app(tmp_path, decorator), clock, tmp_path / "state")
-    runner.start()
-    try:
-        assert clock.wait_for_wait_calls(1, WAIT)
-    finally:
-        runner.stop()
+    with _running(_app(tmp_path, decorator), clock, tmp_path / "state") as module:
+        pass
     (only,) = module.CALLS
     assert not only.past_due
 
@@ -99,23 +95,17 @@ def test_run_on_startup_invokes_at_once(tmp_path: Path) -> None:
 def test_occurrence_missed_while_down_runs_once_past_due_at_start(tmp_path: Path) -> None:
     clock = ManualClock(T0)
     state = tmp_path / "state"
-    app_dir = _app(tmp_path, "@app.timer_trigger(arg_name='timer', schedule='0 0 * * * *')")
-    runner, module = _runner(app_dir, clock, state)
-    assert runner.use_monitor  # hourly: monitored by default, as in Azure
-    runner.start()
-    assert clock.wait_for_wait_calls(1, WAIT)
-    runner.stop()
+    app_dir = _app(tmp_path, HOURLY)
+    assert _runner(app_dir, clock, state)[0].use_monitor  # hourly: monitored, as in Azure
+    with _running(app_dir, clock, state) as module:
+        pass
     status = json.loads((state / "tick.json").read_text(encoding="utf-8"))
     assert status["Next"] == (T0 + timedelta(hours=1)).isoformat()
     assert module.CALLS == []
     # The host is down for three hours, then starts again.
     clock.advance(timedelta(hours=3, minutes=10))
-    runner, module = _runner(app_dir, clock, state)
-    runner.start()
-    try:
-        assert clock.wait_for_wait_calls(2, WAIT)
-    finally:
-        runner.stop()
+    with _running(app_dir, clock, state) as module:
+        pass
     (only,) = module.CALLS
     assert only.past_due
 
@@ -140,16 +130,10 @@ def test_a_failing_timer_is_logged_and_fires_again_next_time(tmp_path: Path) -> 
         "@app.timer_trigger(arg_name='timer', schedule='0 * * * * *')",
         body="CALLS.append(timer); raise RuntimeError('feed down')",
     )
-    runner, module = _runner(app_dir, clock, tmp_path / "state")
-    runner.start()
-    try:
-        assert clock.wait_for_wait_calls(1, WAIT)
-        _advance_and_settle(clock, 2, timedelta(minutes=1))
-        _advance_and_settle(clock, 3, timedelta(minutes=1))
-    finally:
-        runner.stop()
+    with _running(app_dir, clock, tmp_path / "state") as module:
+        _advance_and_settle(clock, timedelta(minutes=1))
+        _advance_and_settle(clock, timedelta(minutes=1))
     assert len(module.CALLS) == 2
-    assert runner.invocations == 2
 
 
 def test_an_unreadable_status_file_starts_afresh(tmp_path: Path) -> None:
@@ -157,12 +141,7 @@ def test_an_unreadable_status_file_starts_afresh(tmp_path: Path) -> None:
     state = tmp_path / "state"
     state.mkdir()
     (state / "tick.json").write_text("{garbage", encoding="utf-8")
-    app_dir = _app(tmp_path, "@app.timer_trigger(arg_name='timer', schedule='0 0 * * * *')")
-    runner, module = _runner(app_dir, clock, state)
-    runner.start()
-    try:
-        assert clock.wait_for_wait_calls(1, WAIT)
-    finally:
-        runner.stop()
+    with _running(_app(tmp_path, HOURLY), clock, state) as module:
+        pass
     assert module.CALLS == []
     assert json.loads((state / "tick.json").read_text(encoding="utf-8"))["Next"]
