@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from cityzen_connector.localhost import Clock
 from cityzen_connector.messaging import (
     MessageBus,
     OutgoingMessage,
@@ -91,12 +92,12 @@ class MemoryBus(MessageBus):
 
     def __init__(
         self,
-        clock: ManualClock | None = None,
+        clock: Clock | None = None,
         *,
         lock_duration: timedelta = timedelta(seconds=30),
         max_delivery_count: int = 3,
     ) -> None:
-        self.clock = clock or ManualClock()
+        self.clock: Clock = clock or ManualClock()
         self.lock_duration = lock_duration
         self.max_delivery_count = max_delivery_count
         self._queues: dict[str, list[_Stored]] = {}
