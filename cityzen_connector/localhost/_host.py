@@ -179,9 +179,12 @@ class LocalHost:
         self._stopped.set()
         logger.info("local Functions host stopped")
 
-    def wait(self) -> None:
-        """Block until ``stop()`` is called (Ctrl-C raises KeyboardInterrupt here)."""
-        self._stopped.wait()
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until ``stop()`` is called or ``timeout`` passes; True once stopped.
+
+        Ctrl-C raises KeyboardInterrupt here, in the main thread.
+        """
+        return self._stopped.wait(timeout)
 
     def __enter__(self) -> LocalHost:
         self.start()

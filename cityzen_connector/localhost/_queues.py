@@ -171,9 +171,14 @@ class QueueListener:
         self._pool = ThreadPoolExecutor(
             max_workers=self._max_concurrent_calls, thread_name_prefix=f"cityzen-q-{self.queue}"
         )
+        # Daemon threads: stop() joins them; a host never stopped cannot block the exit.
         self._threads = [
-            threading.Thread(target=self._poll_loop, name=f"cityzen-poll-{self.queue}"),
-            threading.Thread(target=self._renew_loop, name=f"cityzen-renew-{self.queue}"),
+            threading.Thread(
+                target=self._poll_loop, name=f"cityzen-poll-{self.queue}", daemon=True
+            ),
+            threading.Thread(
+                target=self._renew_loop, name=f"cityzen-renew-{self.queue}", daemon=True
+            ),
         ]
         for thread in self._threads:
             thread.start()

@@ -218,13 +218,18 @@ def test_stop_lets_the_in_flight_message_finish_and_complete(
     module.GATE.clear()
     bus.send("submissions", [message(b"x", "in-flight")])
     listener.start()
-    assert module.STARTED.acquire(timeout=WAIT)
     stopper = threading.Thread(target=listener.stop)
-    stopper.start()
-    stopper.join(0.1)
-    assert stopper.is_alive(), "stop() returned while a message was still being processed"
-    module.GATE.set()
-    stopper.join(WAIT)
+    try:
+        assert module.STARTED.acquire(timeout=WAIT)
+        stopper.start()
+        stopper.join(0.1)
+        assert stopper.is_alive(), "stop() returned while a message was still being processed"
+    finally:
+        module.GATE.set()
+        if stopper.is_alive():
+            stopper.join(WAIT)
+        else:
+            listener.stop()
     assert not stopper.is_alive()
     assert bus.completed == ["in-flight"]
     assert bus.abandoned == []
