@@ -19,7 +19,12 @@ WAIT = 5.0
 
 
 def _listener(
-    sample_app: Path, bus: MemoryBus, clock: ManualClock, *, max_calls: int = 3
+    sample_app: Path,
+    bus: MemoryBus,
+    clock: ManualClock,
+    *,
+    max_calls: int = 3,
+    max_lock_renewal: timedelta = timedelta(minutes=5),
 ) -> tuple[QueueListener, Any]:
     app = load_app(sample_app)
     spec = next(s for s in app.functions if s.name == "submissions_worker")
@@ -30,6 +35,7 @@ def _listener(
         clock,
         max_concurrent_calls=max_calls,
         poll_interval_seconds=0.02,
+        max_lock_renewal=max_lock_renewal,
     )
     return listener, app.module
 
@@ -152,14 +158,36 @@ def test_lock_is_renewed_while_the_function_runs(
     worker = threading.Thread(target=listener.poll_once)
     worker.start()
     assert module.STARTED.acquire(timeout=WAIT)
-    assert listener.renew_due_locks() == 0  # not due yet: 30 s lock
-    clock.advance(bus.lock_duration - timedelta(milliseconds=20))
+    # As AutoLockRenewer: renewed once 10 s or less remain on the 30 s lock.
+    clock.advance(timedelta(seconds=19.9))
+    assert listener.renew_due_locks() == 0
+    clock.advance(timedelta(seconds=0.2))
     assert listener.renew_due_locks() == 1
     clock.advance(timedelta(seconds=20))  # past the first lock, inside the renewed one
     module.GATE.set()
     worker.join(WAIT)
     assert bus.renewed == ["slow-1"]
     assert bus.completed == ["slow-1"]
+
+
+def test_renewal_stops_after_the_max_renewal_duration(
+    sample_app: Path, bus: MemoryBus, clock: ManualClock
+) -> None:
+    listener, module = _listener(sample_app, bus, clock, max_lock_renewal=timedelta(seconds=50))
+    module.GATE.clear()
+    bus.send("submissions", [message(b"slow", "slow-3")])
+    worker = threading.Thread(target=listener.poll_once)
+    worker.start()
+    try:
+        assert module.STARTED.acquire(timeout=WAIT)
+        clock.advance(timedelta(seconds=25))
+        assert listener.renew_due_locks() == 1  # lock now runs to 55 s
+        clock.advance(timedelta(seconds=26))  # 51 s in: past the 50 s renewal budget
+        assert listener.renew_due_locks() == 0
+    finally:
+        module.GATE.set()
+        worker.join(WAIT)
+    assert bus.renewed == ["slow-3"]
 
 
 def test_without_renewal_a_lost_lock_means_redelivery_not_loss(
