@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -149,23 +150,34 @@ def test_a_failing_receive_is_logged_and_polling_goes_on(
     assert listener.poll_once() == 2
 
 
+@contextmanager
+def _one_held_message(
+    listener: QueueListener, module: Any, bus: MemoryBus, message_id: str
+) -> Iterator[None]:
+    """One message inside the function (held there) for the block; released on exit."""
+    module.GATE.clear()
+    bus.send("submissions", [message(b"slow", message_id)])
+    worker = threading.Thread(target=listener.poll_once)
+    worker.start()
+    try:
+        assert module.STARTED.acquire(timeout=WAIT)
+        yield
+    finally:
+        module.GATE.set()
+        worker.join(WAIT)
+
+
 def test_lock_is_renewed_while_the_function_runs(
     sample_app: Path, bus: MemoryBus, clock: ManualClock
 ) -> None:
     listener, module = _listener(sample_app, bus, clock)
-    module.GATE.clear()
-    bus.send("submissions", [message(b"slow", "slow-1")])
-    worker = threading.Thread(target=listener.poll_once)
-    worker.start()
-    assert module.STARTED.acquire(timeout=WAIT)
-    # As AutoLockRenewer: renewed once 10 s or less remain on the 30 s lock.
-    clock.advance(timedelta(seconds=19.9))
-    assert listener.renew_due_locks() == 0
-    clock.advance(timedelta(seconds=0.2))
-    assert listener.renew_due_locks() == 1
-    clock.advance(timedelta(seconds=20))  # past the first lock, inside the renewed one
-    module.GATE.set()
-    worker.join(WAIT)
+    with _one_held_message(listener, module, bus, "slow-1"):
+        # As AutoLockRenewer: renewed once 10 s or less remain on the 30 s lock.
+        clock.advance(timedelta(seconds=19.9))
+        assert listener.renew_due_locks() == 0
+        clock.advance(timedelta(seconds=0.2))
+        assert listener.renew_due_locks() == 1
+        clock.advance(timedelta(seconds=20))  # past the first lock, inside the renewed one
     assert bus.renewed == ["slow-1"]
     assert bus.completed == ["slow-1"]
 
@@ -174,19 +186,11 @@ def test_renewal_stops_after_the_max_renewal_duration(
     sample_app: Path, bus: MemoryBus, clock: ManualClock
 ) -> None:
     listener, module = _listener(sample_app, bus, clock, max_lock_renewal=timedelta(seconds=50))
-    module.GATE.clear()
-    bus.send("submissions", [message(b"slow", "slow-3")])
-    worker = threading.Thread(target=listener.poll_once)
-    worker.start()
-    try:
-        assert module.STARTED.acquire(timeout=WAIT)
+    with _one_held_message(listener, module, bus, "slow-3"):
         clock.advance(timedelta(seconds=25))
         assert listener.renew_due_locks() == 1  # lock now runs to 55 s
         clock.advance(timedelta(seconds=26))  # 51 s in: past the 50 s renewal budget
         assert listener.renew_due_locks() == 0
-    finally:
-        module.GATE.set()
-        worker.join(WAIT)
     assert bus.renewed == ["slow-3"]
 
 
@@ -194,14 +198,8 @@ def test_without_renewal_a_lost_lock_means_redelivery_not_loss(
     sample_app: Path, bus: MemoryBus, clock: ManualClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     listener, module = _listener(sample_app, bus, clock)
-    module.GATE.clear()
-    bus.send("submissions", [message(b"slow", "slow-2")])
-    worker = threading.Thread(target=listener.poll_once)
-    worker.start()
-    assert module.STARTED.acquire(timeout=WAIT)
-    clock.advance(bus.lock_duration + timedelta(seconds=1))
-    module.GATE.set()
-    worker.join(WAIT)
+    with _one_held_message(listener, module, bus, "slow-2"):
+        clock.advance(bus.lock_duration + timedelta(seconds=1))
     assert bus.completed == []
     assert "will be redelivered" in caplog.text
     assert bus.peek("submissions")[0].message_id == "slow-2"
