@@ -1,0 +1,109 @@
+"""The portal HTTP API as an ``azure.functions`` Blueprint: thin triggers over ``api.HttpApi``.
+
+Each trigger converts ``func.HttpRequest`` → ``ApiRequest``, lets the API answer, and converts
+the ``ApiResponse`` back. One function per route of ``api.ROUTES`` (all methods, so that a wrong
+method gets our 405 problem rather than the host's bare 404) plus a catch-all under ``v1/`` for
+problem+json 404s. Auth levels: ``function`` routes always need a function key; ``caller``
+routes need one in ``function_key`` mode, and are anonymous in ``bearer``/``both`` modes, where
+browsers and apps present tokens (they cannot keep a key secret) and the API checks them.
+
+``function_app.py`` registers it::
+
+    app.register_functions(http_api.blueprint_from_settings(settings))
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import azure.functions as func
+
+from cityzen_connector.api import (
+    FALLBACK,
+    PREFIX,
+    ROUTES,
+    Access,
+    ApiDependencies,
+    ApiRequest,
+    ApiResponse,
+    Headers,
+    HttpApi,
+    Route,
+    build_api,
+)
+from cityzen_connector.api._routes import METHODS
+from cityzen_connector.settings import AuthMode, Settings
+
+logger = logging.getLogger(__name__)
+
+
+def auth_level(access: Access, mode: AuthMode) -> func.AuthLevel:
+    if access == "function" or (access == "caller" and mode == "function_key"):
+        return func.AuthLevel.FUNCTION
+    return func.AuthLevel.ANONYMOUS
+
+
+def to_api_request(req: func.HttpRequest, *, key_checked: bool) -> ApiRequest:
+    path = urlsplit(req.url).path
+    if path.lower().startswith(PREFIX + "/"):
+        path = path[len(PREFIX) :]
+    return ApiRequest(
+        method=req.method.upper(),
+        path=path,
+        headers=Headers(dict(req.headers.items())),
+        body=req.get_body() or b"",
+        query=dict(req.params),
+        function_key_valid=key_checked,
+    )
+
+
+def to_http_response(response: ApiResponse) -> func.HttpResponse:
+    content_type = response.content_type or ""
+    mimetype, _, _ = content_type.partition(";")
+    return func.HttpResponse(
+        body=response.body,
+        status_code=response.status,
+        headers=dict(response.headers),
+        mimetype=mimetype.strip() or None,
+    )
+
+
+def _trigger(
+    api: HttpApi, level: func.AuthLevel
+) -> Callable[[func.HttpRequest], func.HttpResponse]:
+    key_checked = level == func.AuthLevel.FUNCTION  # the host refused the request otherwise
+
+    def trigger(req: func.HttpRequest) -> func.HttpResponse:
+        return to_http_response(api.handle(to_api_request(req, key_checked=key_checked)))
+
+    return trigger
+
+
+def _register(bp: func.Blueprint, route: Route, api: HttpApi, mode: AuthMode) -> None:
+    level = auth_level(route.access, mode)
+    trigger = _trigger(api, level)
+    trigger.__name__ = route.function_name
+    decorated = bp.route(route=route.template.lstrip("/"), methods=list(METHODS), auth_level=level)(
+        trigger
+    )
+    bp.function_name(name=route.function_name)(decorated)
+
+
+def blueprint(api: HttpApi, *, auth_mode: AuthMode) -> func.Blueprint:
+    """The Blueprint for this API and auth mode."""
+    bp = func.Blueprint()
+    for route in (*ROUTES, FALLBACK):
+        _register(bp, route, api, auth_mode)
+    return bp
+
+
+def blueprint_from_settings(settings: Settings) -> func.Blueprint:
+    """Dependencies are built on the first request, keeping the cold start short."""
+    from cityzen_connector.api import dependencies_from_settings  # noqa: PLC0415
+
+    def build() -> ApiDependencies:
+        return dependencies_from_settings(settings)
+
+    return blueprint(build_api(build), auth_mode=settings.auth_mode)
