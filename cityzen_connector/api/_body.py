@@ -104,6 +104,15 @@ def read_submission(request: ApiRequest, *, max_body_bytes: int) -> SubmissionIn
     )
 
 
+def _part_kind(content_type: str | None) -> str:
+    if content_type is None:
+        return "text/plain"  # RFC 7578 section 4.4: the default of a part without a type
+    try:
+        return header_params(content_type)[0]
+    except MultipartError:
+        return ""
+
+
 def _read_multipart(request: ApiRequest, key: str | None) -> SubmissionInput:
     try:
         parts = parse_multipart(request.body, request.headers.get("content-type", ""))
@@ -120,11 +129,7 @@ def _read_multipart(request: ApiRequest, key: str | None) -> SubmissionInput:
             for p in others
         ]
         raise InvalidSubmissionError(problems)
-    part_type = documents[0].content_type
-    if part_type is not None and header_params(part_type)[0] not in (
-        "application/json",
-        "text/plain",
-    ):
+    if _part_kind(documents[0].content_type) not in ("application/json", "text/plain"):
         raise BodyError(ProblemCode.UNSUPPORTED_MEDIA_TYPE, "the submission part must be JSON")
     body = _object(parse_json(documents[0].data), SUBMISSION_PART)
     files = [

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from cityzen_connector.dataverse import DataverseClient
+from cityzen_connector.dataverse import DataverseClient, RetryPolicy
 from cityzen_connector.identity import FetchJson, build_authenticator
 from cityzen_connector.mapping import MappingSet, load_mappings
 from cityzen_connector.messaging import MessageBus, system_clock
@@ -60,6 +60,7 @@ def dependencies_from_settings(
     """Build (or take) every port. Raises on a configuration mistake, before serving."""
     store = store or store_from_settings(settings, clock=clock)
     bus = bus or bus_from_settings(settings, clock=clock)
+    given_client = client is not None
     client = client or dataverse_client_from_settings(settings)
     if fetch is None and settings.auth_mode != "function_key":
         import requests  # noqa: PLC0415 - only bearer deployments pay for it
@@ -80,8 +81,14 @@ def dependencies_from_settings(
         scanner=scanner or NoScan(),
         identity_key=settings.identity_pepper.get_secret_value().encode(),
     )
+    # The probe asks once and reports: no retries (and no sleeping) inside a health check.
+    probe_client = (
+        client
+        if given_client
+        else dataverse_client_from_settings(settings, retry=RetryPolicy.NO_RETRY)
+    )
     readiness = ReadinessProbe(
-        ReadinessPorts(client, bus, settings.submissions_queue, store, clock),
+        ReadinessPorts(probe_client, bus, settings.submissions_queue, store, clock),
         ttl=timedelta(seconds=settings.api_ready_cache_seconds),
     )
     return ApiDependencies(

@@ -100,6 +100,27 @@ def _validate(data: Mapping[str, Any], catalog: ThemeCatalog) -> Any:
     return request
 
 
+def _validate_all(
+    data: dict[str, Any], caller: CallerIdentity, request: SubmissionInput, catalog: ThemeCatalog
+) -> tuple[Citizen, Any]:
+    """Every field problem at once -- the citizen's and the request's -- in one 422."""
+    errors: list[Any] = []
+    citizen = parsed = None
+    try:
+        citizen = citizen_from_caller(caller, data.pop("citizen", None))
+    except InvalidSubmissionError as exc:
+        errors += exc.errors
+    if request.files is not None and data.get("attachments"):
+        errors.append(FieldProblem("attachments", "not_allowed", "send files as multipart parts"))
+    try:
+        parsed = _validate(data, catalog)
+    except InvalidSubmissionError as exc:
+        errors += exc.errors
+    if errors or citizen is None:
+        raise InvalidSubmissionError(errors)
+    return citizen, parsed
+
+
 def _decode_uploads(uploads: Sequence[Any]) -> list[IncomingFile]:
     files, problems = [], []
     for index, upload in enumerate(uploads):
@@ -122,11 +143,7 @@ def submit(request: SubmissionInput, caller: CallerIdentity, ports: IngestPorts)
     if caller.kind == "agent":
         raise CallerNotAllowedError("agents do not file requests through this API")
     data = dict(request.body)
-    citizen = citizen_from_caller(caller, data.pop("citizen", None))
-    if request.files is not None and data.get("attachments"):
-        problem = FieldProblem("attachments", "not_allowed", "send files as multipart parts")
-        raise InvalidSubmissionError([problem])
-    parsed = _validate(data, ports.catalog)
+    citizen, parsed = _validate_all(data, caller, request, ports.catalog)
     submission_id = resolve_id(parsed.id, request.idempotency_key)
     incoming = request.files if request.files is not None else _decode_uploads(parsed.attachments)
     files = check_files(incoming, ports.limits, ports.scanner)
