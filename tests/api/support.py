@@ -38,7 +38,14 @@ from cityzen_connector.emulator import EmulatorConfig, create_app, seed
 from cityzen_connector.mapping import MappingSet, load_mappings
 from cityzen_connector.messaging import BusUnavailableError, MessageBus, OutgoingMessage, open_bus
 from cityzen_connector.models import EXAMPLE_SUBMISSION
-from cityzen_connector.store import BlobRef, BlobStore, StateStore, open_blobs, open_store
+from cityzen_connector.store import (
+    BlobRef,
+    BlobStore,
+    StateStore,
+    StoreUnavailableError,
+    open_blobs,
+    open_store,
+)
 from cityzen_connector.sync import (
     AttachmentLimits,
     IngestPorts,
@@ -99,8 +106,11 @@ class FlakyBus(MessageBus):
     inner: MessageBus
     fail_send: bool = False
     fail_stats: bool = False
+    send_error: Exception | None = None  # any other failure, e.g. a bug
 
     def send(self, queue: str, messages: Sequence[OutgoingMessage]) -> None:
+        if self.send_error is not None:
+            raise self.send_error
         if self.fail_send:
             raise BusUnavailableError("queue down (test)")
         self.inner.send(queue, messages)
@@ -155,6 +165,28 @@ class FlakyBlobs(BlobStore):
 
     def list_older_than(self, cutoff: datetime) -> list[str]:
         return self.inner.list_older_than(cutoff)
+
+
+class DownStore(StateStore):
+    """A state store whose backend cannot be reached."""
+
+    def _down(self) -> Any:
+        raise StoreUnavailableError("store down (test)")
+
+    def get(self, partition: str, key: str) -> Any:
+        return self._down()
+
+    def put(self, partition: str, key: str, value: Any, **_: Any) -> Any:
+        return self._down()
+
+    def delete(self, partition: str, key: str, *, if_match: str | None = None) -> bool:
+        return bool(self._down())
+
+    def query(self, partition: str, *, limit: int | None = None) -> Any:
+        return self._down()
+
+    def purge(self, *, now: datetime, updated_before: datetime | None = None) -> int:
+        return int(self._down())
 
 
 @dataclass
@@ -216,7 +248,7 @@ def make_world(*, auth_mode: str = "function_key", authenticator: Any = None, **
         retry=RetryPolicy.NO_RETRY,
     )
     bus = FlakyBus(open_bus("memory://", clock=clock))
-    store = open_store("memory://", clock=clock)
+    store = deps.pop("store", None) or open_store("memory://", clock=clock)
     blobs = FlakyBlobs(open_blobs("memory://", clock=clock))
     ingest = IngestPorts(
         bus=bus,
