@@ -54,9 +54,15 @@ def errors(value: Any, schema: dict[str, Any], root: dict[str, Any], path: str =
             f"{path}: missing {name}" for name in schema.get("required", []) if name not in value
         ]
         extra = schema.get("additionalProperties", True)
+        patterns = schema.get("patternProperties", {})
         for name, item in value.items():
+            matched = [sub for pattern, sub in patterns.items() if re.search(pattern, name)]
+            for sub in matched:
+                found += errors(item, sub, root, f"{path}.{name}")
             if name in properties:
                 found += errors(item, properties[name], root, f"{path}.{name}")
+            elif matched:
+                continue
             elif extra is False:
                 found.append(f"{path}: unexpected {name}")
             elif isinstance(extra, dict):
@@ -109,7 +115,7 @@ _KNOWN = _IGNORED | {
     "$ref", "type", "const", "enum", "anyOf", "oneOf", "allOf", "properties", "required",
     "additionalProperties", "items", "prefixItems", "minItems", "maxItems", "uniqueItems",
     "minLength", "maxLength", "pattern", "format", "minimum", "maximum", "exclusiveMinimum",
-    "propertyNames", "maxProperties",
+    "propertyNames", "maxProperties", "patternProperties",
 }  # fmt: skip
 
 
