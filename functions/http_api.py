@@ -15,28 +15,23 @@ browsers and apps present tokens (they cannot keep a key secret) and the API che
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 import azure.functions as func
 
-from cityzen_connector.api import (
-    FALLBACK,
-    PREFIX,
-    ROUTES,
-    Access,
-    ApiDependencies,
-    ApiRequest,
-    ApiResponse,
-    Headers,
-    HttpApi,
-    Route,
-    build_api,
-)
-from cityzen_connector.api._routes import METHODS
-from cityzen_connector.settings import AuthMode, Settings
+# Only the routing table: the API itself (models, mappings, identity, backends) is imported on
+# the first request, so that loading this module costs little more than azure.functions.
+from cityzen_connector.api import FALLBACK, METHODS, PREFIX, ROUTES, Access, Route
+
+if TYPE_CHECKING:
+    from cityzen_connector.api import ApiRequest, ApiResponse, HttpApi
+    from cityzen_connector.settings import Settings
 
 logger = logging.getLogger(__name__)
+AuthMode = Literal["function_key", "bearer", "both"]  # settings.AuthMode, without its import
 
 
 def auth_level(access: Access, mode: AuthMode) -> func.AuthLevel:
@@ -46,6 +41,8 @@ def auth_level(access: Access, mode: AuthMode) -> func.AuthLevel:
 
 
 def to_api_request(req: func.HttpRequest, *, key_checked: bool) -> ApiRequest:
+    from cityzen_connector.api import ApiRequest, Headers  # noqa: PLC0415 - see the imports
+
     path = urlsplit(req.url).path
     if path.lower().startswith(PREFIX + "/"):
         path = path[len(PREFIX) :]
@@ -70,18 +67,35 @@ def to_http_response(response: ApiResponse) -> func.HttpResponse:
     )
 
 
-def _trigger(
-    api: HttpApi, level: func.AuthLevel
-) -> Callable[[func.HttpRequest], func.HttpResponse]:
+class _Lazy:
+    """The API, built on first use (once, even when the first requests arrive together)."""
+
+    def __init__(self, source: HttpApi | Callable[[], HttpApi]) -> None:
+        self._source = source
+        self._api: HttpApi | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> HttpApi:
+        if self._api is None:
+            with self._lock:
+                if self._api is None:
+                    source = self._source
+                    # An HttpApi has ``handle``; anything else is its factory.
+                    self._api = source if hasattr(source, "handle") else source()  # type: ignore[operator,assignment]
+        assert self._api is not None
+        return self._api
+
+
+def _trigger(api: _Lazy, level: func.AuthLevel) -> Callable[[func.HttpRequest], func.HttpResponse]:
     key_checked = level == func.AuthLevel.FUNCTION  # the host refused the request otherwise
 
     def trigger(req: func.HttpRequest) -> func.HttpResponse:
-        return to_http_response(api.handle(to_api_request(req, key_checked=key_checked)))
+        return to_http_response(api.get().handle(to_api_request(req, key_checked=key_checked)))
 
     return trigger
 
 
-def _register(bp: func.Blueprint, route: Route, api: HttpApi, mode: AuthMode) -> None:
+def _register(bp: func.Blueprint, route: Route, api: _Lazy, mode: AuthMode) -> None:
     level = auth_level(route.access, mode)
     trigger = _trigger(api, level)
     trigger.__name__ = route.function_name
@@ -91,19 +105,21 @@ def _register(bp: func.Blueprint, route: Route, api: HttpApi, mode: AuthMode) ->
     bp.function_name(name=route.function_name)(decorated)
 
 
-def blueprint(api: HttpApi, *, auth_mode: AuthMode) -> func.Blueprint:
-    """The Blueprint for this API and auth mode."""
+def blueprint(api: HttpApi | Callable[[], HttpApi], *, auth_mode: AuthMode) -> func.Blueprint:
+    """The Blueprint for this API (or a factory of it, called on the first request)."""
     bp = func.Blueprint()
+    lazy = _Lazy(api)
     for route in (*ROUTES, FALLBACK):
-        _register(bp, route, api, auth_mode)
+        _register(bp, route, lazy, auth_mode)
     return bp
 
 
 def blueprint_from_settings(settings: Settings) -> func.Blueprint:
-    """Dependencies are built on the first request, keeping the cold start short."""
-    from cityzen_connector.api import dependencies_from_settings  # noqa: PLC0415
+    """The API and its dependencies are built on the first request (short cold start)."""
 
-    def build() -> ApiDependencies:
-        return dependencies_from_settings(settings)
+    def build() -> HttpApi:
+        from cityzen_connector.api import build_api, dependencies_from_settings  # noqa: PLC0415
 
-    return blueprint(build_api(build), auth_mode=settings.auth_mode)
+        return build_api(lambda: dependencies_from_settings(settings))
+
+    return blueprint(build, auth_mode=settings.auth_mode)

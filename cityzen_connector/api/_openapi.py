@@ -12,7 +12,7 @@ import functools
 import json
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import TypeAdapter
 
 from cityzen_connector.models import PROBLEM_CONTENT_TYPE, Problem
 
@@ -26,17 +26,34 @@ VERSION = "1.0.0"
 _EVERYWHERE = {405: "Method not allowed on this path (Allow lists those that are)"}
 
 
+def schema_objects() -> dict[str, Any]:
+    """What the routing table's schema names stand for."""
+    from cityzen_connector.models import SubmissionStatus  # noqa: PLC0415 - see _routes
+    from cityzen_connector.sync import (  # noqa: PLC0415
+        AcceptedResponse,
+        Liveness,
+        Readiness,
+        SubmissionRequest,
+        ThemeTree,
+    )
+
+    return {
+        "Accepted": AcceptedResponse,
+        "StatusView": SubmissionStatus,
+        "ThemeTree": ThemeTree,
+        "Liveness": Liveness,
+        "Readiness": Readiness,
+        "SubmissionRequest": SubmissionRequest,
+    }
+
+
 def _adapter(schema: Schema) -> TypeAdapter[Any]:
-    if isinstance(schema, TypeAdapter):
-        return schema
     assert schema is not None
-    return TypeAdapter(schema)
+    return TypeAdapter(schema_objects()[schema])
 
 
 def _key(schema: Schema) -> str:
-    if isinstance(schema, type) and issubclass(schema, BaseModel):
-        return schema.__name__
-    return "StatusView" if schema is not None else ""
+    return schema or ""
 
 
 def _security(access: Access) -> list[dict[str, list[str]]]:

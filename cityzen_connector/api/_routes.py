@@ -1,7 +1,9 @@
 """The routing table: every route, its operations, who may call and what each answers.
 
 One table drives three things, so they cannot disagree: request dispatch (``match``), the
-OpenAPI document and the Blueprint's function bindings (route template, auth level).
+OpenAPI document and the Blueprint's function bindings (route template, auth level). It imports
+nothing heavy: schemas are named here and resolved by ``_openapi`` when the document is built,
+so that the Blueprint module loads fast (Azure Functions cold start).
 """
 
 from __future__ import annotations
@@ -10,21 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, TypeAdapter
-
-from cityzen_connector.models import SubmissionStatus
-from cityzen_connector.sync import (
-    AcceptedResponse,
-    Liveness,
-    Readiness,
-    SubmissionRequest,
-    ThemeTree,
-)
-
 # anonymous: anyone; function: a function key (ops, probes); caller: a function key (the
 # trusted portal) or a bearer token (a citizen), as CITYZEN_AUTH_MODE says.
 Access = Literal["anonymous", "function", "caller"]
-Schema = type[BaseModel] | TypeAdapter[object] | None
+# The name of a schema ``_openapi.schema_objects()`` knows (a pydantic model or a union).
+Schema = str | None
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PREFIX = "/api"  # host.json's default routePrefix
 
@@ -68,7 +60,6 @@ _AUTH = {
     403: Answer("This caller may not do this"),
     503: Answer("A dependency is unavailable; retry later"),
 }
-STATUS_VIEW: TypeAdapter[object] = TypeAdapter(SubmissionStatus)
 
 ROUTES: tuple[Route, ...] = (
     Route(
@@ -81,7 +72,7 @@ ROUTES: tuple[Route, ...] = (
                 "submitRequest",
                 "File a citizen's request (JSON with base64 files, or multipart/form-data)",
                 {
-                    202: Answer("Accepted and queued; Location names its status", AcceptedResponse),
+                    202: Answer("Accepted and queued; Location names its status", "Accepted"),
                     400: Answer("The body is not valid JSON (or multipart)"),
                     409: Answer("This id was used for a different request, or is in flight"),
                     413: Answer("The body or an attachment is too large"),
@@ -90,7 +81,7 @@ ROUTES: tuple[Route, ...] = (
                     **_AUTH,
                     **_COMMON,
                 },
-                request_body=SubmissionRequest,
+                request_body="SubmissionRequest",
                 multipart=True,
                 headers=("Idempotency-Key",),
             ),
@@ -106,7 +97,7 @@ ROUTES: tuple[Route, ...] = (
                 "getRequestStatus",
                 "Where a request stands: queued, created (ticket number) or failed (reason)",
                 {
-                    200: Answer("The status", STATUS_VIEW),
+                    200: Answer("The status", "StatusView"),
                     404: Answer("No such request, or not yours"),
                     **_AUTH,
                     **_COMMON,
@@ -124,7 +115,7 @@ ROUTES: tuple[Route, ...] = (
                 "listThemes",
                 "Themes, sub-themes and their form fields (ETag; 304 on If-None-Match)",
                 {
-                    200: Answer("The theme tree", ThemeTree),
+                    200: Answer("The theme tree", "ThemeTree"),
                     304: Answer("Not modified"),
                     503: Answer("Dataverse unavailable and nothing cached"),
                     **_COMMON,
@@ -139,7 +130,7 @@ ROUTES: tuple[Route, ...] = (
         "anonymous",
         (
             Operation(
-                "GET", "liveness", "Liveness (calls nothing)", {200: Answer("Alive", Liveness)}
+                "GET", "liveness", "Liveness (calls nothing)", {200: Answer("Alive", "Liveness")}
             ),
         ),
     ),
@@ -153,8 +144,10 @@ ROUTES: tuple[Route, ...] = (
                 "readiness",
                 "Readiness: Dataverse, queue, store, circuit breaker (cached briefly)",
                 {
-                    200: Answer("Ready (ok, or degraded: accepting but not processing)", Readiness),
-                    503: Answer("Not ready: cannot accept requests", Readiness),
+                    200: Answer(
+                        "Ready (ok, or degraded: accepting but not processing)", "Readiness"
+                    ),
+                    503: Answer("Not ready: cannot accept requests", "Readiness"),
                     401: Answer("Function key missing or wrong (answered by the host)"),
                     **_COMMON,
                 },
