@@ -23,3 +23,15 @@ def test_importing_the_blueprint_loads_only_the_routing_table() -> None:
         [sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_the_api_itself_does_not_need_requests_in_function_key_mode() -> None:
+    # identity's JWKS fetcher imports requests only when a bearer deployment builds it.
+    code = (
+        "import sys, cityzen_connector.api as a; a.build_api; "
+        "print('requests' in sys.modules, 'cityzen_connector.identity' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    assert out.stdout.split() == ["False", "True"]
