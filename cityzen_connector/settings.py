@@ -278,3 +278,24 @@ class Settings(BaseSettings):
     api_ready_cache_seconds: float = Field(
         10.0, ge=0, le=600, description="How long a readiness probe's result is reused."
     )
+
+    # -- local Functions host (local mode only) ------------------------------------------------
+    localhost_host: str = Field("127.0.0.1", description="Local Functions host listen address.")
+    localhost_port: int = Field(
+        7071, ge=0, le=65535, description="Local Functions host port (7071 like func start)."
+    )
+    localhost_app_dir: Path = Field(
+        Path("."), description="Folder holding function_app.py and host.json."
+    )
+    localhost_key_file: Path | None = Field(
+        None, description="Local function/master key file, mode 0600 (default: data_dir)."
+    )
+    localhost_poll_interval_seconds: float = Field(
+        0.5, gt=0, le=60, description="How long queue triggers wait for a message per poll."
+    )
+    localhost_max_body_bytes: int = Field(
+        100 * 1024 * 1024, ge=1, description="HTTP request body cap (Azure's default 100 MB)."
+    )
+    localhost_http_threads: int = Field(
+        8, ge=1, le=64, description="Local Functions host HTTP worker threads."
+    )

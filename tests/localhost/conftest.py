@@ -1,0 +1,51 @@
+"""Fixtures for the local host tests: the sample app, a memory bus, a manual clock, a config."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from localhost_support import ManualClock, MemoryBus
+
+from cityzen_connector.localhost import LocalHostConfig
+
+SAMPLE_APP = Path(__file__).parent / "sample_app"
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def bus(clock: ManualClock) -> MemoryBus:
+    return MemoryBus(clock)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> LocalHostConfig:
+    return LocalHostConfig(
+        port=0,
+        key_file=tmp_path / "keys" / "host-keys.json",
+        state_dir=tmp_path / "state",
+        poll_interval_seconds=0.02,
+        max_body_bytes=64 * 1024,
+        http_threads=4,
+        stop_timeout_seconds=5,
+    )
+
+
+@pytest.fixture
+def sample_app() -> Path:
+    return SAMPLE_APP
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_behind() -> Iterator[None]:
+    """Every test must leave the threads it found, and no others."""
+    before = set(threading.enumerate())
+    yield
+    left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    assert left == [], f"threads left running: {[t.name for t in left]}"

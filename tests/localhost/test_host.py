@@ -1,0 +1,134 @@
+"""LocalHost as `cityzen run` uses it: start, serve every trigger kind, stop with no thread left."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from localhost_support import ManualClock, MemoryBus, message
+
+from cityzen_connector.localhost import AppLoadError, LocalHost, LocalHostConfig
+from cityzen_connector.settings import Settings
+
+WAIT = 5.0
+
+
+def test_one_host_serves_http_queue_and_timer_triggers(
+    sample_app: Path, bus: MemoryBus, config: LocalHostConfig, clock: ManualClock
+) -> None:
+    with LocalHost(sample_app, bus, config, clock) as host:
+        module = host.app.module
+        assert requests.get(f"{host.url}/api/hello/there", timeout=WAIT).text == "hello there"
+        bus.send("submissions", [message(b'{"n": 1}', "via-host")])
+        assert module.STARTED.acquire(timeout=WAIT)
+        waits = clock.wait_calls
+        clock.advance(timedelta(minutes=5))
+        assert clock.wait_for_wait_calls(waits + 2, WAIT)
+    # After the with block every thread is joined (the autouse fixture checks) and the
+    # in-flight message was completed, not abandoned.
+    assert bus.completed == ["via-host"]
+    assert any(kind == "timer" for kind, _ in module.CALLS)
+
+
+def test_start_and_stop_leave_no_threads_and_free_the_port(
+    sample_app: Path, bus: MemoryBus, config: LocalHostConfig, clock: ManualClock
+) -> None:
+    before = set(threading.enumerate())
+    host = LocalHost(sample_app, bus, config, clock)
+    host.start()
+    started = {t.name for t in threading.enumerate()} - {t.name for t in before}
+    assert {"cityzen-localhost-http", "cityzen-poll-submissions"} <= started
+    assert "cityzen-timer-refresh_themes" in started
+    port = int(host.url.rsplit(":", 1)[1])
+    host.stop()
+    host.stop()  # idempotent
+    assert set(threading.enumerate()) == before
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))  # the port is free again
+
+
+def test_wait_returns_when_stopped_from_another_thread(
+    sample_app: Path, bus: MemoryBus, config: LocalHostConfig, clock: ManualClock
+) -> None:
+    host = LocalHost(sample_app, bus, config, clock)
+    host.start()
+    stopper = threading.Timer(0.05, host.stop)
+    stopper.start()
+    host.wait()
+    stopper.join()
+    assert not any(t.name.startswith("cityzen-") for t in threading.enumerate())
+
+
+def test_starting_twice_is_refused(
+    sample_app: Path, bus: MemoryBus, config: LocalHostConfig, clock: ManualClock
+) -> None:
+    with LocalHost(sample_app, bus, config, clock) as host, pytest.raises(RuntimeError):
+        host.start()
+
+
+def test_busy_port_fails_start_and_cleans_up(
+    sample_app: Path, bus: MemoryBus, config: LocalHostConfig, clock: ManualClock
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = LocalHostConfig(**{**config.__dict__, "port": taken.getsockname()[1]})
+        host = LocalHost(sample_app, bus, busy, clock)
+        with pytest.raises(OSError, match="in use"):
+            host.start()
+
+
+def test_a_broken_app_fails_at_construction(
+    tmp_path: Path, bus: MemoryBus, config: LocalHostConfig
+) -> None:
+    (tmp_path / "function_app.py").write_text(
+        "import azure.functions as func\napp = func.FunctionApp()\n"
+        "@app.timer_trigger(arg_name='t', schedule='* * * * *')\ndef t(t): ...\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(Exception, match="6 fields"):
+        LocalHost(tmp_path, bus, config)
+    with pytest.raises(AppLoadError):
+        LocalHost(tmp_path / "missing", bus, config)
+
+
+def test_the_key_file_is_created_and_reused(
+    sample_app: Path, bus: MemoryBus, config: LocalHostConfig, clock: ManualClock
+) -> None:
+    first = LocalHost(sample_app, bus, config, clock)
+    second = LocalHost(sample_app, bus, config, clock)
+    assert first.function_key == second.function_key
+    assert config.key_file.exists()
+
+
+def test_config_from_settings(tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        localhost_port=8080,
+        localhost_poll_interval_seconds=2,
+        localhost_max_body_bytes=1000,
+        localhost_http_threads=2,
+    )
+    config = LocalHostConfig.from_settings(settings)
+    assert config.port == 8080
+    assert config.host == "127.0.0.1"
+    assert config.key_file == tmp_path / "data" / "host-keys.json"
+    assert config.state_dir == tmp_path / "data" / "localhost"
+    assert (config.poll_interval_seconds, config.max_body_bytes, config.http_threads) == (
+        2,
+        1000,
+        2,
+    )
+    explicit = Settings(localhost_key_file=tmp_path / "k.json")
+    assert LocalHostConfig.from_settings(explicit).key_file == tmp_path / "k.json"
+
+
+def test_default_settings_match_func_start() -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    config = LocalHostConfig.from_settings(settings)
+    assert (config.host, config.port) == ("127.0.0.1", 7071)
+    assert settings.localhost_app_dir == Path(".")

@@ -1,0 +1,147 @@
+"""Timer triggers on an injected clock: schedule, runOnStartup, past due, monitor, failures."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from localhost_support import ManualClock
+
+from cityzen_connector.localhost import TimerRunner, load_app
+from cityzen_connector.localhost._invoke import Invoker
+
+T0 = datetime(2026, 1, 5, 8, 0, 0, tzinfo=UTC)
+WAIT = 5.0
+EVERY_5_MINUTES = "@app.timer_trigger(arg_name='timer', schedule='0 */5 * * * *')"
+HOURLY = "@app.timer_trigger(arg_name='timer', schedule='0 0 * * * *')"
+
+
+def _app(tmp_path: Path, decorator: str, body: str = "CALLS.append(timer)") -> Path:
+    app_dir = tmp_path / "app"
+    app_dir.mkdir(exist_ok=True)
+    (app_dir / "function_app.py").write_text(
+        "import azure.functions as func\n"
+        "app = func.FunctionApp()\n"
+        "CALLS = []\n"
+        f"{decorator}\n"
+        "def tick(timer: func.TimerRequest) -> None:\n"
+        f"    {body}\n",
+        encoding="utf-8",
+    )
+    return app_dir
+
+
+def _runner(app_dir: Path, clock: ManualClock, state: Path) -> tuple[TimerRunner, Any]:
+    app = load_app(app_dir)
+    (spec,) = app.functions
+    return TimerRunner(spec, Invoker(str(app_dir)), clock, state), app.module
+
+
+@contextmanager
+def _running(app_dir: Path, clock: ManualClock, state: Path) -> Iterator[Any]:
+    """A started runner, once it waits for its next occurrence; stopped on exit."""
+    runner, module = _runner(app_dir, clock, state)
+    waits = clock.wait_calls
+    runner.start()
+    try:
+        assert clock.wait_for_wait_calls(waits + 1, WAIT)
+        yield module
+    finally:
+        runner.stop()
+
+
+def _advance_and_settle(clock: ManualClock, delta: timedelta) -> None:
+    """Move time, then wait (bounded, real time) until the runner waits again."""
+    waits = clock.wait_calls
+    clock.advance(delta)
+    assert clock.wait_for_wait_calls(waits + 1, WAIT)
+
+
+def test_timer_fires_on_schedule_and_not_before(tmp_path: Path) -> None:
+    clock = ManualClock(T0)
+    with _running(_app(tmp_path, EVERY_5_MINUTES), clock, tmp_path / "state") as module:
+        clock.advance(timedelta(minutes=4, seconds=59))  # not yet: the runner keeps waiting
+        _advance_and_settle(clock, timedelta(seconds=1))
+        assert len(module.CALLS) == 1
+        _advance_and_settle(clock, timedelta(minutes=5))
+    first, second = module.CALLS
+    assert not first.past_due
+    assert first.schedule == {"AdjustForDST": True}
+    assert first.schedule_status["Next"] == (T0 + timedelta(minutes=10)).isoformat()
+    assert second.schedule_status["Last"] == (T0 + timedelta(minutes=5)).isoformat()
+
+
+def test_late_firing_is_past_due_and_missed_occurrences_coalesce(tmp_path: Path) -> None:
+    clock = ManualClock(T0)
+    with _running(_app(tmp_path, EVERY_5_MINUTES), clock, tmp_path / "state") as module:
+        _advance_and_settle(clock, timedelta(minutes=17))
+    (only,) = module.CALLS
+    assert only.past_due
+
+
+def test_run_on_startup_invokes_at_once(tmp_path: Path) -> None:
+    clock = ManualClock(T0)
+    decorator = "@app.timer_trigger(arg_name='timer', schedule='0 0 3 * * *', run_on_startup=True)"
+    with _running(_app(tmp_path, decorator), clock, tmp_path / "state") as module:
+        pass
+    (only,) = module.CALLS
+    assert not only.past_due
+
+
+def test_occurrence_missed_while_down_runs_once_past_due_at_start(tmp_path: Path) -> None:
+    clock = ManualClock(T0)
+    state = tmp_path / "state"
+    app_dir = _app(tmp_path, HOURLY)
+    assert _runner(app_dir, clock, state)[0].use_monitor  # hourly: monitored, as in Azure
+    with _running(app_dir, clock, state) as module:
+        pass
+    status = json.loads((state / "tick.json").read_text(encoding="utf-8"))
+    assert status["Next"] == (T0 + timedelta(hours=1)).isoformat()
+    assert module.CALLS == []
+    # The host is down for three hours, then starts again.
+    clock.advance(timedelta(hours=3, minutes=10))
+    with _running(app_dir, clock, state) as module:
+        pass
+    (only,) = module.CALLS
+    assert only.past_due
+
+
+def test_sub_minute_schedules_are_not_monitored_by_default(tmp_path: Path) -> None:
+    clock = ManualClock(T0)
+    app_dir = _app(tmp_path, "@app.timer_trigger(arg_name='timer', schedule='*/10 * * * * *')")
+    runner, _ = _runner(app_dir, clock, tmp_path / "state")
+    assert not runner.use_monitor
+    forced = _app(
+        tmp_path,
+        "@app.timer_trigger(arg_name='timer', schedule='*/10 * * * * *', use_monitor=True)",
+    )
+    runner, _ = _runner(forced, clock, tmp_path / "state")
+    assert runner.use_monitor
+
+
+def test_a_failing_timer_is_logged_and_fires_again_next_time(tmp_path: Path) -> None:
+    clock = ManualClock(T0)
+    app_dir = _app(
+        tmp_path,
+        "@app.timer_trigger(arg_name='timer', schedule='0 * * * * *')",
+        body="CALLS.append(timer); raise RuntimeError('feed down')",
+    )
+    with _running(app_dir, clock, tmp_path / "state") as module:
+        _advance_and_settle(clock, timedelta(minutes=1))
+        _advance_and_settle(clock, timedelta(minutes=1))
+    assert len(module.CALLS) == 2
+
+
+def test_an_unreadable_status_file_starts_afresh(tmp_path: Path) -> None:
+    clock = ManualClock(T0)
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "tick.json").write_text("{garbage", encoding="utf-8")
+    with _running(_app(tmp_path, HOURLY), clock, state) as module:
+        pass
+    assert module.CALLS == []
+    assert json.loads((state / "tick.json").read_text(encoding="utf-8"))["Next"]
