@@ -1,0 +1,177 @@
+"""End to end over real HTTP on 127.0.0.1: the Blueprint in a ``function_app.py`` served by the
+local Functions host, the emulator as Dataverse, the embedded SQLite queue and store, file blobs.
+Every response is checked against the OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+from api.schema_check import check_response  # noqa: E402
+from api.support import JPEG, PNG, multipart, submission, upload  # noqa: E402
+
+from cityzen_connector.api import ApiResponse  # noqa: E402
+from cityzen_connector.emulator import EmulatorConfig, create_app, seed, serve  # noqa: E402
+from cityzen_connector.localhost import LocalHost, LocalHostConfig  # noqa: E402
+from cityzen_connector.messaging import decode, open_bus  # noqa: E402
+from cityzen_connector.models import Submission  # noqa: E402
+
+pytestmark = pytest.mark.e2e
+TIMEOUT = 10
+FUNCTION_APP = """
+import azure.functions as func
+
+from cityzen_connector.settings import Settings
+from functions import http_api
+
+app = func.FunctionApp()
+app.register_functions(http_api.blueprint_from_settings(Settings()))
+"""
+
+
+class Running:
+    def __init__(self, url: str, key: str, data: Path) -> None:
+        self.url, self.key, self.data = url, key, data
+        self.http = requests.Session()
+
+    def call(self, method: str, path: str, *, key: bool = True, **kwargs: Any) -> requests.Response:
+        headers = {**kwargs.pop("headers", {}), **({"x-functions-key": self.key} if key else {})}
+        return self.http.request(
+            method, self.url + "/api" + path, headers=headers, timeout=TIMEOUT, **kwargs
+        )
+
+
+def as_api(response: requests.Response) -> ApiResponse:
+    return ApiResponse(response.status_code, response.content, dict(response.headers))
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    data = tmp_path_factory.mktemp("e2e")
+    emulator_app = create_app(EmulatorConfig(database=str(data / "dataverse.db")))
+    seed(emulator_app)
+    emulator = serve(emulator_app, "127.0.0.1", 0)
+    app_dir = data / "app"
+    app_dir.mkdir()
+    (app_dir / "function_app.py").write_text(FUNCTION_APP)
+    (app_dir / "host.json").write_text(json.dumps({"version": "2.0"}))
+    env = {
+        "CITYZEN_DATAVERSE_URL": emulator.url,
+        "CITYZEN_QUEUE_URL": f"sqlite:///{data / 'queue.db'}",
+        "CITYZEN_STORE_URL": f"sqlite:///{data / 'state.db'}",
+        "CITYZEN_BLOB_URL": f"file://{data / 'blobs'}",
+        "CITYZEN_MAPPINGS_DIR": str(ROOT / "mappings"),
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        bus = open_bus(env["CITYZEN_QUEUE_URL"])
+        config = LocalHostConfig(
+            port=0, key_file=data / "keys.json", state_dir=data / "host", stop_timeout_seconds=5
+        )
+        try:
+            with LocalHost(app_dir, bus, config) as host:
+                yield Running(host.url, host.function_key, data)
+        finally:
+            emulator.stop()
+            sys.modules.pop("function_app", None)
+
+
+def queued(running: Running) -> list[Submission]:
+    bus = open_bus(f"sqlite:///{running.data / 'queue.db'}")
+    return [
+        Submission.model_validate(decode(m).payload)
+        for m in bus.peek("submissions", max_messages=100)
+    ]
+
+
+def test_submit_json_then_read_its_status(running: Running) -> None:
+    body = submission(attachments=[upload(JPEG)])
+    response = running.call("POST", "/v1/requests", json=body)
+    check_response("POST", "/v1/requests", as_api(response))
+    assert response.status_code == 202
+    assert response.headers["Location"] == f"/api/v1/requests/{body['id']}"
+    status = running.call("GET", f"/v1/requests/{body['id']}")
+    check_response("GET", "/v1/requests/{id}", as_api(status))
+    assert status.json() == {"id": body["id"], "status": "queued"}
+    [mine] = [s for s in queued(running) if str(s.id) == body["id"]]
+    blob = running.data / "blobs"
+    assert mine.attachments[0].size == len(JPEG)
+    assert any(blob.rglob("*"))
+
+
+def test_idempotent_resubmission_and_conflict(running: Running) -> None:
+    body = submission()
+    first = running.call("POST", "/v1/requests", json=body)
+    again = running.call("POST", "/v1/requests", json=body)
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert again.content == first.content
+    conflict = running.call("POST", "/v1/requests", json={**body, "subject": "Autre"})
+    check_response("POST", "/v1/requests", as_api(conflict))
+    assert conflict.status_code == 409
+    assert conflict.headers["Content-Type"].startswith("application/problem+json")
+    assert [str(s.id) for s in queued(running)].count(body["id"]) == 1
+
+
+def test_submit_multipart(running: Running) -> None:
+    body = submission()
+    raw, content_type = multipart(body, [("photo.jpg", JPEG), ("plan.png", PNG)])
+    response = running.call(
+        "POST", "/v1/requests", data=raw, headers={"Content-Type": content_type}
+    )
+    check_response("POST", "/v1/requests", as_api(response))
+    assert response.status_code == 202
+    [mine] = [s for s in queued(running) if str(s.id) == body["id"]]
+    assert [a.media_type for a in mine.attachments] == ["image/jpeg", "image/png"]
+
+
+def test_the_host_enforces_the_function_key(running: Running) -> None:
+    response = running.call("POST", "/v1/requests", key=False, json=submission())
+    assert response.status_code == 401
+    assert running.call("GET", "/v1/health/ready", key=False).status_code == 401
+
+
+def test_errors_are_problems_from_the_api(running: Running) -> None:
+    as_json = {"Content-Type": "application/json"}
+    as_xml = {"Content-Type": "application/xml"}
+    for method, path, kwargs, status in [
+        ("POST", "/v1/requests", {"data": b"{oops", "headers": as_json}, 400),
+        ("POST", "/v1/requests", {"data": b"<xml/>", "headers": as_xml}, 415),
+        ("POST", "/v1/requests", {"json": submission(subject="")}, 422),
+        ("DELETE", "/v1/requests", {}, 405),
+        ("GET", f"/v1/requests/{uuid.uuid4()}", {}, 404),
+    ]:  # fmt: skip
+        response = running.call(method, path, **kwargs)
+        template = "/v1/requests/{id}" if path.count("/") == 3 else "/v1/requests"
+        check_response("POST" if template == "/v1/requests" else "GET", template, as_api(response))
+        assert response.status_code == status
+        assert response.json()["code"]
+    nowhere = running.call("GET", "/v1/nowhere", key=False)
+    assert nowhere.status_code == 404
+    assert nowhere.json()["code"] == "not_found"
+
+
+def test_themes_health_and_openapi(running: Running) -> None:
+    themes = running.call("GET", "/v1/themes", key=False)
+    check_response("GET", "/v1/themes", as_api(themes))
+    assert themes.status_code == 200
+    etag = themes.headers["ETag"]
+    cached = running.call("GET", "/v1/themes", key=False, headers={"If-None-Match": etag})
+    assert cached.status_code == 304
+    live = running.call("GET", "/v1/health", key=False)
+    assert live.json() == {"status": "ok"}
+    ready = running.call("GET", "/v1/health/ready")
+    check_response("GET", "/v1/health/ready", as_api(ready))
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["dataverse"]["state"] == "ok"
+    document = running.call("GET", "/v1/openapi.json", key=False).json()
+    assert "/api/v1/requests" in document["paths"]
