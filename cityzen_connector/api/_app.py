@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -89,11 +90,14 @@ class HttpApi:
     ) -> None:
         self._deps = deps
         self._handlers = handlers
+        self._lock = threading.Lock()
 
     def dependencies(self) -> ApiDependencies:
-        if not isinstance(self._deps, ApiDependencies):
-            self._deps = self._deps()
-        return self._deps
+        """Built once, by the first request that needs them (a failure is retried next time)."""
+        with self._lock:
+            if not isinstance(self._deps, ApiDependencies):
+                self._deps = self._deps()
+            return self._deps
 
     def handle(self, request: ApiRequest) -> ApiResponse:
         instance = PREFIX + request.path
@@ -145,4 +149,6 @@ def _route_name(request: ApiRequest) -> str:
 
 def _ingest_problem(exc: IngestError, instance: str) -> ApiResponse:
     errors = exc.errors if isinstance(exc, InvalidSubmissionError) else ()
-    return problem_response(exc.code, detail=exc.message, instance=instance, errors=errors)
+    # RFC 9110 section 10.2.3: a 503 says when to come back.
+    retry = {"retry_after": "30"} if exc.status == 503 else {}
+    return problem_response(exc.code, detail=exc.message, instance=instance, errors=errors, **retry)

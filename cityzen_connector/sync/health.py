@@ -133,6 +133,10 @@ class ReadinessProbe:
         self._lock = threading.Lock()
         self._last: Readiness | None = None
 
+    @property
+    def ttl(self) -> timedelta:
+        return self._ttl
+
     def __call__(self) -> Readiness:
         with self._lock:
             last = self._last

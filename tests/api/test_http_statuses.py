@@ -214,6 +214,7 @@ def test_themes_503_when_dataverse_is_down_and_nothing_is_cached(world: World) -
     response = world.request("GET", "/v1/themes", key=False)
     check_response("GET", "/v1/themes", response)
     problem(response, 503, "service_unavailable")
+    assert response.headers["Retry-After"] == "30"
 
 
 def test_health_needs_nothing_and_ready_reports(world: World) -> None:

@@ -53,7 +53,7 @@ def test_every_api_setting_is_wired(tmp_path: Path) -> None:
     assert deps.max_body_bytes == 4096
     assert deps.portal_key == "k"
     assert deps.themes_max_age == timedelta(seconds=42)
-    assert deps.readiness._ttl == timedelta(seconds=3)
+    assert deps.readiness.ttl == timedelta(seconds=3)
     assert deps.ingest.queue == "inbox"
     assert deps.ingest.retention == timedelta(days=7)
     assert deps.ingest.identity_key == b"pepper"
