@@ -48,15 +48,15 @@ class Provider:
         self.calls += 1
         if self.down or url != JWKS_URI:
             raise KeysUnavailable("provider unreachable (test)")
-        return {"keys": [_jwk(kid, key) for kid, key in self.keys.items()]}
+        return {"keys": [jwk_of(kid, key) for kid, key in self.keys.items()]}
 
 
-def _jwk(kid: str, key: Any) -> dict[str, Any]:
+def jwk_of(kid: str, key: Any) -> dict[str, Any]:
     jwk: dict[str, Any] = RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
     return {**jwk, "kid": kid, "use": "sig", "alg": "RS256"}
 
 
-def _b64(data: bytes) -> str:
+def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
@@ -178,8 +178,8 @@ def test_expired() -> None:
 
 def test_alg_none() -> None:
     world, _ = world_with_tokens()
-    header = _b64(json.dumps({"alg": "none", "kid": "k1", "typ": "JWT"}).encode())
-    payload = _b64(json.dumps(claims(world)).encode())
+    header = b64url(json.dumps({"alg": "none", "kid": "k1", "typ": "JWT"}).encode())
+    payload = b64url(json.dumps(claims(world)).encode())
     refused(world, post(world, f"{header}.{payload}."))
 
 
@@ -188,10 +188,10 @@ def test_hs256_signed_with_the_public_key() -> None:
     public_pem = KEY_1.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    header = _b64(json.dumps({"alg": "HS256", "kid": "k1", "typ": "JWT"}).encode())
-    payload = _b64(json.dumps(claims(world)).encode())
+    header = b64url(json.dumps({"alg": "HS256", "kid": "k1", "typ": "JWT"}).encode())
+    payload = b64url(json.dumps(claims(world)).encode())
     signature = hmac.new(public_pem, f"{header}.{payload}".encode(), hashlib.sha256).digest()
-    refused(world, post(world, f"{header}.{payload}.{_b64(signature)}"))
+    refused(world, post(world, f"{header}.{payload}.{b64url(signature)}"))
 
 
 def test_unknown_kid_is_refused_then_accepted_once_the_provider_rotates() -> None:

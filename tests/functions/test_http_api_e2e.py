@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 import requests
 
@@ -18,6 +20,15 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 from api.schema_check import check_response  # noqa: E402
 from api.support import JPEG, PNG, multipart, submission, upload  # noqa: E402
+from api.test_tokens import (  # noqa: E402
+    AUDIENCE,
+    CLIENT_ID,
+    ISSUER,
+    KEY_1,
+    KEY_2,
+    b64url,
+    jwk_of,
+)
 
 from cityzen_connector.api import ApiResponse  # noqa: E402
 from cityzen_connector.emulator import EmulatorConfig, create_app, seed, serve  # noqa: E402
@@ -175,3 +186,115 @@ def test_themes_health_and_openapi(running: Running) -> None:
     assert ready.json()["checks"]["dataverse"]["state"] == "ok"
     document = running.call("GET", "/v1/openapi.json", key=False).json()
     assert "/api/v1/requests" in document["paths"]
+
+
+# -- bearer tokens over HTTP: the provider's JWKS served on 127.0.0.1 ---------------------------
+
+
+class Jwks:
+    """A WSGI identity provider publishing whichever keys the test chooses."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, Any] = {"k1": KEY_1}
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        body = json.dumps({"keys": [jwk_of(kid, k) for kid, k in self.keys.items()]}).encode()
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [body]
+
+
+@pytest.fixture(scope="module")
+def bearer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Jwks]]:
+    data = tmp_path_factory.mktemp("e2e-bearer")
+    jwks = Jwks()
+    provider = serve(jwks, "127.0.0.1", 0)
+    app_dir = data / "app"
+    app_dir.mkdir()
+    (app_dir / "function_app.py").write_text(FUNCTION_APP)
+    (app_dir / "host.json").write_text(json.dumps({"version": "2.0"}))
+    env = {
+        "CITYZEN_AUTH_MODE": "bearer",
+        "CITYZEN_AUTH_OIDC_ISSUER": ISSUER,
+        "CITYZEN_AUTH_OIDC_AUDIENCE": AUDIENCE,
+        "CITYZEN_AUTH_OIDC_CLIENT_IDS": CLIENT_ID,
+        "CITYZEN_AUTH_OIDC_JWKS_URI": provider.url + "/keys",  # plain http: loopback only
+        "CITYZEN_AUTH_JWKS_MIN_REFRESH_SECONDS": "0",
+        "CITYZEN_QUEUE_URL": f"sqlite:///{data / 'queue.db'}",
+        "CITYZEN_STORE_URL": f"sqlite:///{data / 'state.db'}",
+        "CITYZEN_BLOB_URL": f"file://{data / 'blobs'}",
+        "CITYZEN_MAPPINGS_DIR": str(ROOT / "mappings"),
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        config = LocalHostConfig(
+            port=0, key_file=data / "keys.json", state_dir=data / "host", stop_timeout_seconds=5
+        )
+        sys.modules.pop("function_app", None)
+        try:
+            with LocalHost(app_dir, open_bus(env["CITYZEN_QUEUE_URL"]), config) as host:
+                yield Running(host.url, host.function_key, data), jwks
+        finally:
+            provider.stop()
+            sys.modules.pop("function_app", None)
+
+
+def signed(key: Any = KEY_1, kid: str = "k1", **overrides: Any) -> str:
+    now = int(time.time())
+    claims = {
+        "iss": ISSUER, "aud": AUDIENCE, "sub": "sub-e2e", "iat": now, "nbf": now,
+        "exp": now + 300, "scp": "requests.submit", "family_name": "Delacroix",
+    }  # fmt: skip
+    claims.update(overrides)
+    present = {k: v for k, v in claims.items() if v is not None}
+    return jwt.encode(present, key, algorithm="RS256", headers={"kid": kid})
+
+
+def post_as(running: Running, token: str, body: dict[str, Any]) -> requests.Response:
+    headers = {"Authorization": f"Bearer {token}"}
+    return running.call("POST", "/v1/requests", key=False, json=body, headers=headers)
+
+
+def citizen_body() -> dict[str, Any]:
+    body = submission()
+    del body["citizen"]
+    return body
+
+
+def test_bearer_tokens_over_http(bearer: tuple[Running, Jwks]) -> None:
+    running, jwks = bearer
+    body = citizen_body()
+    accepted = post_as(running, signed(), body)
+    check_response("POST", "/v1/requests", as_api(accepted))
+    assert accepted.status_code == 202
+    mine = running.call(
+        "GET", f"/v1/requests/{body['id']}", key=False,
+        headers={"Authorization": f"Bearer {signed()}"},
+    )  # fmt: skip
+    assert mine.status_code == 200
+    theirs = running.call(
+        "GET", f"/v1/requests/{body['id']}", key=False,
+        headers={"Authorization": f"Bearer {signed(sub='sub-other')}"},
+    )  # fmt: skip
+    assert theirs.status_code == 404
+    header = b64url(json.dumps({"alg": "none", "kid": "k1"}).encode())
+    payload = b64url(json.dumps({"iss": ISSUER, "aud": AUDIENCE, "sub": "x"}).encode())
+    for forged in (
+        signed(key=KEY_2),  # signature by another key
+        signed(aud="api://other"),
+        signed(exp=int(time.time()) - 3600, iat=int(time.time()) - 7200),
+        signed(aud=CLIENT_ID, nonce="n", scp=None),  # an ID token
+        f"{header}.{payload}.",  # alg none
+    ):
+        refused = post_as(running, forged, citizen_body())
+        check_response("POST", "/v1/requests", as_api(refused))
+        assert refused.status_code == 401
+        assert refused.headers["WWW-Authenticate"].startswith("Bearer")
+    # Rotation: a token under a key the provider does not publish yet, then does.
+    rotated = signed(key=KEY_2, kid="k2")
+    assert post_as(running, rotated, citizen_body()).status_code == 401
+    jwks.keys["k2"] = KEY_2
+    assert post_as(running, rotated, citizen_body()).status_code == 202
+    ids = {str(s.id) for s in queued(running)}
+    assert body["id"] in ids
+    assert len(ids) == 2  # the accepted ones only
