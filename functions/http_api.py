@@ -81,7 +81,7 @@ class _Lazy:
                 if self._api is None:
                     source = self._source
                     # An HttpApi has ``handle``; anything else is its factory.
-                    self._api = source if hasattr(source, "handle") else source()  # type: ignore[operator,assignment]
+                    self._api = source if hasattr(source, "handle") else source()  # type: ignore[assignment]
         assert self._api is not None
         return self._api
 
@@ -107,7 +107,7 @@ def _register(bp: func.Blueprint, route: Route, api: _Lazy, mode: AuthMode) -> N
 
 def blueprint(api: HttpApi | Callable[[], HttpApi], *, auth_mode: AuthMode) -> func.Blueprint:
     """The Blueprint for this API (or a factory of it, called on the first request)."""
-    bp = func.Blueprint()
+    bp = func.Blueprint()  # type: ignore[no-untyped-call]
     lazy = _Lazy(api)
     for route in (*ROUTES, FALLBACK):
         _register(bp, route, lazy, auth_mode)
