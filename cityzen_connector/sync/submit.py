@@ -186,7 +186,10 @@ def _store_and_enqueue(
                 "id": submission_id,
                 "submitted_at": ports.clock(),
                 "citizen": citizen,
-                "attachments": [_reference(f, ref) for f, ref in zip(files, stored, strict=True)],
+                "attachments": [
+                    _reference(submission_id, index, checked, ref)
+                    for index, (checked, ref) in enumerate(zip(files, stored, strict=True))
+                ],
             }
         )
         message = encode(
@@ -202,9 +205,13 @@ def _store_and_enqueue(
         raise
 
 
-def _reference(checked: CheckedFile, ref: BlobRef) -> dict[str, Any]:
+def _reference(
+    submission_id: str, index: int, checked: CheckedFile, ref: BlobRef
+) -> dict[str, Any]:
+    # Derived, not random: a resend of the same submission (an attempt taken over after a
+    # crash) names the same attachments, so the pipeline's notes upsert instead of doubling.
     return {
-        "id": uuid.uuid4(),
+        "id": uuid.uuid5(uuid.UUID(submission_id), f"{index}:{checked.sha256}"),
         "blob_name": ref.name,
         "file_name": checked.file_name,
         "media_type": ref.media_type,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -26,6 +27,10 @@ from cityzen_connector.sync import (
 )
 
 PORTAL = CallerIdentity.trusted_portal()
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def citizen_caller(subject: str = "sub-123") -> CallerIdentity:
@@ -78,6 +83,8 @@ def test_accepted_submission_is_queued_once_with_blob_references(world: World) -
     for ref, data in zip(queued.attachments, (JPEG, PDF), strict=True):
         assert world.blobs.get(ref.blob_name) == data  # claim check: bytes in the store
     assert b"content_base64" not in message.body
+    # Attachment ids derive from the submission and the bytes: a resend names the same notes.
+    assert queued.attachments[0].id == uuid.uuid5(uuid.UUID(body["id"]), f"0:{sha256(JPEG)}")
     assert world.ingest.statuses.get(body["id"]).status == "queued"  # type: ignore[union-attr]
 
 
