@@ -4,6 +4,7 @@ Every response is checked against the OpenAPI document."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -65,36 +66,46 @@ def as_api(response: requests.Response) -> ApiResponse:
     return ApiResponse(response.status_code, response.content, dict(response.headers))
 
 
+@contextlib.contextmanager
+def hosted(data: Path, **settings: str) -> Iterator[Running]:
+    """The Blueprint's function_app.py on the local host, configured by the environment (as in
+    Azure) with the embedded backends under ``data`` plus ``settings``."""
+    app_dir = data / "app"
+    app_dir.mkdir()
+    (app_dir / "function_app.py").write_text(FUNCTION_APP)
+    (app_dir / "host.json").write_text(json.dumps({"version": "2.0"}))
+    env = {
+        "CITYZEN_QUEUE_URL": f"sqlite:///{data / 'queue.db'}",
+        "CITYZEN_STORE_URL": f"sqlite:///{data / 'state.db'}",
+        "CITYZEN_BLOB_URL": f"file://{data / 'blobs'}",
+        "CITYZEN_MAPPINGS_DIR": str(ROOT / "mappings"),
+        **settings,
+    }
+    config = LocalHostConfig(
+        port=0, key_file=data / "keys.json", state_dir=data / "host", stop_timeout_seconds=5
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        sys.modules.pop("function_app", None)
+        try:
+            with LocalHost(app_dir, open_bus(env["CITYZEN_QUEUE_URL"]), config) as host:
+                yield Running(host.url, host.function_key, data)
+        finally:
+            sys.modules.pop("function_app", None)
+
+
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     data = tmp_path_factory.mktemp("e2e")
     emulator_app = create_app(EmulatorConfig(database=str(data / "dataverse.db")))
     seed(emulator_app)
     emulator = serve(emulator_app, "127.0.0.1", 0)
-    app_dir = data / "app"
-    app_dir.mkdir()
-    (app_dir / "function_app.py").write_text(FUNCTION_APP)
-    (app_dir / "host.json").write_text(json.dumps({"version": "2.0"}))
-    env = {
-        "CITYZEN_DATAVERSE_URL": emulator.url,
-        "CITYZEN_QUEUE_URL": f"sqlite:///{data / 'queue.db'}",
-        "CITYZEN_STORE_URL": f"sqlite:///{data / 'state.db'}",
-        "CITYZEN_BLOB_URL": f"file://{data / 'blobs'}",
-        "CITYZEN_MAPPINGS_DIR": str(ROOT / "mappings"),
-    }
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
-        bus = open_bus(env["CITYZEN_QUEUE_URL"])
-        config = LocalHostConfig(
-            port=0, key_file=data / "keys.json", state_dir=data / "host", stop_timeout_seconds=5
-        )
-        try:
-            with LocalHost(app_dir, bus, config) as host:
-                yield Running(host.url, host.function_key, data)
-        finally:
-            emulator.stop()
-            sys.modules.pop("function_app", None)
+    try:
+        with hosted(data, CITYZEN_DATAVERSE_URL=emulator.url) as running:
+            yield running
+    finally:
+        emulator.stop()
 
 
 def queued(running: Running) -> list[Submission]:
@@ -205,38 +216,21 @@ class Jwks:
 
 @pytest.fixture(scope="module")
 def bearer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Jwks]]:
-    data = tmp_path_factory.mktemp("e2e-bearer")
     jwks = Jwks()
     provider = serve(jwks, "127.0.0.1", 0)
-    app_dir = data / "app"
-    app_dir.mkdir()
-    (app_dir / "function_app.py").write_text(FUNCTION_APP)
-    (app_dir / "host.json").write_text(json.dumps({"version": "2.0"}))
-    env = {
-        "CITYZEN_AUTH_MODE": "bearer",
-        "CITYZEN_AUTH_OIDC_ISSUER": ISSUER,
-        "CITYZEN_AUTH_OIDC_AUDIENCE": AUDIENCE,
-        "CITYZEN_AUTH_OIDC_CLIENT_IDS": CLIENT_ID,
-        "CITYZEN_AUTH_OIDC_JWKS_URI": provider.url + "/keys",  # plain http: loopback only
-        "CITYZEN_AUTH_JWKS_MIN_REFRESH_SECONDS": "0",
-        "CITYZEN_QUEUE_URL": f"sqlite:///{data / 'queue.db'}",
-        "CITYZEN_STORE_URL": f"sqlite:///{data / 'state.db'}",
-        "CITYZEN_BLOB_URL": f"file://{data / 'blobs'}",
-        "CITYZEN_MAPPINGS_DIR": str(ROOT / "mappings"),
-    }
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
-        config = LocalHostConfig(
-            port=0, key_file=data / "keys.json", state_dir=data / "host", stop_timeout_seconds=5
-        )
-        sys.modules.pop("function_app", None)
-        try:
-            with LocalHost(app_dir, open_bus(env["CITYZEN_QUEUE_URL"]), config) as host:
-                yield Running(host.url, host.function_key, data), jwks
-        finally:
-            provider.stop()
-            sys.modules.pop("function_app", None)
+    try:
+        with hosted(
+            tmp_path_factory.mktemp("e2e-bearer"),
+            CITYZEN_AUTH_MODE="bearer",
+            CITYZEN_AUTH_OIDC_ISSUER=ISSUER,
+            CITYZEN_AUTH_OIDC_AUDIENCE=AUDIENCE,
+            CITYZEN_AUTH_OIDC_CLIENT_IDS=CLIENT_ID,
+            CITYZEN_AUTH_OIDC_JWKS_URI=provider.url + "/keys",  # plain http: loopback only
+            CITYZEN_AUTH_JWKS_MIN_REFRESH_SECONDS="0",
+        ) as running:
+            yield running, jwks
+    finally:
+        provider.stop()
 
 
 def signed(key: Any = KEY_1, kid: str = "k1", **overrides: Any) -> str:
