@@ -76,7 +76,8 @@ def health(_request: ApiRequest, _: dict[str, str], _lazy: Deps) -> ApiResponse:
 
 def health_ready(_request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiResponse:
     result = lazy().readiness()
-    return json_response(result.http_status, result, cache_control="no-store")
+    retry = {"retry_after": "30"} if result.http_status == 503 else {}
+    return json_response(result.http_status, result, cache_control="no-store", **retry)
 
 
 def openapi(_request: ApiRequest, _: dict[str, str], _lazy: Deps) -> ApiResponse:

@@ -22,6 +22,8 @@ from ._routes import METHODS, PREFIX, ROUTES, Access, Operation, Route, Schema
 _REF = "#/components/schemas/{model}"
 TITLE = "CityZen connector: portal API"
 VERSION = "1.0.0"
+# Headers that come with a status wherever it is answered (RFC 6750 section 3, RFC 9110 10.2.3).
+_STATUS_HEADERS = {401: ("WWW-Authenticate",), 503: ("Retry-After",)}
 # Answered on every path: 405 for another method, 404 via the catch-all route.
 _EVERYWHERE = {405: "Method not allowed on this path (Allow lists those that are)"}
 
@@ -117,11 +119,18 @@ def _operation(route: Route, op: Operation, refs: dict[tuple[str, str], Any]) ->
             entry["content"] = _content(refs[(_key(answer.schema), "serialization")])
         elif status >= 400:
             entry["content"] = _content(problem_ref, PROBLEM_CONTENT_TYPE)
+        names = answer.headers + _STATUS_HEADERS.get(status, ())
+        if names:
+            entry["headers"] = {name: {"schema": {"type": "string"}} for name in names}
         responses[str(status)] = entry
     for status, description in _EVERYWHERE.items():
         responses.setdefault(
             str(status),
-            {"description": description, "content": _content(problem_ref, PROBLEM_CONTENT_TYPE)},
+            {
+                "description": description,
+                "content": _content(problem_ref, PROBLEM_CONTENT_TYPE),
+                "headers": {"Allow": {"schema": {"type": "string"}}},
+            },
         )
     doc: dict[str, Any] = {
         "operationId": op.operation_id,

@@ -25,6 +25,7 @@ PREFIX = "/api"  # host.json's default routePrefix
 class Answer:
     description: str
     schema: Schema = None  # None: no body (or a problem, for 4xx/5xx)
+    headers: tuple[str, ...] = ()  # response headers worth documenting
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,9 @@ ROUTES: tuple[Route, ...] = (
                 "submitRequest",
                 "File a citizen's request (JSON with base64 files, or multipart/form-data)",
                 {
-                    202: Answer("Accepted and queued; Location names its status", "Accepted"),
+                    202: Answer(
+                        "Accepted and queued; Location names its status", "Accepted", ("Location",)
+                    ),
                     400: Answer("The body is not valid JSON (or multipart)"),
                     409: Answer("This id was used for a different request, or is in flight"),
                     413: Answer("The body or an attachment is too large"),
@@ -115,8 +118,8 @@ ROUTES: tuple[Route, ...] = (
                 "listThemes",
                 "Themes, sub-themes and their form fields (ETag; 304 on If-None-Match)",
                 {
-                    200: Answer("The theme tree", "ThemeTree"),
-                    304: Answer("Not modified"),
+                    200: Answer("The theme tree", "ThemeTree", ("ETag", "Cache-Control")),
+                    304: Answer("Not modified", headers=("ETag",)),
                     503: Answer("Dataverse unavailable and nothing cached"),
                     **_COMMON,
                 },

@@ -125,6 +125,9 @@ def check_response(method: str, template: str, response: ApiResponse) -> None:
     operation = document["paths"]["/api" + template][method.lower()]
     declared = operation["responses"].get(str(response.status))
     assert declared is not None, f"{method} {template}: {response.status} not documented"
+    present = {name.lower() for name in response.headers}
+    for name in declared.get("headers", {}):
+        assert name.lower() in present, f"{response.status} without its {name} header"
     content = declared.get("content")
     if content is None:
         assert response.body == b"", f"{response.status} should have no body"
