@@ -131,6 +131,7 @@ def handle_submission_message(message: ReceivedMessage, deps: WorkerDeps) -> Wor
     if not deps.breaker.allow(deps.probe):
         return _postponed(deps, message, None, now)
     outcome = deps.processor.process(submission)
+    now = deps.clock()  # processing may have waited (client retries): settle from now on
     if isinstance(outcome, Created | AlreadyDone):
         return WorkerResult("completed", outcome)
     if isinstance(outcome, Transient):
