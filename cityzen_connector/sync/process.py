@@ -16,6 +16,7 @@ submissions' change sets in one ``$batch``.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -77,8 +78,28 @@ class Prepared:
 
     submission_id: str
     plan: SubmissionPlan
-    change_set: ChangeSet
+    requests: tuple[DataverseRequest, ...]
     blob_names: tuple[str, ...] = field(default=())
+
+    def change_set(self, offset: int = 0) -> ChangeSet:
+        """The change set, its ``$n`` references shifted by ``offset``: Content-IDs are unique
+        across a whole ``$batch`` (OData 4.01 §11.7.7), so the k-th change set of a backlog
+        batch starts after the operations of those before it."""
+        if offset == 0:
+            return ChangeSet(self.requests)
+        return ChangeSet(_shifted(request, offset) for request in self.requests)
+
+
+_CONTENT_REF = re.compile(r"^\$([0-9]+)$")
+
+
+def _shifted(request: DataverseRequest, offset: int) -> DataverseRequest:
+    body = dict(request.body or {})
+    for name, value in body.items():
+        match = _CONTENT_REF.match(value) if isinstance(value, str) else None
+        if match and name.endswith("@odata.bind"):
+            body[name] = f"${int(match.group(1)) + offset}"
+    return replace(request, body=body)
 
 
 def operation_key(operation: Operation) -> Key:
@@ -118,18 +139,24 @@ class SubmissionProcessor:
     def process(self, submission: Submission) -> ProcessOutcome:
         prepared = self.prepare(submission)
         if not isinstance(prepared, Prepared):
-            return self._settled(str(submission.id), prepared)
+            return prepared
         try:
             client = self.client.with_correlation_id(prepared.submission_id)
-            result = client.execute_batch([prepared.change_set])
+            result = client.execute_batch([prepared.change_set()])
         except DataverseError as exc:
-            return self._settled(prepared.submission_id, classify(exc, what=CHANGE_SET))
+            return self.record(prepared.submission_id, classify(exc, what=CHANGE_SET))
         return self.finish(prepared, result.results)
 
-    def prepare(  # noqa: PLR0911 - one return per failure class
+    def prepare(self, submission: Submission) -> Prepared | ProcessOutcome:
+        """Plan, resolve lookups, read the blobs: the change set, or why there is none."""
+        prepared = self._prepare(submission)
+        if isinstance(prepared, Prepared):
+            return prepared
+        return self.record(str(submission.id), prepared)
+
+    def _prepare(  # noqa: PLR0911 - one return per failure class
         self, submission: Submission
     ) -> Prepared | ProcessOutcome:
-        """Plan, resolve lookups, read the blobs: the change set, or why there is none."""
         submission_id = str(submission.id)
         try:
             status = self.statuses.get(submission_id)
@@ -159,7 +186,7 @@ class SubmissionProcessor:
         except StoreError as exc:
             return Transient(f"blob store: {type(exc).__name__}")
         names = tuple(sorted({c.blob_name for op in plan.operations for c in op.blobs.values()}))
-        return Prepared(submission_id, plan, ChangeSet(requests), names)
+        return Prepared(submission_id, plan, tuple(requests), names)
 
     def finish(self, prepared: Prepared, results: Sequence[OperationResult]) -> ProcessOutcome:
         """Read the change set's answer, run the new-contact follow-ups, record the status."""
@@ -169,7 +196,7 @@ class SubmissionProcessor:
             return self._already_done(prepared)
         if errors:
             # A failed change set answers with one error part for all of its operations.
-            return self._settled(prepared.submission_id, classify(errors[0], what=CHANGE_SET))
+            return self.record(prepared.submission_id, classify(errors[0], what=CHANGE_SET))
         if len(results) != len(plan.operations) or not all(r.ok for r in results):
             return Transient("change set without a complete answer")
         by_target = {op.target: r.value for op, r in zip(plan.operations, results, strict=True)}
@@ -241,9 +268,9 @@ class SubmissionProcessor:
         try:
             record = self.client.retrieve(case_op.entity_set, operation_key(case_op), select=select)
         except NotFoundError:
-            return self._settled(submission_id, otherwise)
+            return self.record(submission_id, otherwise)
         except DataverseError as exc:
-            return self._settled(submission_id, classify(exc, what="the existing case"))
+            return self.record(submission_id, classify(exc, what="the existing case"))
         case_id = str(record.get(case_op.primary_id) or "")
         ticket = str(record.get(column) or case_id) if column else case_id
         names = prepared.blob_names if prepared is not None else ()
@@ -265,7 +292,7 @@ class SubmissionProcessor:
                 self.log.warning("blob not deleted: %s", type(exc).__name__)
         return created
 
-    def _settled(self, sid: str, outcome: ProcessOutcome) -> ProcessOutcome:
+    def record(self, sid: str, outcome: ProcessOutcome) -> ProcessOutcome:
         """Log a failure (codes only) and trip the breaker on a systemic one."""
         if isinstance(outcome, Systemic):
             if self.breaker is not None:

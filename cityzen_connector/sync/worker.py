@@ -114,23 +114,18 @@ def postpone(bus: MessageBus, queue: str, message: ReceivedMessage, *, until: da
 
 
 def handle_submission_message(message: ReceivedMessage, deps: WorkerDeps) -> WorkerResult:
-    now = deps.clock()
     try:
         submission = read_submission(message)
     except InvalidMessage as exc:
-        deps.logger.warning("message %s rejected: %s", message.message_id, exc.reason)
-        settlement = reject(
-            deps.bus,
-            deps.statuses,
-            deps.queue,
-            message,
-            reason=f"invalid message: {exc.reason}",
-            now=now,
-        )
-        return WorkerResult("rejected", settlement=settlement)
+        return reject_invalid(message, exc, deps)
     if not deps.breaker.allow(deps.probe):
-        return _postponed(deps, message, None, now)
+        return postponed(message, deps)
     outcome = deps.processor.process(submission)
+    return settle(message, outcome, deps)
+
+
+def settle(message: ReceivedMessage, outcome: ProcessOutcome, deps: WorkerDeps) -> WorkerResult:
+    """Send what the outcome calls for (a retry copy, a rejection, a postponement)."""
     now = deps.clock()  # processing may have waited (client retries): settle from now on
     if isinstance(outcome, Created | AlreadyDone):
         return WorkerResult("completed", outcome)
@@ -153,6 +148,20 @@ def handle_submission_message(message: ReceivedMessage, deps: WorkerDeps) -> Wor
         "ALERT processing paused, circuit breaker open: %s (%s)", outcome.code, outcome.reason
     )
     return _postponed(deps, message, outcome, now)
+
+
+def reject_invalid(message: ReceivedMessage, exc: InvalidMessage, deps: WorkerDeps) -> WorkerResult:
+    deps.logger.warning("message %s rejected: %s", message.message_id, exc.reason)
+    reason = f"invalid message: {exc.reason}"
+    settlement = reject(
+        deps.bus, deps.statuses, deps.queue, message, reason=reason, now=deps.clock()
+    )
+    return WorkerResult("rejected", settlement=settlement)
+
+
+def postponed(message: ReceivedMessage, deps: WorkerDeps) -> WorkerResult:
+    """The breaker is open: re-schedule without counting a failure."""
+    return _postponed(deps, message, None, deps.clock())
 
 
 def _postponed(
