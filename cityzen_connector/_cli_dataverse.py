@@ -53,8 +53,10 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 def _fail(error: Exception) -> int:
     # Our errors name no personal data; Dataverse's messages might, so print the summary only.
-    text = error.summary if isinstance(error, DataverseError) else str(error)
-    print(f"error: {type(error).__name__}: {text}", file=sys.stderr)
+    text = (
+        error.summary if isinstance(error, DataverseError) else f"{type(error).__name__}: {error}"
+    )
+    print(f"error: {text}", file=sys.stderr)
     return 1
 
 
