@@ -4,33 +4,21 @@ transport wrapper that counts round trips and can play "the application user los
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from collections import Counter
+
+from messaging.fakes import FakeClock as _MessagingFakeClock
 
 from cityzen_connector.dataverse import Headers, HttpRequest, HttpResponse, Transport
 
-
-class FakeClock:
-    """``clock()`` is the fake time (messaging, store, emulator); ``sleep`` advances it."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self.current = start or datetime(2026, 11, 28, 21, 0, tzinfo=UTC)
-        self.slept: list[float] = []
-
-    def __call__(self) -> datetime:
-        return self.current
-
-    def advance(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.advance(seconds)
+# The messaging tests' clock: ``clock()`` is the fake time (messaging, store, emulator);
+# ``advance`` and ``sleep`` move it. One definition for every suite.
+FakeClock = _MessagingFakeClock
 
 
 class ClientClock:
     """The Dataverse client's clock protocol over the same fake time."""
 
-    def __init__(self, clock: FakeClock) -> None:
+    def __init__(self, clock: _MessagingFakeClock) -> None:
         self._clock = clock
 
     def now(self) -> float:
@@ -47,6 +35,7 @@ class CountingTransport:
     def __init__(self, inner: Transport) -> None:
         self.inner = inner
         self.sent: list[HttpRequest] = []
+        self.statuses: Counter[int] = Counter()
         self.denied = False
 
     @property
@@ -65,4 +54,6 @@ class CountingTransport:
             return HttpResponse(
                 403, Headers({"Content-Type": "application/json"}), json.dumps(body).encode()
             )
-        return self.inner.send(request, timeout=timeout)
+        response = self.inner.send(request, timeout=timeout)
+        self.statuses[response.status] += 1
+        return response
