@@ -50,17 +50,31 @@ class DrainReport:
 Item = tuple[ReceivedMessage, Prepared]
 
 
+# Our own bound on one $batch body (attachments travel base64 inside it): it keeps the memory
+# of a drain and the cost of a repeated batch small. A larger submission goes alone.
+MAX_BATCH_BYTES = 8 * 1024 * 1024
+_OPERATION_BYTES = 2048  # JSON columns and MIME headers of one operation, roughly
+
+
+def weight(prepared: Prepared) -> int:
+    """Approximate bytes of a change set on the wire (base64 is 4/3 of the bytes)."""
+    blobs = sum(c.size for op in prepared.plan.operations for c in op.blobs.values())
+    return blobs * 4 // 3 + _OPERATION_BYTES * len(prepared.requests)
+
+
 def _groups(items: list[Item], per_batch: int) -> list[list[Item]]:
     groups: list[list[Item]] = []
     current: list[Item] = []
-    operations = 0
+    operations = size = 0
     for item in items:
-        size = len(item[1].requests)
-        if current and (len(current) >= per_batch or operations + size > MAX_BATCH_OPERATIONS):
+        count, heavy = len(item[1].requests), weight(item[1])
+        full = len(current) >= per_batch or operations + count > MAX_BATCH_OPERATIONS
+        if current and (full or size + heavy > MAX_BATCH_BYTES):
             groups.append(current)
-            current, operations = [], 0
+            current, operations, size = [], 0, 0
         current.append(item)
-        operations += size
+        operations += count
+        size += heavy
     if current:
         groups.append(current)
     return groups
@@ -112,6 +126,7 @@ def drain(
                     _finish(deps, report, message, postponed(message, deps))
                 break
             ready: list[Item] = []
+            held = 0  # bytes of attachments read and not sent yet: bounded by the pool's work
             for message in messages:
                 try:
                     submission = read_submission(message)
@@ -119,18 +134,25 @@ def drain(
                     _finish(deps, report, message, reject_invalid(message, exc, deps))
                     continue
                 prepared = deps.processor.prepare(submission)
-                if isinstance(prepared, Prepared):
-                    ready.append((message, prepared))
-                else:
+                if not isinstance(prepared, Prepared):
                     _finish(deps, report, message, settle(message, prepared, deps))
-            groups = _groups(ready, per_batch)
-            report.batches += len(groups)
-            for group, outcomes in zip(
-                groups, pool.map(lambda g: _send(deps, g), groups), strict=True
-            ):
-                for (message, _), outcome in zip(group, outcomes, strict=True):
-                    _finish(deps, report, message, settle(message, outcome, deps))
+                    continue
+                ready.append((message, prepared))
+                held += weight(prepared)
+                if held >= threads * MAX_BATCH_BYTES:
+                    _flush(deps, report, pool, _groups(ready, per_batch))
+                    ready, held = [], 0
+            _flush(deps, report, pool, _groups(ready, per_batch))
     return report
+
+
+def _flush(
+    deps: WorkerDeps, report: DrainReport, pool: ThreadPoolExecutor, groups: list[list[Item]]
+) -> None:
+    report.batches += len(groups)
+    for group, outcomes in zip(groups, pool.map(lambda g: _send(deps, g), groups), strict=True):
+        for (message, _), outcome in zip(group, outcomes, strict=True):
+            _finish(deps, report, message, settle(message, outcome, deps))
 
 
 def _finish(

@@ -3,6 +3,8 @@ drain puts many submissions in one request and isolates failures per submission.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 import uuid
 from dataclasses import replace
@@ -15,6 +17,7 @@ from cityzen_connector.dataverse import DataverseClient, WsgiTransport
 from cityzen_connector.emulator import EmulatorConfig, Faults, ProtectionLimits, create_app
 from cityzen_connector.mapping import MappingSet, PlanContext
 from cityzen_connector.messaging import MessageBus, open_bus
+from cityzen_connector.models import Submission
 from cityzen_connector.store import BlobStore, SubmissionStatuses
 from cityzen_connector.sync import LookupCache, Prepared, SubmissionProcessor
 from cityzen_connector.sync.backlog import drain
@@ -191,3 +194,31 @@ def test_backlog_postpones_everything_while_the_breaker_is_open(
     assert report.actions == {"postponed": 4}
     assert transport.count == 0
     assert bus.stats(QUEUE).scheduled == 4
+
+
+def test_backlog_keeps_large_attachments_to_bounded_batches(
+    bus: MessageBus,
+    deps: WorkerDeps,
+    make_submission: MakeSubmission,
+    blobs: BlobStore,
+    rows: Rows,
+) -> None:
+    photo = b"\xff" * 3_000_000
+    digest = hashlib.sha256(photo).hexdigest()
+    for i in range(3):
+        submission = make_submission(subject=f"Photos {i}")
+        data = json.loads(submission.model_dump_json())
+        for attachment in data["attachments"]:
+            attachment.update(
+                blob_name=blobs.put(photo, media_type="image/jpeg").name,
+                size=len(photo),
+                sha256=digest,
+            )
+        send(bus, Submission.model_validate(data))
+    deps.processor.process(make_submission(subject="warm"))
+
+    report = drain(deps, per_batch=25, workers=1)
+
+    assert report.outcomes == {"Created": 3}
+    assert report.batches == 3  # 2 x 4 MB of base64 each: one submission per request
+    assert len(rows.all("annotations", "annotationid")) == 8
