@@ -4,16 +4,18 @@ in Dynamics 365, and how many round trips it cost."""
 from __future__ import annotations
 
 import base64
+import shutil
+from pathlib import Path
 
 import pytest
 
 from cityzen_connector.emulator import EmulatorApp
-from cityzen_connector.mapping import MappingSet, PlanContext, plan_submission
+from cityzen_connector.mapping import MappingSet, PlanContext, load_mappings, plan_submission
 from cityzen_connector.models import PIVOT_FIELDS
 from cityzen_connector.store import BlobNotFoundError, BlobStore, SubmissionStatuses
-from cityzen_connector.sync import AlreadyDone, Created, Permanent, SubmissionProcessor
+from cityzen_connector.sync import AlreadyDone, Created, Permanent, SubmissionProcessor, Systemic
 
-from .conftest import PEPPER, MakeSubmission, Rows
+from .conftest import MAPPINGS, PEPPER, MakeSubmission, Rows
 from .fakes import CountingTransport
 
 
@@ -229,3 +231,30 @@ def test_unknown_team_in_dataverse_is_permanent_with_a_reason(
     assert outcome.code == "unknown_lookup"
     assert "Voirie" in outcome.reason
     assert "routing.toml" in outcome.reason
+
+
+def test_a_column_missing_in_dataverse_is_systemic_and_opens_the_breaker(
+    tmp_path: Path,
+    processor: SubmissionProcessor,
+    make_submission: MakeSubmission,
+    rows: Rows,
+) -> None:
+    folder = tmp_path / "mappings"
+    shutil.copytree(MAPPINGS, folder)
+    incident = folder / "incident.toml"
+    incident.write_text(
+        incident.read_text().replace(
+            "[targets.incident.columns]\n",
+            '[targets.incident.columns]\ncz_notprovisioned = { const = "x" }\n',
+        )
+    )
+    processor.mappings = load_mappings(folder)
+
+    outcome = processor.process(make_submission())
+
+    assert isinstance(outcome, Systemic)
+    assert outcome.code == "schema_missing"
+    assert "cityzen dataverse provision" in outcome.reason
+    assert processor.breaker is not None
+    assert processor.breaker.state().state == "open"
+    assert rows.all("incidents", "incidentid") == []
