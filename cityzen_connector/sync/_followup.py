@@ -15,11 +15,13 @@ and does not fail the submission.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from cityzen_connector.dataverse import (
     AlreadyExistsError,
     DataverseError,
+    Expand,
     Filter,
     PreconditionFailedError,
     Query,
@@ -30,7 +32,7 @@ from cityzen_connector.dataverse import (
     or_,
 )
 from cityzen_connector.dataverse import requests_ as ops
-from cityzen_connector.mapping import Operation, QuerySpec, SubmissionPlan
+from cityzen_connector.mapping import ContentRef, Operation, QuerySpec, SubmissionPlan
 
 if TYPE_CHECKING:
     from .process import SubmissionProcessor
@@ -98,3 +100,55 @@ def _fill_blanks(processor: SubmissionProcessor, op: Operation, written: WriteRe
         except DataverseError as exc:
             processor.log.warning("blanks not filled: %s", exc.summary)
             return
+
+
+# Records of one change set are written in one transaction: their createdon differ by less.
+_SAME_CHANGE_SET = timedelta(seconds=5)
+
+
+def _contact_link(
+    processor: SubmissionProcessor, plan: SubmissionPlan, case_op: Operation
+) -> tuple[str, Operation] | None:
+    """(navigation property of the case to the upserted record, its operation), if any."""
+    upserts = {op.content_id: op for op in plan.operations if op.mode == "upsert"}
+    for column, bind in case_op.binds.items():
+        if isinstance(bind, ContentRef) and bind.content_id in upserts:
+            return column, upserts[bind.content_id]
+    return None
+
+
+def followup_expand(
+    processor: SubmissionProcessor, plan: SubmissionPlan, case_op: Operation
+) -> tuple[Expand, ...]:
+    link = _contact_link(processor, plan, case_op)
+    if link is None:
+        return ()
+    navigation, op = link
+    return (Expand(navigation, (op.primary_id, "createdon", *op.fill_blanks)),)
+
+
+def recover_followups(
+    processor: SubmissionProcessor,
+    plan: SubmissionPlan,
+    case: dict[str, Any],
+    case_op: Operation,
+) -> bool:
+    """The case exists but this submission's status was never recorded: the reply to the
+    change set was lost. If its contact was created in the same change set (same createdon,
+    give or take), run the new-contact follow-ups that reply would have triggered."""
+    link = _contact_link(processor, plan, case_op)
+    contact = case.get(link[0]) if link else None
+    if link is None or not isinstance(contact, dict):
+        return False
+    op = link[1]
+    try:
+        contact_created = datetime.fromisoformat(str(contact["createdon"]))
+        case_created = datetime.fromisoformat(str(case["createdon"]))
+        contact_id = uuid.UUID(str(contact[op.primary_id]))
+        case_id = uuid.UUID(str(case[case_op.primary_id]))
+    except (KeyError, ValueError):
+        return False
+    if abs(case_created - contact_created) > _SAME_CHANGE_SET:
+        return False  # a returning citizen: nothing was left undone
+    written = WriteResult(contact_id, record=contact, created=True)
+    return new_contact_followups(processor, plan, op, written, case_id=case_id)

@@ -52,7 +52,7 @@ from cityzen_connector.store import (
     SubmissionStatuses,
 )
 
-from ._followup import new_contact_followups
+from ._followup import followup_expand, new_contact_followups, recover_followups
 from ._outcome import (
     AlreadyDone,
     Created,
@@ -264,15 +264,20 @@ class SubmissionProcessor:
     ) -> ProcessOutcome:
         case_op = plan.operation(self.mappings.case_target)
         column = self.ticket_columns.get(case_op.table)
-        select = [case_op.primary_id, *([column] if column else [])]
+        select = [case_op.primary_id, "createdon", *([column] if column else [])]
+        expand = followup_expand(self, plan, case_op)
         try:
-            record = self.client.retrieve(case_op.entity_set, operation_key(case_op), select=select)
+            record = self.client.retrieve(
+                case_op.entity_set, operation_key(case_op), select=select, expand=expand
+            )
         except NotFoundError:
             return self.record(submission_id, otherwise)
         except DataverseError as exc:
             return self.record(submission_id, classify(exc, what="the existing case"))
         case_id = str(record.get(case_op.primary_id) or "")
         ticket = str(record.get(column) or case_id) if column else case_id
+        if prepared is not None:  # a first attempt's reply was lost: finish what it began
+            recover_followups(self, plan, record, case_op)
         names = prepared.blob_names if prepared is not None else ()
         self._done(submission_id, names, Created(case_id, ticket))
         return AlreadyDone(case_id or None, ticket or None)

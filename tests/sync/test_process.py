@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from cityzen_connector.dataverse import DataverseConnectionError, HttpRequest
 from cityzen_connector.emulator import EmulatorApp
 from cityzen_connector.mapping import MappingSet, PlanContext, load_mappings, plan_submission
 from cityzen_connector.models import PIVOT_FIELDS
@@ -16,7 +17,7 @@ from cityzen_connector.store import BlobNotFoundError, BlobStore, SubmissionStat
 from cityzen_connector.sync import AlreadyDone, Created, Permanent, SubmissionProcessor, Systemic
 
 from .conftest import MAPPINGS, PEPPER, MakeSubmission, Rows
-from .fakes import CountingTransport
+from .fakes import CountingTransport, FakeClock
 
 
 def warm(processor: SubmissionProcessor, mappings: MappingSet, submission: object) -> None:
@@ -258,3 +259,60 @@ def test_a_column_missing_in_dataverse_is_systemic_and_opens_the_breaker(
     assert processor.breaker is not None
     assert processor.breaker.state().state == "open"
     assert rows.all("incidents", "incidentid") == []
+
+
+class DropsFirstBatchReply:
+    """The change set is applied, then the connection drops before the reply arrives."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.dropped = False
+
+    def send(self, request: HttpRequest, *, timeout: float) -> object:
+        response = self.inner.send(request, timeout=timeout)  # type: ignore[attr-defined]
+        writes = request.url.endswith("$batch") and b"PATCH " in (request.body or b"")
+        if writes and not self.dropped:
+            self.dropped = True
+            raise DataverseConnectionError("connection reset by peer")
+        return response
+
+
+def test_a_lost_reply_still_gets_the_new_contact_follow_ups(
+    processor: SubmissionProcessor,
+    transport: CountingTransport,
+    make_submission: MakeSubmission,
+    rows: Rows,
+) -> None:
+    rows.client.create(
+        "contacts",
+        {"firstname": "Angela Claire Louise", "lastname": "DUBOIS", "birthdate": "1962-08-24"},
+    )
+    dropping = DropsFirstBatchReply(transport.inner)
+    transport.inner = dropping  # type: ignore[assignment]
+
+    outcome = processor.process(make_submission())
+
+    assert dropping.dropped
+    assert isinstance(outcome, AlreadyDone)  # the client's retry met the case: 412
+    contacts = rows.all("contacts", "emailaddress1,cz_identitykey")
+    created = [c for c in contacts if c.get("cz_identitykey")]
+    assert len(contacts) == 2
+    assert created[0]["emailaddress1"] == "angela.dubois@example.fr"  # blanks filled
+    case = rows.all("incidents", "cz_lookalikecontact")[0]
+    assert case["cz_lookalikecontact"] is True  # look-alike flagged
+
+
+def test_a_returning_citizen_replay_runs_no_follow_ups(
+    processor: SubmissionProcessor,
+    transport: CountingTransport,
+    make_submission: MakeSubmission,
+    clock: FakeClock,
+) -> None:
+    processor.process(make_submission())
+    clock.advance(3600)
+    transport.inner = DropsFirstBatchReply(transport.inner)  # type: ignore[assignment]
+    before = transport.count
+    outcome = processor.process(make_submission(subject="Encore"))
+    assert isinstance(outcome, AlreadyDone)
+    # lookups (TTL passed), the change set, its retry (412), one GET of the case
+    assert transport.count - before == 4
