@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,22 +32,43 @@ from .conftest import MAPPINGS, PEPPER
 from .fakes import ClientClock, CountingTransport, FakeClock
 
 
+class _Switch:
+    """The WSGI app the module's one server runs: each test installs a fresh emulator (one
+    server start and stop per module, not per test)."""
+
+    def __init__(self) -> None:
+        self.target: Any = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        return self.target(environ, start_response)
+
+
+@pytest.fixture(scope="module")
+def emulator_server() -> Iterator[tuple[str, _Switch]]:
+    switch = _Switch()
+    handle = serve(switch, "127.0.0.1", 0)
+    try:
+        yield handle.url, switch
+    finally:
+        handle.stop()
+
+
 @pytest.fixture
-def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def served(
+    emulator_server: tuple[str, _Switch], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    url, switch = emulator_server
     app = create_app(EmulatorConfig(key_activation_seconds=0))
     seed(app)
-    handle = serve(app, "127.0.0.1", 0)
-    monkeypatch.setenv("CITYZEN_DATAVERSE_URL", handle.url)
+    switch.target = app
+    monkeypatch.setenv("CITYZEN_DATAVERSE_URL", url)
     monkeypatch.setenv("CITYZEN_DATAVERSE_TIMEOUT_SECONDS", "10")
     monkeypatch.setenv("CITYZEN_QUEUE_URL", f"sqlite:///{tmp_path}/queue.db")
     monkeypatch.setenv("CITYZEN_STORE_URL", f"sqlite:///{tmp_path}/state.db")
     monkeypatch.setenv("CITYZEN_BLOB_URL", f"file://{tmp_path}/blobs")
     monkeypatch.setenv("CITYZEN_MAPPINGS_DIR", str(MAPPINGS))
     monkeypatch.setenv("CITYZEN_IDENTITY_PEPPER", PEPPER.decode())
-    try:
-        yield handle.url
-    finally:
-        handle.stop()
+    return url
 
 
 def submission_json(blob_names: list[str], subject: str) -> dict[str, object]:
@@ -100,7 +122,8 @@ def test_returning_citizen_one_round_trip_over_http(
     assert main(["dataverse", "provision", "--create-catalog"]) == 0
     capsys.readouterr()
     clock = FakeClock()
-    transport = CountingTransport(RequestsTransport())
+    requests_transport = RequestsTransport()
+    transport = CountingTransport(requests_transport)
     client = DataverseClient(
         DataverseConfig(served), transport, StaticTokenProvider("t"), clock=ClientClock(clock)
     )
@@ -136,3 +159,19 @@ def test_returning_citizen_one_round_trip_over_http(
     notes = list(client.query(Query("annotations").select("documentbody")))
     assert len(notes) == 4
     assert json.dumps(notes).count("YWJj") == 4  # base64 of the bytes
+    requests_transport.close()
+
+
+def test_cli_reports_a_refused_token_without_secrets(
+    served: str,
+    emulator_server: tuple[str, _Switch],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    emulator_server[1].target = create_app(EmulatorConfig(token="the-right-one"))
+    monkeypatch.setenv("CITYZEN_DATAVERSE_STATIC_TOKEN", "TOPSECRET-wrong-token")
+    assert main(["dataverse", "whoami"]) == 1
+    assert main(["dataverse", "provision", "--dry-run"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("AuthenticationError") == 2
+    assert "TOPSECRET" not in err
