@@ -11,6 +11,7 @@ from ._outcome import (
     Transient,
     classify,
 )
+from .backlog import DrainReport, drain
 from .breaker import BREAKER_PARTITION, BreakerState, CircuitBreaker
 from .lookups import LookupCache, LookupNotFoundError
 from .process import Prepared, SubmissionProcessor
@@ -22,6 +23,7 @@ from .provision import (
     apply_provisioning,
     plan_provisioning,
 )
+from .worker import WorkerDeps, WorkerResult, handle_submission_message, read_submission
 
 __all__ = [
     "BREAKER_PARTITION",
@@ -29,6 +31,7 @@ __all__ = [
     "BreakerState",
     "CircuitBreaker",
     "Created",
+    "DrainReport",
     "LookupCache",
     "LookupNotFoundError",
     "Permanent",
@@ -41,7 +44,12 @@ __all__ = [
     "SubmissionProcessor",
     "Systemic",
     "Transient",
+    "WorkerDeps",
+    "WorkerResult",
     "apply_provisioning",
     "classify",
+    "drain",
+    "handle_submission_message",
     "plan_provisioning",
+    "read_submission",
 ]

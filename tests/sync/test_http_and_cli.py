@@ -9,9 +9,9 @@ import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
+from emulator.conftest import _Switch  # the switchable WSGI app of the emulator's tests
 
 from cityzen_connector.cli import main
 from cityzen_connector.dataverse import (
@@ -30,17 +30,6 @@ from cityzen_connector.sync import Created, LookupCache, SubmissionProcessor
 
 from .conftest import MAPPINGS, PEPPER
 from .fakes import ClientClock, CountingTransport, FakeClock
-
-
-class _Switch:
-    """The WSGI app the module's one server runs: each test installs a fresh emulator (one
-    server start and stop per module, not per test)."""
-
-    def __init__(self) -> None:
-        self.target: Any = None
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        return self.target(environ, start_response)
 
 
 @pytest.fixture(scope="module")
