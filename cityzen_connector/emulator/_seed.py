@@ -41,6 +41,8 @@ CATALOGUE: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
 }
 BUSINESS_UNIT_NAME = "Mairie"
+# The front office: cases no rule routes elsewhere (the shipped mappings' default team).
+FRONT_OFFICE = "Relation usagers"
 
 
 def subject_id(title: str, parent: str | None = None) -> str:
@@ -68,13 +70,14 @@ def _rows() -> list[tuple[str, dict[str, Any]]]:
             },
         ),
     ]
-    for service in dict.fromkeys(service for service, _ in CATALOGUE.values()):
+    services = [FRONT_OFFICE, *(service for service, _ in CATALOGUE.values())]
+    for service in dict.fromkeys(services):
         rows.append(
             (
                 "team",
                 {
                     "teamid": team_id(service),
-                    "name": f"Service {service}",
+                    "name": service,
                     "teamtype": 0,
                     "businessunitid": BUSINESS_UNIT_ID,
                     TARGETS: {"businessunitid": "businessunit"},

@@ -79,9 +79,9 @@ def test_bad_toml_reports_the_line(mapping_dir: Path) -> None:
 
 
 def test_unknown_team_in_routing(mapping_dir: Path) -> None:
-    _edit(mapping_dir / "routing.toml", '"voirie" = "Voirie"', '"voirie" = "Voierie"')
+    _edit(mapping_dir / "routing.toml", '"travaux" = "Voirie"', '"travaux" = "Voierie"')
     assert (
-        "mappings/routing.toml: routing.rules.voirie: unknown team 'Voierie'"
+        "mappings/routing.toml: routing.rules.travaux: unknown team 'Voierie'"
         " (declare it in routing.teams)" in _error(mapping_dir)
     )
 
@@ -92,9 +92,9 @@ def test_unknown_default_team(mapping_dir: Path) -> None:
 
 
 def test_unknown_theme_in_routing(mapping_dir: Path) -> None:
-    _edit(mapping_dir / "routing.toml", '"proprete" = ', '"proprete/piscine" = ')
+    _edit(mapping_dir / "routing.toml", '"dechets" = ', '"dechets/piscine" = ')
     assert (
-        "mappings/routing.toml: routing.rules.proprete/piscine: unknown theme 'proprete/piscine'"
+        "mappings/routing.toml: routing.rules.dechets/piscine: unknown theme 'dechets/piscine'"
         in _error(mapping_dir)
     )
 
@@ -186,7 +186,7 @@ def test_all_problems_are_reported_at_once(mapping_dir: Path) -> None:
     _edit(
         mapping_dir / "incident.toml", 'title = { copy = "submission.subject"', "title = { foo = 1"
     )
-    _edit(mapping_dir / "routing.toml", '"voirie" = "Voirie"', '"voirie" = "Voierie"')
+    _edit(mapping_dir / "routing.toml", '"travaux" = "Voirie"', '"travaux" = "Voierie"')
     assert len(_error(mapping_dir).splitlines()) == 2
 
 

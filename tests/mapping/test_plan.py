@@ -51,7 +51,7 @@ def test_the_case_is_keyed_by_submission_id_and_bound_to_contact_subject_team(
     assert case.key == (("cz_submissionid", str(submission.id)),)
     assert case.binds == {
         "customerid_contact": ContentRef("1"),
-        "subjectid": LookupRef("subjects", "title", "Nid-de-poule ou chaussée abîmée"),
+        "subjectid": LookupRef("subjects", "title", "Nid-de-poule et chaussée"),
         "ownerid": LookupRef("teams", "name", "Voirie"),
     }
     assert case.body["caseorigincode"] == 3

@@ -20,14 +20,16 @@ from cityzen_connector.models import EXAMPLE_SUBMISSION, PIVOT_FIELDS, Channel, 
 VALUES = (
     st.booleans() | st.integers(-5, 200) | st.sampled_from(["petit", "grand", "x", "2026-01-02"])
 )
-FIELD_NAMES = st.sampled_from(["taille", "danger", "volume", "numero", "depuis", "autre"])
+FIELD_NAMES = st.sampled_from(
+    ["taille", "danger", "volume", "numero", "depuis", "debut", "nature", "autre"]
+)
 THEMES = st.sampled_from(
     [
         ("voirie", "nid_de_poule"),
-        ("voirie", "stationnement"),
-        ("proprete", "depot_sauvage"),
-        ("eclairage", "lampadaire"),
-        ("autre", "autre"),
+        ("stationnement", "genant"),
+        ("voirie", "depot_sauvage"),
+        ("voirie", "eclairage"),
+        ("travaux", "permission_voirie"),
         ("culture", "musee"),
     ]
 )

@@ -9,13 +9,13 @@ from cityzen_connector.mapping import FormValidationError, MappingSet, PlanError
 
 def test_routing_prefers_the_most_specific_rule(shipped: MappingSet) -> None:
     catalog = shipped.catalog
-    assert catalog.route("voirie", "nid_de_poule").team == "Voirie"
-    assert catalog.route("voirie", "stationnement").team == "Police municipale"
-    assert catalog.route("autre", "autre").team == "Relation usagers"
+    assert catalog.route("voirie", "nid_de_poule").team == "Voirie"  # theme/sub_theme rule
+    assert catalog.route("voirie", "tags").team == "Propreté"  # theme rule
+    assert catalog.route("stationnement", "genant").team == "Police municipale"
 
 
 def test_the_subject_is_the_sub_theme_title_unless_named(shipped: MappingSet) -> None:
-    assert shipped.catalog.route("proprete", "tags").subject == "Tags et graffitis"
+    assert shipped.catalog.route("voirie", "tags").subject == "Tags et graffitis"
 
 
 def test_theme_tree_carries_the_form_fields(shipped: MappingSet) -> None:
@@ -29,10 +29,10 @@ def test_theme_tree_carries_the_form_fields(shipped: MappingSet) -> None:
 
 
 def test_theme_tree_leaves_out_sub_themes_whose_subject_is_missing(shipped: MappingSet) -> None:
-    tree = shipped.catalog.tree(available_subjects={"Dépôt sauvage", "Lampadaire en panne"})
+    tree = shipped.catalog.tree(available_subjects={"Dépôt sauvage", "Encombrants"})
     assert [(t.code, [s.code for s in t.sub_themes]) for t in tree] == [
-        ("proprete", ["depot_sauvage"]),
-        ("eclairage", ["lampadaire"]),
+        ("voirie", ["depot_sauvage"]),
+        ("dechets", ["encombrants"]),
     ]
 
 
@@ -43,16 +43,16 @@ def test_theme_tree_leaves_out_sub_themes_whose_subject_is_missing(shipped: Mapp
         ("depot_sauvage", {"volume": True}, "number_type"),
         ("depot_sauvage", {"volume": 101}, "too_large"),
         ("depot_sauvage", {"volume": -1}, "too_small"),
-        ("lampadaire", {"depuis": "28/11/2026"}, "date_format"),
-        ("lampadaire", {"depuis": "2026-13-01"}, "date_format"),
-        ("lampadaire", {"numero": "x" * 21}, "too_long"),
-        ("lampadaire", {"numero": 12}, "string_type"),
+        ("eclairage", {"depuis": "28/11/2026"}, "date_format"),
+        ("eclairage", {"depuis": "2026-13-01"}, "date_format"),
+        ("eclairage", {"numero": "x" * 21}, "too_long"),
+        ("eclairage", {"numero": 12}, "string_type"),
     ],
 )
 def test_each_field_type_is_checked(
     shipped: MappingSet, sub_theme: str, fields: dict[str, object], problem: str
 ) -> None:
-    theme = "proprete" if sub_theme == "depot_sauvage" else "eclairage"
+    theme = "voirie"
     with pytest.raises(FormValidationError) as caught:
         shipped.catalog.validate_fields(theme, sub_theme, fields)  # type: ignore[arg-type]
     assert [p.code for p in caught.value.problems] == [problem]
@@ -61,15 +61,15 @@ def test_each_field_type_is_checked(
 
 def test_valid_fields_pass_and_optional_ones_may_be_absent(shipped: MappingSet) -> None:
     catalog = shipped.catalog
-    assert catalog.validate_fields("proprete", "depot_sauvage", {"volume": 2.5}) == {"volume": 2.5}
-    assert catalog.validate_fields("eclairage", "lampadaire", {}) == {}
-    assert catalog.validate_fields("eclairage", "lampadaire", {"depuis": "2026-11-01"})
+    assert catalog.validate_fields("voirie", "depot_sauvage", {"volume": 2.5}) == {"volume": 2.5}
+    assert catalog.validate_fields("voirie", "eclairage", {}) == {}
+    assert catalog.validate_fields("voirie", "eclairage", {"depuis": "2026-11-01"})
 
 
 def test_validation_messages_do_not_echo_values(shipped: MappingSet) -> None:
     with pytest.raises(FormValidationError) as caught:
         shipped.catalog.validate_fields(
-            "voirie", "stationnement", {"immatriculation": "AB-123-CD-SECRET-PLATE"}
+            "stationnement", "genant", {"immatriculation": "AB-123-CD-SECRET-PLATE"}
         )
     assert "SECRET" not in str(caught.value)
 
@@ -102,6 +102,6 @@ def test_schema_requirements_list_columns_keys_and_option_values(shipped: Mappin
 
 def test_subjects_and_teams_dataverse_must_hold(shipped: MappingSet) -> None:
     subjects = shipped.catalog.subjects()
-    assert ("Voirie et déplacements", "Nid-de-poule ou chaussée abîmée") in subjects
-    assert len(subjects) == len({title for _, title in subjects}) == 11
+    assert ("Propreté et voirie", "Nid-de-poule et chaussée") in subjects
+    assert len(subjects) == len({title for _, title in subjects}) == 22
     assert "Relation usagers" in shipped.catalog.teams

@@ -55,7 +55,7 @@ def test_new_citizen_gets_contact_case_routed_to_team_and_notes(
     assert case["_ownerid_value"] == team_id(rows, "Voirie")
     subjects = rows.all("subjects", "subjectid,title")
     assert {s["subjectid"]: s["title"] for s in subjects}[case["_subjectid_value"]] == (
-        "Nid-de-poule ou chaussée abîmée"
+        "Nid-de-poule et chaussée"
     )
     notes = rows.all("annotations", "annotationid,_objectid_value,documentbody,filename")
     assert sorted(n["filename"] for n in notes) == ["plan.pdf", "trou.jpg"]

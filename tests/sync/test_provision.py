@@ -7,7 +7,7 @@ import random
 import pytest
 
 from cityzen_connector.dataverse import WsgiTransport
-from cityzen_connector.emulator import EmulatorConfig, create_app, seed
+from cityzen_connector.emulator import EmulatorConfig, create_app, seed, subject_id, team_id
 from cityzen_connector.mapping import MappingSet
 from cityzen_connector.sync import apply_provisioning, plan_provisioning
 
@@ -103,10 +103,12 @@ def test_catalog_records_are_checked_and_created_only_on_request(
     mappings: MappingSet, clock: FakeClock
 ) -> None:
     client = make_client(WsgiTransport(fresh(clock)), clock)
+    # The seed holds the shipped catalogue; take two records away to make them missing.
+    client.delete("teams", team_id("Voirie"))
+    client.delete("subjects", subject_id("Nid-de-poule et chaussée", "Propreté et voirie"))
     plan = plan_provisioning(client, mappings.schema(), mappings.catalog)
     missing = {(s.table, s.name) for s in plan.todo if s.kind == "record"}
-    assert ("teams", "Voirie") in missing
-    assert ("subjects", "Nid-de-poule ou chaussée abîmée") in missing
+    assert missing == {("teams", "Voirie"), ("subjects", "Nid-de-poule et chaussée")}
     report = apply_provisioning(client, plan, now=lambda: 0.0, sleep=lambda _: None)
     assert not report.ok  # left missing without create_catalog
     report = apply_provisioning(
@@ -132,3 +134,12 @@ def test_unsupported_column_types_are_refused_with_a_clear_error(
     schema = SchemaRequirements((RequiredColumn("incident", column),), (), ())
     with pytest.raises(ProvisionError, match="choice columns are not created by provisioning"):
         plan_provisioning(client, schema)
+
+
+def test_the_shipped_catalogue_is_the_one_the_emulator_seeds(
+    mappings: MappingSet, clock: FakeClock
+) -> None:
+    # `make run` relies on it: every team and subject the mappings name exists after `seed`.
+    client = make_client(WsgiTransport(fresh(clock)), clock)
+    plan = plan_provisioning(client, mappings.schema(), mappings.catalog)
+    assert [(s.table, s.name) for s in plan.todo if s.kind == "record"] == []

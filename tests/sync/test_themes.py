@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from api.support import World, make_world
 
+from cityzen_connector.emulator import subject_id
 from cityzen_connector.sync import (
     DependencyUnavailableError,
     cached_themes,
@@ -17,7 +18,7 @@ from cityzen_connector.sync import (
 )
 
 TTL = timedelta(minutes=5)
-NEW_SUBJECT = "Nid-de-poule ou chaussée abîmée"
+TAGS = subject_id("Tags et graffitis", "Propreté et voirie")
 
 
 @pytest.fixture
@@ -35,35 +36,39 @@ def read(world: World) -> object:
 
 
 def test_only_sub_themes_whose_subject_exists_are_offered(world: World) -> None:
+    world.client.delete("subjects", TAGS)  # retired in Dynamics 365
     snapshot = refresh_themes(world.client, world.mappings, world.store, world.clock)
     offered = sub_themes(snapshot.body)
-    assert "voirie/stationnement" in offered
-    assert "proprete/tags" in offered
-    assert "voirie/nid_de_poule" not in offered  # no such subject in the seeded Dataverse
+    assert "stationnement/genant" in offered
+    assert "voirie/nid_de_poule" in offered
+    assert "voirie/tags" not in offered
     tree = json.loads(snapshot.body)
-    parking = next(t for t in tree["themes"] if t["code"] == "voirie")["sub_themes"][0]
+    parking = next(t for t in tree["themes"] if t["code"] == "stationnement")["sub_themes"][0]
     assert parking["fields"][0]["name"] == "immatriculation"
 
 
 def test_cached_for_its_ttl_then_recomputed(world: World) -> None:
+    world.client.delete("subjects", TAGS)
     first = read(world)
+    assert "voirie/tags" not in sub_themes(first.body)  # type: ignore[attr-defined]
     calls = len(world.transport.sent)
-    world.client.create("subjects", {"title": NEW_SUBJECT})
+    world.client.create("subjects", {"title": "Tags et graffitis"})
     world.clock.advance(299)
     assert read(world) == first
     assert len(world.transport.sent) == calls + 1
     world.clock.advance(2)
     fresh = read(world)
-    assert "voirie/nid_de_poule" in sub_themes(fresh.body)  # type: ignore[attr-defined]
+    assert "voirie/tags" in sub_themes(fresh.body)  # type: ignore[attr-defined]
     assert fresh.etag != first.etag  # type: ignore[attr-defined]
 
 
 def test_the_timer_refresh_is_what_readers_then_get(world: World) -> None:
-    world.client.create("subjects", {"title": NEW_SUBJECT})
+    world.client.delete("subjects", TAGS)
     refreshed = refresh_themes(world.client, world.mappings, world.store, world.clock)
     world.transport.down = True
     assert read(world) == refreshed
     assert cached_themes(world.store) == refreshed
+    assert "voirie/tags" not in sub_themes(refreshed.body)
 
 
 def test_stale_tree_served_while_dataverse_is_down_and_503_without_any(world: World) -> None:
