@@ -1,0 +1,128 @@
+"""The submissions queue trigger: its binding JSON, and the runtime's message → ours."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import azure.functions as func
+import pytest
+from azure.functions.servicebus import ServiceBusMessage
+
+from cityzen_connector.localhost import to_functions_message
+from cityzen_connector.messaging import SUBMISSION_V1, ReceivedMessage, encode
+from functions.queue_workers import (
+    CONNECTION,
+    FUNCTION_NAME,
+    TriggerMessageError,
+    blueprint,
+    to_received_message,
+)
+
+NOW = datetime(2026, 11, 28, 21, 0, tzinfo=UTC)
+
+
+def _now() -> datetime:
+    return NOW
+
+
+def bindings(bp: func.Blueprint) -> dict[str, list[dict[str, Any]]]:
+    app = func.FunctionApp()
+    app.register_functions(bp)
+    return {
+        f.get_function_name(): json.loads(f.get_function_json())["bindings"]
+        for f in app.get_functions()
+    }
+
+
+def test_binding_json_is_a_service_bus_queue_trigger_on_the_configured_queue() -> None:
+    assert bindings(blueprint("demandes")) == {
+        FUNCTION_NAME: [
+            {
+                "type": "serviceBusTrigger",
+                "direction": "IN",
+                "name": "msg",
+                "connection": "ServiceBusConnection",
+                "queueName": "demandes",
+            }
+        ]
+    }
+    assert CONNECTION == "ServiceBusConnection"  # the app setting prefix infra/ configures
+
+
+def _received(**overrides: Any) -> ReceivedMessage:
+    outgoing = encode(SUBMISSION_V1, {"theme": "voirie"}, correlation_id="sub-1")
+    values: dict[str, Any] = {
+        "queue": "submissions",
+        "body": outgoing.body,
+        "message_id": outgoing.message_id,
+        "sequence_number": 42,
+        "delivery_count": 3,
+        "enqueued_time": NOW - timedelta(minutes=5),
+        "lock_token": "lock-1",
+        "locked_until": NOW + timedelta(minutes=1),
+        "content_type": "application/json",
+        "correlation_id": "sub-1",
+        "subject": "submission",
+        "application_properties": dict(outgoing.application_properties),
+    }
+    values.update(overrides)
+    return ReceivedMessage(**values)
+
+
+def test_a_message_survives_the_round_trip_through_the_functions_type() -> None:
+    original = _received()
+    assert to_received_message(to_functions_message(original), "submissions", now=_now) == original
+
+
+def test_what_the_azure_worker_hands_over_naive_utc_times_and_user_properties() -> None:
+    # The Python worker builds the message from trigger metadata: naive UTC datetimes, and on
+    # older extensions the application properties under user_properties only.
+    msg = ServiceBusMessage(
+        body=b'{"x": 1}',
+        message_id="m-1",
+        application_properties={},
+        user_properties={"cityzen-attempt": 2, "when": datetime(2026, 1, 1), "none": None},
+        delivery_count=2,
+        sequence_number=7,
+        enqueued_time_utc=datetime(2026, 11, 28, 20, 0),
+        locked_until=datetime(2026, 11, 28, 20, 1),
+        lock_token="t",
+        label="legacy-label",
+    )
+    got = to_received_message(msg, "submissions", now=_now)
+    assert got.enqueued_time == datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
+    assert got.locked_until == datetime(2026, 11, 28, 20, 1, tzinfo=UTC)
+    assert got.application_properties == {"cityzen-attempt": 2, "when": "2026-01-01 00:00:00"}
+    assert got.subject == "legacy-label"
+    assert (got.delivery_count, got.sequence_number, got.body) == (2, 7, b'{"x": 1}')
+
+
+def test_missing_facts_get_safe_values_and_a_missing_id_is_refused() -> None:
+    bare = ServiceBusMessage(
+        body=b"", message_id="m-2", application_properties={}, user_properties={}
+    )
+    got = to_received_message(bare, "q", now=_now)
+    assert (got.delivery_count, got.sequence_number, got.enqueued_time) == (1, 0, NOW)
+    assert got.content_type is None
+    assert got.locked_until is None
+    nameless = ServiceBusMessage(
+        body=b"{}", message_id="", application_properties={}, user_properties={}
+    )
+    with pytest.raises(TriggerMessageError, match="no message id"):
+        to_received_message(nameless, "q", now=_now)
+
+
+def test_iso_text_times_are_read_and_garbage_is_ignored() -> None:
+    msg = ServiceBusMessage(
+        body=b"{}",
+        message_id="m-3",
+        application_properties={},
+        user_properties={},
+        enqueued_time_utc="2026-11-28T19:00:00+01:00",  # type: ignore[arg-type]
+        locked_until="not a date",  # type: ignore[arg-type]
+    )
+    got = to_received_message(msg, "q", now=_now)
+    assert got.enqueued_time == datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
+    assert got.locked_until is None

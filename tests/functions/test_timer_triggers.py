@@ -1,0 +1,141 @@
+"""The timers: binding JSON (schedules, monitor), and each trigger doing its job when fired."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import azure.functions as func
+import pytest
+from azure.functions.timer import TimerRequest
+
+from cityzen_connector.localhost import CronSchedule
+from cityzen_connector.messaging import (
+    SUBMISSION_V1,
+    MessageBus,
+    encode,
+    open_bus,
+    reject,
+)
+from cityzen_connector.settings import Settings
+from cityzen_connector.store import open_blobs, open_store
+from functions import _deps, timers
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 28, 2, 30, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def functions_of(bp: func.Blueprint) -> dict[str, Any]:
+    app = func.FunctionApp()
+    app.register_functions(bp)
+    return {f.get_function_name(): f for f in app.get_functions()}
+
+
+def test_binding_json_schedules_and_monitor() -> None:
+    found = {
+        name: json.loads(f.get_function_json())["bindings"]
+        for name, f in functions_of(timers.blueprint()).items()
+    }
+    expected = {
+        "refresh_themes": "0 */10 * * * *",
+        "sweep_dead_letters": "0 */5 * * * *",
+        "purge_retention": "0 30 2 * * *",
+    }
+    assert found == {
+        name: [
+            {
+                "type": "timerTrigger",
+                "direction": "IN",
+                "name": "timer",
+                "schedule": schedule,
+                "runOnStartup": False,
+                "useMonitor": True,
+            }
+        ]
+        for name, schedule in expected.items()
+    }
+
+
+def test_schedules_are_valid_ncrontab_and_fire_when_documented() -> None:
+    start = datetime(2026, 11, 28, 0, 0, 1, tzinfo=UTC)
+    assert CronSchedule.parse(timers.THEMES_SCHEDULE).next_after(start) == start.replace(
+        minute=10, second=0
+    )
+    assert CronSchedule.parse(timers.SWEEP_SCHEDULE).next_after(start) == start.replace(
+        minute=5, second=0
+    )
+    assert CronSchedule.parse(timers.RETENTION_SCHEDULE).next_after(start) == start.replace(
+        hour=2, minute=30, second=0
+    )
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> tuple[_deps.Dependencies, MessageBus, Clock]:
+    clock = Clock()
+    bus = open_bus("memory://", clock=clock)
+    deps = _deps.Dependencies(
+        Settings(data_dir=tmp_path, retention_days=30),
+        clock=clock,
+        bus=bus,
+        store=open_store("memory://", clock=clock),
+        blobs=open_blobs(f"file://{tmp_path / 'blobs'}", clock=clock),
+    )
+    return deps, bus, clock
+
+
+def fire(deps: _deps.Dependencies, name: str, *, past_due: bool = False) -> None:
+    trigger: Callable[..., None] = functions_of(timers.blueprint(deps=lambda: deps))[
+        name
+    ].get_user_function()
+    trigger(TimerRequest(past_due=past_due))
+
+
+def test_sweep_marks_dead_lettered_submissions_failed(
+    world: tuple[_deps.Dependencies, MessageBus, Clock], caplog: pytest.LogCaptureFixture
+) -> None:
+    deps, bus, _ = world
+    bus.send("submissions", [encode(SUBMISSION_V1, {"n": 1}, correlation_id="sub-dlq")])
+    deps.statuses.mark_queued("sub-dlq")
+    [message] = bus.receive("submissions")
+    bus.dead_letter(message, reason="MaxDeliveryCountExceeded", description="10 deliveries")
+    with caplog.at_level(logging.INFO, "functions.timers"):
+        fire(deps, "sweep_dead_letters", past_due=True)
+    status = deps.statuses.get("sub-dlq")
+    assert status is not None
+    assert status.status == "failed"
+    assert "MaxDeliveryCountExceeded" in (status.reason or "")
+    assert "running late" in caplog.text
+
+
+def test_retention_purges_only_what_is_older_than_the_period(
+    world: tuple[_deps.Dependencies, MessageBus, Clock],
+) -> None:
+    deps, bus, clock = world
+    bus.send("submissions", [encode(SUBMISSION_V1, {"n": 1}, correlation_id="old")])
+    [old] = bus.receive("submissions")
+    reject(bus, deps.statuses, "submissions", old, reason="bad", now=clock())
+    old_blob = deps.blobs.put(b"old photo", media_type="image/jpeg")
+    clock.now += timedelta(days=31)
+    new_blob = deps.blobs.put(b"new photo", media_type="image/jpeg")
+    assert timers.purge_retention(deps) >= 2
+    assert bus.peek("submissions-rejected") == []
+    names = deps.blobs.list_older_than(clock.now + timedelta(days=1))
+    assert names == [new_blob.name] != [old_blob.name]
+
+
+def test_a_failing_job_raises_so_the_runtime_records_the_failure(
+    world: tuple[_deps.Dependencies, MessageBus, Clock],
+) -> None:
+    deps, bus, _ = world
+    bus.close()  # the queue is gone: the sweep cannot read it
+    with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the backend raises
+        fire(deps, "sweep_dead_letters")
