@@ -42,26 +42,47 @@ def _distro() -> Callable[..., None]:
     return configure
 
 
+def _pairs(text: str) -> dict[str, str]:
+    """``Key=value;Key=value`` as a dict (connection and authentication strings)."""
+    pairs = (part.split("=", 1) for part in text.split(";") if "=" in part)
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def _managed_identity(client_id: str | None) -> object:
+    from azure.identity import ManagedIdentityCredential  # noqa: PLC0415
+
+    return ManagedIdentityCredential(client_id=client_id)
+
+
 class TelemetrySetup:
     """Configures export at most once: OpenTelemetry providers are process-wide, and a second
     setup would send every record twice. ``configure`` replaces the distro's
     ``configure_azure_monitor`` (tests pass a recorder)."""
 
-    def __init__(self, configure: Callable[..., None] | None = None) -> None:
+    def __init__(
+        self,
+        configure: Callable[..., None] | None = None,
+        credential: Callable[[str | None], object] | None = None,
+    ) -> None:
         self._configure = configure
+        self._credential = credential or _managed_identity
         self._done = False
         self._lock = threading.Lock()
 
-    def __call__(self, connection_string: str | None) -> bool:
+    def __call__(self, connection_string: str | None, authentication: str | None = None) -> bool:
         """Export to Application Insights if ``connection_string`` is set. True when this call
-        configured it; False without a connection string or when already configured."""
+        configured it; False without a connection string or when already configured.
+
+        ``authentication`` is ``APPLICATIONINSIGHTS_AUTHENTICATION_STRING``: ``Authorization=AAD``
+        (system-assigned identity) or ``ClientId=<id>;Authorization=AAD`` (user-assigned), for a
+        resource that accepts Entra ID authenticated telemetry only ("Microsoft Entra
+        authentication for Application Insights", Microsoft Learn)."""
         value = (connection_string or "").strip()
         if not value:
             return False
         # "Key=value;Key=value" with at least an InstrumentationKey (Microsoft Learn,
         # "Connection strings in Application Insights").
-        fields = dict(part.split("=", 1) for part in value.split(";") if "=" in part)
-        if not fields.get("InstrumentationKey", "").strip():
+        if not _pairs(value).get("InstrumentationKey", "").strip():
             raise TelemetryError(f"{CONNECTION_STRING_SETTING} has no InstrumentationKey")
         with self._lock:
             if self._done:
@@ -73,6 +94,9 @@ class TelemetrySetup:
                 # Functions serves HTTP itself and reports requests from the host.
                 "instrumentation_options": {"flask": {"enabled": False}},
             }
+            auth = _pairs(authentication or "")
+            if auth.get("Authorization", "").upper() == "AAD":
+                options["credential"] = self._credential(auth.get("ClientId") or None)
             try:
                 setup(**options)
             except (ValueError, TypeError) as exc:

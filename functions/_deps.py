@@ -187,4 +187,4 @@ def configure_telemetry() -> bool:
         return False
     from cityzen_connector.telemetry import configure_telemetry as configure  # noqa: PLC0415
 
-    return configure(value)
+    return configure(value, os.environ.get("APPLICATIONINSIGHTS_AUTHENTICATION_STRING"))

@@ -65,3 +65,27 @@ def test_the_real_distro_is_importable() -> None:
     from azure.monitor.opentelemetry import configure_azure_monitor  # noqa: PLC0415
 
     assert callable(configure_azure_monitor)
+
+
+@pytest.mark.parametrize(
+    ("authentication", "client_id"),
+    [("Authorization=AAD", None), ("ClientId=abc-123;Authorization=AAD", "abc-123")],
+)
+def test_entra_id_authentication_passes_the_app_identity(
+    authentication: str, client_id: str | None
+) -> None:
+    recorder, identities = Recorder(), []
+
+    def credential(cid: str | None) -> object:
+        identities.append(cid)
+        return ("credential", cid)
+
+    assert TelemetrySetup(recorder, credential)(CONNECTION, authentication) is True
+    assert identities == [client_id]
+    assert recorder.calls[0]["credential"] == ("credential", client_id)
+
+
+def test_without_entra_id_authentication_no_credential_is_sent() -> None:
+    recorder = Recorder()
+    TelemetrySetup(recorder, lambda _cid: pytest.fail("no credential expected"))(CONNECTION, "")
+    assert "credential" not in recorder.calls[0]
