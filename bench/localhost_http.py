@@ -10,6 +10,7 @@ HttpResponse conversion. Also prints the time to load and index function_app.py.
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import logging
 import statistics
@@ -25,7 +26,8 @@ from cityzen_connector.localhost._server import WsgiServerThread
 from cityzen_connector.messaging import MessageBus, OutgoingMessage, QueueStats, ReceivedMessage
 
 CLIENTS = 8
-REQUESTS_PER_CLIENT = 400
+REQUESTS_PER_CLIENT = 250
+ROUNDS = 3
 THREADS = 8
 BODY = json.dumps({"theme": "voirie", "description": "Nid de poule", "n": 1}).encode()
 GUID = "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -116,6 +118,39 @@ def run(port: int, path: str) -> tuple[float, float, float, int]:
     return len(latencies) / elapsed, quantiles[49] * 1000, quantiles[98] * 1000, len(errors)
 
 
+def _in_process_us(app: Callable[..., Iterable[bytes]], path: str, query: str) -> float:
+    """Microseconds per request calling the WSGI app directly: no sockets, no client."""
+
+    def environ() -> dict[str, Any]:
+        return {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "7071",
+            "HTTP_HOST": "127.0.0.1:7071",
+            "wsgi.url_scheme": "http",
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(BODY)),
+            "wsgi.input": io.BytesIO(BODY),
+        }
+
+    count = 3000
+    started = time.perf_counter()
+    for _ in range(count):
+        b"".join(app(environ(), lambda status, headers: None))
+    return (time.perf_counter() - started) / count * 1e6
+
+
+def _median(rounds: list[tuple[float, float, float, int]]) -> tuple[float, float, float, int]:
+    return (
+        statistics.median(r[0] for r in rounds),
+        statistics.median(r[1] for r in rounds),
+        statistics.median(r[2] for r in rounds),
+        sum(r[3] for r in rounds),
+    )
+
+
 def main() -> None:
     # waitress warns when requests queue for a thread; that is the load being measured.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
@@ -130,13 +165,6 @@ def main() -> None:
         bare = WsgiServerThread(
             bare_app, host="127.0.0.1", port=0, threads=THREADS, max_body_bytes=1 << 20
         )
-        bare.start()
-        try:
-            run(bare.port, "/")  # warm-up
-            bare_figures = run(bare.port, "/")
-        finally:
-            bare.stop(5)
-
         config = LocalHostConfig(
             port=0,
             key_file=Path(folder) / "keys.json",
@@ -144,13 +172,32 @@ def main() -> None:
             http_threads=THREADS,
             max_body_bytes=1 << 20,
         )
-        with LocalHost(app_dir, _NoQueues(), config) as host:
-            port = int(host.url.rsplit(":", 1)[1])
-            path = f"/api/v1/echo/{GUID}?code={host.function_key}"
-            run(port, path)  # warm-up
-            host_figures = run(port, path)
+        bare.start()
+        bare_rounds, host_rounds = [], []
+        try:
+            with LocalHost(app_dir, _NoQueues(), config) as host:
+                port = int(host.url.rsplit(":", 1)[1])
+                path = f"/api/v1/echo/{GUID}?code={host.function_key}"
+                run(bare.port, "/")  # warm-up both
+                run(port, path)
+                gateway = host.wsgi_app()
+                bare_us = _in_process_us(bare_app, "/", "")
+                host_us = _in_process_us(
+                    gateway, f"/api/v1/echo/{GUID}", f"code={host.function_key}"
+                )
+                # Interleaved rounds, median of each: fairer on a busy machine.
+                for _ in range(ROUNDS):
+                    bare_rounds.append(run(bare.port, "/"))
+                    host_rounds.append(run(port, path))
+        finally:
+            bare.stop(5)
+    bare_figures = _median(bare_rounds)
+    host_figures = _median(host_rounds)
 
-    print(f"{CLIENTS} keep-alive clients x {REQUESTS_PER_CLIENT} POSTs, waitress {THREADS} threads")
+    print(
+        f"{CLIENTS} keep-alive clients x {REQUESTS_PER_CLIENT} POSTs, waitress {THREADS} threads,"
+        f" median of {ROUNDS} interleaved rounds"
+    )
     print(f"{'':24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
     for name, (rate, p50, p99, errors) in (
         ("bare WSGI (baseline)", bare_figures),
@@ -159,6 +206,10 @@ def main() -> None:
         print(f"{name:24}{rate:10.0f}{p50:10.2f}{p99:10.2f}{errors:8d}")
     print(f"throughput ratio host/bare: {host_figures[0] / bare_figures[0]:.2f}")
     print(f"p50 latency ratio host/bare: {host_figures[1] / bare_figures[1]:.2f}")
+    print(
+        f"in-process cost per request: bare {bare_us:.0f} us, host {host_us:.0f} us"
+        f" (ratio {host_us / bare_us:.1f}; the host's own overhead {host_us - bare_us:.0f} us)"
+    )
     print(f"load + index function_app.py (azure.functions already imported): {load_ms:.1f} ms")
 
 

@@ -134,6 +134,10 @@ class LocalHost:
             for r in sorted(self._routes, key=lambda r: r.spec.name)
         ]
 
+    def wsgi_app(self) -> HttpGateway:
+        """The WSGI application serving the HTTP triggers (to mount in another server)."""
+        return HttpGateway(self._routes, self._keys, self._invoker, self.config.max_body_bytes)
+
     def start(self) -> None:
         if self._started:
             raise RuntimeError("the local host is already started")
@@ -142,11 +146,8 @@ class LocalHost:
         self._invoker.start()
         try:
             if self._routes:
-                gateway = HttpGateway(
-                    self._routes, self._keys, self._invoker, self.config.max_body_bytes
-                )
                 self._server = WsgiServerThread(
-                    gateway,
+                    self.wsgi_app(),
                     host=self.config.host,
                     port=self.config.port,
                     threads=self.config.http_threads,
@@ -179,9 +180,12 @@ class LocalHost:
         self._stopped.set()
         logger.info("local Functions host stopped")
 
-    def wait(self) -> None:
-        """Block until ``stop()`` is called (Ctrl-C raises KeyboardInterrupt here)."""
-        self._stopped.wait()
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until ``stop()`` is called or ``timeout`` passes; True once stopped.
+
+        Ctrl-C raises KeyboardInterrupt here, in the main thread.
+        """
+        return self._stopped.wait(timeout)
 
     def __enter__(self) -> LocalHost:
         self.start()

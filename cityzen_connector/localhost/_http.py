@@ -85,7 +85,7 @@ class HttpGateway:
             body = self._body(environ)
             request = func.HttpRequest(
                 method=method,
-                url=request_uri(environ, include_query=True),
+                url=_url(environ),
                 headers=headers,
                 params=query,
                 route_params=route_params,
@@ -181,6 +181,15 @@ def _status_line(status: int) -> str:
         return f"{status} {HTTPStatus(status).phrase}"
     except ValueError:
         return f"{status} Unknown"
+
+
+def _url(environ: dict[str, Any]) -> str:
+    """The URL as the client sent it (waitress keeps the raw target in REQUEST_URI)."""
+    raw = environ.get("REQUEST_URI")
+    host = environ.get("HTTP_HOST")
+    if isinstance(raw, str) and raw.startswith("/") and raw.isascii() and host:
+        return f"{environ.get('wsgi.url_scheme', 'http')}://{host}{raw}"
+    return request_uri(environ, include_query=True)
 
 
 def _decode_path(environ: dict[str, Any]) -> str:

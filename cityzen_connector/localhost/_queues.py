@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from azure.functions.meta import Datum
@@ -24,6 +24,10 @@ from cityzen_connector.localhost._invoke import Invoker, new_invocation_id
 from cityzen_connector.messaging import MessageBus, ReceivedMessage
 
 logger = logging.getLogger("cityzen_connector.localhost.queues")
+
+# azure-servicebus AutoLockRenewer: renew 10 s before expiry; "short" locks at 75 %.
+_RENEW_BEFORE = timedelta(seconds=10)
+_SHORT_LOCK_OFFSET = timedelta(seconds=0.5)
 
 
 def to_functions_message(message: ReceivedMessage) -> ServiceBusMessage:
@@ -58,6 +62,13 @@ def to_functions_message(message: ReceivedMessage) -> ServiceBusMessage:
     )
 
 
+@dataclass(frozen=True)
+class _InFlight:
+    message: ReceivedMessage
+    started: datetime
+    locked_at: datetime
+
+
 class QueueListener:
     """Feeds one queue-triggered function from the bus."""
 
@@ -85,7 +96,7 @@ class QueueListener:
         self._slots = threading.BoundedSemaphore(max_concurrent_calls)
         self._max_concurrent_calls = max_concurrent_calls
         self._stop = threading.Event()
-        self._in_flight: dict[str, tuple[ReceivedMessage, datetime]] = {}
+        self._in_flight: dict[str, _InFlight] = {}
         self._in_flight_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._threads: list[threading.Thread] = []
@@ -97,7 +108,7 @@ class QueueListener:
         invocation_id = new_invocation_id()
         started = self._clock.now()
         with self._in_flight_lock:
-            self._in_flight[message.lock_token] = (message, started)
+            self._in_flight[message.lock_token] = _InFlight(message, started, started)
         try:
             self._invoker.invoke(
                 self._spec, {self._binding.arg_name: to_functions_message(message)}, invocation_id
@@ -142,16 +153,23 @@ class QueueListener:
         return len(messages)
 
     def renew_due_locks(self) -> int:
-        """Renew locks that expire within a poll interval and a half; returns how many."""
+        """Renew the locks of running messages that are close to expiring; returns how many.
+
+        As azure-servicebus's AutoLockRenewer: renew once 10 s or less remain (75 % of the lock
+        for locks that short), until ``maxAutoLockRenewalDuration`` has passed.
+        """
         now = self._clock.now()
-        margin = timedelta(seconds=self._poll_interval * 1.5)
         renewed = 0
         with self._in_flight_lock:
             entries = list(self._in_flight.items())
-        for token, (message, started) in entries:
-            if message.locked_until is None or message.locked_until - now > margin:
+        for token, entry in entries:
+            message = entry.message
+            if message.locked_until is None or now - entry.started >= self._max_lock_renewal:
                 continue
-            if now - started >= self._max_lock_renewal:
+            span = message.locked_until - entry.locked_at
+            margin = _RENEW_BEFORE if span > _RENEW_BEFORE + _SHORT_LOCK_OFFSET else span * 0.75
+            margin = max(margin, timedelta(seconds=self._poll_interval * 1.5))
+            if message.locked_until - now > margin:
                 continue
             try:
                 until = self._bus.renew_lock(message)
@@ -160,7 +178,9 @@ class QueueListener:
                 continue
             with self._in_flight_lock:
                 if token in self._in_flight:
-                    self._in_flight[token] = (replace(message, locked_until=until), started)
+                    self._in_flight[token] = _InFlight(
+                        replace(message, locked_until=until), entry.started, now
+                    )
             renewed += 1
         return renewed
 
@@ -171,9 +191,14 @@ class QueueListener:
         self._pool = ThreadPoolExecutor(
             max_workers=self._max_concurrent_calls, thread_name_prefix=f"cityzen-q-{self.queue}"
         )
+        # Daemon threads: stop() joins them; a host never stopped cannot block the exit.
         self._threads = [
-            threading.Thread(target=self._poll_loop, name=f"cityzen-poll-{self.queue}"),
-            threading.Thread(target=self._renew_loop, name=f"cityzen-renew-{self.queue}"),
+            threading.Thread(
+                target=self._poll_loop, name=f"cityzen-poll-{self.queue}", daemon=True
+            ),
+            threading.Thread(
+                target=self._renew_loop, name=f"cityzen-renew-{self.queue}", daemon=True
+            ),
         ]
         for thread in self._threads:
             thread.start()

@@ -56,7 +56,10 @@ class TimerRunner:
 
     def start(self) -> None:
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"cityzen-timer-{self._spec.name}")
+        # A daemon thread: stop() joins it; a host never stopped cannot block the exit.
+        self._thread = threading.Thread(
+            target=self._run, name=f"cityzen-timer-{self._spec.name}", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from localhost_support import ManualClock, MemoryBus
 
-from cityzen_connector.localhost import LocalHostConfig
+from cityzen_connector.localhost import LocalHost, LocalHostConfig
 
 SAMPLE_APP = Path(__file__).parent / "sample_app"
 
@@ -40,6 +40,23 @@ def config(tmp_path: Path) -> LocalHostConfig:
 @pytest.fixture
 def sample_app() -> Path:
     return SAMPLE_APP
+
+
+@pytest.fixture
+def make_host(
+    bus: MemoryBus, config: LocalHostConfig, clock: ManualClock
+) -> Iterator[Callable[..., LocalHost]]:
+    """Builds hosts on the sample app and stops each one at teardown, whatever happened."""
+    hosts: list[LocalHost] = []
+
+    def make(app_dir: Path = SAMPLE_APP, host_config: LocalHostConfig | None = None) -> LocalHost:
+        host = LocalHost(app_dir, bus, host_config or config, clock)
+        hosts.append(host)
+        return host
+
+    yield make
+    for host in hosts:
+        host.stop()
 
 
 @pytest.fixture(autouse=True)

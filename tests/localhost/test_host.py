@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
 import socket
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,10 +13,11 @@ import pytest
 import requests
 from localhost_support import ManualClock, MemoryBus, message
 
-from cityzen_connector.localhost import AppLoadError, LocalHost, LocalHostConfig
+from cityzen_connector.localhost import AppLoadError, CronError, LocalHost, LocalHostConfig
 from cityzen_connector.settings import Settings
 
 WAIT = 5.0
+MakeHost = Callable[..., LocalHost]
 
 
 def test_one_host_serves_http_queue_and_timer_triggers(
@@ -34,11 +37,9 @@ def test_one_host_serves_http_queue_and_timer_triggers(
     assert any(kind == "timer" for kind, _ in module.CALLS)
 
 
-def test_start_and_stop_leave_no_threads_and_free_the_port(
-    sample_app: Path, bus: MemoryBus, config: LocalHostConfig, clock: ManualClock
-) -> None:
+def test_start_and_stop_leave_no_threads_and_free_the_port(make_host: MakeHost) -> None:
     before = set(threading.enumerate())
-    host = LocalHost(sample_app, bus, config, clock)
+    host = make_host()
     host.start()
     started = {t.name for t in threading.enumerate()} - {t.name for t in before}
     assert {"cityzen-localhost-http", "cityzen-poll-submissions"} <= started
@@ -51,14 +52,13 @@ def test_start_and_stop_leave_no_threads_and_free_the_port(
         probe.bind(("127.0.0.1", port))  # the port is free again
 
 
-def test_wait_returns_when_stopped_from_another_thread(
-    sample_app: Path, bus: MemoryBus, config: LocalHostConfig, clock: ManualClock
-) -> None:
-    host = LocalHost(sample_app, bus, config, clock)
+def test_wait_returns_when_stopped_from_another_thread(make_host: MakeHost) -> None:
+    host = make_host()
     host.start()
+    assert not host.wait(0.01)
     stopper = threading.Timer(0.05, host.stop)
     stopper.start()
-    host.wait()
+    assert host.wait(WAIT)
     stopper.join()
     assert not any(t.name.startswith("cityzen-") for t in threading.enumerate())
 
@@ -71,13 +71,13 @@ def test_starting_twice_is_refused(
 
 
 def test_busy_port_fails_start_and_cleans_up(
-    sample_app: Path, bus: MemoryBus, config: LocalHostConfig, clock: ManualClock
+    make_host: MakeHost, sample_app: Path, config: LocalHostConfig
 ) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         busy = LocalHostConfig(**{**config.__dict__, "port": taken.getsockname()[1]})
-        host = LocalHost(sample_app, bus, busy, clock)
+        host = make_host(sample_app, busy)
         with pytest.raises(OSError, match="in use"):
             host.start()
 
@@ -90,7 +90,7 @@ def test_a_broken_app_fails_at_construction(
         "@app.timer_trigger(arg_name='t', schedule='* * * * *')\ndef t(t): ...\n",
         encoding="utf-8",
     )
-    with pytest.raises(Exception, match="6 fields"):
+    with pytest.raises(CronError, match="6 fields"):
         LocalHost(tmp_path, bus, config)
     with pytest.raises(AppLoadError):
         LocalHost(tmp_path / "missing", bus, config)
@@ -132,3 +132,40 @@ def test_default_settings_match_func_start() -> None:
     config = LocalHostConfig.from_settings(settings)
     assert (config.host, config.port) == ("127.0.0.1", 7071)
     assert settings.localhost_app_dir == Path(".")
+
+
+def test_stop_does_not_hang_on_an_idle_keep_alive_connection(make_host: MakeHost) -> None:
+    host = make_host()
+    host.start()
+    port = int(host.url.rsplit(":", 1)[1])
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=WAIT)
+    try:
+        connection.request("GET", "/api/hello/idle")
+        assert connection.getresponse().read() == b"hello idle"
+        stopper = threading.Thread(target=host.stop)
+        stopper.start()
+        stopper.join(WAIT)
+        assert not stopper.is_alive()
+    finally:
+        connection.close()
+
+
+def test_stop_lets_a_running_http_request_finish(make_host: MakeHost) -> None:
+    host = make_host()
+    module = host.app.module
+    module.HTTP_GATE.clear()
+    host.start()
+    answers: list[requests.Response] = []
+    client = threading.Thread(
+        target=lambda: answers.append(requests.get(f"{host.url}/api/slow", timeout=WAIT))
+    )
+    client.start()
+    assert module.HTTP_STARTED.acquire(timeout=WAIT)
+    stopper = threading.Thread(target=host.stop)
+    stopper.start()
+    stopper.join(0.1)
+    assert stopper.is_alive(), "stop() did not wait for the running request"
+    module.HTTP_GATE.set()
+    stopper.join(WAIT)
+    client.join(WAIT)
+    assert [(a.status_code, a.text) for a in answers] == [(200, "finally")]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,12 @@ WAIT = 5.0
 
 
 def _listener(
-    sample_app: Path, bus: MemoryBus, clock: ManualClock, *, max_calls: int = 3
+    sample_app: Path,
+    bus: MemoryBus,
+    clock: ManualClock,
+    *,
+    max_calls: int = 3,
+    max_lock_renewal: timedelta = timedelta(minutes=5),
 ) -> tuple[QueueListener, Any]:
     app = load_app(sample_app)
     spec = next(s for s in app.functions if s.name == "submissions_worker")
@@ -30,6 +36,7 @@ def _listener(
         clock,
         max_concurrent_calls=max_calls,
         poll_interval_seconds=0.02,
+        max_lock_renewal=max_lock_renewal,
     )
     return listener, app.module
 
@@ -143,37 +150,56 @@ def test_a_failing_receive_is_logged_and_polling_goes_on(
     assert listener.poll_once() == 2
 
 
+@contextmanager
+def _one_held_message(
+    listener: QueueListener, module: Any, bus: MemoryBus, message_id: str
+) -> Iterator[None]:
+    """One message inside the function (held there) for the block; released on exit."""
+    module.GATE.clear()
+    bus.send("submissions", [message(b"slow", message_id)])
+    worker = threading.Thread(target=listener.poll_once)
+    worker.start()
+    try:
+        assert module.STARTED.acquire(timeout=WAIT)
+        yield
+    finally:
+        module.GATE.set()
+        worker.join(WAIT)
+
+
 def test_lock_is_renewed_while_the_function_runs(
     sample_app: Path, bus: MemoryBus, clock: ManualClock
 ) -> None:
     listener, module = _listener(sample_app, bus, clock)
-    module.GATE.clear()
-    bus.send("submissions", [message(b"slow", "slow-1")])
-    worker = threading.Thread(target=listener.poll_once)
-    worker.start()
-    assert module.STARTED.acquire(timeout=WAIT)
-    assert listener.renew_due_locks() == 0  # not due yet: 30 s lock
-    clock.advance(bus.lock_duration - timedelta(milliseconds=20))
-    assert listener.renew_due_locks() == 1
-    clock.advance(timedelta(seconds=20))  # past the first lock, inside the renewed one
-    module.GATE.set()
-    worker.join(WAIT)
+    with _one_held_message(listener, module, bus, "slow-1"):
+        # As AutoLockRenewer: renewed once 10 s or less remain on the 30 s lock.
+        clock.advance(timedelta(seconds=19.9))
+        assert listener.renew_due_locks() == 0
+        clock.advance(timedelta(seconds=0.2))
+        assert listener.renew_due_locks() == 1
+        clock.advance(timedelta(seconds=20))  # past the first lock, inside the renewed one
     assert bus.renewed == ["slow-1"]
     assert bus.completed == ["slow-1"]
+
+
+def test_renewal_stops_after_the_max_renewal_duration(
+    sample_app: Path, bus: MemoryBus, clock: ManualClock
+) -> None:
+    listener, module = _listener(sample_app, bus, clock, max_lock_renewal=timedelta(seconds=50))
+    with _one_held_message(listener, module, bus, "slow-3"):
+        clock.advance(timedelta(seconds=25))
+        assert listener.renew_due_locks() == 1  # lock now runs to 55 s
+        clock.advance(timedelta(seconds=26))  # 51 s in: past the 50 s renewal budget
+        assert listener.renew_due_locks() == 0
+    assert bus.renewed == ["slow-3"]
 
 
 def test_without_renewal_a_lost_lock_means_redelivery_not_loss(
     sample_app: Path, bus: MemoryBus, clock: ManualClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     listener, module = _listener(sample_app, bus, clock)
-    module.GATE.clear()
-    bus.send("submissions", [message(b"slow", "slow-2")])
-    worker = threading.Thread(target=listener.poll_once)
-    worker.start()
-    assert module.STARTED.acquire(timeout=WAIT)
-    clock.advance(bus.lock_duration + timedelta(seconds=1))
-    module.GATE.set()
-    worker.join(WAIT)
+    with _one_held_message(listener, module, bus, "slow-2"):
+        clock.advance(bus.lock_duration + timedelta(seconds=1))
     assert bus.completed == []
     assert "will be redelivered" in caplog.text
     assert bus.peek("submissions")[0].message_id == "slow-2"
@@ -218,13 +244,18 @@ def test_stop_lets_the_in_flight_message_finish_and_complete(
     module.GATE.clear()
     bus.send("submissions", [message(b"x", "in-flight")])
     listener.start()
-    assert module.STARTED.acquire(timeout=WAIT)
     stopper = threading.Thread(target=listener.stop)
-    stopper.start()
-    stopper.join(0.1)
-    assert stopper.is_alive(), "stop() returned while a message was still being processed"
-    module.GATE.set()
-    stopper.join(WAIT)
+    try:
+        assert module.STARTED.acquire(timeout=WAIT)
+        stopper.start()
+        stopper.join(0.1)
+        assert stopper.is_alive(), "stop() returned while a message was still being processed"
+    finally:
+        module.GATE.set()
+        if stopper.is_alive():
+            stopper.join(WAIT)
+        else:
+            listener.stop()
     assert not stopper.is_alive()
     assert bus.completed == ["in-flight"]
     assert bus.abandoned == []

@@ -67,6 +67,18 @@ async def async_echo(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(req.get_body(), status_code=201, mimetype="application/octet-stream")
 
 
+HTTP_GATE = threading.Event()
+HTTP_GATE.set()
+HTTP_STARTED = threading.Semaphore(0)
+
+
+@app.route(route="slow", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def slow(req: func.HttpRequest) -> func.HttpResponse:
+    HTTP_STARTED.release()
+    HTTP_GATE.wait(timeout=10)
+    return func.HttpResponse("finally")
+
+
 @app.route(route="files/{*path}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 def files(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
     body = {"path": req.route_params.get("path"), "function": context.function_name}
