@@ -24,11 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 import azure.functions as func
 
-from cityzen_connector.messaging import PropertyValue, ReceivedMessage
-
 from . import _deps
 
 if TYPE_CHECKING:
+    from cityzen_connector.messaging import PropertyValue, ReceivedMessage
     from cityzen_connector.sync.worker import WorkerResult
 
 logger = logging.getLogger("functions.queue_workers")
@@ -76,6 +75,8 @@ def to_received_message(
     msg: func.ServiceBusMessage, queue: str, *, now: Callable[[], datetime]
 ) -> ReceivedMessage:
     """Our ``ReceivedMessage`` for the message the Functions runtime delivered."""
+    from cityzen_connector.messaging import ReceivedMessage  # noqa: PLC0415 - cold start
+
     message_id = msg.message_id
     if not isinstance(message_id, str) or not message_id:
         raise TriggerMessageError("the message has no message id")
