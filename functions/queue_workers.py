@@ -27,8 +27,9 @@ import azure.functions as func
 from . import _deps
 
 if TYPE_CHECKING:
-    from cityzen_connector.messaging import PropertyValue, ReceivedMessage
     from cityzen_connector.sync.worker import WorkerResult
+
+    from cityzen_connector.messaging import PropertyValue, ReceivedMessage
 
 logger = logging.getLogger("functions.queue_workers")
 
