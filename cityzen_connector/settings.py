@@ -245,6 +245,40 @@ class Settings(BaseSettings):
         ),
     )
 
+    # -- portal HTTP API (see README "Portal HTTP API") -----------------------------------------
+    api_max_body_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=1024,
+        le=100 * 1024 * 1024,
+        description="Cap on a request body, attachments included (base64 or multipart): 413.",
+    )
+    api_max_attachments: int = Field(
+        5, ge=0, le=10, description="Attachments per submission (the model allows 10 at most)."
+    )
+    api_max_attachment_bytes: int = Field(
+        10 * 1024 * 1024, ge=1, le=50 * 1024 * 1024, description="Size cap of one attachment."
+    )
+    api_max_attachments_total_bytes: int = Field(
+        20 * 1024 * 1024, ge=1, description="Size cap of all attachments of one submission."
+    )
+    api_attachment_types: str = Field(
+        "image/jpeg,image/png,image/webp,image/heic,image/heif,application/pdf",
+        description="Accepted attachment types, recognised on the bytes (comma-separated).",
+    )
+    api_portal_key: SecretStr = Field(
+        SecretStr(""),
+        description=(
+            "Auth mode both: the key the portal back end sends in x-functions-key on the"
+            " anonymous routes (empty: only bearer tokens there)."
+        ),
+    )
+    api_themes_cache_seconds: float = Field(
+        300.0, gt=0, le=86400, description="How long the theme tree read from Dataverse is reused."
+    )
+    api_ready_cache_seconds: float = Field(
+        10.0, ge=0, le=600, description="How long a readiness probe's result is reused."
+    )
+
     # -- local Functions host (local mode only) ------------------------------------------------
     localhost_host: str = Field("127.0.0.1", description="Local Functions host listen address.")
     localhost_port: int = Field(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-
-import requests
+from typing import TYPE_CHECKING
 
 from ._errors import KeysUnavailable
 from ._jwks import FetchJson
+
+if TYPE_CHECKING:  # requests costs ~150 ms of import: only bearer deployments pay for it
+    import requests
 
 _MAX_DOCUMENT_BYTES = 256 * 1024  # a discovery document or JWK Set is a few KB
 
@@ -19,6 +21,7 @@ def requests_fetcher(
     max_bytes: int = _MAX_DOCUMENT_BYTES,
 ) -> FetchJson:
     """Return ``fetch(url) -> JSON`` that turns every failure into ``KeysUnavailable``."""
+    import requests  # noqa: PLC0415 - already loaded by whoever built ``session``
 
     def fetch(url: str) -> object:
         try:

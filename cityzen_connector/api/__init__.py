@@ -1,0 +1,89 @@
+"""api: the portal HTTP API, independent of ``azure.functions``.
+
+``build_api(deps).handle(ApiRequest) -> ApiResponse`` routes, identifies the caller, runs the
+use case and answers; every error is ``application/problem+json``. ``ROUTES`` drives dispatch,
+the OpenAPI document (``openapi_document()``) and the Blueprint's bindings.
+
+Only the routing table is imported eagerly: the Blueprint module needs nothing else to declare
+its functions, and the use cases (pydantic models, mappings, identity, backends) are loaded on
+the first request, which keeps the Functions cold start short.
+"""
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from ._routes import FALLBACK, METHODS, PREFIX, ROUTES, Access, Answer, Operation, Route, match
+
+if TYPE_CHECKING:
+    from ._app import ApiDependencies, HttpApi, caller_of
+    from ._body import BodyError, parse_json, read_submission
+    from ._handlers import HANDLERS, build_api
+    from ._http import ApiRequest, ApiResponse, Headers, json_response, problem_response
+    from ._multipart import MultipartError, Part, parse_multipart
+    from ._openapi import openapi_bytes, openapi_document
+    from ._wiring import dependencies_from_settings, limits_from_settings
+
+_LAZY = {
+    "ApiDependencies": "_app",
+    "HttpApi": "_app",
+    "caller_of": "_app",
+    "BodyError": "_body",
+    "parse_json": "_body",
+    "read_submission": "_body",
+    "HANDLERS": "_handlers",
+    "build_api": "_handlers",
+    "ApiRequest": "_http",
+    "ApiResponse": "_http",
+    "Headers": "_http",
+    "json_response": "_http",
+    "problem_response": "_http",
+    "MultipartError": "_multipart",
+    "Part": "_multipart",
+    "parse_multipart": "_multipart",
+    "openapi_bytes": "_openapi",
+    "openapi_document": "_openapi",
+    "dependencies_from_settings": "_wiring",
+    "limits_from_settings": "_wiring",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "FALLBACK",
+    "HANDLERS",
+    "METHODS",
+    "PREFIX",
+    "ROUTES",
+    "Access",
+    "Answer",
+    "ApiDependencies",
+    "ApiRequest",
+    "ApiResponse",
+    "BodyError",
+    "Headers",
+    "HttpApi",
+    "MultipartError",
+    "Operation",
+    "Part",
+    "Route",
+    "build_api",
+    "caller_of",
+    "dependencies_from_settings",
+    "json_response",
+    "limits_from_settings",
+    "match",
+    "openapi_bytes",
+    "openapi_document",
+    "parse_json",
+    "parse_multipart",
+    "problem_response",
+    "read_submission",
+]

@@ -1,0 +1,154 @@
+"""``HttpApi.handle(ApiRequest) -> ApiResponse``: routing, who is calling, the use cases, and
+errors as problem details. Whatever happens, the answer is a response: an unexpected exception
+becomes ``internal_error`` without any detail (the traceback goes to the log only).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from cityzen_connector.dataverse import DataverseClient
+from cityzen_connector.identity import (
+    AuthMode,
+    BearerAuthenticator,
+    CallerIdentity,
+    InvalidToken,
+    KeysUnavailable,
+    authenticate_request,
+)
+from cityzen_connector.mapping import MappingSet
+from cityzen_connector.messaging import BusUnavailableError
+from cityzen_connector.models import ProblemCode
+from cityzen_connector.store import StateStore, StoreUnavailableError
+from cityzen_connector.sync import IngestError, IngestPorts, InvalidSubmissionError, ReadinessProbe
+
+from ._http import ApiRequest, ApiResponse, problem_response
+from ._routes import FALLBACK, PREFIX, Route, match
+
+logger = logging.getLogger(__name__)
+
+KEY_HEADER = "x-functions-key"
+
+
+@dataclass(frozen=True)
+class ApiDependencies:
+    """Everything the handlers need, built once at the edge (``function_app.py``)."""
+
+    ingest: IngestPorts
+    client: DataverseClient
+    mappings: MappingSet
+    readiness: ReadinessProbe
+    auth_mode: AuthMode = "function_key"
+    authenticator: BearerAuthenticator | None = None
+    portal_key: str = field(default="", repr=False)
+    max_body_bytes: int = 32 * 1024 * 1024
+    themes_max_age: timedelta = timedelta(minutes=5)
+
+    @property
+    def store(self) -> StateStore:
+        return self.ingest.store
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self.ingest.clock
+
+
+Deps = Callable[[], ApiDependencies]
+# Handlers get the dependencies lazily: liveness and the OpenAPI document never build them.
+Handler = Callable[[ApiRequest, dict[str, str], Deps], ApiResponse]
+
+
+def caller_of(request: ApiRequest, deps: ApiDependencies) -> CallerIdentity:
+    """Who is calling. On the host's function-level routes the host checked the key; on the
+    anonymous ones (bearer/both modes) the portal proves itself with ``api_portal_key``."""
+    key_ok = request.function_key_valid
+    if not key_ok and deps.auth_mode == "both" and deps.portal_key:
+        presented = request.headers.get(KEY_HEADER, "")
+        key_ok = bool(presented) and hmac.compare_digest(
+            presented.encode("utf-8", "surrogateescape"), deps.portal_key.encode()
+        )
+    return authenticate_request(
+        deps.auth_mode,
+        authorization=request.headers.get("authorization"),
+        function_key_valid=key_ok,
+        authenticator=deps.authenticator,
+    )
+
+
+class HttpApi:
+    """The portal API. ``deps`` may be a factory, called on the first request (cold start)."""
+
+    def __init__(
+        self,
+        deps: ApiDependencies | Callable[[], ApiDependencies],
+        handlers: dict[str, Handler],
+    ) -> None:
+        self._deps = deps
+        self._handlers = handlers
+        self._lock = threading.Lock()
+
+    def dependencies(self) -> ApiDependencies:
+        """Built once, by the first request that needs them (a failure is retried next time)."""
+        with self._lock:
+            if not isinstance(self._deps, ApiDependencies):
+                self._deps = self._deps()
+            return self._deps
+
+    def handle(self, request: ApiRequest) -> ApiResponse:
+        instance = PREFIX + request.path
+        try:
+            return self._dispatch(request)
+        except InvalidToken as exc:
+            logger.info("caller refused: %s", exc.reason)
+            return problem_response(
+                exc.problem_code,
+                detail=str(exc),
+                instance=instance,
+                www_authenticate=exc.www_authenticate,
+            )
+        except IngestError as exc:
+            return _ingest_problem(exc, instance)
+        except (KeysUnavailable, StoreUnavailableError, BusUnavailableError) as exc:
+            logger.warning("dependency unavailable: %s", type(exc).__name__)
+            return problem_response(
+                ProblemCode.SERVICE_UNAVAILABLE, instance=instance, retry_after="30"
+            )
+        except Exception:
+            # The traceback is for the log; the caller learns only that it failed.
+            logger.exception("unexpected error on %s %s", request.method, _route_name(request))
+            return problem_response(ProblemCode.INTERNAL_ERROR, instance=instance)
+
+    def _dispatch(self, request: ApiRequest) -> ApiResponse:
+        found = match(request.path)
+        if found is None:
+            return problem_response(ProblemCode.NOT_FOUND, instance=PREFIX + request.path)
+        route, params = found
+        method = request.method.upper()
+        operation = route.operation(method)
+        if operation is None:
+            return problem_response(
+                ProblemCode.METHOD_NOT_ALLOWED,
+                instance=PREFIX + request.path,
+                allow=", ".join(route.allowed()),
+            )
+        handler = self._handlers[operation.operation_id]
+        return handler(request, params, self.dependencies)
+
+
+def _route_name(request: ApiRequest) -> str:
+    # Route templates only: paths carry ids.
+    found = match(request.path)
+    route: Route = found[0] if found else FALLBACK
+    return route.template
+
+
+def _ingest_problem(exc: IngestError, instance: str) -> ApiResponse:
+    errors = exc.errors if isinstance(exc, InvalidSubmissionError) else ()
+    # RFC 9110 section 10.2.3: a 503 says when to come back.
+    retry = {"retry_after": "30"} if exc.status == 503 else {}
+    return problem_response(exc.code, detail=exc.message, instance=instance, errors=errors, **retry)

@@ -1,0 +1,98 @@
+"""One handler per operation: read the request, call the use case, shape the response."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from cityzen_connector.models import ProblemCode
+from cityzen_connector.sync import (
+    AcceptedResponse,
+    Liveness,
+    read_status,
+    read_themes,
+    submit,
+)
+from cityzen_connector.sync import not_modified as _not_modified
+
+from ._app import ApiDependencies, Deps, Handler, HttpApi, caller_of
+from ._body import BodyError, read_submission
+from ._http import JSON, ApiRequest, ApiResponse, json_response, problem_response
+from ._openapi import openapi_bytes
+from ._routes import PREFIX
+
+# Clients may keep the tree a minute, then revalidate with If-None-Match (RFC 9111 5.2.2.1).
+THEMES_CACHE_CONTROL = "public, max-age=60"
+
+
+def submit_request(request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiResponse:
+    deps = lazy()
+    # The cap is checked before anything else: a huge body is refused without being read.
+    if len(request.body) > deps.max_body_bytes:
+        return problem_response(
+            ProblemCode.PAYLOAD_TOO_LARGE,
+            detail=f"the body exceeds {deps.max_body_bytes} bytes",
+            instance=PREFIX + request.path,
+        )
+    caller = caller_of(request, deps)
+    try:
+        parsed = read_submission(request, max_body_bytes=deps.max_body_bytes)
+    except BodyError as exc:
+        return problem_response(exc.code, detail=exc.detail, instance=PREFIX + request.path)
+    accepted = submit(parsed, caller, deps.ingest)
+    body = AcceptedResponse(id=accepted.submission_id)
+    return json_response(202, body, location=f"{PREFIX}/v1/requests/{accepted.submission_id}")
+
+
+def request_status(request: ApiRequest, params: dict[str, str], lazy: Deps) -> ApiResponse:
+    deps = lazy()
+    caller = caller_of(request, deps)
+    view = read_status(
+        params["id"],
+        caller,
+        store=deps.store,
+        clock=deps.clock,
+        identity_key=deps.ingest.identity_key,
+        retention=deps.ingest.retention,
+    )
+    # Statuses change; caches must not keep another citizen's answer (RFC 9111 5.2.2.3).
+    return json_response(200, view, cache_control="private, no-store")
+
+
+def themes(request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiResponse:
+    deps = lazy()
+    snapshot = read_themes(
+        deps.client, deps.mappings, deps.store, deps.clock, max_age=deps.themes_max_age
+    )
+    headers = {"ETag": snapshot.etag, "Cache-Control": THEMES_CACHE_CONTROL}
+    if _not_modified(request.headers.get("if-none-match"), snapshot.etag):
+        return ApiResponse(304, b"", headers)
+    return ApiResponse(200, snapshot.body, {"Content-Type": JSON, **headers})
+
+
+def health(_request: ApiRequest, _: dict[str, str], _lazy: Deps) -> ApiResponse:
+    """Liveness: builds and calls nothing, so it answers even when every backend is down."""
+    return json_response(200, Liveness(), cache_control="no-store")
+
+
+def health_ready(_request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiResponse:
+    result = lazy().readiness()
+    retry = {"retry_after": "30"} if result.http_status == 503 else {}
+    return json_response(result.http_status, result, cache_control="no-store", **retry)
+
+
+def openapi(_request: ApiRequest, _: dict[str, str], _lazy: Deps) -> ApiResponse:
+    return ApiResponse(200, openapi_bytes(), {"Content-Type": JSON})
+
+
+HANDLERS: dict[str, Handler] = {
+    "submitRequest": submit_request,
+    "getRequestStatus": request_status,
+    "listThemes": themes,
+    "liveness": health,
+    "readiness": health_ready,
+    "openapi": openapi,
+}
+
+
+def build_api(deps: ApiDependencies | Callable[[], ApiDependencies]) -> HttpApi:
+    return HttpApi(deps, HANDLERS)

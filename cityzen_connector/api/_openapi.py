@@ -1,0 +1,187 @@
+"""The OpenAPI 3.1 document, generated from the routing table and the pydantic models.
+
+OpenAPI 3.1 uses JSON Schema 2020-12 as is (https://spec.openapis.org/oas/v3.1.0#schema-object),
+which is what pydantic's ``model_json_schema`` produces; every model lands in
+``components/schemas`` and is referenced from there. Every error is ``application/problem+json``
+with the ``Problem`` schema (RFC 9457).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from cityzen_connector.models import PROBLEM_CONTENT_TYPE, Problem
+
+from ._http import JSON
+from ._routes import METHODS, PREFIX, ROUTES, Access, Operation, Route, Schema
+
+_REF = "#/components/schemas/{model}"
+TITLE = "CityZen connector: portal API"
+VERSION = "1.0.0"
+# Headers that come with a status wherever it is answered (RFC 6750 section 3, RFC 9110 10.2.3).
+_STATUS_HEADERS = {401: ("WWW-Authenticate",), 503: ("Retry-After",)}
+# Answered on every path: 405 for another method, 404 via the catch-all route.
+_EVERYWHERE = {405: "Method not allowed on this path (Allow lists those that are)"}
+
+
+def schema_objects() -> dict[str, Any]:
+    """What the routing table's schema names stand for."""
+    from cityzen_connector.models import SubmissionStatus  # noqa: PLC0415 - see _routes
+    from cityzen_connector.sync import (  # noqa: PLC0415
+        AcceptedResponse,
+        Liveness,
+        Readiness,
+        SubmissionRequest,
+        ThemeTree,
+    )
+
+    return {
+        "Accepted": AcceptedResponse,
+        "StatusView": SubmissionStatus,
+        "ThemeTree": ThemeTree,
+        "Liveness": Liveness,
+        "Readiness": Readiness,
+        "SubmissionRequest": SubmissionRequest,
+    }
+
+
+def _adapter(schema: Schema) -> TypeAdapter[Any]:
+    assert schema is not None
+    return TypeAdapter(schema_objects()[schema])
+
+
+def _key(schema: Schema) -> str:
+    return schema or ""
+
+
+def _security(access: Access) -> list[dict[str, list[str]]]:
+    if access == "anonymous":
+        return []
+    if access == "function":
+        return [{"functionKey": []}]
+    return [{"functionKey": []}, {"bearerToken": []}]
+
+
+def _schemas() -> tuple[dict[tuple[str, str], Any], dict[str, Any]]:
+    inputs: dict[tuple[str, str], TypeAdapter[Any]] = {
+        ("Problem", "serialization"): TypeAdapter(Problem)
+    }
+    for route in ROUTES:
+        for op in route.operations:
+            if op.request_body is not None:
+                inputs[(_key(op.request_body), "validation")] = _adapter(op.request_body)
+            for answer in op.answers.values():
+                if answer.schema is not None:
+                    inputs[(_key(answer.schema), "serialization")] = _adapter(answer.schema)
+    mapping, definitions = TypeAdapter.json_schemas(
+        [(key, mode, adapter) for (key, mode), adapter in inputs.items()],  # type: ignore[misc]
+        ref_template=_REF,
+    )
+    refs: dict[tuple[str, str], Any] = dict(mapping.items())
+    return refs, dict(definitions.get("$defs", {}))
+
+
+def _content(schema: dict[str, Any], media_type: str = JSON) -> dict[str, Any]:
+    return {media_type: {"schema": schema}}
+
+
+def _request_body(op: Operation, refs: dict[tuple[str, str], Any]) -> dict[str, Any]:
+    schema = refs[(_key(op.request_body), "validation")]
+    content = _content(schema)
+    if op.multipart:
+        content["multipart/form-data"] = {
+            "schema": {
+                "type": "object",
+                "required": ["submission"],
+                "properties": {
+                    "submission": schema,
+                    "attachments": {
+                        "type": "array",
+                        "items": {"type": "string", "contentMediaType": "application/octet-stream"},
+                    },
+                },
+            },
+            "encoding": {"submission": {"contentType": JSON}},
+        }
+    return {"required": True, "content": content}
+
+
+def _operation(route: Route, op: Operation, refs: dict[tuple[str, str], Any]) -> dict[str, Any]:
+    problem_ref = refs[("Problem", "serialization")]
+    responses: dict[str, Any] = {}
+    for status, answer in sorted({**op.answers}.items()):
+        entry: dict[str, Any] = {"description": answer.description}
+        if answer.schema is not None:
+            entry["content"] = _content(refs[(_key(answer.schema), "serialization")])
+        elif status >= 400:
+            entry["content"] = _content(problem_ref, PROBLEM_CONTENT_TYPE)
+        names = answer.headers + _STATUS_HEADERS.get(status, ())
+        if names:
+            entry["headers"] = {name: {"schema": {"type": "string"}} for name in names}
+        responses[str(status)] = entry
+    for status, description in _EVERYWHERE.items():
+        responses.setdefault(
+            str(status),
+            {
+                "description": description,
+                "content": _content(problem_ref, PROBLEM_CONTENT_TYPE),
+                "headers": {"Allow": {"schema": {"type": "string"}}},
+            },
+        )
+    doc: dict[str, Any] = {
+        "operationId": op.operation_id,
+        "summary": op.summary,
+        "security": _security(route.access),
+        "responses": responses,
+    }
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in _path_params(route.template)
+    ] + [
+        {"name": header, "in": "header", "required": False, "schema": {"type": "string"}}
+        for header in op.headers
+    ]
+    if parameters:
+        doc["parameters"] = parameters
+    if op.request_body is not None:
+        doc["requestBody"] = _request_body(op, refs)
+    return doc
+
+
+def _path_params(template: str) -> list[str]:
+    return [s[1:-1] for s in template.split("/") if s.startswith("{") and s.endswith("}")]
+
+
+@functools.cache
+def openapi_document() -> dict[str, Any]:
+    """The document (built once; a fresh deep copy is cheap to make with ``json``)."""
+    refs, definitions = _schemas()
+    paths = {
+        PREFIX + route.template: {
+            op.method.lower(): _operation(route, op, refs) for op in route.operations
+        }
+        for route in ROUTES
+    }
+    assert all(op.method in METHODS for r in ROUTES for op in r.operations)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": TITLE, "version": VERSION},
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "paths": paths,
+        "components": {
+            "schemas": definitions,
+            "securitySchemes": {
+                "functionKey": {"type": "apiKey", "in": "header", "name": "x-functions-key"},
+                "bearerToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+            },
+        },
+    }
+
+
+@functools.cache
+def openapi_bytes() -> bytes:
+    return json.dumps(openapi_document(), separators=(",", ":"), ensure_ascii=False).encode()

@@ -1,0 +1,189 @@
+"""The routing table: every route, its operations, who may call and what each answers.
+
+One table drives three things, so they cannot disagree: request dispatch (``match``), the
+OpenAPI document and the Blueprint's function bindings (route template, auth level). It imports
+nothing heavy: schemas are named here and resolved by ``_openapi`` when the document is built,
+so that the Blueprint module loads fast (Azure Functions cold start).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+# anonymous: anyone; function: a function key (ops, probes); caller: a function key (the
+# trusted portal) or a bearer token (a citizen), as CITYZEN_AUTH_MODE says.
+Access = Literal["anonymous", "function", "caller"]
+# The name of a schema ``_openapi.schema_objects()`` knows (a pydantic model or a union).
+Schema = str | None
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+PREFIX = "/api"  # host.json's default routePrefix
+
+
+@dataclass(frozen=True)
+class Answer:
+    description: str
+    schema: Schema = None  # None: no body (or a problem, for 4xx/5xx)
+    headers: tuple[str, ...] = ()  # response headers worth documenting
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    operation_id: str
+    summary: str
+    answers: Mapping[int, Answer]
+    request_body: Schema = None
+    multipart: bool = False
+    headers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Route:
+    """``template`` is below ``/api`` (Azure's ``route``, with a leading slash)."""
+
+    template: str
+    function_name: str
+    access: Access
+    operations: tuple[Operation, ...] = field(default=())
+
+    def allowed(self) -> tuple[str, ...]:
+        return tuple(op.method for op in self.operations)
+
+    def operation(self, method: str) -> Operation | None:
+        return next((op for op in self.operations if op.method == method), None)
+
+
+_COMMON = {500: Answer("Unexpected error (never with details)")}
+_AUTH = {
+    401: Answer("Missing or invalid credentials"),
+    403: Answer("This caller may not do this"),
+    503: Answer("A dependency is unavailable; retry later"),
+}
+
+ROUTES: tuple[Route, ...] = (
+    Route(
+        "/v1/requests",
+        "submit_request",
+        "caller",
+        (
+            Operation(
+                "POST",
+                "submitRequest",
+                "File a citizen's request (JSON with base64 files, or multipart/form-data)",
+                {
+                    202: Answer(
+                        "Accepted and queued; Location names its status", "Accepted", ("Location",)
+                    ),
+                    400: Answer("The body is not valid JSON (or multipart)"),
+                    409: Answer("This id was used for a different request, or is in flight"),
+                    413: Answer("The body or an attachment is too large"),
+                    415: Answer("Content type or file type not accepted"),
+                    422: Answer("Invalid fields, each listed"),
+                    **_AUTH,
+                    **_COMMON,
+                },
+                request_body="SubmissionRequest",
+                multipart=True,
+                headers=("Idempotency-Key",),
+            ),
+        ),
+    ),
+    Route(
+        "/v1/requests/{id}",
+        "request_status",
+        "caller",
+        (
+            Operation(
+                "GET",
+                "getRequestStatus",
+                "Where a request stands: queued, created (ticket number) or failed (reason)",
+                {
+                    200: Answer("The status", "StatusView"),
+                    404: Answer("No such request, or not yours"),
+                    **_AUTH,
+                    **_COMMON,
+                },
+            ),
+        ),
+    ),
+    Route(
+        "/v1/themes",
+        "themes",
+        "anonymous",
+        (
+            Operation(
+                "GET",
+                "listThemes",
+                "Themes, sub-themes and their form fields (ETag; 304 on If-None-Match)",
+                {
+                    200: Answer("The theme tree", "ThemeTree", ("ETag", "Cache-Control")),
+                    304: Answer("Not modified", headers=("ETag",)),
+                    503: Answer("Dataverse unavailable and nothing cached"),
+                    **_COMMON,
+                },
+                headers=("If-None-Match",),
+            ),
+        ),
+    ),
+    Route(
+        "/v1/health",
+        "health",
+        "anonymous",
+        (
+            Operation(
+                "GET", "liveness", "Liveness (calls nothing)", {200: Answer("Alive", "Liveness")}
+            ),
+        ),
+    ),
+    Route(
+        "/v1/health/ready",
+        "health_ready",
+        "function",
+        (
+            Operation(
+                "GET",
+                "readiness",
+                "Readiness: Dataverse, queue, store, circuit breaker (cached briefly)",
+                {
+                    200: Answer(
+                        "Ready (ok, or degraded: accepting but not processing)", "Readiness"
+                    ),
+                    503: Answer("Not ready: cannot accept requests", "Readiness"),
+                    401: Answer("Function key missing or wrong (answered by the host)"),
+                    **_COMMON,
+                },
+            ),
+        ),
+    ),
+    Route(
+        "/v1/openapi.json",
+        "openapi",
+        "anonymous",
+        (Operation("GET", "openapi", "This document", {200: Answer("OpenAPI 3.1 document")}),),
+    ),
+)
+# Everything else under /v1: a problem+json 404 instead of the host's empty one.
+FALLBACK = Route("/v1/{*rest}", "not_found", "anonymous")
+
+
+def match(path: str) -> tuple[Route, dict[str, str]] | None:
+    """The route for a path (``/v1/requests/abc``) and its parameters; segment by segment,
+    literal segments compared case-insensitively as ASP.NET Core routing does."""
+    segments = path.strip("/").split("/")
+    for route in ROUTES:
+        template = route.template.strip("/").split("/")
+        if len(template) != len(segments):
+            continue
+        params: dict[str, str] = {}
+        for want, got in zip(template, segments, strict=True):
+            if want.startswith("{") and want.endswith("}"):
+                if not got:
+                    break
+                params[want[1:-1]] = got
+            elif want.lower() != got.lower():
+                break
+        else:
+            return route, params
+    return None

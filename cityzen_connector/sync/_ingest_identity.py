@@ -1,0 +1,85 @@
+"""Whose request it is, and which id it goes by.
+
+The trusted portal (function key) sends the citizen's claims in the body. A citizen (bearer
+token) never does: their claims come from the verified token, and a ``citizen`` member in the
+body is refused rather than silently ignored, so a client bug cannot file under another name.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import ValidationError
+
+from cityzen_connector.identity import CallerIdentity
+from cityzen_connector.models import CertifiableField, Citizen, FieldProblem
+
+from ._ingest_errors import CallerNotAllowedError, InvalidSubmissionError
+
+# Our Citizen model names the OIDC ``phone_number`` claim ``phone``.
+_CERTIFIED_NAMES: dict[str, CertifiableField] = {
+    "given_name": "given_name",
+    "family_name": "family_name",
+    "preferred_username": "preferred_username",
+    "birthdate": "birthdate",
+    "gender": "gender",
+    "birthplace": "birthplace",
+    "birthcountry": "birthcountry",
+    "email": "email",
+    "phone_number": "phone",
+}
+_CLAIMS: tuple[str, ...] = (
+    *("given_name", "family_name", "preferred_username", "birthdate", "gender"),
+    *("birthplace", "birthcountry", "email", "phone_number", "acr"),
+)
+# RFC 9110 field values are visible ASCII; an idempotency key longer than this is abuse.
+_MAX_KEY = 255
+_KEY_NAMESPACE = uuid.UUID("5b0cf1a4-52f8-4c43-9c0e-9c1f33f0c0de")
+
+
+def citizen_from_caller(caller: CallerIdentity, body_citizen: Any) -> Citizen:
+    if caller.kind == "portal":
+        if body_citizen is None:
+            problem = FieldProblem("citizen", "missing", "Field required")
+            raise InvalidSubmissionError([problem])
+        try:
+            return Citizen.model_validate(body_citizen)
+        except ValidationError as exc:
+            raise InvalidSubmissionError.from_validation(exc, "citizen") from None
+    if caller.kind != "citizen" or caller.citizen is None:
+        raise CallerNotAllowedError("only citizens and the portal file requests")
+    if body_citizen is not None:
+        problem = FieldProblem("citizen", "extra_forbidden", "the identity comes from the token")
+        raise InvalidSubmissionError([problem])
+    claims = caller.citizen
+    values: dict[str, object] = {"iss": caller.issuer, "sub": caller.subject}
+    values.update({name: getattr(claims, name) for name in _CLAIMS})
+    certified = [_CERTIFIED_NAMES[n] for n in sorted(claims.certified) if n in _CERTIFIED_NAMES]
+    try:
+        return Citizen.from_claims(values, certified=certified)
+    except ValidationError as exc:
+        # The token is valid but a claim does not fit our model (an odd birthplace...).
+        raise InvalidSubmissionError.from_validation(exc, "token") from None
+
+
+def resolve_id(body_id: uuid.UUID | None, header: str | None) -> uuid.UUID:
+    """The submission id: the body's ``id``, the ``Idempotency-Key`` header, or a fresh one.
+
+    A key that is not a UUID is mapped to one deterministically (UUIDv5), so any opaque key a
+    client library generates works (draft-ietf-httpapi-idempotency-key-header section 2.2).
+    """
+    key_id: uuid.UUID | None = None
+    if header is not None:
+        key = header.strip()
+        if not key or len(key) > _MAX_KEY or not key.isascii() or not key.isprintable():
+            problem = FieldProblem("Idempotency-Key", "invalid_key", "1-255 visible characters")
+            raise InvalidSubmissionError([problem])
+        try:
+            key_id = uuid.UUID(key.strip('"'))
+        except ValueError:
+            key_id = uuid.uuid5(_KEY_NAMESPACE, key)
+    if body_id is not None and key_id is not None and body_id != key_id:
+        problem = FieldProblem("id", "id_mismatch", "the body id and Idempotency-Key differ")
+        raise InvalidSubmissionError([problem])
+    return body_id or key_id or uuid.uuid4()

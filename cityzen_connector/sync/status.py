@@ -1,0 +1,68 @@
+"""``GET /api/v1/requests/{id}``: where a submission stands, told only to whoever filed it.
+
+A citizen sees only their own submissions: the ingest record keeps a keyed hash of the filer's
+identity. Anyone else gets the same 404 as for an id that never existed, so the answer does not
+reveal that a submission exists (a 403 would). The trusted portal sees every submission.
+"""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from cityzen_connector.identity import CallerIdentity
+from cityzen_connector.models import CreatedStatus, FailedStatus, QueuedStatus
+from cityzen_connector.store import SUBMISSIONS_PARTITION, StateStore
+
+from ._ingest_errors import CallerNotAllowedError, SubmissionNotFoundError
+from ._ingest_records import IngestRecords, filer_hash
+
+StatusView = QueuedStatus | CreatedStatus | FailedStatus
+
+#: Shown when the pipeline recorded the case without a status label (a new case is "Nouveau"
+#: until an agent moves it; case events update ``case_status`` in the status record).
+DEFAULT_CASE_STATUS = "Nouveau"
+FAILED_CODE = "rejected"
+
+
+def read_status(
+    submission_id: str,
+    caller: CallerIdentity,
+    *,
+    store: StateStore,
+    clock: Callable[[], datetime],
+    identity_key: bytes = b"",
+    retention: timedelta = timedelta(days=30),
+) -> StatusView:
+    """The status for this caller, or ``SubmissionNotFoundError``."""
+    try:
+        parsed = uuid.UUID(submission_id)
+    except (ValueError, TypeError, AttributeError):
+        raise SubmissionNotFoundError("no such submission") from None
+    key = str(parsed)
+    if caller.kind == "agent":
+        raise CallerNotAllowedError("agents follow cases in Dynamics 365")
+    ingest = IngestRecords(store, clock=clock, retention=retention).get(key)
+    if caller.kind != "portal":
+        expected = ingest.value.get("filer") if ingest is not None else None
+        mine = filer_hash(caller.issuer, caller.subject, identity_key)
+        if not isinstance(expected, str) or not hmac.compare_digest(expected, mine):
+            raise SubmissionNotFoundError("no such submission")
+    record = store.get(SUBMISSIONS_PARTITION, key)
+    if record is None:
+        if ingest is None or ingest.value.get("state") != "accepted":
+            raise SubmissionNotFoundError("no such submission")
+        return QueuedStatus(id=parsed)
+    value = record.value
+    if value.get("status") == "created":
+        return CreatedStatus(
+            id=parsed,
+            ticket_number=str(value.get("ticket_number") or ""),
+            case_status=str(value.get("case_status") or DEFAULT_CASE_STATUS),
+        )
+    if value.get("status") == "failed":
+        reason = str(value.get("reason") or "the request could not be processed")
+        return FailedStatus(id=parsed, code=str(value.get("code") or FAILED_CODE), reason=reason)
+    return QueuedStatus(id=parsed)

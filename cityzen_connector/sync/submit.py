@@ -1,0 +1,239 @@
+"""``POST /api/v1/requests`` as a plain function: validate, store the files, enqueue, 202.
+
+Everything that can refuse a request runs before anything is written. Then: the id is reserved
+in the ingest record (create-only), the files go to the blob store, the status becomes
+``queued``, the envelope (message id = submission id, so Service Bus duplicate detection drops
+a second send) goes to the queue, and the record becomes ``accepted``. If any step fails, what
+was written is removed again: no blob is left behind and nothing was enqueued.
+"""
+
+from __future__ import annotations
+
+import binascii
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from cityzen_connector.identity import CallerIdentity
+from cityzen_connector.mapping import FormValidationError, PlanError, ThemeCatalog
+from cityzen_connector.messaging import SUBMISSION_V1, MessageBus, encode
+from cityzen_connector.models import Citizen, FieldProblem, Submission
+from cityzen_connector.store import (
+    SUBMISSIONS_PARTITION,
+    BlobRef,
+    BlobStore,
+    StateStore,
+    SubmissionStatuses,
+)
+
+from ._attachments import (
+    AttachmentLimits,
+    AttachmentScanner,
+    CheckedFile,
+    IncomingFile,
+    NoScan,
+    check_files,
+)
+from ._ingest_errors import CallerNotAllowedError, InvalidSubmissionError
+from ._ingest_identity import citizen_from_caller, resolve_id
+from ._ingest_model import SubmissionRequest
+from ._ingest_records import IngestRecords, Reservation, body_hash, filer_hash
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SubmissionInput:
+    """A parsed request: the JSON object, and the file parts when it came as multipart."""
+
+    body: Mapping[str, Any] = field(repr=False)
+    files: Sequence[IncomingFile] | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class IngestPorts:
+    bus: MessageBus
+    queue: str
+    store: StateStore
+    blobs: BlobStore
+    catalog: ThemeCatalog
+    clock: Callable[[], datetime]
+    retention: timedelta = timedelta(days=30)
+    limits: AttachmentLimits = field(default_factory=AttachmentLimits)
+    scanner: AttachmentScanner = field(default_factory=NoScan)
+    identity_key: bytes = field(default=b"", repr=False)
+
+    @property
+    def records(self) -> IngestRecords:
+        return IngestRecords(self.store, clock=self.clock, retention=self.retention)
+
+    @property
+    def statuses(self) -> SubmissionStatuses:
+        return SubmissionStatuses(self.store, clock=self.clock, retention=self.retention)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    submission_id: uuid.UUID
+    replayed: bool
+
+
+def _validate(data: Mapping[str, Any], catalog: ThemeCatalog) -> Any:
+    try:
+        request = SubmissionRequest.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidSubmissionError.from_validation(exc) from None
+    fields = request.model_dump()
+    try:
+        catalog.validate_fields(fields["theme"], fields["sub_theme"], fields["fields"])
+    except FormValidationError as exc:
+        raise InvalidSubmissionError(exc.problems) from None
+    except PlanError:
+        problem = FieldProblem("sub_theme", "unknown_theme", "no such theme and sub-theme")
+        raise InvalidSubmissionError([problem]) from None
+    return request
+
+
+def _validate_all(
+    data: dict[str, Any], caller: CallerIdentity, request: SubmissionInput, catalog: ThemeCatalog
+) -> tuple[Citizen, Any]:
+    """Every field problem at once -- the citizen's and the request's -- in one 422."""
+    errors: list[Any] = []
+    citizen = parsed = None
+    try:
+        citizen = citizen_from_caller(caller, data.pop("citizen", None))
+    except InvalidSubmissionError as exc:
+        errors += exc.errors
+    if request.files is not None and data.get("attachments"):
+        errors.append(FieldProblem("attachments", "not_allowed", "send files as multipart parts"))
+    try:
+        parsed = _validate(data, catalog)
+    except InvalidSubmissionError as exc:
+        errors += exc.errors
+    if errors or citizen is None:
+        raise InvalidSubmissionError(errors)
+    return citizen, parsed
+
+
+def _decode_uploads(uploads: Sequence[Any]) -> list[IncomingFile]:
+    files, problems = [], []
+    for index, upload in enumerate(uploads):
+        try:
+            # strict_mode: RFC 4648 section 3.3 -- characters outside the alphabet are refused,
+            # not skipped, so two different texts never decode to the same file.
+            data = binascii.a2b_base64(upload.content_base64, strict_mode=True)
+        except (binascii.Error, ValueError):
+            location = f"attachments.{index}.content_base64"
+            problems.append(FieldProblem(location, "base64", "not valid base64"))
+            continue
+        files.append(IncomingFile(data=data, file_name=upload.file_name))
+    if problems:
+        raise InvalidSubmissionError(problems)
+    return files
+
+
+def submit(request: SubmissionInput, caller: CallerIdentity, ports: IngestPorts) -> Accepted:
+    """Accept one submission; raises an ``IngestError`` with nothing written on refusal."""
+    if caller.kind == "agent":
+        raise CallerNotAllowedError("agents do not file requests through this API")
+    data = dict(request.body)
+    citizen, parsed = _validate_all(data, caller, request, ports.catalog)
+    submission_id = resolve_id(parsed.id, request.idempotency_key)
+    incoming = request.files if request.files is not None else _decode_uploads(parsed.attachments)
+    files = check_files(incoming, ports.limits, ports.scanner)
+    filer = filer_hash(citizen.issuer, citizen.sub, ports.identity_key)
+    canonical = {
+        "request": parsed.model_dump(mode="json", exclude={"id", "attachments", "citizen"}),
+        "citizen": citizen.model_dump(mode="json"),
+        "files": [[f.file_name, f.sha256] for f in files],
+    }
+    records = ports.records
+    reservation = records.reserve(str(submission_id), body=body_hash(canonical), filer=filer)
+    if reservation.replay:
+        return Accepted(submission_id, replayed=True)
+    _store_and_enqueue(parsed, citizen, files, reservation, ports)
+    try:
+        records.accept(reservation)
+    except Exception:  # noqa: BLE001 -- enqueued: the submission is accepted whatever happens
+        # A retry with the same id then waits for the lease and is dropped by duplicate
+        # detection; the request itself is safe on the queue.
+        logger.warning("ingest record of %s not marked accepted", submission_id)
+    return Accepted(submission_id, replayed=False)
+
+
+def _store_and_enqueue(
+    parsed: Any,
+    citizen: Citizen,
+    files: Sequence[CheckedFile],
+    reservation: Reservation,
+    ports: IngestPorts,
+) -> None:
+    stored: list[BlobRef] = []
+    status_written = False
+    submission_id = reservation.submission_id
+    try:
+        for checked in files:
+            stored.append(ports.blobs.put(checked.data, media_type=checked.media_type))
+        submission = Submission.model_validate(
+            {
+                **parsed.model_dump(exclude={"attachments", "citizen"}),
+                "id": submission_id,
+                "submitted_at": ports.clock(),
+                "citizen": citizen,
+                "attachments": [
+                    _reference(submission_id, index, checked, ref)
+                    for index, (checked, ref) in enumerate(zip(files, stored, strict=True))
+                ],
+            }
+        )
+        message = encode(
+            SUBMISSION_V1,
+            submission.model_dump(mode="json"),
+            correlation_id=submission_id,
+            message_id=submission_id,
+        )
+        status_written = ports.statuses.mark_queued(submission_id)
+        ports.bus.send(ports.queue, [message])
+    except BaseException:
+        _undo(ports, reservation, stored, status_written)
+        raise
+
+
+def _reference(
+    submission_id: str, index: int, checked: CheckedFile, ref: BlobRef
+) -> dict[str, Any]:
+    # Derived, not random: a resend of the same submission (an attempt taken over after a
+    # crash) names the same attachments, so the pipeline's notes upsert instead of doubling.
+    return {
+        "id": uuid.uuid5(uuid.UUID(submission_id), f"{index}:{checked.sha256}"),
+        "blob_name": ref.name,
+        "file_name": checked.file_name,
+        "media_type": ref.media_type,
+        "size": ref.size,
+        "sha256": ref.sha256,
+    }
+
+
+def _deleter(blobs: BlobStore, name: str) -> Callable[[], object]:
+    return lambda: blobs.delete(name)
+
+
+def _undo(
+    ports: IngestPorts, reservation: Reservation, stored: Sequence[BlobRef], status: bool
+) -> None:
+    """Best effort, each step on its own: one failing cleanup must not skip the others."""
+    steps: list[Callable[[], object]] = [_deleter(ports.blobs, ref.name) for ref in stored]
+    if status:
+        steps.append(lambda: ports.store.delete(SUBMISSIONS_PARTITION, reservation.submission_id))
+    steps.append(lambda: ports.records.release(reservation))
+    for step in steps:
+        try:
+            step()
+        except Exception:  # cleanup after a failure: the original error wins
+            logger.exception("cleanup after a failed submission left something behind")

@@ -1,0 +1,12 @@
+"""The in-process world every API test starts from."""
+
+from __future__ import annotations
+
+import pytest
+
+from .support import World, make_world
+
+
+@pytest.fixture
+def world() -> World:
+    return make_world()

@@ -1,0 +1,137 @@
+"""The Blueprint: its binding JSON once per auth mode, and triggers driven with real
+``func.HttpRequest`` objects (no Functions host needed)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import azure.functions as func
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+from api.support import JPEG, World, make_world, submission, upload  # noqa: E402
+
+from cityzen_connector.settings import Settings  # noqa: E402
+from functions.http_api import blueprint, blueprint_from_settings  # noqa: E402
+
+ALL = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def functions_of(bp: func.Blueprint) -> dict[str, Any]:
+    app = func.FunctionApp()
+    app.register_functions(bp)
+    return {f.get_function_name(): f for f in app.get_functions()}
+
+
+def bindings(bp: func.Blueprint) -> dict[str, tuple[str, str, list[str]]]:
+    result = {}
+    for name, function in functions_of(bp).items():
+        trigger, out = json.loads(function.get_function_json())["bindings"]
+        assert trigger["type"] == "httpTrigger"
+        assert trigger["name"] == "req"
+        assert out == {"direction": "OUT", "type": "http", "name": "$return"}
+        result[name] = (trigger["route"], trigger["authLevel"], trigger["methods"])
+    return result
+
+
+def test_binding_json_in_function_key_mode() -> None:
+    assert bindings(blueprint(make_world().api, auth_mode="function_key")) == {
+        "submit_request": ("v1/requests", "FUNCTION", ALL),
+        "request_status": ("v1/requests/{id}", "FUNCTION", ALL),
+        "themes": ("v1/themes", "ANONYMOUS", ALL),
+        "health": ("v1/health", "ANONYMOUS", ALL),
+        "health_ready": ("v1/health/ready", "FUNCTION", ALL),
+        "openapi": ("v1/openapi.json", "ANONYMOUS", ALL),
+        "not_found": ("v1/{*rest}", "ANONYMOUS", ALL),
+    }
+
+
+@pytest.mark.parametrize("mode", ["bearer", "both"])
+def test_caller_routes_are_anonymous_when_tokens_are_accepted(mode: str) -> None:
+    found = bindings(blueprint(make_world().api, auth_mode=mode))  # type: ignore[arg-type]
+    assert found["submit_request"][1] == "ANONYMOUS"
+    assert found["request_status"][1] == "ANONYMOUS"
+    assert found["health_ready"][1] == "FUNCTION"  # ops keep their key
+
+
+def test_from_settings_builds_nothing_until_the_first_request(tmp_path: Path) -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        store_url="sqlite:///" + str(tmp_path / "never" / "state.db"),
+        queue_url="sqlite:///" + str(tmp_path / "never" / "queue.db"),
+    )
+    triggers = functions_of(blueprint_from_settings(settings))
+    live = triggers["health"].get_user_function()(
+        func.HttpRequest("GET", "http://localhost:7071/api/v1/health", body=b"")
+    )
+    assert live.status_code == 200
+    assert not (tmp_path / "never").exists()
+
+
+def call(world: World, name: str, req: func.HttpRequest, mode: str = "function_key") -> Any:
+    triggers = functions_of(blueprint(world.api, auth_mode=mode))  # type: ignore[arg-type]
+    return triggers[name].get_user_function()(req)
+
+
+def test_submit_through_the_trigger() -> None:
+    world = make_world()
+    body = submission(attachments=[upload(JPEG)])
+    req = func.HttpRequest(
+        "POST",
+        "http://localhost:7071/api/v1/requests?code=the-key",
+        headers={"content-type": "application/json", "idempotency-key": body["id"]},
+        body=json.dumps(body).encode(),
+    )
+    response = call(world, "submit_request", req)
+    assert response.status_code == 202
+    assert response.mimetype == "application/json"
+    assert response.headers["Location"] == f"/api/v1/requests/{body['id']}"
+    assert json.loads(response.get_body()) == {"id": body["id"], "status": "queued"}
+    assert len(world.queued()) == 1
+
+
+def test_on_anonymous_routes_the_trigger_does_not_vouch_for_a_key() -> None:
+    world = make_world(auth_mode="bearer")
+    req = func.HttpRequest(
+        "POST",
+        "http://localhost:7071/api/v1/requests",
+        headers={"content-type": "application/json", "x-functions-key": "anything"},
+        body=json.dumps(submission()).encode(),
+    )
+    response = call(world, "submit_request", req, mode="bearer")
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    assert world.queued() == []
+
+
+def test_wrong_method_and_unknown_path_answer_problems() -> None:
+    world = make_world()
+    req = func.HttpRequest("PATCH", "http://localhost:7071/api/v1/themes", body=b"")
+    response = call(world, "themes", req)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET"
+    req = func.HttpRequest(
+        "GET", "http://localhost:7071/api/v1/nope", route_params={"rest": "nope"}, body=b""
+    )
+    response = call(world, "not_found", req)
+    assert response.status_code == 404
+    assert json.loads(response.get_body())["code"] == "not_found"
+
+
+def test_status_and_304_through_the_triggers() -> None:
+    world = make_world()
+    first = call(world, "themes", func.HttpRequest("GET", "http://h/api/v1/themes", body=b""))
+    etag = first.headers["ETag"]
+    again = call(
+        world,
+        "themes",
+        func.HttpRequest(
+            "GET", "http://h/api/v1/themes", headers={"If-None-Match": etag}, body=b""
+        ),
+    )
+    assert again.status_code == 304
+    assert again.get_body() == b""
