@@ -31,7 +31,7 @@ def bindings(bp: func.Blueprint) -> dict[str, list[dict[str, Any]]]:
     app = func.FunctionApp()
     app.register_functions(bp)
     return {
-        f.get_function_name(): json.loads(f.get_function_json())["bindings"]
+        str(f.get_function_name()): json.loads(f.get_function_json())["bindings"]
         for f in app.get_functions()
     }
 

@@ -37,7 +37,7 @@ class Clock:
 def functions_of(bp: func.Blueprint) -> dict[str, Any]:
     app = func.FunctionApp()
     app.register_functions(bp)
-    return {f.get_function_name(): f for f in app.get_functions()}
+    return {str(f.get_function_name()): f for f in app.get_functions()}
 
 
 def test_the_blueprint_has_the_three_timers_on_the_documented_schedules() -> None:
