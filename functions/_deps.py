@@ -10,9 +10,10 @@ outside the function, and reuse them). Tests install their own ``Dependencies`` 
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -20,9 +21,9 @@ from typing import TYPE_CHECKING
 from cityzen_connector.settings import Settings
 
 if TYPE_CHECKING:
-    from cityzen_connector.api import ApiDependencies
     from cityzen_connector.sync.worker import WorkerDeps
 
+    from cityzen_connector.api import ApiDependencies
     from cityzen_connector.dataverse import DataverseClient
     from cityzen_connector.mapping import MappingSet
     from cityzen_connector.messaging import MessageBus
@@ -179,12 +180,19 @@ def install(deps: Dependencies | None) -> Dependencies | None:
         return previous
 
 
-def configure_telemetry() -> bool:
+def configure_telemetry(environ: Mapping[str, str] | None = None) -> bool:
     """OpenTelemetry to Application Insights when ``APPLICATIONINSIGHTS_CONNECTION_STRING`` is
-    set (Azure sets it from the app's settings); nothing is imported or exported otherwise."""
-    value = os.environ.get("APPLICATIONINSIGHTS_CONNECTION_STRING", "")
+    set (Azure sets it from the app's settings); nothing is imported or exported otherwise.
+    A malformed connection string is logged, not raised: the app still serves without it."""
+    env = os.environ if environ is None else environ
+    value = env.get("APPLICATIONINSIGHTS_CONNECTION_STRING", "")
     if not value.strip():
         return False
+    from cityzen_connector.telemetry import TelemetryError  # noqa: PLC0415
     from cityzen_connector.telemetry import configure_telemetry as configure  # noqa: PLC0415
 
-    return configure(value, os.environ.get("APPLICATIONINSIGHTS_AUTHENTICATION_STRING"))
+    try:
+        return configure(value, env.get("APPLICATIONINSIGHTS_AUTHENTICATION_STRING"))
+    except TelemetryError as exc:
+        logging.getLogger("functions").error("telemetry not exported: %s", exc)
+        return False

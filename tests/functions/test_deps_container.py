@@ -68,8 +68,15 @@ def test_install_replaces_and_returns_the_previous(tmp_path: Path, restore: None
     assert _deps.install(None) is mine
 
 
-def test_telemetry_is_left_alone_without_a_connection_string(
-    monkeypatch: pytest.MonkeyPatch,
+def test_telemetry_is_left_alone_without_a_connection_string() -> None:
+    assert _deps.configure_telemetry({}) is False
+    assert _deps.configure_telemetry({"APPLICATIONINSIGHTS_CONNECTION_STRING": " "}) is False
+
+
+def test_a_malformed_connection_string_is_logged_and_the_app_still_loads(
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.delenv("APPLICATIONINSIGHTS_CONNECTION_STRING", raising=False)
-    assert _deps.configure_telemetry() is False
+    env = {"APPLICATIONINSIGHTS_CONNECTION_STRING": "IngestionEndpoint=https://x/"}
+    assert _deps.configure_telemetry(env) is False
+    assert "telemetry not exported" in caplog.text
+    assert "InstrumentationKey" in caplog.text
