@@ -32,9 +32,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-# Run as a script, bench/ comes first on sys.path, and bench/queue.py would shadow the standard
-# library's queue (urllib3 needs it); the project root is where function_app's imports live.
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+# The project root is where function_app's imports (functions/) live.
+sys.path.insert(0, str(ROOT))
 
 from cityzen_connector.localhost import LocalHost, LocalHostConfig  # noqa: E402
 from cityzen_connector.localhost._server import WsgiServerThread  # noqa: E402 - the host's server

@@ -18,6 +18,7 @@ _GROUPS: tuple[str, ...] = (
     "cityzen_connector._cli_emulator",
     "cityzen_connector.identity._cli",
     "cityzen_connector._cli_queue",
+    "cityzen_connector._cli_dataverse",
 )
 
 

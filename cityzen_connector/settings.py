@@ -299,3 +299,20 @@ class Settings(BaseSettings):
     localhost_http_threads: int = Field(
         8, ge=1, le=64, description="Local Functions host HTTP worker threads."
     )
+
+    # -- submission pipeline -------------------------------------------------------------------
+    breaker_open_seconds: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="After a systemic failure, processing pauses this long before a probe.",
+    )
+    lookup_cache_ttl_seconds: float = Field(
+        900.0, gt=0, le=86400, description="How long team and subject ids found by name are reused."
+    )
+    backlog_submissions_per_batch: int = Field(
+        25,
+        ge=1,
+        le=100,
+        description="Backlog drain: submissions (change sets) sent in one $batch request.",
+    )

@@ -5,8 +5,10 @@ Library packages never see ``Settings``; the edges (``function_app.py``, the CLI
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from cityzen_connector.dataverse import Clock as DataverseClock
 from cityzen_connector.dataverse import (
@@ -31,6 +33,9 @@ from cityzen_connector.store import (
     open_store,
 )
 
+if TYPE_CHECKING:
+    from cityzen_connector.sync.worker import WorkerDeps
+
 Clock = Callable[[], datetime]
 
 __all__ = [
@@ -43,6 +48,7 @@ __all__ = [
     "statuses_from_settings",
     "store_from_settings",
     "token_provider_from_settings",
+    "worker_deps_from_settings",
 ]
 
 
@@ -134,4 +140,54 @@ def delivery_retry_from_settings(settings: Settings) -> DeliveryRetryPolicy:
         initial_delay=timedelta(seconds=settings.retry_initial_delay_seconds),
         max_delay=timedelta(seconds=settings.retry_max_delay_seconds),
         horizon=timedelta(hours=settings.retry_horizon_hours),
+    )
+
+
+def worker_deps_from_settings(
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    client: DataverseClient | None = None,
+    bus: MessageBus | None = None,
+    store: StateStore | None = None,
+    blobs: BlobStore | None = None,
+    logger: logging.Logger | None = None,
+) -> WorkerDeps:
+    """Everything the submission queue worker needs. Builds the backends the caller does not
+    pass (tests pass the emulator's client and memory backends); reads the mappings (a bad
+    mapping file raises ``MappingFileError`` here, at start-up, not per message)."""
+    from cityzen_connector.mapping import PlanContext, load_mappings  # noqa: PLC0415
+    from cityzen_connector.sync import CircuitBreaker, LookupCache, SubmissionProcessor  # noqa: PLC0415
+    from cityzen_connector.sync.worker import WorkerDeps  # noqa: PLC0415
+
+    client = client or dataverse_client_from_settings(settings, retry=RetryPolicy.QUEUE_WORK)
+    store = store or store_from_settings(settings, clock=clock)
+    statuses = statuses_from_settings(settings, store, clock=clock)
+    breaker = CircuitBreaker(
+        store, clock=clock, open_for=timedelta(seconds=settings.breaker_open_seconds)
+    )
+    processor = SubmissionProcessor(
+        client,
+        load_mappings(settings.mappings_dir),
+        blobs or blobs_from_settings(settings, clock=clock),
+        statuses,
+        breaker,
+        clock=clock,
+        logger=logger,
+        context=PlanContext(pepper=settings.identity_pepper.get_secret_value().encode()),
+        lookups=LookupCache(
+            client, clock=clock, ttl=timedelta(seconds=settings.lookup_cache_ttl_seconds)
+        ),
+    )
+    extra = {"logger": logger} if logger is not None else {}
+    return WorkerDeps(
+        bus=bus or bus_from_settings(settings, clock=clock),
+        queue=settings.submissions_queue,
+        processor=processor,
+        breaker=breaker,
+        statuses=statuses,
+        retry=delivery_retry_from_settings(settings),
+        clock=clock,
+        probe=client.who_am_i,
+        **extra,
     )

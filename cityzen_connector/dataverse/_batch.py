@@ -283,7 +283,11 @@ def execute_batch(
         encode_batch(core, batch, boundary=boundary, new_id=core._new_id),
     )
     response = core.send_http(
-        http, operation="$batch", safe_to_repeat=envelope.safe_to_repeat, retry=retry
+        http,
+        operation="$batch",
+        safe_to_repeat=envelope.safe_to_repeat,
+        retry=retry,
+        multipart_errors=True,
     )
     content_type = response.headers.get("Content-Type", "")
     if not content_type.lower().startswith("multipart/mixed"):

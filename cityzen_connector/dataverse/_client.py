@@ -184,9 +184,12 @@ class ClientCore:
         operation: str,
         safe_to_repeat: bool,
         retry: RetryPolicy | None = None,
+        multipart_errors: bool = False,
     ) -> HttpResponse:
         """Send with a token, one token refresh on 401, the limiter and the retry policy.
-        Returns any 2xx response; raises the typed error of anything else."""
+        Returns any 2xx response; raises the typed error of anything else. With
+        ``multipart_errors`` (``$batch``) a non-2xx ``multipart/mixed`` answer is returned too:
+        its parts say which operation failed and why."""
         client_request_id = http.headers.get("x-ms-client-request-id")
 
         def attempt() -> HttpResponse:
@@ -202,6 +205,10 @@ class ClientCore:
                         request_id=response.headers.get("x-ms-service-request-id"),
                         client_request_id=client_request_id,
                     )
+            if multipart_errors and _is_multipart(response):
+                # "Execute batch operations", handling errors: a batch that stopped at a failed
+                # change set answers with that failure's status and a multipart body.
+                return response
             if not 200 <= response.status < 300:
                 raise error_from_response(
                     response.status,
@@ -266,6 +273,11 @@ class ClientCore:
             current = (
                 None if page.next_link is None else replace(request, path=page.next_link, query=())
             )
+
+
+def _is_multipart(response: HttpResponse) -> bool:
+    content_type = response.headers.get("Content-Type", "")
+    return content_type.lower().startswith("multipart/mixed")
 
 
 __all__ = ["ClientCore", "encode_body", "ops"]

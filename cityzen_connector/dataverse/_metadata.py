@@ -20,7 +20,7 @@ from .errors import InvalidRequestError, UnexpectedResponseError
 if TYPE_CHECKING:
     from ._client import ClientCore
 
-ColumnKind = Literal["string", "integer", "decimal", "datetime", "date"]
+ColumnKind = Literal["string", "memo", "integer", "decimal", "boolean", "datetime", "date"]
 _CRM = "Microsoft.Dynamics.CRM."
 
 
@@ -90,6 +90,8 @@ def entity_definition_request(logical_name: str) -> DataverseRequest:
 
 _TYPES: dict[str, tuple[str, str, str]] = {
     "string": ("StringAttributeMetadata", "String", "StringType"),
+    "memo": ("MemoAttributeMetadata", "Memo", "MemoType"),
+    "boolean": ("BooleanAttributeMetadata", "Boolean", "BooleanType"),
     "integer": ("IntegerAttributeMetadata", "Integer", "IntegerType"),
     "decimal": ("DecimalAttributeMetadata", "Decimal", "DecimalType"),
     "datetime": ("DateTimeAttributeMetadata", "DateTime", "DateTimeType"),
@@ -125,6 +127,21 @@ def create_column_request(
         if not 1 <= spec.max_length <= 4000:
             raise InvalidRequestError("string columns hold 1..4000 characters")
         body |= {"MaxLength": spec.max_length, "FormatName": {"Value": "Text"}}
+    elif spec.kind == "memo":
+        if not 1 <= spec.max_length <= 1_048_576:
+            raise InvalidRequestError("memo columns hold 1..1,048,576 characters")
+        body |= {"MaxLength": spec.max_length, "Format": "TextArea", "ImeMode": "Auto"}
+    elif spec.kind == "boolean":
+        # "Create a Boolean column": a two-option set (TrueOption 1 / FalseOption 0).
+        body |= {
+            "DefaultValue": False,
+            "OptionSet": {
+                "@odata.type": _CRM + "BooleanOptionSetMetadata",
+                "TrueOption": {"Value": 1, "Label": label("Oui", spec.language_code)},
+                "FalseOption": {"Value": 0, "Label": label("Non", spec.language_code)},
+                "OptionSetType": "Boolean",
+            },
+        }
     elif spec.kind in ("integer", "decimal"):
         bounds = {"MinValue": spec.min_value, "MaxValue": spec.max_value}
         body |= {k: v for k, v in bounds.items() if v is not None}

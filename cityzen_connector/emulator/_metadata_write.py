@@ -22,6 +22,8 @@ _TYPES = {
     "Microsoft.Dynamics.CRM.IntegerAttributeMetadata": "Integer",
     "Microsoft.Dynamics.CRM.DecimalAttributeMetadata": "Decimal",
     "Microsoft.Dynamics.CRM.DateTimeAttributeMetadata": "DateTime",
+    # "Create a Boolean column" (Microsoft Learn): a two-option set, stored as true/false.
+    "Microsoft.Dynamics.CRM.BooleanAttributeMetadata": "Boolean",
 }
 _SCHEMA_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]{1,90}$")
 # Column types Dataverse allows in an alternate key ("Define alternate keys", Microsoft Learn).

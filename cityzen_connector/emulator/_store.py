@@ -9,6 +9,7 @@ a database server); :meth:`Store.transaction` makes a change set one SQLite tran
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -27,6 +28,14 @@ CREATE TABLE IF NOT EXISTS records (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+
+# Table and column names the index and its query may spell out in SQL.
+_SAFE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,99}$")
+
+
+def _sql_value(value: Any) -> Any:
+    return 1 if value is True else 0 if value is False else value
 
 
 @dataclass
@@ -55,6 +64,7 @@ class Store:
             raise StoreError(f"cannot open the emulator database at {target}: {exc}") from exc
         self.lock = threading.RLock()
         self._depth = 0
+        self._indexes: set[str] = set()
 
     def close(self) -> None:
         with self.lock:
@@ -113,11 +123,42 @@ class Store:
         return None if row is None else Row(row[0], json.loads(row[1]), row[2])
 
     def find(self, entity: str, values: dict[str, Any]) -> list[str]:
-        """Ids of rows whose columns equal ``values`` (alternate-key lookups)."""
+        """Ids of rows whose columns equal ``values`` (alternate-key lookups).
+
+        Key lookups run on every upsert by key, so each column set gets an expression index
+        (created on first use): without it every lookup scans the table. SQLite uses such an
+        index only when the query spells the same expression, so the JSON paths are written
+        into the SQL — for names matching ``_SAFE_NAME`` only; the values stay bound.
+        """
+        names = tuple(values)
+        if not all(_SAFE_NAME.match(e) for e in (entity, *names)):
+            return self._find_unindexed(entity, values)
+        exprs = [f"json_extract(data, '$.\"{name}\"')" for name in names]
+        index = self._ensure_index(entity, names, exprs)
+        clauses = " AND ".join(f"{expr} = ?" for expr in exprs)
+        params: list[Any] = [entity, *(_sql_value(v) for v in values.values())]
+        # INDEXED BY: without statistics the planner prefers the (entity, id) primary key.
+        sql = f'SELECT id FROM records INDEXED BY "{index}" WHERE entity = ? AND {clauses}'  # noqa: S608 - checked names
+        with self.lock:
+            rows = self._conn.execute(sql, params).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def _ensure_index(self, entity: str, names: tuple[str, ...], exprs: list[str]) -> str:
+        index = f"ix_{entity}_{'_'.join(names)}"[:120]
+        if index in self._indexes:
+            return index
+        with self.lock:
+            self._conn.execute(
+                f'CREATE INDEX IF NOT EXISTS "{index}" ON records(entity, {", ".join(exprs)})'
+            )
+            self._indexes.add(index)
+        return index
+
+    def _find_unindexed(self, entity: str, values: dict[str, Any]) -> list[str]:
         clauses = " AND ".join("json_extract(data, ?) = ?" for _ in values)
         params: list[Any] = [entity]
         for name, value in values.items():
-            params.extend([f'$."{name}"', 1 if value is True else 0 if value is False else value])
+            params.extend([f'$."{name}"', _sql_value(value)])
         with self.lock:
             rows = self._conn.execute(
                 f"SELECT id FROM records WHERE entity = ? AND {clauses}",  # noqa: S608 - placeholders only

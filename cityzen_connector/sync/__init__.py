@@ -1,7 +1,9 @@
-"""sync: the use cases (see ARCHITECTURE.md). Each takes its ports as arguments.
+"""sync: the use cases. Each takes its ports as arguments.
 
-The portal HTTP API's use cases: ``submit`` (POST /api/v1/requests), ``read_status``,
-``read_themes`` / ``refresh_themes`` and the health checks.
+Portal side: ``submit`` (POST /api/v1/requests), ``read_status``, ``read_themes`` /
+``refresh_themes`` and the health checks. Dataverse side: ``SubmissionProcessor`` (one change
+set per submission), ``handle_submission_message`` (the worker that settles its message), the
+backlog ``drain``, the shared ``CircuitBreaker``, lookups and provisioning.
 """
 
 from ._attachments import (
@@ -29,14 +31,34 @@ from ._ingest_errors import (
 from ._ingest_model import Accepted as AcceptedResponse
 from ._ingest_model import AttachmentUpload, SubmissionRequest
 from ._ingest_records import INGEST_PARTITION, IngestRecords, filer_hash
+from ._outcome import (
+    AlreadyDone,
+    Created,
+    Permanent,
+    ProcessOutcome,
+    Systemic,
+    Transient,
+    classify,
+)
+from .backlog import DrainReport, drain
+from .breaker import BREAKER_PARTITION, BreakerState, CircuitBreaker
 from .health import (
     BREAKER_KEY,
-    BREAKER_PARTITION,
     Liveness,
     Readiness,
     ReadinessPorts,
     ReadinessProbe,
     check_readiness,
+)
+from .lookups import LookupCache, LookupNotFoundError
+from .process import Prepared, SubmissionProcessor
+from .provision import (
+    ProvisionError,
+    ProvisionPlan,
+    ProvisionReport,
+    Step,
+    apply_provisioning,
+    plan_provisioning,
 )
 from .status import StatusView, read_status
 from .submit import Accepted, IngestPorts, SubmissionInput, submit
@@ -48,6 +70,7 @@ from .themes import (
     read_themes,
     refresh_themes,
 )
+from .worker import WorkerDeps, WorkerResult, handle_submission_message, read_submission
 
 __all__ = [
     "BREAKER_KEY",
@@ -55,12 +78,17 @@ __all__ = [
     "INGEST_PARTITION",
     "Accepted",
     "AcceptedResponse",
+    "AlreadyDone",
     "AttachmentLimits",
     "AttachmentScanner",
     "AttachmentUpload",
+    "BreakerState",
     "CallerNotAllowedError",
     "CheckedFile",
+    "CircuitBreaker",
+    "Created",
     "DependencyUnavailableError",
+    "DrainReport",
     "IdempotencyConflictError",
     "IncomingFile",
     "IngestError",
@@ -68,26 +96,46 @@ __all__ = [
     "IngestRecords",
     "InvalidSubmissionError",
     "Liveness",
+    "LookupCache",
+    "LookupNotFoundError",
     "NoScan",
     "PayloadTooLargeError",
+    "Permanent",
+    "Prepared",
+    "ProcessOutcome",
+    "ProvisionError",
+    "ProvisionPlan",
+    "ProvisionReport",
     "Readiness",
     "ReadinessPorts",
     "ReadinessProbe",
     "ScanVerdict",
     "StatusView",
+    "Step",
     "SubmissionInput",
     "SubmissionNotFoundError",
+    "SubmissionProcessor",
     "SubmissionRequest",
+    "Systemic",
     "ThemeTree",
     "ThemesSnapshot",
+    "Transient",
     "UnsupportedFileTypeError",
+    "WorkerDeps",
+    "WorkerResult",
+    "apply_provisioning",
     "cached_themes",
     "check_files",
     "check_readiness",
+    "classify",
+    "drain",
     "filer_hash",
+    "handle_submission_message",
     "not_modified",
     "parse_types",
+    "plan_provisioning",
     "read_status",
+    "read_submission",
     "read_themes",
     "refresh_themes",
     "safe_file_name",

@@ -118,6 +118,12 @@ def test_create_string_column_wire_shape(
          {"Format": "DateAndTime", "DateTimeBehavior": {"Value": "UserLocal"}}),
         (ColumnSpec("cz_Birth", "date", "B", required=True),
          {"Format": "DateOnly", "DateTimeBehavior": {"Value": "DateOnly"}}),
+        (ColumnSpec("cz_Notes", "memo", "N", max_length=10000),
+         {"@odata.type": "Microsoft.Dynamics.CRM.MemoAttributeMetadata", "MaxLength": 10000,
+          "Format": "TextArea", "AttributeType": "Memo"}),
+        (ColumnSpec("cz_Flag", "boolean", "F"),
+         {"@odata.type": "Microsoft.Dynamics.CRM.BooleanAttributeMetadata",
+          "AttributeType": "Boolean", "DefaultValue": False}),
     ],
 )  # fmt: skip
 def test_other_column_kinds(spec: ColumnSpec, expected: dict[str, object]) -> None:

@@ -1,0 +1,162 @@
+"""Backlog drain: after an outage, many submissions per request.
+
+Messages are received in pages; each submission becomes its own change set, and up to
+``per_batch`` change sets travel in ONE ``$batch`` with ``Prefer: odata.continue-on-error``, so a
+failed change set (one submission) does not stop the others ("Execute batch operations using the
+Web API": change sets are atomic, independent of each other). Each message is then settled on
+its own — completed, re-scheduled or rejected — exactly as the single-message worker would.
+
+Batches are sent from a small thread pool; the client's limiter caps requests in flight at the
+lowest of its configuration and Dataverse's ``x-ms-dop-hint``, and its retry policy waits out
+429s for exactly ``Retry-After`` ("Service protection API limits"), so the drain runs at the
+pace the service allows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from cityzen_connector.dataverse import MAX_BATCH_OPERATIONS, DataverseError
+from cityzen_connector.messaging import InvalidMessage, ReceivedMessage
+
+from ._outcome import ProcessOutcome, classify
+from .process import CHANGE_SET, Prepared
+from .worker import (
+    WorkerDeps,
+    WorkerResult,
+    postponed,
+    read_submission,
+    reject_invalid,
+    settle,
+)
+
+
+@dataclass
+class DrainReport:
+    received: int = 0
+    batches: int = 0
+    actions: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    def add(self, result: WorkerResult) -> None:
+        self.actions[result.action] += 1
+        if result.outcome is not None:
+            self.outcomes[type(result.outcome).__name__] += 1
+
+
+Item = tuple[ReceivedMessage, Prepared]
+
+
+# Our own bound on one $batch body (attachments travel base64 inside it): it keeps the memory
+# of a drain and the cost of a repeated batch small. A larger submission goes alone.
+MAX_BATCH_BYTES = 8 * 1024 * 1024
+_OPERATION_BYTES = 2048  # JSON columns and MIME headers of one operation, roughly
+
+
+def weight(prepared: Prepared) -> int:
+    """Approximate bytes of a change set on the wire (base64 is 4/3 of the bytes)."""
+    blobs = sum(c.size for op in prepared.plan.operations for c in op.blobs.values())
+    return blobs * 4 // 3 + _OPERATION_BYTES * len(prepared.requests)
+
+
+def _groups(items: list[Item], per_batch: int) -> list[list[Item]]:
+    groups: list[list[Item]] = []
+    current: list[Item] = []
+    operations = size = 0
+    for item in items:
+        count, heavy = len(item[1].requests), weight(item[1])
+        full = len(current) >= per_batch or operations + count > MAX_BATCH_OPERATIONS
+        if current and (full or size + heavy > MAX_BATCH_BYTES):
+            groups.append(current)
+            current, operations, size = [], 0, 0
+        current.append(item)
+        operations += count
+        size += heavy
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _send(deps: WorkerDeps, group: Sequence[Item]) -> list[ProcessOutcome]:
+    processor = deps.processor
+    change_sets = []
+    offset = 0
+    for _, prepared in group:
+        change_sets.append(prepared.change_set(offset))
+        offset += len(prepared.requests)
+    try:
+        result = processor.client.execute_batch(change_sets, continue_on_error=True)
+    except DataverseError as exc:
+        failure = classify(exc, what=CHANGE_SET)
+        return [processor.record(prepared.submission_id, failure) for _, prepared in group]
+    outcomes: list[ProcessOutcome] = []
+    start = 0
+    for _, prepared in group:
+        size = len(prepared.requests)
+        outcomes.append(processor.finish(prepared, result.results[start : start + size]))
+        start += size
+    return outcomes
+
+
+def drain(
+    deps: WorkerDeps,
+    *,
+    max_messages: int = 1000,
+    per_batch: int = 25,
+    page: int = 100,
+    workers: int | None = None,
+) -> DrainReport:
+    """Process up to ``max_messages`` waiting submissions; every received message is settled
+    and completed here."""
+    report = DrainReport()
+    threads = workers or deps.processor.client.limiter.limit
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        while report.received < max_messages:
+            messages = deps.bus.receive(
+                deps.queue, max_messages=min(page, max_messages - report.received)
+            )
+            if not messages:
+                break
+            report.received += len(messages)
+            if not deps.breaker.allow(deps.probe):
+                for message in messages:
+                    _finish(deps, report, message, postponed(message, deps))
+                break
+            ready: list[Item] = []
+            held = 0  # bytes of attachments read and not sent yet: bounded by the pool's work
+            for message in messages:
+                try:
+                    submission = read_submission(message)
+                except InvalidMessage as exc:
+                    _finish(deps, report, message, reject_invalid(message, exc, deps))
+                    continue
+                prepared = deps.processor.prepare(submission)
+                if not isinstance(prepared, Prepared):
+                    _finish(deps, report, message, settle(message, prepared, deps))
+                    continue
+                ready.append((message, prepared))
+                held += weight(prepared)
+                if held >= threads * MAX_BATCH_BYTES:
+                    _flush(deps, report, pool, _groups(ready, per_batch))
+                    ready, held = [], 0
+            _flush(deps, report, pool, _groups(ready, per_batch))
+    return report
+
+
+def _flush(
+    deps: WorkerDeps, report: DrainReport, pool: ThreadPoolExecutor, groups: list[list[Item]]
+) -> None:
+    report.batches += len(groups)
+    for group, outcomes in zip(groups, pool.map(lambda g: _send(deps, g), groups), strict=True):
+        for (message, _), outcome in zip(group, outcomes, strict=True):
+            _finish(deps, report, message, settle(message, outcome, deps))
+
+
+def _finish(
+    deps: WorkerDeps, report: DrainReport, message: ReceivedMessage, result: WorkerResult
+) -> None:
+    deps.bus.complete(message)
+    report.add(result)

@@ -1,0 +1,178 @@
+"""The queue worker's one function: decode, check the breaker, process, settle.
+
+``handle_submission_message(message, deps)`` is what the Azure Functions Service Bus trigger
+calls (it must not depend on ``azure.functions``). Every result means "now complete the
+original": the trigger completes by returning (``autoCompleteMessages``), and an exception —
+the bus or the store being unreachable — abandons it so Service Bus redelivers it.
+
+- bad message → ``reject`` with a stable reason (never quoting the body);
+- breaker open → a copy is scheduled for when the breaker may close; the attempt count is NOT
+  raised (an outage of ours is not the submission's failure);
+- Created / AlreadyDone → complete; Transient → ``retry_later``; Permanent → ``reject``;
+  Systemic → the breaker is opened (by the processor), the message re-scheduled as above and
+  an ERROR logged for alerting (codes only, no personal data).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import ValidationError as PydanticValidationError
+
+from cityzen_connector.messaging import (
+    SUBMISSION_V1,
+    InvalidMessage,
+    MessageBus,
+    OutgoingMessage,
+    ReceivedMessage,
+    RetryPolicy,
+    Settlement,
+    decode,
+    reject,
+    retry_later,
+)
+from cityzen_connector.messaging.envelope import PROP_ORIGIN_ID
+from cityzen_connector.models import Submission, field_problems
+from cityzen_connector.store import SubmissionStatuses
+
+from ._outcome import AlreadyDone, Created, Permanent, ProcessOutcome, Systemic, Transient
+from .breaker import CircuitBreaker
+from .process import SubmissionProcessor
+
+_LOG = logging.getLogger("cityzen_connector.sync.worker")
+PROP_POSTPONED = "cityzen-postponed"
+Action = Literal["completed", "retry_scheduled", "rejected", "postponed"]
+
+
+@dataclass(frozen=True)
+class WorkerDeps:
+    bus: MessageBus
+    queue: str
+    processor: SubmissionProcessor
+    breaker: CircuitBreaker
+    statuses: SubmissionStatuses
+    retry: RetryPolicy
+    clock: Callable[[], datetime]
+    probe: Callable[[], Any]  # e.g. ``client.who_am_i``: closes a half-open breaker
+    logger: logging.Logger = _LOG
+
+
+@dataclass(frozen=True)
+class WorkerResult:
+    """What was decided; the original message must now be completed in every case."""
+
+    action: Action
+    outcome: ProcessOutcome | None = None
+    settlement: Settlement | None = None
+    retry_at: datetime | None = None
+
+
+def read_submission(message: ReceivedMessage) -> Submission:
+    """The submission a message carries; ``InvalidMessage`` with a stable reason otherwise."""
+    envelope = decode(message)
+    if envelope.schema_id != SUBMISSION_V1:
+        raise InvalidMessage("UnexpectedSchema", f"{envelope.schema_id} is not a submission")
+    try:
+        submission = Submission.model_validate(envelope.payload)
+    except PydanticValidationError as exc:
+        fields = sorted({p.location for p in field_problems(exc)})[:10]
+        raise InvalidMessage("InvalidSubmission", "invalid fields: " + ", ".join(fields)) from exc
+    if str(submission.id) != envelope.correlation_id:
+        raise InvalidMessage("InvalidEnvelope", "correlation_id is not the submission id")
+    return submission
+
+
+def postpone(bus: MessageBus, queue: str, message: ReceivedMessage, *, until: datetime) -> datetime:
+    """Schedule a copy for ``until`` with the same attempt count (not a failure). Its id is
+    derived from the first message's id and a postponement counter, so a crash between sending
+    and completing cannot double it (duplicate detection)."""
+    properties = dict(message.application_properties)
+    count = properties.get(PROP_POSTPONED, 0)
+    count = (count if isinstance(count, int) else 0) + 1
+    origin = properties.get(PROP_ORIGIN_ID)
+    base = origin if isinstance(origin, str) and origin else message.message_id
+    properties |= {PROP_POSTPONED: count, PROP_ORIGIN_ID: base}
+    bus.send(
+        queue,
+        [
+            OutgoingMessage(
+                body=message.body,
+                message_id=f"{base[:100]}~p{count}",
+                content_type=message.content_type or "application/json",
+                correlation_id=message.correlation_id,
+                subject=message.subject,
+                application_properties=properties,
+                scheduled_enqueue_time=until,
+            )
+        ],
+    )
+    return until
+
+
+def handle_submission_message(message: ReceivedMessage, deps: WorkerDeps) -> WorkerResult:
+    try:
+        submission = read_submission(message)
+    except InvalidMessage as exc:
+        return reject_invalid(message, exc, deps)
+    if not deps.breaker.allow(deps.probe):
+        return postponed(message, deps)
+    outcome = deps.processor.process(submission)
+    return settle(message, outcome, deps)
+
+
+def settle(message: ReceivedMessage, outcome: ProcessOutcome, deps: WorkerDeps) -> WorkerResult:
+    """Send what the outcome calls for (a retry copy, a rejection, a postponement)."""
+    now = deps.clock()  # processing may have waited (client retries): settle from now on
+    if isinstance(outcome, Created | AlreadyDone):
+        return WorkerResult("completed", outcome)
+    if isinstance(outcome, Transient):
+        settlement = retry_later(
+            deps.bus,
+            deps.queue,
+            message,
+            error=outcome.error,
+            policy=deps.retry,
+            now=now,
+            store=deps.statuses,
+        )
+        return WorkerResult(_action(settlement), outcome, settlement, settlement.retry_at)
+    if isinstance(outcome, Permanent):
+        reason = f"{outcome.code}: {outcome.reason}"
+        settlement = reject(deps.bus, deps.statuses, deps.queue, message, reason=reason, now=now)
+        return WorkerResult("rejected", outcome, settlement)
+    deps.logger.error(
+        "ALERT processing paused, circuit breaker open: %s (%s)", outcome.code, outcome.reason
+    )
+    return _postponed(deps, message, outcome, now)
+
+
+def reject_invalid(message: ReceivedMessage, exc: InvalidMessage, deps: WorkerDeps) -> WorkerResult:
+    deps.logger.warning("message %s rejected: %s", message.message_id, exc.reason)
+    reason = f"invalid message: {exc.reason}"
+    settlement = reject(
+        deps.bus, deps.statuses, deps.queue, message, reason=reason, now=deps.clock()
+    )
+    return WorkerResult("rejected", settlement=settlement)
+
+
+def postponed(message: ReceivedMessage, deps: WorkerDeps) -> WorkerResult:
+    """The breaker is open: re-schedule without counting a failure."""
+    return _postponed(deps, message, None, deps.clock())
+
+
+def _postponed(
+    deps: WorkerDeps, message: ReceivedMessage, outcome: Systemic | None, now: datetime
+) -> WorkerResult:
+    state = deps.breaker.state()
+    until = state.until if state.until is not None and state.until > now else now
+    until = max(until, now + timedelta(seconds=1))
+    postpone(deps.bus, deps.queue, message, until=until)
+    return WorkerResult("postponed", outcome, retry_at=until)
+
+
+def _action(settlement: Settlement) -> Action:
+    return "retry_scheduled" if settlement.action == "retry_scheduled" else "rejected"

@@ -1,0 +1,224 @@
+"""Every submission lands exactly once despite 429s, 503s and dropped connections; the backlog
+drain puts many submissions in one request and isolates failures per submission."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import uuid
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from cityzen_connector.dataverse import DataverseClient, WsgiTransport
+from cityzen_connector.emulator import EmulatorConfig, Faults, ProtectionLimits, create_app
+from cityzen_connector.mapping import MappingSet, PlanContext
+from cityzen_connector.messaging import MessageBus, open_bus
+from cityzen_connector.models import Submission
+from cityzen_connector.store import BlobStore, SubmissionStatuses
+from cityzen_connector.sync import LookupCache, Prepared, SubmissionProcessor
+from cityzen_connector.sync.backlog import drain
+from cityzen_connector.sync.worker import WorkerDeps
+
+from .conftest import PEPPER, MakeSubmission, Rows, make_client, provisioned_app
+from .fakes import CountingTransport, FakeClock
+from .test_worker import QUEUE, run_queue, send
+
+
+def faulty_deps(
+    mappings: MappingSet,
+    clock: FakeClock,
+    database: Path,
+    statuses: SubmissionStatuses,
+    blobs: BlobStore,
+    deps: WorkerDeps,
+) -> tuple[WorkerDeps, DataverseClient, CountingTransport]:
+    """Provision a database file without faults, then serve it with faults on; the reader
+    client sees the same file without faults."""
+    provisioned_app(
+        mappings, clock, EmulatorConfig(database=str(database), key_activation_seconds=0)
+    )
+    faulty_app = create_app(
+        replace(FAULTS, database=str(database)), clock=clock, rng=random.Random(3)
+    )
+    reader_app = create_app(EmulatorConfig(database=str(database)), clock=clock)
+    transport = CountingTransport(WsgiTransport(faulty_app))
+    client = make_client(transport, clock)
+    processor = SubmissionProcessor(
+        client,
+        mappings,
+        blobs,
+        statuses,
+        deps.breaker,
+        clock=clock,
+        context=PlanContext(pepper=PEPPER),
+        lookups=LookupCache(client, clock=clock),
+    )
+    faulty = WorkerDeps(
+        deps.bus, QUEUE, processor, deps.breaker, statuses, deps.retry, clock, client.who_am_i
+    )
+    return faulty, make_client(WsgiTransport(reader_app), clock), transport
+
+
+@pytest.fixture
+def bus(clock: FakeClock) -> MessageBus:
+    """Locks outlive the client's waits on 429s (up to its QUEUE_WORK budget), as the
+    Functions host's automatic lock renewal (maxAutoLockRenewalDuration, 5 min) provides."""
+    return open_bus("memory://", clock=clock, lock_duration=timedelta(minutes=10))
+
+
+FAULTS = EmulatorConfig(
+    key_activation_seconds=0,
+    faults=Faults(error_rate=0.15, drop_rate=0.15),
+    protection=ProtectionLimits(window_seconds=300, max_requests=25, max_concurrent=52),
+)
+
+
+@pytest.mark.parametrize("mode", ["one_by_one", "backlog"])
+def test_faults_every_submission_lands_exactly_once(
+    mode: str,
+    mappings: MappingSet,
+    clock: FakeClock,
+    bus: MessageBus,
+    blobs: BlobStore,
+    statuses: SubmissionStatuses,
+    deps: WorkerDeps,
+    make_submission: MakeSubmission,
+    tmp_path: Path,
+) -> None:
+    faulty, reader, transport = faulty_deps(
+        mappings, clock, tmp_path / "dataverse.db", statuses, blobs, deps
+    )
+    submissions = [make_submission(subject=f"Demande {i}") for i in range(30)]
+    for submission in submissions:
+        send(bus, submission)
+
+    if mode == "one_by_one":
+        run_queue(bus, faulty, clock, rounds=400)
+    else:
+        for _ in range(60):
+            drain(faulty, per_batch=7, workers=1)
+            clock.advance(120)
+            if bus.stats(QUEUE).scheduled == 0 and bus.stats(QUEUE).active == 0:
+                break
+
+    rows = Rows(reader)
+    cases = rows.all("incidents", "incidentid,cz_submissionid,title")
+    assert sorted(c["cz_submissionid"] for c in cases) == sorted(str(s.id) for s in submissions)
+    assert len(rows.all("contacts", "contactid")) == 1
+    assert len(rows.all("annotations", "annotationid")) == 60
+    assert bus.stats(f"{QUEUE}-rejected").active == 0
+    assert all(statuses.get(str(s.id)).status == "created" for s in submissions)  # type: ignore[union-attr]
+    assert transport.statuses[429] > 0  # throttled, waited out
+    assert transport.statuses[503] > 0  # injected errors, retried
+
+
+def test_backlog_sends_many_submissions_per_request_and_isolates_failures(
+    bus: MessageBus,
+    deps: WorkerDeps,
+    make_submission: MakeSubmission,
+    transport: CountingTransport,
+    rows: Rows,
+    clock: FakeClock,
+) -> None:
+    good = [make_submission(subject=f"Demande {i}") for i in range(20)]
+    extra = make_submission(subject="Encore une")
+    for submission in good[:10]:
+        send(bus, submission)
+    send(bus, extra)
+    for submission in good[10:]:
+        send(bus, submission)
+    deps.processor.process(good[0])  # warm: one citizen, lookups cached
+    rows.client.update(
+        "incidents",
+        {"cz_submissionid": str(good[0].id)},
+        {"title": "already there"},
+    )
+    before = transport.count
+
+    report = drain(deps, per_batch=25, workers=1)
+
+    assert report.received == 21
+    assert report.batches == 1
+    assert transport.count - before == 1  # 20 change sets (19 new + 1 replay) in one $batch
+    assert report.actions["completed"] == 21
+    assert report.outcomes == {"Created": 20, "AlreadyDone": 1}
+    assert len(rows.all("incidents", "incidentid")) == 21
+
+
+def test_backlog_reschedules_a_failing_submission_on_its_own(
+    bus: MessageBus,
+    deps: WorkerDeps,
+    make_submission: MakeSubmission,
+    rows: Rows,
+    transport: CountingTransport,
+) -> None:
+    ok = [make_submission(subject=f"Demande {i}") for i in range(3)]
+    clash = make_submission(subject="Clash")
+    # A stray note already holds the id of one of this submission's notes: its change set
+    # fails alone (412) and its case does not exist, so it is re-scheduled; the others land.
+    prepared = deps.processor.prepare(clash)
+    assert isinstance(prepared, Prepared)
+    note = prepared.plan.operations[-1]
+    rows.client.upsert("annotations", uuid.UUID(str(note.key[0][1])), {"subject": "stray"})
+    bad_theme = make_submission(theme="retired", sub_theme="gone")
+    for submission in [ok[0], clash, ok[1], bad_theme, ok[2]]:
+        send(bus, submission)
+    deps.processor.process(make_submission(subject="warm"))
+    before = transport.count
+
+    report = drain(deps, per_batch=25, workers=2)
+
+    assert report.received == 5
+    assert report.actions == {"completed": 3, "retry_scheduled": 1, "rejected": 1}
+    assert transport.count - before == 2  # one $batch, one GET to check the clash's case
+    assert bus.stats(f"{QUEUE}-rejected").active == 1
+    assert bus.stats(QUEUE).scheduled == 1
+    titles = sorted(c["title"] for c in rows.all("incidents", "title"))
+    assert titles == ["Demande 0", "Demande 1", "Demande 2", "warm"]
+
+
+def test_backlog_postpones_everything_while_the_breaker_is_open(
+    bus: MessageBus,
+    deps: WorkerDeps,
+    make_submission: MakeSubmission,
+    transport: CountingTransport,
+) -> None:
+    for i in range(4):
+        send(bus, make_submission(subject=f"Demande {i}"))
+    deps.breaker.trip("permission_denied", "role removed")
+    report = drain(deps)
+    assert report.actions == {"postponed": 4}
+    assert transport.count == 0
+    assert bus.stats(QUEUE).scheduled == 4
+
+
+def test_backlog_keeps_large_attachments_to_bounded_batches(
+    bus: MessageBus,
+    deps: WorkerDeps,
+    make_submission: MakeSubmission,
+    blobs: BlobStore,
+    rows: Rows,
+) -> None:
+    photo = b"\xff" * 3_000_000
+    digest = hashlib.sha256(photo).hexdigest()
+    for i in range(3):
+        submission = make_submission(subject=f"Photos {i}")
+        data = json.loads(submission.model_dump_json())
+        for attachment in data["attachments"]:
+            attachment.update(
+                blob_name=blobs.put(photo, media_type="image/jpeg").name,
+                size=len(photo),
+                sha256=digest,
+            )
+        send(bus, Submission.model_validate(data))
+    deps.processor.process(make_submission(subject="warm"))
+
+    report = drain(deps, per_batch=25, workers=1)
+
+    assert report.outcomes == {"Created": 3}
+    assert report.batches == 3  # 2 x 4 MB of base64 each: one submission per request
+    assert len(rows.all("annotations", "annotationid")) == 8

@@ -1,0 +1,166 @@
+"""Over real HTTP (the emulator served on a free 127.0.0.1 port): the CLI provisions, a
+returning citizen's submission costs one round trip, and `cityzen sync drain` lands a backlog."""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from emulator.conftest import _Switch  # the switchable WSGI app of the emulator's tests
+
+from cityzen_connector.cli import main
+from cityzen_connector.dataverse import (
+    DataverseClient,
+    DataverseConfig,
+    Query,
+    RequestsTransport,
+    StaticTokenProvider,
+)
+from cityzen_connector.emulator import EmulatorConfig, create_app, seed, serve
+from cityzen_connector.mapping import PlanContext, load_mappings, plan_submission
+from cityzen_connector.messaging import SUBMISSION_V1, encode, open_bus, system_clock
+from cityzen_connector.models import EXAMPLE_SUBMISSION, Submission
+from cityzen_connector.store import SubmissionStatuses, open_blobs, open_store
+from cityzen_connector.sync import Created, LookupCache, SubmissionProcessor
+
+from .conftest import MAPPINGS, PEPPER
+from .fakes import ClientClock, CountingTransport, FakeClock
+
+
+@pytest.fixture(scope="module")
+def emulator_server() -> Iterator[tuple[str, _Switch]]:
+    switch = _Switch()
+    handle = serve(switch, "127.0.0.1", 0)
+    try:
+        yield handle.url, switch
+    finally:
+        handle.stop()
+
+
+@pytest.fixture
+def served(
+    emulator_server: tuple[str, _Switch], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    url, switch = emulator_server
+    app = create_app(EmulatorConfig(key_activation_seconds=0))
+    seed(app)
+    switch.target = app
+    monkeypatch.setenv("CITYZEN_DATAVERSE_URL", url)
+    monkeypatch.setenv("CITYZEN_DATAVERSE_TIMEOUT_SECONDS", "10")
+    monkeypatch.setenv("CITYZEN_QUEUE_URL", f"sqlite:///{tmp_path}/queue.db")
+    monkeypatch.setenv("CITYZEN_STORE_URL", f"sqlite:///{tmp_path}/state.db")
+    monkeypatch.setenv("CITYZEN_BLOB_URL", f"file://{tmp_path}/blobs")
+    monkeypatch.setenv("CITYZEN_MAPPINGS_DIR", str(MAPPINGS))
+    monkeypatch.setenv("CITYZEN_IDENTITY_PEPPER", PEPPER.decode())
+    return url
+
+
+def submission_json(blob_names: list[str], subject: str) -> dict[str, object]:
+    data = copy.deepcopy(EXAMPLE_SUBMISSION)
+    data["id"] = str(uuid.uuid4())
+    data["subject"] = subject
+    for attachment, name in zip(data["attachments"], blob_names, strict=True):
+        attachment["id"] = str(uuid.uuid4())
+        attachment["blob_name"] = name
+    return data
+
+
+def test_cli_provisions_idempotently_then_drains_a_backlog(
+    served: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["dataverse", "whoami"]) == 0
+    assert "business unit" in capsys.readouterr().out
+
+    assert main(["dataverse", "provision", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "missing   column contact.cz_identitykey  string(64)" in out
+    assert "missing   record teams.Voirie" in out
+    assert main(["dataverse", "provision", "--create-catalog"]) == 0
+    assert "provisioning done" in capsys.readouterr().out
+    assert main(["dataverse", "provision"]) == 0
+    assert "0 step(s) to do" in capsys.readouterr().out
+
+    blobs = open_blobs(f"file://{tmp_path}/blobs")
+    bus = open_bus(f"sqlite:///{tmp_path}/queue.db")
+    ids = []
+    for i in range(3):
+        names = [blobs.put(b"abc", media_type="image/jpeg").name for _ in range(2)]
+        data = submission_json(names, f"Demande {i}")
+        ids.append(str(data["id"]))
+        bus.send("submissions", [encode(SUBMISSION_V1, data, correlation_id=str(data["id"]))])
+    bus.send("submissions", [encode(SUBMISSION_V1, {"id": "nope"}, correlation_id="x")])
+
+    assert main(["sync", "drain"]) == 0
+    out = capsys.readouterr().out
+    assert "drained 4 message(s)" in out
+    assert "3 completed, 1 rejected" in out
+    assert EXAMPLE_SUBMISSION["citizen"]["family_name"] not in out
+    store = open_store(f"sqlite:///{tmp_path}/state.db")
+    statuses = SubmissionStatuses(store, clock=system_clock, retention=timedelta(days=1))
+    assert [getattr(statuses.get(i), "status", None) for i in ids] == ["created"] * 3
+
+
+def test_returning_citizen_one_round_trip_over_http(
+    served: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["dataverse", "provision", "--create-catalog"]) == 0
+    capsys.readouterr()
+    clock = FakeClock()
+    requests_transport = RequestsTransport()
+    transport = CountingTransport(requests_transport)
+    client = DataverseClient(
+        DataverseConfig(served), transport, StaticTokenProvider("t"), clock=ClientClock(clock)
+    )
+    store = open_store("memory://", clock=clock)
+    blobs = open_blobs("memory://", clock=clock)
+    mappings = load_mappings(MAPPINGS)
+    processor = SubmissionProcessor(
+        client,
+        mappings,
+        blobs,
+        SubmissionStatuses(store, clock=clock, retention=timedelta(days=1)),
+        None,
+        clock=clock,
+        context=PlanContext(pepper=PEPPER),
+        lookups=LookupCache(client, clock=clock),
+    )
+
+    def submission(subject: str) -> Submission:
+        names = [blobs.put(b"abc", media_type="image/jpeg").name for _ in range(2)]
+        return Submission.model_validate(submission_json(names, subject))
+
+    assert isinstance(processor.process(submission("first")), Created)
+    second = submission("second")
+    processor.lookups.resolve(
+        plan_submission(second, mappings, context=PlanContext(pepper=PEPPER)).lookups
+    )
+    before = transport.count
+    outcome = processor.process(second)
+    assert isinstance(outcome, Created)
+    assert transport.count - before == 1
+    cases = list(client.query(Query("incidents").select("title")))
+    assert sorted(c["title"] for c in cases) == ["first", "second"]
+    notes = list(client.query(Query("annotations").select("documentbody")))
+    assert len(notes) == 4
+    assert json.dumps(notes).count("YWJj") == 4  # base64 of the bytes
+    requests_transport.close()
+
+
+def test_cli_reports_a_refused_token_without_secrets(
+    served: str,
+    emulator_server: tuple[str, _Switch],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    emulator_server[1].target = create_app(EmulatorConfig(token="the-right-one"))
+    monkeypatch.setenv("CITYZEN_DATAVERSE_STATIC_TOKEN", "TOPSECRET-wrong-token")
+    assert main(["dataverse", "whoami"]) == 1
+    assert main(["dataverse", "provision", "--dry-run"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("AuthenticationError") == 2
+    assert "TOPSECRET" not in err
