@@ -21,13 +21,12 @@ from typing import TYPE_CHECKING
 from cityzen_connector.settings import Settings
 
 if TYPE_CHECKING:
-    from cityzen_connector.sync.worker import WorkerDeps
-
     from cityzen_connector.api import ApiDependencies
     from cityzen_connector.dataverse import DataverseClient
     from cityzen_connector.mapping import MappingSet
     from cityzen_connector.messaging import MessageBus
     from cityzen_connector.store import BlobStore, StateStore, SubmissionStatuses
+    from cityzen_connector.sync.worker import WorkerDeps
 
 Clock = Callable[[], datetime]
 
