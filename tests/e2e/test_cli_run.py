@@ -173,6 +173,13 @@ def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
     assert is_free(emulator_port)
 
 
+def assert_refused(run: Run, pattern: str) -> None:
+    """Exit code 2 and one line saying why: no traceback."""
+    assert run.process.wait(START_DEADLINE) == 2
+    run.wait_for(pattern)
+    assert not any("Traceback" in line for line in run.lines)
+
+
 def test_a_port_in_use_is_one_clear_line_and_exit_code_2(tmp_path: Path, runs: list[Run]) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -181,21 +188,15 @@ def test_a_port_in_use_is_one_clear_line_and_exit_code_2(tmp_path: Path, runs: l
         host_busy = Run("--port", str(port), "--emulator-port", "0", data_dir=tmp_path / "a")
         emulator_busy = Run("--port", "0", "--emulator-port", str(port), data_dir=tmp_path / "b")
         runs += [host_busy, emulator_busy]
-        assert host_busy.process.wait(START_DEADLINE) == 2
-        assert emulator_busy.process.wait(START_DEADLINE) == 2
-    host_busy.wait_for(rf"cannot listen on 127\.0\.0\.1:{port}.*use --port")
-    emulator_busy.wait_for(r"Dataverse emulator: cannot listen on .*use --emulator-port")
-    assert not any("Traceback" in line for line in host_busy.lines + emulator_busy.lines)
+        assert_refused(host_busy, rf"cannot listen on 127\.0\.0\.1:{port}.*use --port")
+        assert_refused(emulator_busy, r"Dataverse emulator: cannot listen on .*use --emulator-port")
 
 
 def test_bad_options_are_refused_before_anything_starts(tmp_path: Path, runs: list[Run]) -> None:
-    bad_port = Run("--port", "70000", data_dir=tmp_path / "c")
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
+    bad_port = Run("--port", "70000", data_dir=tmp_path / "c")
     bad_dir = Run("--port", "0", "--emulator-port", "0", data_dir=blocker / "data")
     runs += [bad_port, bad_dir]
-    assert bad_port.process.wait(START_DEADLINE) == 2
-    assert bad_dir.process.wait(START_DEADLINE) == 2
-    bad_port.wait_for(r"invalid configuration: CITYZEN_LOCALHOST_PORT: Input should be less")
-    bad_dir.wait_for(r"cannot create the data folder")
-    assert not any("Traceback" in line for line in bad_port.lines + bad_dir.lines)
+    assert_refused(bad_port, r"invalid configuration: CITYZEN_LOCALHOST_PORT: Input should be less")
+    assert_refused(bad_dir, r"cannot create the data folder")
