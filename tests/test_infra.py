@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+from cityzen_connector.dataverse import RetryPolicy
 from cityzen_connector.localhost import read_host_json
 from cityzen_connector.messaging import rejected_queue
 from cityzen_connector.settings import ENV_PREFIX, Settings
@@ -109,6 +110,11 @@ def test_host_json_sizes_concurrency_for_dataverse_and_keeps_locks_alive() -> No
     hours, minutes, seconds = (int(x) for x in document["functionTimeout"].split(":"))
     timeout = timedelta(hours=hours, minutes=minutes, seconds=seconds)
     assert timeout <= host.max_auto_lock_renewal
+    # ... and must leave the Dataverse client time for its own retries (queue work policy:
+    # its waits plus every attempt running to its timeout).
+    work = RetryPolicy.QUEUE_WORK
+    worst = work.max_wait_seconds + work.max_attempts * Settings().dataverse_timeout_seconds
+    assert timeout.total_seconds() > worst
     assert document["telemetryMode"] == "OpenTelemetry"
 
 
