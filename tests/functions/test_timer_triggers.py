@@ -13,6 +13,8 @@ import azure.functions as func
 import pytest
 from azure.functions.timer import TimerRequest
 
+from cityzen_connector.dataverse import WsgiTransport
+from cityzen_connector.emulator import EmulatorConfig, create_app, seed
 from cityzen_connector.localhost import CronSchedule
 from cityzen_connector.messaging import (
     SUBMISSION_V1,
@@ -23,7 +25,11 @@ from cityzen_connector.messaging import (
 )
 from cityzen_connector.settings import Settings
 from cityzen_connector.store import open_blobs, open_store
+from cityzen_connector.sync.themes import cached_themes
+from cityzen_connector.wiring import dataverse_client_from_settings
 from functions import _deps, timers
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Clock:
@@ -133,3 +139,27 @@ def test_a_failing_job_raises_so_the_runtime_records_the_failure(
     bus.close()  # the queue is gone: the sweep cannot read it
     with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the backend raises
         fire(deps, "sweep_dead_letters")
+
+
+def test_the_themes_timer_caches_the_tree_of_subjects_that_exist(tmp_path: Path) -> None:
+    emulator = create_app(EmulatorConfig(database=":memory:"))
+    seed(emulator)
+    clock = Clock()
+    settings = Settings(data_dir=tmp_path, mappings_dir=ROOT / "mappings")
+    deps = _deps.Dependencies(
+        settings,
+        clock=clock,
+        store=open_store("memory://", clock=clock),
+        client=dataverse_client_from_settings(settings, transport=WsgiTransport(emulator)),
+    )
+    assert cached_themes(deps.store) is None
+    fire(deps, "refresh_themes")
+    snapshot = cached_themes(deps.store)
+    assert snapshot is not None
+    assert snapshot.refreshed_at == clock.now
+    themes = {t["code"]: t for t in json.loads(snapshot.body)["themes"]}
+    # Only sub-themes whose Dynamics 365 subject exists (by title) in the seeded organisation.
+    codes = {code: {s["code"] for s in t["sub_themes"]} for code, t in themes.items()}
+    assert codes["voirie"] == {"stationnement"}
+    assert codes["proprete"] == {"depot_sauvage", "tags"}
+    emulator.close()
