@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import azure.functions as func
@@ -11,7 +13,16 @@ import pytest
 from azure.functions.servicebus import ServiceBusMessage
 
 from cityzen_connector.localhost import to_functions_message
-from cityzen_connector.messaging import SUBMISSION_V1, ReceivedMessage, encode
+from cityzen_connector.messaging import (
+    SUBMISSION_V1,
+    OutgoingMessage,
+    ReceivedMessage,
+    encode,
+    open_bus,
+)
+from cityzen_connector.settings import Settings
+from cityzen_connector.store import open_blobs, open_store
+from functions import _deps
 from functions.queue_workers import (
     CONNECTION,
     FUNCTION_NAME,
@@ -21,6 +32,7 @@ from functions.queue_workers import (
 )
 
 NOW = datetime(2026, 11, 28, 21, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _now() -> datetime:
@@ -126,3 +138,53 @@ def test_iso_text_times_are_read_and_garbage_is_ignored() -> None:
     got = to_received_message(msg, "q", now=_now)
     assert got.enqueued_time == datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
     assert got.locked_until is None
+
+
+def _trigger(deps: _deps.Dependencies) -> Callable[[func.ServiceBusMessage], None]:
+    app = func.FunctionApp()
+    app.register_functions(blueprint("submissions", deps=lambda: deps))
+    [function] = app.get_functions()
+    trigger: Callable[[func.ServiceBusMessage], None] = function.get_user_function()
+    return trigger
+
+
+def test_a_message_the_pipeline_refuses_is_rejected_and_the_trigger_returns(
+    tmp_path: Path,
+) -> None:
+    bus = open_bus("memory://")
+    deps = _deps.Dependencies(
+        Settings(data_dir=tmp_path, mappings_dir=ROOT / "mappings"),
+        clock=_now,
+        bus=bus,
+        store=open_store("memory://"),
+        blobs=open_blobs("memory://"),
+    )
+    bus.send(
+        "submissions",
+        [OutgoingMessage(body=b"\x00 not json", message_id="m-1", correlation_id="sub-x")],
+    )
+    [message] = bus.receive("submissions")
+    _trigger(deps)(to_functions_message(message))  # returns: the runtime completes it
+    [parked] = bus.peek("submissions-rejected")
+    assert parked.message_id.startswith("m-1")
+    status = deps.statuses.get("sub-x")
+    assert status is not None
+    assert status.status == "failed"
+
+
+def test_when_the_queue_is_unreachable_the_trigger_raises_so_the_message_is_abandoned(
+    tmp_path: Path,
+) -> None:
+    bus = open_bus("memory://")
+    bus.send("submissions", [OutgoingMessage(body=b"[]", message_id="m-2", correlation_id="s")])
+    [message] = bus.receive("submissions")
+    deps = _deps.Dependencies(
+        Settings(data_dir=tmp_path, mappings_dir=ROOT / "mappings"),
+        clock=_now,
+        bus=bus,
+        store=open_store("memory://"),
+        blobs=open_blobs("memory://"),
+    )
+    bus.close()  # rejecting needs the bus: it is gone
+    with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the backend raises
+        _trigger(deps)(to_functions_message(message))
