@@ -282,7 +282,18 @@ def _announce(settings: Settings, host: Any, dataverse_url: str) -> None:
         json.dumps(sample_request(submission_id), ensure_ascii=False, indent=2) + "\n",
         encoding="utf-8",
     )
+    from cityzen_connector.localhost import (  # noqa: PLC0415
+        ServiceBusTriggerBinding,
+        TimerTriggerBinding,
+    )
+
+    # As func start lists them: HTTP functions with their URL, the others with their trigger.
     endpoints = [(e.function, e.url) for e in host.endpoints()]
+    for spec in sorted(host.functions, key=lambda f: f.name):
+        if isinstance(spec.trigger, ServiceBusTriggerBinding):
+            endpoints.append((spec.name, f"serviceBusTrigger, queue {spec.trigger.queue_name}"))
+        elif isinstance(spec.trigger, TimerTriggerBinding):
+            endpoints.append((spec.name, f"timerTrigger, {spec.trigger.schedule} (UTC)"))
     text = banner(
         host.url,
         dataverse_url,

@@ -150,6 +150,8 @@ def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
     host_port = int(run.wait_for(r"Functions host\s+http://127\.0\.0\.1:(\d+)/api/v1/").group(1))
     emulator_port = int(run.wait_for(r"Dataverse\s+http://127\.0\.0\.1:(\d+)/").group(1))
     key = run.wait_for(r"function key\s+(\S+)").group(1)
+    run.wait_for(r"^  process_submission\s+serviceBusTrigger, queue submissions$")
+    run.wait_for(r"^  sweep_dead_letters\s+timerTrigger, 0 \*/5 \* \* \* \* \(UTC\)$")
     assert (tmp_path / "host-keys.json").exists()  # the data dir holds everything
 
     submitted = requests.request(timeout=TIMEOUT, **curl_as_request(post))  # type: ignore[arg-type]
