@@ -43,7 +43,6 @@ from ._outcome import (
 from .backlog import DrainReport, drain
 from .breaker import BREAKER_PARTITION, BreakerState, CircuitBreaker
 from .health import (
-    BREAKER_KEY,
     Liveness,
     Readiness,
     ReadinessPorts,
@@ -73,7 +72,6 @@ from .themes import (
 from .worker import WorkerDeps, WorkerResult, handle_submission_message, read_submission
 
 __all__ = [
-    "BREAKER_KEY",
     "BREAKER_PARTITION",
     "INGEST_PARTITION",
     "Accepted",

@@ -27,10 +27,10 @@ from cityzen_connector.dataverse import DataverseClient
 from cityzen_connector.messaging import MessageBus
 from cityzen_connector.store import StateStore
 
+from .breaker import CircuitBreaker
+
 logger = logging.getLogger(__name__)
 
-BREAKER_PARTITION = "breaker"
-BREAKER_KEY = "dataverse"
 HEALTH_PARTITION = "health"
 Verdict = Literal["ok", "degraded", "unavailable"]
 CheckState = Literal["ok", "failed", "open", "half_open", "closed"]
@@ -78,10 +78,9 @@ def _failed(exc: Exception) -> Check:
     return Check(state="failed", error=type(exc).__name__)
 
 
-def _breaker(store: StateStore) -> Check:
-    record = store.get(BREAKER_PARTITION, BREAKER_KEY)
-    state = record.value.get("state") if record is not None else "closed"
-    return Check(state=state if state in ("open", "half_open") else "closed")
+def _breaker(store: StateStore, clock: Callable[[], datetime]) -> Check:
+    # Read through the breaker itself, so the probe and the worker agree on the record's shape.
+    return Check(state=CircuitBreaker(store, clock=clock).state().state)
 
 
 def check_readiness(ports: ReadinessPorts) -> Readiness:
@@ -105,7 +104,7 @@ def check_readiness(ports: ReadinessPorts) -> Readiness:
         ok = ports.store.get(HEALTH_PARTITION, "probe") is not None
         ports.store.delete(HEALTH_PARTITION, "probe")
         checks["store"] = Check(state="ok") if ok else Check(state="failed", error="ReadBack")
-        checks["breaker"] = _breaker(ports.store)
+        checks["breaker"] = _breaker(ports.store, ports.clock)
     except Exception as exc:  # noqa: BLE001
         checks.setdefault("store", _failed(exc))
         checks.setdefault("breaker", Check(state="failed", error=type(exc).__name__))

@@ -8,8 +8,7 @@ import pytest
 from api.support import QUEUE, World, make_world
 
 from cityzen_connector.sync import (
-    BREAKER_KEY,
-    BREAKER_PARTITION,
+    CircuitBreaker,
     ReadinessPorts,
     ReadinessProbe,
     check_readiness,
@@ -47,7 +46,7 @@ def test_dataverse_down_or_breaker_open_is_degraded_but_still_200(world: World) 
     assert result.http_status == 200
     assert result.checks["dataverse"].error == "DataverseConnectionError"
     world.transport.down = False
-    world.store.put(BREAKER_PARTITION, BREAKER_KEY, {"state": "open", "until": None})
+    CircuitBreaker(world.store, clock=world.clock).trip("0x80040220", "privilege missing")
     result = check_readiness(ports(world))
     assert result.status == "degraded"
     assert result.checks["breaker"].state == "open"
