@@ -11,6 +11,8 @@ from typing import Any
 import azure.functions as func
 import pytest
 from azure.functions.servicebus import ServiceBusMessage
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cityzen_connector.localhost import to_functions_message
 from cityzen_connector.messaging import (
@@ -188,3 +190,52 @@ def test_when_the_queue_is_unreachable_the_trigger_raises_so_the_message_is_aban
     bus.close()  # rejecting needs the bus: it is gone
     with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the backend raises
         _trigger(deps)(to_functions_message(message))
+
+
+_values = st.one_of(
+    st.none(),
+    st.text(max_size=30),
+    st.integers(),
+    st.booleans(),
+    st.floats(allow_nan=False),
+    st.datetimes(),
+    st.binary(max_size=10),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    message_id=st.one_of(st.none(), st.text(max_size=40)),
+    properties=st.dictionaries(st.text(max_size=20), _values, max_size=8),
+    times=st.tuples(_values, _values),
+    counts=st.tuples(
+        st.one_of(st.none(), st.integers(0, 2**31)), st.one_of(st.none(), st.integers(0, 2**40))
+    ),
+    body=st.binary(max_size=512),
+)
+def test_whatever_the_runtime_hands_over_is_converted_or_refused_with_a_typed_error(
+    message_id: str | None,
+    properties: dict[str, Any],
+    times: tuple[Any, Any],
+    counts: tuple[int | None, int | None],
+    body: bytes,
+) -> None:
+    msg = ServiceBusMessage(
+        body=body,
+        message_id=message_id,  # type: ignore[arg-type]
+        application_properties=properties,
+        user_properties={},
+        enqueued_time_utc=times[0],
+        locked_until=times[1],
+        delivery_count=counts[0],
+        sequence_number=counts[1],
+    )
+    try:
+        got = to_received_message(msg, "q", now=_now)
+    except TriggerMessageError:
+        assert not message_id
+        return
+    assert got.body == body
+    assert got.delivery_count >= 1
+    assert got.enqueued_time.tzinfo is not None
+    assert all(isinstance(v, str | int | float | bool) for v in got.application_properties.values())
