@@ -150,24 +150,30 @@ def _trigger(deps: _deps.Dependencies) -> Callable[[func.ServiceBusMessage], Non
     return trigger
 
 
-def test_a_message_the_pipeline_refuses_is_rejected_and_the_trigger_returns(
-    tmp_path: Path,
-) -> None:
-    bus = open_bus("memory://")
-    deps = _deps.Dependencies(
+@pytest.fixture
+def deps(tmp_path: Path) -> _deps.Dependencies:
+    """Memory queue, store and blobs; the shipped mappings."""
+    return _deps.Dependencies(
         Settings(data_dir=tmp_path, mappings_dir=ROOT / "mappings"),
         clock=_now,
-        bus=bus,
+        bus=open_bus("memory://"),
         store=open_store("memory://"),
         blobs=open_blobs("memory://"),
     )
-    bus.send(
-        "submissions",
-        [OutgoingMessage(body=b"\x00 not json", message_id="m-1", correlation_id="sub-x")],
-    )
-    [message] = bus.receive("submissions")
-    _trigger(deps)(to_functions_message(message))  # returns: the runtime completes it
-    [parked] = bus.peek("submissions-rejected")
+
+
+def _delivered(deps: _deps.Dependencies, body: bytes, message_id: str) -> func.ServiceBusMessage:
+    outgoing = OutgoingMessage(body=body, message_id=message_id, correlation_id="sub-x")
+    deps.bus.send("submissions", [outgoing])
+    [message] = deps.bus.receive("submissions")
+    return to_functions_message(message)
+
+
+def test_a_message_the_pipeline_refuses_is_rejected_and_the_trigger_returns(
+    deps: _deps.Dependencies,
+) -> None:
+    _trigger(deps)(_delivered(deps, b"\x00 not json", "m-1"))  # returns: the runtime completes
+    [parked] = deps.bus.peek("submissions-rejected")
     assert parked.message_id.startswith("m-1")
     status = deps.statuses.get("sub-x")
     assert status is not None
@@ -175,21 +181,12 @@ def test_a_message_the_pipeline_refuses_is_rejected_and_the_trigger_returns(
 
 
 def test_when_the_queue_is_unreachable_the_trigger_raises_so_the_message_is_abandoned(
-    tmp_path: Path,
+    deps: _deps.Dependencies,
 ) -> None:
-    bus = open_bus("memory://")
-    bus.send("submissions", [OutgoingMessage(body=b"[]", message_id="m-2", correlation_id="s")])
-    [message] = bus.receive("submissions")
-    deps = _deps.Dependencies(
-        Settings(data_dir=tmp_path, mappings_dir=ROOT / "mappings"),
-        clock=_now,
-        bus=bus,
-        store=open_store("memory://"),
-        blobs=open_blobs("memory://"),
-    )
-    bus.close()  # rejecting needs the bus: it is gone
+    delivered = _delivered(deps, b"[]", "m-2")
+    deps.bus.close()  # rejecting needs the bus: it is gone
     with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the backend raises
-        _trigger(deps)(to_functions_message(message))
+        _trigger(deps)(delivered)
 
 
 _values = st.one_of(
