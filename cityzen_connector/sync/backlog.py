@@ -14,9 +14,9 @@ pace the service allows.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from cityzen_connector.dataverse import MAX_BATCH_OPERATIONS, DataverseError
@@ -62,24 +62,6 @@ def weight(prepared: Prepared) -> int:
     return blobs * 4 // 3 + _OPERATION_BYTES * len(prepared.requests)
 
 
-def _groups(items: list[Item], per_batch: int) -> list[list[Item]]:
-    groups: list[list[Item]] = []
-    current: list[Item] = []
-    operations = size = 0
-    for item in items:
-        count, heavy = len(item[1].requests), weight(item[1])
-        full = len(current) >= per_batch or operations + count > MAX_BATCH_OPERATIONS
-        if current and (full or size + heavy > MAX_BATCH_BYTES):
-            groups.append(current)
-            current, operations, size = [], 0, 0
-        current.append(item)
-        operations += count
-        size += heavy
-    if current:
-        groups.append(current)
-    return groups
-
-
 def _send(deps: WorkerDeps, group: Sequence[Item]) -> list[ProcessOutcome]:
     processor = deps.processor
     change_sets = []
@@ -106,14 +88,23 @@ def drain(
     *,
     max_messages: int = 1000,
     per_batch: int = 25,
-    page: int = 100,
+    page: int = 250,
     workers: int | None = None,
 ) -> DrainReport:
     """Process up to ``max_messages`` waiting submissions; every received message is settled
-    and completed here."""
+    and completed here. Preparing the next batches overlaps with sending earlier ones; at most
+    two batches per thread are in flight (memory stays bounded: ``MAX_BATCH_BYTES`` each)."""
     report = DrainReport()
-    threads = workers or deps.processor.client.limiter.limit
-    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+    threads = max(1, workers or deps.processor.client.limiter.limit)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        in_flight: deque[tuple[list[Item], Future[list[ProcessOutcome]]]] = deque()
+
+        def submit(group: list[Item]) -> None:
+            report.batches += 1
+            in_flight.append((group, pool.submit(_send, deps, group)))
+            while len(in_flight) > 2 * threads:
+                _settle_group(deps, report, *in_flight.popleft())
+
         while report.received < max_messages:
             messages = deps.bus.receive(
                 deps.queue, max_messages=min(page, max_messages - report.received)
@@ -125,34 +116,50 @@ def drain(
                 for message in messages:
                     _finish(deps, report, message, postponed(message, deps))
                 break
-            ready: list[Item] = []
-            held = 0  # bytes of attachments read and not sent yet: bounded by the pool's work
+            group: list[Item] = []
             for message in messages:
-                try:
-                    submission = read_submission(message)
-                except InvalidMessage as exc:
-                    _finish(deps, report, message, reject_invalid(message, exc, deps))
+                item = _prepare(deps, report, message)
+                if item is None:
                     continue
-                prepared = deps.processor.prepare(submission)
-                if not isinstance(prepared, Prepared):
-                    _finish(deps, report, message, settle(message, prepared, deps))
-                    continue
-                ready.append((message, prepared))
-                held += weight(prepared)
-                if held >= threads * MAX_BATCH_BYTES:
-                    _flush(deps, report, pool, _groups(ready, per_batch))
-                    ready, held = [], 0
-            _flush(deps, report, pool, _groups(ready, per_batch))
+                if group and _full(group, item, per_batch):
+                    submit(group)
+                    group = []
+                group.append(item)
+            if group:
+                submit(group)
+        while in_flight:
+            _settle_group(deps, report, *in_flight.popleft())
     return report
 
 
-def _flush(
-    deps: WorkerDeps, report: DrainReport, pool: ThreadPoolExecutor, groups: list[list[Item]]
+def _prepare(deps: WorkerDeps, report: DrainReport, message: ReceivedMessage) -> Item | None:
+    """The message's prepared change set, or None once the message is settled already."""
+    try:
+        submission = read_submission(message)
+    except InvalidMessage as exc:
+        _finish(deps, report, message, reject_invalid(message, exc, deps))
+        return None
+    prepared = deps.processor.prepare(submission)
+    if not isinstance(prepared, Prepared):
+        _finish(deps, report, message, settle(message, prepared, deps))
+        return None
+    return message, prepared
+
+
+def _full(group: list[Item], item: Item, per_batch: int) -> bool:
+    operations = sum(len(p.requests) for _, p in group) + len(item[1].requests)
+    size = sum(weight(p) for _, p in group) + weight(item[1])
+    return len(group) >= per_batch or operations > MAX_BATCH_OPERATIONS or size > MAX_BATCH_BYTES
+
+
+def _settle_group(
+    deps: WorkerDeps,
+    report: DrainReport,
+    group: list[Item],
+    future: Future[list[ProcessOutcome]],
 ) -> None:
-    report.batches += len(groups)
-    for group, outcomes in zip(groups, pool.map(lambda g: _send(deps, g), groups), strict=True):
-        for (message, _), outcome in zip(group, outcomes, strict=True):
-            _finish(deps, report, message, settle(message, outcome, deps))
+    for (message, _), outcome in zip(group, future.result(), strict=True):
+        _finish(deps, report, message, settle(message, outcome, deps))
 
 
 def _finish(

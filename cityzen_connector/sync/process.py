@@ -167,14 +167,19 @@ class SubmissionProcessor:
         try:
             plan = plan_submission(submission, self.mappings, context=self.context)
             ids = self.lookups.resolve(plan.lookups)
-            data = self._blob_bytes(plan)
-            requests = [self._request(op, plan, ids, data) for op in plan.operations]
         except PlanError as exc:
             return Permanent(exc.code, exc.reason)
         except LookupNotFoundError as exc:
             return Permanent("unknown_lookup", f"{exc} (check routing.toml, themes.toml)")
         except DataverseError as exc:
             return classify(exc, what="a team or subject lookup")
+        try:
+            data = self._blob_bytes(plan)
+            requests = [self._request(op, plan, ids, data) for op in plan.operations]
+        except PlanError as exc:  # an attachment whose bytes do not match its hash
+            return Permanent(exc.code, exc.reason)
+        except DataverseError as exc:  # refused locally, e.g. a value JSON cannot carry
+            return classify(exc, what=CHANGE_SET)
         except (BlobNotFoundError, InvalidKeyError):
             # Blobs are deleted once the case exists: a replay whose status record is gone
             # finds the case; otherwise the bytes are really missing.

@@ -316,3 +316,20 @@ def test_a_returning_citizen_replay_runs_no_follow_ups(
     assert isinstance(outcome, AlreadyDone)
     # lookups (TTL passed), the change set, its retry (412), one GET of the case
     assert transport.count - before == 4
+
+
+def test_swapped_attachment_bytes_are_refused_and_nothing_written(
+    processor: SubmissionProcessor,
+    make_submission: MakeSubmission,
+    blobs: BlobStore,
+    rows: Rows,
+) -> None:
+    submission = make_submission()
+    other = blobs.put(b"xyz", media_type="image/jpeg").name  # same size, other bytes
+    data = submission.model_dump(mode="json")
+    data["attachments"][0]["blob_name"] = other
+    outcome = processor.process(type(submission).model_validate(data))
+    assert outcome == Permanent(
+        "attachment_mismatch", "an attachment's bytes do not match its hash"
+    )
+    assert rows.all("incidents", "incidentid") == []
