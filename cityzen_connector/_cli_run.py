@@ -1,16 +1,309 @@
-"""``cityzen run``: the main job on embedded defaults (what ``make run`` calls)."""
+# ruff: noqa: T201 - a CLI module: printing is its job
+"""``cityzen run``: the whole connector on a laptop (what ``make run`` calls).
+
+In one process: the Dataverse emulator, seeded, on 127.0.0.1:7072 (threaded ``serve()``); the
+custom columns and alternate keys the mappings need, provisioned; the embedded queue, store and
+blobs under the data folder; and the local Functions host running ``function_app.py`` on
+127.0.0.1:7071. It prints the URLs, the local function key and two ready-to-paste ``curl``
+commands (file a sample request, read its status). Ctrl-C (or SIGTERM) stops everything and
+exits 0. A port in use is one clear line and exit code 2.
+
+The flags become ``CITYZEN_*`` variables of this process before anything reads the settings,
+as ``func start`` loads ``local.settings.json`` into the environment: the app the local host
+loads then sees exactly what this command configured.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import signal
+import time
+import uuid
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
 from typing import Any
+
+from pydantic import ValidationError
+
+from cityzen_connector._cli_emulator import config_from
+from cityzen_connector.emulator import (
+    ServeError,
+    ServerHandle,
+    StoreError,
+    create_app,
+    seed,
+    serve,
+)
+from cityzen_connector.settings import ENV_PREFIX, Settings
+
+EXIT_USAGE = 2
+SAMPLE_FILE = "sample-request.json"
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser = subparsers.add_parser("run", help="run the connector locally on embedded defaults")
+    parser.add_argument(
+        "--port", type=int, help="local Functions host port (default 7071; 0: any free port)"
+    )
+    parser.add_argument(
+        "--emulator-port", type=int, help="Dataverse emulator port (default 7072; 0: any free)"
+    )
+    parser.add_argument("--data-dir", type=Path, help="folder of the local data (default .cityzen)")
     parser.set_defaults(func=_run)
 
 
+def local_environment(args: argparse.Namespace, environ: Mapping[str, str]) -> dict[str, str]:
+    """The ``CITYZEN_*`` values ``cityzen run`` sets: the flags, and the embedded backends'
+    files under the data folder unless the environment already names them."""
+    data_dir = Path(args.data_dir or environ.get(ENV_PREFIX + "DATA_DIR") or ".cityzen")
+    values: dict[str, str] = {"DATA_DIR": str(data_dir)}
+    if args.port is not None:
+        values["LOCALHOST_PORT"] = str(args.port)
+    if args.emulator_port:  # 0 (any free port) is not a valid setting: passed to serve() only
+        values["EMULATOR_PORT"] = str(args.emulator_port)
+    derived = {
+        "QUEUE_URL": f"sqlite:///{data_dir / 'queue.db'}",
+        "STORE_URL": f"sqlite:///{data_dir / 'state.db'}",
+        "BLOB_URL": f"file://{data_dir / 'blobs'}",
+        "EMULATOR_DATA_DIR": str(data_dir / "emulator"),
+    }
+    for name, value in derived.items():
+        if ENV_PREFIX + name not in environ:
+            values[name] = value
+    return {ENV_PREFIX + name: value for name, value in values.items()}
+
+
+def sample_request(submission_id: uuid.UUID) -> dict[str, Any]:
+    """A valid ``POST /api/v1/requests`` body (FranceConnect's sandbox test identity)."""
+    from cityzen_connector.models import EXAMPLE_SUBMISSION  # noqa: PLC0415
+
+    body = {k: v for k, v in EXAMPLE_SUBMISSION.items() if k not in ("submitted_at", "attachments")}
+    body["id"] = str(submission_id)
+    return body
+
+
+def banner(
+    host_url: str,
+    dataverse_url: str,
+    function_key: str,
+    *,
+    sample: Path,
+    submission_id: uuid.UUID,
+    endpoints: list[tuple[str, str]],
+) -> str:
+    """What ``cityzen run`` prints once everything is up (the README quickstart shows it)."""
+    api = f"{host_url}/api/v1"
+    lines = [
+        "CityZen connector is running. Ctrl-C stops it.",
+        "",
+        f"  Functions host    {api}/",
+        f"  OpenAPI document  {api}/openapi.json",
+        f"  Dataverse         {dataverse_url.rstrip('/')}/api/data/v9.2/",
+        f"  function key      {function_key}",
+        "",
+        "Functions:",
+        *(f"  {name:<20} {url}" for name, url in endpoints),
+        "",
+        "File the sample request:",
+        f"  curl -sS -X POST '{api}/requests' -H 'x-functions-key: {function_key}'"
+        f" -H 'Content-Type: application/json' --data-binary '@{sample}'",
+        "",
+        "Then read its status (queued, then created with its ticket number):",
+        f"  curl -sS '{api}/requests/{submission_id}' -H 'x-functions-key: {function_key}'",
+    ]
+    return "\n".join(lines)
+
+
+@contextmanager
+def _stop_signals() -> Iterator[None]:
+    """SIGINT (Ctrl-C) and SIGTERM (a service manager, a test) both stop cleanly. SIGINT's
+    handler is set explicitly: a shell starting us in the background leaves SIGINT ignored,
+    and Python then installs no handler of its own."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _provision(settings: Settings) -> str:
+    """Create the columns, keys and option values the mappings need (idempotent)."""
+    from cityzen_connector.mapping import load_mappings  # noqa: PLC0415
+    from cityzen_connector.sync import apply_provisioning, plan_provisioning  # noqa: PLC0415
+    from cityzen_connector.wiring import dataverse_client_from_settings  # noqa: PLC0415
+
+    mappings = load_mappings(settings.mappings_dir)
+    client = dataverse_client_from_settings(settings)
+    plan = plan_provisioning(client, mappings.schema(), mappings.catalog)
+    if not plan.todo:
+        return "Dataverse schema: already provisioned"
+    report = apply_provisioning(
+        client,
+        plan,
+        now=time.monotonic,
+        sleep=time.sleep,
+        key_deadline_seconds=max(60.0, 10 * settings.emulator_key_activation_seconds),
+        create_catalog=True,
+    )
+    if not report.ok:
+        failed = [s.line() for s in report.steps if s.state not in ("present", "created", "active")]
+        raise RuntimeError("provisioning incomplete: " + "; ".join(failed))
+    return f"Dataverse schema: {len(plan.todo)} item(s) provisioned"
+
+
+def _start_emulator(settings: Settings, port: int) -> tuple[Any, ServerHandle]:
+    settings.emulator_data_dir.mkdir(parents=True, exist_ok=True)
+    app = create_app(config_from(settings))
+    try:
+        seed(app)
+        handle = serve(
+            app,
+            settings.emulator_host,
+            port,
+            tls=settings.emulator_tls,
+            cert_dir=settings.emulator_data_dir,
+        )
+    except BaseException:
+        app.close()
+        raise
+    return app, handle
+
+
+class _StartError(Exception):
+    """A start-up step failed for a reason the user can fix: one line, an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start everything, wait for Ctrl-C (or SIGTERM), stop everything; the exit code.
+
+    The values are set in this process's environment: the app the local host loads reads them.
+    """
+    os.environ.update(local_environment(args, os.environ))
+    with _stop_signals():
+        try:
+            _serve(os.environ, args.emulator_port)
+        except _StartError as exc:
+            print(f"cityzen run: {exc}")
+            return exc.code
+        except KeyboardInterrupt:  # everything started is stopped by then
+            print("\ncityzen run: stopping…", flush=True)
+    print("cityzen run: stopped", flush=True)
+    return 0
+
+
+def _settings() -> Settings:
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        # Names and rules only: a setting's value may be a secret.
+        problems = "; ".join(
+            f"{ENV_PREFIX}{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise _StartError(f"invalid configuration: {problems}") from exc
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        message = f"cannot create the data folder {settings.data_dir}: {exc.strerror}"
+        raise _StartError(message) from exc
+    return settings
+
+
+def _serve(env: MutableMapping[str, str], emulator_port: int | None) -> None:
+    """Runs until Ctrl-C; raises ``_StartError`` when something cannot start."""
+    from cityzen_connector.dataverse import DataverseError  # noqa: PLC0415
+    from cityzen_connector.mapping import MappingError  # noqa: PLC0415
+
+    settings = _settings()
+    port = settings.emulator_port if emulator_port is None else emulator_port
+    try:
+        emulator, handle = _start_emulator(settings, port)
+    except (ServeError, StoreError, OSError) as exc:
+        message = f"Dataverse emulator: {exc} (already running? use --emulator-port)"
+        raise _StartError(message) from exc
+    try:
+        env[ENV_PREFIX + "DATAVERSE_URL"] = handle.url
+        settings = Settings()
+        try:
+            print(_provision(settings), flush=True)
+        except (DataverseError, MappingError, RuntimeError) as exc:
+            raise _StartError(f"{type(exc).__name__}: {exc}", code=1) from exc
+        _host(settings, handle.url)
+    finally:
+        handle.stop()
+        emulator.close()
+
+
+def _host(settings: Settings, dataverse_url: str) -> None:
+    """The local Functions host on the embedded queue, until Ctrl-C."""
+    from cityzen_connector.localhost import LocalHost, LocalHostConfig, LocalHostError  # noqa: PLC0415
+    from cityzen_connector.wiring import bus_from_settings  # noqa: PLC0415
+
+    bus = bus_from_settings(settings)
+    try:
+        try:
+            host = LocalHost(
+                settings.localhost_app_dir, bus, LocalHostConfig.from_settings(settings)
+            )
+            host.start()
+        except OSError as exc:
+            where = f"{settings.localhost_host}:{settings.localhost_port}"
+            raise _StartError(
+                f"cannot listen on {where}: {exc.strerror or exc}"
+                " (`cityzen run` or `func start` already running? use --port)"
+            ) from exc
+        except LocalHostError as exc:
+            raise _StartError(str(exc)) from exc
+        try:
+            _announce(settings, host, dataverse_url)
+            host.wait()
+        finally:
+            host.stop()
+    finally:
+        bus.close()
+
+
+def _announce(settings: Settings, host: Any, dataverse_url: str) -> None:
+    submission_id = uuid.uuid4()
+    sample = settings.data_dir / SAMPLE_FILE
+    sample.write_text(
+        json.dumps(sample_request(submission_id), ensure_ascii=False, indent=2) + "\n",
+        encoding="utf-8",
+    )
+    from cityzen_connector.localhost import (  # noqa: PLC0415
+        ServiceBusTriggerBinding,
+        TimerTriggerBinding,
+    )
+
+    # As func start lists them: HTTP functions with their URL, the others with their trigger.
+    endpoints = [(e.function, e.url) for e in host.endpoints()]
+    for spec in sorted(host.functions, key=lambda f: f.name):
+        if isinstance(spec.trigger, ServiceBusTriggerBinding):
+            endpoints.append((spec.name, f"serviceBusTrigger, queue {spec.trigger.queue_name}"))
+        elif isinstance(spec.trigger, TimerTriggerBinding):
+            endpoints.append((spec.name, f"timerTrigger, {spec.trigger.schedule} (UTC)"))
+    text = banner(
+        host.url,
+        dataverse_url,
+        host.function_key,
+        sample=sample,
+        submission_id=submission_id,
+        endpoints=endpoints,
+    )
+    print(text, flush=True)
+
+
 def _run(args: argparse.Namespace) -> int:
-    print("cityzen run: the local host is not built yet (see the open issues).")  # noqa: T201
-    return 1
+    return run(args)

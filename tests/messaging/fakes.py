@@ -26,9 +26,17 @@ class FakeClock:
 
 
 def received(
-    body: bytes, *, content_type: str | None = "application/json", **props: object
+    body: bytes,
+    /,
+    *,
+    content_type: str | None = "application/json",
+    properties: dict[str, object] | None = None,
+    **props: object,
 ) -> ReceivedMessage:
-    """A message as a receiver would hand it over, for code that only reads messages."""
+    """A message as a receiver would hand it over, for code that only reads messages.
+    ``properties`` holds application properties whose names are not identifiers (or are
+    ``content_type``/``properties``), as generated property names can be."""
+    props = {**props, **(properties or {})}
     return ReceivedMessage(
         queue="q",
         body=body,

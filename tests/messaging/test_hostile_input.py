@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cityzen_connector.messaging import InvalidMessage, RetryPolicy, decode
@@ -22,10 +22,14 @@ _properties = st.dictionaries(
     properties=_properties,
     content_type=st.none() | st.text(max_size=40),
 )
+# Property names are free text: ones spelled like the helper's own parameters included.
+@example(
+    body=b"", properties={"body": "", "content_type": 1, "properties": True}, content_type=None
+)
 def test_decode_either_reads_or_refuses_with_a_reason(
     body: bytes, properties: dict[str, object], content_type: str | None
 ) -> None:
-    message = received(body, content_type=content_type, **properties)
+    message = received(body, content_type=content_type, properties=properties)
     try:
         envelope = decode(message)
     except InvalidMessage as exc:

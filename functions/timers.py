@@ -1,0 +1,124 @@
+"""Timer triggers: themes refresh, dead-letter sweep, retention purge. Each calls one use case.
+
+Schedules are 6-field NCRONTAB expressions (``{second} {minute} {hour} {day} {month}
+{day-of-week}``) evaluated in UTC ("Timer trigger for Azure Functions", Microsoft Learn).
+``use_monitor`` keeps the schedule status in the storage account so an occurrence missed while
+the app was down (a deployment, a scale-in to zero) runs once at the next start, with
+``past_due`` true. ``run_on_startup`` stays off: on a scaled-out or often-restarted app it
+would fire at every instance start, which Microsoft advises against in production.
+
+A failure raises: the runtime logs the invocation as failed (an alert in Application Insights)
+and the next occurrence tries again; timers are not retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import azure.functions as func
+
+from . import _deps
+
+logger = logging.getLogger("functions.timers")
+
+# Every 10 minutes: the portal's theme cache (api_themes_cache_seconds) stays warm, and a
+# subject retired in Dynamics 365 leaves the portal within minutes.
+THEMES_SCHEDULE = "0 */10 * * * *"
+# Every 5 minutes: a submission Service Bus dead-lettered (max deliveries, expiry) is shown
+# ``failed`` to the citizen soon after, instead of staying ``queued``.
+SWEEP_SCHEDULE = "0 */5 * * * *"
+# Daily at 02:30 UTC, off-peak: RGPD retention of failed messages, records and blobs.
+RETENTION_SCHEDULE = "0 30 2 * * *"
+
+__all__ = [
+    "RETENTION_SCHEDULE",
+    "SWEEP_SCHEDULE",
+    "THEMES_SCHEDULE",
+    "Schedule",
+    "blueprint",
+    "purge_retention",
+    "refresh_themes",
+    "sweep_dead_letters",
+]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The timers' NCRONTAB schedules (tests and ``cityzen run`` may pass others)."""
+
+    themes: str = THEMES_SCHEDULE
+    sweep: str = SWEEP_SCHEDULE
+    retention: str = RETENTION_SCHEDULE
+
+
+def refresh_themes(deps: _deps.Dependencies) -> int:
+    """Recompute the portal's theme tree from Dataverse subjects; returns its size in bytes."""
+    from cityzen_connector.sync.themes import refresh_themes as refresh  # noqa: PLC0415
+
+    snapshot = refresh(deps.client, deps.mappings, deps.store, deps.clock)
+    logger.info("theme tree refreshed (%d bytes, etag %s)", len(snapshot.body), snapshot.etag)
+    return len(snapshot.body)
+
+
+def sweep_dead_letters(deps: _deps.Dependencies) -> int:
+    """Mark ``failed`` the submissions Service Bus dead-lettered; returns how many."""
+    from cityzen_connector.messaging import sweep_dead_letters as sweep  # noqa: PLC0415
+
+    report = sweep(deps.bus, deps.statuses, deps.settings.submissions_queue)
+    logger.info("swept %d dead-lettered, %d marked failed", report.scanned, report.marked_failed)
+    return report.marked_failed
+
+
+def purge_retention(deps: _deps.Dependencies) -> int:
+    """Delete what is older than the retention period; returns how many items went."""
+    from cityzen_connector.messaging import purge_retention as purge  # noqa: PLC0415
+    from cityzen_connector.wiring import retention_from_settings  # noqa: PLC0415
+
+    report = purge(
+        deps.bus,
+        deps.settings.submissions_queue,
+        deps.store,
+        deps.blobs,
+        now=deps.clock(),
+        retention=retention_from_settings(deps.settings),
+    )
+    logger.info(
+        "retention: %d message(s), %d record(s), %d blob(s) purged",
+        report.messages,
+        report.records,
+        report.blobs,
+    )
+    return report.messages + report.records + report.blobs
+
+
+def _timer(
+    bp: func.Blueprint,
+    name: str,
+    schedule: str,
+    job: Callable[[_deps.Dependencies], int],
+    deps: Callable[[], _deps.Dependencies],
+) -> None:
+    def trigger(timer: func.TimerRequest) -> None:
+        if timer.past_due:
+            logger.info("%s: running late (past due)", name)
+        job(deps())
+
+    trigger.__name__ = name
+    decorated = bp.timer_trigger(
+        arg_name="timer", schedule=schedule, run_on_startup=False, use_monitor=True
+    )(trigger)
+    bp.function_name(name=name)(decorated)
+
+
+def blueprint(
+    schedule: Schedule | None = None, *, deps: Callable[[], _deps.Dependencies] = _deps.current
+) -> func.Blueprint:
+    """The Blueprint with the three timers."""
+    schedule = schedule or Schedule()
+    bp = func.Blueprint()
+    _timer(bp, "refresh_themes", schedule.themes, refresh_themes, deps)
+    _timer(bp, "sweep_dead_letters", schedule.sweep, sweep_dead_letters, deps)
+    _timer(bp, "purge_retention", schedule.retention, purge_retention, deps)
+    return bp

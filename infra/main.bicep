@@ -1,0 +1,344 @@
+// CityZen connector in Azure: Function App (Flex Consumption, Python 3.11, system-assigned
+// identity), its storage account, a Service Bus namespace with the submission queues,
+// Application Insights, a Key Vault for secrets, and the role assignments between them.
+// No connection string or key is stored anywhere: every service is reached with the app's
+// managed identity ("Identity-based connections", "Flex Consumption plan hosting", Microsoft Learn).
+//
+//   az group create -n rg-cityzen -l francecentral
+//   az deployment group create -g rg-cityzen -f infra/main.bicep -p @infra/main.parameters.json
+//   func azure functionapp publish <functionAppName> --python   (or: az functionapp deployment ...)
+
+targetScope = 'resourceGroup'
+
+@description('Short name used in every resource name (3-11 lowercase letters or digits).')
+@minLength(3)
+@maxLength(11)
+param appName string = 'cityzen'
+
+@description('Azure region. Flex Consumption exists in a subset of regions (francecentral included).')
+param location string = resourceGroup().location
+
+@description('Dataverse organisation URL, e.g. https://contoso.crm4.dynamics.com')
+param dataverseUrl string
+
+@description('Entra ID tenant of the Dataverse organisation and of agents.')
+param tenantId string = subscription().tenantId
+
+@description('Client id of the Function App identity as registered as a Dataverse application user; empty: the system-assigned identity.')
+param dataverseClientId string = ''
+
+@description('Maximum instances. Keep maxConcurrentCalls (host.json, 4) x this under Dataverse\'s 52 concurrent requests per user, with room for the HTTP API: 10 x 4 = 40.')
+@minValue(1)
+@maxValue(13)
+param maximumInstanceCount int = 10
+
+@description('Memory per instance (MB).')
+@allowed([ 512, 2048, 4096 ])
+param instanceMemoryMB int = 2048
+
+@description('Who may call the API: function_key, bearer or both (see README "Who may call the API").')
+@allowed([ 'function_key', 'bearer', 'both' ])
+param authMode string = 'function_key'
+
+@description('RGPD retention of rejected messages, records and blobs (days).')
+@minValue(1)
+param retentionDays int = 30
+
+@description('Object id of the person or group deploying, granted Key Vault Secrets Officer to set the secrets once.')
+param secretsOfficerObjectId string = ''
+
+var suffix = uniqueString(resourceGroup().id, appName)
+var storageName = take(toLower('st${appName}${suffix}'), 24)
+var attachmentsContainer = 'attachments'
+var deploymentContainer = 'app-package'
+var submissionsQueue = 'submissions'
+var stateTable = 'cityzenstate'
+
+// Built-in role definition ids ("Azure built-in roles", Microsoft Learn).
+var roles = {
+  serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
+  serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
+  // The Functions host (AzureWebJobsStorage: timer monitor, leases) and the Flex deployment
+  // container need Blob Data Owner; it includes Blob Data Contributor (attachments).
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+}
+
+// -- storage: host state, deployment package, attachments (blobs), state store (tables) --------
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: storageName
+  location: location
+  sku: { name: 'Standard_ZRS' }
+  kind: 'StorageV2'
+  properties: {
+    minimumTlsVersion: 'TLS1_2'
+    allowBlobPublicAccess: false
+    allowSharedKeyAccess: false // identity only
+    supportsHttpsTrafficOnly: true
+    defaultToOAuthAuthentication: true
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource packageContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: deploymentContainer
+}
+
+resource attachments 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: attachmentsContainer
+}
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource table 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tableService
+  name: stateTable
+}
+
+// -- Service Bus: the submissions queue and the parking queue of rejected ones ----------------
+
+resource serviceBus 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {
+  name: 'sb-${appName}-${suffix}'
+  location: location
+  sku: { name: 'Standard', tier: 'Standard' } // duplicate detection needs Standard or Premium
+  properties: {
+    disableLocalAuth: true // no SAS keys: Entra ID roles only
+    minimumTlsVersion: '1.2'
+  }
+}
+
+// The embedded queue's defaults (settings queue_*) mirror these values; a test keeps them equal.
+resource submissions 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = {
+  parent: serviceBus
+  name: submissionsQueue
+  properties: {
+    lockDuration: 'PT1M'
+    maxDeliveryCount: 10
+    requiresDuplicateDetection: true
+    duplicateDetectionHistoryTimeWindow: 'PT10M'
+    defaultMessageTimeToLive: 'P14D'
+    deadLetteringOnMessageExpiration: true
+    maxSizeInMegabytes: 1024
+  }
+}
+
+// Rejected submissions are parked here for replay, then expire (RGPD): no dead-lettering on
+// expiry, or the personal data would move to the dead-letter sub-queue and stay.
+resource rejected 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = {
+  parent: serviceBus
+  name: '${submissionsQueue}-rejected'
+  properties: {
+    lockDuration: 'PT1M'
+    maxDeliveryCount: 10
+    defaultMessageTimeToLive: 'P${retentionDays}D'
+    deadLetteringOnMessageExpiration: false
+    maxSizeInMegabytes: 1024
+  }
+}
+
+// -- monitoring ----------------------------------------------------------------------------
+
+resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: 'log-${appName}-${suffix}'
+  location: location
+  properties: {
+    sku: { name: 'PerGB2018' }
+    retentionInDays: retentionDays < 30 ? 30 : retentionDays
+  }
+}
+
+resource insights 'Microsoft.Insights/components@2020-02-02' = {
+  name: 'appi-${appName}-${suffix}'
+  location: location
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: logs.id
+    DisableLocalAuth: true // telemetry is accepted from Entra ID identities only
+  }
+}
+
+// -- secrets -------------------------------------------------------------------------------
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: take('kv-${appName}-${suffix}', 24)
+  location: location
+  properties: {
+    tenantId: tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    enablePurgeProtection: true
+  }
+}
+
+// The identity pepper must be set once and never change (it keys every contact): created
+// here with a random value only if absent is not expressible in Bicep, so the secret is set
+// by an operator (README "Function App"): az keyvault secret set --name identity-pepper ...
+var pepperReference = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=identity-pepper)'
+
+// -- the Function App ----------------------------------------------------------------------
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: 'plan-${appName}-${suffix}'
+  location: location
+  kind: 'functionapp'
+  sku: { name: 'FC1', tier: 'FlexConsumption' }
+  properties: { reserved: true }
+}
+
+resource app 'Microsoft.Web/sites@2024-04-01' = {
+  name: 'func-${appName}-${suffix}'
+  location: location
+  kind: 'functionapp,linux'
+  identity: { type: 'SystemAssigned' }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    keyVaultReferenceIdentity: 'SystemAssigned'
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainer}'
+          authentication: { type: 'SystemAssignedIdentity' }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: { name: 'python', version: '3.11' }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      appSettings: [
+        // Host storage through the identity (no account key).
+        { name: 'AzureWebJobsStorage__accountName', value: storage.name }
+        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+        // Telemetry: OpenTelemetry (host.json telemetryMode), Entra ID authenticated.
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD' }
+        { name: 'PYTHON_ENABLE_OPENTELEMETRY', value: 'true' }
+        // The trigger's connection (functions/queue_workers.py: connection="ServiceBusConnection").
+        { name: 'ServiceBusConnection__fullyQualifiedNamespace', value: '${serviceBus.name}.servicebus.windows.net' }
+        // The connector's own settings (cityzen_connector/settings.py).
+        { name: 'CITYZEN_QUEUE_URL', value: 'servicebus://${serviceBus.name}.servicebus.windows.net' }
+        { name: 'CITYZEN_SUBMISSIONS_QUEUE', value: submissionsQueue }
+        { name: 'CITYZEN_STORE_URL', value: 'azuretables://${storage.name}.table.${environment().suffixes.storage}?table=${stateTable}' }
+        { name: 'CITYZEN_BLOB_URL', value: 'azureblob://${storage.name}.blob.${environment().suffixes.storage}/${attachmentsContainer}' }
+        { name: 'CITYZEN_DATAVERSE_URL', value: dataverseUrl }
+        { name: 'CITYZEN_DATAVERSE_AUTH', value: 'managed_identity' }
+        { name: 'CITYZEN_DATAVERSE_CLIENT_ID', value: dataverseClientId }
+        { name: 'CITYZEN_DATAVERSE_TENANT_ID', value: tenantId }
+        { name: 'CITYZEN_IDENTITY_PEPPER', value: pepperReference }
+        { name: 'CITYZEN_AUTH_MODE', value: authMode }
+        { name: 'CITYZEN_RETENTION_DAYS', value: string(retentionDays) }
+        { name: 'CITYZEN_MAPPINGS_DIR', value: '/home/site/wwwroot/mappings' }
+      ]
+    }
+  }
+}
+
+// -- role assignments: the app's identity, least privilege per resource --------------------
+
+resource sbSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: serviceBus
+  name: guid(serviceBus.id, app.id, roles.serviceBusDataSender)
+  properties: {
+    principalId: app.identity.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataSender)
+  }
+}
+
+resource sbReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: serviceBus
+  name: guid(serviceBus.id, app.id, roles.serviceBusDataReceiver)
+  properties: {
+    principalId: app.identity.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataReceiver)
+  }
+}
+
+resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: storage
+  name: guid(storage.id, app.id, roles.storageBlobDataOwner)
+  properties: {
+    principalId: app.identity.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+  }
+}
+
+resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: storage
+  name: guid(storage.id, app.id, roles.storageTableDataContributor)
+  properties: {
+    principalId: app.identity.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+  }
+}
+
+// The host keeps some state in queues of AzureWebJobsStorage (e.g. blob receipts).
+resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: storage
+  name: guid(storage.id, app.id, roles.storageQueueDataContributor)
+  properties: {
+    principalId: app.identity.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+  }
+}
+
+resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: vault
+  name: guid(vault.id, app.id, roles.keyVaultSecretsUser)
+  properties: {
+    principalId: app.identity.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+  }
+}
+
+resource secretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(secretsOfficerObjectId)) {
+  scope: vault
+  name: guid(vault.id, secretsOfficerObjectId, roles.keyVaultSecretsOfficer)
+  properties: {
+    principalId: secretsOfficerObjectId
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
+  }
+}
+
+resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: insights
+  name: guid(insights.id, app.id, roles.monitoringMetricsPublisher)
+  properties: {
+    principalId: app.identity.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+  }
+}
+
+output functionAppName string = app.name
+output functionAppUrl string = 'https://${app.properties.defaultHostName}/api/v1/'
+output principalId string = app.identity.principalId
+output serviceBusNamespace string = '${serviceBus.name}.servicebus.windows.net'
+output keyVaultName string = vault.name

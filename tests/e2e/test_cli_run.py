@@ -1,0 +1,204 @@
+"""``cityzen run`` as a user runs it: a real process, its printed curl commands, Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.e2e
+START_DEADLINE = 60.0
+TIMEOUT = 10
+
+
+class Run:
+    """A ``cityzen run`` process whose output is read line by line in a thread."""
+
+    def __init__(self, *args: str, data_dir: Path, sigint_ignored: bool = False) -> None:
+        env = {
+            **os.environ,
+            "CITYZEN_EMULATOR_KEY_ACTIVATION_SECONDS": "0",
+            "CITYZEN_LOCALHOST_POLL_INTERVAL_SECONDS": "0.05",
+        }
+        env.pop("CITYZEN_DATA_DIR", None)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "cityzen_connector.cli",
+                "run",
+                "--data-dir",
+                str(data_dir),
+                *args,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            with self._changed:
+                self.lines.append(line.rstrip("\n"))
+                self._changed.notify_all()
+        with self._changed:
+            self.lines.append("<eof>")
+            self._changed.notify_all()
+
+    def wait_for(self, pattern: str, deadline: float = START_DEADLINE) -> re.Match[str]:
+        end = time.monotonic() + deadline
+        with self._changed:
+            while True:
+                for line in self.lines:
+                    if found := re.search(pattern, line):
+                        return found
+                left = end - time.monotonic()
+                if left <= 0 or (self.lines and self.lines[-1] == "<eof>"):
+                    raise AssertionError(f"{pattern!r} not printed:\n" + "\n".join(self.lines))
+                self._changed.wait(left)
+
+    def interrupt(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        code = self.process.wait(30)
+        self._reader.join(5)
+        return code
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        self._reader.join(5)
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+
+
+@pytest.fixture
+def runs() -> Iterator[list[Run]]:
+    started: list[Run] = []
+    yield started
+    for run in started:
+        run.close()
+
+
+def is_free(port: int) -> bool:
+    """Nothing listens there any more, and a new server could listen (as servers do, with
+    SO_REUSEADDR: the connections the test made may linger in TIME_WAIT)."""
+    with socket.socket() as client:
+        if client.connect_ex(("127.0.0.1", port)) == 0:
+            return False
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+            probe.listen()
+        except OSError:
+            return False
+    return True
+
+
+def curl_as_request(command: str) -> dict[str, object]:
+    """What a printed curl command asks for, to send it with requests."""
+    words = shlex.split(command)
+    assert words[0] == "curl"
+    request: dict[str, object] = {"method": "GET", "headers": {}}
+    i = 1
+    while i < len(words):
+        word = words[i]
+        if word == "-X":
+            request["method"], i = words[i + 1], i + 1
+        elif word == "-H":
+            name, _, value = words[i + 1].partition(":")
+            request["headers"][name.strip()] = value.strip()  # type: ignore[index]
+            i += 1
+        elif word == "--data-binary":
+            request["data"], i = Path(words[i + 1].removeprefix("@")).read_bytes(), i + 1
+        elif word.startswith("http"):
+            request["url"] = word
+        i += 1
+    return request
+
+
+@pytest.mark.parametrize("sigint_ignored", [False, True], ids=["terminal", "background-job"])
+def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
+    tmp_path: Path, runs: list[Run], sigint_ignored: bool
+) -> None:
+    run = Run(
+        "--port", "0", "--emulator-port", "0", data_dir=tmp_path, sigint_ignored=sigint_ignored
+    )
+    runs.append(run)
+    post = run.wait_for(r"^\s+(curl -sS -X POST .*)$").group(1)
+    get = run.wait_for(r"^\s+(curl -sS 'http.*/requests/.*)$").group(1)
+    host_port = int(run.wait_for(r"Functions host\s+http://127\.0\.0\.1:(\d+)/api/v1/").group(1))
+    emulator_port = int(run.wait_for(r"Dataverse\s+http://127\.0\.0\.1:(\d+)/").group(1))
+    key = run.wait_for(r"function key\s+(\S+)").group(1)
+    run.wait_for(r"^  process_submission\s+serviceBusTrigger, queue submissions$")
+    run.wait_for(r"^  sweep_dead_letters\s+timerTrigger, 0 \*/5 \* \* \* \* \(UTC\)$")
+    assert (tmp_path / "host-keys.json").exists()  # the data dir holds everything
+
+    submitted = requests.request(timeout=TIMEOUT, **curl_as_request(post))  # type: ignore[arg-type]
+    assert submitted.status_code == 202, submitted.text
+    submission_id = submitted.json()["id"]
+    assert get.endswith(f"/requests/{submission_id}' -H 'x-functions-key: {key}'")
+
+    status_request = curl_as_request(get)
+    deadline = time.monotonic() + 30
+    while True:
+        status = requests.request(timeout=TIMEOUT, **status_request).json()  # type: ignore[arg-type]
+        if status["status"] != "queued" or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert status["status"] == "created", status
+    assert re.fullmatch(r"CAS-\d{5}-[0-9A-Z]{6}", status["ticket_number"])
+
+    assert run.interrupt() == 0
+    assert run.lines[-2:] == ["cityzen run: stopped", "<eof>"]
+    assert is_free(host_port)
+    assert is_free(emulator_port)
+
+
+def assert_refused(run: Run, pattern: str) -> None:
+    """Exit code 2 and one line saying why: no traceback."""
+    assert run.process.wait(START_DEADLINE) == 2
+    run.wait_for(pattern)
+    assert not any("Traceback" in line for line in run.lines)
+
+
+def test_a_port_in_use_is_one_clear_line_and_exit_code_2(tmp_path: Path, runs: list[Run]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        host_busy = Run("--port", str(port), "--emulator-port", "0", data_dir=tmp_path / "a")
+        emulator_busy = Run("--port", "0", "--emulator-port", str(port), data_dir=tmp_path / "b")
+        runs += [host_busy, emulator_busy]
+        assert_refused(host_busy, rf"cannot listen on 127\.0\.0\.1:{port}.*use --port")
+        assert_refused(emulator_busy, r"Dataverse emulator: cannot listen on .*use --emulator-port")
+
+
+def test_bad_options_are_refused_before_anything_starts(tmp_path: Path, runs: list[Run]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    bad_port = Run("--port", "70000", data_dir=tmp_path / "c")
+    bad_dir = Run("--port", "0", "--emulator-port", "0", data_dir=blocker / "data")
+    runs += [bad_port, bad_dir]
+    assert_refused(bad_port, r"invalid configuration: CITYZEN_LOCALHOST_PORT: Input should be less")
+    assert_refused(bad_dir, r"cannot create the data folder")

@@ -1,0 +1,165 @@
+"""The timers: binding JSON (schedules, monitor), and each trigger doing its job when fired."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import azure.functions as func
+import pytest
+from azure.functions.timer import TimerRequest
+
+from cityzen_connector.dataverse import WsgiTransport
+from cityzen_connector.emulator import EmulatorConfig, create_app, seed
+from cityzen_connector.localhost import CronSchedule
+from cityzen_connector.messaging import (
+    SUBMISSION_V1,
+    MessageBus,
+    encode,
+    open_bus,
+    reject,
+)
+from cityzen_connector.settings import Settings
+from cityzen_connector.store import open_blobs, open_store
+from cityzen_connector.sync.themes import cached_themes
+from cityzen_connector.wiring import dataverse_client_from_settings
+from functions import _deps, timers
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 28, 2, 30, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def functions_of(bp: func.Blueprint) -> dict[str, Any]:
+    app = func.FunctionApp()
+    app.register_functions(bp)
+    return {str(f.get_function_name()): f for f in app.get_functions()}
+
+
+def test_the_blueprint_has_the_three_timers_on_the_documented_schedules() -> None:
+    # The full binding JSON is asserted once, on the assembled app (tests/test_function_app.py).
+    found = {
+        name: json.loads(f.get_function_json())["bindings"][0]["schedule"]
+        for name, f in functions_of(timers.blueprint()).items()
+    }
+    assert found == {
+        "refresh_themes": timers.THEMES_SCHEDULE,
+        "sweep_dead_letters": timers.SWEEP_SCHEDULE,
+        "purge_retention": timers.RETENTION_SCHEDULE,
+    }
+    other = timers.Schedule(themes="0 0 * * * *")
+    assert (
+        functions_of(timers.blueprint(other))["refresh_themes"]
+        .get_function_json()
+        .count("0 0 * * * *")
+    )
+
+
+def test_schedules_are_valid_ncrontab_and_fire_when_documented() -> None:
+    start = datetime(2026, 11, 28, 0, 0, 1, tzinfo=UTC)
+    assert CronSchedule.parse(timers.THEMES_SCHEDULE).next_after(start) == start.replace(
+        minute=10, second=0
+    )
+    assert CronSchedule.parse(timers.SWEEP_SCHEDULE).next_after(start) == start.replace(
+        minute=5, second=0
+    )
+    assert CronSchedule.parse(timers.RETENTION_SCHEDULE).next_after(start) == start.replace(
+        hour=2, minute=30, second=0
+    )
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> tuple[_deps.Dependencies, MessageBus, Clock]:
+    clock = Clock()
+    bus = open_bus("memory://", clock=clock)
+    deps = _deps.Dependencies(
+        Settings(data_dir=tmp_path, retention_days=30),
+        clock=clock,
+        bus=bus,
+        store=open_store("memory://", clock=clock),
+        blobs=open_blobs(f"file://{tmp_path / 'blobs'}", clock=clock),
+    )
+    return deps, bus, clock
+
+
+def fire(deps: _deps.Dependencies, name: str, *, past_due: bool = False) -> None:
+    trigger: Callable[..., None] = functions_of(timers.blueprint(deps=lambda: deps))[
+        name
+    ].get_user_function()
+    trigger(TimerRequest(past_due=past_due))
+
+
+def test_sweep_marks_dead_lettered_submissions_failed(
+    world: tuple[_deps.Dependencies, MessageBus, Clock], caplog: pytest.LogCaptureFixture
+) -> None:
+    deps, bus, _ = world
+    bus.send("submissions", [encode(SUBMISSION_V1, {"n": 1}, correlation_id="sub-dlq")])
+    deps.statuses.mark_queued("sub-dlq")
+    [message] = bus.receive("submissions")
+    bus.dead_letter(message, reason="MaxDeliveryCountExceeded", description="10 deliveries")
+    with caplog.at_level(logging.INFO, "functions.timers"):
+        fire(deps, "sweep_dead_letters", past_due=True)
+    status = deps.statuses.get("sub-dlq")
+    assert status is not None
+    assert status.status == "failed"
+    assert "MaxDeliveryCountExceeded" in (status.reason or "")
+    assert "running late" in caplog.text
+
+
+def test_retention_purges_only_what_is_older_than_the_period(
+    world: tuple[_deps.Dependencies, MessageBus, Clock],
+) -> None:
+    deps, bus, clock = world
+    bus.send("submissions", [encode(SUBMISSION_V1, {"n": 1}, correlation_id="old")])
+    [old] = bus.receive("submissions")
+    reject(bus, deps.statuses, "submissions", old, reason="bad", now=clock())
+    old_blob = deps.blobs.put(b"old photo", media_type="image/jpeg")
+    clock.now += timedelta(days=31)
+    new_blob = deps.blobs.put(b"new photo", media_type="image/jpeg")
+    assert timers.purge_retention(deps) >= 2
+    assert bus.peek("submissions-rejected") == []
+    names = deps.blobs.list_older_than(clock.now + timedelta(days=1))
+    assert names == [new_blob.name] != [old_blob.name]
+
+
+def test_a_failing_job_raises_so_the_runtime_records_the_failure(
+    world: tuple[_deps.Dependencies, MessageBus, Clock],
+) -> None:
+    deps, bus, _ = world
+    bus.close()  # the queue is gone: the sweep cannot read it
+    with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the backend raises
+        fire(deps, "sweep_dead_letters")
+
+
+def test_the_themes_timer_caches_the_tree_of_subjects_that_exist(tmp_path: Path) -> None:
+    emulator = create_app(EmulatorConfig(database=":memory:"))
+    seed(emulator)
+    clock = Clock()
+    settings = Settings(data_dir=tmp_path, mappings_dir=ROOT / "mappings")
+    deps = _deps.Dependencies(
+        settings,
+        clock=clock,
+        store=open_store("memory://", clock=clock),
+        client=dataverse_client_from_settings(settings, transport=WsgiTransport(emulator)),
+    )
+    assert cached_themes(deps.store) is None
+    fire(deps, "refresh_themes")
+    snapshot = cached_themes(deps.store)
+    assert snapshot is not None
+    assert snapshot.refreshed_at == clock.now
+    themes = {t["code"]: t for t in json.loads(snapshot.body)["themes"]}
+    # Only sub-themes whose Dynamics 365 subject exists (by title) in the seeded organisation.
+    codes = {code: {s["code"] for s in t["sub_themes"]} for code, t in themes.items()}
+    assert codes["voirie"] == {"stationnement"}
+    assert codes["proprete"] == {"depot_sauvage", "tags"}
+    emulator.close()

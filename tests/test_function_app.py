@@ -1,0 +1,131 @@
+"""The assembled Function App: every function's binding JSON, as Azure's host receives it, and
+a cold start that loads nothing a first request does not need."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cityzen_connector.settings import Settings
+from functions import _deps
+
+ROOT = Path(__file__).resolve().parents[1]
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@pytest.fixture
+def load(tmp_path: Path) -> Iterator[Any]:
+    previous = _deps.install(None)
+
+    def loaded(**settings: Any) -> dict[str, list[dict[str, Any]]]:
+        _deps.install(_deps.Dependencies(Settings(data_dir=tmp_path, **settings)))
+        # As the Python worker does: import the script by path, index the app once.
+        spec = importlib.util.spec_from_file_location("function_app", ROOT / "function_app.py")
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return {
+            f.get_function_name(): json.loads(f.get_function_json())["bindings"]
+            for f in module.app.get_functions()
+        }
+
+    yield loaded
+    _deps.install(previous)
+    sys.modules.pop("function_app", None)
+
+
+def http(route: str, level: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "direction": "IN",
+            "type": "httpTrigger",
+            "name": "req",
+            "methods": ALL_METHODS,
+            "route": route,
+            "authLevel": level,
+        },
+        {"direction": "OUT", "type": "http", "name": "$return"},
+    ]
+
+
+def timer(schedule: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "type": "timerTrigger",
+            "direction": "IN",
+            "name": "timer",
+            "schedule": schedule,
+            "runOnStartup": False,
+            "useMonitor": True,
+        }
+    ]
+
+
+def test_every_function_and_its_binding_json(load: Any) -> None:
+    assert load() == {
+        "submit_request": http("v1/requests", "FUNCTION"),
+        "request_status": http("v1/requests/{id}", "FUNCTION"),
+        "themes": http("v1/themes", "ANONYMOUS"),
+        "health": http("v1/health", "ANONYMOUS"),
+        "health_ready": http("v1/health/ready", "FUNCTION"),
+        "openapi": http("v1/openapi.json", "ANONYMOUS"),
+        "not_found": http("v1/{*rest}", "ANONYMOUS"),
+        "process_submission": [
+            {
+                "type": "serviceBusTrigger",
+                "direction": "IN",
+                "name": "msg",
+                "connection": "ServiceBusConnection",
+                "queueName": "submissions",
+            }
+        ],
+        "refresh_themes": timer("0 */10 * * * *"),
+        "sweep_dead_letters": timer("0 */5 * * * *"),
+        "purge_retention": timer("0 30 2 * * *"),
+    }
+
+
+def test_settings_shape_the_bindings(load: Any) -> None:
+    found = load(auth_mode="bearer", submissions_queue="demandes")
+    assert found["submit_request"][0]["authLevel"] == "ANONYMOUS"  # browsers present tokens
+    assert found["request_status"][0]["authLevel"] == "ANONYMOUS"
+    assert found["health_ready"][0]["authLevel"] == "FUNCTION"  # ops keep their key
+    assert found["process_submission"][0]["queueName"] == "demandes"
+
+
+def test_cold_start_imports_only_what_indexing_needs() -> None:
+    # What the worker pays before the first invocation: azure.functions and our settings.
+    # Backends, the Dataverse client, the pipeline, identity and telemetry load on first use.
+    heavy = (
+        "requests",
+        "msal",
+        "jwt",
+        "azure.servicebus",
+        "azure.data.tables",
+        "azure.storage.blob",
+        "azure.monitor",
+        "opentelemetry",
+        "cityzen_connector.dataverse",
+        "cityzen_connector.sync",
+        "cityzen_connector.mapping",
+        "cityzen_connector.messaging",
+        "cityzen_connector.store",
+    )
+    code = (
+        "import sys, function_app; "
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules)); "
+        "print(len(function_app.app.get_functions()))"
+    )
+    env = {"PATH": "/usr/bin:/bin", "CITYZEN_DATA_DIR": "/nonexistent"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    assert out.stdout.split("\n")[:2] == ["[]", "11"]

@@ -1,0 +1,76 @@
+"""``cityzen run``'s configuration and what it prints (the process itself: tests/e2e)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import uuid
+from pathlib import Path
+
+from cityzen_connector._cli_run import banner, local_environment, sample_request
+from cityzen_connector.settings import ENV_PREFIX, Settings
+
+
+def args(**values: object) -> argparse.Namespace:
+    return argparse.Namespace(**{"port": None, "emulator_port": None, "data_dir": None, **values})
+
+
+def test_defaults_keep_everything_under_the_default_data_folder() -> None:
+    env = local_environment(args(), {})
+    assert env == {
+        "CITYZEN_DATA_DIR": ".cityzen",
+        "CITYZEN_QUEUE_URL": "sqlite:///.cityzen/queue.db",
+        "CITYZEN_STORE_URL": "sqlite:///.cityzen/state.db",
+        "CITYZEN_BLOB_URL": "file://.cityzen/blobs",
+        "CITYZEN_EMULATOR_DATA_DIR": ".cityzen/emulator",
+    }
+    # The same as the settings' own defaults: `make run` is the embedded default mode.
+    defaults = Settings()
+    assert env["CITYZEN_QUEUE_URL"] == defaults.queue_url
+    assert env["CITYZEN_STORE_URL"] == defaults.store_url
+    assert env["CITYZEN_BLOB_URL"] == defaults.blob_url
+
+
+def test_flags_move_ports_and_data_and_every_name_is_a_real_setting(tmp_path: Path) -> None:
+    env = local_environment(args(port=0, emulator_port=7172, data_dir=tmp_path), {})
+    assert env["CITYZEN_LOCALHOST_PORT"] == "0"
+    assert env["CITYZEN_EMULATOR_PORT"] == "7172"
+    assert env["CITYZEN_QUEUE_URL"] == f"sqlite:///{tmp_path / 'queue.db'}"
+    fields = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
+    assert set(env) <= fields
+    # Port 0 (any free port) is given to the emulator's server, not to the settings (>= 1).
+    assert "CITYZEN_EMULATOR_PORT" not in local_environment(args(emulator_port=0), {})
+
+
+def test_what_the_environment_names_already_is_kept() -> None:
+    environ = {"CITYZEN_DATA_DIR": "/srv/cz", "CITYZEN_QUEUE_URL": "memory://shared"}
+    env = local_environment(args(), environ)
+    assert "CITYZEN_QUEUE_URL" not in env
+    assert env["CITYZEN_STORE_URL"] == "sqlite:////srv/cz/state.db"
+
+
+def test_the_sample_request_is_valid_json_with_the_given_id_and_no_server_fields() -> None:
+    submission_id = uuid.uuid4()
+    body = sample_request(submission_id)
+    assert body["id"] == str(submission_id)
+    assert "submitted_at" not in body
+    assert "attachments" not in body
+    json.dumps(body)
+
+
+def test_the_printed_curl_commands_parse_as_shell_words() -> None:
+    text = banner(
+        "http://127.0.0.1:7071",
+        "http://127.0.0.1:7072",
+        "k3y",
+        sample=Path("/tmp/data dir/sample-request.json"),
+        submission_id=uuid.UUID(int=1),
+        endpoints=[("health", "http://127.0.0.1:7071/api/v1/health")],
+    )
+    curls = [line.strip() for line in text.splitlines() if line.strip().startswith("curl")]
+    post, get = (shlex.split(c) for c in curls)
+    assert post[post.index("--data-binary") + 1] == "@/tmp/data dir/sample-request.json"
+    assert "x-functions-key: k3y" in post
+    assert get[2] == "http://127.0.0.1:7071/api/v1/requests/00000000-0000-0000-0000-000000000001"
+    assert "  function key      k3y" in text.splitlines()
