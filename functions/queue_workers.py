@@ -27,9 +27,8 @@ import azure.functions as func
 from . import _deps
 
 if TYPE_CHECKING:
-    from cityzen_connector.sync.worker import WorkerResult
-
     from cityzen_connector.messaging import PropertyValue, ReceivedMessage
+    from cityzen_connector.sync.worker import WorkerResult
 
 logger = logging.getLogger("functions.queue_workers")
 

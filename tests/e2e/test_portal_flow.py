@@ -213,9 +213,7 @@ def test_a_poison_submission_ends_failed_with_a_reason_and_writes_nothing(
 ) -> None:
     # The collectivité deleted the team the routing names: every attempt would fail the same
     # way, so the pipeline rejects the submission with a reason an administrator can act on.
-    team = connector.client.first(
-        Query("teams").select("teamid").where(eq("name", "Espaces verts"))
-    )
+    team = connector.client.first(Query("teams").select("teamid").where(eq("name", "Déchets")))
     assert team is not None
     removed = requests.delete(
         f"{connector.emulator_url}/api/data/v9.2/teams({team['teamid']})",
@@ -223,12 +221,12 @@ def test_a_poison_submission_ends_failed_with_a_reason_and_writes_nothing(
         timeout=TIMEOUT,
     )
     assert removed.status_code == 204, removed.text
-    body = submission(theme="espaces_verts", sub_theme="entretien", fields={})
+    body = submission(theme="dechets", sub_theme="collecte", fields={})
     response = connector.call("POST", "/v1/requests", template="/v1/requests", json=body)
     assert response.status_code == 202, response.text
     settled = connector.wait_until_settled(body["id"])
     assert settled["status"] == "failed", settled
-    assert "Espaces verts" in settled["reason"]
+    assert "Déchets" in settled["reason"]
     assert connector.cases(body["id"]) == []
 
 

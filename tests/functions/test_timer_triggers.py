@@ -14,7 +14,7 @@ import pytest
 from azure.functions.timer import TimerRequest
 
 from cityzen_connector.dataverse import WsgiTransport
-from cityzen_connector.emulator import EmulatorConfig, create_app, seed
+from cityzen_connector.emulator import EmulatorConfig, create_app, seed, subject_id
 from cityzen_connector.localhost import CronSchedule
 from cityzen_connector.messaging import (
     SUBMISSION_V1,
@@ -152,6 +152,9 @@ def test_the_themes_timer_caches_the_tree_of_subjects_that_exist(tmp_path: Path)
         store=open_store("memory://", clock=clock),
         client=dataverse_client_from_settings(settings, transport=WsgiTransport(emulator)),
     )
+    # The collectivité retired a subject in Dynamics 365: the portal must stop offering it.
+    emulator_client = dataverse_client_from_settings(settings, transport=WsgiTransport(emulator))
+    emulator_client.delete("subjects", subject_id("Tags et graffitis", "Propreté et voirie"))
     assert cached_themes(deps.store) is None
     fire(deps, "refresh_themes")
     snapshot = cached_themes(deps.store)
@@ -160,6 +163,6 @@ def test_the_themes_timer_caches_the_tree_of_subjects_that_exist(tmp_path: Path)
     themes = {t["code"]: t for t in json.loads(snapshot.body)["themes"]}
     # Only sub-themes whose Dynamics 365 subject exists (by title) in the seeded organisation.
     codes = {code: {s["code"] for s in t["sub_themes"]} for code, t in themes.items()}
-    assert codes["voirie"] == {"stationnement"}
-    assert codes["proprete"] == {"depot_sauvage", "tags"}
+    assert codes["voirie"] == {"nid_de_poule", "eclairage", "depot_sauvage"}
+    assert codes["stationnement"] == {"genant", "carte_resident", "pmr"}
     emulator.close()
