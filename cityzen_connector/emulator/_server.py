@@ -125,9 +125,10 @@ def serve(
     if not tls:
         # Bind first ourselves: on a port in use waitress would leak its half-built sockets.
         listener = _bind(host, port)
-        server = waitress.create_server(
-            app, sockets=[listener], threads=threads, ident=None, asyncore_loop_timeout=0.2
-        )
+        # waitress reads asyncore_loop_timeout as an int: a fraction (0.2) became 0, a poll
+        # that never waits, and an idle emulator spun a core. Stopping wakes the loop through
+        # its trigger, so the default one-second timeout costs nothing at shutdown.
+        server = waitress.create_server(app, sockets=[listener], threads=threads, ident=None)
         thread = threading.Thread(target=server.run, name="emulator-http", daemon=True)
         thread.start()
 
