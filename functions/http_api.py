@@ -107,7 +107,7 @@ def _register(bp: func.Blueprint, route: Route, api: _Lazy, mode: AuthMode) -> N
 
 def blueprint(api: HttpApi | Callable[[], HttpApi], *, auth_mode: AuthMode) -> func.Blueprint:
     """The Blueprint for this API (or a factory of it, called on the first request)."""
-    bp = func.Blueprint()  # type: ignore[no-untyped-call]
+    bp = func.Blueprint()  # type: ignore[no-untyped-call]  # azure-functions has no annotation here
     lazy = _Lazy(api)
     for route in (*ROUTES, FALLBACK):
         _register(bp, route, lazy, auth_mode)

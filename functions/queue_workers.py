@@ -117,7 +117,7 @@ def blueprint(
     queue: str, *, deps: Callable[[], _deps.Dependencies] = _deps.current
 ) -> func.Blueprint:
     """The Blueprint with the submissions queue trigger on ``queue``."""
-    bp = func.Blueprint()
+    bp = func.Blueprint()  # type: ignore[no-untyped-call]  # azure-functions has no annotation here
 
     @bp.function_name(name=FUNCTION_NAME)
     @bp.service_bus_queue_trigger(arg_name="msg", queue_name=queue, connection=CONNECTION)

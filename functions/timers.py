@@ -117,7 +117,7 @@ def blueprint(
 ) -> func.Blueprint:
     """The Blueprint with the three timers."""
     schedule = schedule or Schedule()
-    bp = func.Blueprint()
+    bp = func.Blueprint()  # type: ignore[no-untyped-call]  # azure-functions has no annotation here
     _timer(bp, "refresh_themes", schedule.themes, refresh_themes, deps)
     _timer(bp, "sweep_dead_letters", schedule.sweep, sweep_dead_letters, deps)
     _timer(bp, "purge_retention", schedule.retention, purge_retention, deps)
