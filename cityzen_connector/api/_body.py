@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from cityzen_connector._strict_json import no_duplicate_members, refuse_constant
 from cityzen_connector.models import FieldProblem, ProblemCode
 from cityzen_connector.sync import IncomingFile, InvalidSubmissionError, SubmissionInput
 
@@ -28,19 +29,6 @@ class BodyError(Exception):
         self.code = code
         self.detail = detail
         super().__init__(detail)
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError("duplicate member name")
-        result[key] = value
-    return result
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError("NaN and Infinity are not JSON")
 
 
 def _depth(value: Any, limit: int = _MAX_DEPTH) -> int:
@@ -61,7 +49,9 @@ def _depth(value: Any, limit: int = _MAX_DEPTH) -> int:
 def parse_json(data: bytes) -> Any:
     try:
         text = data.decode("utf-8")
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
+        value = json.loads(
+            text, object_pairs_hook=no_duplicate_members, parse_constant=refuse_constant
+        )
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise BodyError(ProblemCode.INVALID_JSON, "the body is not valid UTF-8 JSON") from None
     if _depth(value) > _MAX_DEPTH:

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from cityzen_connector._strict_json import no_duplicate_members, refuse_constant
+
 from ._errors import InvalidToken
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
@@ -30,20 +32,6 @@ class CompactJws:
     signature: bytes
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError("duplicate member name")
-        result[key] = value
-    return result
-
-
-def _no_constants(name: str) -> Any:
-    # Python's json accepts NaN and Infinity; a token with ``exp: Infinity`` would never expire.
-    raise ValueError(f"non-standard JSON constant {name}")
-
-
 def decode_json_segment(segment: str) -> dict[str, Any]:
     """base64url (no padding) -> UTF-8 -> a JSON object, or ``InvalidToken('malformed')``."""
     if not _B64URL.fullmatch(segment) or len(segment) % 4 == 1:
@@ -51,7 +39,9 @@ def decode_json_segment(segment: str) -> dict[str, Any]:
     try:
         raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
         value = json.loads(
-            raw.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_no_constants
+            raw.decode("utf-8"),
+            object_pairs_hook=no_duplicate_members,
+            parse_constant=refuse_constant,
         )
     except (binascii.Error, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise InvalidToken("malformed", "segment is not a JSON object") from exc
