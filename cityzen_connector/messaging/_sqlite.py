@@ -46,6 +46,14 @@ _COLUMNS = (
     " expires_at"
 )
 
+# https://www.sqlite.org/lang_upsert.html
+_RECORD_ID = (
+    "INSERT INTO seen_ids (queue, message_id, seen_at) VALUES (?, ?, ?)"
+    " ON CONFLICT (queue, message_id) DO UPDATE SET seen_at = excluded.seen_at"
+    " WHERE seen_ids.seen_at <= ?"
+)
+_SWEEP_EVERY = 64  # sends between two sweeps of expired duplicate-detection ids
+
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
@@ -82,6 +90,7 @@ class SqliteBus(MessageBus):
         self._default_ttl = default_time_to_live
         self._poll = poll_interval
         self._mutex = threading.RLock()
+        self._sends = 0
 
     def _now(self) -> float:
         return self._clock().timestamp()
@@ -96,17 +105,20 @@ class SqliteBus(MessageBus):
             limits.check_size(message)
         with self._tx() as conn:
             now = self._now()
-            conn.execute("DELETE FROM seen_ids WHERE seen_at <= ?", (now - self._dup_window,))
+            cutoff = now - self._dup_window
+            # Ids older than the window count as unseen below whether or not they are still
+            # stored, so the table is swept only now and then: fewer statements per send, and
+            # a send holds the shared connection (every other sender waits) for less time.
+            if self._sends % _SWEEP_EVERY == 0:
+                conn.execute("DELETE FROM seen_ids WHERE seen_at <= ?", (cutoff,))
+            self._sends += 1
             for message in messages:
-                if conn.execute(
-                    "SELECT 1 FROM seen_ids WHERE queue = ? AND message_id = ?",
-                    (queue, message.message_id),
-                ).fetchone():
-                    continue  # duplicate within the window: dropped silently, as Service Bus does
-                conn.execute(
-                    "INSERT INTO seen_ids (queue, message_id, seen_at) VALUES (?, ?, ?)",
-                    (queue, message.message_id, now),
-                )
+                # Recorded and checked in one statement: a fresh id is inserted, an id seen
+                # before the window is taken over; one seen within the window changes nothing
+                # and the message is dropped silently, as Service Bus does.
+                # https://learn.microsoft.com/azure/service-bus-messaging/duplicate-detection
+                if conn.execute(_RECORD_ID, (queue, message.message_id, now, cutoff)).rowcount != 1:
+                    continue
                 visible = now
                 if message.scheduled_enqueue_time is not None:
                     visible = max(now, message.scheduled_enqueue_time.timestamp())

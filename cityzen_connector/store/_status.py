@@ -76,7 +76,21 @@ class SubmissionStatuses:
         raise PreconditionFailedError(f"status of a submission kept changing ({_ATTEMPTS} tries)")
 
     def mark_queued(self, submission_id: str) -> bool:
-        return self._write(submission_id, {"status": "queued"}, unless_created=True)
+        value = {"status": "queued"}
+        # A submission being accepted has no status yet: write create-only straight away (one
+        # store round trip instead of a read then a write); a record already there -- a resend
+        # or a recovery -- goes through the read-and-decide loop as every other status does.
+        try:
+            self._store.put(
+                SUBMISSIONS_PARTITION,
+                submission_id,
+                value,
+                create_only=True,
+                expires_at=self._clock() + self._retention,
+            )
+        except PreconditionFailedError:
+            return self._write(submission_id, value, unless_created=True)
+        return True
 
     def mark_created(self, submission_id: str, *, case_id: str, ticket_number: str) -> bool:
         value = {"status": "created", "case_id": case_id, "ticket_number": ticket_number}

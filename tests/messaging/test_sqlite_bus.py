@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -51,6 +52,25 @@ class TestSqliteFileBus(BusContract):
         assert producer.receive("q") == []  # locked by the other handle
         consumer.complete(got)
         assert producer.stats("q").active == 0
+
+    def test_expired_ids_are_swept_and_never_block_a_resend(
+        self, make_bus: Callable[[], MessageBus], clock: FakeClock, tmp_path: Path
+    ) -> None:
+        first, second = make_bus(), make_bus()
+        first.send("q", [OutgoingMessage(body=b"{}", message_id=f"old-{i}") for i in range(5)])
+        second.send("q", [OutgoingMessage(body=b"{}", message_id="warm-up")])  # its sweep: now
+        clock.advance(11 * 60)  # past the 10 min window
+        # The other handle, which does not sweep this time: an expired id is accepted again.
+        second.send("q", [OutgoingMessage(body=b"{}", message_id="old-1")])
+        second.send("q", [OutgoingMessage(body=b"{}", message_id="old-1")])  # within: dropped
+        assert [m.message_id for m in second.peek("q")][-2:] == ["warm-up", "old-1"]
+        assert second.stats("q").active == 7
+        for i in range(70):  # enough sends for a sweep
+            first.send("q", [OutgoingMessage(body=b"{}", message_id=f"new-{i}")])
+        with sqlite3.connect(tmp_path / "q" / "queue.db") as db:
+            ids = {row[0] for row in db.execute("SELECT message_id FROM seen_ids")}
+        assert not ids & {"old-0", "old-2", "old-3", "old-4"}
+        assert {"old-1", "new-0", "new-69"} <= ids  # warm-up: swept too, it expired
 
 
 class TestMemoryBus(BusContract):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from cityzen_connector.store import (
     BlobRef,
     BlobStore,
     InvalidKeyError,
+    PreconditionFailedError,
     StateStore,
     UnsupportedStoreUrlError,
     ValueTooLargeError,
@@ -61,6 +64,77 @@ def test_a_store_file_is_shared_between_handles(tmp_path: Path) -> None:
     got = b.get("p", "k")
     assert got is not None
     assert got.value == {"v": 1}
+
+
+def test_conditional_writes_hold_between_handles_racing_on_one_file(tmp_path: Path) -> None:
+    """create_only and if_match are checked and written atomically: of eight handles (eight
+    connections, as eight processes would have) racing for one key, exactly one wins each
+    round, and no update is lost."""
+    url = f"sqlite:///{tmp_path}/state.db"
+    handles = [open_store(url) for _ in range(8)]
+    barrier = threading.Barrier(len(handles))
+    wins: list[int] = []
+    bumps: list[int] = []
+
+    def race(index: int, store: StateStore) -> None:
+        barrier.wait()
+        try:
+            store.put("p", "k", {"by": index}, create_only=True)
+            wins.append(index)
+        except PreconditionFailedError:
+            pass
+        for _ in range(20):  # optimistic increments: only a writer with the current ETag wins
+            while True:
+                current = store.get("p", "k")
+                assert current is not None
+                try:
+                    store.put(
+                        "p",
+                        "k",
+                        {**current.value, "n": current.value.get("n", 0) + 1},
+                        if_match=current.etag,
+                    )
+                    break
+                except PreconditionFailedError:
+                    continue
+        bumps.append(index)
+
+    threads = [threading.Thread(target=race, args=(i, h)) for i, h in enumerate(handles)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    final = handles[0].get("p", "k")
+    for store in handles:
+        store.close()
+    assert len(wins) == 1
+    assert len(bumps) == len(handles)
+    assert final is not None
+    assert final.value == {"by": wins[0], "n": 20 * len(handles)}
+
+
+def test_an_expired_record_cannot_be_updated_by_etag(tmp_path: Path) -> None:
+    clock = FakeClock()
+    store = open_store(f"sqlite:///{tmp_path}/state.db", clock=clock)
+    first = store.put("p", "k", {"v": 1}, expires_at=clock() + timedelta(seconds=10))
+    clock.advance(11)
+    with pytest.raises(PreconditionFailedError):
+        store.put("p", "k", {"v": 2}, if_match=first.etag)
+    assert store.get("p", "k") is None
+    again = store.put("p", "k", {"v": 3}, create_only=True)
+    assert again.expires_at is None
+    got = store.get("p", "k")
+    assert got is not None
+    assert got.value == {"v": 3}
+    store.close()
+
+
+def test_create_only_with_an_etag_is_refused_and_writes_nothing(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path}/state.db")
+    with pytest.raises(PreconditionFailedError):
+        store.put("p", "k", {"v": 1}, create_only=True, if_match="whatever")
+    assert store.get("p", "k") is None
+    store.close()
 
 
 def test_blob_size_limit_is_enforced() -> None:

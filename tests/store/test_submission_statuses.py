@@ -78,3 +78,35 @@ def test_endless_races_end_with_a_clear_error() -> None:
     )
     with pytest.raises(PreconditionFailedError, match="kept changing"):
         statuses.mark_created("s", case_id="c", ticket_number="T")
+
+
+def test_queued_is_written_once_for_a_new_id_and_never_buries_created() -> None:
+    clock = FakeClock()
+    inner = open_store("memory://", clock=clock)
+    statuses = _statuses(inner, clock)
+    assert statuses.mark_queued("new") is True
+    first = inner.get(SUBMISSIONS_PARTITION, "new")
+    assert first is not None
+    assert first.value == {"status": "queued"}
+    assert first.expires_at == clock() + timedelta(days=30)
+    assert statuses.mark_failed("new", reason="dead-lettered") is True
+    assert statuses.mark_queued("new") is True  # a recovery re-queues a failed one
+    again = statuses.get("new")
+    assert again is not None
+    assert again.status == "queued"
+    assert statuses.mark_created("new", case_id="c", ticket_number="T") is True
+    assert statuses.mark_queued("new") is False  # a late resend never buries created
+    created = statuses.get("new")
+    assert created is not None
+    assert created.status == "created"
+
+
+def test_queued_survives_a_rival_writing_first() -> None:
+    clock = FakeClock()
+    inner = open_store("memory://", clock=clock)
+    created = {"status": "created", "case_id": "c", "ticket_number": "T"}
+    statuses = _statuses(RacingStore(inner, created, races=1), clock)
+    assert statuses.mark_queued("s") is False
+    status = statuses.get("s")
+    assert status is not None
+    assert status.status == "created"
