@@ -116,17 +116,17 @@ def drain(
                 for message in messages:
                     _finish(deps, report, message, postponed(message, deps))
                 break
-            group: list[Item] = []
+            group = _Group(per_batch)
             for message in messages:
                 item = _prepare(deps, report, message)
                 if item is None:
                     continue
-                if group and _full(group, item, per_batch):
-                    submit(group)
-                    group = []
-                group.append(item)
-            if group:
-                submit(group)
+                if group.items and not group.fits(item):
+                    submit(group.items)
+                    group = _Group(per_batch)
+                group.add(item)
+            if group.items:
+                submit(group.items)
         while in_flight:
             _settle_group(deps, report, *in_flight.popleft())
     return report
@@ -146,10 +146,28 @@ def _prepare(deps: WorkerDeps, report: DrainReport, message: ReceivedMessage) ->
     return message, prepared
 
 
-def _full(group: list[Item], item: Item, per_batch: int) -> bool:
-    operations = sum(len(p.requests) for _, p in group) + len(item[1].requests)
-    size = sum(weight(p) for _, p in group) + weight(item[1])
-    return len(group) >= per_batch or operations > MAX_BATCH_OPERATIONS or size > MAX_BATCH_BYTES
+class _Group:
+    """The change sets of one ``$batch`` being filled, with running totals: re-summing the
+    group for every candidate made filling a batch quadratic, on the thread that also
+    prepares every submission (the drain's bottleneck)."""
+
+    def __init__(self, per_batch: int) -> None:
+        self.per_batch = per_batch
+        self.items: list[Item] = []
+        self.operations = 0
+        self.size = 0
+
+    def fits(self, item: Item) -> bool:
+        return (
+            len(self.items) < self.per_batch
+            and self.operations + len(item[1].requests) <= MAX_BATCH_OPERATIONS
+            and self.size + weight(item[1]) <= MAX_BATCH_BYTES
+        )
+
+    def add(self, item: Item) -> None:
+        self.items.append(item)
+        self.operations += len(item[1].requests)
+        self.size += weight(item[1])
 
 
 def _settle_group(
