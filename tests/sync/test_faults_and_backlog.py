@@ -35,6 +35,27 @@ from .fakes import CountingTransport, FakeClock
 from .test_worker import QUEUE, run_queue, send
 
 
+def processor_on(
+    client: DataverseClient,
+    mappings: MappingSet,
+    blobs: BlobStore,
+    statuses: SubmissionStatuses,
+    deps: WorkerDeps,
+    clock: FakeClock,
+) -> SubmissionProcessor:
+    """A processor like the ``deps`` fixture's, talking through ``client``."""
+    return SubmissionProcessor(
+        client,
+        mappings,
+        blobs,
+        statuses,
+        deps.breaker,
+        clock=clock,
+        context=PlanContext(pepper=PEPPER),
+        lookups=LookupCache(client, clock=clock),
+    )
+
+
 def faulty_deps(
     mappings: MappingSet,
     clock: FakeClock,
@@ -54,16 +75,7 @@ def faulty_deps(
     reader_app = create_app(EmulatorConfig(database=str(database)), clock=clock)
     transport = CountingTransport(WsgiTransport(faulty_app))
     client = make_client(transport, clock)
-    processor = SubmissionProcessor(
-        client,
-        mappings,
-        blobs,
-        statuses,
-        deps.breaker,
-        clock=clock,
-        context=PlanContext(pepper=PEPPER),
-        lookups=LookupCache(client, clock=clock),
-    )
+    processor = processor_on(client, mappings, blobs, statuses, deps, clock)
     faulty = WorkerDeps(
         deps.bus, QUEUE, processor, deps.breaker, statuses, deps.retry, clock, client.who_am_i
     )
@@ -277,17 +289,7 @@ def test_backlog_keeps_sending_while_one_batch_waits(
     rows: Rows,
 ) -> None:
     holding = HoldFirstBatch(WsgiTransport(app), others=7)
-    client = make_client(holding, clock)
-    processor = SubmissionProcessor(
-        client,
-        mappings,
-        blobs,
-        statuses,
-        deps.breaker,
-        clock=clock,
-        context=PlanContext(pepper=PEPPER),
-        lookups=LookupCache(client, clock=clock),
-    )
+    processor = processor_on(make_client(holding, clock), mappings, blobs, statuses, deps, clock)
     held_deps = replace(deps, processor=processor)
     processor.process(make_submission(subject="warm"))  # lookups cached: only $batch calls
     holding.arm()
