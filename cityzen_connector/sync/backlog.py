@@ -14,9 +14,9 @@ pace the service allows.
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from cityzen_connector.dataverse import MAX_BATCH_OPERATIONS, DataverseError
@@ -53,6 +53,9 @@ Item = tuple[ReceivedMessage, Prepared]
 # Our own bound on one $batch body (attachments travel base64 inside it): it keeps the memory
 # of a drain and the cost of a repeated batch small. A larger submission goes alone.
 MAX_BATCH_BYTES = 8 * 1024 * 1024
+# Batches prepared ahead hold their attachments' bytes: beyond this (and one batch per thread)
+# the drain waits for batches to finish before preparing more.
+MAX_AHEAD_BYTES = 64 * 1024 * 1024
 _OPERATION_BYTES = 2048  # JSON columns and MIME headers of one operation, roughly
 
 
@@ -90,20 +93,40 @@ def drain(
     per_batch: int = 25,
     page: int = 250,
     workers: int | None = None,
+    ahead: int = 4,
 ) -> DrainReport:
     """Process up to ``max_messages`` waiting submissions; every received message is settled
-    and completed here. Preparing the next batches overlaps with sending earlier ones; at most
-    two batches per thread are in flight (memory stays bounded: ``MAX_BATCH_BYTES`` each)."""
+    and completed here.
+
+    Preparing the next batches overlaps with sending earlier ones, and goes on while some
+    batches wait out a 429's ``Retry-After``: up to ``ahead`` batches per thread are in flight
+    (memory stays bounded: ``MAX_BATCH_BYTES`` each, ``MAX_AHEAD_BYTES`` beyond one per
+    thread), so when the window frees up every thread
+    has a batch ready at once instead of waiting for this thread to prepare it. Batches are
+    settled as they finish, in any order (each message is settled on its own), so one batch
+    held by ``Retry-After`` blocks nothing behind it."""
     report = DrainReport()
     threads = max(1, workers or deps.processor.client.limiter.limit)
+    cap = max(1, ahead) * threads
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        in_flight: deque[tuple[list[Item], Future[list[ProcessOutcome]]]] = deque()
+        in_flight: dict[Future[list[ProcessOutcome]], _Group] = {}
 
-        def submit(group: list[Item]) -> None:
+        def settle_done(*, block: bool) -> None:
+            done, _ = wait(
+                list(in_flight), timeout=None if block else 0, return_when=FIRST_COMPLETED
+            )
+            for future in done:
+                _settle_group(deps, report, in_flight.pop(future).items, future)
+
+        def submit(group: _Group) -> None:
             report.batches += 1
-            in_flight.append((group, pool.submit(_send, deps, group)))
-            while len(in_flight) > 2 * threads:
-                _settle_group(deps, report, *in_flight.popleft())
+            in_flight[pool.submit(_send, deps, group.items)] = group
+            settle_done(block=False)
+            while len(in_flight) > cap or (
+                len(in_flight) > threads
+                and sum(g.size for g in in_flight.values()) > MAX_AHEAD_BYTES
+            ):
+                settle_done(block=True)
 
         while report.received < max_messages:
             messages = deps.bus.receive(
@@ -116,19 +139,19 @@ def drain(
                 for message in messages:
                     _finish(deps, report, message, postponed(message, deps))
                 break
-            group: list[Item] = []
+            group = _Group(per_batch)
             for message in messages:
                 item = _prepare(deps, report, message)
                 if item is None:
                     continue
-                if group and _full(group, item, per_batch):
+                if group.items and not group.fits(item):
                     submit(group)
-                    group = []
-                group.append(item)
-            if group:
+                    group = _Group(per_batch)
+                group.add(item)
+            if group.items:
                 submit(group)
         while in_flight:
-            _settle_group(deps, report, *in_flight.popleft())
+            settle_done(block=True)
     return report
 
 
@@ -146,10 +169,28 @@ def _prepare(deps: WorkerDeps, report: DrainReport, message: ReceivedMessage) ->
     return message, prepared
 
 
-def _full(group: list[Item], item: Item, per_batch: int) -> bool:
-    operations = sum(len(p.requests) for _, p in group) + len(item[1].requests)
-    size = sum(weight(p) for _, p in group) + weight(item[1])
-    return len(group) >= per_batch or operations > MAX_BATCH_OPERATIONS or size > MAX_BATCH_BYTES
+class _Group:
+    """The change sets of one ``$batch`` being filled, with running totals: re-summing the
+    group for every candidate made filling a batch quadratic, on the thread that also
+    prepares every submission (the drain's bottleneck)."""
+
+    def __init__(self, per_batch: int) -> None:
+        self.per_batch = per_batch
+        self.items: list[Item] = []
+        self.operations = 0
+        self.size = 0
+
+    def fits(self, item: Item) -> bool:
+        return (
+            len(self.items) < self.per_batch
+            and self.operations + len(item[1].requests) <= MAX_BATCH_OPERATIONS
+            and self.size + weight(item[1]) <= MAX_BATCH_BYTES
+        )
+
+    def add(self, item: Item) -> None:
+        self.items.append(item)
+        self.operations += len(item[1].requests)
+        self.size += weight(item[1])
 
 
 def _settle_group(

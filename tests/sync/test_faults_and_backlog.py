@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import threading
 import uuid
 from dataclasses import replace
 from datetime import timedelta
@@ -13,8 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from cityzen_connector.dataverse import DataverseClient, WsgiTransport
-from cityzen_connector.emulator import EmulatorConfig, Faults, ProtectionLimits, create_app
+from cityzen_connector.dataverse import DataverseClient, HttpRequest, HttpResponse, WsgiTransport
+from cityzen_connector.emulator import (
+    EmulatorApp,
+    EmulatorConfig,
+    Faults,
+    ProtectionLimits,
+    create_app,
+)
 from cityzen_connector.mapping import MappingSet, PlanContext
 from cityzen_connector.messaging import MessageBus, open_bus
 from cityzen_connector.models import Submission
@@ -26,6 +33,27 @@ from cityzen_connector.sync.worker import WorkerDeps
 from .conftest import PEPPER, MakeSubmission, Rows, make_client, provisioned_app
 from .fakes import CountingTransport, FakeClock
 from .test_worker import QUEUE, run_queue, send
+
+
+def processor_on(
+    client: DataverseClient,
+    mappings: MappingSet,
+    blobs: BlobStore,
+    statuses: SubmissionStatuses,
+    deps: WorkerDeps,
+    clock: FakeClock,
+) -> SubmissionProcessor:
+    """A processor like the ``deps`` fixture's, talking through ``client``."""
+    return SubmissionProcessor(
+        client,
+        mappings,
+        blobs,
+        statuses,
+        deps.breaker,
+        clock=clock,
+        context=PlanContext(pepper=PEPPER),
+        lookups=LookupCache(client, clock=clock),
+    )
 
 
 def faulty_deps(
@@ -47,16 +75,7 @@ def faulty_deps(
     reader_app = create_app(EmulatorConfig(database=str(database)), clock=clock)
     transport = CountingTransport(WsgiTransport(faulty_app))
     client = make_client(transport, clock)
-    processor = SubmissionProcessor(
-        client,
-        mappings,
-        blobs,
-        statuses,
-        deps.breaker,
-        clock=clock,
-        context=PlanContext(pepper=PEPPER),
-        lookups=LookupCache(client, clock=clock),
-    )
+    processor = processor_on(client, mappings, blobs, statuses, deps, clock)
     faulty = WorkerDeps(
         deps.bus, QUEUE, processor, deps.breaker, statuses, deps.retry, clock, client.who_am_i
     )
@@ -222,3 +241,68 @@ def test_backlog_keeps_large_attachments_to_bounded_batches(
     assert report.outcomes == {"Created": 3}
     assert report.batches == 3  # 2 x 4 MB of base64 each: one submission per request
     assert len(rows.all("annotations", "annotationid")) == 8
+
+
+class HoldFirstBatch:
+    """Once armed, holds the next ``$batch`` (as a 429's ``Retry-After`` would) until
+    ``others`` more batches have been answered, and records how many were."""
+
+    def __init__(self, inner: WsgiTransport, others: int) -> None:
+        self.inner = inner
+        self.others = others
+        self.answered = 0
+        self.answered_while_held = -1
+        self._first = False
+        self._lock = threading.Lock()
+        self._released = threading.Event()
+
+    def send(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
+        if not request.url.endswith("$batch"):
+            return self.inner.send(request, timeout=timeout)
+        with self._lock:
+            held, self._first = self._first, False
+        if held:
+            # A safety bound so that a regression fails the assertion instead of hanging.
+            self._released.wait(timeout=10)
+            self.answered_while_held = self.answered
+            return self.inner.send(request, timeout=timeout)
+        response = self.inner.send(request, timeout=timeout)
+        with self._lock:
+            self.answered += 1
+            if self.answered >= self.others:
+                self._released.set()
+        return response
+
+    def arm(self) -> None:
+        self._first = True
+
+
+def test_backlog_keeps_sending_while_one_batch_waits(
+    app: EmulatorApp,
+    bus: MessageBus,
+    deps: WorkerDeps,
+    mappings: MappingSet,
+    blobs: BlobStore,
+    statuses: SubmissionStatuses,
+    clock: FakeClock,
+    make_submission: MakeSubmission,
+    rows: Rows,
+) -> None:
+    holding = HoldFirstBatch(WsgiTransport(app), others=7)
+    processor = processor_on(make_client(holding, clock), mappings, blobs, statuses, deps, clock)
+    held_deps = replace(deps, processor=processor)
+    processor.process(make_submission(subject="warm"))  # lookups cached: only $batch calls
+    holding.arm()
+    submissions = [make_submission(subject=f"Demande {i}") for i in range(16)]
+    for submission in submissions:
+        send(bus, submission)
+
+    report = drain(held_deps, per_batch=2, workers=2)
+
+    # The batch that waited blocked neither preparing nor sending the seven others.
+    assert holding.answered_while_held == 7
+    assert report.batches == 8
+    assert report.outcomes == {"Created": 16}
+    assert bus.stats(QUEUE).active == 0
+    titles = {c["title"] for c in rows.all("incidents", "title")}
+    assert titles == {"warm"} | {s.subject for s in submissions}
