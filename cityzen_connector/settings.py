@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "CITYZEN_"
@@ -316,3 +317,20 @@ class Settings(BaseSettings):
         le=100,
         description="Backlog drain: submissions (change sets) sent in one $batch request.",
     )
+
+    @model_validator(mode="after")
+    def _pepper_outside_local_mode(self) -> Settings:
+        # The contact keys are HMACs of personal data; with an empty key they are plain hashes a
+        # guess can confirm. Local mode (the emulator on loopback) may run without one; a real
+        # organisation may not: refuse to start rather than write weak keys that never change.
+        host = urlsplit(self.dataverse_url).hostname or ""
+        local = host in {"127.0.0.1", "localhost", "::1"}
+        if not local and len(self.identity_pepper.get_secret_value()) < _MIN_PEPPER_CHARS:
+            raise ValueError(
+                f"identity_pepper must be set (at least {_MIN_PEPPER_CHARS} characters) when"
+                " dataverse_url is not the local emulator: it keys every contact's identity hash"
+            )
+        return self
+
+
+_MIN_PEPPER_CHARS = 16

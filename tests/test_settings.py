@@ -22,6 +22,7 @@ def test_defaults_point_at_embedded_backends() -> None:
 
 def test_values_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CITYZEN_DATAVERSE_URL", "https://contoso.crm4.dynamics.com")
+    monkeypatch.setenv("CITYZEN_IDENTITY_PEPPER", "a-long-enough-secret-pepper")
     monkeypatch.setenv("CITYZEN_DATAVERSE_MAX_CONCURRENCY", "12")
     settings = Settings()
     assert settings.dataverse_url == "https://contoso.crm4.dynamics.com"
@@ -47,3 +48,12 @@ def test_readme_documents_every_setting() -> None:
     expected = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
     assert expected - documented == set(), "settings missing from the README table"
     assert documented - expected == set(), "README documents settings that do not exist"
+
+
+def test_a_real_organisation_needs_the_identity_pepper() -> None:
+    # Contact keys are HMACs of personal data: without the secret they are guessable hashes.
+    with pytest.raises(ValidationError, match="identity_pepper must be set"):
+        Settings(_env_file=None, dataverse_url="https://contoso.crm4.dynamics.com")
+    with pytest.raises(ValidationError, match="identity_pepper must be set"):
+        Settings(dataverse_url="https://contoso.crm4.dynamics.com", identity_pepper="short")
+    assert Settings(_env_file=None).identity_pepper.get_secret_value() == ""  # local mode

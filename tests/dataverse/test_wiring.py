@@ -24,6 +24,8 @@ from cityzen_connector.wiring import (
     token_provider_from_settings,
 )
 
+PEPPER = "a-test-pepper-of-enough-length"
+
 
 def test_defaults_talk_to_the_local_emulator_with_the_static_token() -> None:
     seen: dict[str, Any] = {}
@@ -46,6 +48,7 @@ def test_defaults_talk_to_the_local_emulator_with_the_static_token() -> None:
 def test_tuning_settings_reach_the_config() -> None:
     settings = Settings(
         dataverse_url="https://contoso.crm4.dynamics.com",
+        identity_pepper=PEPPER,
         dataverse_timeout_seconds=12,
         dataverse_max_concurrency=9,
         dataverse_bulk_chunk_size=250,
@@ -59,7 +62,7 @@ def test_tuning_settings_reach_the_config() -> None:
 
 
 def test_each_auth_mode_builds_its_provider_without_network(tmp_path: Path) -> None:
-    base = {"dataverse_url": "https://contoso.crm4.dynamics.com"}
+    base = {"dataverse_url": "https://contoso.crm4.dynamics.com", "identity_pepper": PEPPER}
     assert isinstance(token_provider_from_settings(Settings(**base)), StaticTokenProvider)
     mi = token_provider_from_settings(Settings(**base, dataverse_auth="managed_identity"))
     assert isinstance(mi, ManagedIdentityProvider)
