@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -34,12 +35,39 @@ def _no_cookies_policy() -> Any:
     return NoCookies()
 
 
+class _RedactQueryStrings(logging.Filter):
+    """Cut the query string out of urllib3's DEBUG request lines.
+
+    urllib3 logs every request target (``"GET /api/data/v9.2/contacts?$filter=… HTTP/1.1"``);
+    a ``$filter`` holds the values it compares — names, e-mails, birthdates — which must never
+    reach a log (RGPD). The record keeps method, path and status.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                arg.split("?", 1)[0] + "?…" if isinstance(arg, str) and "?" in arg else arg
+                for arg in record.args
+            )
+        return True
+
+
+_REDACT = _RedactQueryStrings()
+
+
+def _redact_urllib3_logs() -> None:
+    pool_logger = logging.getLogger("urllib3.connectionpool")
+    if _REDACT not in pool_logger.filters:
+        pool_logger.addFilter(_REDACT)
+
+
 class RequestsTransport:
     """Production transport over a ``requests.Session`` (connection pooling, TLS)."""
 
     def __init__(self, session: requests.Session | None = None, *, pool_size: int = 52) -> None:
         import requests  # noqa: PLC0415 - lazy: see TYPE_CHECKING note above
 
+        _redact_urllib3_logs()
         if session is None:
             session = requests.Session()
             adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=pool_size)

@@ -9,6 +9,7 @@ against the OpenAPI document the API serves.
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 import uuid
@@ -268,3 +269,54 @@ def test_hostile_messages_on_the_queue_are_rejected_with_a_reason_never_retried_
     assert body.decode(errors="replace")[:20] not in settled["reason"]  # never quoted
     parked = [m.message_id for m in connector.bus.peek("submissions-rejected", max_messages=100)]
     assert f"hostile-{submission_id}" in parked
+
+
+def test_the_logs_of_a_whole_flow_hold_no_personal_data(
+    connector: Connector, caplog: pytest.LogCaptureFixture
+) -> None:
+    # RGPD: every log line of the HTTP API, the host, the queue worker and the Dataverse client,
+    # at DEBUG, through an accepted request, a refused one and a rejected one.
+    caplog.set_level(logging.DEBUG)
+    # A first-time citizen (a family name no earlier test used): the new-contact path runs the
+    # look-alike query, whose $filter carries names, birthdate and e-mail.
+    unique = "".join(chr(ord("A") + int(c, 16) % 26) for c in uuid.uuid4().hex[:8])
+    citizen = {
+        **submission()["citizen"],
+        "family_name": f"DUBOIS-{unique}",
+        "sub": uuid.uuid4().hex,
+    }
+    accepted = submission(citizen=citizen)
+    assert connector.call("POST", "/v1/requests", template="/v1/requests", json=accepted).ok
+    assert connector.wait_until_settled(accepted["id"])["status"] == "created"
+    invalid = submission(citizen={**citizen, "email": "Angela.Dubois@@Example.fr"})
+    refused = connector.call("POST", "/v1/requests", template="/v1/requests", json=invalid)
+    assert refused.status_code == 422
+    # A form value that names the citizen's plate: refused, never echoed.
+    plated = submission(theme="stationnement", sub_theme="genant", fields={"immatriculation": 7})
+    assert (
+        connector.call("POST", "/v1/requests", template="/v1/requests", json=plated).status_code
+        == 422
+    )
+    logged = caplog.text
+    # The flow did log, down to the client's and urllib3's request lines.
+    assert "completed" in logged
+    assert "dataverse POST" in logged
+    assert "/api/data/v9.2/contacts?" in logged
+    location = accepted["location"]
+    secrets = [
+        citizen["given_name"],
+        citizen["family_name"],
+        citizen["email"],
+        citizen["email"].lower(),
+        citizen["birthdate"],
+        citizen["sub"],
+        citizen["phone"],
+        "+33612345678",
+        location["label"],
+        location["street"],
+        connector.key,
+        "e2e-pepper",
+        "Angela.Dubois@@Example.fr",
+    ]
+    leaked = [value for value in secrets if value in logged]
+    assert leaked == []
