@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cityzen_connector._signals import stop_signals
 from cityzen_connector.emulator import (
     EmulatorConfig,
     Faults,
@@ -81,7 +82,8 @@ def config_from(settings: Settings, args: argparse.Namespace | None = None) -> E
 
 def _wait_forever() -> None:
     try:
-        threading.Event().wait()
+        with stop_signals():  # Ctrl-C, SIGTERM, and SIGINT when started in the background
+            threading.Event().wait()
     except KeyboardInterrupt:
         return
 

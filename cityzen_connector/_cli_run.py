@@ -18,18 +18,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import time
 import uuid
-from collections.abc import Iterator, Mapping, MutableMapping
-from contextlib import contextmanager
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from pydantic import ValidationError
 
 from cityzen_connector._cli_emulator import config_from
+from cityzen_connector._signals import stop_signals
 from cityzen_connector.emulator import (
     ServeError,
     ServerHandle,
@@ -118,23 +116,6 @@ def banner(
     return "\n".join(lines)
 
 
-@contextmanager
-def _stop_signals() -> Iterator[None]:
-    """SIGINT (Ctrl-C) and SIGTERM (a service manager, a test) both stop cleanly. SIGINT's
-    handler is set explicitly: a shell starting us in the background leaves SIGINT ignored,
-    and Python then installs no handler of its own."""
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
 def _provision(settings: Settings) -> str:
     """Create the columns, keys and option values the mappings need (idempotent)."""
     from cityzen_connector.mapping import load_mappings  # noqa: PLC0415
@@ -192,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
     The values are set in this process's environment: the app the local host loads reads them.
     """
     os.environ.update(local_environment(args, os.environ))
-    with _stop_signals():
+    with stop_signals():
         try:
             _serve(os.environ, args.emulator_port)
         except _StartError as exc:

@@ -4,7 +4,10 @@ the client can trust."""
 from __future__ import annotations
 
 import argparse
+import signal
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -109,3 +112,26 @@ def test_unwritable_data_dir_is_a_clear_error(
     assert "cannot open the emulator database" in capsys.readouterr().out
     assert main(["emulator", "serve", "--port", "0", "--data-dir", str(blocker / "sub")]) == 2
     assert "is the data directory writable?" in capsys.readouterr().out
+
+
+COMMAND = (sys.executable, "-m", "cityzen_connector.cli")
+
+
+def test_serve_stops_on_sigint_even_when_started_in_the_background(tmp_path: Path) -> None:
+    # A shell's background job starts with SIGINT ignored; `serve` must still stop on it.
+    with subprocess.Popen(
+        [*COMMAND, "emulator", "serve", "--port", "0", "--data-dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509
+    ) as process:
+        try:
+            assert process.stdout is not None
+            assert "Dataverse Web API at http://127.0.0.1:" in process.stdout.readline()
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=30) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
