@@ -34,6 +34,7 @@ from cityzen_connector.store import (
 )
 
 if TYPE_CHECKING:
+    from cityzen_connector.mapping import MappingSet
     from cityzen_connector.sync.worker import WorkerDeps
 
 Clock = Callable[[], datetime]
@@ -151,6 +152,7 @@ def worker_deps_from_settings(
     bus: MessageBus | None = None,
     store: StateStore | None = None,
     blobs: BlobStore | None = None,
+    mappings: MappingSet | None = None,
     logger: logging.Logger | None = None,
 ) -> WorkerDeps:
     """Everything the submission queue worker needs. Builds the backends the caller does not
@@ -168,7 +170,7 @@ def worker_deps_from_settings(
     )
     processor = SubmissionProcessor(
         client,
-        load_mappings(settings.mappings_dir),
+        mappings or load_mappings(settings.mappings_dir),
         blobs or blobs_from_settings(settings, clock=clock),
         statuses,
         breaker,

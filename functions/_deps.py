@@ -121,15 +121,18 @@ class Dependencies:
                 bus=self.bus,
                 store=self.store,
                 blobs=self.blobs,
+                mappings=self.mappings,
             )
 
     @cached_property
     def api(self) -> ApiDependencies:
         """The portal API's dependencies, sharing this container's bus, store and blobs (so
-        in-memory backends are one queue for HTTP and worker). Its Dataverse client keeps the
-        HTTP retry policy: a caller is waiting."""
+        in-memory backends are one queue for HTTP and worker). Its Dataverse client shares the
+        worker client's connections and token but keeps the HTTP retry policy: a caller is
+        waiting."""
         with self._lock:
             from cityzen_connector.api import dependencies_from_settings  # noqa: PLC0415
+            from cityzen_connector.dataverse import RetryPolicy  # noqa: PLC0415
 
             return dependencies_from_settings(
                 self.settings,
@@ -137,6 +140,7 @@ class Dependencies:
                 bus=self.bus,
                 store=self.store,
                 blobs=self.blobs,
+                client=self.client.with_retry(RetryPolicy.HTTP_REQUEST),
                 mappings=self.mappings,
             )
 

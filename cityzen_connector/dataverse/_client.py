@@ -119,6 +119,13 @@ class ClientCore:
         ``correlation_id`` (e.g. the queue message id)."""
         return self._derive(correlation_id=correlation_id)
 
+    def with_retry(self, retry: RetryPolicy) -> Any:
+        """A client sharing this one's transport, tokens and limiter with another retry policy
+        (an HTTP request may not wait as long as queue work; a health probe never retries)."""
+        clone = self._derive()
+        clone.retry = retry
+        return clone
+
     def with_caller(self, caller_object_id: str | None) -> Any:
         """A client impersonating an agent by Entra object id (``CallerObjectId`` header)."""
         if caller_object_id is not None:

@@ -86,3 +86,13 @@ def test_each_auth_mode_builds_its_provider_without_network(tmp_path: Path) -> N
 def test_incomplete_auth_settings_fail_at_start_up(extra: dict[str, str]) -> None:
     with pytest.raises(AuthenticationError):
         token_provider_from_settings(Settings(**extra))  # type: ignore[arg-type]
+
+
+def test_a_client_with_another_retry_policy_shares_connections_tokens_and_limiter() -> None:
+    # The Function App's HTTP API, health probe and queue worker use one pool and one token.
+    worker = dataverse_client_from_settings(Settings(_env_file=None), retry=RetryPolicy.QUEUE_WORK)
+    probe = worker.with_retry(RetryPolicy.NO_RETRY)
+    assert (probe.retry, worker.retry) == (RetryPolicy.NO_RETRY, RetryPolicy.QUEUE_WORK)
+    assert probe.transport is worker.transport
+    assert probe.tokens is worker.tokens
+    assert probe.limiter is worker.limiter
