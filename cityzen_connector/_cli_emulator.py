@@ -83,7 +83,11 @@ def config_from(settings: Settings, args: argparse.Namespace | None = None) -> E
 def _wait_forever() -> None:
     try:
         with stop_signals():  # Ctrl-C, SIGTERM, and SIGINT when started in the background
-            threading.Event().wait()
+            # A timed wait: a signal delivered to a server thread only sets a flag that the main
+            # thread reads when it next runs Python code; an untimed wait would never return.
+            stopped = threading.Event()
+            while not stopped.wait(0.25):
+                pass
     except KeyboardInterrupt:
         return
 

@@ -249,7 +249,10 @@ def _host(settings: Settings, dataverse_url: str) -> None:
             raise _StartError(str(exc)) from exc
         try:
             _announce(settings, host, dataverse_url)
-            host.wait()
+            # Timed waits: a signal caught by a server thread is only handled when the main
+            # thread next runs Python code, which an untimed wait would never do.
+            while not host.wait(0.25):
+                pass
         finally:
             host.stop()
     finally:
