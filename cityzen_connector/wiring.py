@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from cityzen_connector.dataverse import Clock as DataverseClock
+from cityzen_connector._clock import MonotonicClock, utc_now
 from cityzen_connector.dataverse import (
     DataverseClient,
     DataverseConfig,
@@ -22,7 +22,7 @@ from cityzen_connector.dataverse import (
     TokenProvider,
     Transport,
 )
-from cityzen_connector.messaging import MessageBus, open_bus, system_clock
+from cityzen_connector.messaging import MessageBus, open_bus
 from cityzen_connector.messaging import RetryPolicy as DeliveryRetryPolicy
 from cityzen_connector.settings import Settings
 from cityzen_connector.store import (
@@ -66,7 +66,7 @@ def dataverse_config_from_settings(settings: Settings) -> DataverseConfig:
 
 
 def token_provider_from_settings(
-    settings: Settings, *, clock: DataverseClock | None = None
+    settings: Settings, *, clock: MonotonicClock | None = None
 ) -> TokenProvider:
     """The token provider ``dataverse_auth`` names. Building one makes no network call."""
     auth, url = settings.dataverse_auth, settings.dataverse_url
@@ -105,7 +105,7 @@ def dataverse_client_from_settings(
 
 
 # -- messaging and store (reliable delivery) ---------------------------------------------------
-def bus_from_settings(settings: Settings, *, clock: Clock = system_clock) -> MessageBus:
+def bus_from_settings(settings: Settings, *, clock: Clock = utc_now) -> MessageBus:
     """The message bus; the queue_* knobs tune the embedded queue (Azure keeps its own)."""
     return open_bus(
         settings.queue_url,
@@ -117,11 +117,11 @@ def bus_from_settings(settings: Settings, *, clock: Clock = system_clock) -> Mes
     )
 
 
-def store_from_settings(settings: Settings, *, clock: Clock = system_clock) -> StateStore:
+def store_from_settings(settings: Settings, *, clock: Clock = utc_now) -> StateStore:
     return open_store(settings.store_url, clock=clock)
 
 
-def blobs_from_settings(settings: Settings, *, clock: Clock = system_clock) -> BlobStore:
+def blobs_from_settings(settings: Settings, *, clock: Clock = utc_now) -> BlobStore:
     return open_blobs(settings.blob_url, clock=clock)
 
 
@@ -130,7 +130,7 @@ def retention_from_settings(settings: Settings) -> timedelta:
 
 
 def statuses_from_settings(
-    settings: Settings, store: StateStore, *, clock: Clock = system_clock
+    settings: Settings, store: StateStore, *, clock: Clock = utc_now
 ) -> SubmissionStatuses:
     return SubmissionStatuses(store, clock=clock, retention=retention_from_settings(settings))
 
@@ -147,7 +147,7 @@ def delivery_retry_from_settings(settings: Settings) -> DeliveryRetryPolicy:
 def worker_deps_from_settings(
     settings: Settings,
     *,
-    clock: Clock = system_clock,
+    clock: Clock = utc_now,
     client: DataverseClient | None = None,
     bus: MessageBus | None = None,
     store: StateStore | None = None,

@@ -58,9 +58,9 @@ class Dependencies:
 
     @cached_property
     def clock(self) -> Clock:
-        from cityzen_connector.messaging import system_clock  # noqa: PLC0415
+        from cityzen_connector._clock import utc_now  # noqa: PLC0415
 
-        return self._clock or system_clock
+        return self._clock or utc_now
 
     @cached_property
     def bus(self) -> MessageBus:

@@ -12,13 +12,15 @@ the first request, which keeps the Functions cold start short.
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from cityzen_connector._types import Headers
+
 from ._routes import FALLBACK, METHODS, PREFIX, ROUTES, Access, Answer, Operation, Route, match
 
 if TYPE_CHECKING:
     from ._app import ApiDependencies, HttpApi, caller_of
     from ._body import BodyError, parse_json, read_submission
     from ._handlers import HANDLERS, build_api
-    from ._http import ApiRequest, ApiResponse, Headers, json_response, problem_response
+    from ._http import ApiRequest, ApiResponse, json_response, problem_response
     from ._multipart import MultipartError, Part, parse_multipart
     from ._openapi import openapi_bytes, openapi_document
     from ._wiring import dependencies_from_settings, limits_from_settings
@@ -34,7 +36,6 @@ _LAZY = {
     "build_api": "_handlers",
     "ApiRequest": "_http",
     "ApiResponse": "_http",
-    "Headers": "_http",
     "json_response": "_http",
     "problem_response": "_http",
     "MultipartError": "_multipart",

@@ -13,29 +13,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from cityzen_connector._types import Headers
 from cityzen_connector.models import PROBLEM_CONTENT_TYPE, FieldError, ProblemCode, problem
 
 JSON = "application/json"
-
-
-class Headers(Mapping[str, str]):
-    """Case-insensitive, read-only header map (RFC 9110 section 5.1)."""
-
-    def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
-        pairs = items.items() if isinstance(items, Mapping) else items
-        self._items = {str(k).lower(): str(v) for k, v in pairs}
-
-    def __getitem__(self, key: str) -> str:
-        return self._items[key.lower()]
-
-    def __iter__(self) -> Any:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __repr__(self) -> str:  # header values may carry tokens and keys
-        return f"Headers({sorted(self._items)})"
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from cityzen_connector._clock import utc_now
 from cityzen_connector.dataverse import DataverseClient, RetryPolicy
 from cityzen_connector.identity import FetchJson, build_authenticator
 from cityzen_connector.mapping import MappingSet, load_mappings
-from cityzen_connector.messaging import MessageBus, system_clock
+from cityzen_connector.messaging import MessageBus
 from cityzen_connector.settings import Settings
 from cityzen_connector.store import BlobStore, StateStore
 from cityzen_connector.sync import (
@@ -48,7 +49,7 @@ def limits_from_settings(settings: Settings) -> AttachmentLimits:
 def dependencies_from_settings(
     settings: Settings,
     *,
-    clock: Callable[[], datetime] = system_clock,
+    clock: Callable[[], datetime] = utc_now,
     fetch: FetchJson | None = None,
     client: DataverseClient | None = None,
     bus: MessageBus | None = None,

@@ -6,10 +6,12 @@ are used) because Azure Functions cold starts pay for every import.
 
 from typing import TYPE_CHECKING, Any
 
+from cityzen_connector._types import Headers
+
 from . import _operations as requests_
 from ._api import DataverseClient, WhoAmI
 from ._config import MAX_CONCURRENCY, DataverseConfig
-from ._http import Headers, HttpRequest, HttpResponse, Transport
+from ._http import HttpRequest, HttpResponse, Transport
 from ._limiter import ConcurrencyLimiter
 from ._odata import Key, guid, literal
 from ._query import (
@@ -31,7 +33,7 @@ from ._query import (
     startswith,
 )
 from ._request import DataverseRequest, Expect, Page, WriteResult, interpret
-from ._retry import Clock, RetryPolicy, SystemClock
+from ._retry import RetryPolicy
 from .errors import (
     AlreadyExistsError,
     AuthenticationError,
@@ -129,7 +131,6 @@ __all__ = [
     "BatchResult",
     "BulkResult",
     "ChangeSet",
-    "Clock",
     "ColumnSpec",
     "ConcurrencyLimiter",
     "DataverseClient",
@@ -159,7 +160,6 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "StaticTokenProvider",
-    "SystemClock",
     "ThrottledError",
     "TokenProvider",
     "TransientServerError",

@@ -7,12 +7,14 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cityzen_connector._types import JsonObject
+
 from . import _operations as ops
 from ._client import ClientCore
 from ._odata import Key
 from ._odata import Literal as ODataLiteral
 from ._query import Expand, Query
-from ._request import JsonObject, Page, WriteResult
+from ._request import Page, WriteResult
 from ._retry import RetryPolicy
 from .errors import NotFoundError, UnexpectedResponseError
 

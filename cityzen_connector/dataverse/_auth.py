@@ -14,7 +14,8 @@ import threading
 from pathlib import Path
 from typing import Any, Protocol
 
-from ._retry import Clock, SystemClock
+from cityzen_connector._clock import SYSTEM_MONOTONIC, MonotonicClock
+
 from .errors import AuthenticationError
 
 __all__ = [
@@ -59,8 +60,8 @@ class StaticTokenProvider:
 class _CachingProvider:
     """Keeps the last token until ``refresh_margin`` seconds before its expiry."""
 
-    def __init__(self, clock: Clock | None, refresh_margin: float) -> None:
-        self._clock = clock or SystemClock()
+    def __init__(self, clock: MonotonicClock | None, refresh_margin: float) -> None:
+        self._clock = clock or SYSTEM_MONOTONIC
         self._margin = refresh_margin
         self._lock = threading.Lock()
         self._token: str | None = None
@@ -128,7 +129,7 @@ class MsalClientCredentialsProvider(_CachingProvider):
         certificate_password: str | None = None,
         app: Any = None,
         http_client: Any = None,
-        clock: Clock | None = None,
+        clock: MonotonicClock | None = None,
         refresh_margin: float = 300.0,
     ) -> None:
         super().__init__(clock, refresh_margin)
@@ -214,7 +215,7 @@ class ManagedIdentityProvider(_CachingProvider):
         client: Any = None,
         token_cache: Any = None,
         http_client: Any = None,
-        clock: Clock | None = None,
+        clock: MonotonicClock | None = None,
         refresh_margin: float = 300.0,
     ) -> None:
         super().__init__(clock, refresh_margin)

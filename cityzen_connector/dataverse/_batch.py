@@ -17,7 +17,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._http import Headers, HttpRequest, HttpResponse
+from cityzen_connector._types import Headers
+
+from ._http import HttpRequest, HttpResponse
 from ._request import DataverseRequest, Expect, interpret, refine_error
 from ._retry import RetryPolicy
 from .errors import DataverseError, InvalidRequestError, UnexpectedResponseError

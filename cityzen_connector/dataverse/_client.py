@@ -21,13 +21,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from cityzen_connector._clock import SYSTEM_MONOTONIC, MonotonicClock
+from cityzen_connector._types import Headers
+
 from . import _operations as ops
 from ._config import DataverseConfig
-from ._http import Headers, HttpRequest, HttpResponse, Transport
+from ._http import HttpRequest, HttpResponse, Transport
 from ._limiter import ConcurrencyLimiter
 from ._odata import encode_query, guid
 from ._request import DataverseRequest, Page, interpret, refine_error
-from ._retry import Clock, RetryPolicy, SystemClock
+from ._retry import RetryPolicy
 from .errors import (
     AuthenticationError,
     DataverseError,
@@ -85,7 +88,7 @@ class ClientCore:
         transport: Transport,
         tokens: TokenProvider,
         *,
-        clock: Clock | None = None,
+        clock: MonotonicClock | None = None,
         retry: RetryPolicy = RetryPolicy.HTTP_REQUEST,
         logger: logging.Logger | None = None,
         limiter: ConcurrencyLimiter | None = None,
@@ -95,7 +98,7 @@ class ClientCore:
         self.config = config
         self.transport = transport
         self.tokens = tokens
-        self.clock = clock or SystemClock()
+        self.clock = clock or SYSTEM_MONOTONIC
         self.retry = retry
         self.logger = logger or _LOG
         self.limiter = limiter or ConcurrencyLimiter(config.max_concurrency)

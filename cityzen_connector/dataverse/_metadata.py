@@ -12,9 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._http import Headers
+from cityzen_connector._types import Headers, JsonObject
+
 from ._odata import check_name, literal
-from ._request import DataverseRequest, Expect, JsonObject
+from ._request import DataverseRequest, Expect
 from .errors import InvalidRequestError, UnexpectedResponseError
 
 if TYPE_CHECKING:

@@ -11,7 +11,8 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-from ._http import Headers
+from cityzen_connector._types import Headers
+
 from ._odata import Key, check_name, check_path, guid, key_segment, literal
 from ._odata import Literal as ODataLiteral
 from ._query import Expand, Query

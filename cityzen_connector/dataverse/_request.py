@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._http import Headers, HttpResponse
-from .errors import AlreadyExistsError, DataverseError, UnexpectedResponseError
+from cityzen_connector._types import Headers, JsonObject
 
-JsonObject = dict[str, Any]
+from ._http import HttpResponse
+from .errors import AlreadyExistsError, DataverseError, UnexpectedResponseError
 
 
 class Expect(enum.Enum):

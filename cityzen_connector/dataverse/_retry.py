@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, Protocol, TypeVar
+from typing import ClassVar, TypeVar
 
 from .errors import (
     DataverseConnectionError,
@@ -27,22 +26,6 @@ from .errors import (
 )
 
 T = TypeVar("T")
-
-
-class Clock(Protocol):
-    """Time as the client sees it: tests inject one whose ``sleep`` only advances ``now``."""
-
-    def now(self) -> float: ...
-
-    def sleep(self, seconds: float) -> None: ...
-
-
-class SystemClock:
-    def now(self) -> float:
-        return time.monotonic()
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
 
 
 @dataclass(frozen=True)

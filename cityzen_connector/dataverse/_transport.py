@@ -9,7 +9,9 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from ._http import Headers, HttpRequest, HttpResponse
+from cityzen_connector._types import Headers
+
+from ._http import HttpRequest, HttpResponse
 from .errors import DataverseConnectionError, InvalidRequestError
 
 if TYPE_CHECKING:  # requests costs ~40 ms to import; cold starts only pay it when used.

@@ -5,7 +5,7 @@ Written from Microsoft's Web API documentation, never from our client (it does n
 in-process; ``serve(app, host, port)`` serves it over HTTP(S).
 """
 
-from cityzen_connector.emulator._app import EmulatorApp, create_app, system_clock
+from cityzen_connector.emulator._app import EmulatorApp, create_app
 from cityzen_connector.emulator._config import (
     BUSINESS_UNIT_ID,
     CALLER_ID,
@@ -39,6 +39,5 @@ __all__ = [
     "seed",
     "serve",
     "subject_id",
-    "system_clock",
     "team_id",
 ]

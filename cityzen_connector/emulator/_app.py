@@ -14,9 +14,9 @@ import logging
 import random
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from typing import Any
 
+from cityzen_connector._clock import WallClock, utc_now
 from cityzen_connector.emulator import _errors as err
 from cityzen_connector.emulator._config import EmulatorConfig
 from cityzen_connector.emulator._http import (
@@ -33,14 +33,9 @@ from cityzen_connector.emulator._router import Router
 from cityzen_connector.emulator._schema import Schema, load_schema
 from cityzen_connector.emulator._store import Store
 
-Clock = Callable[[], datetime]
 StartResponse = Callable[..., Any]
 _METADATA_KEY = "custom_metadata"
 _LOG = logging.getLogger(__name__)
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 class EmulatorApp:
@@ -50,7 +45,7 @@ class EmulatorApp:
         self,
         config: EmulatorConfig,
         *,
-        clock: Clock = system_clock,
+        clock: WallClock = utc_now,
         sleep: Callable[[float], None] | None = None,
         rng: random.Random | None = None,
     ) -> None:
@@ -214,7 +209,7 @@ def _wsgi_text(value: object) -> str:
 def create_app(
     config: EmulatorConfig,
     *,
-    clock: Clock = system_clock,
+    clock: WallClock = utc_now,
     sleep: Callable[[float], None] | None = None,
     rng: random.Random | None = None,
 ) -> EmulatorApp:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
+from cityzen_connector._clock import WallClock
 from cityzen_connector.emulator import _errors as err
 from cityzen_connector.emulator._http import (
     BASE_PATH,
@@ -26,7 +26,6 @@ from cityzen_connector.emulator._sql import format_datetime
 from cityzen_connector.emulator._store import Row, Store
 from cityzen_connector.emulator._values import convert_value
 
-Clock = Callable[[], datetime]
 TARGETS = "__targets"  # per-row map: lookup column → logical name of the referenced table
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -37,7 +36,7 @@ class Records:
         *,
         schema: Schema,
         store: Store,
-        clock: Clock,
+        clock: WallClock,
         caller_id: str,
         key_activation_seconds: float,
         persist_metadata: Callable[[], None],
@@ -325,7 +324,3 @@ def _missing(entity: Entity, values: dict[str, Any]) -> err.ODataError:
         "0x80040217",
         f"A record with the specified key values does not exist in {entity.logical_name} entity",
     )
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)

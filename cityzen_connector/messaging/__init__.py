@@ -41,7 +41,7 @@ from cityzen_connector.messaging._retry import (
     retry_later,
     submission_id,
 )
-from cityzen_connector.messaging._sqlite import SqliteBus, system_clock
+from cityzen_connector.messaging._sqlite import SqliteBus
 from cityzen_connector.messaging.envelope import (
     CASE_EVENT_V1,
     SUBMISSION_V1,
@@ -89,5 +89,4 @@ __all__ = [
     "retry_later",
     "submission_id",
     "sweep_dead_letters",
-    "system_clock",
 ]

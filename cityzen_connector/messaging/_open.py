@@ -14,9 +14,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from cityzen_connector._clock import WallClock, utc_now
 from cityzen_connector.messaging._errors import UnsupportedBusUrlError
 from cityzen_connector.messaging._port import MessageBus
-from cityzen_connector.messaging._sqlite import Clock, SqliteBus, system_clock
+from cityzen_connector.messaging._sqlite import SqliteBus
 
 # Named in-memory buses, so that an HTTP side and a worker side in one process meet.
 _NAMED_MEMORY: dict[str, SqliteBus] = {}
@@ -36,7 +37,7 @@ EMBEDDED_OPTIONS = frozenset(
 )
 
 
-def open_bus(url: str, *, clock: Clock = system_clock, **options: Any) -> MessageBus:
+def open_bus(url: str, *, clock: WallClock = utc_now, **options: Any) -> MessageBus:
     """Open the backend ``url`` names; ``options`` tune the embedded backends."""
     unknown = set(options) - EMBEDDED_OPTIONS - {"credential", "client"}
     if unknown:

@@ -33,6 +33,7 @@ from azure.servicebus.exceptions import (
 )
 from azure.servicebus.management import ServiceBusAdministrationClient
 
+from cityzen_connector._clock import WallClock, utc_now
 from cityzen_connector.messaging._errors import (
     BusUnavailableError,
     MessageLockLostError,
@@ -48,7 +49,6 @@ from cityzen_connector.messaging._port import (
     ReceivedMessage,
     SubQueue,
 )
-from cityzen_connector.messaging._sqlite import system_clock
 
 # receive_messages(max_wait_time=None) would block until a message arrives; a poll of 0 s is
 # not meaningful over AMQP, so "do not wait" becomes a short wait.
@@ -128,7 +128,7 @@ class ServiceBusBus(MessageBus):
         client: ServiceBusClient,
         admin: ServiceBusAdministrationClient | None = None,
         *,
-        clock: Callable[[], datetime] = system_clock,
+        clock: WallClock = utc_now,
     ) -> None:
         self._client = client
         self._clock = clock
@@ -284,7 +284,7 @@ def open_service_bus(
     *,
     credential: Any = None,
     client: Any = None,
-    clock: Callable[[], datetime] = system_clock,
+    clock: WallClock = utc_now,
 ) -> ServiceBusBus:
     """Build the backend from ``servicebus://<fqdn>`` or a connection string."""
     if client is not None:

@@ -21,6 +21,8 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cityzen_connector._clock import WallClock, utc_now
+from cityzen_connector._sqlite import immediate
 from cityzen_connector.messaging import _limits as limits
 from cityzen_connector.messaging import _sqlite_schema as schema
 from cityzen_connector.messaging._errors import MessageLockLostError, MessagingError
@@ -31,9 +33,7 @@ from cityzen_connector.messaging._port import (
     ReceivedMessage,
     SubQueue,
 )
-from cityzen_connector.store._sqlite_db import immediate
 
-Clock = Callable[[], datetime]
 Sleep = Callable[[float], None]
 
 # Service Bus queue names: letters, digits, periods, hyphens, underscores, slashes; 260 max.
@@ -55,10 +55,6 @@ _RECORD_ID = (
 _SWEEP_EVERY = 64  # sends between two sweeps of expired duplicate-detection ids
 
 
-def system_clock() -> datetime:
-    return datetime.now(UTC)
-
-
 def check_queue_name(queue: str) -> None:
     if not _QUEUE_NAME.match(queue):
         raise MessagingError(f"invalid queue name {queue!r}")
@@ -71,7 +67,7 @@ class SqliteBus(MessageBus):
         self,
         path: str,
         *,
-        clock: Clock = system_clock,
+        clock: WallClock = utc_now,
         sleep: Sleep = time.sleep,
         lock_duration: timedelta = timedelta(seconds=60),
         max_delivery_count: int = 10,

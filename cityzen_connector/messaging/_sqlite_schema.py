@@ -6,8 +6,8 @@ import json
 import sqlite3
 from collections.abc import Mapping
 
+from cityzen_connector._sqlite import connect as sqlite_connect
 from cityzen_connector.messaging._port import PropertyValue
-from cityzen_connector.store._sqlite_db import connect as sqlite_connect
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (

@@ -7,7 +7,7 @@ https://learn.microsoft.com/rest/api/storageservices/put-blob
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from typing import Any
@@ -15,12 +15,12 @@ from typing import Any
 from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob import ContainerClient, ContentSettings
 
+from cityzen_connector._clock import WallClock
 from cityzen_connector.store._azure_url import split_blob_url
 from cityzen_connector.store._blobs_local import DEFAULT_MAX_BLOB_BYTES, make_ref
 from cityzen_connector.store._errors import BlobNotFoundError, StoreUnavailableError
 from cityzen_connector.store._port import BlobRef, BlobStore, check_blob_name
 
-Clock = Callable[[], datetime]
 DEFAULT_CONTAINER = "attachments"
 
 
@@ -38,7 +38,11 @@ class AzureBlobStore(BlobStore):
     """A ``BlobStore`` on one container. Seam: the injected ``ContainerClient``."""
 
     def __init__(
-        self, container: ContainerClient, *, clock: Clock, max_bytes: int = DEFAULT_MAX_BLOB_BYTES
+        self,
+        container: ContainerClient,
+        *,
+        clock: WallClock,
+        max_bytes: int = DEFAULT_MAX_BLOB_BYTES,
     ) -> None:
         self._container = container
         self._clock = clock
@@ -88,7 +92,7 @@ class AzureBlobStore(BlobStore):
 
 
 def open_blob_container(
-    url: str, *, clock: Clock, credential: Any = None, max_bytes: int = DEFAULT_MAX_BLOB_BYTES
+    url: str, *, clock: WallClock, credential: Any = None, max_bytes: int = DEFAULT_MAX_BLOB_BYTES
 ) -> AzureBlobStore:
     if url.startswith("azureblob://"):
         account, container = split_blob_url(url)

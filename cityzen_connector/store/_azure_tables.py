@@ -8,7 +8,7 @@ https://learn.microsoft.com/rest/api/storageservices/update-entity2
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
@@ -22,11 +22,11 @@ from azure.core.exceptions import (
 )
 from azure.data.tables import TableClient, TableEntity, UpdateMode
 
+from cityzen_connector._clock import WallClock
 from cityzen_connector.store._azure_url import split_table_url
 from cityzen_connector.store._errors import PreconditionFailedError, StoreUnavailableError
 from cityzen_connector.store._port import Record, StateStore, check_key, dump_value
 
-Clock = Callable[[], datetime]
 DEFAULT_TABLE = "cityzenstate"
 
 
@@ -45,7 +45,7 @@ def _translated() -> Iterator[None]:
 class TableStore(StateStore):
     """A ``StateStore`` on one Azure table. Seam: the injected ``TableClient``."""
 
-    def __init__(self, table: TableClient, *, clock: Clock) -> None:
+    def __init__(self, table: TableClient, *, clock: WallClock) -> None:
         self._table = table
         self._clock = clock
         with _translated(), suppress(ResourceExistsError):
@@ -179,7 +179,7 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def open_table_store(url: str, *, clock: Clock, credential: Any = None) -> TableStore:
+def open_table_store(url: str, *, clock: WallClock, credential: Any = None) -> TableStore:
     if url.startswith("azuretables://"):
         endpoint, table = split_table_url(url, DEFAULT_TABLE)
         if credential is None:

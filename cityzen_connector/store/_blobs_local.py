@@ -6,19 +6,14 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from cityzen_connector._clock import WallClock, utc_now
 from cityzen_connector.store._errors import BlobNotFoundError, ValueTooLargeError
 from cityzen_connector.store._port import BlobRef, BlobStore, check_blob_name, new_blob_name
 
-Clock = Callable[[], datetime]
 DEFAULT_MAX_BLOB_BYTES = 50 * 1024 * 1024
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def make_ref(data: bytes, media_type: str, max_bytes: int) -> BlobRef:
@@ -30,7 +25,9 @@ def make_ref(data: bytes, media_type: str, max_bytes: int) -> BlobRef:
 
 
 class MemoryBlobStore(BlobStore):
-    def __init__(self, *, clock: Clock = _utc_now, max_bytes: int = DEFAULT_MAX_BLOB_BYTES) -> None:
+    def __init__(
+        self, *, clock: WallClock = utc_now, max_bytes: int = DEFAULT_MAX_BLOB_BYTES
+    ) -> None:
         self._blobs: dict[str, tuple[bytes, datetime]] = {}
         self._clock = clock
         self._max = max_bytes
@@ -67,7 +64,7 @@ class FileBlobStore(BlobStore):
     """
 
     def __init__(
-        self, folder: Path, *, clock: Clock = _utc_now, max_bytes: int = DEFAULT_MAX_BLOB_BYTES
+        self, folder: Path, *, clock: WallClock = utc_now, max_bytes: int = DEFAULT_MAX_BLOB_BYTES
     ) -> None:
         self._folder = folder
         self._folder.mkdir(parents=True, exist_ok=True)

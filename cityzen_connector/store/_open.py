@@ -12,19 +12,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cityzen_connector._clock import WallClock, utc_now
 from cityzen_connector.store._blobs_local import FileBlobStore, MemoryBlobStore
 from cityzen_connector.store._errors import UnsupportedStoreUrlError
 from cityzen_connector.store._port import BlobStore, StateStore
 from cityzen_connector.store._sqlite import SqliteStore
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _is_connection_string(url: str) -> bool:
@@ -40,9 +35,7 @@ def _refuse(kind: str, url: str) -> UnsupportedStoreUrlError:
     return UnsupportedStoreUrlError(f"unsupported {kind} URL (scheme {scheme!r})")
 
 
-def open_store(
-    url: str, *, clock: Callable[[], datetime] = _utc_now, credential: Any = None
-) -> StateStore:
+def open_store(url: str, *, clock: WallClock = utc_now, credential: Any = None) -> StateStore:
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
         if not path:
@@ -61,7 +54,7 @@ def open_store(
 def open_blobs(
     url: str,
     *,
-    clock: Callable[[], datetime] = _utc_now,
+    clock: WallClock = utc_now,
     credential: Any = None,
     max_bytes: int | None = None,
 ) -> BlobStore:

@@ -6,16 +6,15 @@ import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
+from cityzen_connector._clock import WallClock, utc_now
+from cityzen_connector._sqlite import connect, immediate
 from cityzen_connector.store._errors import PreconditionFailedError
 from cityzen_connector.store._port import Record, StateStore, check_key, dump_value
-from cityzen_connector.store._sqlite_db import connect, immediate
-
-Clock = Callable[[], datetime]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -42,10 +41,6 @@ _UPDATE_IF_MATCH = (
 )
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _ts(moment: datetime | None) -> float | None:
     return None if moment is None else moment.timestamp()
 
@@ -53,7 +48,7 @@ def _ts(moment: datetime | None) -> float | None:
 class SqliteStore(StateStore):
     """A ``StateStore`` in one SQLite file, or in memory with ``path=':memory:'``."""
 
-    def __init__(self, path: str, *, clock: Clock = _utc_now) -> None:
+    def __init__(self, path: str, *, clock: WallClock = utc_now) -> None:
         self._conn = connect(path, _SCHEMA)
         self._clock = clock
         self._mutex = threading.RLock()

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from emulator.conftest import _Switch  # the switchable WSGI app of the emulator's tests
 
+from cityzen_connector._clock import utc_now
 from cityzen_connector.cli import main
 from cityzen_connector.dataverse import (
     DataverseClient,
@@ -23,7 +24,7 @@ from cityzen_connector.dataverse import (
 )
 from cityzen_connector.emulator import EmulatorConfig, create_app, seed, serve
 from cityzen_connector.mapping import PlanContext, load_mappings, plan_submission
-from cityzen_connector.messaging import SUBMISSION_V1, encode, open_bus, system_clock
+from cityzen_connector.messaging import SUBMISSION_V1, encode, open_bus
 from cityzen_connector.models import EXAMPLE_SUBMISSION, Submission
 from cityzen_connector.store import SubmissionStatuses, open_blobs, open_store
 from cityzen_connector.sync import Created, LookupCache, SubmissionProcessor
@@ -102,7 +103,7 @@ def test_cli_provisions_idempotently_then_drains_a_backlog(
     assert "3 completed, 1 rejected" in out
     assert EXAMPLE_SUBMISSION["citizen"]["family_name"] not in out
     store = open_store(f"sqlite:///{tmp_path}/state.db")
-    statuses = SubmissionStatuses(store, clock=system_clock, retention=timedelta(days=1))
+    statuses = SubmissionStatuses(store, clock=utc_now, retention=timedelta(days=1))
     assert [getattr(statuses.get(i), "status", None) for i in ids] == ["created"] * 3
 
 

@@ -1,4 +1,4 @@
-"""SQLite plumbing shared by the embedded state store and the embedded queue."""
+"""SQLite plumbing shared by the embedded backends (state store, queue)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+__all__ = ["connect", "immediate"]
 
 
 def connect(path: str, schema: str) -> sqlite3.Connection:
