@@ -12,7 +12,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cityzen_connector.messaging import SUBMISSION_V1, MessageBus, OutgoingMessage, encode, open_bus
+from cityzen_connector.messaging import MessageBus, OutgoingMessage, encode, open_bus
+from cityzen_connector.models import SUBMISSION_SCHEMA
 
 N = 4000
 BATCH = 100
@@ -21,7 +22,9 @@ PAYLOAD = {"theme": "voirie", "sub_theme": "nid-de-poule", "text": "x" * 600, "p
 
 def messages(prefix: str) -> list[OutgoingMessage]:
     return [
-        encode(SUBMISSION_V1, PAYLOAD, correlation_id=f"{prefix}-{i}", message_id=f"{prefix}-{i}")
+        encode(
+            SUBMISSION_SCHEMA, PAYLOAD, correlation_id=f"{prefix}-{i}", message_id=f"{prefix}-{i}"
+        )
         for i in range(N)
     ]
 

@@ -54,20 +54,23 @@ from cityzen_connector.mapping import (  # noqa: E402
     plan_submission,
     wire_body,
 )
-from cityzen_connector.messaging import SUBMISSION_V1, encode, open_bus  # noqa: E402
-from cityzen_connector.messaging import RetryPolicy as DeliveryRetryPolicy  # noqa: E402
-from cityzen_connector.models import EXAMPLE_SUBMISSION, Submission  # noqa: E402
+from cityzen_connector.messaging import encode, open_bus  # noqa: E402
+from cityzen_connector.models import (  # noqa: E402
+    EXAMPLE_SUBMISSION,
+    SUBMISSION_SCHEMA,
+    Submission,
+)
 from cityzen_connector.store import SubmissionStatuses, open_blobs, open_store  # noqa: E402
-from cityzen_connector.sync import (  # noqa: E402
+from cityzen_connector.sync import apply_provisioning, plan_provisioning  # noqa: E402
+from cityzen_connector.sync.pipeline import (  # noqa: E402
     CircuitBreaker,
     Created,
     LookupCache,
     SubmissionProcessor,
-    apply_provisioning,
-    plan_provisioning,
+    WorkerDeps,
+    drain,
 )
-from cityzen_connector.sync.backlog import drain  # noqa: E402
-from cityzen_connector.sync.worker import WorkerDeps  # noqa: E402
+from cityzen_connector.sync.pipeline import DeliveryPolicy as DeliveryRetryPolicy  # noqa: E402
 
 PEPPER = b"bench-pepper"
 LATENCY = 0.030
@@ -260,7 +263,9 @@ def backlog_mode() -> None:
     waiting = submissions(blobs, BACKLOG)
     for submission in waiting:
         payload = json.loads(submission.model_dump_json())
-        bus.send("submissions", [encode(SUBMISSION_V1, payload, correlation_id=str(submission.id))])
+        bus.send(
+            "submissions", [encode(SUBMISSION_SCHEMA, payload, correlation_id=str(submission.id))]
+        )
     deps = WorkerDeps(
         bus, "submissions", processor, processor.breaker, processor.statuses,  # type: ignore[arg-type]
         DeliveryRetryPolicy(), now, client.who_am_i,

@@ -108,7 +108,7 @@ def _provision(args: argparse.Namespace) -> int:
 
 
 def _drain(args: argparse.Namespace) -> int:
-    from cityzen_connector.sync.backlog import drain  # noqa: PLC0415
+    from cityzen_connector.sync.pipeline import drain  # noqa: PLC0415
 
     settings = Settings()
     try:

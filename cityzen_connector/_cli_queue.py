@@ -11,20 +11,19 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cityzen_connector.messaging import (
-    MessageBus,
-    MessagingError,
-    ReceivedMessage,
+from cityzen_connector.messaging import MessageBus, MessagingError, ReceivedMessage
+from cityzen_connector.settings import Settings
+from cityzen_connector.store import StoreError
+from cityzen_connector.sync.pipeline import (
     ReplayReport,
     Source,
     purge_retention,
     rejected_queue,
     replay,
+    source_of,
     sweep_dead_letters,
 )
-from cityzen_connector.messaging._recovery import iter_peek, source_of
-from cityzen_connector.settings import Settings
-from cityzen_connector.store import StoreError
+from cityzen_connector.sync.pipeline._recovery import iter_peek
 from cityzen_connector.wiring import (
     blobs_from_settings,
     bus_from_settings,

@@ -23,7 +23,6 @@ from cityzen_connector.dataverse import (
     Transport,
 )
 from cityzen_connector.messaging import MessageBus, open_bus
-from cityzen_connector.messaging import RetryPolicy as DeliveryRetryPolicy
 from cityzen_connector.settings import Settings
 from cityzen_connector.store import (
     BlobStore,
@@ -32,10 +31,11 @@ from cityzen_connector.store import (
     open_blobs,
     open_store,
 )
+from cityzen_connector.sync.pipeline import DeliveryPolicy as DeliveryRetryPolicy
 
 if TYPE_CHECKING:
     from cityzen_connector.mapping import MappingSet
-    from cityzen_connector.sync.worker import WorkerDeps
+    from cityzen_connector.sync.pipeline import WorkerDeps
 
 Clock = Callable[[], datetime]
 
@@ -159,8 +159,12 @@ def worker_deps_from_settings(
     pass (tests pass the emulator's client and memory backends); reads the mappings (a bad
     mapping file raises ``MappingFileError`` here, at start-up, not per message)."""
     from cityzen_connector.mapping import PlanContext, load_mappings  # noqa: PLC0415
-    from cityzen_connector.sync import CircuitBreaker, LookupCache, SubmissionProcessor  # noqa: PLC0415
-    from cityzen_connector.sync.worker import WorkerDeps  # noqa: PLC0415
+    from cityzen_connector.sync.pipeline import (  # noqa: PLC0415
+        CircuitBreaker,
+        LookupCache,
+        SubmissionProcessor,
+        WorkerDeps,
+    )
 
     client = client or dataverse_client_from_settings(settings, retry=RetryPolicy.QUEUE_WORK)
     store = store or store_from_settings(settings, clock=clock)

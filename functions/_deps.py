@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from cityzen_connector.mapping import MappingSet
     from cityzen_connector.messaging import MessageBus
     from cityzen_connector.store import BlobStore, StateStore, SubmissionStatuses
-    from cityzen_connector.sync.worker import WorkerDeps
+    from cityzen_connector.sync.pipeline import WorkerDeps
 
 Clock = Callable[[], datetime]
 

@@ -28,7 +28,7 @@ from . import _deps
 
 if TYPE_CHECKING:
     from cityzen_connector.messaging import PropertyValue, ReceivedMessage
-    from cityzen_connector.sync.worker import WorkerResult
+    from cityzen_connector.sync.pipeline import WorkerResult
 
 logger = logging.getLogger("functions.queue_workers")
 
@@ -103,7 +103,7 @@ def to_received_message(
 def process(message: ReceivedMessage, deps: _deps.Dependencies) -> WorkerResult:
     """Run the pipeline on one message. Returns when the message may be completed; raises (bus
     or store unreachable) when it must be abandoned and redelivered."""
-    from cityzen_connector.sync.worker import handle_submission_message  # noqa: PLC0415
+    from cityzen_connector.sync.pipeline import handle_submission_message  # noqa: PLC0415
 
     result = handle_submission_message(message, deps.worker)
     # Ids and decisions only: the body holds personal data.

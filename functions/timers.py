@@ -55,7 +55,7 @@ class Schedule:
 
 def refresh_themes(deps: _deps.Dependencies) -> int:
     """Recompute the portal's theme tree from Dataverse subjects; returns its size in bytes."""
-    from cityzen_connector.sync.themes import refresh_themes as refresh  # noqa: PLC0415
+    from cityzen_connector.sync import refresh_themes as refresh  # noqa: PLC0415
 
     snapshot = refresh(deps.client, deps.mappings, deps.store, deps.clock)
     logger.info("theme tree refreshed (%d bytes, etag %s)", len(snapshot.body), snapshot.etag)
@@ -64,7 +64,7 @@ def refresh_themes(deps: _deps.Dependencies) -> int:
 
 def sweep_dead_letters(deps: _deps.Dependencies) -> int:
     """Mark ``failed`` the submissions Service Bus dead-lettered; returns how many."""
-    from cityzen_connector.messaging import sweep_dead_letters as sweep  # noqa: PLC0415
+    from cityzen_connector.sync.pipeline import sweep_dead_letters as sweep  # noqa: PLC0415
 
     report = sweep(deps.bus, deps.statuses, deps.settings.submissions_queue)
     logger.info("swept %d dead-lettered, %d marked failed", report.scanned, report.marked_failed)
@@ -73,7 +73,7 @@ def sweep_dead_letters(deps: _deps.Dependencies) -> int:
 
 def purge_retention(deps: _deps.Dependencies) -> int:
     """Delete what is older than the retention period; returns how many items went."""
-    from cityzen_connector.messaging import purge_retention as purge  # noqa: PLC0415
+    from cityzen_connector.sync.pipeline import purge_retention as purge  # noqa: PLC0415
     from cityzen_connector.wiring import retention_from_settings  # noqa: PLC0415
 
     report = purge(

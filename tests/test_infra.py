@@ -9,8 +9,8 @@ from pathlib import Path
 
 from cityzen_connector.dataverse import RetryPolicy
 from cityzen_connector.localhost import read_host_json
-from cityzen_connector.messaging import rejected_queue
 from cityzen_connector.settings import ENV_PREFIX, Settings
+from cityzen_connector.sync.pipeline import rejected_queue
 from functions.queue_workers import CONNECTION
 
 ROOT = Path(__file__).resolve().parents[1]

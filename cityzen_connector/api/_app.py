@@ -25,7 +25,8 @@ from cityzen_connector.mapping import MappingSet
 from cityzen_connector.messaging import BusUnavailableError
 from cityzen_connector.models import ProblemCode
 from cityzen_connector.store import StateStore, StoreUnavailableError
-from cityzen_connector.sync import IngestError, IngestPorts, InvalidSubmissionError, ReadinessProbe
+from cityzen_connector.sync import ReadinessProbe
+from cityzen_connector.sync.intake import IngestError, IngestPorts, InvalidSubmissionError
 
 from ._http import ApiRequest, ApiResponse, problem_response
 from ._routes import FALLBACK, PREFIX, Route, match

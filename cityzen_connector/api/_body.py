@@ -13,7 +13,7 @@ from typing import Any
 
 from cityzen_connector._strict_json import no_duplicate_members, refuse_constant
 from cityzen_connector.models import FieldProblem, ProblemCode
-from cityzen_connector.sync import IncomingFile, InvalidSubmissionError, SubmissionInput
+from cityzen_connector.sync.intake import IncomingFile, InvalidSubmissionError, SubmissionInput
 
 from ._http import ApiRequest
 from ._multipart import MultipartError, header_params, parse_multipart

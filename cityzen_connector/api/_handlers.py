@@ -5,14 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cityzen_connector.models import ProblemCode
-from cityzen_connector.sync import (
-    AcceptedResponse,
-    Liveness,
-    read_status,
-    read_themes,
-    submit,
-)
+from cityzen_connector.sync import Liveness, read_themes
 from cityzen_connector.sync import not_modified as _not_modified
+from cityzen_connector.sync.intake import AcceptedResponse, read_status, submit
 
 from ._app import ApiDependencies, Deps, Handler, HttpApi, caller_of
 from ._body import BodyError, read_submission

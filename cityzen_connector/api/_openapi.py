@@ -31,13 +31,8 @@ _EVERYWHERE = {405: "Method not allowed on this path (Allow lists those that are
 def schema_objects() -> dict[str, Any]:
     """What the routing table's schema names stand for."""
     from cityzen_connector.models import SubmissionStatus  # noqa: PLC0415 - see _routes
-    from cityzen_connector.sync import (  # noqa: PLC0415
-        AcceptedResponse,
-        Liveness,
-        Readiness,
-        SubmissionRequest,
-        ThemeTree,
-    )
+    from cityzen_connector.sync import Liveness, Readiness, ThemeTree  # noqa: PLC0415
+    from cityzen_connector.sync.intake import AcceptedResponse, SubmissionRequest  # noqa: PLC0415
 
     return {
         "Accepted": AcceptedResponse,

@@ -17,13 +17,12 @@ from cityzen_connector.mapping import MappingSet, load_mappings
 from cityzen_connector.messaging import MessageBus
 from cityzen_connector.settings import Settings
 from cityzen_connector.store import BlobStore, StateStore
-from cityzen_connector.sync import (
+from cityzen_connector.sync import ReadinessPorts, ReadinessProbe
+from cityzen_connector.sync.intake import (
     AttachmentLimits,
     AttachmentScanner,
     IngestPorts,
     NoScan,
-    ReadinessPorts,
-    ReadinessProbe,
     parse_types,
 )
 from cityzen_connector.wiring import (

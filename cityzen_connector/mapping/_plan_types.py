@@ -14,6 +14,8 @@ from datetime import date
 from typing import Literal
 from uuid import UUID
 
+from cityzen_connector.dataverse import Query, and_, eq, ne, or_
+
 Scalar = str | int | float | bool | None
 Mode = Literal["upsert", "create_only", "update"]
 
@@ -95,6 +97,12 @@ class QuerySpec:
     select: tuple[str, ...]
     top: int
     exclude_primary_id: str
+
+    def to_query(self, exclude: UUID) -> Query:
+        """The OData query, leaving out the record ``exclude`` (the contact just created)."""
+        groups = [and_(*(eq(c.column, c.value) for c in group)) for group in self.any_of if group]
+        where = and_(or_(*groups), ne(self.exclude_primary_id, exclude))
+        return Query(self.entity_set).select(*self.select).where(where).top(self.top)
 
 
 @dataclass(frozen=True)

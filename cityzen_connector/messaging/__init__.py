@@ -1,6 +1,30 @@
-"""Message bus port and backends (embedded SQLite, memory, Azure Service Bus)."""
+"""messaging: the ``MessageBus`` port and its backends (embedded SQLite, memory, Azure Service
+Bus), and the versioned envelope every message carries.
+
+It knows no submission: what a message means, how a consumer retries or rejects it, and how
+failed messages are recovered belong to the code that sends and consumes it (the submission
+pipeline for the ``submissions`` queue).
+
+Errors are drawn as a tree in ``_errors.py``.
+"""
 
 from cityzen_connector.messaging._consumer import DeliveryReport, deliver
+from cityzen_connector.messaging._envelope import (
+    CONTENT_TYPE,
+    PROP_ATTEMPT,
+    PROP_FIRST_ENQUEUED,
+    PROP_ORIGIN_ID,
+    PROP_SCHEMA,
+    PROP_VERSION,
+    Envelope,
+    attempt_of,
+    copy_of,
+    decode,
+    encode,
+    first_enqueued,
+    origin_id,
+    parse_schema_id,
+)
 from cityzen_connector.messaging._errors import (
     BusUnavailableError,
     InvalidMessage,
@@ -11,6 +35,7 @@ from cityzen_connector.messaging._errors import (
 )
 from cityzen_connector.messaging._limits import (
     MAX_MESSAGE_BYTES,
+    MAX_MESSAGE_ID,
     REASON_MAX_DELIVERY,
     REASON_TTL_EXPIRED,
 )
@@ -23,39 +48,19 @@ from cityzen_connector.messaging._port import (
     ReceivedMessage,
     SubQueue,
 )
-from cityzen_connector.messaging._recovery import (
-    PurgeReport,
-    ReplayReport,
-    Source,
-    SweepReport,
-    purge_failed_messages,
-    purge_retention,
-    replay,
-    sweep_dead_letters,
-)
-from cityzen_connector.messaging._retry import (
-    RetryPolicy,
-    Settlement,
-    reject,
-    rejected_queue,
-    retry_later,
-    submission_id,
-)
 from cityzen_connector.messaging._sqlite import SqliteBus
-from cityzen_connector.messaging.envelope import (
-    CASE_EVENT_V1,
-    SUBMISSION_V1,
-    Envelope,
-    decode,
-    encode,
-)
 
 __all__ = [
-    "CASE_EVENT_V1",
+    "CONTENT_TYPE",
     "MAX_MESSAGE_BYTES",
+    "MAX_MESSAGE_ID",
+    "PROP_ATTEMPT",
+    "PROP_FIRST_ENQUEUED",
+    "PROP_ORIGIN_ID",
+    "PROP_SCHEMA",
+    "PROP_VERSION",
     "REASON_MAX_DELIVERY",
     "REASON_TTL_EXPIRED",
-    "SUBMISSION_V1",
     "BusUnavailableError",
     "DeliveryReport",
     "Envelope",
@@ -66,27 +71,18 @@ __all__ = [
     "MessagingError",
     "OutgoingMessage",
     "PropertyValue",
-    "PurgeReport",
     "QueueStats",
     "ReceivedMessage",
-    "ReplayReport",
-    "RetryPolicy",
-    "Settlement",
-    "Source",
     "SqliteBus",
     "SubQueue",
-    "SweepReport",
     "UnsupportedBusUrlError",
+    "attempt_of",
+    "copy_of",
     "decode",
     "deliver",
     "encode",
+    "first_enqueued",
     "open_bus",
-    "purge_failed_messages",
-    "purge_retention",
-    "reject",
-    "rejected_queue",
-    "replay",
-    "retry_later",
-    "submission_id",
-    "sweep_dead_letters",
+    "origin_id",
+    "parse_schema_id",
 ]

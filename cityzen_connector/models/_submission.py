@@ -118,6 +118,11 @@ class AttachmentRef(BaseModel):
     sha256: Annotated[str, Field(strict=True, pattern=r"^[0-9a-f]{64}$")]
 
 
+# The envelope schema id of a submission on the queue (messaging's envelope: ``name/vN``).
+# A new, incompatible payload shape gets v2 and both versions are read during the change.
+SUBMISSION_SCHEMA = "cityzen.submission/v1"
+
+
 class Submission(BaseModel):
     """One request filed by a citizen. ``id`` is the idempotency key end to end."""
 

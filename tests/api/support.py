@@ -46,13 +46,8 @@ from cityzen_connector.store import (
     open_blobs,
     open_store,
 )
-from cityzen_connector.sync import (
-    AttachmentLimits,
-    IngestPorts,
-    NoScan,
-    ReadinessPorts,
-    ReadinessProbe,
-)
+from cityzen_connector.sync import ReadinessPorts, ReadinessProbe
+from cityzen_connector.sync.intake import AttachmentLimits, IngestPorts, NoScan
 
 ROOT = Path(__file__).resolve().parents[2]
 QUEUE = "submissions"

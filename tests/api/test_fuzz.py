@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cityzen_connector.messaging import decode
-from cityzen_connector.models import Submission
+from cityzen_connector.models import SUBMISSION_SCHEMA, Submission
 
 from .schema_check import check_response
 from .support import HEIC, JPEG, PDF, PNG, QUEUE, WEBP, make_world, multipart, submission
@@ -61,7 +61,7 @@ class Watched:
         check_response("POST", "/v1/requests", response)
         new = self.world.bus.peek(QUEUE, max_messages=100, from_sequence_number=self.next_sequence)
         for message in new:
-            envelope = decode(message)
+            envelope = decode(message, accept=(SUBMISSION_SCHEMA,))
             queued = Submission.model_validate(envelope.payload)
             assert str(queued.id) == message.message_id == envelope.correlation_id
             self.referenced |= {a.blob_name for a in queued.attachments}

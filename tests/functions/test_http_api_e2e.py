@@ -35,7 +35,7 @@ from cityzen_connector.api import ApiResponse  # noqa: E402
 from cityzen_connector.emulator import EmulatorConfig, create_app, seed, serve  # noqa: E402
 from cityzen_connector.localhost import LocalHost, LocalHostConfig  # noqa: E402
 from cityzen_connector.messaging import decode, open_bus  # noqa: E402
-from cityzen_connector.models import Submission  # noqa: E402
+from cityzen_connector.models import SUBMISSION_SCHEMA, Submission  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 TIMEOUT = 10
@@ -111,7 +111,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
 def queued(running: Running) -> list[Submission]:
     bus = open_bus(f"sqlite:///{running.data / 'queue.db'}")
     return [
-        Submission.model_validate(decode(m).payload)
+        Submission.model_validate(decode(m, accept=(SUBMISSION_SCHEMA,)).payload)
         for m in bus.peek("submissions", max_messages=100)
     ]
 

@@ -15,13 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cityzen_connector.localhost import to_functions_message
-from cityzen_connector.messaging import (
-    SUBMISSION_V1,
-    OutgoingMessage,
-    ReceivedMessage,
-    encode,
-    open_bus,
-)
+from cityzen_connector.messaging import OutgoingMessage, ReceivedMessage, encode, open_bus
+from cityzen_connector.models import SUBMISSION_SCHEMA
 from cityzen_connector.settings import Settings
 from cityzen_connector.store import open_blobs, open_store
 from functions import _deps
@@ -66,7 +61,7 @@ def test_binding_json_is_a_service_bus_queue_trigger_on_the_configured_queue() -
 
 
 def _received(**overrides: Any) -> ReceivedMessage:
-    outgoing = encode(SUBMISSION_V1, {"theme": "voirie"}, correlation_id="sub-1")
+    outgoing = encode(SUBMISSION_SCHEMA, {"theme": "voirie"}, correlation_id="sub-1")
     values: dict[str, Any] = {
         "queue": "submissions",
         "body": outgoing.body,

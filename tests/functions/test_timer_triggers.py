@@ -16,16 +16,12 @@ from azure.functions.timer import TimerRequest
 from cityzen_connector.dataverse import WsgiTransport
 from cityzen_connector.emulator import EmulatorConfig, create_app, seed, subject_id
 from cityzen_connector.localhost import CronSchedule
-from cityzen_connector.messaging import (
-    SUBMISSION_V1,
-    MessageBus,
-    encode,
-    open_bus,
-    reject,
-)
+from cityzen_connector.messaging import MessageBus, encode, open_bus
+from cityzen_connector.models import SUBMISSION_SCHEMA
 from cityzen_connector.settings import Settings
 from cityzen_connector.store import open_blobs, open_store
-from cityzen_connector.sync.themes import cached_themes
+from cityzen_connector.sync import cached_themes
+from cityzen_connector.sync.pipeline import reject
 from cityzen_connector.wiring import dataverse_client_from_settings
 from functions import _deps, timers
 
@@ -103,7 +99,7 @@ def test_sweep_marks_dead_lettered_submissions_failed(
     world: tuple[_deps.Dependencies, MessageBus, Clock], caplog: pytest.LogCaptureFixture
 ) -> None:
     deps, bus, _ = world
-    bus.send("submissions", [encode(SUBMISSION_V1, {"n": 1}, correlation_id="sub-dlq")])
+    bus.send("submissions", [encode(SUBMISSION_SCHEMA, {"n": 1}, correlation_id="sub-dlq")])
     deps.statuses.mark_queued("sub-dlq")
     [message] = bus.receive("submissions")
     bus.dead_letter(message, reason="MaxDeliveryCountExceeded", description="10 deliveries")
@@ -120,7 +116,7 @@ def test_retention_purges_only_what_is_older_than_the_period(
     world: tuple[_deps.Dependencies, MessageBus, Clock],
 ) -> None:
     deps, bus, clock = world
-    bus.send("submissions", [encode(SUBMISSION_V1, {"n": 1}, correlation_id="old")])
+    bus.send("submissions", [encode(SUBMISSION_SCHEMA, {"n": 1}, correlation_id="old")])
     [old] = bus.receive("submissions")
     reject(bus, deps.statuses, "submissions", old, reason="bad", now=clock())
     old_blob = deps.blobs.put(b"old photo", media_type="image/jpeg")

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from cityzen_connector.cli import main
-from cityzen_connector.messaging import SUBMISSION_V1, MessageBus, encode, open_bus, reject
+from cityzen_connector.messaging import MessageBus, encode, open_bus
+from cityzen_connector.models import SUBMISSION_SCHEMA
 from cityzen_connector.store import SubmissionStatuses, open_blobs, open_store
+from cityzen_connector.sync.pipeline import reject
 
 from .fakes import FakeClock
 
@@ -34,7 +36,9 @@ def _fail_two(env: Path, clock: FakeClock | None = None) -> None:
     """One submission dead-lettered by the bus, one rejected by our code."""
     bus = _bus(env, clock)
     for sub_id in ["sub-dead", "sub-rej"]:
-        bus.send("submissions", [encode(SUBMISSION_V1, {"email": PERSONAL}, correlation_id=sub_id)])
+        bus.send(
+            "submissions", [encode(SUBMISSION_SCHEMA, {"email": PERSONAL}, correlation_id=sub_id)]
+        )
     dead, rej = bus.receive("submissions", max_messages=2)
     bus.dead_letter(dead, reason="MaxDeliveryCountExceeded", description="delivered 10 times")
     reject(bus, None, "submissions", rej, reason="UnknownSchema")
@@ -148,7 +152,7 @@ def test_long_replays_report_progress_and_a_summary(
     bus = _bus(env)
     bus.send(
         "submissions-rejected",
-        [encode(SUBMISSION_V1, {}, correlation_id=f"s-{i}") for i in range(230)],
+        [encode(SUBMISSION_SCHEMA, {}, correlation_id=f"s-{i}") for i in range(230)],
     )
     bus.close()
     assert main(["queue", "dead", "replay", "--all", "--source", "rejected"]) == 0

@@ -6,22 +6,18 @@ import logging
 
 import pytest
 
-from cityzen_connector.messaging import (
-    SUBMISSION_V1,
-    MessageBus,
-    ReceivedMessage,
-    deliver,
-    encode,
-)
+from cityzen_connector.messaging import MessageBus, ReceivedMessage, deliver, encode
 
 from .conftest import MAX_DELIVERIES
 from .fakes import FakeClock
+
+SCHEMA = "app.thing/v1"
 
 
 def test_returning_completes_and_raising_abandons(
     bus: MessageBus, caplog: pytest.LogCaptureFixture
 ) -> None:
-    bus.send("q", [encode(SUBMISSION_V1, {"email": "a@b.fr"}, correlation_id=c) for c in "ab"])
+    bus.send("q", [encode(SCHEMA, {"email": "a@b.fr"}, correlation_id=c) for c in "ab"])
 
     def handler(message: ReceivedMessage) -> None:
         if message.correlation_id == "b":
@@ -37,7 +33,7 @@ def test_returning_completes_and_raising_abandons(
 
 
 def test_a_poison_message_ends_in_the_dead_letter_queue(bus: MessageBus) -> None:
-    bus.send("q", [encode(SUBMISSION_V1, {}, correlation_id="p")])
+    bus.send("q", [encode(SCHEMA, {}, correlation_id="p")])
 
     def crash(message: ReceivedMessage) -> None:
         raise RuntimeError
@@ -52,7 +48,7 @@ def test_a_poison_message_ends_in_the_dead_letter_queue(bus: MessageBus) -> None
 def test_a_handler_slower_than_the_lock_is_counted_not_crashed(
     bus: MessageBus, clock: FakeClock
 ) -> None:
-    bus.send("q", [encode(SUBMISSION_V1, {}, correlation_id="slow")])
+    bus.send("q", [encode(SCHEMA, {}, correlation_id="slow")])
     report = deliver(bus, "q", lambda message: clock.advance(31))
     assert (report.completed, report.lock_lost) == (0, 1)
     assert len(bus.receive("q")) == 1  # it comes back

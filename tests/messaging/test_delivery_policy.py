@@ -11,27 +11,23 @@ from datetime import timedelta
 
 import pytest
 
-from cityzen_connector.messaging import (
-    SUBMISSION_V1,
-    MessageBus,
-    ReceivedMessage,
-    RetryPolicy,
+from cityzen_connector.messaging import MessageBus, ReceivedMessage, decode, encode, open_bus
+from cityzen_connector.models import SUBMISSION_SCHEMA
+from cityzen_connector.store import SubmissionStatuses, open_store
+from cityzen_connector.sync.pipeline import (
+    DeliveryPolicy,
     Settlement,
-    decode,
-    encode,
-    open_bus,
     purge_failed_messages,
     reject,
     replay,
     retry_later,
     sweep_dead_letters,
 )
-from cityzen_connector.store import SubmissionStatuses, open_store
 
 from .fakes import FakeClock
 
 Q = "submissions"
-POLICY = RetryPolicy()  # 30 s doubling to 15 min, 24 h horizon
+POLICY = DeliveryPolicy()  # 30 s doubling to 15 min, 24 h horizon
 
 
 class DataverseDownError(Exception):
@@ -46,7 +42,7 @@ def statuses(clock: FakeClock) -> SubmissionStatuses:
 
 
 def submit(bus: MessageBus, statuses: SubmissionStatuses, sub_id: str = "sub-1") -> None:
-    bus.send(Q, [encode(SUBMISSION_V1, {"theme": "voirie"}, correlation_id=sub_id)])
+    bus.send(Q, [encode(SUBMISSION_SCHEMA, {"theme": "voirie"}, correlation_id=sub_id)])
     statuses.mark_queued(sub_id)
 
 
@@ -74,9 +70,9 @@ def test_policy_delays_double_up_to_the_cap() -> None:
     assert delays == [30, 60, 120, 240, 480, 900, 900, 900]
     assert POLICY.delay(10_000) == timedelta(minutes=15)
     with pytest.raises(ValueError, match="initial_delay"):
-        RetryPolicy(initial_delay=timedelta(minutes=20))
+        DeliveryPolicy(initial_delay=timedelta(minutes=20))
     with pytest.raises(ValueError, match="horizon"):
-        RetryPolicy(horizon=timedelta(0))
+        DeliveryPolicy(horizon=timedelta(0))
 
 
 def test_transient_failures_back_off_then_land_once(
@@ -89,7 +85,7 @@ def test_transient_failures_back_off_then_land_once(
     def handler(message: ReceivedMessage) -> None:
         if clock() < outage_until:
             raise DataverseDownError
-        processed.append(decode(message).correlation_id)
+        processed.append(decode(message, accept=(SUBMISSION_SCHEMA,)).correlation_id)
         statuses.mark_created(message.correlation_id or "", case_id="c-1", ticket_number="CAS-1")
 
     waits = []
@@ -204,7 +200,7 @@ def test_poison_message_dead_letters_is_swept_and_replayed_once(
     assert fresh.message_id == result.new_message_ids[0] != dead.message_id
     assert fresh.delivery_count == 1
     assert fresh.application_properties["cityzen-attempt"] == 1
-    assert decode(fresh).correlation_id == "sub-p"
+    assert decode(fresh, accept=(SUBMISSION_SCHEMA,)).correlation_id == "sub-p"
     bus.complete(fresh)
     assert bus.receive(Q) == []
     assert replay(bus, Q, source="deadletter").replayed == 0
@@ -251,7 +247,7 @@ def test_a_replay_that_fails_halfway_leaves_the_rest(
 
     flaky = FlakyBus()
     for sub_id in ["a", "b", "c"]:
-        flaky.inner.send(f"{Q}-rejected", [encode(SUBMISSION_V1, {}, correlation_id=sub_id)])
+        flaky.inner.send(f"{Q}-rejected", [encode(SUBMISSION_SCHEMA, {}, correlation_id=sub_id)])
     with pytest.raises(ConnectionError):
         replay(flaky, Q, source="rejected")  # type: ignore[arg-type]
     assert [m.correlation_id for m in flaky.inner.peek(Q)] == ["a"]

@@ -7,7 +7,8 @@ from datetime import timedelta
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from cityzen_connector.messaging import InvalidMessage, RetryPolicy, decode
+from cityzen_connector.messaging import InvalidMessage, decode
+from cityzen_connector.sync.pipeline import DeliveryPolicy
 
 from .fakes import received
 
@@ -31,7 +32,7 @@ def test_decode_either_reads_or_refuses_with_a_reason(
 ) -> None:
     message = received(body, content_type=content_type, properties=properties)
     try:
-        envelope = decode(message)
+        envelope = decode(message, accept=("app.thing/v1",))
     except InvalidMessage as exc:
         reason = exc.reason
         assert reason in {  # either outcome is fine; any other exception is a bug
@@ -53,7 +54,7 @@ def test_decode_either_reads_or_refuses_with_a_reason(
     failures=st.integers(min_value=-5, max_value=10_000),
 )
 def test_backoff_grows_and_never_passes_the_cap(initial: int, extra: int, failures: int) -> None:
-    policy = RetryPolicy(timedelta(seconds=initial), timedelta(seconds=initial + extra))
+    policy = DeliveryPolicy(timedelta(seconds=initial), timedelta(seconds=initial + extra))
     delay = policy.delay(failures)
     assert timedelta(seconds=initial) <= delay <= policy.max_delay
     assert policy.delay(failures + 1) >= delay

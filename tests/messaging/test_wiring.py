@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from cityzen_connector.messaging import OutgoingMessage, RetryPolicy
+from cityzen_connector.messaging import OutgoingMessage
 from cityzen_connector.settings import Settings
+from cityzen_connector.sync.pipeline import DeliveryPolicy
 from cityzen_connector.wiring import (
     blobs_from_settings,
     bus_from_settings,
@@ -65,8 +66,10 @@ def test_retry_policy_comes_from_settings(tmp_path: Path) -> None:
             retry_horizon_hours=2,
         )
     )
-    assert policy == RetryPolicy(timedelta(seconds=10), timedelta(seconds=40), timedelta(hours=2))
-    assert delivery_retry_from_settings(Settings()) == RetryPolicy()
+    assert policy == DeliveryPolicy(
+        timedelta(seconds=10), timedelta(seconds=40), timedelta(hours=2)
+    )
+    assert delivery_retry_from_settings(Settings()) == DeliveryPolicy()
 
 
 def test_store_blobs_and_status_retention_come_from_settings(tmp_path: Path) -> None:

@@ -24,7 +24,6 @@ from cityzen_connector.dataverse import (
 from cityzen_connector.emulator import EmulatorApp, EmulatorConfig, create_app, seed
 from cityzen_connector.mapping import MappingSet, PlanContext, load_mappings
 from cityzen_connector.messaging import MessageBus, open_bus
-from cityzen_connector.messaging import RetryPolicy as DeliveryRetryPolicy
 from cityzen_connector.models import EXAMPLE_SUBMISSION, Submission
 from cityzen_connector.store import (
     BlobStore,
@@ -33,14 +32,14 @@ from cityzen_connector.store import (
     open_blobs,
     open_store,
 )
-from cityzen_connector.sync import (
+from cityzen_connector.sync import apply_provisioning, plan_provisioning
+from cityzen_connector.sync.pipeline import (
     CircuitBreaker,
     LookupCache,
     SubmissionProcessor,
-    apply_provisioning,
-    plan_provisioning,
+    WorkerDeps,
 )
-from cityzen_connector.sync.worker import WorkerDeps
+from cityzen_connector.sync.pipeline import DeliveryPolicy as DeliveryRetryPolicy
 
 from .fakes import ClientClock, CountingTransport, FakeClock
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from cityzen_connector.store import StateStore
-from cityzen_connector.sync import BREAKER_PARTITION, CircuitBreaker
+from cityzen_connector.sync.pipeline import BREAKER_PARTITION, CircuitBreaker
 
 from .fakes import FakeClock
 

@@ -18,8 +18,8 @@ from cityzen_connector.dataverse import (
     UnexpectedResponseError,
     ValidationError,
 )
-from cityzen_connector.sync import Permanent, Systemic, Transient, classify
-from cityzen_connector.sync._outcome import is_already_done
+from cityzen_connector.sync.pipeline import Permanent, Systemic, Transient, classify
+from cityzen_connector.sync.pipeline._processor import is_already_done
 
 SECRET = "Angela.Dubois@example.fr"  # what a Dataverse message may echo
 

@@ -7,12 +7,8 @@ from datetime import timedelta
 import pytest
 from api.support import QUEUE, World, make_world
 
-from cityzen_connector.sync import (
-    CircuitBreaker,
-    ReadinessPorts,
-    ReadinessProbe,
-    check_readiness,
-)
+from cityzen_connector.sync import ReadinessPorts, ReadinessProbe, check_readiness
+from cityzen_connector.sync.pipeline import CircuitBreaker
 
 
 @pytest.fixture

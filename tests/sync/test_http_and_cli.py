@@ -24,10 +24,10 @@ from cityzen_connector.dataverse import (
 )
 from cityzen_connector.emulator import EmulatorConfig, create_app, seed, serve
 from cityzen_connector.mapping import PlanContext, load_mappings, plan_submission
-from cityzen_connector.messaging import SUBMISSION_V1, encode, open_bus
-from cityzen_connector.models import EXAMPLE_SUBMISSION, Submission
+from cityzen_connector.messaging import encode, open_bus
+from cityzen_connector.models import EXAMPLE_SUBMISSION, SUBMISSION_SCHEMA, Submission
 from cityzen_connector.store import SubmissionStatuses, open_blobs, open_store
-from cityzen_connector.sync import Created, LookupCache, SubmissionProcessor
+from cityzen_connector.sync.pipeline import Created, LookupCache, SubmissionProcessor
 
 from .conftest import MAPPINGS, PEPPER
 from .fakes import ClientClock, CountingTransport, FakeClock
@@ -94,8 +94,8 @@ def test_cli_provisions_idempotently_then_drains_a_backlog(
         names = [blobs.put(b"abc", media_type="image/jpeg").name for _ in range(2)]
         data = submission_json(names, f"Demande {i}")
         ids.append(str(data["id"]))
-        bus.send("submissions", [encode(SUBMISSION_V1, data, correlation_id=str(data["id"]))])
-    bus.send("submissions", [encode(SUBMISSION_V1, {"id": "nope"}, correlation_id="x")])
+        bus.send("submissions", [encode(SUBMISSION_SCHEMA, data, correlation_id=str(data["id"]))])
+    bus.send("submissions", [encode(SUBMISSION_SCHEMA, {"id": "nope"}, correlation_id="x")])
 
     assert main(["sync", "drain"]) == 0
     out = capsys.readouterr().out

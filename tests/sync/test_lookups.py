@@ -9,7 +9,7 @@ import pytest
 
 from cityzen_connector.dataverse import DataverseClient
 from cityzen_connector.mapping import LookupRef
-from cityzen_connector.sync import LookupCache, LookupNotFoundError
+from cityzen_connector.sync.pipeline import LookupCache, LookupNotFoundError
 
 from .conftest import Rows
 from .fakes import CountingTransport, FakeClock

@@ -14,7 +14,13 @@ from cityzen_connector.emulator import EmulatorApp
 from cityzen_connector.mapping import MappingSet, PlanContext, load_mappings, plan_submission
 from cityzen_connector.models import PIVOT_FIELDS
 from cityzen_connector.store import BlobNotFoundError, BlobStore, SubmissionStatuses
-from cityzen_connector.sync import AlreadyDone, Created, Permanent, SubmissionProcessor, Systemic
+from cityzen_connector.sync.pipeline import (
+    AlreadyDone,
+    Created,
+    Permanent,
+    SubmissionProcessor,
+    Systemic,
+)
 
 from .conftest import MAPPINGS, PEPPER, MakeSubmission, Rows
 from .fakes import CountingTransport, FakeClock

@@ -9,7 +9,7 @@ from api.support import World, make_world, submission
 
 from cityzen_connector.identity import CallerIdentity
 from cityzen_connector.models import CreatedStatus, FailedStatus, QueuedStatus
-from cityzen_connector.sync import (
+from cityzen_connector.sync.intake import (
     CallerNotAllowedError,
     SubmissionInput,
     SubmissionNotFoundError,

@@ -12,10 +12,9 @@ import pytest
 from api.support import JPEG, PDF, PNG, QUEUE, World, make_world, submission, upload
 
 from cityzen_connector.identity import CallerIdentity, CitizenClaims
-from cityzen_connector.messaging import SUBMISSION_V1
-from cityzen_connector.models import Submission
+from cityzen_connector.models import SUBMISSION_SCHEMA, Submission
 from cityzen_connector.store import SUBMISSIONS_PARTITION, PreconditionFailedError
-from cityzen_connector.sync import (
+from cityzen_connector.sync.intake import (
     INGEST_PARTITION,
     CallerNotAllowedError,
     IdempotencyConflictError,
@@ -75,7 +74,7 @@ def test_accepted_submission_is_queued_once_with_blob_references(world: World) -
     assert message.message_id == body["id"]
     assert message.correlation_id == body["id"]
     envelope = world.queued()[0]
-    assert envelope["schema"] == SUBMISSION_V1
+    assert envelope["schema"] == SUBMISSION_SCHEMA
     queued = Submission.model_validate(envelope["payload"])
     assert queued.submitted_at == world.clock()
     assert [a.file_name for a in queued.attachments] == ["trou.jpg", "plan.pdf"]

@@ -6,7 +6,7 @@ import pytest
 from api.support import EXE, HEIC, JPEG, PDF, PNG, WEBP, make_world, submission, upload
 
 from cityzen_connector.identity import CallerIdentity
-from cityzen_connector.sync import (
+from cityzen_connector.sync.intake import (
     AttachmentLimits,
     IncomingFile,
     InvalidSubmissionError,

@@ -9,10 +9,14 @@ import uuid
 
 import pytest
 
-from cityzen_connector.messaging import SUBMISSION_V1, MessageBus, ReceivedMessage, encode
-from cityzen_connector.models import EXAMPLE_SUBMISSION, Submission
-from cityzen_connector.sync import AlreadyDone, Created
-from cityzen_connector.sync.worker import WorkerDeps, handle_submission_message
+from cityzen_connector.messaging import MessageBus, ReceivedMessage, encode
+from cityzen_connector.models import EXAMPLE_SUBMISSION, SUBMISSION_SCHEMA, Submission
+from cityzen_connector.sync.pipeline import (
+    AlreadyDone,
+    Created,
+    WorkerDeps,
+    handle_submission_message,
+)
 
 from .conftest import MakeSubmission, Rows
 from .fakes import CountingTransport, FakeClock
@@ -22,7 +26,7 @@ QUEUE = "submissions"
 
 def send(bus: MessageBus, submission: Submission) -> None:
     payload = json.loads(submission.model_dump_json())
-    bus.send(QUEUE, [encode(SUBMISSION_V1, payload, correlation_id=str(submission.id))])
+    bus.send(QUEUE, [encode(SUBMISSION_SCHEMA, payload, correlation_id=str(submission.id))])
 
 
 def send_raw(bus: MessageBus, body: bytes, *, correlation_id: str = "x") -> None:
@@ -84,7 +88,7 @@ def test_redelivered_message_completes_as_already_done(
         (b"\xff\xfe not json", "invalid message: InvalidJson"),
         (b"[]", "invalid message: InvalidEnvelope"),
         (b'{"schema": "cityzen.case-event/v1", "correlation_id": "x", "payload": {}}',
-         "invalid message: UnexpectedSchema"),
+         "invalid message: UnknownSchema"),
         (b'{"schema": "cityzen.submission/v9", "correlation_id": "x", "payload": {}}',
          "invalid message: UnknownSchema"),
         (b'{"schema": "cityzen.submission/v1", "correlation_id": "x", "payload": {"id": 1}}',
@@ -110,7 +114,7 @@ def test_payload_that_is_not_the_correlated_submission_is_rejected(
 ) -> None:
     submission = make_submission()
     payload = json.loads(submission.model_dump_json())
-    bus.send(QUEUE, [encode(SUBMISSION_V1, payload, correlation_id=str(uuid.uuid4()))])
+    bus.send(QUEUE, [encode(SUBMISSION_SCHEMA, payload, correlation_id=str(uuid.uuid4()))])
     result = handle_submission_message(receive_one(bus), deps)
     assert result.action == "rejected"
     assert result.settlement is not None

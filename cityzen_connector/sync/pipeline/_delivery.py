@@ -1,4 +1,4 @@
-"""Retry with backoff across deliveries, and rejection: what a queue worker decides.
+"""Back-off across deliveries, and rejection: what the submission worker decides.
 
 Service Bus redelivers an abandoned message at once, so ten quick failures during a Dataverse
 outage would dead-letter it. Instead a worker that meets a transient failure calls
@@ -15,12 +15,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from cityzen_connector.messaging._limits import MAX_MESSAGE_ID
-from cityzen_connector.messaging._port import MessageBus, OutgoingMessage, ReceivedMessage
-from cityzen_connector.messaging.envelope import (
+from cityzen_connector.messaging import (
+    MAX_MESSAGE_ID,
     PROP_ATTEMPT,
     PROP_FIRST_ENQUEUED,
     PROP_ORIGIN_ID,
+    MessageBus,
+    ReceivedMessage,
+    attempt_of,
+    copy_of,
+    first_enqueued,
+    origin_id,
 )
 from cityzen_connector.store import SubmissionStatuses
 
@@ -36,8 +41,10 @@ def rejected_queue(queue: str) -> str:
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
-    """Delays between attempts: ``initial`` doubling up to ``max_delay``, within ``horizon``."""
+class DeliveryPolicy:
+    """Back-off across deliveries (the queue re-schedules the message), not the Dataverse
+    client's HTTP retry policy: ``initial_delay`` doubling up to ``max_delay``, within
+    ``horizon`` from the first enqueue."""
 
     initial_delay: timedelta = timedelta(seconds=30)
     max_delay: timedelta = timedelta(minutes=15)
@@ -67,57 +74,13 @@ class Settlement:
     copy_message_id: str | None = None
 
 
-def _attempt(message: ReceivedMessage) -> int:
-    value = message.application_properties.get(PROP_ATTEMPT, 1)
-    return value if isinstance(value, int) and value >= 1 else 1
-
-
-def first_enqueued(message: ReceivedMessage) -> datetime:
-    """When the first attempt of this message was enqueued (the horizon counts from there)."""
-    value = message.application_properties.get(PROP_FIRST_ENQUEUED)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            parsed = None
-        if parsed is not None and parsed.tzinfo is not None:
-            return parsed
-    return message.enqueued_time
-
-
-def origin_id(message: ReceivedMessage) -> str:
-    value = message.application_properties.get(PROP_ORIGIN_ID)
-    return value if isinstance(value, str) and value else message.message_id
-
-
-def copy_of(
-    message: ReceivedMessage,
-    *,
-    message_id: str,
-    properties: dict[str, str | int | float | bool],
-    scheduled_enqueue_time: datetime | None = None,
-    drop: tuple[str, ...] = (),
-) -> OutgoingMessage:
-    """A new message with the same body and headers, some properties set or dropped."""
-    kept = {k: v for k, v in message.application_properties.items() if k not in drop}
-    return OutgoingMessage(
-        body=message.body,
-        message_id=message_id[:MAX_MESSAGE_ID],
-        content_type=message.content_type or "application/json",
-        correlation_id=message.correlation_id,
-        subject=message.subject,
-        application_properties={**kept, **properties},
-        scheduled_enqueue_time=scheduled_enqueue_time,
-    )
-
-
 def retry_later(
     bus: MessageBus,
     queue: str,
     message: ReceivedMessage,
     *,
     error: str,
-    policy: RetryPolicy,
+    policy: DeliveryPolicy,
     now: datetime,
     store: SubmissionStatuses | None = None,
 ) -> Settlement:
@@ -128,7 +91,7 @@ def retry_later(
     that crashes after sending it and retries the same delivery sends a duplicate that Service
     Bus' duplicate detection drops.
     """
-    failures = _attempt(message)
+    failures = attempt_of(message)
     retry_at = now + policy.delay(failures)
     start = first_enqueued(message)
     if retry_at - start > policy.horizon:
@@ -189,4 +152,4 @@ def reject(
             )
         ],
     )
-    return Settlement("rejected", _attempt(message), reason)
+    return Settlement("rejected", attempt_of(message), reason)

@@ -16,8 +16,8 @@ from cityzen_connector.identity import CallerIdentity
 from cityzen_connector.models import CreatedStatus, FailedStatus, QueuedStatus
 from cityzen_connector.store import SUBMISSIONS_PARTITION, StateStore
 
-from ._ingest_errors import CallerNotAllowedError, SubmissionNotFoundError
-from ._ingest_records import IngestRecords, filer_hash
+from ._errors import CallerNotAllowedError, SubmissionNotFoundError
+from ._idempotency import IngestRecords, filer_hash
 
 StatusView = QueuedStatus | CreatedStatus | FailedStatus
 

@@ -21,8 +21,8 @@ from pydantic import ValidationError
 
 from cityzen_connector.identity import CallerIdentity
 from cityzen_connector.mapping import FormValidationError, PlanError, ThemeCatalog
-from cityzen_connector.messaging import SUBMISSION_V1, MessageBus, encode
-from cityzen_connector.models import Citizen, FieldProblem, Submission
+from cityzen_connector.messaging import MessageBus, encode
+from cityzen_connector.models import SUBMISSION_SCHEMA, Citizen, FieldProblem, Submission
 from cityzen_connector.store import (
     SUBMISSIONS_PARTITION,
     BlobRef,
@@ -39,10 +39,10 @@ from ._attachments import (
     NoScan,
     check_files,
 )
-from ._ingest_errors import CallerNotAllowedError, InvalidSubmissionError
-from ._ingest_identity import citizen_from_caller, resolve_id
-from ._ingest_model import SubmissionRequest
-from ._ingest_records import IngestRecords, Reservation, body_hash, filer_hash
+from ._caller import citizen_from_caller, resolve_id
+from ._errors import CallerNotAllowedError, InvalidSubmissionError
+from ._idempotency import IngestRecords, Reservation, body_hash, filer_hash
+from ._request import SubmissionRequest
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +193,7 @@ def _store_and_enqueue(
             }
         )
         message = encode(
-            SUBMISSION_V1,
+            SUBMISSION_SCHEMA,
             submission.model_dump(mode="json"),
             correlation_id=submission_id,
             message_id=submission_id,

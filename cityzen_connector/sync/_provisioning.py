@@ -27,6 +27,7 @@ from cityzen_connector.dataverse import (
 from cityzen_connector.mapping import SchemaRequirements, ThemeCatalog
 
 from ._catalog import CatalogRecord, create_record, record_exists, required_records
+from ._errors import ProvisionError
 
 StepKind = Literal["column", "key", "option", "record"]
 StepState = Literal["present", "missing", "created", "active", "failed", "timed_out"]
@@ -75,10 +76,6 @@ class ProvisionReport:
     @property
     def ok(self) -> bool:
         return all(s.state in ("present", "created", "active") for s in self.steps)
-
-
-class ProvisionError(RuntimeError):
-    """The mappings ask for something provisioning cannot create."""
 
 
 def _option_values(client: DataverseClient, table: str, column: str) -> set[int]:

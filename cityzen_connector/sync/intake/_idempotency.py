@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from cityzen_connector.store import PreconditionFailedError, Record, StateStore
 
-from ._ingest_errors import IdempotencyConflictError
+from ._errors import IdempotencyConflictError
 
 INGEST_PARTITION = "submission-requests"
 State = Literal["pending", "accepted"]

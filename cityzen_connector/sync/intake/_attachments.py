@@ -18,7 +18,7 @@ from typing import Protocol
 
 from cityzen_connector.models import FieldProblem
 
-from ._ingest_errors import InvalidSubmissionError, PayloadTooLargeError, UnsupportedFileTypeError
+from ._errors import InvalidSubmissionError, PayloadTooLargeError, UnsupportedFileTypeError
 
 JPEG, PNG, PDF, WEBP, HEIC, HEIF = (
     "image/jpeg",

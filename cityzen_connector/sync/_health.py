@@ -26,8 +26,7 @@ from pydantic import BaseModel, ConfigDict
 from cityzen_connector.dataverse import DataverseClient
 from cityzen_connector.messaging import MessageBus
 from cityzen_connector.store import StateStore
-
-from .breaker import CircuitBreaker
+from cityzen_connector.sync.pipeline import CircuitBreaker
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""After failure: sweep dead letters into the status store, replay, purge by retention.
+"""After a submission failed: sweep dead letters into the status store, replay, purge by retention.
 
 These use only the ``MessageBus`` port and the store ports, so the CLI, the timers and the
 local host behave the same on every backend.
@@ -13,26 +13,31 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from cityzen_connector.messaging._errors import MessageLockLostError
-from cityzen_connector.messaging._port import MessageBus, ReceivedMessage, SubQueue
-from cityzen_connector.messaging._retry import (
-    PROP_LAST_ERROR,
-    PROP_REJECTED_AT,
-    PROP_REJECTED_REASON,
-    copy_of,
-    rejected_queue,
-    submission_id,
-)
-from cityzen_connector.messaging.envelope import (
+from cityzen_connector.messaging import (
     PROP_ATTEMPT,
     PROP_FIRST_ENQUEUED,
     PROP_ORIGIN_ID,
     PROP_SCHEMA,
+    MessageBus,
+    MessageLockLostError,
+    ReceivedMessage,
+    SubQueue,
+    copy_of,
+    parse_schema_id,
 )
+from cityzen_connector.models import SUBMISSION_SCHEMA
 from cityzen_connector.store import BlobStore, StateStore, SubmissionStatuses
 
+from ._delivery import (
+    PROP_LAST_ERROR,
+    PROP_REJECTED_AT,
+    PROP_REJECTED_REASON,
+    rejected_queue,
+    submission_id,
+)
+
 Source = Literal["deadletter", "rejected"]
-_SUBMISSION = "cityzen.submission"
+_SUBMISSION, _ = parse_schema_id(SUBMISSION_SCHEMA)
 
 
 def source_of(queue: str, source: Source) -> tuple[str, SubQueue]:

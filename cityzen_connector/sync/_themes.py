@@ -21,8 +21,7 @@ from cityzen_connector.dataverse import DataverseClient, DataverseError, Query
 from cityzen_connector.mapping import MappingSet
 from cityzen_connector.models import Theme
 from cityzen_connector.store import StateStore, StoreError
-
-from ._ingest_errors import DependencyUnavailableError
+from cityzen_connector.sync.intake._errors import DependencyUnavailableError
 
 logger = logging.getLogger(__name__)
 

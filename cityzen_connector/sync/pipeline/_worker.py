@@ -24,24 +24,20 @@ from typing import Any, Literal
 from pydantic import ValidationError as PydanticValidationError
 
 from cityzen_connector.messaging import (
-    SUBMISSION_V1,
+    PROP_ORIGIN_ID,
     InvalidMessage,
     MessageBus,
     OutgoingMessage,
     ReceivedMessage,
-    RetryPolicy,
-    Settlement,
     decode,
-    reject,
-    retry_later,
 )
-from cityzen_connector.messaging.envelope import PROP_ORIGIN_ID
-from cityzen_connector.models import Submission, field_problems
+from cityzen_connector.models import SUBMISSION_SCHEMA, Submission, field_problems
 from cityzen_connector.store import SubmissionStatuses
 
+from ._breaker import CircuitBreaker
+from ._delivery import DeliveryPolicy, Settlement, reject, retry_later
 from ._outcome import AlreadyDone, Created, Permanent, ProcessOutcome, Systemic, Transient
-from .breaker import CircuitBreaker
-from .process import SubmissionProcessor
+from ._processor import SubmissionProcessor
 
 _LOG = logging.getLogger("cityzen_connector.sync.worker")
 PROP_POSTPONED = "cityzen-postponed"
@@ -55,7 +51,7 @@ class WorkerDeps:
     processor: SubmissionProcessor
     breaker: CircuitBreaker
     statuses: SubmissionStatuses
-    retry: RetryPolicy
+    retry: DeliveryPolicy
     clock: Callable[[], datetime]
     probe: Callable[[], Any]  # e.g. ``client.who_am_i``: closes a half-open breaker
     logger: logging.Logger = _LOG
@@ -73,9 +69,7 @@ class WorkerResult:
 
 def read_submission(message: ReceivedMessage) -> Submission:
     """The submission a message carries; ``InvalidMessage`` with a stable reason otherwise."""
-    envelope = decode(message)
-    if envelope.schema_id != SUBMISSION_V1:
-        raise InvalidMessage("UnexpectedSchema", f"{envelope.schema_id} is not a submission")
+    envelope = decode(message, accept=(SUBMISSION_SCHEMA,))
     try:
         submission = Submission.model_validate(envelope.payload)
     except PydanticValidationError as exc:

@@ -26,6 +26,8 @@ from cityzen_connector.dataverse import (
 from cityzen_connector.dataverse import requests_ as ops
 from cityzen_connector.mapping import LookupRef
 
+from ._errors import LookupNotFoundError
+
 # Primary id columns of the tables lookups usually target; other entity sets fall back to
 # "<set without its final s>id" (the Dataverse naming convention for custom tables).
 DEFAULT_PRIMARY_IDS: Mapping[str, str] = {
@@ -37,15 +39,6 @@ DEFAULT_PRIMARY_IDS: Mapping[str, str] = {
     "contacts": "contactid",
     "queues": "queueid",
 }
-
-
-class LookupNotFoundError(LookupError):
-    """No record has that value. Names and titles come from the mappings, not from citizens,
-    so the message may quote them."""
-
-    def __init__(self, ref: LookupRef) -> None:
-        super().__init__(f"no {ref.entity_set} record has {ref.column} '{ref.value}'")
-        self.ref = ref
 
 
 @dataclass(frozen=True)

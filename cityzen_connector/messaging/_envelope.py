@@ -4,6 +4,8 @@ Body (``application/json``, UTF-8)::
 
     {"schema": "cityzen.submission/v1", "correlation_id": "…", "payload": {…}}
 
+The bus knows no schema: producers name theirs (``name/vN``), consumers say which they accept.
+
 The schema, version and attempt count are also set as application properties, so that the
 CLI and Service Bus Explorer can show them without reading the body. Messages carry references
 to attachments (blob names), never their bytes (claim check).
@@ -14,22 +16,15 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from cityzen_connector.messaging._errors import InvalidMessage
-from cityzen_connector.messaging._limits import MAX_MESSAGE_BYTES, check_size
+from cityzen_connector.messaging._limits import MAX_MESSAGE_BYTES, MAX_MESSAGE_ID, check_size
 from cityzen_connector.messaging._port import OutgoingMessage, PropertyValue, ReceivedMessage
 
-SUBMISSION_V1 = "cityzen.submission/v1"
-CASE_EVENT_V1 = "cityzen.case-event/v1"
-# Which versions of each schema this build understands.
-KNOWN_SCHEMAS: Mapping[str, frozenset[int]] = {
-    "cityzen.submission": frozenset({1}),
-    "cityzen.case-event": frozenset({1}),
-}
 CONTENT_TYPE = "application/json"
 
 # Application property names (Service Bus allows any string key).
@@ -58,13 +53,15 @@ class Envelope:
         return f"{self.schema}/v{self.version}"
 
 
-def parse_schema_id(schema_id: str) -> tuple[str, int]:
-    """``cityzen.submission/v1`` → ``("cityzen.submission", 1)``; unknown ones are refused."""
+def parse_schema_id(schema_id: str, accept: Collection[str] | None = None) -> tuple[str, int]:
+    """``app.thing/v1`` → ``("app.thing", 1)``. Malformed ids are refused, and so is any id
+    outside ``accept`` when given: the bus carries any schema, each consumer names the ones
+    (and versions) it understands."""
     match = _SCHEMA_ID.match(schema_id) if isinstance(schema_id, str) else None
     if match is None:
         raise InvalidMessage("UnknownSchema", "schema must look like name/vN")
     name, version = match["name"], int(match["version"])
-    if version not in KNOWN_SCHEMAS.get(name, frozenset()):
+    if accept is not None and schema_id not in accept:
         raise InvalidMessage("UnknownSchema", f"schema {name}/v{version} is not understood")
     return name, version
 
@@ -111,8 +108,9 @@ def encode(
     return message
 
 
-def decode(message: ReceivedMessage) -> Envelope:
-    """Read a received message; every refusal is an ``InvalidMessage`` with a stable reason."""
+def decode(message: ReceivedMessage, *, accept: Collection[str]) -> Envelope:
+    """Read a received message whose schema id is one of ``accept``; every refusal is an
+    ``InvalidMessage`` with a stable reason."""
     if len(message.body) > MAX_MESSAGE_BYTES:
         raise InvalidMessage("MessageTooLarge", f"body of {len(message.body)} bytes")
     content_type = (message.content_type or CONTENT_TYPE).split(";")[0].strip().lower()
@@ -129,7 +127,7 @@ def decode(message: ReceivedMessage) -> Envelope:
         document.get("correlation_id"),
         document.get("payload"),
     )
-    name, version = parse_schema_id(schema_id)  # type: ignore[arg-type]
+    name, version = parse_schema_id(schema_id, accept)  # type: ignore[arg-type]
     if not isinstance(correlation_id, str) or not correlation_id:
         raise InvalidMessage("InvalidEnvelope", "correlation_id is missing")
     if not isinstance(payload, dict):
@@ -143,4 +141,49 @@ def decode(message: ReceivedMessage) -> Envelope:
         message_id=message.message_id,
         attempt=attempt if isinstance(attempt, int) and attempt >= 1 else 1,
         properties=dict(message.application_properties),
+    )
+
+
+def attempt_of(message: ReceivedMessage) -> int:
+    """Which attempt this message is (1 for the first delivery of a new message)."""
+    value = message.application_properties.get(PROP_ATTEMPT, 1)
+    return value if isinstance(value, int) and value >= 1 else 1
+
+
+def first_enqueued(message: ReceivedMessage) -> datetime:
+    """When the first attempt of this message was enqueued (the horizon counts from there)."""
+    value = message.application_properties.get(PROP_FIRST_ENQUEUED)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.tzinfo is not None:
+            return parsed
+    return message.enqueued_time
+
+
+def origin_id(message: ReceivedMessage) -> str:
+    value = message.application_properties.get(PROP_ORIGIN_ID)
+    return value if isinstance(value, str) and value else message.message_id
+
+
+def copy_of(
+    message: ReceivedMessage,
+    *,
+    message_id: str,
+    properties: dict[str, str | int | float | bool],
+    scheduled_enqueue_time: datetime | None = None,
+    drop: tuple[str, ...] = (),
+) -> OutgoingMessage:
+    """A new message with the same body and headers, some properties set or dropped."""
+    kept = {k: v for k, v in message.application_properties.items() if k not in drop}
+    return OutgoingMessage(
+        body=message.body,
+        message_id=message_id[:MAX_MESSAGE_ID],
+        content_type=message.content_type or "application/json",
+        correlation_id=message.correlation_id,
+        subject=message.subject,
+        application_properties={**kept, **properties},
+        scheduled_enqueue_time=scheduled_enqueue_time,
     )

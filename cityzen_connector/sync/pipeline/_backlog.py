@@ -23,8 +23,8 @@ from cityzen_connector.dataverse import MAX_BATCH_OPERATIONS, DataverseError
 from cityzen_connector.messaging import InvalidMessage, ReceivedMessage
 
 from ._outcome import ProcessOutcome, classify
-from .process import CHANGE_SET, Prepared
-from .worker import (
+from ._processor import CHANGE_SET, Prepared
+from ._worker import (
     WorkerDeps,
     WorkerResult,
     postponed,

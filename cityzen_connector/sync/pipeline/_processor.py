@@ -52,7 +52,9 @@ from cityzen_connector.store import (
     SubmissionStatuses,
 )
 
-from ._followup import followup_expand, new_contact_followups, recover_followups
+from ._breaker import CircuitBreaker
+from ._followups import ContactFollowups, followup_expand
+from ._lookups import LookupCache, LookupNotFoundError
 from ._outcome import (
     AlreadyDone,
     Created,
@@ -63,8 +65,6 @@ from ._outcome import (
     classify,
     is_already_done,
 )
-from .breaker import CircuitBreaker
-from .lookups import LookupCache, LookupNotFoundError
 
 _LOG = logging.getLogger("cityzen_connector.sync")
 # Columns read back from the case in the same round trip, per table.
@@ -134,6 +134,7 @@ class SubmissionProcessor:
         self.context = context or PlanContext()
         self.lookups = lookups or LookupCache(client, clock=clock)
         self.ticket_columns = dict(ticket_columns)
+        self.followups = ContactFollowups(client, mappings, self.log)
 
     # -- one submission --------------------------------------------------------------------
     def process(self, submission: Submission) -> ProcessOutcome:
@@ -215,7 +216,7 @@ class SubmissionProcessor:
             written = by_target.get(op.target)
             if op.mode == "upsert" and isinstance(written, WriteResult) and written.created:
                 contact_created = True
-                flagged |= new_contact_followups(self, plan, op, written, case_id=case.id)
+                flagged |= self.followups.after_create(plan, op, written, case_id=case.id)
         created = Created(str(case.id), ticket, contact_created, flagged)
         return self._done(prepared.submission_id, prepared.blob_names, created)
 
@@ -270,7 +271,7 @@ class SubmissionProcessor:
         case_op = plan.operation(self.mappings.case_target)
         column = self.ticket_columns.get(case_op.table)
         select = [case_op.primary_id, "createdon", *([column] if column else [])]
-        expand = followup_expand(self, plan, case_op)
+        expand = followup_expand(plan, case_op)
         try:
             record = self.client.retrieve(
                 case_op.entity_set, operation_key(case_op), select=select, expand=expand
@@ -282,7 +283,7 @@ class SubmissionProcessor:
         case_id = str(record.get(case_op.primary_id) or "")
         ticket = str(record.get(column) or case_id) if column else case_id
         if prepared is not None:  # a first attempt's reply was lost: finish what it began
-            recover_followups(self, plan, record, case_op)
+            self.followups.recover(plan, record, case_op)
         names = prepared.blob_names if prepared is not None else ()
         self._done(submission_id, names, Created(case_id, ticket))
         return AlreadyDone(case_id or None, ticket or None)

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from cityzen_connector.identity import CallerIdentity
 from cityzen_connector.models import CertifiableField, Citizen, FieldProblem
 
-from ._ingest_errors import CallerNotAllowedError, InvalidSubmissionError
+from ._errors import CallerNotAllowedError, InvalidSubmissionError
 
 # Our Citizen model names the OIDC ``phone_number`` claim ``phone``.
 _CERTIFIED_NAMES: dict[str, CertifiableField] = {

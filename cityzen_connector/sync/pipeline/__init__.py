@@ -1,0 +1,91 @@
+"""sync.pipeline: a queued submission written into Dataverse, exactly once in effect.
+
+``SubmissionProcessor`` turns one submission into one ``$batch`` change set (contact upsert by
+key, create-only case, notes) and classifies what Dataverse answered (``_outcome.py``);
+``handle_submission_message`` is the queue worker that settles the message accordingly —
+back-off across deliveries (``DeliveryPolicy``, ``retry_later``), rejection with a reason
+(``reject``), postponement while the shared ``CircuitBreaker`` is open. ``drain`` empties a
+backlog in many change sets per ``$batch``; ``sweep_dead_letters``, ``replay`` and
+``purge_retention`` recover and clean up what failed.
+
+Errors are drawn in ``_errors.py``; most failures are outcomes, not exceptions.
+"""
+
+from ._backlog import DrainReport, drain
+from ._breaker import BREAKER_PARTITION, BreakerState, CircuitBreaker
+from ._delivery import (
+    PROP_LAST_ERROR,
+    PROP_REJECTED_AT,
+    PROP_REJECTED_REASON,
+    DeliveryPolicy,
+    Settlement,
+    reject,
+    rejected_queue,
+    retry_later,
+    submission_id,
+)
+from ._errors import LookupNotFoundError
+from ._lookups import LookupCache
+from ._outcome import (
+    AlreadyDone,
+    Created,
+    Permanent,
+    ProcessOutcome,
+    Systemic,
+    Transient,
+    classify,
+)
+from ._processor import Prepared, SubmissionProcessor
+from ._recovery import (
+    PurgeReport,
+    ReplayReport,
+    Source,
+    SweepReport,
+    purge_failed_messages,
+    purge_retention,
+    replay,
+    source_of,
+    sweep_dead_letters,
+)
+from ._worker import WorkerDeps, WorkerResult, handle_submission_message, read_submission
+
+__all__ = [
+    "BREAKER_PARTITION",
+    "PROP_LAST_ERROR",
+    "PROP_REJECTED_AT",
+    "PROP_REJECTED_REASON",
+    "AlreadyDone",
+    "BreakerState",
+    "CircuitBreaker",
+    "Created",
+    "DeliveryPolicy",
+    "DrainReport",
+    "LookupCache",
+    "LookupNotFoundError",
+    "Permanent",
+    "Prepared",
+    "ProcessOutcome",
+    "PurgeReport",
+    "ReplayReport",
+    "Settlement",
+    "Source",
+    "SubmissionProcessor",
+    "SweepReport",
+    "Systemic",
+    "Transient",
+    "WorkerDeps",
+    "WorkerResult",
+    "classify",
+    "drain",
+    "handle_submission_message",
+    "purge_failed_messages",
+    "purge_retention",
+    "read_submission",
+    "reject",
+    "rejected_queue",
+    "replay",
+    "retry_later",
+    "source_of",
+    "submission_id",
+    "sweep_dead_letters",
+]
