@@ -30,6 +30,9 @@ class Settings(BaseSettings):
         frozen=True,
         extra="ignore",
         case_sensitive=False,
+        # A value may be a secret: never echo one in an error (app.load_settings then reports
+        # each problem as a line naming the variable and the rule).
+        hide_input_in_errors=True,
     )
 
     # -- local runtime -------------------------------------------------------------------------
@@ -319,18 +322,64 @@ class Settings(BaseSettings):
     )
 
     @model_validator(mode="after")
-    def _pepper_outside_local_mode(self) -> Settings:
-        # The contact keys are HMACs of personal data; with an empty key they are plain hashes a
-        # guess can confirm. Local mode (the emulator on loopback) may run without one; a real
-        # organisation may not: refuse to start rather than write weak keys that never change.
+    def _rules_across_settings(self) -> Settings:
+        """Rules that involve several settings, each reported as ``CITYZEN_X: rule`` (one per
+        line, never a value): a deployment mistake stops the app at start-up."""
+        problems = [
+            *self._pepper_problems(),
+            *self._dataverse_auth_problems(),
+            *self._auth_mode_problems(),
+        ]
+        if self.retry_initial_delay_seconds > self.retry_max_delay_seconds:
+            problems.append(
+                f"{ENV_PREFIX}RETRY_INITIAL_DELAY_SECONDS: must not exceed"
+                f" {ENV_PREFIX}RETRY_MAX_DELAY_SECONDS"
+            )
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    def _pepper_problems(self) -> list[str]:
+        # The contact keys are HMACs of personal data; with an empty key they are plain hashes
+        # a guess can confirm. Local mode (the emulator on loopback) may run without one; a
+        # real organisation may not: refuse to start rather than write weak keys that never
+        # change.
         host = urlsplit(self.dataverse_url).hostname or ""
         local = host in {"127.0.0.1", "localhost", "::1"}
-        if not local and len(self.identity_pepper.get_secret_value()) < _MIN_PEPPER_CHARS:
-            raise ValueError(
-                f"identity_pepper must be set (at least {_MIN_PEPPER_CHARS} characters) when"
-                " dataverse_url is not the local emulator: it keys every contact's identity hash"
+        if local or len(self.identity_pepper.get_secret_value()) >= _MIN_PEPPER_CHARS:
+            return []
+        return [
+            f"{ENV_PREFIX}IDENTITY_PEPPER: must be set (at least {_MIN_PEPPER_CHARS} characters)"
+            f" when {ENV_PREFIX}DATAVERSE_URL is not the local emulator: it keys every"
+            " contact's identity hash"
+        ]
+
+    def _dataverse_auth_problems(self) -> list[str]:
+        needed: dict[str, bool] = {}
+        if self.dataverse_auth in ("client_secret", "certificate"):
+            needed["DATAVERSE_TENANT_ID"] = bool(self.dataverse_tenant_id)
+            needed["DATAVERSE_CLIENT_ID"] = bool(self.dataverse_client_id)
+        if self.dataverse_auth == "client_secret":
+            needed["DATAVERSE_CLIENT_SECRET"] = bool(
+                self.dataverse_client_secret.get_secret_value()
             )
-        return self
+        if self.dataverse_auth == "certificate":
+            needed["DATAVERSE_CERTIFICATE_PATH"] = self.dataverse_certificate_path is not None
+        if self.dataverse_auth == "static":
+            needed["DATAVERSE_STATIC_TOKEN"] = bool(self.dataverse_static_token.get_secret_value())
+        return [
+            f"{ENV_PREFIX}{name}: required when {ENV_PREFIX}DATAVERSE_AUTH is {self.dataverse_auth}"
+            for name, present in needed.items()
+            if not present
+        ]
+
+    def _auth_mode_problems(self) -> list[str]:
+        if self.auth_mode == "function_key" or self.auth_oidc_issuer or self.auth_entra_tenant_id:
+            return []
+        return [
+            f"{ENV_PREFIX}AUTH_MODE: {self.auth_mode} needs {ENV_PREFIX}AUTH_OIDC_ISSUER"
+            f" or {ENV_PREFIX}AUTH_ENTRA_TENANT_ID"
+        ]
 
 
 _MIN_PEPPER_CHARS = 16

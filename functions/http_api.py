@@ -9,13 +9,12 @@ browsers and apps present tokens (they cannot keep a key secret) and the API che
 
 ``function_app.py`` registers it::
 
-    app.register_functions(http_api.blueprint_from_settings(settings))
+    app.register_functions(http_api.blueprint(lambda: cityzen.current().http_api, auth_mode=mode))
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
@@ -28,7 +27,6 @@ from cityzen_connector.api import FALLBACK, METHODS, PREFIX, ROUTES, Access, Rou
 
 if TYPE_CHECKING:
     from cityzen_connector.api import ApiRequest, ApiResponse, HttpApi
-    from cityzen_connector.settings import Settings
 
 logger = logging.getLogger(__name__)
 AuthMode = Literal["function_key", "bearer", "both"]  # settings.AuthMode, without its import
@@ -67,35 +65,18 @@ def to_http_response(response: ApiResponse) -> func.HttpResponse:
     )
 
 
-class _Lazy:
-    """The API, built on first use (once, even when the first requests arrive together)."""
-
-    def __init__(self, source: HttpApi | Callable[[], HttpApi]) -> None:
-        self._source = source
-        self._api: HttpApi | None = None
-        self._lock = threading.Lock()
-
-    def get(self) -> HttpApi:
-        if self._api is None:
-            with self._lock:
-                if self._api is None:
-                    source = self._source
-                    # An HttpApi has ``handle``; anything else is its factory.
-                    self._api = source if hasattr(source, "handle") else source()  # type: ignore[assignment]
-        assert self._api is not None
-        return self._api
-
-
-def _trigger(api: _Lazy, level: func.AuthLevel) -> Callable[[func.HttpRequest], func.HttpResponse]:
+def _trigger(
+    api: Callable[[], HttpApi], level: func.AuthLevel
+) -> Callable[[func.HttpRequest], func.HttpResponse]:
     key_checked = level == func.AuthLevel.FUNCTION  # the host refused the request otherwise
 
     def trigger(req: func.HttpRequest) -> func.HttpResponse:
-        return to_http_response(api.get().handle(to_api_request(req, key_checked=key_checked)))
+        return to_http_response(api().handle(to_api_request(req, key_checked=key_checked)))
 
     return trigger
 
 
-def _register(bp: func.Blueprint, route: Route, api: _Lazy, mode: AuthMode) -> None:
+def _register(bp: func.Blueprint, route: Route, api: Callable[[], HttpApi], mode: AuthMode) -> None:
     level = auth_level(route.access, mode)
     trigger = _trigger(api, level)
     trigger.__name__ = route.function_name
@@ -105,21 +86,10 @@ def _register(bp: func.Blueprint, route: Route, api: _Lazy, mode: AuthMode) -> N
     bp.function_name(name=route.function_name)(decorated)
 
 
-def blueprint(api: HttpApi | Callable[[], HttpApi], *, auth_mode: AuthMode) -> func.Blueprint:
-    """The Blueprint for this API (or a factory of it, called on the first request)."""
+def blueprint(api: Callable[[], HttpApi], *, auth_mode: AuthMode) -> func.Blueprint:
+    """The Blueprint; ``api`` returns the API for each request (the container builds it once,
+    on the first request, and its dependencies when a route first needs them)."""
     bp = func.Blueprint()  # type: ignore[no-untyped-call]  # azure-functions has no annotation here
-    lazy = _Lazy(api)
     for route in (*ROUTES, FALLBACK):
-        _register(bp, route, lazy, auth_mode)
+        _register(bp, route, api, auth_mode)
     return bp
-
-
-def blueprint_from_settings(settings: Settings) -> func.Blueprint:
-    """The API and its dependencies are built on the first request (short cold start)."""
-
-    def build() -> HttpApi:
-        from cityzen_connector.api import build_api, dependencies_from_settings  # noqa: PLC0415
-
-        return build_api(lambda: dependencies_from_settings(settings))
-
-    return blueprint(build, auth_mode=settings.auth_mode)

@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 import azure.functions as func
 
-from . import _deps
+from cityzen_connector import app as cityzen
 
 if TYPE_CHECKING:
+    from cityzen_connector.app import Container
     from cityzen_connector.messaging import PropertyValue, ReceivedMessage
     from cityzen_connector.sync.pipeline import WorkerResult
 
@@ -100,12 +101,12 @@ def to_received_message(
     )
 
 
-def process(message: ReceivedMessage, deps: _deps.Dependencies) -> WorkerResult:
+def process(message: ReceivedMessage, container: Container) -> WorkerResult:
     """Run the pipeline on one message. Returns when the message may be completed; raises (bus
     or store unreachable) when it must be abandoned and redelivered."""
     from cityzen_connector.sync.pipeline import handle_submission_message  # noqa: PLC0415
 
-    result = handle_submission_message(message, deps.worker)
+    result = handle_submission_message(message, container.worker)
     # Ids and decisions only: the body holds personal data.
     logger.info(
         "message %s (delivery %d): %s", message.message_id, message.delivery_count, result.action
@@ -114,7 +115,7 @@ def process(message: ReceivedMessage, deps: _deps.Dependencies) -> WorkerResult:
 
 
 def blueprint(
-    queue: str, *, deps: Callable[[], _deps.Dependencies] = _deps.current
+    queue: str, *, container: Callable[[], Container] = cityzen.current
 ) -> func.Blueprint:
     """The Blueprint with the submissions queue trigger on ``queue``."""
     bp = func.Blueprint()  # type: ignore[no-untyped-call]  # azure-functions has no annotation here
@@ -122,7 +123,7 @@ def blueprint(
     @bp.function_name(name=FUNCTION_NAME)
     @bp.service_bus_queue_trigger(arg_name="msg", queue_name=queue, connection=CONNECTION)
     def process_submission(msg: func.ServiceBusMessage) -> None:
-        container = deps()
-        process(to_received_message(msg, queue, now=container.clock), container)
+        deps = container()
+        process(to_received_message(msg, queue, now=deps.clock), deps)
 
     return bp

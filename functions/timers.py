@@ -16,10 +16,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import azure.functions as func
 
-from . import _deps
+from cityzen_connector import app as cityzen
+
+if TYPE_CHECKING:
+    from cityzen_connector.app import Container
 
 logger = logging.getLogger("functions.timers")
 
@@ -53,7 +57,7 @@ class Schedule:
     retention: str = RETENTION_SCHEDULE
 
 
-def refresh_themes(deps: _deps.Dependencies) -> int:
+def refresh_themes(deps: Container) -> int:
     """Recompute the portal's theme tree from Dataverse subjects; returns its size in bytes."""
     from cityzen_connector.sync import refresh_themes as refresh  # noqa: PLC0415
 
@@ -62,7 +66,7 @@ def refresh_themes(deps: _deps.Dependencies) -> int:
     return len(snapshot.body)
 
 
-def sweep_dead_letters(deps: _deps.Dependencies) -> int:
+def sweep_dead_letters(deps: Container) -> int:
     """Mark ``failed`` the submissions Service Bus dead-lettered; returns how many."""
     from cityzen_connector.sync.pipeline import sweep_dead_letters as sweep  # noqa: PLC0415
 
@@ -71,10 +75,9 @@ def sweep_dead_letters(deps: _deps.Dependencies) -> int:
     return report.marked_failed
 
 
-def purge_retention(deps: _deps.Dependencies) -> int:
+def purge_retention(deps: Container) -> int:
     """Delete what is older than the retention period; returns how many items went."""
     from cityzen_connector.sync.pipeline import purge_retention as purge  # noqa: PLC0415
-    from cityzen_connector.wiring import retention_from_settings  # noqa: PLC0415
 
     report = purge(
         deps.bus,
@@ -82,7 +85,7 @@ def purge_retention(deps: _deps.Dependencies) -> int:
         deps.store,
         deps.blobs,
         now=deps.clock(),
-        retention=retention_from_settings(deps.settings),
+        retention=cityzen.retention(deps.settings),
     )
     logger.info(
         "retention: %d message(s), %d record(s), %d blob(s) purged",
@@ -97,13 +100,13 @@ def _timer(
     bp: func.Blueprint,
     name: str,
     schedule: str,
-    job: Callable[[_deps.Dependencies], int],
-    deps: Callable[[], _deps.Dependencies],
+    job: Callable[[Container], int],
+    container: Callable[[], Container],
 ) -> None:
     def trigger(timer: func.TimerRequest) -> None:
         if timer.past_due:
             logger.info("%s: running late (past due)", name)
-        job(deps())
+        job(container())
 
     trigger.__name__ = name
     decorated = bp.timer_trigger(
@@ -113,12 +116,12 @@ def _timer(
 
 
 def blueprint(
-    schedule: Schedule | None = None, *, deps: Callable[[], _deps.Dependencies] = _deps.current
+    schedule: Schedule | None = None, *, container: Callable[[], Container] = cityzen.current
 ) -> func.Blueprint:
     """The Blueprint with the three timers."""
     schedule = schedule or Schedule()
     bp = func.Blueprint()  # type: ignore[no-untyped-call]  # azure-functions has no annotation here
-    _timer(bp, "refresh_themes", schedule.themes, refresh_themes, deps)
-    _timer(bp, "sweep_dead_letters", schedule.sweep, sweep_dead_letters, deps)
-    _timer(bp, "purge_retention", schedule.retention, purge_retention, deps)
+    _timer(bp, "refresh_themes", schedule.themes, refresh_themes, container)
+    _timer(bp, "sweep_dead_letters", schedule.sweep, sweep_dead_letters, container)
+    _timer(bp, "purge_retention", schedule.retention, purge_retention, container)
     return bp

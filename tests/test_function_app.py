@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from cityzen_connector import app
 from cityzen_connector.settings import Settings
-from functions import _deps
 
 ROOT = Path(__file__).resolve().parents[1]
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -22,10 +22,10 @@ ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 @pytest.fixture
 def load(tmp_path: Path) -> Iterator[Any]:
-    previous = _deps.install(None)
+    previous = app.install(None)
 
     def loaded(**settings: Any) -> dict[str, list[dict[str, Any]]]:
-        _deps.install(_deps.Dependencies(Settings(data_dir=tmp_path, **settings)))
+        app.install(app.Container(Settings(data_dir=tmp_path, **settings)))
         # As the Python worker does: import the script by path, index the app once.
         spec = importlib.util.spec_from_file_location("function_app", ROOT / "function_app.py")
         assert spec is not None
@@ -38,7 +38,7 @@ def load(tmp_path: Path) -> Iterator[Any]:
         }
 
     yield loaded
-    _deps.install(previous)
+    app.install(previous)
     sys.modules.pop("function_app", None)
 
 
@@ -94,7 +94,12 @@ def test_every_function_and_its_binding_json(load: Any) -> None:
 
 
 def test_settings_shape_the_bindings(load: Any) -> None:
-    found = load(auth_mode="bearer", submissions_queue="demandes")
+    found = load(
+        auth_mode="bearer",
+        auth_oidc_issuer="https://idp.example.fr",
+        auth_oidc_audience="api://cityzen",
+        submissions_queue="demandes",
+    )
     assert found["submit_request"][0]["authLevel"] == "ANONYMOUS"  # browsers present tokens
     assert found["request_status"][0]["authLevel"] == "ANONYMOUS"
     assert found["health_ready"][0]["authLevel"] == "FUNCTION"  # ops keep their key

@@ -52,8 +52,9 @@ def test_readme_documents_every_setting() -> None:
 
 def test_a_real_organisation_needs_the_identity_pepper() -> None:
     # Contact keys are HMACs of personal data: without the secret they are guessable hashes.
-    with pytest.raises(ValidationError, match="identity_pepper must be set"):
+    rule = "CITYZEN_IDENTITY_PEPPER: must be set"
+    with pytest.raises(ValidationError, match=rule):
         Settings(_env_file=None, dataverse_url="https://contoso.crm4.dynamics.com")
-    with pytest.raises(ValidationError, match="identity_pepper must be set"):
+    with pytest.raises(ValidationError, match=rule):
         Settings(dataverse_url="https://contoso.crm4.dynamics.com", identity_pepper="short")
     assert Settings(_env_file=None).identity_pepper.get_secret_value() == ""  # local mode

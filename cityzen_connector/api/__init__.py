@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from ._http import ApiRequest, ApiResponse, json_response, problem_response
     from ._multipart import MultipartError, Part, parse_multipart
     from ._openapi import openapi_bytes, openapi_document
-    from ._wiring import dependencies_from_settings, limits_from_settings
 
 _LAZY = {
     "ApiDependencies": "_app",
@@ -43,8 +42,6 @@ _LAZY = {
     "parse_multipart": "_multipart",
     "openapi_bytes": "_openapi",
     "openapi_document": "_openapi",
-    "dependencies_from_settings": "_wiring",
-    "limits_from_settings": "_wiring",
 }
 
 
@@ -77,9 +74,7 @@ __all__ = [
     "Route",
     "build_api",
     "caller_of",
-    "dependencies_from_settings",
     "json_response",
-    "limits_from_settings",
     "match",
     "openapi_bytes",
     "openapi_document",

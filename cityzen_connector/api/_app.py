@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -82,23 +81,22 @@ def caller_of(request: ApiRequest, deps: ApiDependencies) -> CallerIdentity:
 
 
 class HttpApi:
-    """The portal API. ``deps`` may be a factory, called on the first request (cold start)."""
+    """The portal API. ``deps`` is the dependencies or a getter of them, called each time a
+    handler needs them (the composition root builds them once, on first use; liveness and the
+    OpenAPI document never do)."""
 
     def __init__(
         self,
         deps: ApiDependencies | Callable[[], ApiDependencies],
         handlers: dict[str, Handler],
     ) -> None:
-        self._deps = deps
+        self._deps: Callable[[], ApiDependencies] = (
+            (lambda: deps) if isinstance(deps, ApiDependencies) else deps
+        )
         self._handlers = handlers
-        self._lock = threading.Lock()
 
     def dependencies(self) -> ApiDependencies:
-        """Built once, by the first request that needs them (a failure is retried next time)."""
-        with self._lock:
-            if not isinstance(self._deps, ApiDependencies):
-                self._deps = self._deps()
-            return self._deps
+        return self._deps()
 
     def handle(self, request: ApiRequest) -> ApiResponse:
         instance = PREFIX + request.path

@@ -31,13 +31,6 @@ from ._errors import (
     KeysUnavailable,
 )
 from ._fetch import requests_fetcher
-from ._from_settings import (
-    agent_config,
-    build_authenticator,
-    citizen_config,
-    configured_issuers,
-    jwks_source_for,
-)
 from ._jwks import Clock, FetchJson, HttpJwksSource, JwkSet, JwksSource, StaticJwksSource
 from ._verifier import TokenVerifier
 
@@ -66,14 +59,9 @@ __all__ = [
     "TokenTypeCheck",
     "TokenVerifier",
     "VerifierConfig",
-    "agent_config",
     "authenticate_request",
     "bearer_token",
-    "build_authenticator",
     "citizen_claims_from_payload",
-    "citizen_config",
-    "configured_issuers",
     "entra_agent_config",
-    "jwks_source_for",
     "requests_fetcher",
 ]

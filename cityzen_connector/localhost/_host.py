@@ -29,7 +29,6 @@ from cityzen_connector.localhost._queues import QueueListener
 from cityzen_connector.localhost._server import WsgiServerThread
 from cityzen_connector.localhost._timers import TimerRunner
 from cityzen_connector.messaging import MessageBus
-from cityzen_connector.settings import Settings
 
 logger = logging.getLogger("cityzen_connector.localhost")
 
@@ -46,18 +45,6 @@ class LocalHostConfig:
     max_body_bytes: int = 100 * 1024 * 1024
     http_threads: int = 8
     stop_timeout_seconds: float = 30.0
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> LocalHostConfig:
-        return cls(
-            host=settings.localhost_host,
-            port=settings.localhost_port,
-            key_file=settings.localhost_key_file or settings.data_dir / "host-keys.json",
-            state_dir=settings.data_dir / "localhost",
-            poll_interval_seconds=settings.localhost_poll_interval_seconds,
-            max_body_bytes=settings.localhost_max_body_bytes,
-            http_threads=settings.localhost_http_threads,
-        )
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,8 @@ from hypothesis import strategies as st
 
 from cityzen_connector.messaging import decode
 from cityzen_connector.models import SUBMISSION_SCHEMA, Submission
-
-from .schema_check import check_response
-from .support import HEIC, JPEG, PDF, PNG, QUEUE, WEBP, make_world, multipart, submission
+from tests.support.schema_check import check_response
+from tests.support.world import HEIC, JPEG, PDF, PNG, QUEUE, WEBP, make_world, multipart, submission
 
 # About 2,000 bodies in all, in a few seconds (a fixed budget: no flaky timing).
 _QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large]

@@ -11,9 +11,8 @@ import pytest
 from cityzen_connector.api import ApiRequest, ApiResponse, build_api
 from cityzen_connector.models import PROBLEM_CONTENT_TYPE
 from cityzen_connector.store import SUBMISSIONS_PARTITION
-
-from .schema_check import check_response
-from .support import (
+from tests.support.schema_check import check_response
+from tests.support.world import (
     EXE,
     JPEG,
     PNG,

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cityzen_connector.api import MultipartError, parse_multipart
-
-from .schema_check import check_response
-from .support import JPEG, World, multipart, submission
+from tests.support.schema_check import check_response
+from tests.support.world import JPEG, World, multipart, submission
 
 CT = "multipart/form-data; boundary=b"
 

@@ -6,8 +6,7 @@ import json
 
 from cityzen_connector.api import ROUTES, openapi_bytes, openapi_document
 from cityzen_connector.models import EXAMPLE_SUBMISSION
-
-from .schema_check import errors
+from tests.support.schema_check import errors
 
 
 def test_every_route_and_operation_is_documented() -> None:

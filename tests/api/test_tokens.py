@@ -24,9 +24,8 @@ from cityzen_connector.identity import (
     TokenVerifier,
     VerifierConfig,
 )
-
-from .schema_check import check_response
-from .support import JPEG, World, make_world, submission, upload
+from tests.support.schema_check import check_response
+from tests.support.world import JPEG, World, make_world, submission, upload
 
 ISSUER = "https://idp.example.fr/citizens/v2.0"
 JWKS_URI = "https://idp.example.fr/citizens/keys"

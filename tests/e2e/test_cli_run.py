@@ -200,5 +200,5 @@ def test_bad_options_are_refused_before_anything_starts(tmp_path: Path, runs: li
     bad_port = Run("--port", "70000", data_dir=tmp_path / "c")
     bad_dir = Run("--port", "0", "--emulator-port", "0", data_dir=blocker / "data")
     runs += [bad_port, bad_dir]
-    assert_refused(bad_port, r"invalid configuration: CITYZEN_LOCALHOST_PORT: Input should be less")
+    assert_refused(bad_port, r"CITYZEN_LOCALHOST_PORT: Input should be less")
     assert_refused(bad_dir, r"cannot create the data folder")

@@ -15,27 +15,23 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests"))
-from api.schema_check import check_response  # noqa: E402
-from api.support import JPEG, multipart, submission, upload  # noqa: E402
-
-from cityzen_connector.api import ApiResponse, openapi_document  # noqa: E402
-from cityzen_connector.dataverse import DataverseClient, Query, eq  # noqa: E402
-from cityzen_connector.emulator import EmulatorConfig, create_app, seed, serve  # noqa: E402
-from cityzen_connector.localhost import LocalHost, LocalHostConfig  # noqa: E402
-from cityzen_connector.mapping import load_mappings  # noqa: E402
-from cityzen_connector.messaging import MessageBus, OutgoingMessage  # noqa: E402
-from cityzen_connector.settings import Settings  # noqa: E402
-from cityzen_connector.sync import apply_provisioning, plan_provisioning  # noqa: E402
-from cityzen_connector.wiring import dataverse_client_from_settings  # noqa: E402
-from functions import _deps  # noqa: E402
+from cityzen_connector import app
+from cityzen_connector.api import ApiResponse, openapi_document
+from cityzen_connector.dataverse import DataverseClient, Query, eq
+from cityzen_connector.emulator import EmulatorConfig, create_app, seed, serve
+from cityzen_connector.localhost import LocalHost, LocalHostConfig
+from cityzen_connector.mapping import load_mappings
+from cityzen_connector.messaging import MessageBus, OutgoingMessage
+from cityzen_connector.settings import Settings
+from cityzen_connector.sync import apply_provisioning, plan_provisioning
+from tests.support.paths import ROOT
+from tests.support.schema_check import check_response
+from tests.support.world import JPEG, multipart, submission, upload
 
 pytestmark = pytest.mark.e2e
 TIMEOUT = 10
@@ -105,7 +101,7 @@ def connector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Connector]:
         identity_pepper="e2e-pepper",
         localhost_poll_interval_seconds=0.05,
     )
-    client = dataverse_client_from_settings(settings)
+    client = app.Container(settings).api_client
     mappings = load_mappings(settings.mappings_dir)
     plan = plan_provisioning(client, mappings.schema(), mappings.catalog)
     report = apply_provisioning(
@@ -117,8 +113,8 @@ def connector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Connector]:
         create_catalog=True,
     )
     assert report.ok, [s.line() for s in report.steps]
-    deps = _deps.Dependencies(settings)
-    previous = _deps.install(deps)
+    deps = app.Container(settings)
+    previous = app.install(deps)
     config = LocalHostConfig(
         port=0,
         key_file=data / "keys.json",
@@ -139,7 +135,7 @@ def connector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Connector]:
             )
     finally:
         deps.close()
-        _deps.install(previous)
+        app.install(previous)
         sys.modules.pop("function_app", None)
         emulator.stop()
         emulator_app.close()

@@ -46,7 +46,7 @@ def test_seed_command_is_idempotent(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_serve_answers_over_http_and_keeps_data(tmp_path: Path) -> None:
-    from cityzen_connector._cli_emulator import run_serve  # noqa: PLC0415
+    from cityzen_connector.cli._emulator import run_serve  # noqa: PLC0415
 
     seen: dict[str, int] = {}
 
@@ -71,7 +71,7 @@ def test_serve_answers_over_http_and_keeps_data(tmp_path: Path) -> None:
 
 
 def test_serve_over_tls_with_the_generated_certificate(tmp_path: Path) -> None:
-    from cityzen_connector._cli_emulator import run_serve  # noqa: PLC0415
+    from cityzen_connector.cli._emulator import run_serve  # noqa: PLC0415
 
     statuses: list[int] = []
 

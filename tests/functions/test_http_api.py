@@ -4,19 +4,16 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import azure.functions as func
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests"))
-from api.support import JPEG, World, make_world, submission, upload  # noqa: E402
-
-from cityzen_connector.settings import Settings  # noqa: E402
-from functions.http_api import blueprint, blueprint_from_settings  # noqa: E402
+from cityzen_connector import app
+from cityzen_connector.settings import Settings
+from functions.http_api import blueprint
+from tests.support.world import JPEG, World, make_world, submission, upload
 
 ALL = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
@@ -39,7 +36,7 @@ def bindings(bp: func.Blueprint) -> dict[str, tuple[str, str, list[str]]]:
 
 
 def test_binding_json_in_function_key_mode() -> None:
-    assert bindings(blueprint(make_world().api, auth_mode="function_key")) == {
+    assert bindings(blueprint(lambda: make_world().api, auth_mode="function_key")) == {
         "submit_request": ("v1/requests", "FUNCTION", ALL),
         "request_status": ("v1/requests/{id}", "FUNCTION", ALL),
         "themes": ("v1/themes", "ANONYMOUS", ALL),
@@ -52,7 +49,7 @@ def test_binding_json_in_function_key_mode() -> None:
 
 @pytest.mark.parametrize("mode", ["bearer", "both"])
 def test_caller_routes_are_anonymous_when_tokens_are_accepted(mode: str) -> None:
-    found = bindings(blueprint(make_world().api, auth_mode=mode))  # type: ignore[arg-type]
+    found = bindings(blueprint(lambda: make_world().api, auth_mode=mode))  # type: ignore[arg-type]
     assert found["submit_request"][1] == "ANONYMOUS"
     assert found["request_status"][1] == "ANONYMOUS"
     assert found["health_ready"][1] == "FUNCTION"  # ops keep their key
@@ -60,11 +57,11 @@ def test_caller_routes_are_anonymous_when_tokens_are_accepted(mode: str) -> None
 
 def test_from_settings_builds_nothing_until_the_first_request(tmp_path: Path) -> None:
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
         store_url="sqlite:///" + str(tmp_path / "never" / "state.db"),
         queue_url="sqlite:///" + str(tmp_path / "never" / "queue.db"),
     )
-    triggers = functions_of(blueprint_from_settings(settings))
+    deps = app.Container(settings)
+    triggers = functions_of(blueprint(lambda: deps.http_api, auth_mode=settings.auth_mode))
     live = triggers["health"].get_user_function()(
         func.HttpRequest("GET", "http://localhost:7071/api/v1/health", body=b"")
     )
@@ -73,7 +70,7 @@ def test_from_settings_builds_nothing_until_the_first_request(tmp_path: Path) ->
 
 
 def call(world: World, name: str, req: func.HttpRequest, mode: str = "function_key") -> Any:
-    triggers = functions_of(blueprint(world.api, auth_mode=mode))  # type: ignore[arg-type]
+    triggers = functions_of(blueprint(lambda: world.api, auth_mode=mode))  # type: ignore[arg-type]
     return triggers[name].get_user_function()(req)
 
 

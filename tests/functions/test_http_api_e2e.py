@@ -17,11 +17,12 @@ import jwt
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests"))
-from api.schema_check import check_response  # noqa: E402
-from api.support import JPEG, PNG, multipart, submission, upload  # noqa: E402
-from api.test_tokens import (  # noqa: E402
+from cityzen_connector.api import ApiResponse
+from cityzen_connector.emulator import EmulatorConfig, create_app, seed, serve
+from cityzen_connector.localhost import LocalHost, LocalHostConfig
+from cityzen_connector.messaging import decode, open_bus
+from cityzen_connector.models import SUBMISSION_SCHEMA, Submission
+from tests.api.test_tokens import (
     AUDIENCE,
     CLIENT_ID,
     ISSUER,
@@ -30,23 +31,24 @@ from api.test_tokens import (  # noqa: E402
     b64url,
     jwk_of,
 )
-
-from cityzen_connector.api import ApiResponse  # noqa: E402
-from cityzen_connector.emulator import EmulatorConfig, create_app, seed, serve  # noqa: E402
-from cityzen_connector.localhost import LocalHost, LocalHostConfig  # noqa: E402
-from cityzen_connector.messaging import decode, open_bus  # noqa: E402
-from cityzen_connector.models import SUBMISSION_SCHEMA, Submission  # noqa: E402
+from tests.support.paths import ROOT
+from tests.support.schema_check import check_response
+from tests.support.world import JPEG, PNG, multipart, submission, upload
 
 pytestmark = pytest.mark.e2e
 TIMEOUT = 10
 FUNCTION_APP = """
 import azure.functions as func
 
-from cityzen_connector.settings import Settings
+from cityzen_connector import app as cityzen
 from functions import http_api
 
 app = func.FunctionApp()
-app.register_functions(http_api.blueprint_from_settings(Settings()))
+app.register_functions(
+    http_api.blueprint(
+        lambda: cityzen.current().http_api, auth_mode=cityzen.current().settings.auth_mode
+    )
+)
 """
 
 

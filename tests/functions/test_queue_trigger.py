@@ -14,12 +14,12 @@ from azure.functions.servicebus import ServiceBusMessage
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cityzen_connector import app
 from cityzen_connector.localhost import to_functions_message
 from cityzen_connector.messaging import OutgoingMessage, ReceivedMessage, encode, open_bus
 from cityzen_connector.models import SUBMISSION_SCHEMA
 from cityzen_connector.settings import Settings
 from cityzen_connector.store import open_blobs, open_store
-from functions import _deps
 from functions.queue_workers import (
     CONNECTION,
     FUNCTION_NAME,
@@ -137,18 +137,18 @@ def test_iso_text_times_are_read_and_garbage_is_ignored() -> None:
     assert got.locked_until is None
 
 
-def _trigger(deps: _deps.Dependencies) -> Callable[[func.ServiceBusMessage], None]:
-    app = func.FunctionApp()
-    app.register_functions(blueprint("submissions", deps=lambda: deps))
-    [function] = app.get_functions()
+def _trigger(deps: app.Container) -> Callable[[func.ServiceBusMessage], None]:
+    function_app = func.FunctionApp()
+    function_app.register_functions(blueprint("submissions", container=lambda: deps))
+    [function] = function_app.get_functions()
     trigger: Callable[[func.ServiceBusMessage], None] = function.get_user_function()
     return trigger
 
 
 @pytest.fixture
-def deps(tmp_path: Path) -> _deps.Dependencies:
+def deps(tmp_path: Path) -> app.Container:
     """Memory queue, store and blobs; the shipped mappings."""
-    return _deps.Dependencies(
+    return app.Container(
         Settings(data_dir=tmp_path, mappings_dir=ROOT / "mappings"),
         clock=_now,
         bus=open_bus("memory://"),
@@ -157,7 +157,7 @@ def deps(tmp_path: Path) -> _deps.Dependencies:
     )
 
 
-def _delivered(deps: _deps.Dependencies, body: bytes, message_id: str) -> func.ServiceBusMessage:
+def _delivered(deps: app.Container, body: bytes, message_id: str) -> func.ServiceBusMessage:
     outgoing = OutgoingMessage(body=body, message_id=message_id, correlation_id="sub-x")
     deps.bus.send("submissions", [outgoing])
     [message] = deps.bus.receive("submissions")
@@ -165,7 +165,7 @@ def _delivered(deps: _deps.Dependencies, body: bytes, message_id: str) -> func.S
 
 
 def test_a_message_the_pipeline_refuses_is_rejected_and_the_trigger_returns(
-    deps: _deps.Dependencies,
+    deps: app.Container,
 ) -> None:
     _trigger(deps)(_delivered(deps, b"\x00 not json", "m-1"))  # returns: the runtime completes
     [parked] = deps.bus.peek("submissions-rejected")
@@ -176,7 +176,7 @@ def test_a_message_the_pipeline_refuses_is_rejected_and_the_trigger_returns(
 
 
 def test_when_the_queue_is_unreachable_the_trigger_raises_so_the_message_is_abandoned(
-    deps: _deps.Dependencies,
+    deps: app.Container,
 ) -> None:
     delivered = _delivered(deps, b"[]", "m-2")
     deps.bus.close()  # rejecting needs the bus: it is gone

@@ -13,6 +13,7 @@ import azure.functions as func
 import pytest
 from azure.functions.timer import TimerRequest
 
+from cityzen_connector import app
 from cityzen_connector.dataverse import WsgiTransport
 from cityzen_connector.emulator import EmulatorConfig, create_app, seed, subject_id
 from cityzen_connector.localhost import CronSchedule
@@ -22,8 +23,7 @@ from cityzen_connector.settings import Settings
 from cityzen_connector.store import open_blobs, open_store
 from cityzen_connector.sync import cached_themes
 from cityzen_connector.sync.pipeline import reject
-from cityzen_connector.wiring import dataverse_client_from_settings
-from functions import _deps, timers
+from functions import timers
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,10 +75,10 @@ def test_schedules_are_valid_ncrontab_and_fire_when_documented() -> None:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> tuple[_deps.Dependencies, MessageBus, Clock]:
+def world(tmp_path: Path) -> tuple[app.Container, MessageBus, Clock]:
     clock = Clock()
     bus = open_bus("memory://", clock=clock)
-    deps = _deps.Dependencies(
+    deps = app.Container(
         Settings(data_dir=tmp_path, retention_days=30),
         clock=clock,
         bus=bus,
@@ -88,15 +88,15 @@ def world(tmp_path: Path) -> tuple[_deps.Dependencies, MessageBus, Clock]:
     return deps, bus, clock
 
 
-def fire(deps: _deps.Dependencies, name: str, *, past_due: bool = False) -> None:
-    trigger: Callable[..., None] = functions_of(timers.blueprint(deps=lambda: deps))[
+def fire(deps: app.Container, name: str, *, past_due: bool = False) -> None:
+    trigger: Callable[..., None] = functions_of(timers.blueprint(container=lambda: deps))[
         name
     ].get_user_function()
     trigger(TimerRequest(past_due=past_due))
 
 
 def test_sweep_marks_dead_lettered_submissions_failed(
-    world: tuple[_deps.Dependencies, MessageBus, Clock], caplog: pytest.LogCaptureFixture
+    world: tuple[app.Container, MessageBus, Clock], caplog: pytest.LogCaptureFixture
 ) -> None:
     deps, bus, _ = world
     bus.send("submissions", [encode(SUBMISSION_SCHEMA, {"n": 1}, correlation_id="sub-dlq")])
@@ -113,7 +113,7 @@ def test_sweep_marks_dead_lettered_submissions_failed(
 
 
 def test_retention_purges_only_what_is_older_than_the_period(
-    world: tuple[_deps.Dependencies, MessageBus, Clock],
+    world: tuple[app.Container, MessageBus, Clock],
 ) -> None:
     deps, bus, clock = world
     bus.send("submissions", [encode(SUBMISSION_SCHEMA, {"n": 1}, correlation_id="old")])
@@ -129,7 +129,7 @@ def test_retention_purges_only_what_is_older_than_the_period(
 
 
 def test_a_failing_job_raises_so_the_runtime_records_the_failure(
-    world: tuple[_deps.Dependencies, MessageBus, Clock],
+    world: tuple[app.Container, MessageBus, Clock],
 ) -> None:
     deps, bus, _ = world
     bus.close()  # the queue is gone: the sweep cannot read it
@@ -142,14 +142,14 @@ def test_the_themes_timer_caches_the_tree_of_subjects_that_exist(tmp_path: Path)
     seed(emulator)
     clock = Clock()
     settings = Settings(data_dir=tmp_path, mappings_dir=ROOT / "mappings")
-    deps = _deps.Dependencies(
+    deps = app.Container(
         settings,
         clock=clock,
         store=open_store("memory://", clock=clock),
-        client=dataverse_client_from_settings(settings, transport=WsgiTransport(emulator)),
+        client=app.Container(settings, transport=WsgiTransport(emulator)).api_client,
     )
     # The collectivité retired a subject in Dynamics 365: the portal must stop offering it.
-    emulator_client = dataverse_client_from_settings(settings, transport=WsgiTransport(emulator))
+    emulator_client = app.Container(settings, transport=WsgiTransport(emulator)).api_client
     emulator_client.delete("subjects", subject_id("Tags et graffitis", "Propreté et voirie"))
     assert cached_themes(deps.store) is None
     fire(deps, "refresh_themes")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 
 import pytest
+from cityzen_connector.identity._cli import check_providers, verify_token
 
 from cityzen_connector.cli import main
-from cityzen_connector.identity._cli import check_providers, verify_token
 from cityzen_connector.settings import Settings
 
 from .conftest import AUDIENCE, ISSUER, JWKS_URI, NOW, SECRET_CLAIMS, Clock, Fetcher, Signer, claims

@@ -13,6 +13,7 @@ import pytest
 import requests
 from localhost_support import ManualClock, MemoryBus, message
 
+from cityzen_connector.app import localhost_config
 from cityzen_connector.localhost import AppLoadError, CronError, LocalHost, LocalHostConfig
 from cityzen_connector.settings import Settings
 
@@ -113,7 +114,7 @@ def test_config_from_settings(tmp_path: Path) -> None:
         localhost_max_body_bytes=1000,
         localhost_http_threads=2,
     )
-    config = LocalHostConfig.from_settings(settings)
+    config = localhost_config(settings)
     assert config.port == 8080
     assert config.host == "127.0.0.1"
     assert config.key_file == tmp_path / "data" / "host-keys.json"
@@ -124,12 +125,12 @@ def test_config_from_settings(tmp_path: Path) -> None:
         2,
     )
     explicit = Settings(localhost_key_file=tmp_path / "k.json")
-    assert LocalHostConfig.from_settings(explicit).key_file == tmp_path / "k.json"
+    assert localhost_config(explicit).key_file == tmp_path / "k.json"
 
 
 def test_default_settings_match_func_start() -> None:
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    config = LocalHostConfig.from_settings(settings)
+    config = localhost_config(settings)
     assert (config.host, config.port) == ("127.0.0.1", 7071)
     assert settings.localhost_app_dir == Path(".")
 

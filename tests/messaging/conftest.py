@@ -7,8 +7,7 @@ from datetime import timedelta
 import pytest
 
 from cityzen_connector.messaging import MessageBus, open_bus
-
-from .fakes import FakeClock
+from cityzen_connector.testing import FakeClock
 
 MAX_DELIVERIES = 5
 

@@ -19,8 +19,7 @@ from cityzen_connector.messaging import (
     MessagingError,
     OutgoingMessage,
 )
-
-from .fakes import FakeClock
+from cityzen_connector.testing import FakeClock
 
 LOCK_SECONDS = 30
 MAX_DELIVERIES = 3

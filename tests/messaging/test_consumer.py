@@ -7,9 +7,9 @@ import logging
 import pytest
 
 from cityzen_connector.messaging import MessageBus, ReceivedMessage, deliver, encode
+from cityzen_connector.testing import FakeClock
 
 from .conftest import MAX_DELIVERIES
-from .fakes import FakeClock
 
 SCHEMA = "app.thing/v1"
 

@@ -14,8 +14,7 @@ from cityzen_connector.messaging import (
     decode,
     encode,
 )
-
-from .fakes import received
+from tests.support.messages import received
 
 # The bus knows no schema of ours: any ``name/vN`` travels, each consumer names what it reads.
 SCHEMA = "app.thing/v1"

@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 
 from cityzen_connector.messaging import InvalidMessage, decode
 from cityzen_connector.sync.pipeline import DeliveryPolicy
-
-from .fakes import received
+from tests.support.messages import received
 
 _properties = st.dictionaries(
     st.text(max_size=20), st.one_of(st.text(max_size=20), st.integers(), st.booleans(), st.floats())

@@ -15,9 +15,9 @@ from cityzen_connector.messaging import (
     UnsupportedBusUrlError,
     open_bus,
 )
+from cityzen_connector.testing import FakeClock
 
 from .contract import LOCK_SECONDS, MAX_DELIVERIES, BusContract
-from .fakes import FakeClock
 
 
 def _options(clock: FakeClock) -> dict[str, object]:

@@ -21,8 +21,7 @@ from cityzen_connector.store import (
     SubmissionStatuses,
     ValueTooLargeError,
 )
-
-from .fakes import FakeClock
+from cityzen_connector.testing import FakeClock
 
 
 class StoreContract:

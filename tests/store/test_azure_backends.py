@@ -18,10 +18,10 @@ from cityzen_connector.store import (
 )
 from cityzen_connector.store._azure_blobs import AzureBlobStore
 from cityzen_connector.store._azure_tables import TableStore
+from cityzen_connector.testing import FakeClock
 
 from .azurite import ACCOUNT, KEY
 from .contract import BlobContract, StoreContract
-from .fakes import FakeClock
 
 
 class TestAzureTableStore(StoreContract):

@@ -20,9 +20,9 @@ from cityzen_connector.store import (
     open_blobs,
     open_store,
 )
+from cityzen_connector.testing import FakeClock
 
 from .contract import BlobContract, StoreContract
-from .fakes import FakeClock
 
 
 class TestSqliteStore(StoreContract):

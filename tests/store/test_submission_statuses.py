@@ -16,8 +16,7 @@ from cityzen_connector.store import (
     SubmissionStatuses,
     open_store,
 )
-
-from .fakes import FakeClock
+from cityzen_connector.testing import FakeClock
 
 
 class RacingStore(StateStore):

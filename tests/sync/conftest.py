@@ -40,8 +40,8 @@ from cityzen_connector.sync.pipeline import (
     WorkerDeps,
 )
 from cityzen_connector.sync.pipeline import DeliveryPolicy as DeliveryRetryPolicy
-
-from .fakes import ClientClock, CountingTransport, FakeClock
+from cityzen_connector.testing import FakeClock
+from tests.support.transports import CountingTransport
 
 MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
 PEPPER = b"test-pepper"
@@ -77,7 +77,7 @@ def make_client(transport: Any, clock: FakeClock, **config: Any) -> DataverseCli
         DataverseConfig(ORG, **config),
         transport,
         StaticTokenProvider("test-token"),
-        clock=ClientClock(clock),
+        clock=clock,
         retry=RetryPolicy.QUEUE_WORK,
         rng=lambda: 0.5,
     )

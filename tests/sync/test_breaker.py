@@ -8,8 +8,7 @@ import pytest
 
 from cityzen_connector.store import StateStore
 from cityzen_connector.sync.pipeline import BREAKER_PARTITION, CircuitBreaker
-
-from .fakes import FakeClock
+from cityzen_connector.testing import FakeClock
 
 
 def breaker(store: StateStore, clock: FakeClock) -> CircuitBreaker:

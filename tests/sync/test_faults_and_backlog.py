@@ -33,9 +33,10 @@ from cityzen_connector.sync.pipeline import (
     WorkerDeps,
     drain,
 )
+from cityzen_connector.testing import FakeClock
+from tests.support.transports import CountingTransport
 
 from .conftest import PEPPER, MakeSubmission, Rows, make_client, provisioned_app
-from .fakes import CountingTransport, FakeClock
 from .test_worker import QUEUE, run_queue, send
 
 

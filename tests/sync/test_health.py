@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from api.support import QUEUE, World, make_world
 
 from cityzen_connector.sync import ReadinessPorts, ReadinessProbe, check_readiness
 from cityzen_connector.sync.pipeline import CircuitBreaker
+from tests.support.world import QUEUE, World, make_world
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def test_all_good_is_ok_with_queue_counts(world: World) -> None:
     }
     assert result.queue_active == 0
     assert result.queue_dead_letter == 0
-    assert world.transport.sent == ["GET http://127.0.0.1:7072/api/data/v9.2/WhoAmI"]
+    assert world.transport.lines == ["GET http://127.0.0.1:7072/api/data/v9.2/WhoAmI"]
 
 
 def test_dataverse_down_or_breaker_open_is_degraded_but_still_200(world: World) -> None:

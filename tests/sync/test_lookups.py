@@ -10,9 +10,10 @@ import pytest
 from cityzen_connector.dataverse import DataverseClient
 from cityzen_connector.mapping import LookupRef
 from cityzen_connector.sync.pipeline import LookupCache, LookupNotFoundError
+from cityzen_connector.testing import FakeClock
+from tests.support.transports import CountingTransport
 
 from .conftest import Rows
-from .fakes import CountingTransport, FakeClock
 
 VOIRIE = LookupRef("teams", "name", "Voirie")
 SUBJECT = LookupRef("subjects", "title", "Dépôt sauvage")

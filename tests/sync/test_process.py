@@ -21,9 +21,10 @@ from cityzen_connector.sync.pipeline import (
     SubmissionProcessor,
     Systemic,
 )
+from cityzen_connector.testing import FakeClock
+from tests.support.transports import CountingTransport
 
 from .conftest import MAPPINGS, PEPPER, MakeSubmission, Rows
-from .fakes import CountingTransport, FakeClock
 
 
 def warm(processor: SubmissionProcessor, mappings: MappingSet, submission: object) -> None:

@@ -10,9 +10,9 @@ from cityzen_connector.dataverse import WsgiTransport
 from cityzen_connector.emulator import EmulatorConfig, create_app, seed, subject_id, team_id
 from cityzen_connector.mapping import MappingSet
 from cityzen_connector.sync import apply_provisioning, plan_provisioning
+from cityzen_connector.testing import FakeClock
 
 from .conftest import make_client
-from .fakes import FakeClock
 
 
 def fresh(clock: FakeClock, activation: float = 0.0) -> object:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from api.support import World, make_world, submission
 
 from cityzen_connector.identity import CallerIdentity
 from cityzen_connector.models import CreatedStatus, FailedStatus, QueuedStatus
@@ -16,6 +15,7 @@ from cityzen_connector.sync.intake import (
     read_status,
     submit,
 )
+from tests.support.world import World, make_world, submission
 
 from .test_submit import citizen_caller
 

@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from api.support import JPEG, PDF, PNG, QUEUE, World, make_world, submission, upload
 
 from cityzen_connector.identity import CallerIdentity, CitizenClaims
 from cityzen_connector.models import SUBMISSION_SCHEMA, Submission
@@ -24,6 +23,7 @@ from cityzen_connector.sync.intake import (
     SubmissionInput,
     submit,
 )
+from tests.support.world import JPEG, PDF, PNG, QUEUE, World, make_world, submission, upload
 
 PORTAL = CallerIdentity.trusted_portal()
 

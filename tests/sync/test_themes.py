@@ -6,11 +6,11 @@ import json
 from datetime import timedelta
 
 import pytest
-from api.support import World, make_world
 
 from cityzen_connector.emulator import subject_id
 from cityzen_connector.sync import cached_themes, not_modified, read_themes, refresh_themes
 from cityzen_connector.sync.intake import DependencyUnavailableError
+from tests.support.world import World, make_world
 
 TTL = timedelta(minutes=5)
 TAGS = subject_id("Tags et graffitis", "Propreté et voirie")

@@ -17,9 +17,10 @@ from cityzen_connector.sync.pipeline import (
     WorkerDeps,
     handle_submission_message,
 )
+from cityzen_connector.testing import FakeClock
+from tests.support.transports import CountingTransport
 
 from .conftest import MakeSubmission, Rows
-from .fakes import CountingTransport, FakeClock
 
 QUEUE = "submissions"
 

@@ -183,5 +183,6 @@ def parse_types(value: str, known: Collection[str] = tuple(EXTENSIONS)) -> froze
     types = frozenset(item.strip().lower() for item in value.split(",") if item.strip())
     unknown = sorted(types - set(known))
     if unknown:
-        raise ValueError("attachment types without a signature check: " + ", ".join(unknown))
+        # Names the accepted types, not the given ones: a configuration error shows no value.
+        raise ValueError("each type must be one with a signature check: " + ", ".join(known))
     return types

@@ -12,8 +12,7 @@ from cityzen_connector.messaging import MessageBus, encode, open_bus
 from cityzen_connector.models import SUBMISSION_SCHEMA
 from cityzen_connector.store import SubmissionStatuses, open_blobs, open_store
 from cityzen_connector.sync.pipeline import reject
-
-from .fakes import FakeClock
+from cityzen_connector.testing import FakeClock
 
 PERSONAL = "jeanne.dupont@example.fr"
 

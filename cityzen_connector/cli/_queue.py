@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
+from cityzen_connector.app import Container, retention
 from cityzen_connector.messaging import MessageBus, MessagingError, ReceivedMessage
-from cityzen_connector.settings import Settings
 from cityzen_connector.store import StoreError
 from cityzen_connector.sync.pipeline import (
     ReplayReport,
@@ -24,13 +24,8 @@ from cityzen_connector.sync.pipeline import (
     sweep_dead_letters,
 )
 from cityzen_connector.sync.pipeline._recovery import iter_peek
-from cityzen_connector.wiring import (
-    blobs_from_settings,
-    bus_from_settings,
-    retention_from_settings,
-    statuses_from_settings,
-    store_from_settings,
-)
+
+from ._common import container, fail
 
 _SOURCES: dict[str, tuple[Source, ...]] = {
     "deadletter": ("deadletter",),
@@ -75,33 +70,25 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     again.set_defaults(func=_dead_replay)
 
 
-def _queue(args: argparse.Namespace, settings: Settings) -> str:
-    return str(args.queue or settings.submissions_queue)
-
-
-def _fail(error: Exception) -> int:
-    # The error's text is ours and names no personal data; never print a URL (it may hold a key).
-    print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
-    return 1
+_ERRORS = (MessagingError, StoreError, OSError)
 
 
 def _with_bus(args: argparse.Namespace, action: Any) -> int:
-    settings = Settings()
+    """Run ``action(bus, queue, deps)``; every backend it opened is closed after. Errors are
+    ours and name no personal data; never a URL (it may hold a key)."""
+    deps = container()
     try:
-        bus = bus_from_settings(settings)
-    except (MessagingError, StoreError, OSError) as exc:
-        return _fail(exc)
-    try:
-        code: int = action(bus, _queue(args, settings), settings)
-    except (MessagingError, StoreError, OSError) as exc:
-        return _fail(exc)
+        bus = deps.bus
+        code: int = action(bus, str(args.queue or deps.settings.submissions_queue), deps)
+    except _ERRORS as exc:
+        return fail(exc)
     finally:
-        bus.close()
+        deps.close()
     return code
 
 
 def _stats(args: argparse.Namespace) -> int:
-    def run(bus: MessageBus, queue: str, settings: Settings) -> int:
+    def run(bus: MessageBus, queue: str, deps: Container) -> int:
         print(f"{'queue':<32} {'active':>8} {'scheduled':>10} {'locked':>8} {'dead-letter':>12}")
         for name in (queue, rejected_queue(queue)):
             s = bus.stats(name)
@@ -114,12 +101,8 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    def run(bus: MessageBus, queue: str, settings: Settings) -> int:
-        store = store_from_settings(settings)
-        try:
-            report = sweep_dead_letters(bus, statuses_from_settings(settings, store), queue)
-        finally:
-            store.close()
+    def run(bus: MessageBus, queue: str, deps: Container) -> int:
+        report = sweep_dead_letters(bus, deps.statuses, queue)
         print(
             f"swept {report.scanned} dead-lettered message(s), {report.marked_failed} marked failed"
         )
@@ -145,7 +128,7 @@ def _describe(message: ReceivedMessage, source: str, show_body: bool) -> str:
 
 
 def _dead_list(args: argparse.Namespace) -> int:
-    def run(bus: MessageBus, queue: str, settings: Settings) -> int:
+    def run(bus: MessageBus, queue: str, deps: Container) -> int:
         shown = 0
         for source in _SOURCES[args.source]:
             place, sub_queue = source_of(queue, source)
@@ -165,25 +148,20 @@ def _dead_replay(args: argparse.Namespace) -> int:
         if report.replayed % _PROGRESS_EVERY == 0:
             print(f"... {report.replayed} replayed", file=sys.stderr)
 
-    def run(bus: MessageBus, queue: str, settings: Settings) -> int:
-        store = store_from_settings(settings)
-        statuses = statuses_from_settings(settings, store)
+    def run(bus: MessageBus, queue: str, deps: Container) -> int:
         total = ReplayReport()
-        try:
-            for source in _SOURCES[args.source]:
-                report = replay(
-                    bus,
-                    queue,
-                    source=source,
-                    message_ids=None if args.all else args.ids,
-                    dry_run=args.dry_run,
-                    statuses=statuses,
-                    progress=progress,
-                )
-                total.selected += report.selected
-                total.replayed += report.replayed
-        finally:
-            store.close()
+        for source in _SOURCES[args.source]:
+            report = replay(
+                bus,
+                queue,
+                source=source,
+                message_ids=None if args.all else args.ids,
+                dry_run=args.dry_run,
+                statuses=deps.statuses,
+                progress=progress,
+            )
+            total.selected += report.selected
+            total.replayed += report.replayed
         verb = "would replay" if args.dry_run else "replayed"
         print(f"{verb} {total.selected if args.dry_run else total.replayed} message(s)")
         if args.ids and not args.dry_run and total.replayed < len(set(args.ids)):
@@ -195,24 +173,19 @@ def _dead_replay(args: argparse.Namespace) -> int:
 
 
 def _purge(args: argparse.Namespace) -> int:
-    def run(bus: MessageBus, queue: str, settings: Settings) -> int:
-        retention = retention_from_settings(settings)
+    def run(bus: MessageBus, queue: str, deps: Container) -> int:
+        keep = retention(deps.settings)
         if args.days is not None:
             if args.days < 1:
                 print("error: --days must be at least 1", file=sys.stderr)
                 return 2
-            retention = timedelta(days=args.days)
-        store, blobs = store_from_settings(settings), blobs_from_settings(settings)
-        try:
-            report = purge_retention(
-                bus, queue, store, blobs, now=datetime.now(UTC), retention=retention
-            )
-        finally:
-            store.close()
-            blobs.close()
+            keep = timedelta(days=args.days)
+        report = purge_retention(
+            bus, queue, deps.store, deps.blobs, now=deps.clock(), retention=keep
+        )
         print(
             f"purged {report.messages} failed message(s), {report.records} record(s),"
-            f" {report.blobs} blob(s) older than {retention.days} day(s)"
+            f" {report.blobs} blob(s) older than {keep.days} day(s)"
         )
         return 0
 

@@ -13,12 +13,18 @@ from typing import Any, TextIO
 
 import requests
 
+from cityzen_connector.app import _identity as configured
+from cityzen_connector.identity import (
+    Clock,
+    FetchJson,
+    IdentityConfigError,
+    InvalidToken,
+    KeysUnavailable,
+    requests_fetcher,
+)
 from cityzen_connector.settings import Settings
 
-from ._errors import IdentityConfigError, InvalidToken, KeysUnavailable
-from ._fetch import requests_fetcher
-from ._from_settings import build_authenticator, configured_issuers, jwks_source_for
-from ._jwks import Clock, FetchJson
+from ._common import settings as load_settings
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -35,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 def check_providers(settings: Settings, fetch: FetchJson, clock: Clock, out: TextIO) -> int:
     """0 when every configured provider's keys can be fetched; 1 otherwise; 2 if misconfigured."""
     try:
-        configs = configured_issuers(settings)
+        configs = configured.issuers(settings)
     except IdentityConfigError as exc:
         out.write(f"configuration error: {exc}\n")
         return 2
@@ -46,7 +52,7 @@ def check_providers(settings: Settings, fetch: FetchJson, clock: Clock, out: Tex
     status = 0
     for config in configs:
         try:
-            keys = jwks_source_for(settings, config, fetch, clock).get_keys()
+            keys = configured.jwks_source(settings, config, fetch, clock).get_keys()
         except (KeysUnavailable, IdentityConfigError) as exc:
             out.write(f"FAILED {config.kind} {config.issuer}: {exc}\n")
             status = 1
@@ -62,13 +68,13 @@ def verify_token(
     settings: Settings, token: str, fetch: FetchJson, clock: Clock, out: TextIO
 ) -> int:
     """0 accepted, 1 refused or keys unavailable, 2 misconfigured."""
+    if settings.auth_mode == "function_key":
+        out.write("auth mode is function_key: bearer tokens are not accepted\n")
+        return 2
     try:
-        authenticator = build_authenticator(settings, fetch, clock)
+        authenticator = configured.authenticator(settings, fetch, clock)
     except IdentityConfigError as exc:
         out.write(f"configuration error: {exc}\n")
-        return 2
-    if authenticator is None:
-        out.write("auth mode is function_key: bearer tokens are not accepted\n")
         return 2
     try:
         identity = authenticator.authenticate(token.strip())
@@ -90,9 +96,9 @@ def verify_token(
 
 def _run_check(args: argparse.Namespace) -> int:
     fetch = requests_fetcher(requests.Session())
-    return check_providers(Settings(), fetch, time.time, sys.stdout)
+    return check_providers(load_settings(), fetch, time.time, sys.stdout)
 
 
 def _run_verify(args: argparse.Namespace) -> int:
     fetch = requests_fetcher(requests.Session())
-    return verify_token(Settings(), sys.stdin.read(), fetch, time.time, sys.stdout)
+    return verify_token(load_settings(), sys.stdin.read(), fetch, time.time, sys.stdout)

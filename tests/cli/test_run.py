@@ -8,7 +8,7 @@ import shlex
 import uuid
 from pathlib import Path
 
-from cityzen_connector._cli_run import banner, local_environment, sample_request
+from cityzen_connector.cli._run import banner, local_environment, sample_request
 from cityzen_connector.settings import ENV_PREFIX, Settings
 
 

@@ -24,10 +24,7 @@ from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from cityzen_connector._cli_emulator import config_from
-from cityzen_connector._signals import stop_signals
+from cityzen_connector import app
 from cityzen_connector.emulator import (
     ServeError,
     ServerHandle,
@@ -37,6 +34,9 @@ from cityzen_connector.emulator import (
     serve,
 )
 from cityzen_connector.settings import ENV_PREFIX, Settings
+
+from ._common import settings as load_settings
+from ._signals import stop_signals
 
 EXIT_USAGE = 2
 SAMPLE_FILE = "sample-request.json"
@@ -118,12 +118,10 @@ def banner(
 
 def _provision(settings: Settings) -> str:
     """Create the columns, keys and option values the mappings need (idempotent)."""
-    from cityzen_connector.mapping import load_mappings  # noqa: PLC0415
     from cityzen_connector.sync import apply_provisioning, plan_provisioning  # noqa: PLC0415
-    from cityzen_connector.wiring import dataverse_client_from_settings  # noqa: PLC0415
 
-    mappings = load_mappings(settings.mappings_dir)
-    client = dataverse_client_from_settings(settings)
+    deps = app.Container(settings)
+    mappings, client = deps.mappings, deps.api_client
     plan = plan_provisioning(client, mappings.schema(), mappings.catalog)
     if not plan.todo:
         return "Dataverse schema: already provisioned"
@@ -143,20 +141,20 @@ def _provision(settings: Settings) -> str:
 
 def _start_emulator(settings: Settings, port: int) -> tuple[Any, ServerHandle]:
     settings.emulator_data_dir.mkdir(parents=True, exist_ok=True)
-    app = create_app(config_from(settings))
+    emulator = create_app(app.emulator_config(settings))
     try:
-        seed(app)
+        seed(emulator)
         handle = serve(
-            app,
+            emulator,
             settings.emulator_host,
             port,
             tls=settings.emulator_tls,
             cert_dir=settings.emulator_data_dir,
         )
     except BaseException:
-        app.close()
+        emulator.close()
         raise
-    return app, handle
+    return emulator, handle
 
 
 class _StartError(Exception):
@@ -186,14 +184,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _settings() -> Settings:
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        # Names and rules only: a setting's value may be a secret.
-        problems = "; ".join(
-            f"{ENV_PREFIX}{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
-        )
-        raise _StartError(f"invalid configuration: {problems}") from exc
+    settings = load_settings()  # ConfigurationError: printed by cli.main, exit code 2
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -216,7 +207,7 @@ def _serve(env: MutableMapping[str, str], emulator_port: int | None) -> None:
         raise _StartError(message) from exc
     try:
         env[ENV_PREFIX + "DATAVERSE_URL"] = handle.url
-        settings = Settings()
+        settings = load_settings()
         try:
             print(_provision(settings), flush=True)
         except (DataverseError, MappingError, RuntimeError) as exc:
@@ -229,15 +220,13 @@ def _serve(env: MutableMapping[str, str], emulator_port: int | None) -> None:
 
 def _host(settings: Settings, dataverse_url: str) -> None:
     """The local Functions host on the embedded queue, until Ctrl-C."""
-    from cityzen_connector.localhost import LocalHost, LocalHostConfig, LocalHostError  # noqa: PLC0415
-    from cityzen_connector.wiring import bus_from_settings  # noqa: PLC0415
+    from cityzen_connector.localhost import LocalHost, LocalHostError  # noqa: PLC0415
 
-    bus = bus_from_settings(settings)
+    deps = app.Container(settings)
+    bus = deps.bus
     try:
         try:
-            host = LocalHost(
-                settings.localhost_app_dir, bus, LocalHostConfig.from_settings(settings)
-            )
+            host = LocalHost(settings.localhost_app_dir, bus, app.localhost_config(settings))
             host.start()
         except OSError as exc:
             where = f"{settings.localhost_host}:{settings.localhost_port}"
@@ -256,7 +245,7 @@ def _host(settings: Settings, dataverse_url: str) -> None:
         finally:
             host.stop()
     finally:
-        bus.close()
+        deps.close()
 
 
 def _announce(settings: Settings, host: Any, dataverse_url: str) -> None:

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from cityzen_connector.api import (
@@ -27,13 +26,10 @@ from cityzen_connector.api import (
 from cityzen_connector.dataverse import (
     DataverseClient,
     DataverseConfig,
-    HttpRequest,
-    HttpResponse,
     RetryPolicy,
+    StaticTokenProvider,
+    WsgiTransport,
 )
-from cityzen_connector.dataverse._auth import StaticTokenProvider
-from cityzen_connector.dataverse._transport import WsgiTransport
-from cityzen_connector.dataverse.errors import DataverseConnectionError
 from cityzen_connector.emulator import EmulatorConfig, create_app, seed
 from cityzen_connector.mapping import MappingSet, load_mappings
 from cityzen_connector.messaging import BusUnavailableError, MessageBus, OutgoingMessage, open_bus
@@ -48,8 +44,10 @@ from cityzen_connector.store import (
 )
 from cityzen_connector.sync import ReadinessPorts, ReadinessProbe
 from cityzen_connector.sync.intake import AttachmentLimits, IngestPorts, NoScan
+from cityzen_connector.testing import FakeClock
+from tests.support.paths import ROOT
+from tests.support.transports import CountingTransport
 
-ROOT = Path(__file__).resolve().parents[2]
 QUEUE = "submissions"
 # The smallest byte strings each sniffer accepts, padded to look like files.
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
@@ -60,38 +58,8 @@ HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64
 
 
-class FakeClock:
-    """Moved by hand; also the Dataverse client's clock (its ``sleep`` only advances time)."""
-
-    def __init__(self) -> None:
-        self.at = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def advance(self, seconds: float) -> None:
-        self.at += timedelta(seconds=seconds)
-
-    def now(self) -> float:
-        return self.at.timestamp()
-
-    def sleep(self, seconds: float) -> None:
-        self.advance(seconds)
-
-
-class CountingTransport:
-    """The emulator behind the transport seam, counting requests; ``down`` refuses them."""
-
-    def __init__(self, app: Any) -> None:
-        self._inner = WsgiTransport(app)
-        self.sent: list[str] = []
-        self.down = False
-
-    def send(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
-        self.sent.append(request.method + " " + request.url)
-        if self.down:
-            raise DataverseConnectionError("connection refused (test)")
-        return self._inner.send(request, timeout=timeout)
+# The API tests' clock starts here (their expected dates follow from it).
+START = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -231,10 +199,10 @@ _MAPPINGS = load_mappings(ROOT / "mappings")
 
 
 def make_world(*, auth_mode: str = "function_key", authenticator: Any = None, **deps: Any) -> World:
-    clock = FakeClock()
+    clock = FakeClock(START)
     emulator = create_app(EmulatorConfig(), clock=clock)
     seed(emulator)
-    transport = CountingTransport(emulator)
+    transport = CountingTransport(WsgiTransport(emulator))
     client = DataverseClient(
         DataverseConfig("http://127.0.0.1:7072"),
         transport,

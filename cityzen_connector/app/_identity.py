@@ -1,14 +1,21 @@
-"""Build the verifiers a deployment configured, from ``Settings``, at the edge."""
+"""Settings → the verifiers of the identity providers a deployment trusts."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cityzen_connector.settings import Settings
 
-from ._bearer import BearerAuthenticator
-from ._config import VerifierConfig, entra_agent_config
-from ._errors import IdentityConfigError
-from ._jwks import Clock, FetchJson, HttpJwksSource
-from ._verifier import TokenVerifier
+if TYPE_CHECKING:
+    from cityzen_connector.identity import (
+        BearerAuthenticator,
+        Clock,
+        FetchJson,
+        HttpJwksSource,
+        VerifierConfig,
+    )
+
+__all__ = ["agent_config", "authenticator", "citizen_config", "issuers", "jwks_source"]
 
 
 def _items(value: str) -> frozenset[str]:
@@ -17,6 +24,8 @@ def _items(value: str) -> frozenset[str]:
 
 def citizen_config(settings: Settings) -> VerifierConfig | None:
     """The citizens' provider, or ``None`` when no issuer is configured."""
+    from cityzen_connector.identity import VerifierConfig
+
     if not settings.auth_oidc_issuer:
         return None
     return VerifierConfig(
@@ -36,6 +45,8 @@ def citizen_config(settings: Settings) -> VerifierConfig | None:
 
 def agent_config(settings: Settings) -> VerifierConfig | None:
     """Agents' and ops' Entra ID tenant, or ``None`` when no tenant is configured."""
+    from cityzen_connector.identity import entra_agent_config
+
     if not settings.auth_entra_tenant_id:
         return None
     return entra_agent_config(
@@ -47,10 +58,17 @@ def agent_config(settings: Settings) -> VerifierConfig | None:
     )
 
 
-def jwks_source_for(
+def issuers(settings: Settings) -> list[VerifierConfig]:
+    """Every issuer this deployment trusts, citizens' first."""
+    return [c for c in (citizen_config(settings), agent_config(settings)) if c is not None]
+
+
+def jwks_source(
     settings: Settings, config: VerifierConfig, fetch: FetchJson, clock: Clock
 ) -> HttpJwksSource:
     """Where one configured issuer's keys come from (citizens may pin a URL; Entra discovers)."""
+    from cityzen_connector.identity import HttpJwksSource
+
     pinned = config.kind == "citizen"
     return HttpJwksSource(
         fetch,
@@ -63,28 +81,13 @@ def jwks_source_for(
     )
 
 
-def configured_issuers(settings: Settings) -> list[VerifierConfig]:
-    """Every issuer this deployment trusts, citizens' first."""
-    return [c for c in (citizen_config(settings), agent_config(settings)) if c is not None]
+def authenticator(settings: Settings, fetch: FetchJson, clock: Clock) -> BearerAuthenticator:
+    """Verifiers for every configured issuer (``Settings`` guarantees there is one when the
+    auth mode takes bearer tokens). Fetches nothing yet: keys are fetched on first use."""
+    from cityzen_connector.identity import BearerAuthenticator, TokenVerifier
 
-
-def build_authenticator(
-    settings: Settings, fetch: FetchJson, clock: Clock
-) -> BearerAuthenticator | None:
-    """Verifiers for every configured issuer; ``None`` in ``function_key`` mode.
-
-    Raises ``IdentityConfigError`` when bearer tokens are expected but no issuer is configured,
-    so a deployment mistake stops the app at start-up rather than refusing every caller.
-    """
-    if settings.auth_mode == "function_key":
-        return None
     verifiers = [
-        TokenVerifier(config, jwks_source_for(settings, config, fetch, clock), clock)
-        for config in configured_issuers(settings)
+        TokenVerifier(config, jwks_source(settings, config, fetch, clock), clock)
+        for config in issuers(settings)
     ]
-    if not verifiers:
-        raise IdentityConfigError(
-            f"auth_mode {settings.auth_mode!r} needs CITYZEN_AUTH_OIDC_ISSUER "
-            "or CITYZEN_AUTH_ENTRA_TENANT_ID"
-        )
     return BearerAuthenticator(verifiers)

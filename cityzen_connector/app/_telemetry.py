@@ -36,7 +36,7 @@ class TelemetryError(RuntimeError):
 
 
 def _distro() -> Callable[..., None]:
-    from azure.monitor.opentelemetry import configure_azure_monitor  # noqa: PLC0415
+    from azure.monitor.opentelemetry import configure_azure_monitor
 
     configure: Callable[..., None] = configure_azure_monitor
     return configure
@@ -49,7 +49,7 @@ def _pairs(text: str) -> dict[str, str]:
 
 
 def _managed_identity(client_id: str | None) -> object:
-    from azure.identity import ManagedIdentityCredential  # noqa: PLC0415
+    from azure.identity import ManagedIdentityCredential
 
     return ManagedIdentityCredential(client_id=client_id)
 
@@ -100,11 +100,14 @@ class TelemetrySetup:
             try:
                 setup(**options)
             except (ValueError, TypeError) as exc:
-                raise TelemetryError(f"Application Insights export not set up: {exc}") from exc
+                # The exporter's message may quote the connection string: its type only.
+                raise TelemetryError(
+                    f"Application Insights export not set up: {type(exc).__name__}"
+                ) from exc
             self._done = True
         logging.getLogger(LOGGER_NAME).info("telemetry exported to Application Insights")
         return True
 
 
-# The process's one setup (function_app.py calls it through functions._deps).
+# The process's one setup (function_app.py calls it through app.telemetry_from_environment).
 configure_telemetry = TelemetrySetup()

@@ -11,7 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from emulator.conftest import _Switch  # the switchable WSGI app of the emulator's tests
 
 from cityzen_connector._clock import utc_now
 from cityzen_connector.cli import main
@@ -28,9 +27,10 @@ from cityzen_connector.messaging import encode, open_bus
 from cityzen_connector.models import EXAMPLE_SUBMISSION, SUBMISSION_SCHEMA, Submission
 from cityzen_connector.store import SubmissionStatuses, open_blobs, open_store
 from cityzen_connector.sync.pipeline import Created, LookupCache, SubmissionProcessor
-
-from .conftest import MAPPINGS, PEPPER
-from .fakes import ClientClock, CountingTransport, FakeClock
+from cityzen_connector.testing import FakeClock
+from tests.emulator.conftest import _Switch  # the switchable WSGI app of the emulator's tests
+from tests.support.paths import MAPPINGS, PEPPER
+from tests.support.transports import CountingTransport
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +116,7 @@ def test_returning_citizen_one_round_trip_over_http(
     requests_transport = RequestsTransport()
     transport = CountingTransport(requests_transport)
     client = DataverseClient(
-        DataverseConfig(served), transport, StaticTokenProvider("t"), clock=ClientClock(clock)
+        DataverseConfig(served), transport, StaticTokenProvider("t"), clock=clock
     )
     store = open_store("memory://", clock=clock)
     blobs = open_blobs("memory://", clock=clock)

@@ -12,11 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cityzen_connector._signals import stop_signals
+from cityzen_connector.app import EMULATOR_DATABASE_FILE, emulator_config
 from cityzen_connector.emulator import (
     EmulatorConfig,
-    Faults,
-    ProtectionLimits,
     ServeError,
     StoreError,
     create_app,
@@ -25,7 +23,10 @@ from cityzen_connector.emulator import (
 )
 from cityzen_connector.settings import Settings
 
-DATABASE_FILE = "dataverse.db"
+from ._common import settings as load_settings
+from ._signals import stop_signals
+
+DATABASE_FILE = EMULATOR_DATABASE_FILE
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -50,33 +51,20 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def config_from(settings: Settings, args: argparse.Namespace | None = None) -> EmulatorConfig:
-    """The emulator configuration: settings, overridden by the flags that were given."""
+    """The emulator configuration: the settings, overridden by the flags that were given."""
 
-    def flag(name: str, default: Any) -> Any:
-        value = getattr(args, name, None) if args is not None else None
-        return default if value is None else value
+    def flag(name: str) -> Any:
+        return getattr(args, name, None) if args is not None else None
 
-    data_dir: Path = flag("data_dir", settings.emulator_data_dir)
-    in_memory = bool(flag("in_memory", False))
-    limits = ProtectionLimits(
-        window_seconds=settings.emulator_throttle_window_seconds,
-        max_requests=settings.emulator_throttle_max_requests,
-        max_execution_ms=settings.emulator_throttle_max_execution_ms,
-        max_concurrent=settings.emulator_throttle_max_concurrent,
-        cost_per_operation_ms=settings.emulator_throttle_operation_cost_ms,
-    )
-    token = flag("token", settings.emulator_token.get_secret_value())
-    return EmulatorConfig(
-        database=":memory:" if in_memory else str(data_dir / DATABASE_FILE),
-        token=token or None,
-        key_activation_seconds=settings.emulator_key_activation_seconds,
-        protection=limits if flag("throttling", settings.emulator_throttling) else None,
-        faults=Faults(
-            error_rate=flag("fault_error_rate", settings.emulator_fault_error_rate),
-            latency_seconds=flag("fault_latency", settings.emulator_fault_latency_seconds),
-            drop_rate=flag("fault_drop_rate", settings.emulator_fault_drop_rate),
-        ),
-        dop_hint=settings.emulator_dop_hint,
+    return emulator_config(
+        settings,
+        data_dir=flag("data_dir"),
+        in_memory=bool(flag("in_memory")),
+        token=flag("token"),
+        throttling=flag("throttling"),
+        fault_error_rate=flag("fault_error_rate"),
+        fault_drop_rate=flag("fault_drop_rate"),
+        fault_latency_seconds=flag("fault_latency"),
     )
 
 
@@ -99,10 +87,10 @@ def run_serve(
     wait: Callable[[str], None] | None = None,
 ) -> int:
     """Serve until ``wait(url)`` returns (Ctrl-C by default); returns the exit code."""
-    settings = settings or Settings()
+    settings = settings or load_settings()
     try:
         config = config_from(settings, args)
-    except ValueError as exc:
+    except ValueError as exc:  # a flag out of range (the emulator's own config rules)
         print(f"cityzen emulator: {exc}")  # noqa: T201
         return 2
     data_dir: Path = args.data_dir or settings.emulator_data_dir
@@ -149,4 +137,4 @@ def run_seed(data_dir: Path) -> int:
 
 
 def _seed_command(args: argparse.Namespace) -> int:
-    return run_seed(args.data_dir or Settings().emulator_data_dir)
+    return run_seed(args.data_dir or load_settings().emulator_data_dir)

@@ -1,0 +1,44 @@
+"""app: the one composition root. ``Settings`` → each package's frozen config → ports → use
+cases, in one lazily built, thread-safe ``Container`` shared by the HTTP API, the queue worker,
+the timers, the CLI and the benchmarks.
+
+Entry points start with ``start()`` (or ``load_settings()`` + ``check()``): a bad
+configuration raises ``ConfigurationError``, whose lines name each variable and the rule it
+breaks, never a value. Importing this package is cheap (the settings class only); everything
+else is imported when first built.
+"""
+
+from ._check import check
+from ._configs import (
+    EMULATOR_DATABASE_FILE,
+    attachment_limits,
+    dataverse_config,
+    delivery_policy,
+    emulator_config,
+    localhost_config,
+    retention,
+    token_provider,
+)
+from ._container import Container
+from ._runtime import current, install, start, telemetry_from_environment
+from ._settings import ConfigurationError, env_name, load_settings
+
+__all__ = [
+    "EMULATOR_DATABASE_FILE",
+    "ConfigurationError",
+    "Container",
+    "attachment_limits",
+    "check",
+    "current",
+    "dataverse_config",
+    "delivery_policy",
+    "emulator_config",
+    "env_name",
+    "install",
+    "load_settings",
+    "localhost_config",
+    "retention",
+    "start",
+    "telemetry_from_environment",
+    "token_provider",
+]

@@ -1,0 +1,153 @@
+"""Settings → each package's frozen configuration. Pure: no I/O, no network.
+
+Each function reads the settings one package needs and returns that package's own config
+type; the packages never see ``Settings``. The container (``_container.py``) calls them once.
+Packages are imported inside the functions: the Function App imports this module at start-up,
+and a cold start pays for every import (the same holds for every module of ``app``).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cityzen_connector.settings import Settings
+
+if TYPE_CHECKING:
+    from cityzen_connector._clock import MonotonicClock
+    from cityzen_connector.dataverse import DataverseConfig, TokenProvider
+    from cityzen_connector.emulator import EmulatorConfig
+    from cityzen_connector.localhost import LocalHostConfig
+    from cityzen_connector.sync.intake import AttachmentLimits
+    from cityzen_connector.sync.pipeline import DeliveryPolicy
+
+__all__ = [
+    "EMULATOR_DATABASE_FILE",
+    "attachment_limits",
+    "dataverse_config",
+    "delivery_policy",
+    "emulator_config",
+    "localhost_config",
+    "retention",
+    "token_provider",
+]
+
+EMULATOR_DATABASE_FILE = "dataverse.db"
+
+
+def dataverse_config(settings: Settings) -> DataverseConfig:
+    from cityzen_connector.dataverse import DataverseConfig
+
+    return DataverseConfig(
+        org_url=settings.dataverse_url,
+        timeout=settings.dataverse_timeout_seconds,
+        max_concurrency=settings.dataverse_max_concurrency,
+        bulk_chunk_size=settings.dataverse_bulk_chunk_size,
+    )
+
+
+def token_provider(settings: Settings, *, clock: MonotonicClock | None = None) -> TokenProvider:
+    """The token provider ``dataverse_auth`` names. Building one makes no network call."""
+    from cityzen_connector import dataverse
+
+    auth, url = settings.dataverse_auth, settings.dataverse_url
+    if auth == "static":
+        return dataverse.StaticTokenProvider(settings.dataverse_static_token.get_secret_value())
+    if auth == "managed_identity":
+        return dataverse.ManagedIdentityProvider(
+            url, client_id=settings.dataverse_client_id, clock=clock
+        )
+    secret = settings.dataverse_client_secret.get_secret_value() or None
+    return dataverse.MsalClientCredentialsProvider(
+        url,
+        tenant_id=settings.dataverse_tenant_id,
+        client_id=settings.dataverse_client_id,
+        client_secret=secret if auth == "client_secret" else None,
+        certificate_path=settings.dataverse_certificate_path if auth == "certificate" else None,
+        certificate_password=settings.dataverse_certificate_password.get_secret_value() or None,
+        clock=clock,
+    )
+
+
+def delivery_policy(settings: Settings) -> DeliveryPolicy:
+    """Back-off across deliveries (the queue's re-scheduling), not the HTTP retry policy."""
+    from cityzen_connector.sync.pipeline import DeliveryPolicy
+
+    return DeliveryPolicy(
+        initial_delay=timedelta(seconds=settings.retry_initial_delay_seconds),
+        max_delay=timedelta(seconds=settings.retry_max_delay_seconds),
+        horizon=timedelta(hours=settings.retry_horizon_hours),
+    )
+
+
+def retention(settings: Settings) -> timedelta:
+    """RGPD: how long rejected messages, records and blobs are kept."""
+    return timedelta(days=settings.retention_days)
+
+
+def attachment_limits(settings: Settings) -> AttachmentLimits:
+    from cityzen_connector.sync.intake import AttachmentLimits, parse_types
+
+    return AttachmentLimits(
+        max_count=settings.api_max_attachments,
+        max_bytes=settings.api_max_attachment_bytes,
+        max_total_bytes=settings.api_max_attachments_total_bytes,
+        types=parse_types(settings.api_attachment_types),
+    )
+
+
+def emulator_config(
+    settings: Settings,
+    *,
+    data_dir: Path | None = None,
+    in_memory: bool = False,
+    token: str | None = None,
+    throttling: bool | None = None,
+    fault_error_rate: float | None = None,
+    fault_drop_rate: float | None = None,
+    fault_latency_seconds: float | None = None,
+) -> EmulatorConfig:
+    """The emulator's configuration: the settings, overridden by what is given (CLI flags)."""
+    from cityzen_connector.emulator import EmulatorConfig, Faults, ProtectionLimits
+
+    folder = data_dir if data_dir is not None else settings.emulator_data_dir
+    limits = ProtectionLimits(
+        window_seconds=settings.emulator_throttle_window_seconds,
+        max_requests=settings.emulator_throttle_max_requests,
+        max_execution_ms=settings.emulator_throttle_max_execution_ms,
+        max_concurrent=settings.emulator_throttle_max_concurrent,
+        cost_per_operation_ms=settings.emulator_throttle_operation_cost_ms,
+    )
+    required = settings.emulator_token.get_secret_value() if token is None else token
+    throttled = settings.emulator_throttling if throttling is None else throttling
+
+    def pick(value: float | None, default: float) -> float:
+        return default if value is None else value
+
+    return EmulatorConfig(
+        database=":memory:" if in_memory else str(folder / EMULATOR_DATABASE_FILE),
+        token=required or None,
+        key_activation_seconds=settings.emulator_key_activation_seconds,
+        protection=limits if throttled else None,
+        faults=Faults(
+            error_rate=pick(fault_error_rate, settings.emulator_fault_error_rate),
+            latency_seconds=pick(fault_latency_seconds, settings.emulator_fault_latency_seconds),
+            drop_rate=pick(fault_drop_rate, settings.emulator_fault_drop_rate),
+        ),
+        dop_hint=settings.emulator_dop_hint,
+    )
+
+
+def localhost_config(settings: Settings) -> LocalHostConfig:
+    from cityzen_connector.localhost import LocalHostConfig
+
+    return LocalHostConfig(
+        host=settings.localhost_host,
+        port=settings.localhost_port,
+        key_file=settings.localhost_key_file or settings.data_dir / "host-keys.json",
+        state_dir=settings.data_dir / "localhost",
+        poll_interval_seconds=settings.localhost_poll_interval_seconds,
+        max_body_bytes=settings.localhost_max_body_bytes,
+        http_threads=settings.localhost_http_threads,
+    )

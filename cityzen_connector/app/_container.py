@@ -1,0 +1,318 @@
+"""The one composition root: settings → configs → ports → use cases, built lazily, once.
+
+``Container(settings)`` is shared by the HTTP API, the queue worker, the timers, the CLI and
+the benchmarks. Nothing is built when it is created (a Functions cold start pays only for the
+settings); each port is opened on first use, by one thread, and then reused by every invocation
+in the process, as Microsoft advises for clients ("Manage connections in Azure Functions":
+create them once, outside the function, and reuse them). A failure is not cached: the next use
+tries again.
+
+A configuration a package refuses raises ``ConfigurationError`` at the first build (names and
+rules, never values); ``app.start()`` checks eagerly, for the CLI.
+
+Tests and benches pass ready objects (memory backends, a transport to the emulator, a fake
+clock) as keyword arguments; everything else is still built from the settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from cityzen_connector._clock import SYSTEM_MONOTONIC, MonotonicClock, WallClock, utc_now
+from cityzen_connector.settings import Settings
+
+from . import _configs
+from ._check import check
+
+if TYPE_CHECKING:
+    from cityzen_connector.api import ApiDependencies, HttpApi
+    from cityzen_connector.dataverse import DataverseClient, TokenProvider, Transport
+    from cityzen_connector.identity import BearerAuthenticator, FetchJson
+    from cityzen_connector.mapping import MappingSet
+    from cityzen_connector.messaging import MessageBus
+    from cityzen_connector.store import BlobStore, StateStore, SubmissionStatuses
+    from cityzen_connector.sync import ReadinessProbe
+    from cityzen_connector.sync.intake import AttachmentScanner, IngestPorts
+    from cityzen_connector.sync.pipeline import CircuitBreaker, SubmissionProcessor, WorkerDeps
+
+__all__ = ["Container"]
+
+T = TypeVar("T")
+
+
+class _Once(Generic[T]):
+    """A lazily built attribute: built by one thread under the container's lock, then stored in
+    the instance (later reads do not come here). A given object is stored the same way."""
+
+    def __init__(self, build: Callable[[Any], T]) -> None:
+        self._build = build
+        self.__doc__ = build.__doc__
+        self._name = build.__name__
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any]) -> _Once[T]: ...
+
+    @overload
+    def __get__(self, instance: Container, owner: type[Any]) -> T: ...
+
+    def __get__(self, instance: Container | None, owner: type[Any]) -> _Once[T] | T:
+        if instance is None:
+            return self
+        with instance._lock:
+            if self._name not in instance.__dict__:
+                instance._check_once()
+                instance.__dict__[self._name] = self._build(instance)
+            value: T = instance.__dict__[self._name]
+            return value
+
+
+class Container:
+    """Every port and use case of one process. See the module docstring."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: WallClock = utc_now,
+        monotonic: MonotonicClock = SYSTEM_MONOTONIC,
+        bus: MessageBus | None = None,
+        store: StateStore | None = None,
+        blobs: BlobStore | None = None,
+        mappings: MappingSet | None = None,
+        transport: Transport | None = None,
+        tokens: TokenProvider | None = None,
+        client: DataverseClient | None = None,
+        fetch: FetchJson | None = None,
+        scanner: AttachmentScanner | None = None,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.monotonic = monotonic
+        self._lock = threading.RLock()
+        self._transport, self._tokens, self._fetch = transport, tokens, fetch
+        self._scanner, self._logger = scanner, logger
+        given: dict[str, object] = {
+            "bus": bus,
+            "store": store,
+            "blobs": blobs,
+            "mappings": mappings,
+            "client": client,
+        }
+        self._given = {name for name, value in given.items() if value is not None}
+        self.__dict__.update({name: given[name] for name in self._given})
+        self._checked = False
+
+    def _check_once(self) -> None:
+        """Each package's own rules on its config (``app.check``), before the first build: the
+        settings' rules ran when they were loaded; these import the packages, which the
+        Function App's indexing must not pay for."""
+        if not self._checked:
+            check(self.settings)
+            self._checked = True
+
+    # -- ports ----------------------------------------------------------------------------------
+    @_Once
+    def bus(self) -> MessageBus:
+        """The message bus; the queue_* settings tune the embedded queue (Azure keeps its own)."""
+        from cityzen_connector.messaging import open_bus
+
+        s = self.settings
+        return open_bus(
+            s.queue_url,
+            clock=self.clock,
+            lock_duration=timedelta(seconds=s.queue_lock_duration_seconds),
+            max_delivery_count=s.queue_max_delivery_count,
+            duplicate_window=timedelta(seconds=s.queue_duplicate_window_seconds),
+            default_time_to_live=timedelta(days=s.queue_time_to_live_days),
+        )
+
+    @_Once
+    def store(self) -> StateStore:
+        from cityzen_connector.store import open_store
+
+        return open_store(self.settings.store_url, clock=self.clock)
+
+    @_Once
+    def blobs(self) -> BlobStore:
+        from cityzen_connector.store import open_blobs
+
+        return open_blobs(self.settings.blob_url, clock=self.clock)
+
+    @_Once
+    def statuses(self) -> SubmissionStatuses:
+        from cityzen_connector.store import SubmissionStatuses
+
+        return SubmissionStatuses(
+            self.store, clock=self.clock, retention=_configs.retention(self.settings)
+        )
+
+    @_Once
+    def mappings(self) -> MappingSet:
+        """Read once; a bad mapping file raises ``MappingFileError`` here, at start-up."""
+        from cityzen_connector.mapping import load_mappings
+
+        return load_mappings(self.settings.mappings_dir)
+
+    @_Once
+    def tokens(self) -> TokenProvider:
+        return self._tokens or _configs.token_provider(self.settings, clock=self.monotonic)
+
+    @_Once
+    def client(self) -> DataverseClient:
+        """The Dataverse client for background work: retries as queue work may (long waits).
+        ``api_client`` and ``probe_client`` share its connections and token."""
+        from cityzen_connector.dataverse import (
+            DataverseClient,
+            RequestsTransport,
+            RetryPolicy,
+        )
+
+        config = _configs.dataverse_config(self.settings)
+        transport = self._transport or RequestsTransport(pool_size=config.max_concurrency)
+        return DataverseClient(
+            config, transport, self.tokens, retry=RetryPolicy.QUEUE_WORK, clock=self.monotonic
+        )
+
+    @_Once
+    def api_client(self) -> DataverseClient:
+        """For HTTP requests: a caller is waiting, so shorter retries."""
+        from cityzen_connector.dataverse import RetryPolicy
+
+        return self.client.with_retry(RetryPolicy.HTTP_REQUEST)
+
+    @_Once
+    def probe_client(self) -> DataverseClient:
+        """For health checks: asks once and reports, never sleeps."""
+        from cityzen_connector.dataverse import RetryPolicy
+
+        return self.client.with_retry(RetryPolicy.NO_RETRY)
+
+    # -- the pipeline ---------------------------------------------------------------------------
+    @_Once
+    def breaker(self) -> CircuitBreaker:
+        from cityzen_connector.sync.pipeline import CircuitBreaker
+
+        open_for = timedelta(seconds=self.settings.breaker_open_seconds)
+        return CircuitBreaker(self.store, clock=self.clock, open_for=open_for)
+
+    @_Once
+    def processor(self) -> SubmissionProcessor:
+        from cityzen_connector.mapping import PlanContext
+        from cityzen_connector.sync.pipeline import LookupCache, SubmissionProcessor
+
+        ttl = timedelta(seconds=self.settings.lookup_cache_ttl_seconds)
+        return SubmissionProcessor(
+            self.client,
+            self.mappings,
+            self.blobs,
+            self.statuses,
+            self.breaker,
+            clock=self.clock,
+            logger=self._logger,
+            context=PlanContext(pepper=self._pepper),
+            lookups=LookupCache(self.client, clock=self.clock, ttl=ttl),
+        )
+
+    @_Once
+    def worker(self) -> WorkerDeps:
+        """What the submissions queue worker (and the backlog drain) needs."""
+        from cityzen_connector.sync.pipeline import WorkerDeps
+
+        extra = {"logger": self._logger} if self._logger is not None else {}
+        return WorkerDeps(
+            bus=self.bus,
+            queue=self.settings.submissions_queue,
+            processor=self.processor,
+            breaker=self.breaker,
+            statuses=self.statuses,
+            retry=_configs.delivery_policy(self.settings),
+            clock=self.clock,
+            probe=self.client.who_am_i,
+            **extra,
+        )
+
+    # -- the HTTP API ---------------------------------------------------------------------------
+    @_Once
+    def authenticator(self) -> BearerAuthenticator | None:
+        """Verifiers of every configured issuer; ``None`` in ``function_key`` mode."""
+        from . import _identity
+
+        if self.settings.auth_mode == "function_key":
+            return None
+        fetch = self._fetch
+        if fetch is None:
+            import requests
+
+            from cityzen_connector.identity import requests_fetcher
+
+            fetch = requests_fetcher(requests.Session())
+        return _identity.authenticator(self.settings, fetch, self.clock)
+
+    @_Once
+    def ingest(self) -> IngestPorts:
+        from cityzen_connector.sync.intake import IngestPorts, NoScan
+
+        return IngestPorts(
+            bus=self.bus,
+            queue=self.settings.submissions_queue,
+            store=self.store,
+            blobs=self.blobs,
+            catalog=self.mappings.catalog,
+            clock=self.clock,
+            retention=_configs.retention(self.settings),
+            limits=_configs.attachment_limits(self.settings),
+            scanner=self._scanner or NoScan(),
+            identity_key=self._pepper,
+        )
+
+    @_Once
+    def readiness(self) -> ReadinessProbe:
+        from cityzen_connector.sync import ReadinessPorts, ReadinessProbe
+
+        ports = ReadinessPorts(
+            self.probe_client, self.bus, self.settings.submissions_queue, self.store, self.clock
+        )
+        return ReadinessProbe(ports, ttl=timedelta(seconds=self.settings.api_ready_cache_seconds))
+
+    @_Once
+    def api(self) -> ApiDependencies:
+        """The portal API's dependencies, sharing this container's bus, store and blobs (one
+        queue for HTTP and worker, even in memory)."""
+        from cityzen_connector.api import ApiDependencies
+
+        s = self.settings
+        return ApiDependencies(
+            ingest=self.ingest,
+            client=self.api_client,
+            mappings=self.mappings,
+            readiness=self.readiness,
+            auth_mode=s.auth_mode,
+            authenticator=self.authenticator,
+            portal_key=s.api_portal_key.get_secret_value(),
+            max_body_bytes=s.api_max_body_bytes,
+            themes_max_age=timedelta(seconds=s.api_themes_cache_seconds),
+        )
+
+    @_Once
+    def http_api(self) -> HttpApi:
+        """The API itself; its dependencies are built by the first request that needs them
+        (liveness and the OpenAPI document never do)."""
+        from cityzen_connector.api import build_api
+
+        return build_api(lambda: self.api)
+
+    # -- lifetime -------------------------------------------------------------------------------
+    @property
+    def _pepper(self) -> bytes:
+        return self.settings.identity_pepper.get_secret_value().encode()
+
+    def close(self) -> None:
+        """Close the backends this container opened (not the ones it was given)."""
+        for name in ("bus", "store", "blobs"):
+            if name not in self._given and name in self.__dict__:
+                self.__dict__[name].close()

@@ -1,0 +1,53 @@
+"""A Dataverse transport wrapper that counts round trips and can play two failures: the
+connection refused (``down``) and "the application user lost its role" (``denied``)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from cityzen_connector._types import Headers
+from cityzen_connector.dataverse import (
+    DataverseConnectionError,
+    HttpRequest,
+    HttpResponse,
+    Transport,
+)
+
+
+class CountingTransport:
+    """Wraps a real transport (the emulator behind ``WsgiTransport``, usually)."""
+
+    def __init__(self, inner: Transport) -> None:
+        self.inner = inner
+        self.sent: list[HttpRequest] = []
+        self.statuses: Counter[int] = Counter()
+        self.down = False
+        self.denied = False
+
+    @property
+    def count(self) -> int:
+        return len(self.sent)
+
+    @property
+    def lines(self) -> list[str]:
+        """What was sent, as ``METHOD URL`` lines."""
+        return [f"{r.method} {r.url}" for r in self.sent]
+
+    def send(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
+        self.sent.append(request)
+        if self.down:
+            raise DataverseConnectionError("connection refused (test)")
+        if self.denied:  # as Dataverse answers a user without the privilege
+            body = {
+                "error": {
+                    "code": "0x80040220",
+                    "message": "Principal user is missing prvCreateincident privilege",
+                }
+            }
+            return HttpResponse(
+                403, Headers({"Content-Type": "application/json"}), json.dumps(body).encode()
+            )
+        response = self.inner.send(request, timeout=timeout)
+        self.statuses[response.status] += 1
+        return response
