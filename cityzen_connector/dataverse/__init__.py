@@ -11,6 +11,21 @@ from cityzen_connector._types import Headers
 from . import _operations as requests_
 from ._api import DataverseClient, WhoAmI
 from ._config import MAX_CONCURRENCY, DataverseConfig
+from ._errors import (
+    AlreadyExistsError,
+    AuthenticationError,
+    DataverseConnectionError,
+    DataverseError,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    PreconditionFailedError,
+    ServerError,
+    ThrottledError,
+    TransientServerError,
+    UnexpectedResponseError,
+    ValidationError,
+)
 from ._http import HttpRequest, HttpResponse, Transport
 from ._limiter import ConcurrencyLimiter
 from ._odata import Key, guid, literal
@@ -34,21 +49,6 @@ from ._query import (
 )
 from ._request import DataverseRequest, Expect, Page, WriteResult, interpret
 from ._retry import RetryPolicy
-from .errors import (
-    AlreadyExistsError,
-    AuthenticationError,
-    DataverseConnectionError,
-    DataverseError,
-    InvalidRequestError,
-    NotFoundError,
-    PermissionDeniedError,
-    PreconditionFailedError,
-    ServerError,
-    ThrottledError,
-    TransientServerError,
-    UnexpectedResponseError,
-    ValidationError,
-)
 
 if TYPE_CHECKING:
     from ._auth import (

@@ -11,12 +11,12 @@ from cityzen_connector._types import JsonObject
 
 from . import _operations as ops
 from ._client import ClientCore
+from ._errors import NotFoundError, UnexpectedResponseError
 from ._odata import Key
 from ._odata import Literal as ODataLiteral
 from ._query import Expand, Query
 from ._request import Page, WriteResult
 from ._retry import RetryPolicy
-from .errors import NotFoundError, UnexpectedResponseError
 
 if TYPE_CHECKING:  # loaded on first use: $batch, bulk and metadata cost import time
     from . import _batch, _bulk, _metadata

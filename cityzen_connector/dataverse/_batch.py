@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from cityzen_connector._types import Headers
 
+from ._errors import DataverseError, InvalidRequestError, UnexpectedResponseError
+from ._errors import error_from_response as _error_from_response
 from ._http import HttpRequest, HttpResponse
 from ._request import DataverseRequest, Expect, interpret, refine_error
 from ._retry import RetryPolicy
-from .errors import DataverseError, InvalidRequestError, UnexpectedResponseError
-from .errors import error_from_response as _error_from_response
 
 if TYPE_CHECKING:
     from ._client import ClientCore

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from . import _operations as ops
 from ._batch import execute_batch
+from ._errors import DataverseError, InvalidRequestError, NotFoundError, ValidationError
 from ._odata import check_name, key_segment
 from ._request import DataverseRequest, WriteResult
-from .errors import DataverseError, InvalidRequestError, NotFoundError, ValidationError
 
 if TYPE_CHECKING:
     from ._client import ClientCore

@@ -26,18 +26,18 @@ from cityzen_connector._types import Headers
 
 from . import _operations as ops
 from ._config import DataverseConfig
-from ._http import HttpRequest, HttpResponse, Transport
-from ._limiter import ConcurrencyLimiter
-from ._odata import encode_query, guid
-from ._request import DataverseRequest, Page, interpret, refine_error
-from ._retry import RetryPolicy
-from .errors import (
+from ._errors import (
     AuthenticationError,
     DataverseError,
     InvalidRequestError,
     UnexpectedResponseError,
     error_from_response,
 )
+from ._http import HttpRequest, HttpResponse, Transport
+from ._limiter import ConcurrencyLimiter
+from ._odata import encode_query, guid
+from ._request import DataverseRequest, Page, interpret, refine_error
+from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
     from ._auth import TokenProvider

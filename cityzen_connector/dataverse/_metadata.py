@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from cityzen_connector._types import Headers, JsonObject
 
+from ._errors import InvalidRequestError, UnexpectedResponseError
 from ._odata import check_name, literal
 from ._request import DataverseRequest, Expect
-from .errors import InvalidRequestError, UnexpectedResponseError
 
 if TYPE_CHECKING:
     from ._client import ClientCore

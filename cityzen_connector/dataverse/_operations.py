@@ -13,11 +13,11 @@ from typing import Any, Literal
 
 from cityzen_connector._types import Headers
 
+from ._errors import InvalidRequestError
 from ._odata import Key, check_name, check_path, guid, key_segment, literal
 from ._odata import Literal as ODataLiteral
 from ._query import Expand, Query
 from ._request import DataverseRequest, Expect
-from .errors import InvalidRequestError
 
 UpsertMode = Literal["upsert", "create_only", "update_only"]
 RETURN_REPRESENTATION = "return=representation"

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from ._errors import InvalidRequestError
 from ._odata import Literal, check_name, check_path, literal
-from .errors import InvalidRequestError
 
 __all__ = [
     "Expand",

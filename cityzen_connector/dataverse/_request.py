@@ -13,8 +13,8 @@ from typing import Any
 
 from cityzen_connector._types import Headers, JsonObject
 
+from ._errors import AlreadyExistsError, DataverseError, UnexpectedResponseError
 from ._http import HttpResponse
-from .errors import AlreadyExistsError, DataverseError, UnexpectedResponseError
 
 
 class Expect(enum.Enum):

@@ -27,13 +27,13 @@ from cityzen_connector.api import (
 from cityzen_connector.dataverse import (
     DataverseClient,
     DataverseConfig,
+    DataverseConnectionError,
     HttpRequest,
     HttpResponse,
     RetryPolicy,
 )
 from cityzen_connector.dataverse._auth import StaticTokenProvider
 from cityzen_connector.dataverse._transport import WsgiTransport
-from cityzen_connector.dataverse.errors import DataverseConnectionError
 from cityzen_connector.emulator import EmulatorConfig, create_app, seed
 from cityzen_connector.mapping import MappingSet, load_mappings
 from cityzen_connector.messaging import BusUnavailableError, MessageBus, OutgoingMessage, open_bus
