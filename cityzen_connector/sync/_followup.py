@@ -29,9 +29,9 @@ from cityzen_connector.dataverse import (
     and_,
     eq,
     ne,
+    ops,
     or_,
 )
-from cityzen_connector.dataverse import requests_ as ops
 from cityzen_connector.mapping import ContentRef, Operation, QuerySpec, SubmissionPlan
 
 if TYPE_CHECKING:

@@ -26,8 +26,8 @@ from cityzen_connector.dataverse import (
     decode_batch,
     encode_batch,
     eq,
+    ops,
 )
-from cityzen_connector.dataverse import requests_ as ops
 
 from .conftest import ROOT, FakeClock, ScriptedTransport, error_reply, make_client
 
