@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from cityzen_connector._types import JsonObject
 
 from . import _operations as ops
-from ._client import ClientCore
+from ._core import ClientCore
 from ._errors import NotFoundError, UnexpectedResponseError
 from ._odata import Key
 from ._odata import Literal as ODataLiteral

@@ -26,7 +26,7 @@ from ._request import DataverseRequest, Expect, interpret, refine_error
 from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
-    from ._client import ClientCore
+    from ._core import ClientCore
 
 MAX_BATCH_OPERATIONS = 1000
 CRLF = "\r\n"

@@ -22,7 +22,7 @@ from ._odata import check_name, key_segment
 from ._request import DataverseRequest, WriteResult
 
 if TYPE_CHECKING:
-    from ._client import ClientCore
+    from ._core import ClientCore
 
 _MESSAGES = ("CreateMultiple", "UpsertMultiple")
 

@@ -19,7 +19,7 @@ from ._odata import check_name, literal
 from ._request import DataverseRequest, Expect
 
 if TYPE_CHECKING:
-    from ._client import ClientCore
+    from ._core import ClientCore
 
 ColumnKind = Literal["string", "memo", "integer", "decimal", "boolean", "datetime", "date"]
 _CRM = "Microsoft.Dynamics.CRM."

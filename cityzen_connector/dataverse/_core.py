@@ -1,4 +1,5 @@
-"""``DataverseClient``: the thin layer that sends ``DataverseRequest`` values.
+"""``ClientCore``: the thin layer that sends ``DataverseRequest`` values (URLs, headers, auth,
+retries, limits); ``DataverseClient`` in ``_client.py`` adds one method per operation.
 
 Headers on every call ("Compose HTTP requests and handle errors", Microsoft Learn):
 ``Accept: application/json``, ``OData-MaxVersion``/``OData-Version: 4.0``, the bearer token, a
@@ -24,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 from cityzen_connector._clock import SYSTEM_MONOTONIC, MonotonicClock
 from cityzen_connector._types import Headers
 
-from . import _operations as ops
 from ._config import DataverseConfig
 from ._errors import (
     AuthenticationError,
@@ -290,4 +290,4 @@ def _is_multipart(response: HttpResponse) -> bool:
     return content_type.lower().startswith("multipart/mixed")
 
 
-__all__ = ["ClientCore", "encode_body", "ops"]
+__all__ = ["ClientCore", "encode_body"]
