@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from cityzen_connector._types import Headers
 
 from . import _operations as ops
-from ._api import DataverseClient, WhoAmI
+from ._client import DataverseClient, WhoAmI
 from ._config import MAX_CONCURRENCY, DataverseConfig
 from ._errors import (
     AlreadyExistsError,
