@@ -32,14 +32,6 @@ class WhoAmI:
 class DataverseClient(ClientCore):
     """The Dataverse Web API client. Every method builds a request (pure) and sends it."""
 
-    def with_correlation_id(self, correlation_id: str) -> DataverseClient:
-        derived: DataverseClient = super().with_correlation_id(correlation_id)
-        return derived
-
-    def with_caller(self, caller_object_id: str | None) -> DataverseClient:
-        derived: DataverseClient = super().with_caller(caller_object_id)
-        return derived
-
     @property
     def metadata(self) -> _metadata.Metadata:
         """Table definitions (cached on this client and the clients derived from it)."""

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from cityzen_connector._clock import SYSTEM_MONOTONIC, MonotonicClock
 from cityzen_connector._types import Headers
@@ -111,29 +111,30 @@ class ClientCore:
         self.metadata_cache: dict[str, Any] = {}
         self.metadata_lock = threading.Lock()
 
-    def _derive(self, **changes: Any) -> Any:
+    def _derive(self, context: _Context) -> Self:
+        """A shallow copy: transport, tokens, limiter and caches stay shared."""
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
-        clone._context = replace(self._context, **changes)
+        clone._context = context
         return clone
 
-    def with_correlation_id(self, correlation_id: str) -> Any:
+    def with_correlation_id(self, correlation_id: str) -> Self:
         """A client sharing this one's transport, tokens and limiter, tagging every call with
         ``correlation_id`` (e.g. the queue message id)."""
-        return self._derive(correlation_id=correlation_id)
+        return self._derive(replace(self._context, correlation_id=correlation_id))
 
-    def with_retry(self, retry: RetryPolicy) -> Any:
+    def with_retry(self, retry: RetryPolicy) -> Self:
         """A client sharing this one's transport, tokens and limiter with another retry policy
         (an HTTP request may not wait as long as queue work; a health probe never retries)."""
-        clone = self._derive()
+        clone = self._derive(self._context)
         clone.retry = retry
         return clone
 
-    def with_caller(self, caller_object_id: str | None) -> Any:
+    def with_caller(self, caller_object_id: str | None) -> Self:
         """A client impersonating an agent by Entra object id (``CallerObjectId`` header)."""
         if caller_object_id is not None:
             caller_object_id = str(guid(caller_object_id, "caller object id"))
-        return self._derive(caller_object_id=caller_object_id)
+        return self._derive(replace(self._context, caller_object_id=caller_object_id))
 
     # -- URLs and headers ------------------------------------------------------------------------
     def url_for(self, request: DataverseRequest) -> str:

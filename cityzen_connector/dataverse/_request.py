@@ -8,8 +8,8 @@ import json
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Self
 
 from cityzen_connector._types import Headers, JsonObject
 
@@ -45,17 +45,11 @@ class DataverseRequest:
         # No body: it holds personal data.
         return f"DataverseRequest({self.method} {self.path}, {self.operation!r})"
 
-    def with_headers(self, extra: Mapping[str, str]) -> DataverseRequest:
-        return _replace(self, headers=self.headers.merged(extra))
+    def with_headers(self, extra: Mapping[str, str]) -> Self:
+        return replace(self, headers=self.headers.merged(extra))
 
-    def with_prefer(self, *preferences: str) -> DataverseRequest:
-        return _replace(self, prefer=self.prefer + preferences)
-
-
-def _replace(request: DataverseRequest, **changes: Any) -> DataverseRequest:
-    from dataclasses import replace  # noqa: PLC0415 - tiny helper, keeps the import local
-
-    return replace(request, **changes)
+    def with_prefer(self, *preferences: str) -> Self:
+        return replace(self, prefer=self.prefer + preferences)
 
 
 @dataclass(frozen=True)
