@@ -49,7 +49,7 @@ class DataverseClient(ClientCore):
         select: Sequence[str] = (),
         suppress_duplicate_detection: bool | None = None,
     ) -> WriteResult:
-        result: WriteResult = self.execute(
+        return self.execute(
             ops.create(
                 entity_set,
                 record,
@@ -58,7 +58,6 @@ class DataverseClient(ClientCore):
                 suppress_duplicate_detection=suppress_duplicate_detection,
             )
         )
-        return result
 
     def retrieve(
         self,
@@ -68,10 +67,7 @@ class DataverseClient(ClientCore):
         select: Sequence[str] = (),
         expand: Sequence[Expand] = (),
     ) -> JsonObject:
-        record: JsonObject = self.execute(
-            ops.retrieve(entity_set, key, select=select, expand=expand)
-        )
-        return record
+        return self.execute(ops.retrieve(entity_set, key, select=select, expand=expand))
 
     def update(
         self,
@@ -82,10 +78,9 @@ class DataverseClient(ClientCore):
         etag: str | None = None,
         return_record: bool = False,
     ) -> WriteResult:
-        result: WriteResult = self.execute(
+        return self.execute(
             ops.update(entity_set, key, changes, etag=etag, return_record=return_record)
         )
-        return result
 
     def upsert(
         self,
@@ -96,10 +91,9 @@ class DataverseClient(ClientCore):
         mode: ops.UpsertMode = "upsert",
         return_record: bool = False,
     ) -> WriteResult:
-        result: WriteResult = self.execute(
+        return self.execute(
             ops.upsert(entity_set, key, record, mode=mode, return_record=return_record)
         )
-        return result
 
     def delete(
         self, entity_set: str, key: Key, *, etag: str | None = None, missing_ok: bool = False
@@ -167,11 +161,10 @@ class DataverseClient(ClientCore):
         safe_to_repeat: bool = False,
         retry: RetryPolicy | None = None,
     ) -> JsonObject:
-        result: JsonObject = self.execute(
+        return self.execute(
             ops.action(name, parameters, bound_to=bound_to, safe_to_repeat=safe_to_repeat),
             retry=retry,
         )
-        return result
 
     def call_function(
         self,
@@ -180,8 +173,7 @@ class DataverseClient(ClientCore):
         *,
         bound_to: str | tuple[str, Key] | None = None,
     ) -> JsonObject:
-        result: JsonObject = self.execute(ops.function(name, parameters, bound_to=bound_to))
-        return result
+        return self.execute(ops.function(name, parameters, bound_to=bound_to))
 
     def who_am_i(self) -> WhoAmI:
         doc = self.call_function("WhoAmI")

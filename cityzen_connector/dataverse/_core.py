@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from cityzen_connector._clock import SYSTEM_MONOTONIC, MonotonicClock
 from cityzen_connector._types import Headers
@@ -41,6 +41,9 @@ from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
     from ._auth import TokenProvider
+    from ._metadata import EntityDefinition
+
+R = TypeVar("R")
 
 _LOG = logging.getLogger("cityzen_connector.dataverse")
 # The Web API refuses longer URLs ("Query data using the Web API": 32,768 characters); a longer
@@ -108,7 +111,7 @@ class ClientCore:
         # (entity set, bulk message) -> supported; shared by derived clients.
         self.bulk_support: dict[tuple[str, str], bool] = {}
         # Entity definitions by logical name; shared by derived clients.
-        self.metadata_cache: dict[str, Any] = {}
+        self.metadata_cache: dict[str, EntityDefinition] = {}
         self.metadata_lock = threading.Lock()
 
     def _derive(self, context: _Context) -> Self:
@@ -137,7 +140,7 @@ class ClientCore:
         return self._derive(replace(self._context, caller_object_id=caller_object_id))
 
     # -- URLs and headers ------------------------------------------------------------------------
-    def url_for(self, request: DataverseRequest) -> str:
+    def url_for(self, request: DataverseRequest[object]) -> str:
         root = self.config.service_root
         if request.path.startswith(("http://", "https://")):
             # Only @odata.nextLink comes absolute; never send our token to another host.
@@ -155,7 +158,9 @@ class ClientCore:
             )
         return url
 
-    def common_headers(self, request: DataverseRequest, client_request_id: str) -> dict[str, str]:
+    def common_headers(
+        self, request: DataverseRequest[object], client_request_id: str
+    ) -> dict[str, str]:
         headers = {
             "Accept": "application/json",
             "OData-MaxVersion": "4.0",
@@ -174,7 +179,7 @@ class ClientCore:
             headers["Prefer"] = ",".join(prefer)
         return headers
 
-    def build_http(self, request: DataverseRequest, client_request_id: str) -> HttpRequest:
+    def build_http(self, request: DataverseRequest[object], client_request_id: str) -> HttpRequest:
         headers = self.common_headers(request, client_request_id)
         body = None
         if request.body is not None:
@@ -258,8 +263,9 @@ class ClientCore:
             )
         return response
 
-    def execute(self, request: DataverseRequest, *, retry: RetryPolicy | None = None) -> Any:
-        """Send one request and return what its response means (see ``Expect``)."""
+    def execute(self, request: DataverseRequest[R], *, retry: RetryPolicy | None = None) -> R:
+        """Send one request and return what its response means: a ``WriteResult``, a
+        ``JsonObject``, a ``Page`` or None, as its type (and its ``expect``) says."""
         http = self.build_http(request, str(self._new_id()))
         try:
             response = self.send_http(
@@ -275,11 +281,11 @@ class ClientCore:
             raise refined from exc
         return interpret(request, response)
 
-    def pages(self, request: DataverseRequest) -> Iterator[Page]:
+    def pages(self, request: DataverseRequest[Page]) -> Iterator[Page]:
         """Lazily follow ``@odata.nextLink``: a page is fetched only when asked for."""
-        current: DataverseRequest | None = request
+        current: DataverseRequest[Page] | None = request
         while current is not None:
-            page: Page = self.execute(current)
+            page = self.execute(current)
             yield page
             current = (
                 None if page.next_link is None else replace(request, path=page.next_link, query=())
