@@ -50,6 +50,7 @@ class ChangeSet:
 
 
 BatchItem = DataverseRequest[object] | ChangeSet
+_Flat = tuple[DataverseRequest[object], str | None, int]
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,9 @@ class BatchResult:
                 raise result.error
 
 
-def _flatten(
-    items: Sequence[BatchItem],
-) -> list[tuple[DataverseRequest[object], str | None, int]]:
+def _flatten(items: Sequence[BatchItem]) -> list[_Flat]:
     """(request, content id, group index) per operation, in order."""
-    flat: list[tuple[DataverseRequest[object], str | None, int]] = []
+    flat: list[_Flat] = []
     next_id = 1
     for group, item in enumerate(items):
         if isinstance(item, ChangeSet):
