@@ -1,16 +1,33 @@
 """The Dataverse Web API client: requests as data, a transport seam, ``$batch``, retries.
 
-Knows nothing of citizens. Importing it stays light (no msal, tenacity or requests until they
-are used) because Azure Functions cold starts pay for every import.
+``ops`` holds the pure request builders (``ops.create``, ``ops.upsert``, ``ops.query``...);
+``DataverseClient.execute`` sends what they return. Knows nothing of citizens. Importing it
+stays light (no msal, tenacity or requests until they are used) because Azure Functions cold
+starts pay for every import.
 """
 
 from typing import TYPE_CHECKING, Any
 
 from cityzen_connector._types import Headers
 
-from . import _operations as requests_
-from ._api import DataverseClient, WhoAmI
+from . import _operations as ops
+from ._client import DataverseClient, WhoAmI
 from ._config import MAX_CONCURRENCY, DataverseConfig
+from ._errors import (
+    AlreadyExistsError,
+    AuthenticationError,
+    DataverseConnectionError,
+    DataverseError,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    PreconditionFailedError,
+    ServerError,
+    ThrottledError,
+    TransientServerError,
+    UnexpectedResponseError,
+    ValidationError,
+)
 from ._http import HttpRequest, HttpResponse, Transport
 from ._limiter import ConcurrencyLimiter
 from ._odata import Key, guid, literal
@@ -34,21 +51,6 @@ from ._query import (
 )
 from ._request import DataverseRequest, Expect, Page, WriteResult, interpret
 from ._retry import RetryPolicy
-from .errors import (
-    AlreadyExistsError,
-    AuthenticationError,
-    DataverseConnectionError,
-    DataverseError,
-    InvalidRequestError,
-    NotFoundError,
-    PermissionDeniedError,
-    PreconditionFailedError,
-    ServerError,
-    ThrottledError,
-    TransientServerError,
-    UnexpectedResponseError,
-    ValidationError,
-)
 
 if TYPE_CHECKING:
     from ._auth import (
@@ -190,8 +192,8 @@ __all__ = [
     "lt",
     "ne",
     "not_",
+    "ops",
     "or_",
-    "requests_",
     "scope_for",
     "startswith",
 ]

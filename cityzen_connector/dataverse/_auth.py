@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from cityzen_connector._clock import SYSTEM_MONOTONIC, MonotonicClock
 
-from .errors import AuthenticationError
+from ._errors import AuthenticationError
 
 __all__ = [
     "ManagedIdentityProvider",

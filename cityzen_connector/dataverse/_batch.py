@@ -13,21 +13,22 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from cityzen_connector._types import Headers
 
+from ._errors import DataverseError, InvalidRequestError, UnexpectedResponseError
+from ._errors import error_from_response as _error_from_response
 from ._http import HttpRequest, HttpResponse
-from ._request import DataverseRequest, Expect, interpret, refine_error
+from ._request import DataverseRequest, Expect, ResultT_co, interpret, refine_error
 from ._retry import RetryPolicy
-from .errors import DataverseError, InvalidRequestError, UnexpectedResponseError
-from .errors import error_from_response as _error_from_response
 
 if TYPE_CHECKING:
-    from ._client import ClientCore
+    from ._core import ClientCore
 
+R = TypeVar("R")
 MAX_BATCH_OPERATIONS = 1000
 CRLF = "\r\n"
 
@@ -37,9 +38,9 @@ class ChangeSet:
     """Operations applied atomically. Each gets a Content-ID: its 1-based position among all
     change-set operations of the batch (so ``$1`` is the first one)."""
 
-    requests: tuple[DataverseRequest, ...]
+    requests: tuple[DataverseRequest[object], ...]
 
-    def __init__(self, requests: Iterable[DataverseRequest]) -> None:
+    def __init__(self, requests: Iterable[DataverseRequest[object]]) -> None:
         object.__setattr__(self, "requests", tuple(requests))
         if not self.requests:
             raise InvalidRequestError("a change set needs at least one operation")
@@ -48,17 +49,19 @@ class ChangeSet:
                 raise InvalidRequestError("GET requests are not allowed inside a change set")
 
 
-BatchItem = DataverseRequest | ChangeSet
+BatchItem = DataverseRequest[object] | ChangeSet
+_Flat = tuple[DataverseRequest[object], str | None, int]
 
 
 @dataclass(frozen=True)
-class OperationResult:
-    """The outcome of one operation. ``error`` is None on success; ``response`` is None when
-    the operation never ran (an earlier failure stopped the batch)."""
+class OperationResult(Generic[ResultT_co]):
+    """The outcome of one operation. ``error`` is None on success, ``value`` then what the
+    response means; ``response`` is None when the operation never ran (an earlier failure
+    stopped the batch)."""
 
-    request: DataverseRequest
+    request: DataverseRequest[ResultT_co]
     response: HttpResponse | None
-    value: Any = None
+    value: ResultT_co | None = None
     error: DataverseError | None = None
     content_id: str | None = None
 
@@ -69,7 +72,7 @@ class OperationResult:
 
 @dataclass(frozen=True)
 class BatchResult:
-    results: tuple[OperationResult, ...]
+    results: tuple[OperationResult[object], ...]
 
     @property
     def ok(self) -> bool:
@@ -81,9 +84,9 @@ class BatchResult:
                 raise result.error
 
 
-def _flatten(items: Sequence[BatchItem]) -> list[tuple[DataverseRequest, str | None, int]]:
+def _flatten(items: Sequence[BatchItem]) -> list[_Flat]:
     """(request, content id, group index) per operation, in order."""
-    flat: list[tuple[DataverseRequest, str | None, int]] = []
+    flat: list[_Flat] = []
     next_id = 1
     for group, item in enumerate(items):
         if isinstance(item, ChangeSet):
@@ -118,7 +121,11 @@ def _http_part(http: HttpRequest, content_id: str | None) -> str:
 
 
 def encode_batch(
-    core: ClientCore, items: Sequence[BatchItem], *, boundary: str, new_id: Any = uuid.uuid4
+    core: ClientCore,
+    items: Sequence[BatchItem],
+    *,
+    boundary: str,
+    new_id: Callable[[], uuid.UUID] = uuid.uuid4,
 ) -> bytes:
     """The multipart/mixed body of a ``$batch`` request (pure but for ids)."""
     _flatten(items)  # validates size and shape before any encoding
@@ -199,7 +206,7 @@ def _decode_multipart(text: str, boundary: str, *, in_change_set: bool) -> list[
     return parts
 
 
-def _outcome(request: DataverseRequest, part: DecodedPart) -> OperationResult:
+def _outcome(request: DataverseRequest[R], part: DecodedPart) -> OperationResult[R]:
     response = part.response
     if 200 <= response.status < 300:
         try:
@@ -218,7 +225,7 @@ def _outcome(request: DataverseRequest, part: DecodedPart) -> OperationResult:
 
 def match_results(items: Sequence[BatchItem], parts: Sequence[DecodedPart]) -> BatchResult:
     """Map response parts back to the operations that caused them."""
-    results: list[OperationResult] = []
+    results: list[OperationResult[object]] = []
     queue = list(parts)
     next_id = 1
     for item in items:

@@ -15,14 +15,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cityzen_connector._types import JsonObject
+
 from . import _operations as ops
 from ._batch import execute_batch
+from ._errors import DataverseError, InvalidRequestError, NotFoundError, ValidationError
 from ._odata import check_name, key_segment
 from ._request import DataverseRequest, WriteResult
-from .errors import DataverseError, InvalidRequestError, NotFoundError, ValidationError
 
 if TYPE_CHECKING:
-    from ._client import ClientCore
+    from ._core import ClientCore
 
 _MESSAGES = ("CreateMultiple", "UpsertMultiple")
 
@@ -47,7 +49,7 @@ def bulk_request(
     records: Sequence[Mapping[str, Any]],
     *,
     key_columns: Sequence[str] = (),
-) -> DataverseRequest:
+) -> DataverseRequest[JsonObject]:
     """The bulk action for one chunk (pure). UpsertMultiple targets name their row by
     alternate key in ``@odata.id`` (a relative URL, "UpsertMultiple Action" reference);
     Dataverse answers it 204 without ids, CreateMultiple with ``{"Ids": [...]}``."""
@@ -79,7 +81,7 @@ def _key_of(record: Mapping[str, Any], key_columns: Sequence[str]) -> dict[str, 
 
 def _single_request(
     message: str, entity_set: str, record: Mapping[str, Any], key_columns: Sequence[str]
-) -> DataverseRequest:
+) -> DataverseRequest[WriteResult]:
     if message == "CreateMultiple":
         return ops.create(entity_set, record)
     return ops.upsert(entity_set, _key_of(record, key_columns), record)

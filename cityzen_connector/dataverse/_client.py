@@ -1,293 +1,237 @@
-"""``DataverseClient``: the thin layer that sends ``DataverseRequest`` values.
-
-Headers on every call ("Compose HTTP requests and handle errors", Microsoft Learn):
-``Accept: application/json``, ``OData-MaxVersion``/``OData-Version: 4.0``, the bearer token, a
-JSON content type with charset, ``Prefer`` preferences joined in one header, a client request
-id (``x-ms-client-request-id``, one per logical call, kept across retries) and a correlation
-id (``x-ms-correlation-request-id``), plus ``CallerObjectId`` when impersonating an agent.
-"""
+"""``DataverseClient``: one method per Web API operation, each a builder plus ``execute``."""
 
 from __future__ import annotations
 
-import json
-import logging
-import random
-import re
-import threading
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
-from datetime import date, datetime
-from decimal import Decimal
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cityzen_connector._clock import SYSTEM_MONOTONIC, MonotonicClock
-from cityzen_connector._types import Headers
+from cityzen_connector._types import JsonObject
 
 from . import _operations as ops
-from ._config import DataverseConfig
-from ._http import HttpRequest, HttpResponse, Transport
-from ._limiter import ConcurrencyLimiter
-from ._odata import encode_query, guid
-from ._request import DataverseRequest, Page, interpret, refine_error
+from ._core import ClientCore
+from ._errors import NotFoundError, UnexpectedResponseError
+from ._odata import Key
+from ._odata import Literal as ODataLiteral
+from ._query import Expand, Query
+from ._request import Page, WriteResult
 from ._retry import RetryPolicy
-from .errors import (
-    AuthenticationError,
-    DataverseError,
-    InvalidRequestError,
-    UnexpectedResponseError,
-    error_from_response,
-)
 
-if TYPE_CHECKING:
-    from ._auth import TokenProvider
-
-_LOG = logging.getLogger("cityzen_connector.dataverse")
-# The Web API refuses longer URLs ("Query data using the Web API": 32,768 characters); a longer
-# query must go through $batch, whose bodies allow 64 KB per URL.
-MAX_URL_LENGTH = 32768
-_UNSAFE_HEADER = re.compile(r"[\r\n\x00]")
-_UNSAFE_URL = re.compile(r"[\s\x00]")  # the request line of a $batch part is "METHOD URL HTTP/1.1"
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise InvalidRequestError("datetimes sent to Dataverse must be timezone-aware")
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, Decimal):
-        return float(value)
-    raise InvalidRequestError(f"cannot send a {type(value).__name__} as JSON")
-
-
-def encode_body(body: Any) -> bytes:
-    try:
-        return json.dumps(body, default=_json_default, allow_nan=False, ensure_ascii=False).encode()
-    except ValueError as exc:
-        if isinstance(exc, InvalidRequestError):
-            raise
-        raise InvalidRequestError("body is not valid JSON (NaN or infinity?)") from exc
+if TYPE_CHECKING:  # loaded on first use: $batch, bulk and metadata cost import time
+    from . import _batch, _bulk, _metadata
 
 
 @dataclass(frozen=True)
-class _Context:
-    correlation_id: str | None = None
-    caller_object_id: str | None = None
+class WhoAmI:
+    user_id: uuid.UUID
+    business_unit_id: uuid.UUID
+    organization_id: uuid.UUID
 
 
-class ClientCore:
-    """Sending, auth, retries and limits. ``DataverseClient`` adds the operations."""
+class DataverseClient(ClientCore):
+    """The Dataverse Web API client. Every method builds a request (pure) and sends it."""
 
-    def __init__(
+    @property
+    def metadata(self) -> _metadata.Metadata:
+        """Table definitions (cached on this client and the clients derived from it)."""
+        from ._metadata import Metadata  # noqa: PLC0415 - lazy, see imports
+
+        return Metadata(self, self.metadata_cache, self.metadata_lock)
+
+    # -- single operations -----------------------------------------------------------------------
+    def create(
         self,
-        config: DataverseConfig,
-        transport: Transport,
-        tokens: TokenProvider,
+        entity_set: str,
+        record: Mapping[str, Any],
         *,
-        clock: MonotonicClock | None = None,
-        retry: RetryPolicy = RetryPolicy.HTTP_REQUEST,
-        logger: logging.Logger | None = None,
-        limiter: ConcurrencyLimiter | None = None,
-        rng: Callable[[], float] = random.random,
-        new_id: Callable[[], uuid.UUID] = uuid.uuid4,
-    ) -> None:
-        self.config = config
-        self.transport = transport
-        self.tokens = tokens
-        self.clock = clock or SYSTEM_MONOTONIC
-        self.retry = retry
-        self.logger = logger or _LOG
-        self.limiter = limiter or ConcurrencyLimiter(config.max_concurrency)
-        self._rng = rng
-        self._new_id = new_id
-        self._context = _Context(caller_object_id=config.caller_object_id)
-        # (entity set, bulk message) -> supported; shared by derived clients.
-        self.bulk_support: dict[tuple[str, str], bool] = {}
-        # Entity definitions by logical name; shared by derived clients.
-        self.metadata_cache: dict[str, Any] = {}
-        self.metadata_lock = threading.Lock()
-
-    def _derive(self, **changes: Any) -> Any:
-        clone = object.__new__(type(self))
-        clone.__dict__.update(self.__dict__)
-        clone._context = replace(self._context, **changes)
-        return clone
-
-    def with_correlation_id(self, correlation_id: str) -> Any:
-        """A client sharing this one's transport, tokens and limiter, tagging every call with
-        ``correlation_id`` (e.g. the queue message id)."""
-        return self._derive(correlation_id=correlation_id)
-
-    def with_retry(self, retry: RetryPolicy) -> Any:
-        """A client sharing this one's transport, tokens and limiter with another retry policy
-        (an HTTP request may not wait as long as queue work; a health probe never retries)."""
-        clone = self._derive()
-        clone.retry = retry
-        return clone
-
-    def with_caller(self, caller_object_id: str | None) -> Any:
-        """A client impersonating an agent by Entra object id (``CallerObjectId`` header)."""
-        if caller_object_id is not None:
-            caller_object_id = str(guid(caller_object_id, "caller object id"))
-        return self._derive(caller_object_id=caller_object_id)
-
-    # -- URLs and headers ------------------------------------------------------------------------
-    def url_for(self, request: DataverseRequest) -> str:
-        root = self.config.service_root
-        if request.path.startswith(("http://", "https://")):
-            # Only @odata.nextLink comes absolute; never send our token to another host.
-            if not request.path.startswith(root):
-                raise UnexpectedResponseError("a next link points outside the service root")
-            return request.path
-        url = root + request.path
-        if request.query:
-            url += "?" + encode_query(list(request.query))
-        if _UNSAFE_URL.search(url):
-            raise InvalidRequestError(f"{request.operation}: whitespace or NUL in the URL path")
-        if len(url) > MAX_URL_LENGTH:
-            raise InvalidRequestError(
-                f"{request.operation}: URL of {len(url)} characters exceeds {MAX_URL_LENGTH}"
+        return_record: bool = False,
+        select: Sequence[str] = (),
+        suppress_duplicate_detection: bool | None = None,
+    ) -> WriteResult:
+        return self.execute(
+            ops.create(
+                entity_set,
+                record,
+                return_record=return_record,
+                select=select,
+                suppress_duplicate_detection=suppress_duplicate_detection,
             )
-        return url
-
-    def common_headers(self, request: DataverseRequest, client_request_id: str) -> dict[str, str]:
-        headers = {
-            "Accept": "application/json",
-            "OData-MaxVersion": "4.0",
-            "OData-Version": "4.0",
-            "User-Agent": self.config.user_agent,
-            "x-ms-client-request-id": client_request_id,
-        }
-        if self._context.correlation_id:
-            headers["x-ms-correlation-request-id"] = self._context.correlation_id
-        if self._context.caller_object_id:
-            headers["CallerObjectId"] = self._context.caller_object_id
-        prefer = list(request.prefer)
-        if request.method == "GET" and self.config.include_annotations:
-            prefer.append(f'odata.include-annotations="{self.config.include_annotations}"')
-        if prefer:
-            headers["Prefer"] = ",".join(prefer)
-        return headers
-
-    def build_http(self, request: DataverseRequest, client_request_id: str) -> HttpRequest:
-        headers = self.common_headers(request, client_request_id)
-        body = None
-        if request.body is not None:
-            body = encode_body(request.body)
-            headers["Content-Type"] = "application/json; charset=utf-8"
-        all_headers = Headers(headers).merged(request.headers)
-        for name, value in all_headers.items():
-            # A CR or LF would split the header (or a $batch part) in two: header injection.
-            if not isinstance(value, str) or _UNSAFE_HEADER.search(name + value):
-                raise InvalidRequestError(f"{request.operation}: invalid value for header {name}")
-        return HttpRequest(request.method, self.url_for(request), all_headers, body)
-
-    # -- sending ---------------------------------------------------------------------------------
-    def send_http(
-        self,
-        http: HttpRequest,
-        *,
-        operation: str,
-        safe_to_repeat: bool,
-        retry: RetryPolicy | None = None,
-        multipart_errors: bool = False,
-    ) -> HttpResponse:
-        """Send with a token, one token refresh on 401, the limiter and the retry policy.
-        Returns any 2xx response; raises the typed error of anything else. With
-        ``multipart_errors`` (``$batch``) a non-2xx ``multipart/mixed`` answer is returned too:
-        its parts say which operation failed and why."""
-        client_request_id = http.headers.get("x-ms-client-request-id")
-
-        def attempt() -> HttpResponse:
-            response = self._send_authorized(http)
-            if response.status == 401:
-                # The token may have been revoked or rotated: evict it and try once more.
-                self.tokens.invalidate()
-                response = self._send_authorized(http)
-                if response.status == 401:
-                    raise AuthenticationError(
-                        f"{operation}: Dataverse refused a freshly acquired token",
-                        status=401,
-                        request_id=response.headers.get("x-ms-service-request-id"),
-                        client_request_id=client_request_id,
-                    )
-            if multipart_errors and _is_multipart(response):
-                # "Execute batch operations", handling errors: a batch that stopped at a failed
-                # change set answers with that failure's status and a multipart body.
-                return response
-            if not 200 <= response.status < 300:
-                raise error_from_response(
-                    response.status,
-                    response.headers,
-                    response.body,
-                    operation=operation,
-                    client_request_id=client_request_id,
-                )
-            return response
-
-        policy = retry or self.retry
-        return policy.run(
-            attempt,
-            safe_to_repeat=safe_to_repeat,
-            sleep=self.clock.sleep,
-            rng=self._rng,
-            logger=self.logger,
-            operation=operation,
         )
 
-    def _send_authorized(self, http: HttpRequest) -> HttpResponse:
-        token = self.tokens.get_token()
-        headers = http.headers.merged({"Authorization": f"Bearer {token}"})
-        signed = HttpRequest(http.method, http.url, headers, http.body)
-        with self.limiter.slot():
-            started = self.clock.now()
-            response = self.transport.send(signed, timeout=self.config.timeout)
-        self.limiter.observe_hint(response.headers.get("x-ms-dop-hint"))
-        if self.logger.isEnabledFor(logging.DEBUG):  # hot path: skip the formatting work
-            self.logger.debug(
-                "dataverse %s -> %d in %.3f s (request id %s)",
-                http.method,
-                response.status,
-                self.clock.now() - started,
-                response.headers.get("x-ms-service-request-id"),
-            )
-        return response
+    def retrieve(
+        self,
+        entity_set: str,
+        key: Key,
+        *,
+        select: Sequence[str] = (),
+        expand: Sequence[Expand] = (),
+    ) -> JsonObject:
+        return self.execute(ops.retrieve(entity_set, key, select=select, expand=expand))
 
-    def execute(self, request: DataverseRequest, *, retry: RetryPolicy | None = None) -> Any:
-        """Send one request and return what its response means (see ``Expect``)."""
-        http = self.build_http(request, str(self._new_id()))
+    def update(
+        self,
+        entity_set: str,
+        key: Key,
+        changes: Mapping[str, Any],
+        *,
+        etag: str | None = None,
+        return_record: bool = False,
+    ) -> WriteResult:
+        return self.execute(
+            ops.update(entity_set, key, changes, etag=etag, return_record=return_record)
+        )
+
+    def upsert(
+        self,
+        entity_set: str,
+        key: Key,
+        record: Mapping[str, Any],
+        *,
+        mode: ops.UpsertMode = "upsert",
+        return_record: bool = False,
+    ) -> WriteResult:
+        return self.execute(
+            ops.upsert(entity_set, key, record, mode=mode, return_record=return_record)
+        )
+
+    def delete(
+        self, entity_set: str, key: Key, *, etag: str | None = None, missing_ok: bool = False
+    ) -> None:
+        """Delete a row. ``missing_ok`` makes a 404 success (a repeat after a lost response)."""
         try:
-            response = self.send_http(
-                http,
-                operation=request.operation,
-                safe_to_repeat=request.safe_to_repeat,
-                retry=retry,
-            )
-        except DataverseError as exc:
-            refined = refine_error(request, exc)
-            if refined is exc:
+            self.execute(ops.delete(entity_set, key, etag=etag))
+        except NotFoundError:
+            if not missing_ok:
                 raise
-            raise refined from exc
-        return interpret(request, response)
 
-    def pages(self, request: DataverseRequest) -> Iterator[Page]:
-        """Lazily follow ``@odata.nextLink``: a page is fetched only when asked for."""
-        current: DataverseRequest | None = request
-        while current is not None:
-            page: Page = self.execute(current)
-            yield page
-            current = (
-                None if page.next_link is None else replace(request, path=page.next_link, query=())
+    def associate(
+        self,
+        entity_set: str,
+        key: Key,
+        navigation: str,
+        target_set: str,
+        target_key: Key,
+        *,
+        single_valued: bool = False,
+    ) -> None:
+        self.execute(
+            ops.associate(
+                entity_set,
+                key,
+                navigation,
+                target_set,
+                target_key,
+                service_root=self.config.service_root,
+                single_valued=single_valued,
             )
+        )
 
+    def disassociate(
+        self,
+        entity_set: str,
+        key: Key,
+        navigation: str,
+        target_id: str | uuid.UUID | None = None,
+    ) -> None:
+        self.execute(ops.disassociate(entity_set, key, navigation, target_id))
 
-def _is_multipart(response: HttpResponse) -> bool:
-    content_type = response.headers.get("Content-Type", "")
-    return content_type.lower().startswith("multipart/mixed")
+    # -- queries ---------------------------------------------------------------------------------
+    def query_pages(self, query: Query, *, page_size: int | None = None) -> Iterator[Page]:
+        """Pages of results, fetched lazily (``Prefer: odata.maxpagesize``)."""
+        size = page_size or self.config.max_page_size
+        return self.pages(ops.query(query, max_page_size=size))
 
+    def query(self, query: Query, *, page_size: int | None = None) -> Iterator[JsonObject]:
+        """Every matching row, following ``@odata.nextLink`` only as far as you iterate."""
+        for page in self.query_pages(query, page_size=page_size):
+            yield from page.records
 
-__all__ = ["ClientCore", "encode_body", "ops"]
+    def first(self, query: Query) -> JsonObject | None:
+        """The first matching row, or None (asks for ``$top=1``)."""
+        return next(iter(self.query(query.top(1))), None)
+
+    # -- actions and functions -------------------------------------------------------------------
+    def call_action(
+        self,
+        name: str,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        bound_to: str | tuple[str, Key] | None = None,
+        safe_to_repeat: bool = False,
+        retry: RetryPolicy | None = None,
+    ) -> JsonObject:
+        return self.execute(
+            ops.action(name, parameters, bound_to=bound_to, safe_to_repeat=safe_to_repeat),
+            retry=retry,
+        )
+
+    def call_function(
+        self,
+        name: str,
+        parameters: Mapping[str, ODataLiteral] | None = None,
+        *,
+        bound_to: str | tuple[str, Key] | None = None,
+    ) -> JsonObject:
+        return self.execute(ops.function(name, parameters, bound_to=bound_to))
+
+    def who_am_i(self) -> WhoAmI:
+        doc = self.call_function("WhoAmI")
+        try:
+            return WhoAmI(
+                uuid.UUID(str(doc["UserId"])),
+                uuid.UUID(str(doc["BusinessUnitId"])),
+                uuid.UUID(str(doc["OrganizationId"])),
+            )
+        except (KeyError, ValueError) as exc:
+            raise UnexpectedResponseError("WhoAmI: response lacks its three ids") from exc
+
+    # -- $batch and bulk -------------------------------------------------------------------------
+    def execute_batch(
+        self,
+        items: Iterable[_batch.BatchItem],
+        *,
+        continue_on_error: bool = False,
+        retry: RetryPolicy | None = None,
+    ) -> _batch.BatchResult:
+        """Send requests and change sets in one ``$batch``; results come back per operation."""
+        from ._batch import execute_batch  # noqa: PLC0415 - lazy, see imports
+
+        return execute_batch(self, items, continue_on_error=continue_on_error, retry=retry)
+
+    def create_multiple(
+        self,
+        entity_set: str,
+        logical_name: str,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        chunk_size: int | None = None,
+    ) -> _bulk.BulkResult:
+        from ._bulk import run_bulk  # noqa: PLC0415 - lazy, see imports
+
+        return run_bulk(
+            self, "CreateMultiple", entity_set, logical_name, records, chunk_size=chunk_size
+        )
+
+    def upsert_multiple(
+        self,
+        entity_set: str,
+        logical_name: str,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        key_columns: Sequence[str],
+        chunk_size: int | None = None,
+    ) -> _bulk.BulkResult:
+        """Each record carries the values of its alternate key ``key_columns``; they also
+        key the one-record upserts a failed chunk is replayed as."""
+        from ._bulk import run_bulk  # noqa: PLC0415 - lazy, see imports
+
+        return run_bulk(
+            self,
+            "UpsertMultiple",
+            entity_set,
+            logical_name,
+            records,
+            chunk_size=chunk_size,
+            key_columns=key_columns,
+        )

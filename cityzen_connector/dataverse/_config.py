@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .errors import InvalidRequestError
+from ._errors import InvalidRequestError
 
 # Dataverse refuses more than 52 concurrent requests per user ("Service protection API
 # limits", concurrent requests); we never go above it locally either.

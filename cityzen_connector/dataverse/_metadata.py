@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from cityzen_connector._types import Headers, JsonObject
 
+from ._errors import InvalidRequestError, UnexpectedResponseError
 from ._odata import check_name, literal
-from ._request import DataverseRequest, Expect
-from .errors import InvalidRequestError, UnexpectedResponseError
+from ._request import DataverseRequest, Expect, WriteResult
 
 if TYPE_CHECKING:
-    from ._client import ClientCore
+    from ._core import ClientCore
 
 ColumnKind = Literal["string", "memo", "integer", "decimal", "boolean", "datetime", "date"]
 _CRM = "Microsoft.Dynamics.CRM."
@@ -71,7 +71,7 @@ def _entity_path(logical_name: str) -> str:
     return f"EntityDefinitions(LogicalName={literal(check_name(logical_name, 'table name'))})"
 
 
-def entity_definition_request(logical_name: str) -> DataverseRequest:
+def entity_definition_request(logical_name: str) -> DataverseRequest[JsonObject]:
     return DataverseRequest(
         "GET",
         _entity_path(logical_name),
@@ -106,7 +106,7 @@ def _solution(solution: str | None) -> Headers:
 
 def create_column_request(
     table: str, spec: ColumnSpec, *, solution: str | None = None
-) -> DataverseRequest:
+) -> DataverseRequest[WriteResult]:
     """POST a column definition. A repeat fails on the existing schema name rather than
     creating a second column, so it is safe to repeat."""
     if spec.kind not in _TYPES:
@@ -172,7 +172,7 @@ def create_key_request(
     *,
     language_code: int = 1036,
     solution: str | None = None,
-) -> DataverseRequest:
+) -> DataverseRequest[WriteResult]:
     if not columns:
         raise InvalidRequestError("an alternate key needs at least one column")
     return DataverseRequest(
@@ -198,7 +198,7 @@ def insert_option_value_request(
     value: int | None = None,
     language_code: int = 1036,
     solution: str | None = None,
-) -> DataverseRequest:
+) -> DataverseRequest[JsonObject]:
     """The ``InsertOptionValue`` action on a local choice column."""
     body: JsonObject = {
         "EntityLogicalName": check_name(table, "table name"),
@@ -239,7 +239,9 @@ def parse_entity_definition(doc: Mapping[str, Any]) -> EntityDefinition:
 class Metadata:
     """Entity definitions cached per table; writes drop the table's cached definition."""
 
-    def __init__(self, core: ClientCore, cache: dict[str, Any], lock: threading.Lock) -> None:
+    def __init__(
+        self, core: ClientCore, cache: dict[str, EntityDefinition], lock: threading.Lock
+    ) -> None:
         self._core = core
         self._cache = cache
         self._lock = lock

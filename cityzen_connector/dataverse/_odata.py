@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import quote
 
-from .errors import InvalidRequestError
+from ._errors import InvalidRequestError
 
 Literal = str | int | float | bool | Decimal | uuid.UUID | date | datetime | None
 Key = str | uuid.UUID | Mapping[str, Literal]

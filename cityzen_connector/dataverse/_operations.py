@@ -1,4 +1,6 @@
-"""Pure builders: each returns a ``DataverseRequest`` and does no I/O.
+"""Pure builders: each returns a ``DataverseRequest[T]`` and does no I/O; ``T`` is what the
+response means (``WriteResult``, ``JsonObject``, ``Page`` or ``None``) and what
+``DataverseClient.execute`` returns.
 
 Wire shapes follow Microsoft Learn, "Create a table row", "Retrieve a table row", "Update and
 delete table rows", "Use Upsert to create or update a record", "Associate and disassociate
@@ -11,13 +13,13 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-from cityzen_connector._types import Headers
+from cityzen_connector._types import Headers, JsonObject
 
+from ._errors import InvalidRequestError
 from ._odata import Key, check_name, check_path, guid, key_segment, literal
 from ._odata import Literal as ODataLiteral
 from ._query import Expand, Query
-from ._request import DataverseRequest, Expect
-from .errors import InvalidRequestError
+from ._request import DataverseRequest, Expect, Page, WriteResult
 
 UpsertMode = Literal["upsert", "create_only", "update_only"]
 RETURN_REPRESENTATION = "return=representation"
@@ -57,7 +59,7 @@ def create(
     return_record: bool = False,
     select: Sequence[str] = (),
     suppress_duplicate_detection: bool | None = None,
-) -> DataverseRequest:
+) -> DataverseRequest[WriteResult]:
     """POST a new row. Never safe to repeat: a lost 502/504 may hide a create that happened.
     To create idempotently, choose the id and use ``upsert(..., mode="create_only")``."""
     headers = {}
@@ -82,7 +84,7 @@ def retrieve(
     *,
     select: Sequence[str] = (),
     expand: Sequence[Expand] = (),
-) -> DataverseRequest:
+) -> DataverseRequest[JsonObject]:
     query = list(_select(select))
     if expand:
         query.append(("$expand", ",".join(e.render() for e in expand)))
@@ -103,7 +105,7 @@ def update(
     *,
     etag: str | None = None,
     return_record: bool = False,
-) -> DataverseRequest:
+) -> DataverseRequest[WriteResult]:
     """PATCH an existing row; ``If-Match`` makes it fail with 404 rather than create one.
     With an ETag a repeat would fail on its own success, so only ``*`` is safe to repeat."""
     return DataverseRequest(
@@ -125,7 +127,7 @@ def upsert(
     *,
     mode: UpsertMode = "upsert",
     return_record: bool = False,
-) -> DataverseRequest:
+) -> DataverseRequest[WriteResult]:
     """PATCH by id or alternate key: creates or updates. ``create_only`` sends
     ``If-None-Match: *`` (412 if the row exists), ``update_only`` sends ``If-Match: *`` (404 if
     it does not). All three are safe to repeat: a repeat cannot make a second row."""
@@ -149,7 +151,7 @@ def upsert(
     )
 
 
-def delete(entity_set: str, key: Key, *, etag: str | None = None) -> DataverseRequest:
+def delete(entity_set: str, key: Key, *, etag: str | None = None) -> DataverseRequest[None]:
     return DataverseRequest(
         "DELETE",
         _row(entity_set, key),
@@ -169,7 +171,7 @@ def associate(
     *,
     service_root: str,
     single_valued: bool = False,
-) -> DataverseRequest:
+) -> DataverseRequest[None]:
     """Link two rows through ``$ref``: POST for a collection-valued navigation property, PUT
     for a single-valued one. The ``@odata.id`` is absolute, as in Microsoft's examples."""
     target = check_name(target_set, "entity set name") + key_segment(target_key, "target key")
@@ -190,7 +192,7 @@ def disassociate(
     key: Key,
     navigation: str,
     target_id: str | uuid.UUID | None = None,
-) -> DataverseRequest:
+) -> DataverseRequest[None]:
     """Unlink: ``nav(<target id>)/$ref`` for a collection, ``nav/$ref`` for a single value."""
     path = _row(entity_set, key) + "/"
     path += check_name(navigation, "navigation property")
@@ -205,7 +207,7 @@ def disassociate(
     )
 
 
-def query(request: Query, *, max_page_size: int | None = None) -> DataverseRequest:
+def query(request: Query, *, max_page_size: int | None = None) -> DataverseRequest[Page]:
     prefer = (f"odata.maxpagesize={max_page_size}",) if max_page_size else ()
     return DataverseRequest(
         "GET",
@@ -234,7 +236,7 @@ def action(
     *,
     bound_to: str | tuple[str, Key] | None = None,
     safe_to_repeat: bool = False,
-) -> DataverseRequest:
+) -> DataverseRequest[JsonObject]:
     """POST an action: unbound (``InsertOptionValue``), bound to a collection (``"contacts"``)
     or to a row (``("contacts", id)``). Actions change data: not repeated unless told."""
     return DataverseRequest(
@@ -252,7 +254,7 @@ def function(
     parameters: Mapping[str, ODataLiteral] | None = None,
     *,
     bound_to: str | tuple[str, Key] | None = None,
-) -> DataverseRequest:
+) -> DataverseRequest[JsonObject]:
     """GET a function. Parameter values travel as aliases in the query string
     (``Name(p=@p)?@p='x'``) so that they are escaped like any other literal."""
     path = _bound_path(name, bound_to)
@@ -265,5 +267,5 @@ def function(
     )
 
 
-def who_am_i() -> DataverseRequest:
+def who_am_i() -> DataverseRequest[JsonObject]:
     return function("WhoAmI")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Self
 
+from ._errors import InvalidRequestError
 from ._odata import Literal, check_name, check_path, literal
-from .errors import InvalidRequestError
 
 __all__ = [
     "Expand",
@@ -165,19 +166,19 @@ class Query:
     def __post_init__(self) -> None:
         check_name(self.entity_set, "entity set name")
 
-    def select(self, *columns: str) -> Query:
+    def select(self, *columns: str) -> Self:
         return replace(self, columns=self.columns + tuple(check_path(c) for c in columns))
 
-    def where(self, condition: Filter) -> Query:
+    def where(self, condition: Filter) -> Self:
         if not isinstance(condition, Filter):
             raise InvalidRequestError("where() takes a Filter built with eq(), contains()...")
         return replace(self, filter=condition if self.filter is None else self.filter & condition)
 
-    def order_by(self, column: str, *, descending: bool = False) -> Query:
+    def order_by(self, column: str, *, descending: bool = False) -> Self:
         term = check_path(column) + (" desc" if descending else " asc")
         return replace(self, order=(*self.order, term))
 
-    def top(self, count: int) -> Query:
+    def top(self, count: int) -> Self:
         return replace(self, limit=_positive(count, "$top"))
 
     def expand(
@@ -187,12 +188,12 @@ class Query:
         select: Iterable[str] = (),
         filter: Filter | None = None,
         top: int | None = None,
-    ) -> Query:
+    ) -> Self:
         item = Expand(check_name(navigation, "navigation property"), tuple(select), filter, top)
         item.render()  # validate now, not at send time
         return replace(self, expands=(*self.expands, item))
 
-    def count(self) -> Query:
+    def count(self) -> Self:
         return replace(self, with_count=True)
 
     def params(self) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
-from .errors import (
+from ._errors import (
     DataverseConnectionError,
     DataverseError,
     ServerError,

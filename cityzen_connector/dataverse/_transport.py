@@ -11,8 +11,8 @@ from urllib.parse import unquote, urlsplit
 
 from cityzen_connector._types import Headers
 
+from ._errors import DataverseConnectionError, InvalidRequestError
 from ._http import HttpRequest, HttpResponse
-from .errors import DataverseConnectionError, InvalidRequestError
 
 if TYPE_CHECKING:  # requests costs ~40 ms to import; cold starts only pay it when used.
     import requests

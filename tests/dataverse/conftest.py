@@ -1,5 +1,5 @@
-"""Shared seams for the client's tests: a fake clock and a scripted transport (real objects
-injected through constructors; nothing is patched)."""
+"""Shared seams for the client's tests: the package's fake clock and a scripted transport (real
+objects injected through constructors; nothing is patched)."""
 
 from __future__ import annotations
 
@@ -21,25 +21,11 @@ from cityzen_connector.dataverse import (
     RetryPolicy,
     StaticTokenProvider,
 )
+from cityzen_connector.testing import FakeClock
 
 ORG = "https://contoso.crm4.dynamics.com"
 ROOT = ORG + "/api/data/v9.2/"
 TOKEN = "tok-secret-value"
-
-
-class FakeClock:
-    """``sleep`` records and advances time instantly."""
-
-    def __init__(self) -> None:
-        self.t = 1000.0
-        self.sleeps: list[float] = []
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.t += seconds
 
 
 Step = HttpResponse | BaseException | Callable[[HttpRequest], HttpResponse]

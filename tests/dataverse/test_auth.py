@@ -27,8 +27,9 @@ from cityzen_connector.dataverse import (
     StaticTokenProvider,
     scope_for,
 )
+from cityzen_connector.testing import FakeClock
 
-from .conftest import ORG, FakeClock
+from .conftest import ORG
 
 TENANT = "11111111-1111-1111-1111-111111111111"
 CLIENT = "22222222-2222-2222-2222-222222222222"
@@ -124,9 +125,9 @@ def test_refresh_before_expiry_through_the_clock() -> None:
     app, clock = App(), FakeClock()
     provider = MsalClientCredentialsProvider(ORG, app=app, clock=clock, refresh_margin=300)
     assert provider.get_token() == "t1"
-    clock.t += 3600 - 301
+    clock.advance(3600 - 301)
     assert provider.get_token() == "t1"
-    clock.t += 2  # now inside the 5-minute margin
+    clock.advance(2)  # now inside the 5-minute margin
     assert provider.get_token() == "t2"
 
 

@@ -26,10 +26,11 @@ from cityzen_connector.dataverse import (
     decode_batch,
     encode_batch,
     eq,
+    ops,
 )
-from cityzen_connector.dataverse import requests_ as ops
+from cityzen_connector.testing import FakeClock
 
-from .conftest import ROOT, FakeClock, ScriptedTransport, error_reply, make_client
+from .conftest import ROOT, ScriptedTransport, error_reply, make_client
 
 TASK1 = "a59c24e3-fadf-ec11-bb3d-000d3a35bd52"
 TASK2 = "a69c24e3-fadf-ec11-bb3d-000d3a35bd52"
@@ -322,7 +323,7 @@ def test_a_throttled_batch_waits_retry_after(clock: FakeClock) -> None:
     ok = NO_CONTENT_BATCH
     transport = ScriptedTransport(error_reply(429, "0x80072322", "slow down", Retry_After="3"), ok)
     make_client(transport, clock=clock).execute_batch([ops.create("tasks", {"subject": "a"})])
-    assert clock.sleeps == [3.0]
+    assert clock.slept == [3.0]
     transport = ScriptedTransport(error_reply(429, "0x80072322", "slow", Retry_After="999"))
     client = make_client(transport, clock=clock)
     with pytest.raises(ThrottledError):

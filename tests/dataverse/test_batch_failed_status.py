@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from cityzen_connector.dataverse import Headers, HttpResponse, ValidationError
+from cityzen_connector.testing import FakeClock
 
-from .conftest import FakeClock, ScriptedTransport, error_reply, make_client
+from .conftest import ScriptedTransport, error_reply, make_client
 from .test_batch import CHANGESET_FAILED, FAILED_TYPE, documented_items
 
 

@@ -17,8 +17,9 @@ from cityzen_connector.dataverse import (
     ValidationError,
     bulk_request,
 )
+from cityzen_connector.testing import FakeClock
 
-from .conftest import ROOT, FakeClock, ScriptedTransport, error_reply, make_client, reply
+from .conftest import ROOT, ScriptedTransport, error_reply, make_client, reply
 
 
 def ids_for(request: HttpRequest) -> HttpResponse:

@@ -20,7 +20,7 @@ from cityzen_connector.dataverse import (
     UnexpectedResponseError,
     ValidationError,
 )
-from cityzen_connector.dataverse.errors import error_from_response, parse_retry_after
+from cityzen_connector.dataverse._errors import error_from_response, parse_retry_after
 
 
 def _body(code: str, message: str = "m") -> bytes:

@@ -21,9 +21,9 @@ from cityzen_connector.dataverse import (
     literal,
     ne,
     not_,
+    ops,
     startswith,
 )
-from cityzen_connector.dataverse import requests_ as ops
 from cityzen_connector.dataverse._odata import encode_query, key_segment
 
 

@@ -16,8 +16,9 @@ from cityzen_connector.dataverse import (
     TransientServerError,
     ValidationError,
 )
+from cityzen_connector.testing import FakeClock
 
-from .conftest import FakeClock, ScriptedTransport, error_reply, make_client, reply
+from .conftest import ScriptedTransport, error_reply, make_client, reply
 
 CID = uuid.UUID(int=7)
 CREATED = reply(204, None, **{"OData_EntityId": f"https://x/contacts({CID})"})
@@ -33,7 +34,7 @@ def test_429_waits_exactly_retry_after_then_succeeds(clock: FakeClock) -> None:
     transport = ScriptedTransport(throttled("7"), reply(200, {"fullname": "x"}))
     client = make_client(transport, clock=clock)
     assert client.retrieve("contacts", CID) == {"fullname": "x"}
-    assert clock.sleeps == [7.0]
+    assert clock.slept == [7.0]
     assert len(transport.sent) == 2
 
 
@@ -41,7 +42,7 @@ def test_429_even_a_plain_create_is_repeated_since_it_never_ran(clock: FakeClock
     transport = ScriptedTransport(throttled("2"), CREATED)
     client = make_client(transport, clock=clock)
     assert client.create("contacts", {"lastname": "x"}).id == CID
-    assert clock.sleeps == [2.0]
+    assert clock.slept == [2.0]
 
 
 def test_retry_after_beyond_the_cap_is_raised_at_once(clock: FakeClock) -> None:
@@ -50,7 +51,7 @@ def test_retry_after_beyond_the_cap_is_raised_at_once(clock: FakeClock) -> None:
     with pytest.raises(ThrottledError) as caught:
         client.retrieve("contacts", CID)
     assert caught.value.retry_after == 900.0  # the queue re-schedules with it
-    assert clock.sleeps == []
+    assert clock.slept == []
     assert len(transport.sent) == 1
 
 
@@ -62,9 +63,9 @@ def test_a_503_storm_ends_within_the_budget_with_a_typed_error(clock: FakeClock)
     with pytest.raises(TransientServerError):
         client.retrieve("contacts", CID)
     assert len(transport.sent) == policy.max_attempts
-    assert sum(clock.sleeps) <= policy.max_wait_seconds
+    assert sum(clock.slept) <= policy.max_wait_seconds
     # Exponential backoff with jitter (rng fixed at 0.5): 0.5, 1, 2 x 1.25.
-    assert clock.sleeps == [0.625, 1.25, 2.5]
+    assert clock.slept == [0.625, 1.25, 2.5]
 
 
 def test_queue_policy_stops_on_its_total_wait_budget(clock: FakeClock) -> None:
@@ -73,7 +74,7 @@ def test_queue_policy_stops_on_its_total_wait_budget(clock: FakeClock) -> None:
     client = make_client(transport, clock=clock, retry=policy)
     with pytest.raises(TransientServerError):
         client.retrieve("contacts", CID)
-    assert sum(clock.sleeps) <= policy.max_wait_seconds
+    assert sum(clock.slept) <= policy.max_wait_seconds
     assert 1 < len(transport.sent) <= policy.max_attempts
 
 
@@ -122,7 +123,7 @@ def test_validation_errors_are_never_retried(clock: FakeClock) -> None:
     client = make_client(transport, clock=clock)
     with pytest.raises(ValidationError):
         client.upsert("contacts", CID, {"lastname": "x"})
-    assert clock.sleeps == []
+    assert clock.slept == []
 
 
 class CountingTokens:

@@ -22,8 +22,7 @@ from cityzen_connector.dataverse import (
     StaticTokenProvider,
     WsgiTransport,
 )
-
-from .conftest import FakeClock
+from cityzen_connector.testing import FakeClock
 
 
 def echo_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:

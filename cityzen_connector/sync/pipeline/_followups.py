@@ -26,8 +26,8 @@ from cityzen_connector.dataverse import (
     Expand,
     PreconditionFailedError,
     WriteResult,
+    ops,
 )
-from cityzen_connector.dataverse import requests_ as ops
 from cityzen_connector.mapping import ContentRef, MappingSet, Operation, SubmissionPlan
 
 # Records of one change set are written in one transaction: their createdon differ by less.

@@ -22,8 +22,8 @@ from cityzen_connector.dataverse import (
     Query,
     UnexpectedResponseError,
     eq,
+    ops,
 )
-from cityzen_connector.dataverse import requests_ as ops
 from cityzen_connector.mapping import LookupRef
 
 from ._errors import LookupNotFoundError

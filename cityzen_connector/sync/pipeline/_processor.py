@@ -32,8 +32,8 @@ from cityzen_connector.dataverse import (
     NotFoundError,
     OperationResult,
     WriteResult,
+    ops,
 )
-from cityzen_connector.dataverse import requests_ as ops
 from cityzen_connector.mapping import (
     MappingSet,
     Operation,
