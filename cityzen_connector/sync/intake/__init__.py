@@ -30,7 +30,7 @@ from ._errors import (
     SubmissionNotFoundError,
     UnsupportedFileTypeError,
 )
-from ._idempotency import INGEST_PARTITION, IngestRecords, filer_hash
+from ._idempotency import INGEST_PARTITION, IngestRecords
 from ._request import Accepted as AcceptedResponse
 from ._request import AttachmentUpload, SubmissionRequest
 from ._status import StatusView, read_status
@@ -61,7 +61,6 @@ __all__ = [
     "SubmissionRequest",
     "UnsupportedFileTypeError",
     "check_files",
-    "filer_hash",
     "parse_types",
     "read_status",
     "safe_file_name",

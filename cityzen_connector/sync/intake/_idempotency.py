@@ -10,7 +10,6 @@ key is a 409 too). It also keeps the filer's identity *hash* (HMAC, never the id
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,12 +22,6 @@ from ._errors import IdempotencyConflictError
 
 INGEST_PARTITION = "submission-requests"
 State = Literal["pending", "accepted"]
-
-
-def filer_hash(issuer: str, subject: str, key: bytes) -> str:
-    """A keyed hash of who filed: comparable, but not an identity if the store leaks."""
-    message = json.dumps([issuer, subject], separators=(",", ":")).encode()
-    return hmac.new(key or b"cityzen-filer", message, hashlib.sha256).hexdigest()
 
 
 def body_hash(canonical: Mapping[str, Any]) -> str:

@@ -13,11 +13,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from cityzen_connector.identity import CallerIdentity
+from cityzen_connector.mapping import identity_key as pseudonym
 from cityzen_connector.models import CreatedStatus, FailedStatus, QueuedStatus
 from cityzen_connector.store import SUBMISSIONS_PARTITION, StateStore
 
 from ._errors import CallerNotAllowedError, SubmissionNotFoundError
-from ._idempotency import IngestRecords, filer_hash
+from ._idempotency import IngestRecords
 
 StatusView = QueuedStatus | CreatedStatus | FailedStatus
 
@@ -47,7 +48,7 @@ def read_status(
     ingest = IngestRecords(store, clock=clock, retention=retention).get(key)
     if caller.kind != "portal":
         expected = ingest.value.get("filer") if ingest is not None else None
-        mine = filer_hash(caller.issuer, caller.subject, identity_key)
+        mine = pseudonym(caller.issuer, caller.subject, pepper=identity_key)
         if not isinstance(expected, str) or not hmac.compare_digest(expected, mine):
             raise SubmissionNotFoundError("no such submission")
     record = store.get(SUBMISSIONS_PARTITION, key)

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from cityzen_connector.identity import CallerIdentity
-from cityzen_connector.mapping import FormValidationError, PlanError, ThemeCatalog
+from cityzen_connector.mapping import FormValidationError, PlanError, ThemeCatalog, identity_key
 from cityzen_connector.messaging import MessageBus, encode
 from cityzen_connector.models import SUBMISSION_SCHEMA, Citizen, FieldProblem, Submission
 from cityzen_connector.store import (
@@ -41,7 +41,7 @@ from ._attachments import (
 )
 from ._caller import citizen_from_caller, resolve_id
 from ._errors import CallerNotAllowedError, InvalidSubmissionError
-from ._idempotency import IngestRecords, Reservation, body_hash, filer_hash
+from ._idempotency import IngestRecords, Reservation, body_hash
 from ._request import SubmissionRequest
 
 logger = logging.getLogger(__name__)
@@ -147,7 +147,8 @@ def submit(request: SubmissionInput, caller: CallerIdentity, ports: IngestPorts)
     submission_id = resolve_id(parsed.id, request.idempotency_key)
     incoming = request.files if request.files is not None else _decode_uploads(parsed.attachments)
     files = check_files(incoming, ports.limits, ports.scanner)
-    filer = filer_hash(citizen.issuer, citizen.sub, ports.identity_key)
+    # Who filed, as the contact's own keyed identity hash: comparable, not an identity.
+    filer = identity_key(citizen.issuer, citizen.sub, pepper=ports.identity_key)
     canonical = {
         "request": parsed.model_dump(mode="json", exclude={"id", "attachments", "citizen"}),
         "citizen": citizen.model_dump(mode="json"),
