@@ -9,9 +9,7 @@ import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
-from cityzen_connector.dataverse import DataverseClient
 from cityzen_connector.identity import (
     AuthMode,
     BearerAuthenticator,
@@ -20,11 +18,8 @@ from cityzen_connector.identity import (
     KeysUnavailable,
     authenticate_request,
 )
-from cityzen_connector.mapping import MappingSet
-from cityzen_connector.messaging import BusUnavailableError
 from cityzen_connector.models import ProblemCode
-from cityzen_connector.store import StateStore, StoreUnavailableError
-from cityzen_connector.sync import ReadinessProbe
+from cityzen_connector.sync import ReadinessProbe, ThemesReader
 from cityzen_connector.sync.intake import IngestError, IngestPorts, InvalidSubmissionError
 
 from ._http import ApiRequest, ApiResponse, problem_response
@@ -37,25 +32,16 @@ KEY_HEADER = "x-functions-key"
 
 @dataclass(frozen=True)
 class ApiDependencies:
-    """Everything the handlers need, built once at the edge (``function_app.py``)."""
+    """The use cases the handlers call, with their ports bound by the composition root
+    (``cityzen_connector.app``); the API itself knows no backend."""
 
     ingest: IngestPorts
-    client: DataverseClient
-    mappings: MappingSet
+    themes: ThemesReader
     readiness: ReadinessProbe
     auth_mode: AuthMode = "function_key"
     authenticator: BearerAuthenticator | None = None
     portal_key: str = field(default="", repr=False)
     max_body_bytes: int = 32 * 1024 * 1024
-    themes_max_age: timedelta = timedelta(minutes=5)
-
-    @property
-    def store(self) -> StateStore:
-        return self.ingest.store
-
-    @property
-    def clock(self) -> Callable[[], datetime]:
-        return self.ingest.clock
 
 
 Deps = Callable[[], ApiDependencies]
@@ -112,7 +98,7 @@ class HttpApi:
             )
         except IngestError as exc:
             return _ingest_problem(exc, instance)
-        except (KeysUnavailable, StoreUnavailableError, BusUnavailableError) as exc:
+        except KeysUnavailable as exc:
             logger.warning("dependency unavailable: %s", type(exc).__name__)
             return problem_response(
                 ProblemCode.SERVICE_UNAVAILABLE, instance=instance, retry_after="30"
@@ -147,6 +133,9 @@ def _route_name(request: ApiRequest) -> str:
 
 
 def _ingest_problem(exc: IngestError, instance: str) -> ApiResponse:
+    if exc.status == 503:
+        cause = type(exc.__cause__).__name__ if exc.__cause__ is not None else "unknown"
+        logger.warning("dependency unavailable: %s", cause)
     errors = exc.errors if isinstance(exc, InvalidSubmissionError) else ()
     # RFC 9110 section 10.2.3: a 503 says when to come back.
     retry = {"retry_after": "30"} if exc.status == 503 else {}

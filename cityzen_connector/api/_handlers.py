@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cityzen_connector.models import ProblemCode
-from cityzen_connector.sync import Liveness, read_themes
+from cityzen_connector.sync import Liveness
 from cityzen_connector.sync import not_modified as _not_modified
 from cityzen_connector.sync.intake import AcceptedResponse, read_status, submit
 
@@ -41,23 +41,21 @@ def submit_request(request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiRes
 def request_status(request: ApiRequest, params: dict[str, str], lazy: Deps) -> ApiResponse:
     deps = lazy()
     caller = caller_of(request, deps)
+    ingest = deps.ingest
     view = read_status(
         params["id"],
         caller,
-        store=deps.store,
-        clock=deps.clock,
-        identity_key=deps.ingest.identity_key,
-        retention=deps.ingest.retention,
+        store=ingest.store,
+        clock=ingest.clock,
+        identity_key=ingest.identity_key,
+        retention=ingest.retention,
     )
     # Statuses change; caches must not keep another citizen's answer (RFC 9111 5.2.2.3).
     return json_response(200, view, cache_control="private, no-store")
 
 
 def themes(request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiResponse:
-    deps = lazy()
-    snapshot = read_themes(
-        deps.client, deps.mappings, deps.store, deps.clock, max_age=deps.themes_max_age
-    )
+    snapshot = lazy().themes()
     headers = {"ETag": snapshot.etag, "Cache-Control": THEMES_CACHE_CONTROL}
     if _not_modified(request.headers.get("if-none-match"), snapshot.etag):
         return ApiResponse(304, b"", headers)

@@ -286,16 +286,23 @@ class Container:
         from cityzen_connector.api import ApiDependencies
 
         s = self.settings
+        from cityzen_connector.sync import ThemesReader
+
+        themes = ThemesReader(
+            self.api_client,
+            self.mappings,
+            self.store,
+            self.clock,
+            max_age=timedelta(seconds=s.api_themes_cache_seconds),
+        )
         return ApiDependencies(
             ingest=self.ingest,
-            client=self.api_client,
-            mappings=self.mappings,
+            themes=themes,
             readiness=self.readiness,
             auth_mode=s.auth_mode,
             authenticator=self.authenticator,
             portal_key=s.api_portal_key.get_secret_value(),
             max_body_bytes=s.api_max_body_bytes,
-            themes_max_age=timedelta(seconds=s.api_themes_cache_seconds),
         )
 
     @_Once

@@ -69,15 +69,11 @@ def config_from(settings: Settings, args: argparse.Namespace | None = None) -> E
 
 
 def _wait_forever() -> None:
-    try:
-        with stop_signals():  # Ctrl-C, SIGTERM, and SIGINT when started in the background
-            # A timed wait: a signal delivered to a server thread only sets a flag that the main
-            # thread reads when it next runs Python code; an untimed wait would never return.
-            stopped = threading.Event()
-            while not stopped.wait(0.25):
-                pass
-    except KeyboardInterrupt:
-        return
+    # Timed slices: a signal caught by a server thread only sets a flag that the main thread
+    # reads when it next runs Python code; an untimed wait would never return.
+    stopped = threading.Event()
+    while not stopped.wait(0.25):
+        pass
 
 
 def run_serve(
@@ -123,7 +119,13 @@ def run_serve(
 
 
 def _serve_command(args: argparse.Namespace) -> int:
-    return run_serve(args)
+    # The handlers are set before the URL is printed: a SIGINT sent as soon as it is read (a
+    # background job starts with SIGINT ignored) must stop us, not be lost.
+    try:
+        with stop_signals():
+            return run_serve(args)
+    except KeyboardInterrupt:  # everything started is stopped by then
+        return 0
 
 
 def run_seed(data_dir: Path) -> int:

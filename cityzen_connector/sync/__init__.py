@@ -24,6 +24,7 @@ from ._provisioning import (
     plan_provisioning,
 )
 from ._themes import (
+    ThemesReader,
     ThemesSnapshot,
     ThemeTree,
     cached_themes,
@@ -42,6 +43,7 @@ __all__ = [
     "ReadinessProbe",
     "Step",
     "ThemeTree",
+    "ThemesReader",
     "ThemesSnapshot",
     "apply_provisioning",
     "cached_themes",

@@ -103,7 +103,10 @@ def read_themes(
     max_age: timedelta,
 ) -> ThemesSnapshot:
     """The tree to serve: cached if fresh, else recomputed, else stale, else 503."""
-    cached = cached_themes(store)
+    try:
+        cached = cached_themes(store)
+    except StoreError as exc:
+        raise DependencyUnavailableError("the state store is unavailable") from exc
     if cached is not None and clock() - cached.refreshed_at < max_age:
         return cached
     try:
@@ -113,6 +116,20 @@ def read_themes(
             logger.warning("themes served stale: Dataverse refused (%s)", type(exc).__name__)
             return cached
         raise DependencyUnavailableError("the theme tree cannot be read from Dataverse") from exc
+
+
+@dataclass(frozen=True)
+class ThemesReader:
+    """``read_themes`` with its ports bound: what the HTTP API calls."""
+
+    client: DataverseClient
+    mappings: MappingSet
+    store: StateStore
+    clock: Callable[[], datetime]
+    max_age: timedelta = timedelta(minutes=5)
+
+    def __call__(self) -> ThemesSnapshot:
+        return read_themes(self.client, self.mappings, self.store, self.clock, max_age=self.max_age)
 
 
 def not_modified(if_none_match: str | None, etag: str) -> bool:

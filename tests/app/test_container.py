@@ -94,7 +94,7 @@ def test_concurrent_first_uses_build_one_object(tmp_path: Path) -> None:
 def test_http_api_worker_and_probe_share_one_queue_one_pool_one_token(tmp_path: Path) -> None:
     deps = app.Container(memory_settings(tmp_path))
     assert deps.api.ingest.bus is deps.worker.bus is deps.bus
-    assert deps.api.store is deps.worker.breaker._store is deps.store
+    assert deps.api.ingest.store is deps.worker.breaker._store is deps.store
     worker, api_client, probe = deps.client, deps.api_client, deps.probe_client
     assert (worker.retry, api_client.retry, probe.retry) == (
         RetryPolicy.QUEUE_WORK,
@@ -104,7 +104,7 @@ def test_http_api_worker_and_probe_share_one_queue_one_pool_one_token(tmp_path: 
     assert api_client.transport is worker.transport is probe.transport
     assert api_client.tokens is worker.tokens
     assert probe.limiter is worker.limiter
-    assert deps.api.mappings is deps.worker.processor.mappings  # read once
+    assert deps.api.themes.mappings is deps.worker.processor.mappings  # read once
     deps.close()
 
 
@@ -160,7 +160,7 @@ def test_every_api_setting_is_wired(tmp_path: Path) -> None:
     assert limits.types == frozenset({"image/png", "application/pdf"})
     assert deps.max_body_bytes == 4096
     assert deps.portal_key == "k"
-    assert deps.themes_max_age == timedelta(seconds=42)
+    assert deps.themes.max_age == timedelta(seconds=42)
     assert deps.readiness.ttl == timedelta(seconds=3)
     assert deps.ingest.queue == "inbox"
     assert deps.ingest.retention == timedelta(days=7)

@@ -42,7 +42,7 @@ from cityzen_connector.store import (
     open_blobs,
     open_store,
 )
-from cityzen_connector.sync import ReadinessPorts, ReadinessProbe
+from cityzen_connector.sync import ReadinessPorts, ReadinessProbe, ThemesReader
 from cityzen_connector.sync.intake import AttachmentLimits, IngestPorts, NoScan
 from cityzen_connector.testing import FakeClock
 from tests.support.paths import ROOT
@@ -227,10 +227,10 @@ def make_world(*, auth_mode: str = "function_key", authenticator: Any = None, **
     readiness = ReadinessProbe(
         ReadinessPorts(client, bus, QUEUE, store, clock), ttl=timedelta(seconds=10)
     )
+    themes_age = deps.pop("themes_max_age", timedelta(minutes=5))
     api_deps = ApiDependencies(
         ingest=ingest,
-        client=client,
-        mappings=_MAPPINGS,
+        themes=ThemesReader(client, _MAPPINGS, store, clock, max_age=themes_age),
         readiness=readiness,
         auth_mode=auth_mode,  # type: ignore[arg-type]
         authenticator=authenticator,

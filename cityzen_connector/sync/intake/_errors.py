@@ -9,18 +9,23 @@
     ├── IdempotencyConflictError    409: the id was used for another body (or is in flight)
     ├── CallerNotAllowedError       403: this kind of caller may not do this
     ├── SubmissionNotFoundError     404: unknown id, or not yours (existence is not leaked)
-    └── DependencyUnavailableError  503: a backend we need is down; retry later
+    └── DependencyUnavailableError  503: a backend we need is down; retry later (the
+                                    queue's, store's or Dataverse's error is its cause)
 
 Messages name fields, limits and codes, never a submitted value (RGPD).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
+from typing import ParamSpec, TypeVar
 
 from pydantic import ValidationError
 
+from cityzen_connector.messaging import BusUnavailableError
 from cityzen_connector.models import FieldError, FieldProblem, field_errors_from_validation
+from cityzen_connector.store import StoreUnavailableError
 
 # French for the codes our own checks (and the mapping's form checks) produce.
 _FRENCH = {
@@ -117,3 +122,21 @@ class SubmissionNotFoundError(IngestError):
 class DependencyUnavailableError(IngestError):
     status = 503
     code = "service_unavailable"
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def unavailable_as_503(use_case: Callable[P, R]) -> Callable[P, R]:
+    """A queue, store or blob backend that cannot be reached becomes the caller's 503 (retry
+    later), with the backend's error as its cause: callers of the use case see one tree."""
+
+    @functools.wraps(use_case)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return use_case(*args, **kwargs)
+        except (StoreUnavailableError, BusUnavailableError) as exc:
+            raise DependencyUnavailableError("a backend is unavailable; retry later") from exc
+
+    return guarded

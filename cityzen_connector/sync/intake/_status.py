@@ -17,7 +17,7 @@ from cityzen_connector.mapping import identity_key as pseudonym
 from cityzen_connector.models import CreatedStatus, FailedStatus, QueuedStatus
 from cityzen_connector.store import SUBMISSIONS_PARTITION, StateStore
 
-from ._errors import CallerNotAllowedError, SubmissionNotFoundError
+from ._errors import CallerNotAllowedError, SubmissionNotFoundError, unavailable_as_503
 from ._idempotency import IngestRecords
 
 StatusView = QueuedStatus | CreatedStatus | FailedStatus
@@ -28,6 +28,7 @@ DEFAULT_CASE_STATUS = "Nouveau"
 FAILED_CODE = "rejected"
 
 
+@unavailable_as_503
 def read_status(
     submission_id: str,
     caller: CallerIdentity,

@@ -40,7 +40,7 @@ from ._attachments import (
     check_files,
 )
 from ._caller import citizen_from_caller, resolve_id
-from ._errors import CallerNotAllowedError, InvalidSubmissionError
+from ._errors import CallerNotAllowedError, InvalidSubmissionError, unavailable_as_503
 from ._idempotency import IngestRecords, Reservation, body_hash
 from ._request import SubmissionRequest
 
@@ -138,6 +138,7 @@ def _decode_uploads(uploads: Sequence[Any]) -> list[IncomingFile]:
     return files
 
 
+@unavailable_as_503
 def submit(request: SubmissionInput, caller: CallerIdentity, ports: IngestPorts) -> Accepted:
     """Accept one submission; raises an ``IngestError`` with nothing written on refusal."""
     if caller.kind == "agent":
