@@ -6,7 +6,6 @@ objects through the keyword arguments instead.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -68,7 +67,7 @@ def dependencies_from_settings(
         from cityzen_connector.identity import requests_fetcher  # noqa: PLC0415
 
         fetch = requests_fetcher(requests.Session())
-    authenticator = build_authenticator(settings, fetch, time.time) if fetch is not None else None
+    authenticator = build_authenticator(settings, fetch, clock) if fetch is not None else None
     ingest = IngestPorts(
         bus=bus,
         queue=settings.submissions_queue,

@@ -38,7 +38,7 @@ from ._from_settings import (
     configured_issuers,
     jwks_source_for,
 )
-from ._jwks import Clock, FetchJson, HttpJwksSource, JwkSet, JwksSource, StaticJwksSource
+from ._jwks import FetchJson, HttpJwksSource, JwkSet, JwksSource, StaticJwksSource
 from ._verifier import TokenVerifier
 
 __all__ = [
@@ -52,7 +52,6 @@ __all__ = [
     "CallerIdentity",
     "CallerKind",
     "CitizenClaims",
-    "Clock",
     "FetchJson",
     "HttpJwksSource",
     "IdentityConfigError",

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from typing import Any, TextIO
 
 import requests
 
+from cityzen_connector._clock import WallClock, utc_now
 from cityzen_connector.settings import Settings
 
 from ._errors import IdentityConfigError, InvalidToken, KeysUnavailable
 from ._fetch import requests_fetcher
 from ._from_settings import build_authenticator, configured_issuers, jwks_source_for
-from ._jwks import Clock, FetchJson
+from ._jwks import FetchJson
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     verify.set_defaults(func=_run_verify)
 
 
-def check_providers(settings: Settings, fetch: FetchJson, clock: Clock, out: TextIO) -> int:
+def check_providers(settings: Settings, fetch: FetchJson, clock: WallClock, out: TextIO) -> int:
     """0 when every configured provider's keys can be fetched; 1 otherwise; 2 if misconfigured."""
     try:
         configs = configured_issuers(settings)
@@ -59,7 +59,7 @@ def check_providers(settings: Settings, fetch: FetchJson, clock: Clock, out: Tex
 
 
 def verify_token(
-    settings: Settings, token: str, fetch: FetchJson, clock: Clock, out: TextIO
+    settings: Settings, token: str, fetch: FetchJson, clock: WallClock, out: TextIO
 ) -> int:
     """0 accepted, 1 refused or keys unavailable, 2 misconfigured."""
     try:
@@ -90,9 +90,9 @@ def verify_token(
 
 def _run_check(args: argparse.Namespace) -> int:
     fetch = requests_fetcher(requests.Session())
-    return check_providers(Settings(), fetch, time.time, sys.stdout)
+    return check_providers(Settings(), fetch, utc_now, sys.stdout)
 
 
 def _run_verify(args: argparse.Namespace) -> int:
     fetch = requests_fetcher(requests.Session())
-    return verify_token(Settings(), sys.stdin.read(), fetch, time.time, sys.stdout)
+    return verify_token(Settings(), sys.stdin.read(), fetch, utc_now, sys.stdout)

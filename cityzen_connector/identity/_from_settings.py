@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from cityzen_connector._clock import WallClock
 from cityzen_connector.settings import Settings
 
 from ._bearer import BearerAuthenticator
 from ._config import VerifierConfig, entra_agent_config
 from ._errors import IdentityConfigError
-from ._jwks import Clock, FetchJson, HttpJwksSource
+from ._jwks import FetchJson, HttpJwksSource
 from ._verifier import TokenVerifier
 
 
@@ -48,13 +49,13 @@ def agent_config(settings: Settings) -> VerifierConfig | None:
 
 
 def jwks_source_for(
-    settings: Settings, config: VerifierConfig, fetch: FetchJson, clock: Clock
+    settings: Settings, config: VerifierConfig, fetch: FetchJson, clock: WallClock
 ) -> HttpJwksSource:
     """Where one configured issuer's keys come from (citizens may pin a URL; Entra discovers)."""
     pinned = config.kind == "citizen"
     return HttpJwksSource(
         fetch,
-        clock,
+        clock=clock,
         issuer=config.issuer,
         jwks_uri=settings.auth_oidc_jwks_uri if pinned else "",
         discovery_url=settings.auth_oidc_discovery_url if pinned else "",
@@ -69,7 +70,7 @@ def configured_issuers(settings: Settings) -> list[VerifierConfig]:
 
 
 def build_authenticator(
-    settings: Settings, fetch: FetchJson, clock: Clock
+    settings: Settings, fetch: FetchJson, clock: WallClock
 ) -> BearerAuthenticator | None:
     """Verifiers for every configured issuer; ``None`` in ``function_key`` mode.
 
@@ -79,7 +80,7 @@ def build_authenticator(
     if settings.auth_mode == "function_key":
         return None
     verifiers = [
-        TokenVerifier(config, jwks_source_for(settings, config, fetch, clock), clock)
+        TokenVerifier(config, jwks_source_for(settings, config, fetch, clock), clock=clock)
         for config in configured_issuers(settings)
     ]
     if not verifiers:

@@ -25,8 +25,9 @@ from cityzen_connector.identity import (
     entra_agent_config,
 )
 from cityzen_connector.settings import Settings
+from cityzen_connector.testing import FakeClock
 
-from .conftest import AUDIENCE, ISSUER, JWKS_URI, NOW, Clock, Fetcher, Signer, claims
+from .conftest import AUDIENCE, ISSUER, JWKS_URI, NOW, START, Fetcher, Signer, claims
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 ENTRA_ISSUER = f"https://login.microsoftonline.com/{TENANT}/v2.0"
@@ -55,9 +56,9 @@ def entra_claims(**overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in base.items() if v is not None}
 
 
-def agent_verifier(signer: Signer, clock: Clock, **kw: Any) -> TokenVerifier:
+def agent_verifier(signer: Signer, clock: FakeClock, **kw: Any) -> TokenVerifier:
     config = entra_agent_config(TENANT, frozenset({ENTRA_API}), **kw)
-    return TokenVerifier(config, StaticJwksSource(JwkSet((signer.jwk(),))), clock)
+    return TokenVerifier(config, StaticJwksSource(JwkSet((signer.jwk(),))), clock=clock)
 
 
 # -- header ----------------------------------------------------------------------------------
@@ -90,7 +91,9 @@ def test_malformed_bearer_header(header: str) -> None:
 # -- Entra ID agents -------------------------------------------------------------------------
 
 
-def test_entra_agent_token_gives_an_agent_keyed_by_oid(rsa_signer: Signer, clock: Clock) -> None:
+def test_entra_agent_token_gives_an_agent_keyed_by_oid(
+    rsa_signer: Signer, clock: FakeClock
+) -> None:
     verifier = agent_verifier(rsa_signer, clock)
     identity = verifier.verify(rsa_signer.sign(entra_claims(), kid=rsa_signer.kid, typ="JWT"))
     assert identity.kind == "agent"
@@ -112,7 +115,7 @@ def test_entra_agent_token_gives_an_agent_keyed_by_oid(rsa_signer: Signer, clock
     ],
 )
 def test_entra_tokens_refused(
-    rsa_signer: Signer, clock: Clock, overrides: dict[str, Any], reason: str
+    rsa_signer: Signer, clock: FakeClock, overrides: dict[str, Any], reason: str
 ) -> None:
     verifier = agent_verifier(rsa_signer, clock)
     with pytest.raises(InvalidToken) as info:
@@ -120,14 +123,14 @@ def test_entra_tokens_refused(
     assert info.value.reason == reason
 
 
-def test_entra_role_requirement(rsa_signer: Signer, clock: Clock) -> None:
+def test_entra_role_requirement(rsa_signer: Signer, clock: FakeClock) -> None:
     verifier = agent_verifier(rsa_signer, clock, accepted_roles=frozenset({"Cases.Admin"}))
     with pytest.raises(InvalidToken) as info:
         verifier.verify(rsa_signer.sign(entra_claims(), kid=rsa_signer.kid))
     assert info.value.reason == "insufficient_scope"
 
 
-def test_entra_accepts_only_rs256(ec_signer: Signer, clock: Clock) -> None:
+def test_entra_accepts_only_rs256(ec_signer: Signer, clock: FakeClock) -> None:
     verifier = agent_verifier(ec_signer, clock)
     with pytest.raises(InvalidToken) as info:
         verifier.verify(ec_signer.sign(entra_claims(), kid=ec_signer.kid))
@@ -138,7 +141,9 @@ def test_entra_accepts_only_rs256(ec_signer: Signer, clock: Clock) -> None:
 
 
 @pytest.fixture
-def authenticator(verifier: TokenVerifier, rsa_signer: Signer, clock: Clock) -> BearerAuthenticator:
+def authenticator(
+    verifier: TokenVerifier, rsa_signer: Signer, clock: FakeClock
+) -> BearerAuthenticator:
     return BearerAuthenticator([verifier, agent_verifier(rsa_signer, clock)])
 
 
@@ -217,17 +222,17 @@ def test_both_mode_never_rescues_a_bad_token_with_the_key(
 def test_default_settings_need_no_identity_provider() -> None:
     settings = Settings(_env_file=None)
     assert settings.auth_mode == "function_key"
-    assert build_authenticator(settings, Fetcher(), Clock()) is None
+    assert build_authenticator(settings, Fetcher(), FakeClock(START)) is None
 
 
 def test_bearer_mode_without_an_issuer_fails_at_start_up() -> None:
     settings = Settings(_env_file=None, auth_mode="bearer")
     with pytest.raises(IdentityConfigError, match="CITYZEN_AUTH_OIDC_ISSUER"):
-        build_authenticator(settings, Fetcher(), Clock())
+        build_authenticator(settings, Fetcher(), FakeClock(START))
 
 
 def test_settings_build_working_verifiers(
-    fetcher: Fetcher, rsa_signer: Signer, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    fetcher: Fetcher, rsa_signer: Signer, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CITYZEN_AUTH_MODE", "both")
     monkeypatch.setenv("CITYZEN_AUTH_OIDC_ISSUER", ISSUER)
