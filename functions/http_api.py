@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import azure.functions as func
@@ -28,10 +28,10 @@ from cityzen_connector.api import FALLBACK, METHODS, PREFIX, ROUTES, Access, Rou
 
 if TYPE_CHECKING:
     from cityzen_connector.api import ApiRequest, ApiResponse, HttpApi
+    from cityzen_connector.identity import AuthMode
     from cityzen_connector.settings import Settings
 
 logger = logging.getLogger(__name__)
-AuthMode = Literal["function_key", "bearer", "both"]  # settings.AuthMode, without its import
 
 
 def auth_level(access: Access, mode: AuthMode) -> func.AuthLevel:
