@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cityzen_connector.identity import AuthMode, TokenTypeCheck
+
 ENV_PREFIX = "CITYZEN_"
 
 DataverseAuth = Literal["static", "client_secret", "certificate", "managed_identity"]
-AuthMode = Literal["function_key", "bearer", "both"]
-TokenTypeCheck = Literal["rfc9068", "claims"]
 
 
 class Settings(BaseSettings):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import azure.functions as func
@@ -27,9 +27,9 @@ from cityzen_connector.api import FALLBACK, METHODS, PREFIX, ROUTES, Access, Rou
 
 if TYPE_CHECKING:
     from cityzen_connector.api import ApiRequest, ApiResponse, HttpApi
+    from cityzen_connector.identity import AuthMode
 
 logger = logging.getLogger(__name__)
-AuthMode = Literal["function_key", "bearer", "both"]  # settings.AuthMode, without its import
 
 
 def auth_level(access: Access, mode: AuthMode) -> func.AuthLevel:

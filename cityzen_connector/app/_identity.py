@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 from cityzen_connector.settings import Settings
 
 if TYPE_CHECKING:
+    from cityzen_connector._clock import WallClock
     from cityzen_connector.identity import (
         BearerAuthenticator,
-        Clock,
         FetchJson,
         HttpJwksSource,
         VerifierConfig,
@@ -64,7 +64,7 @@ def issuers(settings: Settings) -> list[VerifierConfig]:
 
 
 def jwks_source(
-    settings: Settings, config: VerifierConfig, fetch: FetchJson, clock: Clock
+    settings: Settings, config: VerifierConfig, fetch: FetchJson, clock: WallClock
 ) -> HttpJwksSource:
     """Where one configured issuer's keys come from (citizens may pin a URL; Entra discovers)."""
     from cityzen_connector.identity import HttpJwksSource
@@ -72,7 +72,7 @@ def jwks_source(
     pinned = config.kind == "citizen"
     return HttpJwksSource(
         fetch,
-        clock,
+        clock=clock,
         issuer=config.issuer,
         jwks_uri=settings.auth_oidc_jwks_uri if pinned else "",
         discovery_url=settings.auth_oidc_discovery_url if pinned else "",
@@ -81,13 +81,13 @@ def jwks_source(
     )
 
 
-def authenticator(settings: Settings, fetch: FetchJson, clock: Clock) -> BearerAuthenticator:
+def authenticator(settings: Settings, fetch: FetchJson, clock: WallClock) -> BearerAuthenticator:
     """Verifiers for every configured issuer (``Settings`` guarantees there is one when the
     auth mode takes bearer tokens). Fetches nothing yet: keys are fetched on first use."""
     from cityzen_connector.identity import BearerAuthenticator, TokenVerifier
 
     verifiers = [
-        TokenVerifier(config, jwks_source(settings, config, fetch, clock), clock)
+        TokenVerifier(config, jwks_source(settings, config, fetch, clock), clock=clock)
         for config in issuers(settings)
     ]
     return BearerAuthenticator(verifiers)

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from typing import Any, TextIO
 
 import requests
 
+from cityzen_connector._clock import WallClock, utc_now
 from cityzen_connector.app import _identity as configured
 from cityzen_connector.identity import (
-    Clock,
     FetchJson,
     IdentityConfigError,
     InvalidToken,
@@ -38,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     verify.set_defaults(func=_run_verify)
 
 
-def check_providers(settings: Settings, fetch: FetchJson, clock: Clock, out: TextIO) -> int:
+def check_providers(settings: Settings, fetch: FetchJson, clock: WallClock, out: TextIO) -> int:
     """0 when every configured provider's keys can be fetched; 1 otherwise; 2 if misconfigured."""
     try:
         configs = configured.issuers(settings)
@@ -65,7 +64,7 @@ def check_providers(settings: Settings, fetch: FetchJson, clock: Clock, out: Tex
 
 
 def verify_token(
-    settings: Settings, token: str, fetch: FetchJson, clock: Clock, out: TextIO
+    settings: Settings, token: str, fetch: FetchJson, clock: WallClock, out: TextIO
 ) -> int:
     """0 accepted, 1 refused or keys unavailable, 2 misconfigured."""
     if settings.auth_mode == "function_key":
@@ -96,9 +95,9 @@ def verify_token(
 
 def _run_check(args: argparse.Namespace) -> int:
     fetch = requests_fetcher(requests.Session())
-    return check_providers(load_settings(), fetch, time.time, sys.stdout)
+    return check_providers(load_settings(), fetch, utc_now, sys.stdout)
 
 
 def _run_verify(args: argparse.Namespace) -> int:
     fetch = requests_fetcher(requests.Session())
-    return verify_token(load_settings(), sys.stdin.read(), fetch, time.time, sys.stdout)
+    return verify_token(load_settings(), sys.stdin.read(), fetch, utc_now, sys.stdout)

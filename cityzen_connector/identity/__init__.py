@@ -3,36 +3,83 @@
 Citizens (browsers, mobile apps) present OAuth 2.0 access tokens from a configured OpenID
 Connect provider; agents and ops present Microsoft Entra ID v2.0 access tokens; the trusted
 portal back end presents a function key. See the README section "Who may call the API".
+
+Only the literals (``AuthMode``, ``TokenTypeCheck``) are imported eagerly: ``settings`` imports
+them, and everything that imports ``settings`` (the Functions cold start, every CLI command)
+would otherwise pay for PyJWT and cryptography. The rest loads on first use, as in ``api``.
 """
 
-from cityzen_connector.settings import AuthMode, TokenTypeCheck
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from ._bearer import BearerAuthenticator, authenticate_request, bearer_token
-from ._claims import (
-    CITIZEN_CLAIMS,
-    DEFAULT_CERTIFIED_CLAIMS,
-    CallerIdentity,
-    CallerKind,
-    CitizenClaims,
-    citizen_claims_from_payload,
-)
-from ._config import (
-    ALGORITHM_KEY_TYPES,
-    DEFAULT_ALGORITHMS,
-    ENTRA_V2_ISSUER,
-    VerifierConfig,
-    entra_agent_config,
-)
-from ._errors import (
-    IdentityConfigError,
-    IdentityError,
-    InvalidToken,
-    InvalidTokenReason,
-    KeysUnavailable,
-)
-from ._fetch import requests_fetcher
-from ._jwks import Clock, FetchJson, HttpJwksSource, JwkSet, JwksSource, StaticJwksSource
-from ._verifier import TokenVerifier
+from ._modes import AuthMode, TokenTypeCheck
+
+if TYPE_CHECKING:
+    from ._bearer import BearerAuthenticator, authenticate_request, bearer_token
+    from ._claims import (
+        CITIZEN_CLAIMS,
+        DEFAULT_CERTIFIED_CLAIMS,
+        CallerIdentity,
+        CallerKind,
+        CitizenClaims,
+        citizen_claims_from_payload,
+    )
+    from ._config import (
+        ALGORITHM_KEY_TYPES,
+        DEFAULT_ALGORITHMS,
+        ENTRA_V2_ISSUER,
+        VerifierConfig,
+        entra_agent_config,
+    )
+    from ._errors import (
+        IdentityConfigError,
+        IdentityError,
+        InvalidToken,
+        InvalidTokenReason,
+        KeysUnavailable,
+    )
+    from ._fetch import requests_fetcher
+    from ._jwks import FetchJson, HttpJwksSource, JwkSet, JwksSource, StaticJwksSource
+    from ._verifier import TokenVerifier
+
+_LAZY = {
+    "BearerAuthenticator": "_bearer",
+    "authenticate_request": "_bearer",
+    "bearer_token": "_bearer",
+    "CITIZEN_CLAIMS": "_claims",
+    "DEFAULT_CERTIFIED_CLAIMS": "_claims",
+    "CallerIdentity": "_claims",
+    "CallerKind": "_claims",
+    "CitizenClaims": "_claims",
+    "citizen_claims_from_payload": "_claims",
+    "ALGORITHM_KEY_TYPES": "_config",
+    "DEFAULT_ALGORITHMS": "_config",
+    "ENTRA_V2_ISSUER": "_config",
+    "VerifierConfig": "_config",
+    "entra_agent_config": "_config",
+    "IdentityConfigError": "_errors",
+    "IdentityError": "_errors",
+    "InvalidToken": "_errors",
+    "InvalidTokenReason": "_errors",
+    "KeysUnavailable": "_errors",
+    "requests_fetcher": "_fetch",
+    "FetchJson": "_jwks",
+    "HttpJwksSource": "_jwks",
+    "JwkSet": "_jwks",
+    "JwksSource": "_jwks",
+    "StaticJwksSource": "_jwks",
+    "TokenVerifier": "_verifier",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ALGORITHM_KEY_TYPES",
@@ -45,7 +92,6 @@ __all__ = [
     "CallerIdentity",
     "CallerKind",
     "CitizenClaims",
-    "Clock",
     "FetchJson",
     "HttpJwksSource",
     "IdentityConfigError",

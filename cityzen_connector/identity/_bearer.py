@@ -12,11 +12,10 @@ import logging
 import re
 from collections.abc import Sequence
 
-from cityzen_connector.settings import AuthMode
-
 from ._claims import CallerIdentity
 from ._errors import IdentityConfigError, InvalidToken
 from ._jws import parse_compact
+from ._modes import AuthMode
 from ._verifier import TokenVerifier
 
 logger = logging.getLogger(__name__)

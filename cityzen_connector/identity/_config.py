@@ -7,18 +7,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
-from cityzen_connector.settings import TokenTypeCheck
-
 from ._claims import DEFAULT_CERTIFIED_CLAIMS
 from ._errors import IdentityConfigError
+from ._modes import TokenTypeCheck
 
-#: ``rfc9068``: the header must say ``typ: at+jwt`` (RFC 9068 section 2.1), the only marker an
-#: ID token cannot carry. ``claims``: for providers that type access tokens as plain ``JWT``
-#: (Microsoft Entra ID does), the payload must carry access-token claims (``scp``, ``scope`` or
-#: ``roles``) and none of the ID-token-only ones (``nonce``, ``at_hash``, ``c_hash``).
-#: In both modes ``aud`` must name our API, and an ``aud`` naming a configured client id (which
-#: is what an ID token's audience is, OpenID Connect Core section 2) is refused as an ID token.
-# (TokenTypeCheck is defined in settings, where the knob lives.)
+# (TokenTypeCheck, the ``type_check`` vocabulary, is in ``_modes``, which settings imports.)
 VerifiedKind = Literal["citizen", "agent"]
 
 #: Asymmetric algorithms we can verify, mapped to the JWK key type they need (RFC 7518

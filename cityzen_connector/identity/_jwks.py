@@ -5,7 +5,8 @@ Discovery (``/.well-known/openid-configuration`` -> ``jwks_uri``, OpenID Connect
 section 4) or a configured ``jwks_uri``, caches it for a TTL, re-fetches on demand when a token
 names an unknown ``kid`` (key rotation), and never more often than a floor interval, so a flood
 of tokens with random ``kid`` values cannot make us hammer the provider. Network access goes
-through an injected ``fetch`` function and time through an injected clock.
+through an injected ``fetch`` function and time through an injected ``WallClock`` (cache ages
+are counted in epoch seconds).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from cityzen_connector._clock import WallClock, utc_now
+
 from ._errors import IdentityConfigError, KeysUnavailable
 
 logger = logging.getLogger(__name__)
 
-Clock = Callable[[], float]
 #: GET a URL and return its decoded JSON; raise ``KeysUnavailable`` on any failure.
 FetchJson = Callable[[str], object]
 
@@ -99,8 +101,8 @@ class HttpJwksSource(JwksSource):
     def __init__(
         self,
         fetch: FetchJson,
-        clock: Clock,
         *,
+        clock: WallClock = utc_now,
         issuer: str = "",
         jwks_uri: str = "",
         discovery_url: str = "",
@@ -132,7 +134,8 @@ class HttpJwksSource(JwksSource):
 
     def get_keys(self, force_refresh: bool = False) -> JwkSet:
         keys = self._keys
-        if keys is not None and not force_refresh and self._clock() - self._fetched_at < self._ttl:
+        age = self._clock().timestamp() - self._fetched_at
+        if keys is not None and not force_refresh and age < self._ttl:
             return keys  # the common path takes no lock
         # A TTL refresh already under way in another thread: keep serving the current keys
         # rather than queue every request behind one HTTP call. A forced refresh (unknown kid)
@@ -146,7 +149,7 @@ class HttpJwksSource(JwksSource):
             self._lock.release()
 
     def _refresh_locked(self, force_refresh: bool) -> JwkSet:
-        now = self._clock()
+        now = self._clock().timestamp()
         keys = self._keys
         if keys is not None and not force_refresh and now - self._fetched_at < self._ttl:
             return keys  # another thread refreshed while we waited

@@ -19,10 +19,12 @@ import jwt
 from jwt.algorithms import Algorithm, get_default_algorithms
 from jwt.exceptions import PyJWKError
 
+from cityzen_connector._clock import WallClock, utc_now
+
 from ._claims import CallerIdentity, citizen_claims_from_payload
 from ._config import ALGORITHM_KEY_TYPES, VerifierConfig
 from ._errors import InvalidToken
-from ._jwks import Clock, JwksSource
+from ._jwks import JwksSource
 from ._jws import CompactJws, parse_compact
 
 logger = logging.getLogger(__name__)
@@ -42,7 +44,9 @@ _KEY_CACHE_SIZE = 64
 class TokenVerifier:
     """Verify one issuer's access tokens and return who is calling."""
 
-    def __init__(self, config: VerifierConfig, jwks_source: JwksSource, clock: Clock) -> None:
+    def __init__(
+        self, config: VerifierConfig, jwks_source: JwksSource, *, clock: WallClock = utc_now
+    ) -> None:
         self.config = config
         self._jwks = jwks_source
         self._clock = clock
@@ -180,7 +184,8 @@ class TokenVerifier:
             raise InvalidToken("id_token_refused", "no scp, scope or roles claim")
 
     def _check_times(self, payload: Mapping[str, Any]) -> None:
-        now, skew = self._clock(), self.config.clock_skew_seconds
+        # NumericDate claims are epoch seconds (RFC 7519 section 2).
+        now, skew = self._clock().timestamp(), self.config.clock_skew_seconds
         exp = _number(payload, "exp", required=True)
         assert exp is not None  # required=True
         if now > exp + skew:

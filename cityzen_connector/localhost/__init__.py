@@ -1,8 +1,9 @@
 """The local Azure Functions host: runs ``function_app.py`` on a laptop, no Core Tools needed.
 
-``LocalHost(app_dir, bus, config, clock)`` loads the app as ``func start`` does, serves its HTTP
-triggers with waitress, feeds its Service Bus queue triggers from a ``MessageBus`` and fires its
-timer triggers on their NCRONTAB schedules.
+``LocalHost(app_dir, bus, config, clock=..., monotonic=...)`` loads the app as ``func start``
+does, serves its HTTP triggers with waitress, feeds its Service Bus queue triggers from a
+``MessageBus`` and fires its timer triggers on their NCRONTAB schedules. It reads the time from a
+``WallClock`` and waits through a ``MonotonicClock`` (the shared kernel's, ``_clock``).
 """
 
 from cityzen_connector.localhost._bindings import (
@@ -14,7 +15,6 @@ from cityzen_connector.localhost._bindings import (
     TriggerBinding,
     parse_raw_bindings,
 )
-from cityzen_connector.localhost._clock import Clock, SystemClock
 from cityzen_connector.localhost._cron import CronSchedule
 from cityzen_connector.localhost._errors import (
     AppLoadError,
@@ -33,7 +33,6 @@ from cityzen_connector.localhost._timers import TimerRunner
 __all__ = [
     "AppLoadError",
     "AuthLevel",
-    "Clock",
     "CronError",
     "CronSchedule",
     "Endpoint",
@@ -49,7 +48,6 @@ __all__ = [
     "QueueListener",
     "RouteTemplate",
     "ServiceBusTriggerBinding",
-    "SystemClock",
     "TimerRunner",
     "TimerTriggerBinding",
     "TriggerBinding",

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from cityzen_connector._clock import SYSTEM_MONOTONIC, MonotonicClock, WallClock, utc_now
 from cityzen_connector.localhost._bindings import (
     FunctionSpec,
     ServiceBusTriggerBinding,
     TimerTriggerBinding,
 )
-from cityzen_connector.localhost._clock import Clock, SystemClock
 from cityzen_connector.localhost._http import HttpGateway, build_routes
 from cityzen_connector.localhost._invoke import Invoker
 from cityzen_connector.localhost._keys import HostKeys, load_or_create_keys
@@ -58,18 +58,25 @@ class Endpoint:
 
 
 class LocalHost:
-    """Loads ``function_app.py`` from ``app_dir`` and runs its triggers locally."""
+    """Loads ``function_app.py`` from ``app_dir`` and runs its triggers locally.
+
+    Timers and lock renewal read the time from ``clock``; timers and pollers wait through
+    ``monotonic``. A test passes one ``testing.FakeClock`` as both.
+    """
 
     def __init__(
         self,
         app_dir: Path,
         bus: MessageBus,
         config: LocalHostConfig | None = None,
-        clock: Clock | None = None,
+        *,
+        clock: WallClock = utc_now,
+        monotonic: MonotonicClock = SYSTEM_MONOTONIC,
     ) -> None:
         self.config = config or LocalHostConfig()
         self._bus = bus
-        self._clock = clock or SystemClock()
+        self._clock = clock
+        self._monotonic = monotonic
         self.app: LoadedApp = load_app(app_dir)
         self._keys: HostKeys = load_or_create_keys(self.config.key_file)
         self._invoker = Invoker(str(self.app.app_dir))
@@ -80,7 +87,8 @@ class LocalHost:
                 bus,
                 spec,
                 self._invoker,
-                self._clock,
+                clock=self._clock,
+                monotonic=self._monotonic,
                 max_concurrent_calls=self.app.host_json.max_concurrent_calls,
                 poll_interval_seconds=self.config.poll_interval_seconds,
                 max_lock_renewal=self.app.host_json.max_auto_lock_renewal,
@@ -88,7 +96,13 @@ class LocalHost:
             for spec in self._of(ServiceBusTriggerBinding)
         ]
         self.timers = [
-            TimerRunner(spec, self._invoker, self._clock, self.config.state_dir / "timers")
+            TimerRunner(
+                spec,
+                self._invoker,
+                self.config.state_dir / "timers",
+                clock=self._clock,
+                monotonic=self._monotonic,
+            )
             for spec in self._of(TimerTriggerBinding)
         ]
         self._server: WsgiServerThread | None = None

@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from azure.functions.meta import Datum
 from azure.functions.servicebus import ServiceBusMessage
 
+from cityzen_connector._clock import SYSTEM_MONOTONIC, MonotonicClock, WallClock, utc_now
 from cityzen_connector.localhost._bindings import FunctionSpec, ServiceBusTriggerBinding
-from cityzen_connector.localhost._clock import Clock
 from cityzen_connector.localhost._invoke import Invoker, new_invocation_id
 from cityzen_connector.messaging import MessageBus, ReceivedMessage
 
@@ -70,15 +70,20 @@ class _InFlight:
 
 
 class QueueListener:
-    """Feeds one queue-triggered function from the bus."""
+    """Feeds one queue-triggered function from the bus.
+
+    Lock expiry is a wall-clock time (``clock``, as the bus stamps ``locked_until``); the pauses
+    between polls and lock checks go through ``monotonic``.
+    """
 
     def __init__(
         self,
         bus: MessageBus,
         spec: FunctionSpec,
         invoker: Invoker,
-        clock: Clock,
         *,
+        clock: WallClock = utc_now,
+        monotonic: MonotonicClock = SYSTEM_MONOTONIC,
         max_concurrent_calls: int,
         poll_interval_seconds: float,
         max_lock_renewal: timedelta = timedelta(minutes=5),
@@ -91,6 +96,7 @@ class QueueListener:
         self._spec = spec
         self._invoker = invoker
         self._clock = clock
+        self._monotonic = monotonic
         self._poll_interval = poll_interval_seconds
         self._max_lock_renewal = max_lock_renewal
         self._slots = threading.BoundedSemaphore(max_concurrent_calls)
@@ -106,7 +112,7 @@ class QueueListener:
     def process(self, message: ReceivedMessage) -> bool:
         """Call the function with one locked message and settle it; True when completed."""
         invocation_id = new_invocation_id()
-        started = self._clock.now()
+        started = self._clock()
         with self._in_flight_lock:
             self._in_flight[message.lock_token] = _InFlight(message, started, started)
         try:
@@ -158,7 +164,7 @@ class QueueListener:
         As azure-servicebus's AutoLockRenewer: renew once 10 s or less remain (75 % of the lock
         for locks that short), until ``maxAutoLockRenewalDuration`` has passed.
         """
-        now = self._clock.now()
+        now = self._clock()
         renewed = 0
         with self._in_flight_lock:
             entries = list(self._in_flight.items())
@@ -216,10 +222,10 @@ class QueueListener:
     def _poll_loop(self) -> None:
         while not self._stop.is_set():
             if self.poll_once(max_wait_seconds=self._poll_interval) == 0:
-                self._clock.wait(self._stop, self._poll_interval)
+                self._monotonic.wait(self._stop, self._poll_interval)
 
     def _renew_loop(self) -> None:
-        while not self._clock.wait(self._stop, self._poll_interval):
+        while not self._monotonic.wait(self._stop, self._poll_interval):
             self.renew_due_locks()
 
     def _run_in_slot(self, message: ReceivedMessage) -> None:

@@ -1,4 +1,4 @@
-"""Timer triggers: one thread per timer function, driven by the injected clock.
+"""Timer triggers: one thread per timer function, driven by the injected clocks.
 
 Behaviour follows the Functions timer extension: ``runOnStartup`` invokes once at start;
 ``useMonitor`` (default on for intervals of a minute or more) persists the schedule status, so an
@@ -18,8 +18,8 @@ from typing import Any
 
 from azure.functions.timer import TimerRequest
 
+from cityzen_connector._clock import SYSTEM_MONOTONIC, MonotonicClock, WallClock, utc_now
 from cityzen_connector.localhost._bindings import FunctionSpec, TimerTriggerBinding
-from cityzen_connector.localhost._clock import Clock
 from cityzen_connector.localhost._cron import CronSchedule
 from cityzen_connector.localhost._invoke import Invoker, new_invocation_id
 
@@ -30,14 +30,21 @@ PAST_DUE_TOLERANCE = timedelta(seconds=1)
 
 
 class TimerRunner:
-    """Runs one timer function on its schedule until stopped."""
+    """Runs one timer function on its schedule until stopped.
+
+    Occurrences are wall-clock times (``clock``); the wait for the next one goes through
+    ``monotonic`` and ends with a fresh look at the wall clock, waiting again if the moment has
+    not come yet.
+    """
 
     def __init__(
         self,
         spec: FunctionSpec,
         invoker: Invoker,
-        clock: Clock,
         status_dir: Path,
+        *,
+        clock: WallClock = utc_now,
+        monotonic: MonotonicClock = SYSTEM_MONOTONIC,
     ) -> None:
         if not isinstance(spec.trigger, TimerTriggerBinding):
             raise TypeError(f"{spec.name} is not a timer function")
@@ -46,10 +53,11 @@ class TimerRunner:
         self._spec = spec
         self._invoker = invoker
         self._clock = clock
+        self._monotonic = monotonic
         self._status_path = status_dir / f"{spec.name}.json"
         monitor = spec.trigger.use_monitor
         if monitor is None:
-            monitor = self.schedule.min_interval(clock.now()) >= timedelta(minutes=1)
+            monitor = self.schedule.min_interval(clock()) >= timedelta(minutes=1)
         self.use_monitor = monitor
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -70,7 +78,7 @@ class TimerRunner:
             self._thread = None
 
     def _run(self) -> None:
-        now = self._clock.now()
+        now = self._clock()
         status = self._load_status() if self.use_monitor else None
         last = status[0] if status else None
         if status is not None and status[1] < now:
@@ -81,7 +89,7 @@ class TimerRunner:
             self._fire(past_due=False, last=last, scheduled=now)
             last = now
         while not self._stop.is_set():
-            upcoming = self.schedule.next_after(self._clock.now())
+            upcoming = self.schedule.next_after(self._clock())
             self._save_status(last, upcoming)
             if not self._wait_until(upcoming):
                 return
@@ -90,13 +98,13 @@ class TimerRunner:
 
     def _wait_until(self, moment: datetime) -> bool:
         """Wait for ``moment``; False if stopped first."""
-        while (remaining := (moment - self._clock.now()).total_seconds()) > 0:
-            if self._clock.wait(self._stop, remaining):
+        while (remaining := (moment - self._clock()).total_seconds()) > 0:
+            if self._monotonic.wait(self._stop, remaining):
                 return False
         return not self._stop.is_set()
 
     def _fire(self, *, past_due: bool, last: datetime | None, scheduled: datetime) -> None:
-        now = self._clock.now()
+        now = self._clock()
         past_due = past_due or now - scheduled > PAST_DUE_TOLERANCE
         schedule_status: dict[str, Any] = {}
         if self.use_monitor:
@@ -133,7 +141,7 @@ class TimerRunner:
     def _save_status(self, last: datetime | None, upcoming: datetime) -> None:
         if not self.use_monitor:
             return
-        now = self._clock.now()
+        now = self._clock()
         document = {
             "Last": (last or now).isoformat(),
             "Next": upcoming.isoformat(),

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import jwt
@@ -63,8 +64,8 @@ def world_with_tokens(mode: str = "bearer", **deps: Any) -> tuple[World, Provide
     provider = Provider({"k1": KEY_1})
     holder: dict[str, World] = {}
 
-    def clock() -> float:  # the world's clock, in seconds (the world is built below)
-        return holder["world"].clock.now()
+    def clock() -> datetime:  # the world's clock (the world is built below)
+        return holder["world"].clock()
 
     config = VerifierConfig(
         issuer=ISSUER,
@@ -73,9 +74,9 @@ def world_with_tokens(mode: str = "bearer", **deps: Any) -> tuple[World, Provide
         required_scopes=frozenset({"requests.submit"}),
     )
     source = HttpJwksSource(
-        provider, clock, issuer=ISSUER, jwks_uri=JWKS_URI, min_refresh_interval_seconds=30
+        provider, clock=clock, issuer=ISSUER, jwks_uri=JWKS_URI, min_refresh_interval_seconds=30
     )
-    authenticator = BearerAuthenticator([TokenVerifier(config, source, clock)])
+    authenticator = BearerAuthenticator([TokenVerifier(config, source, clock=clock)])
     world = make_world(auth_mode=mode, authenticator=authenticator, **deps)
     holder["world"] = world
     return world, provider

@@ -17,6 +17,7 @@ import jwt
 import pytest
 import requests
 
+from cityzen_connector import app
 from cityzen_connector.api import ApiResponse
 from cityzen_connector.emulator import EmulatorConfig, create_app, seed, serve
 from cityzen_connector.localhost import LocalHost, LocalHostConfig
@@ -90,11 +91,13 @@ def hosted(data: Path, **settings: str) -> Iterator[Running]:
         for name, value in env.items():
             patch.setenv(name, value)
         sys.modules.pop("function_app", None)
+        previous = app.install(None)  # a new "worker process": the container reads this env
         try:
             with LocalHost(app_dir, open_bus(env["CITYZEN_QUEUE_URL"]), config) as host:
                 yield Running(host.url, host.function_key, data)
         finally:
             sys.modules.pop("function_app", None)
+            app.install(previous)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Keys, tokens, a clock and a scripted JWKS fetcher -- everything in-process, no network."""
+"""Keys, tokens, a fake clock and a scripted JWKS fetcher -- everything in-process, no network."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import base64
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -19,12 +20,14 @@ from cityzen_connector.identity import (
     TokenVerifier,
     VerifierConfig,
 )
+from cityzen_connector.testing import FakeClock
 
 ISSUER = "https://idp.example.fr/citizens/v2.0"
 AUDIENCE = "api://cityzen"
 CLIENT_ID = "portal-spa-client"
 JWKS_URI = "https://idp.example.fr/citizens/keys"
-NOW = 1_900_000_000.0
+NOW = 1_900_000_000.0  # epoch seconds, as tokens carry them
+START = datetime.fromtimestamp(NOW, UTC)  # the same moment, where the fake clock starts
 
 # Claim values that must never reach a log line.
 SECRET_CLAIMS = {
@@ -43,14 +46,6 @@ SECRET_CLAIMS = {
 _RSA = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 _RSA_2 = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 _EC = ec.generate_private_key(ec.SECP256R1())
-
-
-@dataclass
-class Clock:
-    now: float = NOW
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @dataclass
@@ -129,8 +124,8 @@ def ec_signer() -> Signer:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(START)
 
 
 @pytest.fixture
@@ -144,7 +139,7 @@ VerifierFactory = Callable[..., TokenVerifier]
 
 
 @pytest.fixture
-def make_verifier(fetcher: Fetcher, clock: Clock) -> VerifierFactory:
+def make_verifier(fetcher: Fetcher, clock: FakeClock) -> VerifierFactory:
     def make(**config: Any) -> TokenVerifier:
         settings: dict[str, Any] = {
             "issuer": ISSUER,
@@ -153,9 +148,9 @@ def make_verifier(fetcher: Fetcher, clock: Clock) -> VerifierFactory:
         }
         settings.update(config)
         source = HttpJwksSource(
-            fetcher, clock, issuer=ISSUER, jwks_uri=JWKS_URI, min_refresh_interval_seconds=30
+            fetcher, clock=clock, issuer=ISSUER, jwks_uri=JWKS_URI, min_refresh_interval_seconds=30
         )
-        return TokenVerifier(VerifierConfig(**settings), source, clock)
+        return TokenVerifier(VerifierConfig(**settings), source, clock=clock)
 
     return make
 

@@ -8,6 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cityzen_connector import app
+from cityzen_connector.app import _identity as configured
 from cityzen_connector.identity import (
     BearerAuthenticator,
     CallerIdentity,
@@ -17,16 +19,14 @@ from cityzen_connector.identity import (
     KeysUnavailable,
     StaticJwksSource,
     TokenVerifier,
-    agent_config,
     authenticate_request,
     bearer_token,
-    build_authenticator,
-    citizen_config,
     entra_agent_config,
 )
 from cityzen_connector.settings import Settings
+from cityzen_connector.testing import FakeClock
 
-from .conftest import AUDIENCE, ISSUER, JWKS_URI, NOW, Clock, Fetcher, Signer, claims
+from .conftest import AUDIENCE, ISSUER, JWKS_URI, NOW, START, Fetcher, Signer, claims
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 ENTRA_ISSUER = f"https://login.microsoftonline.com/{TENANT}/v2.0"
@@ -55,9 +55,9 @@ def entra_claims(**overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in base.items() if v is not None}
 
 
-def agent_verifier(signer: Signer, clock: Clock, **kw: Any) -> TokenVerifier:
+def agent_verifier(signer: Signer, clock: FakeClock, **kw: Any) -> TokenVerifier:
     config = entra_agent_config(TENANT, frozenset({ENTRA_API}), **kw)
-    return TokenVerifier(config, StaticJwksSource(JwkSet((signer.jwk(),))), clock)
+    return TokenVerifier(config, StaticJwksSource(JwkSet((signer.jwk(),))), clock=clock)
 
 
 # -- header ----------------------------------------------------------------------------------
@@ -90,7 +90,9 @@ def test_malformed_bearer_header(header: str) -> None:
 # -- Entra ID agents -------------------------------------------------------------------------
 
 
-def test_entra_agent_token_gives_an_agent_keyed_by_oid(rsa_signer: Signer, clock: Clock) -> None:
+def test_entra_agent_token_gives_an_agent_keyed_by_oid(
+    rsa_signer: Signer, clock: FakeClock
+) -> None:
     verifier = agent_verifier(rsa_signer, clock)
     identity = verifier.verify(rsa_signer.sign(entra_claims(), kid=rsa_signer.kid, typ="JWT"))
     assert identity.kind == "agent"
@@ -112,7 +114,7 @@ def test_entra_agent_token_gives_an_agent_keyed_by_oid(rsa_signer: Signer, clock
     ],
 )
 def test_entra_tokens_refused(
-    rsa_signer: Signer, clock: Clock, overrides: dict[str, Any], reason: str
+    rsa_signer: Signer, clock: FakeClock, overrides: dict[str, Any], reason: str
 ) -> None:
     verifier = agent_verifier(rsa_signer, clock)
     with pytest.raises(InvalidToken) as info:
@@ -120,14 +122,14 @@ def test_entra_tokens_refused(
     assert info.value.reason == reason
 
 
-def test_entra_role_requirement(rsa_signer: Signer, clock: Clock) -> None:
+def test_entra_role_requirement(rsa_signer: Signer, clock: FakeClock) -> None:
     verifier = agent_verifier(rsa_signer, clock, accepted_roles=frozenset({"Cases.Admin"}))
     with pytest.raises(InvalidToken) as info:
         verifier.verify(rsa_signer.sign(entra_claims(), kid=rsa_signer.kid))
     assert info.value.reason == "insufficient_scope"
 
 
-def test_entra_accepts_only_rs256(ec_signer: Signer, clock: Clock) -> None:
+def test_entra_accepts_only_rs256(ec_signer: Signer, clock: FakeClock) -> None:
     verifier = agent_verifier(ec_signer, clock)
     with pytest.raises(InvalidToken) as info:
         verifier.verify(ec_signer.sign(entra_claims(), kid=ec_signer.kid))
@@ -138,7 +140,9 @@ def test_entra_accepts_only_rs256(ec_signer: Signer, clock: Clock) -> None:
 
 
 @pytest.fixture
-def authenticator(verifier: TokenVerifier, rsa_signer: Signer, clock: Clock) -> BearerAuthenticator:
+def authenticator(
+    verifier: TokenVerifier, rsa_signer: Signer, clock: FakeClock
+) -> BearerAuthenticator:
     return BearerAuthenticator([verifier, agent_verifier(rsa_signer, clock)])
 
 
@@ -217,17 +221,17 @@ def test_both_mode_never_rescues_a_bad_token_with_the_key(
 def test_default_settings_need_no_identity_provider() -> None:
     settings = Settings(_env_file=None)
     assert settings.auth_mode == "function_key"
-    assert build_authenticator(settings, Fetcher(), Clock()) is None
+    container = app.Container(settings, fetch=Fetcher(), clock=FakeClock(START))
+    assert container.authenticator is None
 
 
 def test_bearer_mode_without_an_issuer_fails_at_start_up() -> None:
-    settings = Settings(_env_file=None, auth_mode="bearer")
-    with pytest.raises(IdentityConfigError, match="CITYZEN_AUTH_OIDC_ISSUER"):
-        build_authenticator(settings, Fetcher(), Clock())
+    with pytest.raises(app.ConfigurationError, match="CITYZEN_AUTH_OIDC_ISSUER"):
+        app.load_settings(auth_mode="bearer")
 
 
 def test_settings_build_working_verifiers(
-    fetcher: Fetcher, rsa_signer: Signer, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    fetcher: Fetcher, rsa_signer: Signer, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CITYZEN_AUTH_MODE", "both")
     monkeypatch.setenv("CITYZEN_AUTH_OIDC_ISSUER", ISSUER)
@@ -237,8 +241,8 @@ def test_settings_build_working_verifiers(
     monkeypatch.setenv("CITYZEN_AUTH_ENTRA_TENANT_ID", TENANT)
     monkeypatch.setenv("CITYZEN_AUTH_ENTRA_AUDIENCE", ENTRA_API)
     settings = Settings()
-    citizen = citizen_config(settings)
-    agents = agent_config(settings)
+    citizen = configured.citizen_config(settings)
+    agents = configured.agent_config(settings)
     assert citizen is not None
     assert agents is not None
     assert citizen.audiences == frozenset({AUDIENCE, "api://cityzen-v2"})
@@ -251,7 +255,7 @@ def test_settings_build_working_verifiers(
     }
     fetcher.documents[ENTRA_DISCOVERY] = {"issuer": ENTRA_ISSUER, "jwks_uri": ENTRA_KEYS}
     fetcher.documents[ENTRA_KEYS] = {"keys": [rsa_signer.jwk()]}
-    authenticator = build_authenticator(settings, fetcher, clock)
+    authenticator = app.Container(settings, fetch=fetcher, clock=clock).authenticator
     assert authenticator is not None
     assert authenticator.authenticate(rsa_signer.sign(claims(), kid=rsa_signer.kid)).kind == (
         "citizen"
@@ -269,7 +273,9 @@ def test_unsafe_algorithm_setting_fails_at_start_up() -> None:
         auth_oidc_algorithms="RS256,HS256",
     )
     with pytest.raises(IdentityConfigError, match="HS256"):
-        citizen_config(settings)
+        configured.citizen_config(settings)
+    with pytest.raises(app.ConfigurationError, match="CITYZEN_AUTH_OIDC_ALGORITHMS"):
+        app.check(settings.model_copy(update={"auth_mode": "bearer"}))
 
 
 @settings(max_examples=200, deadline=None)

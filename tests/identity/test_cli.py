@@ -5,12 +5,13 @@ from __future__ import annotations
 import io
 
 import pytest
-from cityzen_connector.identity._cli import check_providers, verify_token
 
 from cityzen_connector.cli import main
+from cityzen_connector.cli._identity import check_providers, verify_token
 from cityzen_connector.settings import Settings
+from cityzen_connector.testing import FakeClock
 
-from .conftest import AUDIENCE, ISSUER, JWKS_URI, NOW, SECRET_CLAIMS, Clock, Fetcher, Signer, claims
+from .conftest import AUDIENCE, ISSUER, JWKS_URI, NOW, SECRET_CLAIMS, Fetcher, Signer, claims
 
 
 def bearer_settings(**overrides: object) -> Settings:
@@ -24,13 +25,13 @@ def bearer_settings(**overrides: object) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
-def test_check_lists_each_provider_and_its_key_ids(fetcher: Fetcher, clock: Clock) -> None:
+def test_check_lists_each_provider_and_its_key_ids(fetcher: Fetcher, clock: FakeClock) -> None:
     out = io.StringIO()
     assert check_providers(bearer_settings(), fetcher, clock, out) == 0
     assert f"ok     citizen {ISSUER}: 2 keys (rsa-2026-01, ec-2026-01)" in out.getvalue()
 
 
-def test_check_reports_an_unreachable_provider(fetcher: Fetcher, clock: Clock) -> None:
+def test_check_reports_an_unreachable_provider(fetcher: Fetcher, clock: FakeClock) -> None:
     fetcher.failing = True
     out = io.StringIO()
     assert check_providers(bearer_settings(), fetcher, clock, out) == 1
@@ -38,14 +39,15 @@ def test_check_reports_an_unreachable_provider(fetcher: Fetcher, clock: Clock) -
 
 
 def test_check_in_bearer_mode_without_providers_is_a_config_error(
-    fetcher: Fetcher, clock: Clock
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = io.StringIO()
-    assert check_providers(bearer_settings(auth_oidc_issuer=""), fetcher, clock, out) == 2
+    monkeypatch.setenv("CITYZEN_AUTH_MODE", "bearer")
+    assert main(["identity", "check"]) == 2
+    assert "CITYZEN_AUTH_MODE: bearer needs CITYZEN_AUTH_OIDC_ISSUER" in capsys.readouterr().err
 
 
 def test_verify_prints_claim_names_never_values(
-    fetcher: Fetcher, clock: Clock, rsa_signer: Signer
+    fetcher: Fetcher, clock: FakeClock, rsa_signer: Signer
 ) -> None:
     out = io.StringIO()
     token = rsa_signer.sign(claims(), kid=rsa_signer.kid)
@@ -58,14 +60,14 @@ def test_verify_prints_claim_names_never_values(
         assert value not in text
 
 
-def test_verify_explains_a_refusal(fetcher: Fetcher, clock: Clock, rsa_signer: Signer) -> None:
+def test_verify_explains_a_refusal(fetcher: Fetcher, clock: FakeClock, rsa_signer: Signer) -> None:
     out = io.StringIO()
     token = rsa_signer.sign(claims(exp=int(NOW) - 999), kid=rsa_signer.kid)
     assert verify_token(bearer_settings(), token, fetcher, clock, out) == 1
     assert out.getvalue() == "refused (401): expired: the token has expired\n"
 
 
-def test_verify_in_function_key_mode_says_so(fetcher: Fetcher, clock: Clock) -> None:
+def test_verify_in_function_key_mode_says_so(fetcher: Fetcher, clock: FakeClock) -> None:
     out = io.StringIO()
     assert verify_token(Settings(_env_file=None), "x.y.z", fetcher, clock, out) == 2
     assert "function_key" in out.getvalue()

@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cityzen_connector.identity import HttpJwksSource, InvalidToken, TokenVerifier, VerifierConfig
+from cityzen_connector.testing import FakeClock
 
-from .conftest import AUDIENCE, ISSUER, JWKS_URI, Clock, Fetcher, Signer, b64, claims, unsigned
+from .conftest import AUDIENCE, ISSUER, JWKS_URI, START, Fetcher, Signer, b64, claims, unsigned
 
 
 def reason(verifier: TokenVerifier, token: object) -> str:
@@ -96,10 +97,10 @@ def test_deeply_nested_json_is_refused_not_crashing(verifier: TokenVerifier) -> 
 @given(token=st.one_of(st.text(max_size=300), st.from_regex(r"[A-Za-z0-9_\-.]{0,300}")))
 def test_any_string_is_either_refused_with_a_reason_or_never_crashes(token: str) -> None:
     # Built inline: hypothesis runs many examples per function-scoped fixture instance.
-    fetch = Fetcher()
-    source = HttpJwksSource(fetch, Clock(), jwks_uri=JWKS_URI)
+    fetch, clock = Fetcher(), FakeClock(START)
+    source = HttpJwksSource(fetch, clock=clock, jwks_uri=JWKS_URI)
     verifier = TokenVerifier(
-        VerifierConfig(issuer=ISSUER, audiences=frozenset({AUDIENCE})), source, Clock()
+        VerifierConfig(issuer=ISSUER, audiences=frozenset({AUDIENCE})), source, clock=clock
     )
     with pytest.raises(InvalidToken):
         verifier.verify(token)

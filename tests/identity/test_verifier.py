@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import logging
+from datetime import timedelta
 from typing import Any
 
 import jwt
@@ -19,6 +20,7 @@ from cityzen_connector.identity import (
     TokenVerifier,
     VerifierConfig,
 )
+from cityzen_connector.testing import FakeClock
 
 from .conftest import (
     AUDIENCE,
@@ -26,7 +28,7 @@ from .conftest import (
     ISSUER,
     NOW,
     SECRET_CLAIMS,
-    Clock,
+    START,
     Signer,
     VerifierFactory,
     b64,
@@ -155,13 +157,13 @@ def test_iat_in_the_future_is_refused(verifier: TokenVerifier, rsa_signer: Signe
 def test_expiry_within_the_clock_skew_is_tolerated_and_beyond_it_refused(
     make_verifier: VerifierFactory,
     rsa_signer: Signer,
-    clock: Clock,
+    clock: FakeClock,
     offset: int,
     accepted: bool,
 ) -> None:
     verifier = make_verifier(clock_skew_seconds=60)
     token = rsa_signer.sign(claims(exp=int(NOW)), kid=rsa_signer.kid)
-    clock.now = NOW + offset
+    clock.set(START + timedelta(seconds=offset))
     if accepted:
         assert verifier.verify(token).kind == "citizen"
     else:

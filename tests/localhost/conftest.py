@@ -1,4 +1,4 @@
-"""Fixtures for the local host tests: the sample app, a memory bus, a manual clock, a config."""
+"""Fixtures for the local host tests: the sample app, a memory bus, a fake clock, a config."""
 
 from __future__ import annotations
 
@@ -7,20 +7,21 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from localhost_support import ManualClock, MemoryBus
+from localhost_support import MemoryBus
 
 from cityzen_connector.localhost import LocalHost, LocalHostConfig
+from cityzen_connector.testing import FakeClock
 
 SAMPLE_APP = Path(__file__).parent / "sample_app"
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
-def bus(clock: ManualClock) -> MemoryBus:
+def bus(clock: FakeClock) -> MemoryBus:
     return MemoryBus(clock)
 
 
@@ -44,13 +45,13 @@ def sample_app() -> Path:
 
 @pytest.fixture
 def make_host(
-    bus: MemoryBus, config: LocalHostConfig, clock: ManualClock
+    bus: MemoryBus, config: LocalHostConfig, clock: FakeClock
 ) -> Iterator[Callable[..., LocalHost]]:
     """Builds hosts on the sample app and stops each one at teardown, whatever happened."""
     hosts: list[LocalHost] = []
 
     def make(app_dir: Path = SAMPLE_APP, host_config: LocalHostConfig | None = None) -> LocalHost:
-        host = LocalHost(app_dir, bus, host_config or config, clock)
+        host = LocalHost(app_dir, bus, host_config or config, clock=clock, monotonic=clock)
         hosts.append(host)
         return host
 

@@ -1,16 +1,15 @@
-"""Real test doubles for the local host: an in-memory MessageBus and a manual clock."""
+"""A real test double for the local host: an in-memory MessageBus on an injected wall clock."""
 
 from __future__ import annotations
 
 import itertools
 import threading
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from cityzen_connector.localhost import Clock
+from cityzen_connector._clock import WallClock
 from cityzen_connector.messaging import (
     MessageBus,
     OutgoingMessage,
@@ -18,56 +17,7 @@ from cityzen_connector.messaging import (
     ReceivedMessage,
     SubQueue,
 )
-
-
-class ManualClock:
-    """Time that moves only when a test says so; ``wait`` returns once time has moved enough."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2026, 1, 5, 8, 0, 0, tzinfo=UTC)
-        self._changed = threading.Condition()
-        self.waiters = 0
-        self.wait_calls = 0
-
-    def now(self) -> datetime:
-        with self._changed:
-            return self._now
-
-    def advance(self, delta: timedelta) -> None:
-        with self._changed:
-            self._now += delta
-            self._changed.notify_all()
-
-    def set(self, moment: datetime) -> None:
-        with self._changed:
-            self._now = moment
-            self._changed.notify_all()
-
-    def wait(self, stop: threading.Event, seconds: float) -> bool:
-        """Return when virtual time reaches now + ``seconds``, ``stop`` is set, or ``seconds``
-        of real time have passed (a clock may wake early; callers re-check the time)."""
-        real_deadline = time.monotonic() + seconds
-        with self._changed:
-            deadline = self._now + timedelta(seconds=seconds)
-            self.waiters += 1
-            self.wait_calls += 1
-            self._changed.notify_all()
-            try:
-                while self._now < deadline and not stop.is_set():
-                    left = real_deadline - time.monotonic()
-                    if left <= 0:
-                        break
-                    # Bounded so that ``stop`` is noticed without a notify.
-                    self._changed.wait(min(left, 0.01))
-            finally:
-                self.waiters -= 1
-                self._changed.notify_all()
-        return stop.is_set()
-
-    def wait_for_wait_calls(self, count: int, timeout: float = 5.0) -> bool:
-        """Block (real time, bounded) until ``wait`` has been entered ``count`` times in all."""
-        with self._changed:
-            return self._changed.wait_for(lambda: self.wait_calls >= count, timeout)
+from cityzen_connector.testing import FakeClock
 
 
 class LockLostError(Exception):
@@ -92,12 +42,12 @@ class MemoryBus(MessageBus):
 
     def __init__(
         self,
-        clock: Clock | None = None,
+        clock: WallClock | None = None,
         *,
         lock_duration: timedelta = timedelta(seconds=30),
         max_delivery_count: int = 3,
     ) -> None:
-        self.clock: Clock = clock or ManualClock()
+        self.clock: WallClock = clock or FakeClock()
         self.lock_duration = lock_duration
         self.max_delivery_count = max_delivery_count
         self._queues: dict[str, list[_Stored]] = {}
@@ -115,7 +65,7 @@ class MemoryBus(MessageBus):
                     continue
                 self._seen.add((queue, message.message_id))
                 self._queues.setdefault(queue, []).append(
-                    _Stored(message, next(self._sequence), self.clock.now())
+                    _Stored(message, next(self._sequence), self.clock())
                 )
             self._changed.notify_all()
 
@@ -135,12 +85,10 @@ class MemoryBus(MessageBus):
     ) -> list[ReceivedMessage]:
         with self._changed:
             self._changed.wait_for(
-                lambda: any(
-                    self._visible(s, self.clock.now()) for s in self._queues.get(queue, [])
-                ),
+                lambda: any(self._visible(s, self.clock()) for s in self._queues.get(queue, [])),
                 timeout=max_wait_seconds,
             )
-            now = self.clock.now()
+            now = self.clock()
             received: list[ReceivedMessage] = []
             for stored in self._queues.get(queue, []):
                 if len(received) >= max_messages:
@@ -179,7 +127,7 @@ class MemoryBus(MessageBus):
     def _locked(self, message: ReceivedMessage) -> _Stored:
         for stored in self._queues.get(message.queue, []):
             if stored.lock_token == message.lock_token and stored.sub_queue == "main":
-                if stored.locked_until is None or stored.locked_until <= self.clock.now():
+                if stored.locked_until is None or stored.locked_until <= self.clock():
                     break
                 return stored
         raise LockLostError(message.message_id)
@@ -211,7 +159,7 @@ class MemoryBus(MessageBus):
     def renew_lock(self, message: ReceivedMessage) -> datetime:
         with self._changed:
             stored = self._locked(message)
-            stored.locked_until = self.clock.now() + self.lock_duration
+            stored.locked_until = self.clock() + self.lock_duration
             self.renewed.append(message.message_id)
             return stored.locked_until
 
@@ -224,7 +172,7 @@ class MemoryBus(MessageBus):
 
     def stats(self, queue: str) -> QueueStats:
         with self._changed:
-            now = self.clock.now()
+            now = self.clock()
             items = self._queues.get(queue, [])
             main = [s for s in items if s.sub_queue == "main"]
             return QueueStats(

@@ -11,13 +11,14 @@ sys.path.insert(0, str(HERE))
 
 from localhost_support import MemoryBus  # noqa: E402
 
-from cityzen_connector.localhost import LocalHost, LocalHostConfig, SystemClock  # noqa: E402
+from cityzen_connector._clock import utc_now  # noqa: E402
+from cityzen_connector.localhost import LocalHost, LocalHostConfig  # noqa: E402
 
 
 def main(state: Path) -> int:
     config = LocalHostConfig(port=0, key_file=state / "keys.json", state_dir=state / "host")
     try:
-        with LocalHost(HERE / "sample_app", MemoryBus(SystemClock()), config) as host:
+        with LocalHost(HERE / "sample_app", MemoryBus(utc_now), config) as host:
             print(host.url, flush=True)
             host.wait()
     except KeyboardInterrupt:

@@ -11,20 +11,21 @@ from pathlib import Path
 
 import pytest
 import requests
-from localhost_support import ManualClock, MemoryBus, message
+from localhost_support import MemoryBus, message
 
 from cityzen_connector.app import localhost_config
 from cityzen_connector.localhost import AppLoadError, CronError, LocalHost, LocalHostConfig
 from cityzen_connector.settings import Settings
+from cityzen_connector.testing import FakeClock
 
 WAIT = 5.0
 MakeHost = Callable[..., LocalHost]
 
 
 def test_one_host_serves_http_queue_and_timer_triggers(
-    sample_app: Path, bus: MemoryBus, config: LocalHostConfig, clock: ManualClock
+    sample_app: Path, bus: MemoryBus, config: LocalHostConfig, clock: FakeClock
 ) -> None:
-    with LocalHost(sample_app, bus, config, clock) as host:
+    with LocalHost(sample_app, bus, config, clock=clock, monotonic=clock) as host:
         module = host.app.module
         assert requests.get(f"{host.url}/api/hello/there", timeout=WAIT).text == "hello there"
         bus.send("submissions", [message(b'{"n": 1}', "via-host")])
@@ -65,9 +66,10 @@ def test_wait_returns_when_stopped_from_another_thread(make_host: MakeHost) -> N
 
 
 def test_starting_twice_is_refused(
-    sample_app: Path, bus: MemoryBus, config: LocalHostConfig, clock: ManualClock
+    sample_app: Path, bus: MemoryBus, config: LocalHostConfig, clock: FakeClock
 ) -> None:
-    with LocalHost(sample_app, bus, config, clock) as host, pytest.raises(RuntimeError):
+    host = LocalHost(sample_app, bus, config, clock=clock, monotonic=clock)
+    with host, pytest.raises(RuntimeError):
         host.start()
 
 
@@ -98,10 +100,10 @@ def test_a_broken_app_fails_at_construction(
 
 
 def test_the_key_file_is_created_and_reused(
-    sample_app: Path, bus: MemoryBus, config: LocalHostConfig, clock: ManualClock
+    sample_app: Path, bus: MemoryBus, config: LocalHostConfig, clock: FakeClock
 ) -> None:
-    first = LocalHost(sample_app, bus, config, clock)
-    second = LocalHost(sample_app, bus, config, clock)
+    first = LocalHost(sample_app, bus, config, clock=clock, monotonic=clock)
+    second = LocalHost(sample_app, bus, config, clock=clock, monotonic=clock)
     assert first.function_key == second.function_key
     assert config.key_file.exists()
 

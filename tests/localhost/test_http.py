@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from localhost_support import ManualClock, MemoryBus
+from localhost_support import MemoryBus
 
 from cityzen_connector.localhost import LocalHost, LocalHostConfig
+from cityzen_connector.testing import FakeClock
 
 GUID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 TIMEOUT = 5
@@ -19,9 +20,9 @@ TIMEOUT = 5
 
 @pytest.fixture
 def host(
-    sample_app: Path, bus: MemoryBus, config: LocalHostConfig, clock: ManualClock
+    sample_app: Path, bus: MemoryBus, config: LocalHostConfig, clock: FakeClock
 ) -> Iterator[LocalHost]:
-    with LocalHost(sample_app, bus, config, clock) as running:
+    with LocalHost(sample_app, bus, config, clock=clock, monotonic=clock) as running:
         yield running
 
 

@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from localhost_support import ManualClock, MemoryBus, message
+from localhost_support import MemoryBus, message
 
 from cityzen_connector.localhost import QueueListener, load_app
 from cityzen_connector.localhost._invoke import Invoker
 from cityzen_connector.messaging import ReceivedMessage, SubQueue
+from cityzen_connector.testing import FakeClock
 
 WAIT = 5.0
 
@@ -22,7 +23,7 @@ WAIT = 5.0
 def _listener(
     sample_app: Path,
     bus: MemoryBus,
-    clock: ManualClock,
+    clock: FakeClock,
     *,
     max_calls: int = 3,
     max_lock_renewal: timedelta = timedelta(minutes=5),
@@ -33,7 +34,8 @@ def _listener(
         bus,
         spec,
         Invoker(str(sample_app)),
-        clock,
+        clock=clock,
+        monotonic=clock,
         max_concurrent_calls=max_calls,
         poll_interval_seconds=0.02,
         max_lock_renewal=max_lock_renewal,
@@ -47,7 +49,7 @@ def _queue_calls(module: Any) -> list[Any]:
 
 
 def test_success_completes_and_the_function_sees_every_field(
-    sample_app: Path, bus: MemoryBus, clock: ManualClock
+    sample_app: Path, bus: MemoryBus, clock: FakeClock
 ) -> None:
     listener, module = _listener(sample_app, bus, clock)
     bus.send(
@@ -74,13 +76,13 @@ def test_success_completes_and_the_function_sees_every_field(
     assert received.subject == "cityzen.submission/v1"
     assert received.application_properties == {"schema": "cityzen.submission/v1", "attempt": 1}
     assert received.user_properties == received.application_properties
-    assert received.enqueued_time_utc == clock.now()
+    assert received.enqueued_time_utc == clock()
     assert received.sequence_number == 1
     assert received.metadata["MessageId"] == "msg-1"
 
 
 def test_exception_abandons_and_max_deliveries_dead_letters(
-    sample_app: Path, bus: MemoryBus, clock: ManualClock
+    sample_app: Path, bus: MemoryBus, clock: FakeClock
 ) -> None:
     listener, module = _listener(sample_app, bus, clock)
     bus.send("submissions", [message(b"fail: poison", "bad-1"), message(b"ok", "good-1")])
@@ -96,7 +98,7 @@ def test_exception_abandons_and_max_deliveries_dead_letters(
 
 
 def test_redelivery_carries_the_raised_delivery_count(
-    sample_app: Path, bus: MemoryBus, clock: ManualClock
+    sample_app: Path, bus: MemoryBus, clock: FakeClock
 ) -> None:
     listener, module = _listener(sample_app, bus, clock)
     module.GATE.set()
@@ -108,10 +110,10 @@ def test_redelivery_carries_the_raised_delivery_count(
 
 
 def test_scheduled_messages_wait_for_their_time(
-    sample_app: Path, bus: MemoryBus, clock: ManualClock
+    sample_app: Path, bus: MemoryBus, clock: FakeClock
 ) -> None:
     listener, _ = _listener(sample_app, bus, clock)
-    later = clock.now() + timedelta(minutes=10)
+    later = clock() + timedelta(minutes=10)
     bus.send("submissions", [message(b"later", "s-1", scheduled_enqueue_time=later)])
     assert listener.poll_once() == 0
     clock.advance(timedelta(minutes=10))
@@ -120,7 +122,7 @@ def test_scheduled_messages_wait_for_their_time(
 
 
 class _FlakyBus(MemoryBus):
-    def __init__(self, clock: ManualClock) -> None:
+    def __init__(self, clock: FakeClock) -> None:
         super().__init__(clock)
         self.failures = 1
 
@@ -139,7 +141,7 @@ class _FlakyBus(MemoryBus):
 
 
 def test_a_failing_receive_is_logged_and_polling_goes_on(
-    sample_app: Path, clock: ManualClock, caplog: pytest.LogCaptureFixture
+    sample_app: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     bus = _FlakyBus(clock)
     listener, _ = _listener(sample_app, bus, clock, max_calls=2)
@@ -168,7 +170,7 @@ def _one_held_message(
 
 
 def test_lock_is_renewed_while_the_function_runs(
-    sample_app: Path, bus: MemoryBus, clock: ManualClock
+    sample_app: Path, bus: MemoryBus, clock: FakeClock
 ) -> None:
     listener, module = _listener(sample_app, bus, clock)
     with _one_held_message(listener, module, bus, "slow-1"):
@@ -183,7 +185,7 @@ def test_lock_is_renewed_while_the_function_runs(
 
 
 def test_renewal_stops_after_the_max_renewal_duration(
-    sample_app: Path, bus: MemoryBus, clock: ManualClock
+    sample_app: Path, bus: MemoryBus, clock: FakeClock
 ) -> None:
     listener, module = _listener(sample_app, bus, clock, max_lock_renewal=timedelta(seconds=50))
     with _one_held_message(listener, module, bus, "slow-3"):
@@ -195,7 +197,7 @@ def test_renewal_stops_after_the_max_renewal_duration(
 
 
 def test_without_renewal_a_lost_lock_means_redelivery_not_loss(
-    sample_app: Path, bus: MemoryBus, clock: ManualClock, caplog: pytest.LogCaptureFixture
+    sample_app: Path, bus: MemoryBus, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     listener, module = _listener(sample_app, bus, clock)
     with _one_held_message(listener, module, bus, "slow-2"):
@@ -215,7 +217,7 @@ def _wait_until(predicate: Any, timeout: float = WAIT) -> bool:
 
 
 def test_concurrent_calls_are_capped_and_stop_waits_for_in_flight_messages(
-    sample_app: Path, bus: MemoryBus, clock: ManualClock
+    sample_app: Path, bus: MemoryBus, clock: FakeClock
 ) -> None:
     listener, module = _listener(sample_app, bus, clock, max_calls=3)
     module.GATE.clear()
@@ -238,7 +240,7 @@ def test_concurrent_calls_are_capped_and_stop_waits_for_in_flight_messages(
 
 
 def test_stop_lets_the_in_flight_message_finish_and_complete(
-    sample_app: Path, bus: MemoryBus, clock: ManualClock
+    sample_app: Path, bus: MemoryBus, clock: FakeClock
 ) -> None:
     listener, module = _listener(sample_app, bus, clock)
     module.GATE.clear()

@@ -9,10 +9,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from localhost_support import ManualClock
-
 from cityzen_connector.localhost import TimerRunner, load_app
 from cityzen_connector.localhost._invoke import Invoker
+from cityzen_connector.testing import FakeClock
 
 T0 = datetime(2026, 1, 5, 8, 0, 0, tzinfo=UTC)
 WAIT = 5.0
@@ -35,14 +34,14 @@ def _app(tmp_path: Path, decorator: str, body: str = "CALLS.append(timer)") -> P
     return app_dir
 
 
-def _runner(app_dir: Path, clock: ManualClock, state: Path) -> tuple[TimerRunner, Any]:
+def _runner(app_dir: Path, clock: FakeClock, state: Path) -> tuple[TimerRunner, Any]:
     app = load_app(app_dir)
     (spec,) = app.functions
-    return TimerRunner(spec, Invoker(str(app_dir)), clock, state), app.module
+    return TimerRunner(spec, Invoker(str(app_dir)), state, clock=clock, monotonic=clock), app.module
 
 
 @contextmanager
-def _running(app_dir: Path, clock: ManualClock, state: Path) -> Iterator[Any]:
+def _running(app_dir: Path, clock: FakeClock, state: Path) -> Iterator[Any]:
     """A started runner, once it waits for its next occurrence; stopped on exit."""
     runner, module = _runner(app_dir, clock, state)
     waits = clock.wait_calls
@@ -54,7 +53,7 @@ def _running(app_dir: Path, clock: ManualClock, state: Path) -> Iterator[Any]:
         runner.stop()
 
 
-def _advance_and_settle(clock: ManualClock, delta: timedelta) -> None:
+def _advance_and_settle(clock: FakeClock, delta: timedelta) -> None:
     """Move time, then wait (bounded, real time) until the runner waits again."""
     waits = clock.wait_calls
     clock.advance(delta)
@@ -62,7 +61,7 @@ def _advance_and_settle(clock: ManualClock, delta: timedelta) -> None:
 
 
 def test_timer_fires_on_schedule_and_not_before(tmp_path: Path) -> None:
-    clock = ManualClock(T0)
+    clock = FakeClock(T0)
     with _running(_app(tmp_path, EVERY_5_MINUTES), clock, tmp_path / "state") as module:
         clock.advance(timedelta(minutes=4, seconds=59))  # not yet: the runner keeps waiting
         _advance_and_settle(clock, timedelta(seconds=1))
@@ -76,7 +75,7 @@ def test_timer_fires_on_schedule_and_not_before(tmp_path: Path) -> None:
 
 
 def test_late_firing_is_past_due_and_missed_occurrences_coalesce(tmp_path: Path) -> None:
-    clock = ManualClock(T0)
+    clock = FakeClock(T0)
     with _running(_app(tmp_path, EVERY_5_MINUTES), clock, tmp_path / "state") as module:
         _advance_and_settle(clock, timedelta(minutes=17))
     (only,) = module.CALLS
@@ -84,7 +83,7 @@ def test_late_firing_is_past_due_and_missed_occurrences_coalesce(tmp_path: Path)
 
 
 def test_run_on_startup_invokes_at_once(tmp_path: Path) -> None:
-    clock = ManualClock(T0)
+    clock = FakeClock(T0)
     decorator = "@app.timer_trigger(arg_name='timer', schedule='0 0 3 * * *', run_on_startup=True)"
     with _running(_app(tmp_path, decorator), clock, tmp_path / "state") as module:
         pass
@@ -93,7 +92,7 @@ def test_run_on_startup_invokes_at_once(tmp_path: Path) -> None:
 
 
 def test_occurrence_missed_while_down_runs_once_past_due_at_start(tmp_path: Path) -> None:
-    clock = ManualClock(T0)
+    clock = FakeClock(T0)
     state = tmp_path / "state"
     app_dir = _app(tmp_path, HOURLY)
     assert _runner(app_dir, clock, state)[0].use_monitor  # hourly: monitored, as in Azure
@@ -111,7 +110,7 @@ def test_occurrence_missed_while_down_runs_once_past_due_at_start(tmp_path: Path
 
 
 def test_sub_minute_schedules_are_not_monitored_by_default(tmp_path: Path) -> None:
-    clock = ManualClock(T0)
+    clock = FakeClock(T0)
     app_dir = _app(tmp_path, "@app.timer_trigger(arg_name='timer', schedule='*/10 * * * * *')")
     runner, _ = _runner(app_dir, clock, tmp_path / "state")
     assert not runner.use_monitor
@@ -124,7 +123,7 @@ def test_sub_minute_schedules_are_not_monitored_by_default(tmp_path: Path) -> No
 
 
 def test_a_failing_timer_is_logged_and_fires_again_next_time(tmp_path: Path) -> None:
-    clock = ManualClock(T0)
+    clock = FakeClock(T0)
     app_dir = _app(
         tmp_path,
         "@app.timer_trigger(arg_name='timer', schedule='0 * * * * *')",
@@ -137,7 +136,7 @@ def test_a_failing_timer_is_logged_and_fires_again_next_time(tmp_path: Path) -> 
 
 
 def test_an_unreadable_status_file_starts_afresh(tmp_path: Path) -> None:
-    clock = ManualClock(T0)
+    clock = FakeClock(T0)
     state = tmp_path / "state"
     state.mkdir()
     (state / "tick.json").write_text("{garbage", encoding="utf-8")
