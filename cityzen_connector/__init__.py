@@ -1,8 +1,10 @@
 """CityZen connector: a collectivité's citizen portal on Microsoft Dynamics 365.
 
-Sub-packages follow ``ARCHITECTURE.md``: ``dataverse`` (Web API client), ``emulator`` (embedded
-Dataverse), ``messaging`` (queue port), ``store`` (state and blobs), ``mapping``, ``sync``
-(use cases), ``identity``, ``portal``, ``agents`` and ``localhost`` (local Functions host).
+Sub-packages follow ``ARCHITECTURE.md``: ``models`` (wire models), ``dataverse`` (Web API
+client), ``messaging`` (queue port), ``store`` (state and blobs), ``mapping``, ``identity``,
+``sync`` (use cases: ``intake``, ``pipeline``), ``api`` (HTTP core), ``app`` (composition
+root), ``cli``, ``testing`` (test kit), ``emulator`` (embedded Dataverse) and ``localhost``
+(local Functions host). The shared kernel is ``_clock``, ``_types`` and ``_sqlite``.
 """
 
 __version__ = "0.1.0"

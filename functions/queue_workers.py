@@ -1,8 +1,8 @@
 """The Service Bus queue trigger on the submissions queue: a thin adapter over the pipeline.
 
-The trigger turns the ``func.ServiceBusMessage`` into our ``ReceivedMessage`` and calls
-``sync.worker.handle_submission_message``, which decides and sends what the outcome needs (a
-scheduled retry copy, a rejection, a postponement). Settlement is the runtime's, with
+The trigger turns the ``func.ServiceBusMessage`` into our ``ReceivedMessage`` and calls the
+pipeline's worker (``app.process_submission``), which decides and sends what the outcome needs
+(a scheduled retry copy, a rejection, a postponement). Settlement is the runtime's, with
 ``autoCompleteMessages`` (host.json): returning completes the message, raising abandons it, and
 Service Bus dead-letters it past the queue's max delivery count ("Azure Service Bus trigger for
 Azure Functions", Microsoft Learn). The Python trigger cannot dead-letter by itself, hence the
@@ -29,7 +29,6 @@ from cityzen_connector import app as cityzen
 if TYPE_CHECKING:
     from cityzen_connector.app import Container
     from cityzen_connector.messaging import PropertyValue, ReceivedMessage
-    from cityzen_connector.sync.pipeline import WorkerResult
 
 logger = logging.getLogger("functions.queue_workers")
 
@@ -101,17 +100,13 @@ def to_received_message(
     )
 
 
-def process(message: ReceivedMessage, container: Container) -> WorkerResult:
-    """Run the pipeline on one message. Returns when the message may be completed; raises (bus
-    or store unreachable) when it must be abandoned and redelivered."""
-    from cityzen_connector.sync.pipeline import handle_submission_message  # noqa: PLC0415
-
-    result = handle_submission_message(message, container.worker)
+def process(message: ReceivedMessage, container: Container) -> str:
+    """Run the pipeline on one message; returns what was decided once the message may be
+    completed, raises (bus or store unreachable) when it must be abandoned and redelivered."""
+    action = cityzen.process_submission(container, message).action
     # Ids and decisions only: the body holds personal data.
-    logger.info(
-        "message %s (delivery %d): %s", message.message_id, message.delivery_count, result.action
-    )
-    return result
+    logger.info("message %s (delivery %d): %s", message.message_id, message.delivery_count, action)
+    return action
 
 
 def blueprint(

@@ -59,34 +59,21 @@ class Schedule:
 
 def refresh_themes(deps: Container) -> int:
     """Recompute the portal's theme tree from Dataverse subjects; returns its size in bytes."""
-    from cityzen_connector.sync import refresh_themes as refresh  # noqa: PLC0415
-
-    snapshot = refresh(deps.client, deps.mappings, deps.store, deps.clock)
+    snapshot = cityzen.refresh_themes(deps)
     logger.info("theme tree refreshed (%d bytes, etag %s)", len(snapshot.body), snapshot.etag)
     return len(snapshot.body)
 
 
 def sweep_dead_letters(deps: Container) -> int:
     """Mark ``failed`` the submissions Service Bus dead-lettered; returns how many."""
-    from cityzen_connector.sync.pipeline import sweep_dead_letters as sweep  # noqa: PLC0415
-
-    report = sweep(deps.bus, deps.statuses, deps.settings.submissions_queue)
+    report = cityzen.sweep_dead_letters(deps)
     logger.info("swept %d dead-lettered, %d marked failed", report.scanned, report.marked_failed)
     return report.marked_failed
 
 
 def purge_retention(deps: Container) -> int:
     """Delete what is older than the retention period; returns how many items went."""
-    from cityzen_connector.sync.pipeline import purge_retention as purge  # noqa: PLC0415
-
-    report = purge(
-        deps.bus,
-        deps.settings.submissions_queue,
-        deps.store,
-        deps.blobs,
-        now=deps.clock(),
-        retention=cityzen.retention(deps.settings),
-    )
+    report = cityzen.purge_retention(deps)
     logger.info(
         "retention: %d message(s), %d record(s), %d blob(s) purged",
         report.messages,

@@ -20,6 +20,7 @@ from ._configs import (
     token_provider,
 )
 from ._container import Container
+from ._jobs import process_submission, purge_retention, refresh_themes, sweep_dead_letters
 from ._runtime import current, install, start, telemetry_from_environment
 from ._settings import ConfigurationError, env_name, load_settings
 
@@ -37,8 +38,12 @@ __all__ = [
     "install",
     "load_settings",
     "localhost_config",
+    "process_submission",
+    "purge_retention",
+    "refresh_themes",
     "retention",
     "start",
+    "sweep_dead_letters",
     "telemetry_from_environment",
     "token_provider",
 ]

@@ -11,17 +11,15 @@ import sys
 from datetime import timedelta
 from typing import Any
 
-from cityzen_connector.app import Container, retention
+from cityzen_connector.app import Container, purge_retention, retention, sweep_dead_letters
 from cityzen_connector.messaging import MessageBus, MessagingError, ReceivedMessage
 from cityzen_connector.store import StoreError
 from cityzen_connector.sync.pipeline import (
     ReplayReport,
     Source,
-    purge_retention,
     rejected_queue,
     replay,
     source_of,
-    sweep_dead_letters,
 )
 from cityzen_connector.sync.pipeline._recovery import iter_peek
 
@@ -102,7 +100,7 @@ def _stats(args: argparse.Namespace) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     def run(bus: MessageBus, queue: str, deps: Container) -> int:
-        report = sweep_dead_letters(bus, deps.statuses, queue)
+        report = sweep_dead_letters(deps, queue)
         print(
             f"swept {report.scanned} dead-lettered message(s), {report.marked_failed} marked failed"
         )
@@ -180,9 +178,7 @@ def _purge(args: argparse.Namespace) -> int:
                 print("error: --days must be at least 1", file=sys.stderr)
                 return 2
             keep = timedelta(days=args.days)
-        report = purge_retention(
-            bus, queue, deps.store, deps.blobs, now=deps.clock(), retention=keep
-        )
+        report = purge_retention(deps, queue=queue, retention=keep)
         print(
             f"purged {report.messages} failed message(s), {report.records} record(s),"
             f" {report.blobs} blob(s) older than {keep.days} day(s)"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 from cityzen_connector._types import Headers, JsonObject
 
@@ -18,8 +18,14 @@ from ._errors import InvalidRequestError, UnexpectedResponseError
 from ._odata import check_name, literal
 from ._request import DataverseRequest, Expect, WriteResult
 
-if TYPE_CHECKING:
-    from ._core import ClientCore
+R = TypeVar("R")
+
+
+class Executor(Protocol):
+    """What metadata needs of the client: send one request, get what it means."""
+
+    def execute(self, request: DataverseRequest[R]) -> R: ...
+
 
 ColumnKind = Literal["string", "memo", "integer", "decimal", "boolean", "datetime", "date"]
 _CRM = "Microsoft.Dynamics.CRM."
@@ -240,7 +246,7 @@ class Metadata:
     """Entity definitions cached per table; writes drop the table's cached definition."""
 
     def __init__(
-        self, core: ClientCore, cache: dict[str, EntityDefinition], lock: threading.Lock
+        self, core: Executor, cache: dict[str, EntityDefinition], lock: threading.Lock
     ) -> None:
         self._core = core
         self._cache = cache

@@ -1,1 +1,0 @@
-"""agents: see ARCHITECTURE.md."""

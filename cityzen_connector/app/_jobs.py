@@ -1,0 +1,57 @@
+"""The background jobs, each one use case over the container's ports: what the queue trigger,
+the timers and the CLI run. One definition, so that a timer and ``cityzen queue sweep`` do the
+same thing."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import _configs
+
+if TYPE_CHECKING:
+    from datetime import timedelta
+
+    from cityzen_connector.messaging import ReceivedMessage
+    from cityzen_connector.sync import ThemesSnapshot
+    from cityzen_connector.sync.pipeline import PurgeReport, SweepReport, WorkerResult
+
+    from ._container import Container
+
+__all__ = ["process_submission", "purge_retention", "refresh_themes", "sweep_dead_letters"]
+
+
+def process_submission(container: Container, message: ReceivedMessage) -> WorkerResult:
+    """The submissions queue worker on one message (settle as the result says)."""
+    from cityzen_connector.sync.pipeline import handle_submission_message
+
+    return handle_submission_message(message, container.worker)
+
+
+def refresh_themes(container: Container) -> ThemesSnapshot:
+    """Recompute the portal's theme tree from Dataverse subjects and cache it."""
+    from cityzen_connector.sync import refresh_themes as refresh
+
+    return refresh(container.client, container.mappings, container.store, container.clock)
+
+
+def sweep_dead_letters(container: Container, queue: str | None = None) -> SweepReport:
+    """Mark ``failed`` the submissions Service Bus dead-lettered by itself."""
+    from cityzen_connector.sync.pipeline import sweep_dead_letters as sweep
+
+    return sweep(container.bus, container.statuses, queue or container.settings.submissions_queue)
+
+
+def purge_retention(
+    container: Container, *, queue: str | None = None, retention: timedelta | None = None
+) -> PurgeReport:
+    """RGPD retention: failed messages, expired records and old blobs go."""
+    from cityzen_connector.sync.pipeline import purge_retention as purge
+
+    return purge(
+        container.bus,
+        queue or container.settings.submissions_queue,
+        container.store,
+        container.blobs,
+        now=container.clock(),
+        retention=retention or _configs.retention(container.settings),
+    )

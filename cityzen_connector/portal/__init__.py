@@ -1,1 +1,0 @@
-"""portal: see ARCHITECTURE.md."""
