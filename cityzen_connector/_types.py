@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypeAlias
 
-__all__ = ["Headers", "JsonObject", "JsonValue"]
+__all__ = ["Headers", "JsonObject", "JsonValue", "url_scheme"]
 
 JsonValue: TypeAlias = Any
 """Any value ``json.loads`` returns (kept open: pydantic or the caller checks the shape)."""
 JsonObject: TypeAlias = dict[str, Any]
 """A JSON object as ``json.loads`` returns it."""
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]{0,15}$")
+
+
+def url_scheme(url: str) -> str:
+    """The scheme of a backend URL, for an error message; ``?`` unless it looks like one. The
+    rest of the URL is never shown: a connection string or SAS carries a key, and even a
+    malformed value (``SharedAccessKey=…;Endpoint=sb://…``) must not leak through it."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    return scheme if _SCHEME.match(scheme) else "?"
 
 
 class Headers(Mapping[str, str]):

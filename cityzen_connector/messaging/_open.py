@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cityzen_connector._clock import WallClock, utc_now
+from cityzen_connector._types import url_scheme
 from cityzen_connector.messaging._errors import UnsupportedBusUrlError
 from cityzen_connector.messaging._port import MessageBus
 from cityzen_connector.messaging._sqlite import SqliteBus
@@ -66,7 +67,7 @@ def open_bus(url: str, *, clock: WallClock = utc_now, **options: Any) -> Message
             url, credential=options.get("credential"), client=options.get("client"), clock=clock
         )
     # Never echo the URL: a connection string carries a shared access key.
-    scheme = url.split("://", 1)[0] if "://" in url else "?"
+    scheme = url_scheme(url)
     raise UnsupportedBusUrlError(
         f"unsupported message bus URL (scheme {scheme!r}); expected sqlite:///, memory://,"
         " servicebus:// or a Service Bus connection string"

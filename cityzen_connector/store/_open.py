@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cityzen_connector._clock import WallClock, utc_now
+from cityzen_connector._types import url_scheme
 from cityzen_connector.store._blobs_local import FileBlobStore, MemoryBlobStore
 from cityzen_connector.store._errors import UnsupportedStoreUrlError
 from cityzen_connector.store._port import BlobStore, StateStore
@@ -31,8 +32,7 @@ def _is_connection_string(url: str) -> bool:
 
 def _refuse(kind: str, url: str) -> UnsupportedStoreUrlError:
     # Never echo the URL: a connection string carries an account key.
-    scheme = url.split("://", 1)[0] if "://" in url else "?"
-    return UnsupportedStoreUrlError(f"unsupported {kind} URL (scheme {scheme!r})")
+    return UnsupportedStoreUrlError(f"unsupported {kind} URL (scheme {url_scheme(url)!r})")
 
 
 def open_store(url: str, *, clock: WallClock = utc_now, credential: Any = None) -> StateStore:
