@@ -9,7 +9,6 @@ import logging
 import subprocess
 import sys
 import traceback
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -96,7 +95,7 @@ def assert_no_secret(text: str) -> None:
 
 
 @pytest.fixture
-def secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("CITYZEN_DATA_DIR", str(tmp_path))
@@ -108,7 +107,7 @@ def secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         f"Endpoint=sb://cityzen.servicebus.windows.net/;SharedAccessKeyName=k;"
         f"SharedAccessKey={URL_SECRET}",
     )
-    yield tmp_path
+    return tmp_path
 
 
 def _break(monkeypatch: pytest.MonkeyPatch, breakage: str) -> str:
