@@ -262,11 +262,16 @@ def configuration_page(settings_cls: type[BaseSettings] = Settings) -> str:
     for group, _ in setting_groups(settings_cls):
         lines += [f"## {group}", ""]
         rows = [
-            (md_code(doc.env), doc.type, doc.default, doc.constraints, doc.description)
+            (
+                md_code(doc.env),
+                ", ".join(part for part in (doc.type, doc.constraints) if part),
+                doc.default,
+                doc.description,
+            )
             for doc in docs
             if doc.group == group
         ]
-        lines += _table(("Variable", "Type", "Default", "Constraints", "Description"), rows)
+        lines += _table(("Variable", "Type", "Default", "Description"), rows)
         lines.append("")
     return "\n".join(lines)
 

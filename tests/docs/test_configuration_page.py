@@ -71,8 +71,8 @@ def test_a_sample_class_renders_groups_types_defaults_and_bounds(hooks: ModuleTy
     assert [title for title, _ in hooks.setting_groups(_Sample)] == ["First group", "Second group"]
     assert page.index("## First group") < page.index("`CITYZEN_SIZE_BYTES`")
     assert page.index("## Second group") < page.index("`CITYZEN_RATIO`")
-    assert "| `CITYZEN_SIZE_BYTES` | integer | `2048` (2 KiB) | ≥ 1024, ≤ 4096 |" in page
-    assert "| `CITYZEN_RATIO` | number | `0.5` | > 0, &lt; 1 |" in page
+    assert "| `CITYZEN_SIZE_BYTES` | integer, ≥ 1024, ≤ 4096 | `2048` (2 KiB) |" in page
+    assert "| `CITYZEN_RATIO` | number, > 0, &lt; 1 | `0.5` |" in page
     assert "| `CITYZEN_MODE` | string | *empty* |" in page
     assert "A `ratio` of \\*things\\*." in page
 
