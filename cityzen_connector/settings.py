@@ -178,7 +178,7 @@ class Settings(BaseSettings):
         30, ge=1, le=3650, description="RGPD: days rejected messages, records and blobs are kept."
     )
 
-    # -- identity: who may call the API (see README "Who may call the API") --------------------
+    # -- identity: who may call the API --------------------------------------------------------
     auth_mode: AuthMode = Field(
         "function_key",
         description="function_key (trusted portal back end), bearer (OAuth access tokens) or both.",
@@ -249,7 +249,7 @@ class Settings(BaseSettings):
         ),
     )
 
-    # -- portal HTTP API (see README "Portal HTTP API") -----------------------------------------
+    # -- portal HTTP API -----------------------------------------------------------------------
     api_max_body_bytes: int = Field(
         32 * 1024 * 1024,
         ge=1024,

@@ -36,7 +36,7 @@ param maximumInstanceCount int = 10
 @allowed([ 512, 2048, 4096 ])
 param instanceMemoryMB int = 2048
 
-@description('Who may call the API: function_key, bearer or both (see README "Who may call the API").')
+@description('Who may call the API: function_key, bearer or both (see docs/identity.md).')
 @allowed([ 'function_key', 'bearer', 'both' ])
 param authMode string = 'function_key'
 
@@ -188,7 +188,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
 
 // The identity pepper must be set once and never change (it keys every contact): created
 // here with a random value only if absent is not expressible in Bicep, so the secret is set
-// by an operator (README "Function App"): az keyvault secret set --name identity-pepper ...
+// by an operator (docs/deployment.md): az keyvault secret set --name identity-pepper ...
 var pepperReference = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=identity-pepper)'
 
 // -- the Function App ----------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Citizens (browsers, mobile apps) present OAuth 2.0 access tokens from a configured OpenID
 Connect provider; agents and ops present Microsoft Entra ID v2.0 access tokens; the trusted
-portal back end presents a function key. See the README section "Who may call the API".
+portal back end presents a function key. See docs/identity.md.
 
 Only the literals (``AuthMode``, ``TokenTypeCheck``) are imported eagerly: ``settings`` imports
 them, and everything that imports ``settings`` (the Functions cold start, every CLI command)

@@ -95,7 +95,7 @@ class ScanVerdict:
 
 class AttachmentScanner(Protocol):
     """A malware scan before a file is kept. In Azure, Microsoft Defender for Storage scans the
-    blobs on upload (see README); an in-line scanner can be plugged here."""
+    blobs on upload (see docs/api.md); an in-line scanner can be plugged here."""
 
     def scan(self, data: bytes, media_type: str) -> ScanVerdict: ...
 

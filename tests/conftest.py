@@ -1,0 +1,20 @@
+"""Fixtures for every test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _environment_restored() -> Iterator[None]:
+    """Each test leaves the process environment as it found it: ``cityzen run`` sets its
+    ``CITYZEN_*`` values in its own process on purpose (the app it loads reads them), and a test
+    running it in-process must not hand them to the next test."""
+    saved = dict(os.environ)
+    yield
+    if dict(os.environ) != saved:
+        os.environ.clear()
+        os.environ.update(saved)
