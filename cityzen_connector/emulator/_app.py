@@ -9,16 +9,21 @@ Headers follow "Compose HTTP requests and handle errors" (Microsoft Learn): ever
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import random
 import uuid
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from cityzen_connector._clock import WallClock, utc_now
 from cityzen_connector.emulator import _errors as err
 from cityzen_connector.emulator._config import EmulatorConfig
+from cityzen_connector.emulator._context import (
+    HandlerContext,
+    load_custom_metadata,
+    save_custom_metadata,
+)
 from cityzen_connector.emulator._http import (
     BASE_PATH,
     Request,
@@ -34,7 +39,6 @@ from cityzen_connector.emulator._schema import Schema, load_schema
 from cityzen_connector.emulator._store import Store
 
 StartResponse = Callable[..., Any]
-_METADATA_KEY = "custom_metadata"
 _LOG = logging.getLogger(__name__)
 
 
@@ -54,18 +58,24 @@ class EmulatorApp:
         self._sleep = sleep
         self.store = Store(config.database)
         self.schema: Schema = load_schema()
-        saved = self.store.get_meta(_METADATA_KEY)
-        if saved:
-            self.schema.apply_custom_metadata(json.loads(saved))
+        load_custom_metadata(self.store, self.schema)
         self.records = Records(
             schema=self.schema,
             store=self.store,
             clock=clock,
             caller_id=config.caller_id,
             key_activation_seconds=config.key_activation_seconds,
-            persist_metadata=self.persist_metadata,
+            persist_metadata=partial(save_custom_metadata, self.store, self.schema),
         )
-        self.router = Router(self)
+        # Handlers get this small context, never the app itself.
+        self.context = HandlerContext(
+            records=self.records,
+            schema=self.schema,
+            store=self.store,
+            clock=clock,
+            caller_id=config.caller_id,
+        )
+        self.router = Router(self.context)
         self.protection = Protection(config.protection, clock) if config.protection else None
         self.faults = FaultInjector(
             config.faults.error_rate,
@@ -74,7 +84,7 @@ class EmulatorApp:
         )
 
     def persist_metadata(self) -> None:
-        self.store.set_meta(_METADATA_KEY, json.dumps(self.schema.custom_metadata()))
+        self.context.persist_metadata()
 
     def close(self) -> None:
         self.store.close()

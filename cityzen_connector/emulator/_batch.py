@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator._context import HandlerContext
 from cityzen_connector.emulator._http import (
     BASE_PATH,
     Request,
@@ -24,10 +25,9 @@ from cityzen_connector.emulator._http import (
     parse_query,
 )
 
-if TYPE_CHECKING:
-    from cityzen_connector.emulator._router import Router
-
 MAX_OPERATIONS = 1000
+# The router's entry point for one operation: a batch part is handled as a standalone call.
+Handler = Callable[[Request], Response]
 _BOUNDARY_RE = re.compile(r'boundary="?([^";]{1,70})"?', re.IGNORECASE)
 
 
@@ -121,7 +121,7 @@ def _render(response: Response, content_id: str | None) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + response.body + b"\r\n"
 
 
-def handle_batch(router: Router, req: Request) -> tuple[Response, int]:
+def handle_batch(context: HandlerContext, handle: Handler, req: Request) -> tuple[Response, int]:
     if req.method != "POST":
         raise err.method_not_allowed(req.method)
     match = _BOUNDARY_RE.search(req.header("content-type") or "")
@@ -150,10 +150,10 @@ def handle_batch(router: Router, req: Request) -> tuple[Response, int]:
     failure: Response | None = None
     for part, group in plan:
         if group is None:
-            response = _single(router, part, req)
+            response = _single(handle, part, req)
             out.append(_render(response, part.headers.get("content-id")))
         else:
-            body, response = _changeset(router, group, req)
+            body, response = _changeset(context, handle, group, req)
             out.append(body)
         if response.status >= 400 and not continue_on_error:
             failure = response
@@ -167,18 +167,20 @@ def handle_batch(router: Router, req: Request) -> tuple[Response, int]:
     return Response(status, headers, payload), max(1, count)
 
 
-def _single(router: Router, part: _Part, outer: Request) -> Response:
+def _single(handle: Handler, part: _Part, outer: Request) -> Response:
     try:
         inner = _inner_request(part, outer, False, {})
     except err.ODataError as exc:
         return error_response(exc)
-    return router.handle(inner)
+    return handle(inner)
 
 
-def _changeset(router: Router, members: list[_Part], outer: Request) -> tuple[bytes, Response]:
+def _changeset(
+    context: HandlerContext, handle: Handler, members: list[_Part], outer: Request
+) -> tuple[bytes, Response]:
     ids: dict[str, str] = {}
     rendered: list[bytes] = []
-    store = router.app.store
+    store = context.store
     try:
         with store.transaction():
             for member in members:
@@ -191,7 +193,7 @@ def _changeset(router: Router, members: list[_Part], outer: Request) -> tuple[by
                         raise err.bad_request("GET requests are not allowed within a change set.")
                 except err.ODataError as exc:
                     raise _RollbackError(error_response(exc)) from None
-                response = router.handle(inner)
+                response = handle(inner)
                 if response.status >= 400:
                     raise _RollbackError(response)
                 entity_id = response.headers_dict().get("odata-entityid")
