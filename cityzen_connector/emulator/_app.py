@@ -17,13 +17,14 @@ from functools import partial
 from typing import Any
 
 from cityzen_connector._clock import WallClock, utc_now
-from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator._config import EmulatorConfig
 from cityzen_connector.emulator._context import (
     HandlerContext,
     load_custom_metadata,
     save_custom_metadata,
 )
+from cityzen_connector.emulator._errors import ODataError
 from cityzen_connector.emulator._http import (
     BASE_PATH,
     Request,
@@ -121,7 +122,7 @@ class EmulatorApp:
         if self.protection is not None:
             try:
                 budget = self.protection.enter(caller)
-            except err.ODataError as exc:
+            except ODataError as exc:
                 return error_response(exc), False
         operations = 1
         try:
@@ -130,12 +131,12 @@ class EmulatorApp:
                 self._sleep(self.config.faults.latency_seconds)
             if fault == "error":
                 return error_response(
-                    err.ODataError(503, "", "Service Unavailable (injected by the emulator).")
+                    ODataError(503, "", "Service Unavailable (injected by the emulator).")
                 ), False
             try:
                 req = self._request(environ, path)
                 response, operations = self.router.handle_top(req)
-            except err.ODataError as exc:
+            except ODataError as exc:
                 response = error_response(exc)
             except Exception as exc:  # noqa: BLE001 - a bug must still answer like Dataverse
                 # Only the exception type is logged: messages may quote personal data (RGPD).
@@ -143,7 +144,7 @@ class EmulatorApp:
                     "emulator bug: %s on %s", type(exc).__name__, environ.get("REQUEST_METHOD")
                 )
                 response = error_response(
-                    err.ODataError(500, "0x80040216", "An unexpected error occurred.")
+                    ODataError(500, "0x80040216", "An unexpected error occurred.")
                 )
             response.headers.extend(budget)
             return response, fault == "drop"
@@ -181,7 +182,7 @@ class EmulatorApp:
         if length < 0:
             raise err.bad_request("The Content-Length header is negative.")
         if length > self.config.max_body_bytes:
-            raise err.ODataError(
+            raise ODataError(
                 413, "0x80060888", f"The request body exceeds {self.config.max_body_bytes} bytes."
             )
         body = environ["wsgi.input"].read(length) if length else b""

@@ -15,8 +15,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator._context import HandlerContext
+from cityzen_connector.emulator._errors import ChangeSetFailedError, ODataError
 from cityzen_connector.emulator._http import (
     BASE_PATH,
     Request,
@@ -29,12 +30,6 @@ MAX_OPERATIONS = 1000
 # The router's entry point for one operation: a batch part is handled as a standalone call.
 Handler = Callable[[Request], Response]
 _BOUNDARY_RE = re.compile(r'boundary="?([^";]{1,70})"?', re.IGNORECASE)
-
-
-class _RollbackError(Exception):
-    def __init__(self, response: Response) -> None:
-        super().__init__("change set failed")
-        self.response = response
 
 
 @dataclass
@@ -170,7 +165,7 @@ def handle_batch(context: HandlerContext, handle: Handler, req: Request) -> tupl
 def _single(handle: Handler, part: _Part, outer: Request) -> Response:
     try:
         inner = _inner_request(part, outer, False, {})
-    except err.ODataError as exc:
+    except ODataError as exc:
         return error_response(exc)
     return handle(inner)
 
@@ -181,6 +176,7 @@ def _changeset(
     ids: dict[str, str] = {}
     rendered: list[bytes] = []
     store = context.store
+    failure: Response | None = None  # the member's reply that rolls the change set back
     try:
         with store.transaction():
             for member in members:
@@ -191,17 +187,20 @@ def _changeset(
                     content_id = content_id or inner.headers.get("content-id")
                     if inner.method == "GET":
                         raise err.bad_request("GET requests are not allowed within a change set.")
-                except err.ODataError as exc:
-                    raise _RollbackError(error_response(exc)) from None
+                except ODataError as exc:
+                    failure = error_response(exc)
+                    raise ChangeSetFailedError from None
                 response = handle(inner)
                 if response.status >= 400:
-                    raise _RollbackError(response)
+                    failure = response
+                    raise ChangeSetFailedError
                 entity_id = response.headers_dict().get("odata-entityid")
                 if content_id and entity_id:
                     ids[content_id] = entity_id
                 rendered.append(_render(response, content_id))
-    except _RollbackError as failed:
-        return _render(failed.response, None), failed.response
+    except ChangeSetFailedError:
+        assert failure is not None
+        return _render(failure, None), failure
     boundary = f"changesetresponse_{uuid.uuid4()}"
     inner_body = b"".join(f"--{boundary}\r\n".encode() + chunk for chunk in rendered)
     inner_body += f"--{boundary}--\r\n".encode()

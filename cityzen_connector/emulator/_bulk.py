@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator._context import HandlerContext
 from cityzen_connector.emulator._http import Request, Response, json_response, parse_segment
 from cityzen_connector.emulator._schema import Entity

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator._context import HandlerContext
+from cityzen_connector.emulator._errors import ODataError
 from cityzen_connector.emulator._filter import (
     BoolOp,
     Compare,
@@ -189,7 +190,7 @@ def _keys(context: HandlerContext, entity: Entity, raw: str | None, req: Request
     for key in entity.keys.values():
         if wanted in (key.logical_name, key.metadata_id):
             return json_response(200, key_json(context, entity, key))
-    raise err.ODataError(404, "0x80040217", f"Could not find key {wanted}")
+    raise ODataError(404, "0x80040217", f"Could not find key {wanted}")
 
 
 def _name_in_key(raw: str) -> str:
@@ -203,7 +204,7 @@ def _entity(context: HandlerContext, raw: str) -> Entity:
         if wanted in (entity.logical_name, entity.metadata_id):
             return entity
     # Dataverse reports a missing table definition as ObjectDoesNotExist.
-    raise err.ODataError(404, "0x80040217", f"Could not find entity with name {wanted}")
+    raise ODataError(404, "0x80040217", f"Could not find entity with name {wanted}")
 
 
 def _child_attribute(entity: Entity, raw: str) -> Attribute:
@@ -211,7 +212,7 @@ def _child_attribute(entity: Entity, raw: str) -> Attribute:
     for attr in entity.attributes.values():
         if wanted in (attr.name, attr.metadata_id):
             return attr
-    raise err.ODataError(
+    raise ODataError(
         404, "0x80040217", f"Could not find attribute {wanted} for entity {entity.logical_name}"
     )
 

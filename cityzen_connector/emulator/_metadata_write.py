@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator._context import HandlerContext
 from cityzen_connector.emulator._http import Request, Response, json_response
 from cityzen_connector.emulator._schema import NAME_RE, Attribute, Entity, Key

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator._batch import handle_batch
 from cityzen_connector.emulator._bulk import handle_bulk
 from cityzen_connector.emulator._config import ORGANIZATION_ID
 from cityzen_connector.emulator._context import HandlerContext
+from cityzen_connector.emulator._errors import ODataError
 from cityzen_connector.emulator._http import (
     Request,
     Response,
@@ -55,7 +56,7 @@ class Router:
     def handle(self, req: Request) -> Response:
         try:
             return self._dispatch(req)
-        except err.ODataError as exc:
+        except ODataError as exc:
             return error_response(exc)
 
     def _dispatch(self, req: Request) -> Response:
@@ -198,12 +199,12 @@ class Router:
         return json_response(200, body)
 
 
-def _missing_for_update(entity: Entity, values: dict[str, Any]) -> err.ODataError:
+def _missing_for_update(entity: Entity, values: dict[str, Any]) -> ODataError:
     if set(values) == {entity.primary_id}:
         return err.record_not_found(
             entity.logical_name, str(values[entity.primary_id]), empty_code=True
         )
-    return err.ODataError(
+    return ODataError(
         404,
         "",
         f"A record with the specified key values does not exist in {entity.logical_name} entity",
