@@ -14,11 +14,10 @@ from cityzen_connector.emulator._config import (
     Faults,
     ProtectionLimits,
 )
-from cityzen_connector.emulator._errors import ODataError
+from cityzen_connector.emulator._errors import EmulatorError, ODataError, ServeError, StoreError
 from cityzen_connector.emulator._http import BASE_PATH
 from cityzen_connector.emulator._seed import CATALOGUE, seed, subject_id, team_id
-from cityzen_connector.emulator._server import ServeError, ServerHandle, generate_certificate, serve
-from cityzen_connector.emulator._store import StoreError
+from cityzen_connector.emulator._server import ServerHandle, generate_certificate, serve
 
 __all__ = [
     "BASE_PATH",
@@ -28,6 +27,7 @@ __all__ = [
     "ORGANIZATION_ID",
     "EmulatorApp",
     "EmulatorConfig",
+    "EmulatorError",
     "Faults",
     "ODataError",
     "ProtectionLimits",

@@ -9,16 +9,22 @@ Headers follow "Compose HTTP requests and handle errors" (Microsoft Learn): ever
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import random
 import uuid
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from cityzen_connector._clock import WallClock, utc_now
-from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator._config import EmulatorConfig
+from cityzen_connector.emulator._context import (
+    HandlerContext,
+    load_custom_metadata,
+    save_custom_metadata,
+)
+from cityzen_connector.emulator._errors import ODataError
 from cityzen_connector.emulator._http import (
     BASE_PATH,
     Request,
@@ -34,7 +40,6 @@ from cityzen_connector.emulator._schema import Schema, load_schema
 from cityzen_connector.emulator._store import Store
 
 StartResponse = Callable[..., Any]
-_METADATA_KEY = "custom_metadata"
 _LOG = logging.getLogger(__name__)
 
 
@@ -54,18 +59,24 @@ class EmulatorApp:
         self._sleep = sleep
         self.store = Store(config.database)
         self.schema: Schema = load_schema()
-        saved = self.store.get_meta(_METADATA_KEY)
-        if saved:
-            self.schema.apply_custom_metadata(json.loads(saved))
+        load_custom_metadata(self.store, self.schema)
         self.records = Records(
             schema=self.schema,
             store=self.store,
             clock=clock,
             caller_id=config.caller_id,
             key_activation_seconds=config.key_activation_seconds,
-            persist_metadata=self.persist_metadata,
+            persist_metadata=partial(save_custom_metadata, self.store, self.schema),
         )
-        self.router = Router(self)
+        # Handlers get this small context, never the app itself.
+        self.context = HandlerContext(
+            records=self.records,
+            schema=self.schema,
+            store=self.store,
+            clock=clock,
+            caller_id=config.caller_id,
+        )
+        self.router = Router(self.context)
         self.protection = Protection(config.protection, clock) if config.protection else None
         self.faults = FaultInjector(
             config.faults.error_rate,
@@ -74,7 +85,7 @@ class EmulatorApp:
         )
 
     def persist_metadata(self) -> None:
-        self.store.set_meta(_METADATA_KEY, json.dumps(self.schema.custom_metadata()))
+        self.context.persist_metadata()
 
     def close(self) -> None:
         self.store.close()
@@ -111,7 +122,7 @@ class EmulatorApp:
         if self.protection is not None:
             try:
                 budget = self.protection.enter(caller)
-            except err.ODataError as exc:
+            except ODataError as exc:
                 return error_response(exc), False
         operations = 1
         try:
@@ -120,12 +131,12 @@ class EmulatorApp:
                 self._sleep(self.config.faults.latency_seconds)
             if fault == "error":
                 return error_response(
-                    err.ODataError(503, "", "Service Unavailable (injected by the emulator).")
+                    ODataError(503, "", "Service Unavailable (injected by the emulator).")
                 ), False
             try:
                 req = self._request(environ, path)
                 response, operations = self.router.handle_top(req)
-            except err.ODataError as exc:
+            except ODataError as exc:
                 response = error_response(exc)
             except Exception as exc:  # noqa: BLE001 - a bug must still answer like Dataverse
                 # Only the exception type is logged: messages may quote personal data (RGPD).
@@ -133,7 +144,7 @@ class EmulatorApp:
                     "emulator bug: %s on %s", type(exc).__name__, environ.get("REQUEST_METHOD")
                 )
                 response = error_response(
-                    err.ODataError(500, "0x80040216", "An unexpected error occurred.")
+                    ODataError(500, "0x80040216", "An unexpected error occurred.")
                 )
             response.headers.extend(budget)
             return response, fault == "drop"
@@ -171,7 +182,7 @@ class EmulatorApp:
         if length < 0:
             raise err.bad_request("The Content-Length header is negative.")
         if length > self.config.max_body_bytes:
-            raise err.ODataError(
+            raise ODataError(
                 413, "0x80060888", f"The request body exceeds {self.config.max_body_bytes} bytes."
             )
         body = environ["wsgi.input"].read(length) if length else b""

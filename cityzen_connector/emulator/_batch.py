@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator import _error_catalogue as err
+from cityzen_connector.emulator._context import HandlerContext
+from cityzen_connector.emulator._errors import ChangeSetFailedError, ODataError
 from cityzen_connector.emulator._http import (
     BASE_PATH,
     Request,
@@ -24,17 +26,10 @@ from cityzen_connector.emulator._http import (
     parse_query,
 )
 
-if TYPE_CHECKING:
-    from cityzen_connector.emulator._router import Router
-
 MAX_OPERATIONS = 1000
+# The router's entry point for one operation: a batch part is handled as a standalone call.
+Handler = Callable[[Request], Response]
 _BOUNDARY_RE = re.compile(r'boundary="?([^";]{1,70})"?', re.IGNORECASE)
-
-
-class _RollbackError(Exception):
-    def __init__(self, response: Response) -> None:
-        super().__init__("change set failed")
-        self.response = response
 
 
 @dataclass
@@ -121,7 +116,7 @@ def _render(response: Response, content_id: str | None) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + response.body + b"\r\n"
 
 
-def handle_batch(router: Router, req: Request) -> tuple[Response, int]:
+def handle_batch(context: HandlerContext, handle: Handler, req: Request) -> tuple[Response, int]:
     if req.method != "POST":
         raise err.method_not_allowed(req.method)
     match = _BOUNDARY_RE.search(req.header("content-type") or "")
@@ -150,10 +145,10 @@ def handle_batch(router: Router, req: Request) -> tuple[Response, int]:
     failure: Response | None = None
     for part, group in plan:
         if group is None:
-            response = _single(router, part, req)
+            response = _single(handle, part, req)
             out.append(_render(response, part.headers.get("content-id")))
         else:
-            body, response = _changeset(router, group, req)
+            body, response = _changeset(context, handle, group, req)
             out.append(body)
         if response.status >= 400 and not continue_on_error:
             failure = response
@@ -167,18 +162,21 @@ def handle_batch(router: Router, req: Request) -> tuple[Response, int]:
     return Response(status, headers, payload), max(1, count)
 
 
-def _single(router: Router, part: _Part, outer: Request) -> Response:
+def _single(handle: Handler, part: _Part, outer: Request) -> Response:
     try:
         inner = _inner_request(part, outer, False, {})
-    except err.ODataError as exc:
+    except ODataError as exc:
         return error_response(exc)
-    return router.handle(inner)
+    return handle(inner)
 
 
-def _changeset(router: Router, members: list[_Part], outer: Request) -> tuple[bytes, Response]:
+def _changeset(
+    context: HandlerContext, handle: Handler, members: list[_Part], outer: Request
+) -> tuple[bytes, Response]:
     ids: dict[str, str] = {}
     rendered: list[bytes] = []
-    store = router.app.store
+    store = context.store
+    failure: Response | None = None  # the member's reply that rolls the change set back
     try:
         with store.transaction():
             for member in members:
@@ -189,17 +187,20 @@ def _changeset(router: Router, members: list[_Part], outer: Request) -> tuple[by
                     content_id = content_id or inner.headers.get("content-id")
                     if inner.method == "GET":
                         raise err.bad_request("GET requests are not allowed within a change set.")
-                except err.ODataError as exc:
-                    raise _RollbackError(error_response(exc)) from None
-                response = router.handle(inner)
+                except ODataError as exc:
+                    failure = error_response(exc)
+                    raise ChangeSetFailedError from None
+                response = handle(inner)
                 if response.status >= 400:
-                    raise _RollbackError(response)
+                    failure = response
+                    raise ChangeSetFailedError
                 entity_id = response.headers_dict().get("odata-entityid")
                 if content_id and entity_id:
                     ids[content_id] = entity_id
                 rendered.append(_render(response, content_id))
-    except _RollbackError as failed:
-        return _render(failed.response, None), failed.response
+    except ChangeSetFailedError:
+        assert failure is not None
+        return _render(failure, None), failure
     boundary = f"changesetresponse_{uuid.uuid4()}"
     inner_body = b"".join(f"--{boundary}\r\n".encode() + chunk for chunk in rendered)
     inner_body += f"--{boundary}--\r\n".encode()

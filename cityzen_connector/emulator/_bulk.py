@@ -6,19 +6,17 @@ whole request succeeds or fails as one transaction. Upsert items name an existin
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator import _error_catalogue as err
+from cityzen_connector.emulator._context import HandlerContext
 from cityzen_connector.emulator._http import Request, Response, json_response, parse_segment
 from cityzen_connector.emulator._schema import Entity
-
-if TYPE_CHECKING:
-    from cityzen_connector.emulator._router import Router
 
 MAX_TARGETS = 1000
 
 
-def handle_bulk(router: Router, entity: Entity, action: str, req: Request) -> Response:
+def handle_bulk(context: HandlerContext, entity: Entity, action: str, req: Request) -> Response:
     payload = req.json_body(entity.entity_set)
     targets = payload.get("Targets")
     if not isinstance(targets, list) or not targets:
@@ -30,7 +28,7 @@ def handle_bulk(router: Router, entity: Entity, action: str, req: Request) -> Re
     expected = f"Microsoft.Dynamics.CRM.{entity.logical_name}"
     ids: list[str] = []
     upsert = action.endswith("UpsertMultiple")
-    with router.app.store.transaction():
+    with context.store.transaction():
         for item in targets:
             if not isinstance(item, dict):
                 raise err.payload_error(entity.entity_set, "Each target must be a JSON object.")
@@ -39,7 +37,7 @@ def handle_bulk(router: Router, entity: Entity, action: str, req: Request) -> Re
                     entity.entity_set,
                     f'Each target must have "@odata.type": "{expected}".',
                 )
-            ids.append(_one(router, entity, item, req, upsert))
+            ids.append(_one(context, entity, item, req, upsert))
     name = action.rsplit(".", 1)[-1]
     body: dict[str, Any] = {
         "@odata.context": f"{req.service_root}$metadata#Microsoft.Dynamics.CRM.{name}Response",
@@ -48,8 +46,10 @@ def handle_bulk(router: Router, entity: Entity, action: str, req: Request) -> Re
     return json_response(200, body, [("x-emulator-operations", str(len(ids)))])
 
 
-def _one(router: Router, entity: Entity, item: dict[str, Any], req: Request, upsert: bool) -> str:
-    records = router.records
+def _one(
+    context: HandlerContext, entity: Entity, item: dict[str, Any], req: Request, upsert: bool
+) -> str:
+    records = context.records
     changes = records.changes(entity, item, req)
     if not upsert:
         return records.create(entity, changes).id
@@ -61,9 +61,9 @@ def _one(router: Router, entity: Entity, item: dict[str, Any], req: Request, ups
         if segment.name != entity.entity_set or segment.key is None:
             raise err.payload_error(entity.entity_set, "The @odata.id does not address this table.")
         record_id, key_values = records.locate(entity, segment.key)
-        row = router.app.store.get(entity.logical_name, record_id) if record_id else None
+        row = context.store.get(entity.logical_name, record_id) if record_id else None
     elif changes.get(entity.primary_id):
-        row = router.app.store.get(entity.logical_name, changes[entity.primary_id])
+        row = context.store.get(entity.logical_name, changes[entity.primary_id])
     if row is not None:
         return records.update(entity, row, changes).id
     records.add_key_values(entity, changes, key_values)

@@ -20,7 +20,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from cityzen_connector.emulator._errors import ODataError, query_error, syntax_error
+from cityzen_connector.emulator._error_catalogue import query_error, syntax_error
+from cityzen_connector.emulator._errors import ODataError
 
 MAX_FILTER_LENGTH = 16_384
 MAX_DEPTH = 64

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator import _error_catalogue as err
+from cityzen_connector.emulator._errors import ODataError
 
 BASE_PATH = "/api/data/v9.2/"
 JSON_TYPE = "application/json; odata.metadata=minimal"
@@ -66,7 +67,7 @@ class Request:
     def json_body(self, entity_set: str) -> dict[str, Any]:
         ctype = (self.header("content-type") or "").split(";")[0].strip().lower()
         if ctype and ctype != "application/json":
-            raise err.ODataError(
+            raise ODataError(
                 415,
                 "0x80060888",
                 f"The content type '{ctype}' is not supported; send application/json.",
@@ -108,7 +109,7 @@ def json_response(
     return Response(status, [("Content-Type", JSON_TYPE), *(headers or [])], body)
 
 
-def error_response(error: err.ODataError) -> Response:
+def error_response(error: ODataError) -> Response:
     return json_response(error.status, error.body(), list(error.headers.items()))
 
 

@@ -9,9 +9,11 @@ Reads support ``$select``, ``$filter`` (evaluated over the definitions) and ``$e
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator import _error_catalogue as err
+from cityzen_connector.emulator._context import HandlerContext
+from cityzen_connector.emulator._errors import ODataError
 from cityzen_connector.emulator._filter import (
     BoolOp,
     Compare,
@@ -36,9 +38,6 @@ from cityzen_connector.emulator._metadata_write import (
 )
 from cityzen_connector.emulator._query import check_options, split_top_level
 from cityzen_connector.emulator._schema import Attribute, Entity, Key
-
-if TYPE_CHECKING:
-    from cityzen_connector.emulator._app import EmulatorApp
 
 _TYPE_NAMES = {
     "String": "StringType",
@@ -100,14 +99,14 @@ def attribute_json(entity: Entity, attr: Attribute) -> dict[str, Any]:
     return out
 
 
-def key_json(app: EmulatorApp, entity: Entity, key: Key) -> dict[str, Any]:
+def key_json(context: HandlerContext, entity: Entity, key: Key) -> dict[str, Any]:
     return {
         "MetadataId": key.metadata_id,
         "LogicalName": key.logical_name,
         "SchemaName": key.schema_name,
         "EntityLogicalName": entity.logical_name,
         "KeyAttributes": list(key.attributes),
-        "EntityKeyIndexStatus": app.records.key_status(entity, key),
+        "EntityKeyIndexStatus": context.records.key_status(entity, key),
     }
 
 
@@ -126,9 +125,9 @@ def _option_set(attr: Attribute) -> dict[str, Any]:
     }
 
 
-def handle_metadata(app: EmulatorApp, req: Request) -> Response:
+def handle_metadata(context: HandlerContext, req: Request) -> Response:
     if req.path == "InsertOptionValue":
-        return insert_option_value(app, req)
+        return insert_option_value(context, req)
     if req.path == "$metadata":
         raise err.segment_not_found("$metadata")
     parts = req.path.split("/")
@@ -139,38 +138,38 @@ def handle_metadata(app: EmulatorApp, req: Request) -> Response:
     if head.key is None:
         if len(parts) > 1 or req.method != "GET":
             raise err.method_not_allowed(req.method)
-        rows = [entity_json(e) for e in app.schema.by_name.values()]
+        rows = [entity_json(e) for e in context.schema.by_name.values()]
         return json_response(
             200,
             {
                 "@odata.context": f"{root}$metadata#EntityDefinitions",
-                "value": _shape(app, req, rows, "EntityMetadata"),
+                "value": _shape(context, req, rows, "EntityMetadata"),
             },
         )
-    entity = _entity(app, head.key)
+    entity = _entity(context, head.key)
     if len(parts) == 1:
         if req.method != "GET":
             raise err.method_not_allowed(req.method)
-        row = _shape(app, req, [entity_json(entity)], "EntityMetadata", entity)[0]
+        row = _shape(context, req, [entity_json(entity)], "EntityMetadata", entity)[0]
         return json_response(
             200, {"@odata.context": f"{root}$metadata#EntityDefinitions/$entity", **row}
         )
     child = parse_segment(parts[1])
     if child.name == "Attributes":
-        return _attributes(app, entity, child.key, parts[2:], req)
+        return _attributes(context, entity, child.key, parts[2:], req)
     if child.name == "Keys":
-        return _keys(app, entity, child.key, req)
+        return _keys(context, entity, child.key, req)
     raise err.segment_not_found(child.name)
 
 
 def _attributes(
-    app: EmulatorApp, entity: Entity, key: str | None, tail: list[str], req: Request
+    context: HandlerContext, entity: Entity, key: str | None, tail: list[str], req: Request
 ) -> Response:
     if key is None:
         if req.method == "POST":
-            return create_attribute(app, entity, req)
+            return create_attribute(context, entity, req)
         rows = [attribute_json(entity, a) for a in entity.attributes.values()]
-        return json_response(200, {"value": _shape(app, req, rows, "AttributeMetadata")})
+        return json_response(200, {"value": _shape(context, req, rows, "AttributeMetadata")})
     attr = _child_attribute(entity, key)
     body = attribute_json(entity, attr)
     if tail and tail[0] == _CAST and attr.type == "Picklist":
@@ -181,17 +180,17 @@ def _attributes(
     return json_response(200, body)
 
 
-def _keys(app: EmulatorApp, entity: Entity, raw: str | None, req: Request) -> Response:
+def _keys(context: HandlerContext, entity: Entity, raw: str | None, req: Request) -> Response:
     if raw is None:
         if req.method == "POST":
-            return create_key(app, entity, req)
-        rows = [key_json(app, entity, k) for k in entity.keys.values()]
-        return json_response(200, {"value": _shape(app, req, rows, "EntityKeyMetadata")})
+            return create_key(context, entity, req)
+        rows = [key_json(context, entity, k) for k in entity.keys.values()]
+        return json_response(200, {"value": _shape(context, req, rows, "EntityKeyMetadata")})
     wanted = _name_in_key(raw)
     for key in entity.keys.values():
         if wanted in (key.logical_name, key.metadata_id):
-            return json_response(200, key_json(app, entity, key))
-    raise err.ODataError(404, "0x80040217", f"Could not find key {wanted}")
+            return json_response(200, key_json(context, entity, key))
+    raise ODataError(404, "0x80040217", f"Could not find key {wanted}")
 
 
 def _name_in_key(raw: str) -> str:
@@ -199,13 +198,13 @@ def _name_in_key(raw: str) -> str:
     return single if single is not None else str(values.get("LogicalName", ""))
 
 
-def _entity(app: EmulatorApp, raw: str) -> Entity:
+def _entity(context: HandlerContext, raw: str) -> Entity:
     wanted = _name_in_key(raw)
-    for entity in app.schema.by_name.values():
+    for entity in context.schema.by_name.values():
         if wanted in (entity.logical_name, entity.metadata_id):
             return entity
     # Dataverse reports a missing table definition as ObjectDoesNotExist.
-    raise err.ODataError(404, "0x80040217", f"Could not find entity with name {wanted}")
+    raise ODataError(404, "0x80040217", f"Could not find entity with name {wanted}")
 
 
 def _child_attribute(entity: Entity, raw: str) -> Attribute:
@@ -213,13 +212,13 @@ def _child_attribute(entity: Entity, raw: str) -> Attribute:
     for attr in entity.attributes.values():
         if wanted in (attr.name, attr.metadata_id):
             return attr
-    raise err.ODataError(
+    raise ODataError(
         404, "0x80040217", f"Could not find attribute {wanted} for entity {entity.logical_name}"
     )
 
 
 def _shape(
-    app: EmulatorApp,
+    context: HandlerContext,
     req: Request,
     rows: list[dict[str, Any]],
     type_name: str,
@@ -240,16 +239,16 @@ def _shape(
             shaped = {k: row[k] for k in ("MetadataId", *select)}
         else:
             shaped = dict(row)
-        target = entity or app.schema.by_name.get(str(row.get("LogicalName")))
+        target = entity or context.schema.by_name.get(str(row.get("LogicalName")))
         for item in expand:
             name, _, nested = item.partition("(")
             sub = Request("GET", "", _nested_query(nested), {}, b"", req.base_url)
             if name == "Attributes" and target is not None:
                 rows_a = [attribute_json(target, a) for a in target.attributes.values()]
-                shaped["Attributes"] = _shape(app, sub, rows_a, "AttributeMetadata")
+                shaped["Attributes"] = _shape(context, sub, rows_a, "AttributeMetadata")
             elif name == "Keys" and target is not None:
-                rows_k = [key_json(app, target, k) for k in target.keys.values()]
-                shaped["Keys"] = _shape(app, sub, rows_k, "EntityKeyMetadata")
+                rows_k = [key_json(context, target, k) for k in target.keys.values()]
+                shaped["Keys"] = _shape(context, sub, rows_k, "EntityKeyMetadata")
             else:
                 raise err.unknown_property(name, type_name)
         out.append(shaped)

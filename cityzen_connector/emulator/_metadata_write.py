@@ -7,14 +7,11 @@ injected clock; ``Records.key_status`` then makes it ``Active`` (or ``Failed`` o
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
-from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator import _error_catalogue as err
+from cityzen_connector.emulator._context import HandlerContext
 from cityzen_connector.emulator._http import Request, Response, json_response
 from cityzen_connector.emulator._schema import NAME_RE, Attribute, Entity, Key
-
-if TYPE_CHECKING:
-    from cityzen_connector.emulator._app import EmulatorApp
 
 _TYPES = {
     "Microsoft.Dynamics.CRM.StringAttributeMetadata": "String",
@@ -41,7 +38,7 @@ _KEYABLE = frozenset(
 )
 
 
-def create_attribute(app: EmulatorApp, entity: Entity, req: Request) -> Response:
+def create_attribute(context: HandlerContext, entity: Entity, req: Request) -> Response:
     body = req.json_body("EntityDefinitions")
     kind = _TYPES.get(str(body.get("@odata.type")))
     schema_name = str(body.get("SchemaName", ""))
@@ -77,14 +74,14 @@ def create_attribute(app: EmulatorApp, entity: Entity, req: Request) -> Response
     )
     # Copy-on-write: requests served concurrently may be iterating the old mapping.
     entity.attributes = {**entity.attributes, name: attr}
-    app.persist_metadata()
+    context.persist_metadata()
     url = (
         f"{req.service_root}EntityDefinitions({entity.metadata_id})/Attributes({attr.metadata_id})"
     )
     return Response(204, [("OData-EntityId", url)])
 
 
-def create_key(app: EmulatorApp, entity: Entity, req: Request) -> Response:
+def create_key(context: HandlerContext, entity: Entity, req: Request) -> Response:
     body = req.json_body("EntityDefinitions")
     schema_name = str(body.get("SchemaName", ""))
     columns = body.get("KeyAttributes")
@@ -100,18 +97,18 @@ def create_key(app: EmulatorApp, entity: Entity, req: Request) -> Response:
             raise err.bad_request(f"The column {str(column)[:100]} cannot be part of a key.")
     if schema_name.lower() in entity.keys:
         raise err.bad_request(f"A key named {schema_name} already exists on {entity.logical_name}.")
-    key = Key(schema_name, tuple(str(c) for c in columns), "Pending", app.clock().timestamp())
+    key = Key(schema_name, tuple(str(c) for c in columns), "Pending", context.clock().timestamp())
     entity.keys = {**entity.keys, key.logical_name: key}
-    app.persist_metadata()
+    context.persist_metadata()
     url = f"{req.service_root}EntityDefinitions({entity.metadata_id})/Keys({key.metadata_id})"
     return Response(204, [("OData-EntityId", url)])
 
 
-def insert_option_value(app: EmulatorApp, req: Request) -> Response:
+def insert_option_value(context: HandlerContext, req: Request) -> Response:
     if req.method != "POST":
         raise err.method_not_allowed(req.method)
     body = req.json_body("InsertOptionValue")
-    entity = app.schema.by_name.get(str(body.get("EntityLogicalName")))
+    entity = context.schema.by_name.get(str(body.get("EntityLogicalName")))
     attr = entity.attributes.get(str(body.get("AttributeLogicalName"))) if entity else None
     if entity is None or attr is None or attr.type != "Picklist":
         raise err.bad_request(
@@ -138,7 +135,7 @@ def insert_option_value(app: EmulatorApp, req: Request) -> Response:
     if value in attr.options:
         raise err.bad_request(f"An option with the value {value} already exists.")
     attr.options = {**attr.options, value: labels[0]["Label"]}
-    app.persist_metadata()
+    context.persist_metadata()
     return json_response(
         200,
         {

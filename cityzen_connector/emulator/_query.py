@@ -9,7 +9,7 @@ import re
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
-from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator._filter import Path, parse_filter
 from cityzen_connector.emulator._http import Request
 from cityzen_connector.emulator._records import Records

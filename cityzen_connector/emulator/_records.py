@@ -13,7 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from cityzen_connector._clock import WallClock
-from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator import _error_catalogue as err
+from cityzen_connector.emulator._errors import ODataError
 from cityzen_connector.emulator._http import (
     BASE_PATH,
     KeyValue,
@@ -316,10 +317,10 @@ class Records:
         return out
 
 
-def _missing(entity: Entity, values: dict[str, Any]) -> err.ODataError:
+def _missing(entity: Entity, values: dict[str, Any]) -> ODataError:
     if set(values) == {entity.primary_id}:
         return err.record_not_found(entity.logical_name, str(values[entity.primary_id]))
-    return err.ODataError(
+    return ODataError(
         404,
         "0x80040217",
         f"A record with the specified key values does not exist in {entity.logical_name} entity",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator._batch import handle_batch
 from cityzen_connector.emulator._bulk import handle_bulk
 from cityzen_connector.emulator._config import ORGANIZATION_ID
+from cityzen_connector.emulator._context import HandlerContext
+from cityzen_connector.emulator._errors import ODataError
 from cityzen_connector.emulator._http import (
     Request,
     Response,
@@ -28,23 +30,22 @@ from cityzen_connector.emulator._query import (
 from cityzen_connector.emulator._schema import Entity
 from cityzen_connector.emulator._store import Row
 
-if TYPE_CHECKING:
-    from cityzen_connector.emulator._app import EmulatorApp
-
 BULK = {"Microsoft.Dynamics.CRM.CreateMultiple", "Microsoft.Dynamics.CRM.UpsertMultiple"}
 
 
 class Router:
-    def __init__(self, app: EmulatorApp) -> None:
-        self.app = app
-        self.records = app.records
-        self.schema = app.schema
+    """Dispatches to the handlers, giving them the :class:`HandlerContext` (never the app)."""
+
+    def __init__(self, context: HandlerContext) -> None:
+        self.context = context
+        self.records = context.records
+        self.schema = context.schema
 
     def handle_top(self, req: Request) -> tuple[Response, int]:
         """Handle a top-level request; returns the reply and its operation count (for the
         execution-time budget of service protection)."""
         if req.path == "$batch":
-            return handle_batch(self, req)
+            return handle_batch(self.context, self.handle, req)
         response = self.handle(req)
         operations = 1
         if req.method == "POST" and req.path.rsplit("/", 1)[-1] in BULK:
@@ -55,7 +56,7 @@ class Router:
     def handle(self, req: Request) -> Response:
         try:
             return self._dispatch(req)
-        except err.ODataError as exc:
+        except ODataError as exc:
             return error_response(exc)
 
     def _dispatch(self, req: Request) -> Response:
@@ -67,9 +68,9 @@ class Router:
             return self._who_am_i(req)
         if first.startswith("EntityDefinitions") or first in ("InsertOptionValue", "$metadata"):
             if req.method == "GET":
-                return handle_metadata(self.app, req)
-            with self.app.store.lock:  # metadata writes check-then-set; one at a time
-                return handle_metadata(self.app, req)
+                return handle_metadata(self.context, req)
+            with self.context.store.lock:  # metadata writes check-then-set; one at a time
+                return handle_metadata(self.context, req)
         return self._entity_set(req, first, rest)
 
     def _entity_set(self, req: Request, first: str, rest: str) -> Response:
@@ -79,7 +80,7 @@ class Router:
             raise err.segment_not_found(segment.name)
         if rest:
             if segment.key is None and rest in BULK and req.method == "POST":
-                return handle_bulk(self, entity, rest, req)
+                return handle_bulk(self.context, entity, rest, req)
             raise err.segment_not_found(rest)
         if segment.key is None:
             if req.method == "GET":
@@ -123,7 +124,7 @@ class Router:
 
     def _create(self, entity: Entity, req: Request) -> Response:
         payload = req.json_body(entity.entity_set)
-        with self.app.store.transaction():
+        with self.context.store.transaction():
             changes = self.records.changes(entity, payload, req)
             row = self.records.create(entity, changes)
         return self._written(req, entity, row, created=True)
@@ -149,9 +150,9 @@ class Router:
         payload = req.json_body(entity.entity_set)
         if_match = req.header("if-match")
         if_none_match = req.header("if-none-match")
-        with self.app.store.transaction():
+        with self.context.store.transaction():
             record_id, key_values = self.records.locate(entity, key)
-            row = self.app.store.get(entity.logical_name, record_id) if record_id else None
+            row = self.context.store.get(entity.logical_name, record_id) if record_id else None
             if row is None:
                 if if_match is not None:
                     # "Prevent create in upsert": 404, documented with an empty code.
@@ -169,12 +170,12 @@ class Router:
         return self._written(req, entity, updated, created=False)
 
     def _delete(self, entity: Entity, key: str, req: Request) -> Response:
-        with self.app.store.transaction():
+        with self.context.store.transaction():
             row = self.records.get(entity, key)
             if_match = req.header("if-match")
             if if_match not in (None, "*") and if_match != etag(row.version):
                 raise err.version_mismatch()
-            self.app.store.delete(entity.logical_name, row.id)
+            self.context.store.delete(entity.logical_name, row.id)
         return Response(204)
 
     def _service_document(self, req: Request) -> Response:
@@ -187,23 +188,23 @@ class Router:
     def _who_am_i(self, req: Request) -> Response:
         if req.method != "GET":
             raise err.method_not_allowed(req.method)
-        caller = self.app.store.get("systemuser", self.app.config.caller_id)
+        caller = self.context.store.get("systemuser", self.context.caller_id)
         bu = caller.data.get("businessunitid") if caller else None
         body: dict[str, Any] = {
             "@odata.context": f"{req.service_root}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse",
             "BusinessUnitId": bu,
-            "UserId": self.app.config.caller_id,
+            "UserId": self.context.caller_id,
             "OrganizationId": ORGANIZATION_ID,
         }
         return json_response(200, body)
 
 
-def _missing_for_update(entity: Entity, values: dict[str, Any]) -> err.ODataError:
+def _missing_for_update(entity: Entity, values: dict[str, Any]) -> ODataError:
     if set(values) == {entity.primary_id}:
         return err.record_not_found(
             entity.logical_name, str(values[entity.primary_id]), empty_code=True
         )
-    return err.ODataError(
+    return ODataError(
         404,
         "",
         f"A record with the specified key values does not exist in {entity.logical_name} entity",

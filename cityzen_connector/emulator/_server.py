@@ -25,9 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-
-class ServeError(Exception):
-    """The server cannot start (port in use, certificate folder not writable…)."""
+from cityzen_connector.emulator._errors import ServeError
 
 
 @dataclass

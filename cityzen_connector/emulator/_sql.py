@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator._filter import (
     BoolOp,
     BoolPath,

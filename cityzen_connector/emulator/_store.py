@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cityzen_connector.emulator._errors import StoreError
+
 _DDL = """
 CREATE TABLE IF NOT EXISTS records (
     entity TEXT NOT NULL,
@@ -43,10 +45,6 @@ class Row:
     id: str
     data: dict[str, Any]
     version: int
-
-
-class StoreError(Exception):
-    """The database file cannot be opened or written."""
 
 
 class Store:

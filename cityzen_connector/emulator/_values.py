@@ -12,7 +12,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from cityzen_connector.emulator import _errors as err
+from cityzen_connector.emulator import _error_catalogue as err
+from cityzen_connector.emulator._errors import ODataError
 from cityzen_connector.emulator._schema import Attribute, Entity
 from cityzen_connector.emulator._sql import EDM, format_datetime
 
@@ -35,7 +36,7 @@ def convert_value(entity: Entity, attr: Attribute, value: object, entity_set: st
     if attr.type == "Picklist" and result not in attr.options:
         accepted = ",".join(str(v) for v in sorted(attr.options))
         # PicklistValueOutOfRange (0x8004431A), web service error codes.
-        raise err.ODataError(
+        raise ODataError(
             400,
             "0x8004431a",
             f"A validation error occurred. The value {result} of '{attr.name}' on record "

@@ -10,7 +10,6 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -24,19 +23,9 @@ from cityzen_connector.emulator import (
     seed,
     serve,
 )
+from cityzen_connector.testing import FakeClock
 
 TOKEN = "test-token"
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 class _Switch:
@@ -62,7 +51,7 @@ def _server() -> Iterator[tuple[str, _Switch]]:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock()  # 2026-03-02 09:00 UTC; moves only on advance()
 
 
 @pytest.fixture

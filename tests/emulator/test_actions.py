@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from cityzen_connector.emulator import BUSINESS_UNIT_ID, CALLER_ID, ORGANIZATION_ID
+from cityzen_connector.testing import FakeClock
 
-from .conftest import Api, FakeClock
+from .conftest import Api
 
 CONTACT = "Microsoft.Dynamics.CRM.contact"
 

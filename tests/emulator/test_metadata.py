@@ -8,8 +8,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 from cityzen_connector.emulator import EmulatorConfig, create_app, seed
+from cityzen_connector.testing import FakeClock
 
-from .conftest import Api, FakeClock, call
+from .conftest import Api, call
 
 STRING = "Microsoft.Dynamics.CRM.StringAttributeMetadata"
 

@@ -18,8 +18,9 @@ from cityzen_connector.emulator import (
     serve,
 )
 from cityzen_connector.emulator._protection import Protection
+from cityzen_connector.testing import FakeClock
 
-from .conftest import FakeClock, call
+from .conftest import call
 
 
 def _throttled_app(clock: FakeClock, **limits: int) -> EmulatorApp:
