@@ -7,6 +7,7 @@ fields, refuse silent coercions and never echo rejected values in their error me
 
 from ._citizen import PIVOT_FIELDS, CertifiableField, Citizen, EidasLevel, Gender
 from ._examples import EXAMPLE_SUBMISSION
+from ._field_errors import MAX_FIELD_ERRORS, FieldError, field_errors
 from ._problems import FieldProblem, field_problems
 from ._submission import (
     MAX_ATTACHMENT_BYTES,
@@ -33,11 +34,9 @@ from ._theme import (
 from .problem import (
     CATALOGUE,
     PROBLEM_CONTENT_TYPE,
-    FieldError,
     LocalizedText,
     Problem,
     ProblemCode,
-    field_errors_from_validation,
     problem,
     validation_problem,
 )
@@ -47,6 +46,7 @@ __all__ = [
     "EXAMPLE_SUBMISSION",
     "MAX_ATTACHMENTS",
     "MAX_ATTACHMENT_BYTES",
+    "MAX_FIELD_ERRORS",
     "MAX_FORM_FIELDS",
     "PIVOT_FIELDS",
     "PROBLEM_CONTENT_TYPE",
@@ -75,7 +75,7 @@ __all__ = [
     "Theme",
     "clean_text",
     "email_address",
-    "field_errors_from_validation",
+    "field_errors",
     "field_problems",
     "phone_to_e164",
     "problem",

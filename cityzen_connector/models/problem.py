@@ -15,14 +15,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ._field_errors import MAX_FIELD_ERRORS, FieldError, field_errors
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "tag:cityzen.fr,2026:problem:"
-MAX_FIELD_ERRORS = 50  # a hostile body with 10,000 bad fields gets a bounded answer
-_MAX_FIELD_CHARS = 200
 
 
 class ProblemCode(StrEnum):
@@ -112,17 +111,6 @@ class LocalizedText(BaseModel):
     en: str
 
 
-class FieldError(BaseModel):
-    """One invalid field of a 422: a dotted path (``location.postcode``, ``attachments.0``)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    field: str = Field(max_length=_MAX_FIELD_CHARS)
-    code: str
-    message_fr: str
-    message_en: str
-
-
 class Problem(BaseModel):
     """An RFC 9457 problem details object with our extension members."""
 
@@ -152,8 +140,8 @@ def problem(
     """Build the problem for a catalogue code; ``errors`` only for ``validation_failed``."""
     code = ProblemCode(code)  # ValueError on an unknown code: a programming error
     entry = CATALOGUE[code]
-    field_errors = tuple(errors)
-    if field_errors and code is not ProblemCode.VALIDATION_FAILED:
+    listed = tuple(errors)
+    if listed and code is not ProblemCode.VALIDATION_FAILED:
         raise ValueError("field errors belong to validation_failed (422) problems only")
     return Problem(
         type=PROBLEM_TYPE_PREFIX + code.value,
@@ -163,65 +151,13 @@ def problem(
         instance=instance,
         code=code,
         messages=LocalizedText(fr=entry.fr, en=entry.en),
-        errors=field_errors[:MAX_FIELD_ERRORS] or None,
+        errors=listed[:MAX_FIELD_ERRORS] or None,
     )
-
-
-# French for the pydantic error types a portal user meets most; others get a generic text.
-_FRENCH: Mapping[str, str] = MappingProxyType(
-    {
-        "missing": "Ce champ est obligatoire.",
-        "extra_forbidden": "Ce champ n’est pas attendu.",
-        "string_type": "Une chaîne de caractères est attendue.",
-        "string_too_short": "Cette valeur est trop courte.",
-        "string_too_long": "Cette valeur est trop longue.",
-        "string_pattern_mismatch": "Cette valeur n’a pas le format attendu.",
-        "int_parsing": "Un nombre entier est attendu.",
-        "float_parsing": "Un nombre est attendu.",
-        "greater_than_equal": "Cette valeur est trop petite.",
-        "less_than_equal": "Cette valeur est trop grande.",
-        "literal_error": "Cette valeur ne fait pas partie des choix possibles.",
-        "enum": "Cette valeur ne fait pas partie des choix possibles.",
-        "uuid_parsing": "Un identifiant (UUID) est attendu.",
-        "date_from_datetime_parsing": "Une date (AAAA-MM-JJ) est attendue.",
-        "date_parsing": "Une date (AAAA-MM-JJ) est attendue.",
-        "datetime_parsing": "Une date et heure ISO 8601 sont attendues.",
-        "too_long": "Trop d’éléments.",
-        "too_short": "Pas assez d’éléments.",
-        "value_error": "Cette valeur n’est pas valide.",
-    }
-)
-_FRENCH_DEFAULT = "Cette valeur n’est pas valide."
-
-
-def _path(loc: Iterable[Any]) -> str:
-    path = ".".join(str(part) for part in loc) or "(body)"
-    return path if len(path) <= _MAX_FIELD_CHARS else path[: _MAX_FIELD_CHARS - 1] + "…"
-
-
-def field_errors_from_validation(exc: ValidationError) -> tuple[FieldError, ...]:
-    """One ``FieldError`` per pydantic error, without the submitted values (RGPD)."""
-    result = []
-    for error in exc.errors(include_url=False, include_input=False, include_context=False):
-        kind = error["type"]
-        result.append(
-            FieldError(
-                field=_path(error["loc"]),
-                code=kind,
-                message_fr=_FRENCH.get(kind, _FRENCH_DEFAULT),
-                # pydantic's messages name constraints (lengths, patterns, choices), not input;
-                # value_error messages come from our own validators, which must do the same.
-                message_en=error["msg"],
-            )
-        )
-        if len(result) == MAX_FIELD_ERRORS:
-            break
-    return tuple(result)
 
 
 def validation_problem(exc: ValidationError, *, instance: str | None = None) -> Problem:
     """The 422 for a pydantic validation failure."""
-    errors = field_errors_from_validation(exc)
+    errors = field_errors(exc)
     count = exc.error_count()
     return problem(
         ProblemCode.VALIDATION_FAILED,
