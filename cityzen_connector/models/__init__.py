@@ -1,14 +1,14 @@
-"""Wire models the API speaks: submissions, citizens, themes, statuses.
+"""Wire models the API speaks: submissions, citizens, themes, statuses, problem details.
 
 Input models (``Submission``, ``Citizen``, ``Location``, ``AttachmentRef``) forbid unknown
 fields, refuse silent coercions and never echo rejected values in their error messages; use
-``field_problems`` to list what was wrong without the values.
+``field_errors`` to list what was wrong without the values. ``FieldError`` is the one type for
+an invalid field, whether our own check or pydantic found it.
 """
 
 from ._citizen import PIVOT_FIELDS, CertifiableField, Citizen, EidasLevel, Gender
 from ._examples import EXAMPLE_SUBMISSION
 from ._field_errors import MAX_FIELD_ERRORS, FieldError, field_errors
-from ._problems import FieldProblem, field_problems
 from ._submission import (
     MAX_ATTACHMENT_BYTES,
     MAX_ATTACHMENTS,
@@ -59,7 +59,6 @@ __all__ = [
     "EidasLevel",
     "FailedStatus",
     "FieldError",
-    "FieldProblem",
     "FormField",
     "FormFieldType",
     "FormValue",
@@ -76,7 +75,6 @@ __all__ = [
     "clean_text",
     "email_address",
     "field_errors",
-    "field_problems",
     "phone_to_e164",
     "problem",
     "validation_problem",

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 from pydantic import ValidationError
 
-from cityzen_connector.models import FieldError, FieldProblem, field_errors
+from cityzen_connector.models import FieldError, field_errors
 
 
 class IngestError(Exception):
@@ -36,13 +36,8 @@ class InvalidSubmissionError(IngestError):
     status = 422
     code = "validation_failed"
 
-    def __init__(self, errors: Iterable[FieldError | FieldProblem]) -> None:
-        self.errors = tuple(
-            error
-            if isinstance(error, FieldError)
-            else FieldError.of(error.location, error.code, error.message)
-            for error in errors
-        )
+    def __init__(self, errors: Iterable[FieldError]) -> None:
+        self.errors = tuple(errors)
         count = len(self.errors)
         super().__init__(f"{count} field{'s' if count != 1 else ''} not valid.")
 
@@ -55,7 +50,7 @@ class InvalidSubmissionError(IngestError):
 
 
 def invalid(location: str, code: str, message: str) -> InvalidSubmissionError:
-    return InvalidSubmissionError([FieldProblem(location, code, message)])
+    return InvalidSubmissionError([FieldError.of(location, code, message)])
 
 
 class PayloadTooLargeError(IngestError):
