@@ -9,6 +9,15 @@ an invalid field, whether our own check or pydantic found it.
 from ._citizen import PIVOT_FIELDS, CertifiableField, Citizen, EidasLevel, Gender
 from ._examples import EXAMPLE_SUBMISSION
 from ._field_errors import MAX_FIELD_ERRORS, FieldError, field_errors
+from ._problems import (
+    CATALOGUE,
+    PROBLEM_CONTENT_TYPE,
+    LocalizedText,
+    Problem,
+    ProblemCode,
+    problem,
+    validation_problem,
+)
 from ._submission import (
     MAX_ATTACHMENT_BYTES,
     MAX_ATTACHMENTS,
@@ -30,15 +39,6 @@ from ._theme import (
     SubmissionStatus,
     SubTheme,
     Theme,
-)
-from .problem import (
-    CATALOGUE,
-    PROBLEM_CONTENT_TYPE,
-    LocalizedText,
-    Problem,
-    ProblemCode,
-    problem,
-    validation_problem,
 )
 
 __all__ = [
