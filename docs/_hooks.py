@@ -35,7 +35,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings
 
 from cityzen_connector.api import openapi_document
-from cityzen_connector.models.problem import CATALOGUE, ProblemCode
+from cityzen_connector.models import CATALOGUE, ProblemCode
 from cityzen_connector.settings import ENV_PREFIX, Settings
 
 CONFIGURATION_PAGE = "reference/configuration.md"

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cityzen_connector._strict_json import no_duplicate_members, refuse_constant
-from cityzen_connector.models import FieldProblem, ProblemCode
+from cityzen_connector.models import FieldError, ProblemCode
 from cityzen_connector.sync.intake import IncomingFile, InvalidSubmissionError, SubmissionInput
 
 from ._http import ApiRequest
@@ -62,7 +62,7 @@ def parse_json(data: bytes) -> Any:
 def _object(value: Any, location: str) -> Mapping[str, Any]:
     if not isinstance(value, dict):
         raise InvalidSubmissionError(
-            [FieldProblem(location, "model_type", "a JSON object is expected")]
+            [FieldError.of(location, "model_type", "a JSON object is expected")]
         )
     return value
 
@@ -111,11 +111,11 @@ def _read_multipart(request: ApiRequest, key: str | None) -> SubmissionInput:
     documents = [p for p in parts if p.filename is None and p.name == SUBMISSION_PART]
     others = [p for p in parts if p.filename is None and p.name != SUBMISSION_PART]
     if len(documents) != 1:
-        problem = FieldProblem(SUBMISSION_PART, "missing", "exactly one JSON part 'submission'")
+        problem = FieldError.of(SUBMISSION_PART, "missing", "exactly one JSON part 'submission'")
         raise InvalidSubmissionError([problem])
     if others:
         problems = [
-            FieldProblem(f"multipart.{p.name[:64]}", "extra_forbidden", "unexpected part")
+            FieldError.of(f"multipart.{p.name[:64]}", "extra_forbidden", "unexpected part")
             for p in others
         ]
         raise InvalidSubmissionError(problems)

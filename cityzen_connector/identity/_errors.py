@@ -72,7 +72,7 @@ class InvalidToken(IdentityError):  # noqa: N818 -- the name the API layer and t
 
     @property
     def problem_code(self) -> str:
-        """The problem-details code to answer with (``models.problem.ProblemCode`` values)."""
+        """The problem-details code to answer with (``models.ProblemCode`` values)."""
         return "forbidden" if self.reason == "insufficient_scope" else "unauthorized"
 
     @property

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cityzen_connector.models import FieldProblem
+from cityzen_connector.models import FieldError
 
 
 class MappingError(Exception):
@@ -57,7 +57,7 @@ class PlanError(MappingError):
 class FormValidationError(PlanError):
     """The sub-theme's own form fields are missing or invalid; one problem per field."""
 
-    def __init__(self, problems: Sequence[FieldProblem]) -> None:
+    def __init__(self, problems: Sequence[FieldError]) -> None:
         self.problems = tuple(problems)
-        listed = "; ".join(f"{p.location}: {p.message}" for p in self.problems)
+        listed = "; ".join(f"{p.field}: {p.message_en}" for p in self.problems)
         super().__init__("invalid_form_fields", listed)

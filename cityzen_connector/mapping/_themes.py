@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from cityzen_connector.models import FieldProblem, FormField, FormValue, SubTheme, Theme
+from cityzen_connector.models import FieldError, FormField, FormValue, SubTheme, Theme
 
 from ._config import FormFieldConfig, RoutingConfig, ThemeConfig
 from ._errors import FormValidationError, PlanError
@@ -81,14 +81,14 @@ class ThemeCatalog:
         _, fields = self._sub_theme(theme, sub_theme)
         declared = {field.name: field for field in fields}
         problems = [
-            FieldProblem(f"fields.{name}", "unknown_field", "this sub-theme has no such field")
+            FieldError.of(f"fields.{name}", "unknown_field", "this sub-theme has no such field")
             for name in values
             if name not in declared
         ]
         for field in fields:
             problem = _check(field, values.get(field.name))
             if problem is not None:
-                problems.append(FieldProblem(f"fields.{field.name}", *problem))
+                problems.append(FieldError.of(f"fields.{field.name}", *problem))
         if problems:
             raise FormValidationError(problems)
         return dict(values)

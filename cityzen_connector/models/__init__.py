@@ -1,13 +1,23 @@
-"""Wire models the API speaks: submissions, citizens, themes, statuses.
+"""Wire models the API speaks: submissions, citizens, themes, statuses, problem details.
 
 Input models (``Submission``, ``Citizen``, ``Location``, ``AttachmentRef``) forbid unknown
 fields, refuse silent coercions and never echo rejected values in their error messages; use
-``field_problems`` to list what was wrong without the values.
+``field_errors`` to list what was wrong without the values. ``FieldError`` is the one type for
+an invalid field, whether our own check or pydantic found it.
 """
 
 from ._citizen import PIVOT_FIELDS, CertifiableField, Citizen, EidasLevel, Gender
 from ._examples import EXAMPLE_SUBMISSION
-from ._problems import FieldProblem, field_problems
+from ._field_errors import MAX_FIELD_ERRORS, FieldError, field_errors
+from ._problems import (
+    CATALOGUE,
+    PROBLEM_CONTENT_TYPE,
+    LocalizedText,
+    Problem,
+    ProblemCode,
+    problem,
+    validation_problem,
+)
 from ._submission import (
     MAX_ATTACHMENT_BYTES,
     MAX_ATTACHMENTS,
@@ -30,23 +40,13 @@ from ._theme import (
     SubTheme,
     Theme,
 )
-from .problem import (
-    CATALOGUE,
-    PROBLEM_CONTENT_TYPE,
-    FieldError,
-    LocalizedText,
-    Problem,
-    ProblemCode,
-    field_errors_from_validation,
-    problem,
-    validation_problem,
-)
 
 __all__ = [
     "CATALOGUE",
     "EXAMPLE_SUBMISSION",
     "MAX_ATTACHMENTS",
     "MAX_ATTACHMENT_BYTES",
+    "MAX_FIELD_ERRORS",
     "MAX_FORM_FIELDS",
     "PIVOT_FIELDS",
     "PROBLEM_CONTENT_TYPE",
@@ -59,7 +59,6 @@ __all__ = [
     "EidasLevel",
     "FailedStatus",
     "FieldError",
-    "FieldProblem",
     "FormField",
     "FormFieldType",
     "FormValue",
@@ -75,8 +74,7 @@ __all__ = [
     "Theme",
     "clean_text",
     "email_address",
-    "field_errors_from_validation",
-    "field_problems",
+    "field_errors",
     "phone_to_e164",
     "problem",
     "validation_problem",

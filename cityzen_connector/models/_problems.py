@@ -1,41 +1,167 @@
-"""Turn a pydantic ``ValidationError`` into field problems that are safe to return and log.
+"""Problem details for HTTP APIs (RFC 9457): one model, a catalogue of stable codes, a renderer.
 
-pydantic's ``errors()`` carries the rejected ``input`` and its ``str()`` may embed it; both can
-hold personal data (names, e-mail, ``sub``). These problems keep the location, the error type
-and pydantic's message only, which never contains the value for the constraints we use.
+Every error the API returns is ``application/problem+json``. Clients branch on ``code`` (stable,
+snake_case); ``type`` is a non-dereferenceable ``tag:`` URI derived from it (RFC 9457 section
+3.1.1 suggests a tag URI when the type is not meant to be fetched); ``title`` and ``detail`` are
+English; ``messages`` carries the catalogue text in French and English as an object, so new
+languages need no new members; ``errors`` lists each invalid field on 422s.
+Nothing here may carry personal data: ``detail`` and field messages are fixed texts or
+validation messages that name fields and constraints, never the submitted values.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ._field_errors import MAX_FIELD_ERRORS, FieldError, field_errors
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "tag:cityzen.fr,2026:problem:"
+
+
+class ProblemCode(StrEnum):
+    INVALID_JSON = "invalid_json"
+    VALIDATION_FAILED = "validation_failed"
+    IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    UNSUPPORTED_FILE_TYPE = "unsupported_file_type"
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    INTERNAL_ERROR = "internal_error"
+    SERVICE_UNAVAILABLE = "service_unavailable"
 
 
 @dataclass(frozen=True)
-class FieldProblem:
-    """One invalid field: ``location`` like ``citizen.email`` or ``attachments.0.size``."""
-
-    location: str
-    code: str
-    message: str
+class CatalogueEntry:
+    status: int
+    en: str
+    fr: str
 
 
-_MAX_PART = 64
+CATALOGUE: Mapping[ProblemCode, CatalogueEntry] = MappingProxyType(
+    {
+        ProblemCode.INVALID_JSON: CatalogueEntry(
+            400,
+            "The request body is not valid JSON.",
+            "Le corps de la requête n’est pas un JSON valide.",
+        ),
+        ProblemCode.VALIDATION_FAILED: CatalogueEntry(
+            422, "The request is not valid.", "La demande n’est pas valide."
+        ),
+        ProblemCode.IDEMPOTENCY_CONFLICT: CatalogueEntry(
+            409,
+            "A different request was already sent with this identifier.",
+            "Une demande différente a déjà été envoyée avec cet identifiant.",
+        ),
+        ProblemCode.PAYLOAD_TOO_LARGE: CatalogueEntry(
+            413, "The request is too large.", "La demande est trop volumineuse."
+        ),
+        ProblemCode.UNSUPPORTED_MEDIA_TYPE: CatalogueEntry(
+            415,
+            "This content type is not accepted.",
+            "Ce type de contenu n’est pas accepté.",
+        ),
+        ProblemCode.UNSUPPORTED_FILE_TYPE: CatalogueEntry(
+            415,
+            "This type of file is not accepted.",
+            "Ce type de fichier n’est pas accepté.",
+        ),
+        ProblemCode.UNAUTHORIZED: CatalogueEntry(
+            401,
+            "Authentication is required, or the credentials are not valid.",
+            "Une authentification est requise, ou les identifiants ne sont pas valides.",
+        ),
+        ProblemCode.FORBIDDEN: CatalogueEntry(
+            403,
+            "You are not allowed to do this.",
+            "Vous n’êtes pas autorisé à effectuer cette opération.",
+        ),
+        ProblemCode.NOT_FOUND: CatalogueEntry(404, "Not found.", "Introuvable."),
+        ProblemCode.METHOD_NOT_ALLOWED: CatalogueEntry(
+            405,
+            "This method is not allowed here.",
+            "Cette méthode n’est pas autorisée ici.",
+        ),
+        ProblemCode.INTERNAL_ERROR: CatalogueEntry(
+            500,
+            "An unexpected error occurred. Please try again later.",
+            "Une erreur inattendue s’est produite. Veuillez réessayer plus tard.",
+        ),
+        ProblemCode.SERVICE_UNAVAILABLE: CatalogueEntry(
+            503,
+            "The service is temporarily unavailable. Please try again later.",
+            "Le service est momentanément indisponible. Veuillez réessayer plus tard.",
+        ),
+    }
+)
 
 
-def _part(part: object) -> str:
-    # A location may contain a dictionary key the caller chose: keep it short and printable.
-    text = "".join(ch if ch.isprintable() else "?" for ch in str(part))
-    return text if len(text) <= _MAX_PART else text[: _MAX_PART - 1] + "…"
+class LocalizedText(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fr: str
+    en: str
 
 
-def field_problems(error: ValidationError) -> tuple[FieldProblem, ...]:
-    return tuple(
-        FieldProblem(
-            location=".".join(_part(part) for part in item["loc"]) or "(body)",
-            code=item["type"],
-            message=item["msg"],
-        )
-        for item in error.errors(include_input=False, include_url=False, include_context=False)
+class Problem(BaseModel):
+    """An RFC 9457 problem details object with our extension members."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: str
+    title: str
+    status: int = Field(ge=400, le=599)
+    detail: str | None = None
+    instance: str | None = None
+    code: ProblemCode
+    messages: LocalizedText
+    errors: tuple[FieldError, ...] | None = None
+
+    def to_bytes(self) -> bytes:
+        """The ``application/problem+json`` body (absent members omitted, RFC 9457 section 3)."""
+        return self.model_dump_json(exclude_none=True).encode("utf-8")
+
+
+def problem(
+    code: ProblemCode | str,
+    *,
+    detail: str | None = None,
+    instance: str | None = None,
+    errors: Iterable[FieldError] = (),
+) -> Problem:
+    """Build the problem for a catalogue code; ``errors`` only for ``validation_failed``."""
+    code = ProblemCode(code)  # ValueError on an unknown code: a programming error
+    entry = CATALOGUE[code]
+    listed = tuple(errors)
+    if listed and code is not ProblemCode.VALIDATION_FAILED:
+        raise ValueError("field errors belong to validation_failed (422) problems only")
+    return Problem(
+        type=PROBLEM_TYPE_PREFIX + code.value,
+        title=entry.en.rstrip("."),
+        status=entry.status,
+        detail=detail,
+        instance=instance,
+        code=code,
+        messages=LocalizedText(fr=entry.fr, en=entry.en),
+        errors=listed[:MAX_FIELD_ERRORS] or None,
+    )
+
+
+def validation_problem(exc: ValidationError, *, instance: str | None = None) -> Problem:
+    """The 422 for a pydantic validation failure."""
+    errors = field_errors(exc)
+    count = exc.error_count()
+    return problem(
+        ProblemCode.VALIDATION_FAILED,
+        detail=f"{count} field{'s' if count != 1 else ''} not valid.",
+        instance=instance,
+        errors=errors,
     )

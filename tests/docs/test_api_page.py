@@ -8,7 +8,7 @@ from types import ModuleType
 from typing import Any
 
 from cityzen_connector.api import openapi_document
-from cityzen_connector.models.problem import CATALOGUE, ProblemCode
+from cityzen_connector.models import CATALOGUE, ProblemCode
 
 from .conftest import DOCS
 

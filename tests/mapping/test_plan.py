@@ -204,7 +204,7 @@ def test_invalid_form_fields_are_refused_before_anything_is_written(
         plan_submission(
             make_submission(fields={"danger": "yes", "couleur": "rouge"}), shipped, context=CONTEXT
         )
-    problems = {p.location: p.code for p in caught.value.problems}
+    problems = {p.field: p.code for p in caught.value.problems}
     assert problems == {
         "fields.couleur": "unknown_field",
         "fields.taille": "missing",

@@ -7,7 +7,7 @@ import json
 import pytest
 from pydantic import BaseModel, Field, ValidationError
 
-from cityzen_connector.models.problem import (
+from cityzen_connector.models import (
     CATALOGUE,
     MAX_FIELD_ERRORS,
     PROBLEM_CONTENT_TYPE,

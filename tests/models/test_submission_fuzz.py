@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from cityzen_connector.models import EXAMPLE_SUBMISSION, Submission, field_problems
+from cityzen_connector.models import EXAMPLE_SUBMISSION, Submission, field_errors
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=50),
@@ -45,7 +45,7 @@ def _check(data: Any) -> None:
     try:
         submission = Submission.model_validate(data)
     except ValidationError as exc:
-        problems = field_problems(exc)
+        problems = field_errors(exc, limit=None)
     if submission is None:
         assert problems, "a refusal always names at least one field"
     else:

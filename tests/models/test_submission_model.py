@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from cityzen_connector.models import Channel, Submission, field_problems
+from cityzen_connector.models import Channel, Submission, field_errors
 
 
 def _problems(data: dict[str, Any]) -> dict[str, str]:
     with pytest.raises(ValidationError) as caught:
         Submission.model_validate(data)
-    return {p.location: p.code for p in field_problems(caught.value)}
+    return {e.field: e.code for e in field_errors(caught.value, limit=None)}
 
 
 def test_a_portal_submission_is_accepted_and_normalised(submission_data: dict[str, Any]) -> None:
@@ -143,7 +143,9 @@ def test_rejected_personal_values_are_never_echoed(submission_data: dict[str, An
     submission_data["citizen"]["family_name"] = "SECRETNAME\x07"
     with pytest.raises(ValidationError) as caught:
         Submission.model_validate(submission_data)
-    rendered = str(caught.value) + json.dumps([p.__dict__ for p in field_problems(caught.value)])
+    rendered = str(caught.value) + json.dumps(
+        [e.model_dump() for e in field_errors(caught.value, limit=None)]
+    )
     for value in (secret_email, "99 99", "SECRETNAME"):
         assert value not in rendered
 

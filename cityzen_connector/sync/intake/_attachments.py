@@ -16,7 +16,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from cityzen_connector.models import FieldProblem
+from cityzen_connector.models import FieldError
 
 from ._errors import InvalidSubmissionError, PayloadTooLargeError, UnsupportedFileTypeError
 
@@ -144,14 +144,14 @@ def check_files(
 ) -> tuple[CheckedFile, ...]:
     """Apply the limits, read each type from its bytes, name it safely and scan it."""
     if len(files) > limits.max_count:
-        problem = FieldProblem(location, "too_many", f"at most {limits.max_count} attachments")
+        problem = FieldError.of(location, "too_many", f"at most {limits.max_count} attachments")
         raise InvalidSubmissionError([problem])
     total = sum(len(f.data) for f in files)
     if total > limits.max_total_bytes:
         raise PayloadTooLargeError(f"attachments exceed {limits.max_total_bytes} bytes in total")
     checked = []
     empty = [
-        FieldProblem(f"{location}.{i}", "empty_file", "the file is empty")
+        FieldError.of(f"{location}.{i}", "empty_file", "the file is empty")
         for i, f in enumerate(files)
         if not f.data
     ]
@@ -165,7 +165,7 @@ def check_files(
             raise UnsupportedFileTypeError(f"attachment {index} is not an accepted type of file")
         verdict = scanner.scan(incoming.data, media_type)
         if not verdict.clean:
-            problem = FieldProblem(f"{location}.{index}", "rejected_by_scan", "file refused")
+            problem = FieldError.of(f"{location}.{index}", "rejected_by_scan", "file refused")
             raise InvalidSubmissionError([problem])
         checked.append(
             CheckedFile(

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from cityzen_connector.identity import CallerIdentity
-from cityzen_connector.models import CertifiableField, Citizen, FieldProblem
+from cityzen_connector.models import CertifiableField, Citizen, FieldError
 
 from ._errors import CallerNotAllowedError, InvalidSubmissionError
 
@@ -41,7 +41,7 @@ _KEY_NAMESPACE = uuid.UUID("5b0cf1a4-52f8-4c43-9c0e-9c1f33f0c0de")
 def citizen_from_caller(caller: CallerIdentity, body_citizen: Any) -> Citizen:
     if caller.kind == "portal":
         if body_citizen is None:
-            problem = FieldProblem("citizen", "missing", "Field required")
+            problem = FieldError.of("citizen", "missing", "Field required")
             raise InvalidSubmissionError([problem])
         try:
             return Citizen.model_validate(body_citizen)
@@ -50,7 +50,7 @@ def citizen_from_caller(caller: CallerIdentity, body_citizen: Any) -> Citizen:
     if caller.kind != "citizen" or caller.citizen is None:
         raise CallerNotAllowedError("only citizens and the portal file requests")
     if body_citizen is not None:
-        problem = FieldProblem("citizen", "extra_forbidden", "the identity comes from the token")
+        problem = FieldError.of("citizen", "extra_forbidden", "the identity comes from the token")
         raise InvalidSubmissionError([problem])
     claims = caller.citizen
     values: dict[str, object] = {"iss": caller.issuer, "sub": caller.subject}
@@ -73,13 +73,13 @@ def resolve_id(body_id: uuid.UUID | None, header: str | None) -> uuid.UUID:
     if header is not None:
         key = header.strip()
         if not key or len(key) > _MAX_KEY or not key.isascii() or not key.isprintable():
-            problem = FieldProblem("Idempotency-Key", "invalid_key", "1-255 visible characters")
+            problem = FieldError.of("Idempotency-Key", "invalid_key", "1-255 visible characters")
             raise InvalidSubmissionError([problem])
         try:
             key_id = uuid.UUID(key.strip('"'))
         except ValueError:
             key_id = uuid.uuid5(_KEY_NAMESPACE, key)
     if body_id is not None and key_id is not None and body_id != key_id:
-        problem = FieldProblem("id", "id_mismatch", "the body id and Idempotency-Key differ")
+        problem = FieldError.of("id", "id_mismatch", "the body id and Idempotency-Key differ")
         raise InvalidSubmissionError([problem])
     return body_id or key_id or uuid.uuid4()

@@ -24,33 +24,8 @@ from typing import ParamSpec, TypeVar
 from pydantic import ValidationError
 
 from cityzen_connector.messaging import BusUnavailableError
-from cityzen_connector.models import FieldError, FieldProblem, field_errors_from_validation
+from cityzen_connector.models import FieldError, field_errors
 from cityzen_connector.store import StoreUnavailableError
-
-# French for the codes our own checks (and the mapping's form checks) produce.
-_FRENCH = {
-    "missing": "Ce champ est obligatoire.",
-    "unknown_field": "Ce champ n’existe pas pour cette sous-thématique.",
-    "unknown_theme": "Cette thématique ou sous-thématique n’existe pas.",
-    "bool_type": "Oui ou non est attendu.",
-    "number_type": "Un nombre est attendu.",
-    "string_type": "Un texte est attendu.",
-    "too_small": "Cette valeur est trop petite.",
-    "too_large": "Cette valeur est trop grande.",
-    "too_long": "Cette valeur est trop longue.",
-    "too_many": "Trop de pièces jointes.",
-    "date_format": "Une date (AAAA-MM-JJ) est attendue.",
-    "not_a_choice": "Cette valeur ne fait pas partie des choix possibles.",
-    "base64": "Le contenu du fichier n’est pas un base64 valide.",
-    "empty_file": "Le fichier est vide.",
-    "rejected_by_scan": "Ce fichier a été refusé par l’analyse antivirus.",
-    "extra_forbidden": "Ce champ n’est pas attendu.",
-    "model_type": "Un objet JSON est attendu.",
-    "id_mismatch": "L’identifiant du corps et l’en-tête Idempotency-Key diffèrent.",
-    "invalid_key": "L’en-tête Idempotency-Key n’est pas valide.",
-    "not_allowed": "Envoyez les fichiers comme parties multipart.",
-}
-_FRENCH_DEFAULT = "Cette valeur n’est pas valide."
 
 
 class IngestError(Exception):
@@ -66,32 +41,17 @@ class InvalidSubmissionError(IngestError):
     status = 422
     code = "validation_failed"
 
-    def __init__(self, errors: Iterable[FieldError | FieldProblem]) -> None:
-        self.errors = tuple(
-            error if isinstance(error, FieldError) else _field_error(error) for error in errors
-        )
+    def __init__(self, errors: Iterable[FieldError]) -> None:
+        self.errors = tuple(errors)
         count = len(self.errors)
         super().__init__(f"{count} field{'s' if count != 1 else ''} not valid.")
 
     @classmethod
     def from_validation(cls, exc: ValidationError, prefix: str = "") -> InvalidSubmissionError:
-        errors = field_errors_from_validation(exc)
+        errors = field_errors(exc)
         if prefix:
             errors = tuple(e.model_copy(update={"field": f"{prefix}.{e.field}"}) for e in errors)
         return cls(errors)
-
-
-def invalid(location: str, code: str, message: str) -> InvalidSubmissionError:
-    return InvalidSubmissionError([FieldProblem(location, code, message)])
-
-
-def _field_error(problem: FieldProblem) -> FieldError:
-    return FieldError(
-        field=problem.location[:200],
-        code=problem.code,
-        message_fr=_FRENCH.get(problem.code, _FRENCH_DEFAULT),
-        message_en=problem.message,
-    )
 
 
 class PayloadTooLargeError(IngestError):

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from cityzen_connector.identity import CallerIdentity
 from cityzen_connector.mapping import FormValidationError, PlanError, ThemeCatalog, identity_key
 from cityzen_connector.messaging import MessageBus, encode
-from cityzen_connector.models import SUBMISSION_SCHEMA, Citizen, FieldProblem, Submission
+from cityzen_connector.models import SUBMISSION_SCHEMA, Citizen, FieldError, Submission
 from cityzen_connector.store import (
     SUBMISSIONS_PARTITION,
     BlobRef,
@@ -95,7 +95,7 @@ def _validate(data: Mapping[str, Any], catalog: ThemeCatalog) -> Any:
     except FormValidationError as exc:
         raise InvalidSubmissionError(exc.problems) from None
     except PlanError:
-        problem = FieldProblem("sub_theme", "unknown_theme", "no such theme and sub-theme")
+        problem = FieldError.of("sub_theme", "unknown_theme", "no such theme and sub-theme")
         raise InvalidSubmissionError([problem]) from None
     return request
 
@@ -104,14 +104,14 @@ def _validate_all(
     data: dict[str, Any], caller: CallerIdentity, request: SubmissionInput, catalog: ThemeCatalog
 ) -> tuple[Citizen, Any]:
     """Every field problem at once -- the citizen's and the request's -- in one 422."""
-    errors: list[Any] = []
+    errors: list[FieldError] = []
     citizen = parsed = None
     try:
         citizen = citizen_from_caller(caller, data.pop("citizen", None))
     except InvalidSubmissionError as exc:
         errors += exc.errors
     if request.files is not None and data.get("attachments"):
-        errors.append(FieldProblem("attachments", "not_allowed", "send files as multipart parts"))
+        errors.append(FieldError.of("attachments", "not_allowed", "send files as multipart parts"))
     try:
         parsed = _validate(data, catalog)
     except InvalidSubmissionError as exc:
@@ -130,7 +130,7 @@ def _decode_uploads(uploads: Sequence[Any]) -> list[IncomingFile]:
             data = binascii.a2b_base64(upload.content_base64, strict_mode=True)
         except (binascii.Error, ValueError):
             location = f"attachments.{index}.content_base64"
-            problems.append(FieldProblem(location, "base64", "not valid base64"))
+            problems.append(FieldError.of(location, "base64", "not valid base64"))
             continue
         files.append(IncomingFile(data=data, file_name=upload.file_name))
     if problems:

@@ -31,7 +31,7 @@ from cityzen_connector.messaging import (
     ReceivedMessage,
     decode,
 )
-from cityzen_connector.models import SUBMISSION_SCHEMA, Submission, field_problems
+from cityzen_connector.models import SUBMISSION_SCHEMA, Submission, field_errors
 from cityzen_connector.store import SubmissionStatuses
 
 from ._breaker import CircuitBreaker
@@ -73,7 +73,7 @@ def read_submission(message: ReceivedMessage) -> Submission:
     try:
         submission = Submission.model_validate(envelope.payload)
     except PydanticValidationError as exc:
-        fields = sorted({p.location for p in field_problems(exc)})[:10]
+        fields = sorted({e.field for e in field_errors(exc, limit=None)})[:10]
         raise InvalidMessage("InvalidSubmission", "invalid fields: " + ", ".join(fields)) from exc
     if str(submission.id) != envelope.correlation_id:
         raise InvalidMessage("InvalidEnvelope", "correlation_id is not the submission id")
