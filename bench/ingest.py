@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # The project root is where function_app's imports (functions/) live.
 sys.path.insert(0, str(ROOT))
 
+from cityzen_connector import app as cityzen  # noqa: E402
 from cityzen_connector.localhost import LocalHost, LocalHostConfig  # noqa: E402
 from cityzen_connector.localhost._server import WsgiServerThread  # noqa: E402 - the host's server
 from cityzen_connector.messaging import open_bus  # noqa: E402
@@ -47,11 +48,13 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8  # ~2 KB
 FUNCTION_APP = """
 import azure.functions as func
 
-from cityzen_connector.settings import Settings
+from cityzen_connector import app as cityzen
 from functions import http_api
 
 app = func.FunctionApp()
-app.register_functions(http_api.blueprint_from_settings(Settings()))
+app.register_functions(
+    http_api.blueprint(lambda: cityzen.current().http_api, auth_mode="function_key")
+)
 """
 
 
@@ -160,13 +163,14 @@ from pathlib import Path
 t = time.perf_counter()
 import functions.http_api as h
 import azure.functions as func
-from cityzen_connector.settings import Settings
+from cityzen_connector import app as cityzen
 from cityzen_connector.models import EXAMPLE_SUBMISSION
 tmp = Path(tempfile.mkdtemp())
-s = Settings(_env_file=None, queue_url=f"sqlite:///{tmp / 'q.db'}",
-             store_url=f"sqlite:///{tmp / 's.db'}", blob_url=f"file://{tmp / 'b'}")
+s = cityzen.load_settings(queue_url=f"sqlite:///{tmp / 'q.db'}",
+                          store_url=f"sqlite:///{tmp / 's.db'}", blob_url=f"file://{tmp / 'b'}")
+container = cityzen.Container(s)
 app = func.FunctionApp()
-app.register_functions(h.blueprint_from_settings(s))
+app.register_functions(h.blueprint(lambda: container.http_api, auth_mode=s.auth_mode))
 submit = {f.get_function_name(): f for f in app.get_functions()}["submit_request"]
 body = {k: v for k, v in EXAMPLE_SUBMISSION.items() if k != "submitted_at"}
 body.update(id=str(uuid.uuid4()), attachments=[])
@@ -190,6 +194,13 @@ def cold_start(runs: int = 5) -> dict[str, list[float]]:
 
 
 def main() -> None:
+    # The app below runs on this environment: a bad one is refused as the CLI refuses it
+    # (names and rules, never values; exit code 2).
+    try:
+        cityzen.check(cityzen.load_settings())
+    except cityzen.ConfigurationError as error:
+        print(f"bench/ingest.py: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
     # waitress warns when requests queue for a thread; that is the load being measured.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as folder:
