@@ -7,6 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
+# Shared fixtures: signing keys, a scripted identity provider and its clock (a suite's own
+# conftest may define a fixture of the same name, which then wins there).
+pytest_plugins = ["tests.support.tokens"]
+
 
 @pytest.fixture(autouse=True)
 def _environment_restored() -> Iterator[None]:

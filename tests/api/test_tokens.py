@@ -3,7 +3,6 @@ forgery a 401 that enqueues nothing and stores nothing."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -14,8 +13,6 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
 
 from cityzen_connector.api import ApiResponse
 from cityzen_connector.identity import (
@@ -26,14 +23,8 @@ from cityzen_connector.identity import (
     VerifierConfig,
 )
 from tests.support.schema_check import check_response
+from tests.support.tokens import AUDIENCE, CLIENT_ID, ISSUER, JWKS_URI, KEY_1, KEY_2, b64, jwk_of
 from tests.support.world import JPEG, World, make_world, submission, upload
-
-ISSUER = "https://idp.example.fr/citizens/v2.0"
-JWKS_URI = "https://idp.example.fr/citizens/keys"
-AUDIENCE = "api://cityzen"
-CLIENT_ID = "portal-spa"
-KEY_1 = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-KEY_2 = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 @dataclass
@@ -49,15 +40,6 @@ class Provider:
         if self.down or url != JWKS_URI:
             raise KeysUnavailable("provider unreachable (test)")
         return {"keys": [jwk_of(kid, key) for kid, key in self.keys.items()]}
-
-
-def jwk_of(kid: str, key: Any) -> dict[str, Any]:
-    jwk: dict[str, Any] = RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
-    return {**jwk, "kid": kid, "use": "sig", "alg": "RS256"}
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def world_with_tokens(mode: str = "bearer", **deps: Any) -> tuple[World, Provider]:
@@ -178,8 +160,8 @@ def test_expired() -> None:
 
 def test_alg_none() -> None:
     world, _ = world_with_tokens()
-    header = b64url(json.dumps({"alg": "none", "kid": "k1", "typ": "JWT"}).encode())
-    payload = b64url(json.dumps(claims(world)).encode())
+    header = b64(json.dumps({"alg": "none", "kid": "k1", "typ": "JWT"}).encode())
+    payload = b64(json.dumps(claims(world)).encode())
     refused(world, post(world, f"{header}.{payload}."))
 
 
@@ -188,10 +170,10 @@ def test_hs256_signed_with_the_public_key() -> None:
     public_pem = KEY_1.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    header = b64url(json.dumps({"alg": "HS256", "kid": "k1", "typ": "JWT"}).encode())
-    payload = b64url(json.dumps(claims(world)).encode())
+    header = b64(json.dumps({"alg": "HS256", "kid": "k1", "typ": "JWT"}).encode())
+    payload = b64(json.dumps(claims(world)).encode())
     signature = hmac.new(public_pem, f"{header}.{payload}".encode(), hashlib.sha256).digest()
-    refused(world, post(world, f"{header}.{payload}.{b64url(signature)}"))
+    refused(world, post(world, f"{header}.{payload}.{b64(signature)}"))
 
 
 def test_unknown_kid_is_refused_then_accepted_once_the_provider_rotates() -> None:

@@ -23,17 +23,17 @@ from cityzen_connector.emulator import EmulatorConfig, create_app, seed, serve
 from cityzen_connector.localhost import LocalHost, LocalHostConfig
 from cityzen_connector.messaging import decode, open_bus
 from cityzen_connector.models import SUBMISSION_SCHEMA, Submission
-from tests.api.test_tokens import (
+from tests.support.paths import ROOT
+from tests.support.schema_check import check_response
+from tests.support.tokens import (
     AUDIENCE,
     CLIENT_ID,
     ISSUER,
     KEY_1,
     KEY_2,
-    b64url,
+    b64,
     jwk_of,
 )
-from tests.support.paths import ROOT
-from tests.support.schema_check import check_response
 from tests.support.world import JPEG, PNG, multipart, submission, upload
 
 pytestmark = pytest.mark.e2e
@@ -276,8 +276,8 @@ def test_bearer_tokens_over_http(bearer: tuple[Running, Jwks]) -> None:
         headers={"Authorization": f"Bearer {signed(sub='sub-other')}"},
     )  # fmt: skip
     assert theirs.status_code == 404
-    header = b64url(json.dumps({"alg": "none", "kid": "k1"}).encode())
-    payload = b64url(json.dumps({"iss": ISSUER, "aud": AUDIENCE, "sub": "x"}).encode())
+    header = b64(json.dumps({"alg": "none", "kid": "k1"}).encode())
+    payload = b64(json.dumps({"iss": ISSUER, "aud": AUDIENCE, "sub": "x"}).encode())
     for forged in (
         signed(key=KEY_2),  # signature by another key
         signed(aud="api://other"),

@@ -23,17 +23,13 @@ from cityzen_connector.settings import Settings
 from cityzen_connector.store import open_blobs, open_store
 from cityzen_connector.sync import cached_themes
 from cityzen_connector.sync.pipeline import reject
+from cityzen_connector.testing import FakeClock
 from functions import timers
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 28, 2, 30, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+START = datetime(2026, 11, 28, 2, 30, tzinfo=UTC)
 
 
 def functions_of(bp: func.Blueprint) -> dict[str, Any]:
@@ -75,8 +71,8 @@ def test_schedules_are_valid_ncrontab_and_fire_when_documented() -> None:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> tuple[app.Container, MessageBus, Clock]:
-    clock = Clock()
+def world(tmp_path: Path) -> tuple[app.Container, MessageBus, FakeClock]:
+    clock = FakeClock(START)
     bus = open_bus("memory://", clock=clock)
     deps = app.Container(
         Settings(data_dir=tmp_path, retention_days=30),
@@ -96,7 +92,7 @@ def fire(deps: app.Container, name: str, *, past_due: bool = False) -> None:
 
 
 def test_sweep_marks_dead_lettered_submissions_failed(
-    world: tuple[app.Container, MessageBus, Clock], caplog: pytest.LogCaptureFixture
+    world: tuple[app.Container, MessageBus, FakeClock], caplog: pytest.LogCaptureFixture
 ) -> None:
     deps, bus, _ = world
     bus.send("submissions", [encode(SUBMISSION_SCHEMA, {"n": 1}, correlation_id="sub-dlq")])
@@ -113,23 +109,23 @@ def test_sweep_marks_dead_lettered_submissions_failed(
 
 
 def test_retention_purges_only_what_is_older_than_the_period(
-    world: tuple[app.Container, MessageBus, Clock],
+    world: tuple[app.Container, MessageBus, FakeClock],
 ) -> None:
     deps, bus, clock = world
     bus.send("submissions", [encode(SUBMISSION_SCHEMA, {"n": 1}, correlation_id="old")])
     [old] = bus.receive("submissions")
     reject(bus, deps.statuses, "submissions", old, reason="bad", now=clock())
     old_blob = deps.blobs.put(b"old photo", media_type="image/jpeg")
-    clock.now += timedelta(days=31)
+    clock.advance(timedelta(days=31))
     new_blob = deps.blobs.put(b"new photo", media_type="image/jpeg")
     assert timers.purge_retention(deps) >= 2
     assert bus.peek("submissions-rejected") == []
-    names = deps.blobs.list_older_than(clock.now + timedelta(days=1))
+    names = deps.blobs.list_older_than(clock() + timedelta(days=1))
     assert names == [new_blob.name] != [old_blob.name]
 
 
 def test_a_failing_job_raises_so_the_runtime_records_the_failure(
-    world: tuple[app.Container, MessageBus, Clock],
+    world: tuple[app.Container, MessageBus, FakeClock],
 ) -> None:
     deps, bus, _ = world
     bus.close()  # the queue is gone: the sweep cannot read it
@@ -140,7 +136,7 @@ def test_a_failing_job_raises_so_the_runtime_records_the_failure(
 def test_the_themes_timer_caches_the_tree_of_subjects_that_exist(tmp_path: Path) -> None:
     emulator = create_app(EmulatorConfig(database=":memory:"))
     seed(emulator)
-    clock = Clock()
+    clock = FakeClock(START)
     settings = Settings(data_dir=tmp_path, mappings_dir=ROOT / "mappings")
     deps = app.Container(
         settings,
@@ -155,7 +151,7 @@ def test_the_themes_timer_caches_the_tree_of_subjects_that_exist(tmp_path: Path)
     fire(deps, "refresh_themes")
     snapshot = cached_themes(deps.store)
     assert snapshot is not None
-    assert snapshot.refreshed_at == clock.now
+    assert snapshot.refreshed_at == clock()
     themes = {t["code"]: t for t in json.loads(snapshot.body)["themes"]}
     # Only sub-themes whose Dynamics 365 subject exists (by title) in the seeded organisation.
     codes = {code: {s["code"] for s in t["sub_themes"]} for code, t in themes.items()}

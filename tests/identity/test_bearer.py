@@ -25,8 +25,7 @@ from cityzen_connector.identity import (
 )
 from cityzen_connector.settings import Settings
 from cityzen_connector.testing import FakeClock
-
-from .conftest import AUDIENCE, ISSUER, JWKS_URI, NOW, START, Fetcher, Signer, claims
+from tests.support.tokens import AUDIENCE, ISSUER, JWKS_URI, NOW, START, Fetcher, Signer, claims
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 ENTRA_ISSUER = f"https://login.microsoftonline.com/{TENANT}/v2.0"

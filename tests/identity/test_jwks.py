@@ -19,14 +19,13 @@ from cityzen_connector.identity import (
     VerifierConfig,
 )
 from cityzen_connector.testing import FakeClock
-
-from .conftest import (
+from tests.identity.conftest import VerifierFactory
+from tests.support.tokens import (
     AUDIENCE,
     ISSUER,
     JWKS_URI,
     Fetcher,
     Signer,
-    VerifierFactory,
     claims,
     unsigned,
 )

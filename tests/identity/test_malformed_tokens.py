@@ -10,8 +10,17 @@ from hypothesis import strategies as st
 
 from cityzen_connector.identity import HttpJwksSource, InvalidToken, TokenVerifier, VerifierConfig
 from cityzen_connector.testing import FakeClock
-
-from .conftest import AUDIENCE, ISSUER, JWKS_URI, START, Fetcher, Signer, b64, claims, unsigned
+from tests.support.tokens import (
+    AUDIENCE,
+    ISSUER,
+    JWKS_URI,
+    START,
+    Fetcher,
+    Signer,
+    b64,
+    claims,
+    unsigned,
+)
 
 
 def reason(verifier: TokenVerifier, token: object) -> str:

@@ -21,8 +21,8 @@ from cityzen_connector.identity import (
     VerifierConfig,
 )
 from cityzen_connector.testing import FakeClock
-
-from .conftest import (
+from tests.identity.conftest import VerifierFactory
+from tests.support.tokens import (
     AUDIENCE,
     CLIENT_ID,
     ISSUER,
@@ -30,7 +30,6 @@ from .conftest import (
     SECRET_CLAIMS,
     START,
     Signer,
-    VerifierFactory,
     b64,
     claims,
     unsigned,

@@ -7,10 +7,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from localhost_support import MemoryBus
 
 from cityzen_connector.localhost import LocalHost, LocalHostConfig
 from cityzen_connector.testing import FakeClock
+
+from .localhost_support import MemoryBus
 
 SAMPLE_APP = Path(__file__).parent / "sample_app"
 

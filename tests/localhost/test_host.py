@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 import requests
-from localhost_support import MemoryBus, message
 
 from cityzen_connector.app import localhost_config
 from cityzen_connector.localhost import AppLoadError, CronError, LocalHost, LocalHostConfig
 from cityzen_connector.settings import Settings
 from cityzen_connector.testing import FakeClock
+
+from .localhost_support import MemoryBus, message
 
 WAIT = 5.0
 MakeHost = Callable[..., LocalHost]

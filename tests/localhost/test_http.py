@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 import requests
-from localhost_support import MemoryBus
 
 from cityzen_connector.localhost import LocalHost, LocalHostConfig
 from cityzen_connector.testing import FakeClock
+
+from .localhost_support import MemoryBus
 
 GUID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 TIMEOUT = 5

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from localhost_support import MemoryBus, message
 
 from cityzen_connector.localhost import QueueListener, load_app
 from cityzen_connector.localhost._invoke import Invoker
 from cityzen_connector.messaging import ReceivedMessage, SubQueue
 from cityzen_connector.testing import FakeClock
+
+from .localhost_support import MemoryBus, message
 
 WAIT = 5.0
 

@@ -1,14 +1,11 @@
-"""Property tests: arbitrary input never escapes ``InvalidMessage``; backoff stays sane."""
+"""Property tests: arbitrary input never escapes ``InvalidMessage``."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cityzen_connector.messaging import InvalidMessage, decode
-from cityzen_connector.sync.pipeline import DeliveryPolicy
 from tests.support.messages import received
 
 _properties = st.dictionaries(
@@ -44,16 +41,3 @@ def test_decode_either_reads_or_refuses_with_a_reason(
     else:
         assert envelope.attempt >= 1
         assert isinstance(envelope.payload, dict)
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    initial=st.integers(min_value=1, max_value=600),
-    extra=st.integers(min_value=0, max_value=3600),
-    failures=st.integers(min_value=-5, max_value=10_000),
-)
-def test_backoff_grows_and_never_passes_the_cap(initial: int, extra: int, failures: int) -> None:
-    policy = DeliveryPolicy(timedelta(seconds=initial), timedelta(seconds=initial + extra))
-    delay = policy.delay(failures)
-    assert timedelta(seconds=initial) <= delay <= policy.max_delay
-    assert policy.delay(failures + 1) >= delay

@@ -19,8 +19,7 @@ from cityzen_connector.sync.pipeline import (
 )
 from cityzen_connector.testing import FakeClock
 from tests.support.transports import CountingTransport
-
-from .conftest import MakeSubmission, Rows
+from tests.sync.conftest import MakeSubmission, Rows
 
 QUEUE = "submissions"
 

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cityzen_connector.messaging import MessageBus, ReceivedMessage, decode, encode, open_bus
 from cityzen_connector.models import SUBMISSION_SCHEMA
@@ -31,6 +33,26 @@ POLICY = DeliveryPolicy()  # 30 s doubling to 15 min, 24 h horizon
 
 class DataverseDownError(Exception):
     pass
+
+
+MAX_DELIVERIES = 5
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def bus(clock: FakeClock) -> MessageBus:
+    """Lock 30 s, dead-letter after 5 deliveries."""
+    return open_bus(
+        "memory://",
+        clock=clock,
+        sleep=clock.sleep,
+        lock_duration=timedelta(seconds=30),
+        max_delivery_count=MAX_DELIVERIES,
+    )
 
 
 @pytest.fixture
@@ -272,3 +294,16 @@ def test_retention_purges_old_failed_messages_only(
     assert removed == 2
     assert [m.correlation_id for m in bus.peek(Q, sub_queue="deadletter")] == ["new"]
     assert bus.peek(f"{Q}-rejected") == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    initial=st.integers(min_value=1, max_value=600),
+    extra=st.integers(min_value=0, max_value=3600),
+    failures=st.integers(min_value=-5, max_value=10_000),
+)
+def test_backoff_grows_and_never_passes_the_cap(initial: int, extra: int, failures: int) -> None:
+    policy = DeliveryPolicy(timedelta(seconds=initial), timedelta(seconds=initial + extra))
+    delay = policy.delay(failures)
+    assert timedelta(seconds=initial) <= delay <= policy.max_delay
+    assert policy.delay(failures + 1) >= delay

@@ -12,8 +12,7 @@ from cityzen_connector.mapping import LookupRef
 from cityzen_connector.sync.pipeline import LookupCache, LookupNotFoundError
 from cityzen_connector.testing import FakeClock
 from tests.support.transports import CountingTransport
-
-from .conftest import Rows
+from tests.sync.conftest import Rows
 
 VOIRIE = LookupRef("teams", "name", "Voirie")
 SUBJECT = LookupRef("subjects", "title", "Dépôt sauvage")

@@ -10,8 +10,16 @@ from cityzen_connector.cli import main
 from cityzen_connector.cli._identity import check_providers, verify_token
 from cityzen_connector.settings import Settings
 from cityzen_connector.testing import FakeClock
-
-from .conftest import AUDIENCE, ISSUER, JWKS_URI, NOW, SECRET_CLAIMS, Fetcher, Signer, claims
+from tests.support.tokens import (
+    AUDIENCE,
+    ISSUER,
+    JWKS_URI,
+    NOW,
+    SECRET_CLAIMS,
+    Fetcher,
+    Signer,
+    claims,
+)
 
 
 def bearer_settings(**overrides: object) -> Settings:

@@ -35,8 +35,8 @@ from cityzen_connector.sync.pipeline import (
 )
 from cityzen_connector.testing import FakeClock
 from tests.support.transports import CountingTransport
+from tests.sync.conftest import PEPPER, MakeSubmission, Rows, make_client, provisioned_app
 
-from .conftest import PEPPER, MakeSubmission, Rows, make_client, provisioned_app
 from .test_worker import QUEUE, run_queue, send
 
 

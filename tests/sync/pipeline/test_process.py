@@ -23,8 +23,7 @@ from cityzen_connector.sync.pipeline import (
 )
 from cityzen_connector.testing import FakeClock
 from tests.support.transports import CountingTransport
-
-from .conftest import MAPPINGS, PEPPER, MakeSubmission, Rows
+from tests.sync.conftest import MAPPINGS, PEPPER, MakeSubmission, Rows
 
 
 def warm(processor: SubmissionProcessor, mappings: MappingSet, submission: object) -> None:
