@@ -26,6 +26,8 @@ import azure.functions as func
 
 from cityzen_connector import app as cityzen
 
+from ._errors import TriggerMessageError
+
 if TYPE_CHECKING:
     from cityzen_connector.app import Container
     from cityzen_connector.messaging import PropertyValue, ReceivedMessage
@@ -43,10 +45,6 @@ __all__ = [
     "process",
     "to_received_message",
 ]
-
-
-class TriggerMessageError(ValueError):
-    """The runtime handed us a message without the facts every Service Bus message has."""
 
 
 def _utc(value: object) -> datetime | None:

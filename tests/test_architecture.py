@@ -201,3 +201,30 @@ def test_no_import_cycle_between_modules() -> None:
         for name, targets in GRAPH.items()
     }
     assert _cycle(graph) is None, f"modules import each other: {_cycle(graph)}"
+
+
+def _exception_classes(path: Path) -> list[str]:
+    """Classes that derive from an exception (by their bases' names: ``…Error``,
+    ``…Exception``, or an exception class of this package already found)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        bases = [b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases]
+        if any(b.endswith(("Error", "Exception")) or b in _KNOWN_EXCEPTIONS for b in bases):
+            found.append(node.name)
+    return found
+
+
+_KNOWN_EXCEPTIONS = {"InvalidToken", "KeysUnavailable", "InvalidMessage", "IdentityError"}
+
+
+def test_exceptions_live_in_each_package_s_errors_module() -> None:
+    # One rule in every package: its exceptions, with the tree drawn in the docstring, are in
+    # _errors.py; the other modules raise them.
+    outside = {
+        name: classes
+        for name, path in ALL.items()
+        if path.name != "_errors.py" and (classes := _exception_classes(path))
+    }
+    assert outside == {}

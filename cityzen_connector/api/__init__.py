@@ -18,17 +18,18 @@ from ._routes import FALLBACK, METHODS, PREFIX, ROUTES, Access, Answer, Operatio
 
 if TYPE_CHECKING:
     from ._app import ApiDependencies, HttpApi, caller_of
-    from ._body import BodyError, parse_json, read_submission
+    from ._body import parse_json, read_submission
+    from ._errors import BodyError, MultipartError
     from ._handlers import HANDLERS, build_api
     from ._http import ApiRequest, ApiResponse, json_response, problem_response
-    from ._multipart import MultipartError, Part, parse_multipart
+    from ._multipart import Part, parse_multipart
     from ._openapi import openapi_bytes, openapi_document
 
 _LAZY = {
     "ApiDependencies": "_app",
     "HttpApi": "_app",
     "caller_of": "_app",
-    "BodyError": "_body",
+    "BodyError": "_errors",
     "parse_json": "_body",
     "read_submission": "_body",
     "HANDLERS": "_handlers",
@@ -37,7 +38,7 @@ _LAZY = {
     "ApiResponse": "_http",
     "json_response": "_http",
     "problem_response": "_http",
-    "MultipartError": "_multipart",
+    "MultipartError": "_errors",
     "Part": "_multipart",
     "parse_multipart": "_multipart",
     "openapi_bytes": "_openapi",

@@ -15,20 +15,12 @@ from cityzen_connector._strict_json import no_duplicate_members, refuse_constant
 from cityzen_connector.models import FieldError, ProblemCode
 from cityzen_connector.sync.intake import IncomingFile, InvalidSubmissionError, SubmissionInput
 
+from ._errors import BodyError, MultipartError
 from ._http import ApiRequest
-from ._multipart import MultipartError, header_params, parse_multipart
+from ._multipart import header_params, parse_multipart
 
 _MAX_DEPTH = 32
 SUBMISSION_PART = "submission"
-
-
-class BodyError(Exception):
-    """The body cannot be read: a problem code and a fixed detail (never body content)."""
-
-    def __init__(self, code: ProblemCode, detail: str) -> None:
-        self.code = code
-        self.detail = detail
-        super().__init__(detail)
 
 
 def _depth(value: Any, limit: int = _MAX_DEPTH) -> int:

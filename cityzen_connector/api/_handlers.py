@@ -10,7 +10,8 @@ from cityzen_connector.sync import not_modified as _not_modified
 from cityzen_connector.sync.intake import AcceptedResponse, read_status, submit
 
 from ._app import ApiDependencies, Deps, Handler, HttpApi, caller_of
-from ._body import BodyError, read_submission
+from ._body import read_submission
+from ._errors import BodyError
 from ._http import JSON, ApiRequest, ApiResponse, json_response, problem_response
 from ._openapi import openapi_bytes
 from ._routes import PREFIX

@@ -12,15 +12,13 @@ import re
 import urllib.parse
 from dataclasses import dataclass, field
 
+from ._errors import MultipartError
+
 MAX_PARTS = 32
 _MAX_HEADER_BYTES = 8192
 _BOUNDARY = re.compile(r"^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$")
 _TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"  # noqa: S105 -- RFC 9110 token, not a password
 _PARAM = re.compile(rf'\s*;\s*({_TOKEN})\s*=\s*("(?:[^"\\]|\\.)*"|{_TOKEN}\*?|[^;]*)')
-
-
-class MultipartError(ValueError):
-    """The body is not well-formed multipart/form-data (a fixed text; never body bytes)."""
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,16 @@ from ._configs import (
     token_provider,
 )
 from ._container import Container
+from ._errors import ConfigurationError, TelemetryError
 from ._jobs import process_submission, purge_retention, refresh_themes, sweep_dead_letters
 from ._runtime import current, install, start, telemetry_from_environment
-from ._settings import ConfigurationError, env_name, load_settings
+from ._settings import env_name, load_settings
 
 __all__ = [
     "EMULATOR_DATABASE_FILE",
     "ConfigurationError",
     "Container",
+    "TelemetryError",
     "attachment_limits",
     "check",
     "current",

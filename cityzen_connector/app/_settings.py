@@ -8,7 +8,7 @@ pydantic error is not chained (``from None``): its text carries the inputs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -16,18 +16,9 @@ from pydantic_settings import SettingsError
 
 from cityzen_connector.settings import ENV_PREFIX, Settings
 
+from ._errors import ConfigurationError
+
 __all__ = ["ConfigurationError", "env_name", "load_settings"]
-
-
-class ConfigurationError(Exception):
-    """The configuration cannot be used. ``problems``: one line per problem, each naming a
-    ``CITYZEN_*`` variable and the rule it breaks, never its value."""
-
-    def __init__(self, problems: Iterable[str]) -> None:
-        self.problems: tuple[str, ...] = tuple(problems) or ("unknown problem",)
-        super().__init__(
-            "invalid configuration:\n" + "\n".join(f"  {line}" for line in self.problems)
-        )
 
 
 def env_name(field: str) -> str:

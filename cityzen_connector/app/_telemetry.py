@@ -18,6 +18,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from ._errors import TelemetryError
+
 __all__ = [
     "CONNECTION_STRING_SETTING",
     "TelemetryError",
@@ -29,10 +31,6 @@ __all__ = [
 CONNECTION_STRING_SETTING = "APPLICATIONINSIGHTS_CONNECTION_STRING"
 # Our loggers; the Azure SDK's chatty HTTP logs stay out.
 LOGGER_NAME = "cityzen_connector"
-
-
-class TelemetryError(RuntimeError):
-    """The connection string is malformed or the exporter cannot be set up."""
 
 
 def _distro() -> Callable[..., None]:

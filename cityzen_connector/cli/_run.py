@@ -36,9 +36,9 @@ from cityzen_connector.emulator import (
 from cityzen_connector.settings import ENV_PREFIX, Settings
 
 from ._common import settings as load_settings
+from ._errors import _StartError
 from ._signals import stop_signals
 
-EXIT_USAGE = 2
 SAMPLE_FILE = "sample-request.json"
 
 
@@ -155,14 +155,6 @@ def _start_emulator(settings: Settings, port: int) -> tuple[Any, ServerHandle]:
         emulator.close()
         raise
     return emulator, handle
-
-
-class _StartError(Exception):
-    """A start-up step failed for a reason the user can fix: one line, an exit code."""
-
-    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,9 +5,13 @@ LocalHostError                 anything the local host refuses; never worth a re
 │   └── UnsupportedBindingError a binding the local host does not run faithfully
 ├── CronError                  an NCRONTAB schedule that cannot be parsed or never fires
 └── KeyFileError               the local key file is unreadable, malformed or too open
+
+_RefusedError (internal)        the HTTP front answers a status itself (401, 404, 413...)
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 
 class LocalHostError(Exception):
@@ -28,3 +32,12 @@ class CronError(LocalHostError):
 
 class KeyFileError(LocalHostError):
     """The local host key file cannot be used."""
+
+
+class _RefusedError(Exception):
+    """Internal to the HTTP front: answer ``status`` now (a host-level refusal)."""
+
+    def __init__(self, status: int, headers: Sequence[tuple[str, str]] = ()) -> None:
+        super().__init__(status)
+        self.status = status
+        self.headers = list(headers)

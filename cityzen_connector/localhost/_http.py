@@ -24,6 +24,8 @@ from cityzen_connector.localhost._invoke import Invoker, new_invocation_id
 from cityzen_connector.localhost._keys import KEY_HEADER, KEY_QUERY_PARAMETER, HostKeys
 from cityzen_connector.localhost._routes import RouteTemplate
 
+from ._errors import _RefusedError
+
 logger = logging.getLogger("cityzen_connector.localhost.http")
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
@@ -45,13 +47,6 @@ def build_routes(functions: Iterable[FunctionSpec], route_prefix: str) -> tuple[
         if isinstance(spec.trigger, HttpTriggerBinding)
     ]
     return tuple(sorted(routes, key=lambda r: r.template.precedence))
-
-
-class _RefusedError(Exception):
-    def __init__(self, status: int, headers: Sequence[tuple[str, str]] = ()) -> None:
-        super().__init__(status)
-        self.status = status
-        self.headers = list(headers)
 
 
 class HttpGateway:

@@ -7,6 +7,9 @@
     └── PlanError                  this submission cannot be mapped (permanent for it)
         └── FormValidationError    the sub-theme's extra form fields are invalid (HTTP 422)
 
+    ExpressionError                a column expression is wrong at a key: reported as a
+                                   MappingFileError naming the file
+
 Messages name keys, fields and codes, never the citizen's values.
 """
 
@@ -61,3 +64,12 @@ class FormValidationError(PlanError):
         self.problems = tuple(problems)
         listed = "; ".join(f"{p.field}: {p.message_en}" for p in self.problems)
         super().__init__("invalid_form_fields", listed)
+
+
+class ExpressionError(Exception):
+    """A problem at ``key`` (relative to the column) with ``message``."""
+
+    def __init__(self, message: str, key: str = "") -> None:
+        self.key = key
+        self.message = message
+        super().__init__(message)

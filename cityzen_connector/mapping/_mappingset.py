@@ -14,9 +14,9 @@ from ._config import (
     TargetConfig,
     ThemeConfig,
 )
-from ._errors import FileProblem, MappingFileError
+from ._errors import ExpressionError, FileProblem, MappingFileError
 from ._expressions import Blob, Expression, Ref
-from ._parse import ExpressionError, parse_expression
+from ._parse import parse_expression
 from ._scope import path_problem
 from ._themes import ThemeCatalog
 

@@ -7,6 +7,7 @@ import string
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ._errors import ExpressionError
 from ._expressions import (
     BindId,
     BindKey,
@@ -41,15 +42,6 @@ _OPTIONS: Mapping[str, frozenset[str]] = {
     "bind": frozenset({"id", "key", "where", "required"}),
 }
 KINDS = tuple(_OPTIONS)
-
-
-class ExpressionError(Exception):
-    """A problem at ``key`` (relative to the column) with ``message``."""
-
-    def __init__(self, message: str, key: str = "") -> None:
-        self.key = key
-        self.message = message
-        super().__init__(message)
 
 
 def parse_expression(raw: object, *, per_attachment: bool) -> Expression:

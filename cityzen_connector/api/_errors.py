@@ -1,0 +1,25 @@
+"""Errors of the HTTP core, raised while reading a request; each becomes a problem+json answer
+with a fixed detail (never body content).
+
+::
+
+    BodyError        the body cannot be read as a submission: a problem code and a detail
+    MultipartError   (ValueError) the body is not well-formed multipart/form-data
+"""
+
+from __future__ import annotations
+
+from cityzen_connector.models import ProblemCode
+
+
+class BodyError(Exception):
+    """The body cannot be read: a problem code and a fixed detail (never body content)."""
+
+    def __init__(self, code: ProblemCode, detail: str) -> None:
+        self.code = code
+        self.detail = detail
+        super().__init__(detail)
+
+
+class MultipartError(ValueError):
+    """The body is not well-formed multipart/form-data (a fixed text; never body bytes)."""
