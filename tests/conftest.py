@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-# Shared fixtures: signing keys, a scripted identity provider and its clock (a suite's own
+# Shared fixtures: signing keys, a scripted identity provider and its clock, the session's
+# emulator server (a suite's own
 # conftest may define a fixture of the same name, which then wins there).
-pytest_plugins = ["tests.support.tokens"]
+pytest_plugins = ["tests.support.tokens", "tests.support.emulator"]
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,7 @@ KERNEL = {
     f"{PACKAGE}._types",
     f"{PACKAGE}._sqlite",
     f"{PACKAGE}._strict_json",
+    f"{PACKAGE}._lazy",
 }
 PORTS = {f"{PACKAGE}.messaging", f"{PACKAGE}.store"}
 _PIPELINE = {*PORTS, f"{PACKAGE}.dataverse", f"{PACKAGE}.mapping", f"{PACKAGE}.models"}

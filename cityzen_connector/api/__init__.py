@@ -9,9 +9,9 @@ its functions, and the use cases (pydantic models, mappings, identity, backends)
 the first request, which keeps the Functions cold start short.
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from cityzen_connector._lazy import lazy_exports
 from cityzen_connector._types import Headers
 
 from ._routes import FALLBACK, METHODS, PREFIX, ROUTES, Access, Answer, Operation, Route, match
@@ -46,13 +46,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [

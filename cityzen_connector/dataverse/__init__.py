@@ -6,8 +6,9 @@ stays light (no msal, tenacity or requests until they are used) because Azure Fu
 starts pay for every import.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from cityzen_connector._lazy import lazy_exports
 from cityzen_connector._types import Headers
 
 from . import _operations as ops
@@ -112,15 +113,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib  # noqa: PLC0415
-
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [

@@ -9,8 +9,9 @@ them, and everything that imports ``settings`` (the Functions cold start, every 
 would otherwise pay for PyJWT and cryptography. The rest loads on first use, as in ``api``.
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from cityzen_connector._lazy import lazy_exports
 
 from ._modes import AuthMode, TokenTypeCheck
 
@@ -72,13 +73,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [

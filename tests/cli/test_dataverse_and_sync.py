@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,31 +20,21 @@ from cityzen_connector.dataverse import (
     RequestsTransport,
     StaticTokenProvider,
 )
-from cityzen_connector.emulator import EmulatorConfig, create_app, seed, serve
+from cityzen_connector.emulator import EmulatorConfig, create_app, seed
 from cityzen_connector.mapping import PlanContext, load_mappings, plan_submission
 from cityzen_connector.messaging import encode, open_bus
 from cityzen_connector.models import EXAMPLE_SUBMISSION, SUBMISSION_SCHEMA, Submission
 from cityzen_connector.store import SubmissionStatuses, open_blobs, open_store
 from cityzen_connector.sync.pipeline import Created, LookupCache, SubmissionProcessor
 from cityzen_connector.testing import FakeClock
-from tests.emulator.conftest import _Switch  # the switchable WSGI app of the emulator's tests
+from tests.support.emulator import Switch
 from tests.support.paths import MAPPINGS, PEPPER
 from tests.support.transports import CountingTransport
 
 
-@pytest.fixture(scope="module")
-def emulator_server() -> Iterator[tuple[str, _Switch]]:
-    switch = _Switch()
-    handle = serve(switch, "127.0.0.1", 0)
-    try:
-        yield handle.url, switch
-    finally:
-        handle.stop()
-
-
 @pytest.fixture
 def served(
-    emulator_server: tuple[str, _Switch], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    emulator_server: tuple[str, Switch], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> str:
     url, switch = emulator_server
     app = create_app(EmulatorConfig(key_activation_seconds=0))
@@ -155,7 +144,7 @@ def test_returning_citizen_one_round_trip_over_http(
 
 def test_cli_reports_a_refused_token_without_secrets(
     served: str,
-    emulator_server: tuple[str, _Switch],
+    emulator_server: tuple[str, Switch],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -21,32 +21,11 @@ from cityzen_connector.emulator import (
     EmulatorConfig,
     create_app,
     seed,
-    serve,
 )
 from cityzen_connector.testing import FakeClock
+from tests.support.emulator import Switch
 
 TOKEN = "test-token"
-
-
-class _Switch:
-    """The WSGI app the shared server runs: forwards to whichever app the test installed."""
-
-    def __init__(self) -> None:
-        self.target: EmulatorApp | None = None
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        assert self.target is not None
-        return self.target(environ, start_response)
-
-
-@pytest.fixture(scope="session")
-def _server() -> Iterator[tuple[str, _Switch]]:
-    switch = _Switch()
-    handle = serve(switch, "127.0.0.1", 0)
-    try:
-        yield handle.url, switch
-    finally:
-        handle.stop()
 
 
 @pytest.fixture
@@ -91,8 +70,8 @@ class Api:
 
 
 @pytest.fixture
-def api(app: EmulatorApp, _server: tuple[str, _Switch]) -> Iterator[Api]:
-    url, switch = _server
+def api(app: EmulatorApp, emulator_server: tuple[str, Switch]) -> Iterator[Api]:
+    url, switch = emulator_server
     switch.target = app
     session = requests.Session()
     session.headers.update(

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from cityzen_connector.messaging import MessageBus, open_bus
+from cityzen_connector.messaging import MessageBus
 from cityzen_connector.testing import FakeClock
-
-MAX_DELIVERIES = 5
+from tests.support.messages import policy_bus
 
 
 @pytest.fixture
@@ -19,11 +16,4 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def bus(clock: FakeClock) -> MessageBus:
-    """Lock 30 s, dead-letter after 5 deliveries (contract classes override this fixture)."""
-    return open_bus(
-        "memory://",
-        clock=clock,
-        sleep=clock.sleep,
-        lock_duration=timedelta(seconds=30),
-        max_delivery_count=MAX_DELIVERIES,
-    )
+    return policy_bus(clock)

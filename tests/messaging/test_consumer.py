@@ -8,8 +8,7 @@ import pytest
 
 from cityzen_connector.messaging import MessageBus, ReceivedMessage, deliver, encode
 from cityzen_connector.testing import FakeClock
-
-from .conftest import MAX_DELIVERIES
+from tests.support.messages import MAX_DELIVERIES
 
 SCHEMA = "app.thing/v1"
 

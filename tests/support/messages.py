@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from cityzen_connector.messaging import ReceivedMessage
+from cityzen_connector.messaging import MessageBus, ReceivedMessage, open_bus
+from cityzen_connector.testing import FakeClock
 
 
 def received(
@@ -30,4 +31,19 @@ def received(
         locked_until=None,
         content_type=content_type,
         application_properties=props,  # type: ignore[arg-type]
+    )
+
+
+MAX_DELIVERIES = 5
+
+
+def policy_bus(clock: FakeClock) -> MessageBus:
+    """The bus of the delivery-policy tests: in memory, lock 30 s, dead-letter after five
+    deliveries, on the test's clock (contract classes use their own)."""
+    return open_bus(
+        "memory://",
+        clock=clock,
+        sleep=clock.sleep,
+        lock_duration=timedelta(seconds=30),
+        max_delivery_count=MAX_DELIVERIES,
     )

@@ -26,6 +26,7 @@ from cityzen_connector.sync.pipeline import (
     sweep_dead_letters,
 )
 from cityzen_connector.testing import FakeClock
+from tests.support.messages import policy_bus
 
 Q = "submissions"
 POLICY = DeliveryPolicy()  # 30 s doubling to 15 min, 24 h horizon
@@ -35,9 +36,6 @@ class DataverseDownError(Exception):
     pass
 
 
-MAX_DELIVERIES = 5
-
-
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
@@ -45,14 +43,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def bus(clock: FakeClock) -> MessageBus:
-    """Lock 30 s, dead-letter after 5 deliveries."""
-    return open_bus(
-        "memory://",
-        clock=clock,
-        sleep=clock.sleep,
-        lock_duration=timedelta(seconds=30),
-        max_delivery_count=MAX_DELIVERIES,
-    )
+    return policy_bus(clock)
 
 
 @pytest.fixture
