@@ -48,10 +48,32 @@ def test_no_route_and_a_wrong_method_are_problems(host: LocalHost) -> None:
     assert wrong_method.headers["allow"] == "GET"
 
 
+def test_a_body_over_the_cap_is_a_payload_too_large_problem(
+    host: LocalHost, config: LocalHostConfig
+) -> None:
+    too_big = config.max_body_bytes + 1
+    declared = _get(host, "/api/async-echo", f"Content-Length: {too_big}", method="POST")
+    declared.problem("payload_too_large")
+
+
 def test_undecodable_urls_are_malformed_request_problems(host: LocalHost) -> None:
     _get(host, "/api/hello/x?a=%ff").problem("malformed_request")
     _get(host, "/api/hello/%ff%fe").problem("malformed_request")
     _get(host, "/api/files/%c0%ae%c0%ae/x").problem("malformed_request")  # overlong "."
+
+
+def test_headers_past_32_kb_are_a_headers_too_large_problem(host: LocalHost) -> None:
+    # Kestrel's MaxRequestHeadersTotalSize, the limit the Functions host runs with.
+    _get(host, "/api/hello/x", "X-Big: " + "a" * 33_000).problem("headers_too_large")
+    assert _get(host, "/api/hello/x", "X-Big: " + "a" * 30_000).status == 200
+
+
+def test_a_transfer_coding_the_host_cannot_decode_is_a_not_implemented_problem(
+    host: LocalHost,
+) -> None:
+    # RFC 9112 section 6.1: an unknown transfer coding is answered 501.
+    response = _get(host, "/api/async-echo", "Transfer-Encoding: gzip, chunked", method="POST")
+    response.problem("not_implemented")
 
 
 def test_a_failing_function_is_an_internal_error_problem_without_details(
