@@ -303,6 +303,15 @@ class Settings(BaseSettings):
     localhost_http_threads: int = Field(
         8, ge=1, le=64, description="Local Functions host HTTP worker threads."
     )
+    localhost_read_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description=(
+            "How long a client may take to send a whole request (head and body) from its first"
+            " byte; past it the local host answers 408 and closes the connection."
+        ),
+    )
 
     # -- submission pipeline -------------------------------------------------------------------
     breaker_open_seconds: float = Field(

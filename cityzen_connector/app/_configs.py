@@ -150,4 +150,5 @@ def localhost_config(settings: Settings) -> LocalHostConfig:
         poll_interval_seconds=settings.localhost_poll_interval_seconds,
         max_body_bytes=settings.localhost_max_body_bytes,
         http_threads=settings.localhost_http_threads,
+        read_timeout_seconds=settings.localhost_read_timeout_seconds,
     )

@@ -45,6 +45,7 @@ class LocalHostConfig:
     max_body_bytes: int = 100 * 1024 * 1024
     http_threads: int = 8
     stop_timeout_seconds: float = 30.0
+    read_timeout_seconds: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,8 @@ class LocalHost:
     """Loads ``function_app.py`` from ``app_dir`` and runs its triggers locally.
 
     Timers and lock renewal read the time from ``clock``; timers and pollers wait through
-    ``monotonic``. A test passes one ``testing.FakeClock`` as both.
+    ``monotonic``, and the HTTP read timeout is measured on it. A test passes one
+    ``testing.FakeClock`` as both.
     """
 
     def __init__(
@@ -153,6 +155,8 @@ class LocalHost:
                     port=self.config.port,
                     threads=self.config.http_threads,
                     max_body_bytes=self.config.max_body_bytes,
+                    read_timeout_seconds=self.config.read_timeout_seconds,
+                    monotonic=self._monotonic,
                 )
                 self._server.start()
             for listener in self.listeners:

@@ -2,8 +2,11 @@
 
 Status codes the host itself produces, as Azure's host does: 401 for a missing or wrong key, 404
 for no route, 405 (with ``Allow``, RFC 9110 §15.5.6) for a route without that method, 413 past
-the body cap (Azure's default cap is 100 MB, FUNCTIONS_REQUEST_BODY_SIZE_LIMIT) and 500 when a
-handler raises — logged here with its traceback, never sent to the client.
+the body cap (Azure's default cap is 100 MB, FUNCTIONS_REQUEST_BODY_SIZE_LIMIT), 400 for a path
+or query that does not decode (``_target``) and 500 when a handler raises — logged here with its
+traceback, never sent to the client. Each is a problem+json document (``_problems``), as the
+API's own errors; the path is routed before the key is checked, so a path that names no route is
+a 404 whatever key comes with it.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
 from wsgiref.util import request_uri
@@ -22,7 +24,9 @@ import azure.functions as func
 from cityzen_connector.localhost._bindings import FunctionSpec, HttpTriggerBinding
 from cityzen_connector.localhost._invoke import Invoker, new_invocation_id
 from cityzen_connector.localhost._keys import KEY_HEADER, KEY_QUERY_PARAMETER, HostKeys
+from cityzen_connector.localhost._problems import host_problem, status_line
 from cityzen_connector.localhost._routes import RouteTemplate
+from cityzen_connector.localhost._target import raw_path, route_path
 
 from ._errors import _RefusedError
 
@@ -69,7 +73,7 @@ class HttpGateway:
         method = str(environ.get("REQUEST_METHOD", "GET")).upper()
         route_name = "-"
         try:
-            path = _decode_path(environ)
+            path = route_path(environ)
             route, route_params = self._route(method, path)
             route_name = route.template.template
             query = _query(environ)
@@ -88,14 +92,17 @@ class HttpGateway:
             )
             status, out_headers, payload = self._call(route.spec, request)
         except _RefusedError as refusal:
-            # A short plain-text reason; the app's own handlers speak problem+json.
-            status, payload = refusal.status, HTTPStatus(refusal.status).phrase.encode()
-            out_headers = [*refusal.headers, ("Content-Type", "text/plain; charset=utf-8")]
+            line, problem_headers, payload = host_problem(
+                refusal.status, instance=raw_path(environ)
+            )
+            status, out_headers = int(line.split()[0]), [*refusal.headers, *problem_headers]
+        else:
+            line = status_line(status)
         out_headers = [
             *[(k, v) for k, v in out_headers if k.lower() != "content-length"],
             ("Content-Length", str(len(payload))),
         ]
-        start_response(_status_line(status), out_headers)
+        start_response(line, out_headers)
         # Method, route template and status only: paths and queries can carry ids and keys.
         logger.info(
             "%s %s -> %d in %.1f ms",
@@ -171,13 +178,6 @@ def _response(response: func.HttpResponse) -> tuple[int, list[tuple[str, str]], 
     return int(response.status_code), headers, response.get_body()
 
 
-def _status_line(status: int) -> str:
-    try:
-        return f"{status} {HTTPStatus(status).phrase}"
-    except ValueError:
-        return f"{status} Unknown"
-
-
 def _url(environ: dict[str, Any]) -> str:
     """The URL as the client sent it (waitress keeps the raw target in REQUEST_URI)."""
     raw = environ.get("REQUEST_URI")
@@ -185,15 +185,6 @@ def _url(environ: dict[str, Any]) -> str:
     if isinstance(raw, str) and raw.startswith("/") and raw.isascii() and host:
         return f"{environ.get('wsgi.url_scheme', 'http')}://{host}{raw}"
     return request_uri(environ, include_query=True)
-
-
-def _decode_path(environ: dict[str, Any]) -> str:
-    # PEP 3333: PATH_INFO holds the raw bytes decoded as latin-1.
-    raw = str(environ.get("SCRIPT_NAME", "")) + str(environ.get("PATH_INFO", ""))
-    try:
-        return raw.encode("latin-1").decode("utf-8")
-    except UnicodeError:
-        raise _RefusedError(400) from None
 
 
 def _query(environ: dict[str, Any]) -> dict[str, str]:

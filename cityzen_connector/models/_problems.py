@@ -25,6 +25,7 @@ PROBLEM_TYPE_PREFIX = "tag:cityzen.fr,2026:problem:"
 
 
 class ProblemCode(StrEnum):
+    MALFORMED_REQUEST = "malformed_request"
     INVALID_JSON = "invalid_json"
     VALIDATION_FAILED = "validation_failed"
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
@@ -35,7 +36,10 @@ class ProblemCode(StrEnum):
     FORBIDDEN = "forbidden"
     NOT_FOUND = "not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
+    REQUEST_TIMEOUT = "request_timeout"
+    HEADERS_TOO_LARGE = "headers_too_large"
     INTERNAL_ERROR = "internal_error"
+    NOT_IMPLEMENTED = "not_implemented"
     SERVICE_UNAVAILABLE = "service_unavailable"
 
 
@@ -48,6 +52,12 @@ class CatalogueEntry:
 
 CATALOGUE: Mapping[ProblemCode, CatalogueEntry] = MappingProxyType(
     {
+        # The HTTP framing itself (request line, headers, chunked body, URL encoding) is broken.
+        ProblemCode.MALFORMED_REQUEST: CatalogueEntry(
+            400,
+            "The request is malformed.",
+            "La requête est mal formée.",
+        ),
         ProblemCode.INVALID_JSON: CatalogueEntry(
             400,
             "The request body is not valid JSON.",
@@ -90,10 +100,25 @@ CATALOGUE: Mapping[ProblemCode, CatalogueEntry] = MappingProxyType(
             "This method is not allowed here.",
             "Cette méthode n’est pas autorisée ici.",
         ),
+        ProblemCode.REQUEST_TIMEOUT: CatalogueEntry(
+            408,
+            "The request took too long to arrive.",
+            "La requête a mis trop de temps à arriver.",
+        ),
+        ProblemCode.HEADERS_TOO_LARGE: CatalogueEntry(
+            431,
+            "The request headers are too large.",
+            "Les en-têtes de la requête sont trop volumineux.",
+        ),
         ProblemCode.INTERNAL_ERROR: CatalogueEntry(
             500,
             "An unexpected error occurred. Please try again later.",
             "Une erreur inattendue s’est produite. Veuillez réessayer plus tard.",
+        ),
+        ProblemCode.NOT_IMPLEMENTED: CatalogueEntry(
+            501,
+            "The server does not support a feature this request needs.",
+            "Le serveur ne prend pas en charge une fonctionnalité requise par cette requête.",
         ),
         ProblemCode.SERVICE_UNAVAILABLE: CatalogueEntry(
             503,

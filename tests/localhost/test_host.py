@@ -116,8 +116,10 @@ def test_config_from_settings(tmp_path: Path) -> None:
         localhost_poll_interval_seconds=2,
         localhost_max_body_bytes=1000,
         localhost_http_threads=2,
+        localhost_read_timeout_seconds=5,
     )
     config = localhost_config(settings)
+    assert config.read_timeout_seconds == 5
     assert config.port == 8080
     assert config.host == "127.0.0.1"
     assert config.key_file == tmp_path / "data" / "host-keys.json"
@@ -135,6 +137,7 @@ def test_default_settings_match_func_start() -> None:
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     config = localhost_config(settings)
     assert (config.host, config.port) == ("127.0.0.1", 7071)
+    assert config.read_timeout_seconds == 30
     assert settings.localhost_app_dir == Path(".")
 
 

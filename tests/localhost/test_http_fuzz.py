@@ -1,8 +1,10 @@
-"""Random and hostile requests straight into the WSGI gateway: never a 5xx from the host."""
+"""Random and hostile requests straight into the WSGI gateway: never a 5xx from the host, and
+every error it answers is a problem+json document."""
 
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -92,3 +94,6 @@ def test_random_requests_never_make_the_host_fail(
         assert path.rstrip("/").lower() in FAILING_ROUTES, (status, path)
     assert int(headers["Content-Length"]) == len(payload)
     assert b"Traceback" not in payload
+    if code >= 400:  # the sample app answers only 2xx: every error is the host's own
+        assert headers["Content-Type"] == "application/problem+json", (status, path)
+        assert json.loads(payload)["status"] == code

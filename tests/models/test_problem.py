@@ -41,17 +41,21 @@ def test_every_code_has_a_status_and_both_languages() -> None:
 @pytest.mark.parametrize(
     ("code", "status"),
     [
+        ("malformed_request", 400),
         ("invalid_json", 400),
         ("unauthorized", 401),
         ("forbidden", 403),
         ("not_found", 404),
         ("method_not_allowed", 405),
+        ("request_timeout", 408),
         ("idempotency_conflict", 409),
         ("payload_too_large", 413),
         ("unsupported_media_type", 415),
         ("unsupported_file_type", 415),
         ("validation_failed", 422),
+        ("headers_too_large", 431),
         ("internal_error", 500),
+        ("not_implemented", 501),
         ("service_unavailable", 503),
     ],
 )
