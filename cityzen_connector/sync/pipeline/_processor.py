@@ -53,7 +53,7 @@ from cityzen_connector.store import (
 )
 
 from ._breaker import CircuitBreaker
-from ._followups import ContactFollowups, followup_expand
+from ._followups import ContactFollowups, created_with, followup_expand
 from ._lookups import LookupCache, LookupNotFoundError
 from ._outcome import (
     AlreadyDone,
@@ -216,7 +216,8 @@ class SubmissionProcessor:
             written = by_target.get(op.target)
             if op.mode == "upsert" and isinstance(written, WriteResult) and written.created:
                 contact_created = True
-                flagged |= self.followups.after_create(plan, op, written, case_id=case.id)
+                result = self.followups.after_create(plan, op, written, case_id=case.id)
+                flagged |= result.flagged
         created = Created(str(case.id), ticket, contact_created, flagged)
         return self._done(prepared.submission_id, prepared.blob_names, created)
 
@@ -282,8 +283,10 @@ class SubmissionProcessor:
             return self.record(submission_id, classify(exc, what="the existing case"))
         case_id = str(record.get(case_op.primary_id) or "")
         ticket = str(record.get(column) or case_id) if column else case_id
-        if prepared is not None:  # a first attempt's reply was lost: finish what it began
-            self.followups.recover(plan, record, case_op)
+        new = created_with(plan, record, case_op) if prepared is not None else None
+        if new is not None:  # a first attempt's reply was lost: finish what it began
+            op, contact, case = new
+            self.followups.after_create(plan, op, contact, case_id=case)
         names = prepared.blob_names if prepared is not None else ()
         self._done(submission_id, names, Created(case_id, ticket))
         return AlreadyDone(case_id or None, ticket or None)
