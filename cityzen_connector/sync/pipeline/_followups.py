@@ -18,9 +18,9 @@ Two steps, each safe to run again (a replay, a duplicate message, a retry after 
 
 What a run could not finish — a transient or systemic failure (503, 429 beyond the client's
 budget, a dropped connection, a lost privilege) or a contact that kept changing — comes back in
-``FollowupResult.left`` with the failure (logged, codes only). A permanent refusal (Dataverse
-rejecting a typed value) ends the step: it is logged too and left to an agent. The case itself
-never waits on, nor fails with, these.
+``FollowupResult.left`` with the failure, and the processor defers it to the submissions queue
+(``_deferred.py``). A permanent refusal (Dataverse rejecting a typed value) ends the step: it is
+logged (codes only) and left to an agent. The case itself never waits on, nor fails with, these.
 """
 
 from __future__ import annotations
