@@ -22,6 +22,10 @@ instead
   a replay or a retry changes nothing already done; its id is derived from the submission id, so
   a second send (a crash between sending it and completing the submission) is dropped by
   duplicate detection. A retry carries only the steps still left.
+
+Service Bus: scheduled messages and duplicate detection by ``MessageId``
+https://learn.microsoft.com/azure/service-bus-messaging/message-sequencing#scheduled-messages
+https://learn.microsoft.com/azure/service-bus-messaging/duplicate-detection
 """
 
 from __future__ import annotations
