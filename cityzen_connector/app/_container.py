@@ -203,9 +203,17 @@ class Container:
     @_Once
     def processor(self) -> SubmissionProcessor:
         from cityzen_connector.mapping import PlanContext
-        from cityzen_connector.sync.pipeline import LookupCache, SubmissionProcessor
+        from cityzen_connector.sync.pipeline import FollowupQueue, LookupCache, SubmissionProcessor
 
         ttl = timedelta(seconds=self.settings.lookup_cache_ttl_seconds)
+        # Follow-ups a transient failure left undone wait on the submissions queue, backed off
+        # as submissions are, and are handled by the same worker.
+        followups = FollowupQueue(
+            self.bus,
+            self.settings.submissions_queue,
+            policy=_configs.delivery_policy(self.settings),
+            clock=self.clock,
+        )
         return SubmissionProcessor(
             self.client,
             self.mappings,
@@ -216,6 +224,7 @@ class Container:
             logger=self._logger,
             context=PlanContext(pepper=self._pepper),
             lookups=LookupCache(self.client, clock=self.clock, ttl=ttl),
+            followup_queue=followups,
         )
 
     @_Once

@@ -170,4 +170,11 @@ class WsgiTransport:
             raise DataverseConnectionError("the WSGI app returned without starting a response")
         payload = b"".join(captured.get("written", [])) + b"".join(chunks)
         status = int(str(captured["status"]).split(" ", 1)[0])
-        return HttpResponse(status, Headers(captured["headers"]), payload)
+        headers = Headers(captured["headers"])
+        declared = headers.get("Content-Length", "")
+        if declared.isdigit() and len(payload) < int(declared):
+            # The connection closed mid-reply (the emulator's dropped connection). Over HTTP
+            # urllib3 enforces Content-Length and requests raises: so do we, or a lost reply
+            # would read as a short success.
+            raise DataverseConnectionError(f"{request.method}: the reply was cut short")
+        return HttpResponse(status, headers, payload)

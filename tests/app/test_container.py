@@ -213,6 +213,10 @@ def test_worker_follows_the_settings(tmp_path: Path) -> None:
     assert deps.breaker.trip("x", "y").until == clock() + timedelta(seconds=42)
     assert deps.processor.lookups._ttl == timedelta(seconds=7)
     assert deps.probe() == emulated.client.who_am_i()
+    # Follow-ups left undone wait on the same queue, with the same back-off.
+    followups = deps.processor.followups.queue
+    assert followups is not None
+    assert (followups.bus, followups.queue, followups.policy) == (deps.bus, "demandes", deps.retry)
 
 
 def test_defaults_talk_to_the_local_emulator_with_the_static_token(tmp_path: Path) -> None:

@@ -82,6 +82,20 @@ def test_wsgi_app_crash_becomes_a_connection_error() -> None:
     assert isinstance(caught.value.__cause__, RuntimeError)
 
 
+def test_a_reply_cut_short_is_a_connection_error() -> None:
+    """A body shorter than its Content-Length: the server closed the connection mid-reply, as
+    the emulator's dropped connection does after the write. Over HTTP urllib3 enforces
+    Content-Length and requests raises; in-process too, or a lost reply to a PATCH (even one
+    refused with 412) reads as an empty 200, as if it were done."""
+
+    def cut(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("412 Precondition Failed", [("Content-Length", "1024")])
+        return [b'{"error"']
+
+    with pytest.raises(DataverseConnectionError, match="cut short"):
+        WsgiTransport(cut).send(HttpRequest("PATCH", "http://x/contacts(1)"), timeout=1)
+
+
 def test_client_runs_over_a_wsgi_app() -> None:
     def who(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         assert environ["PATH_INFO"] == "/api/data/v9.2/WhoAmI"

@@ -1,10 +1,12 @@
-"""A Dataverse transport wrapper that counts round trips and can play two failures: the
-connection refused (``down``) and "the application user lost its role" (``denied``)."""
+"""A Dataverse transport wrapper that counts round trips and can play three failures: the
+connection refused (``down``), "the application user lost its role" (``denied``) and 503
+Service Unavailable on the requests a test picks (``unavailable``)."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 
 from cityzen_connector._types import Headers
 from cityzen_connector.dataverse import (
@@ -24,6 +26,9 @@ class CountingTransport:
         self.statuses: Counter[int] = Counter()
         self.down = False
         self.denied = False
+        # Answer 503 to the requests this predicate picks, as Dataverse does under load and
+        # as the emulator's fault injection does at random (same empty-code error body).
+        self.unavailable: Callable[[HttpRequest], bool] | None = None
 
     @property
     def count(self) -> int:
@@ -47,6 +52,12 @@ class CountingTransport:
             }
             return HttpResponse(
                 403, Headers({"Content-Type": "application/json"}), json.dumps(body).encode()
+            )
+        if self.unavailable is not None and self.unavailable(request):
+            self.statuses[503] += 1
+            body = {"error": {"code": "", "message": "Service Unavailable (test)."}}
+            return HttpResponse(
+                503, Headers({"Content-Type": "application/json"}), json.dumps(body).encode()
             )
         response = self.inner.send(request, timeout=timeout)
         self.statuses[response.status] += 1

@@ -35,6 +35,7 @@ from cityzen_connector.store import (
 from cityzen_connector.sync import apply_provisioning, plan_provisioning
 from cityzen_connector.sync.pipeline import (
     CircuitBreaker,
+    FollowupQueue,
     LookupCache,
     SubmissionProcessor,
     WorkerDeps,
@@ -131,7 +132,10 @@ def processor(
     statuses: SubmissionStatuses,
     breaker: CircuitBreaker,
     clock: FakeClock,
+    bus: MessageBus,
 ) -> SubmissionProcessor:
+    """Follow-ups left undone wait on the ``bus`` fixture's submissions queue, as in production."""
+    followups = FollowupQueue(bus, "submissions", policy=DeliveryRetryPolicy(), clock=clock)
     return SubmissionProcessor(
         client,
         mappings,
@@ -142,6 +146,7 @@ def processor(
         logger=logging.getLogger("cityzen_connector.sync.test"),
         context=PlanContext(pepper=PEPPER),
         lookups=LookupCache(client, clock=clock),
+        followup_queue=followups,
     )
 
 

@@ -6,13 +6,16 @@ key, create-only case, notes) and classifies what Dataverse answered (``_outcome
 back-off across deliveries (``DeliveryPolicy``, ``retry_later``), rejection with a reason
 (``reject``), postponement while the shared ``CircuitBreaker`` is open. ``drain`` empties a
 backlog in many change sets per ``$batch``; ``sweep_dead_letters``, ``replay`` and
-``purge_retention`` recover and clean up what failed.
+``purge_retention`` recover and clean up what failed. A new contact's follow-ups (typed
+e-mail and phone, look-alike flag) that a transient failure left undone wait on the same queue
+as ``cityzen.contact-followup/v1`` messages (``FOLLOWUP_SCHEMA``, ``FollowupQueue``).
 
 Errors are drawn in ``_errors.py``; most failures are outcomes, not exceptions.
 """
 
 from ._backlog import DrainReport, drain
 from ._breaker import BREAKER_PARTITION, BreakerState, CircuitBreaker
+from ._deferred import FOLLOWUP_SCHEMA, DeferredFollowup, FollowupQueue
 from ._delivery import (
     PROP_LAST_ERROR,
     PROP_REJECTED_AT,
@@ -47,10 +50,17 @@ from ._recovery import (
     source_of,
     sweep_dead_letters,
 )
-from ._worker import WorkerDeps, WorkerResult, handle_submission_message, read_submission
+from ._worker import (
+    WorkerDeps,
+    WorkerResult,
+    handle_submission_message,
+    read_submission,
+    read_work,
+)
 
 __all__ = [
     "BREAKER_PARTITION",
+    "FOLLOWUP_SCHEMA",
     "PROP_LAST_ERROR",
     "PROP_REJECTED_AT",
     "PROP_REJECTED_REASON",
@@ -58,8 +68,10 @@ __all__ = [
     "BreakerState",
     "CircuitBreaker",
     "Created",
+    "DeferredFollowup",
     "DeliveryPolicy",
     "DrainReport",
+    "FollowupQueue",
     "LookupCache",
     "LookupNotFoundError",
     "Permanent",
@@ -81,6 +93,7 @@ __all__ = [
     "purge_failed_messages",
     "purge_retention",
     "read_submission",
+    "read_work",
     "reject",
     "rejected_queue",
     "replay",

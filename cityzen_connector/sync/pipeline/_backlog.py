@@ -22,13 +22,15 @@ from dataclasses import dataclass, field
 from cityzen_connector.dataverse import MAX_BATCH_OPERATIONS, DataverseError
 from cityzen_connector.messaging import InvalidMessage, ReceivedMessage
 
+from ._deferred import DeferredFollowup
 from ._outcome import ProcessOutcome, classify
 from ._processor import CHANGE_SET, Prepared
 from ._worker import (
     WorkerDeps,
     WorkerResult,
+    follow_up,
     postponed,
-    read_submission,
+    read_work,
     reject_invalid,
     settle,
 )
@@ -156,13 +158,17 @@ def drain(
 
 
 def _prepare(deps: WorkerDeps, report: DrainReport, message: ReceivedMessage) -> Item | None:
-    """The message's prepared change set, or None once the message is settled already."""
+    """The message's prepared change set, or None once the message is settled already (a
+    deferred follow-up is run here: a few single calls, no change set to batch)."""
     try:
-        submission = read_submission(message)
+        work = read_work(message)
     except InvalidMessage as exc:
         _finish(deps, report, message, reject_invalid(message, exc, deps))
         return None
-    prepared = deps.processor.prepare(submission)
+    if isinstance(work, DeferredFollowup):
+        _finish(deps, report, message, follow_up(message, work, deps))
+        return None
+    prepared = deps.processor.prepare(work)
     if not isinstance(prepared, Prepared):
         _finish(deps, report, message, settle(message, prepared, deps))
         return None

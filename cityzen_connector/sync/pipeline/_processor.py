@@ -7,9 +7,10 @@ team → one create-only note per attachment (deterministic id), bytes from the 
 
 A 412 on the case means the submission was done before (change sets are atomic): success, and
 the case is never updated, so agents' edits survive a replay. A new contact costs a bounded
-number of extra calls off the common path: fill its blanks with what the citizen typed, then the
-look-alike query (flag the case, never merge). Then the status is marked created and the blobs
-are deleted. ``prepare`` / ``finish`` split the work so a backlog drain can put many
+number of extra calls off the common path (``_followups.py``): fill its blanks with what the
+citizen typed, then the look-alike query (flag the case, never merge); what a transient failure
+leaves undone is deferred to the queue (``_deferred.py``) before the status is marked created
+and the blobs are deleted. ``prepare`` / ``finish`` split the work so a backlog drain can put many
 submissions' change sets in one ``$batch``.
 """
 
@@ -53,7 +54,8 @@ from cityzen_connector.store import (
 )
 
 from ._breaker import CircuitBreaker
-from ._followups import ContactFollowups, followup_expand
+from ._deferred import FollowupQueue, Followups
+from ._followups import ContactFollowups, created_with, followup_expand
 from ._lookups import LookupCache, LookupNotFoundError
 from ._outcome import (
     AlreadyDone,
@@ -70,6 +72,7 @@ _LOG = logging.getLogger("cityzen_connector.sync")
 # Columns read back from the case in the same round trip, per table.
 DEFAULT_TICKET_COLUMNS: Mapping[str, str] = {"incident": "ticketnumber"}
 CHANGE_SET = "the submission's change set"
+_NOT_DEFERRED = Transient("message bus: the new contact's follow-ups could not be queued")
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class Prepared:
     plan: SubmissionPlan
     requests: tuple[DataverseRequest, ...]
     blob_names: tuple[str, ...] = field(default=())
+    submission: Submission | None = None  # what a deferred follow-up carries
 
     def change_set(self, offset: int = 0) -> ChangeSet:
         """The change set, its ``$n`` references shifted by ``offset``: Content-IDs are unique
@@ -110,6 +114,9 @@ def operation_key(operation: Operation) -> Key:
 
 
 class SubmissionProcessor:
+    """``followup_queue`` is where follow-ups a transient failure left undone wait (the
+    submissions queue); without one they are logged (ids and codes) and dropped."""
+
     def __init__(
         self,
         client: DataverseClient,
@@ -123,6 +130,7 @@ class SubmissionProcessor:
         context: PlanContext | None = None,
         lookups: LookupCache | None = None,
         ticket_columns: Mapping[str, str] = DEFAULT_TICKET_COLUMNS,
+        followup_queue: FollowupQueue | None = None,
     ) -> None:
         self.client = client
         self.mappings = mappings
@@ -134,7 +142,8 @@ class SubmissionProcessor:
         self.context = context or PlanContext()
         self.lookups = lookups or LookupCache(client, clock=clock)
         self.ticket_columns = dict(ticket_columns)
-        self.followups = ContactFollowups(client, mappings, self.log)
+        steps = ContactFollowups(client, mappings, self.log)
+        self.followups = Followups(steps, followup_queue, mappings, self.context, self.log)
 
     # -- one submission --------------------------------------------------------------------
     def process(self, submission: Submission) -> ProcessOutcome:
@@ -192,7 +201,7 @@ class SubmissionProcessor:
         except StoreError as exc:
             return Transient(f"blob store: {type(exc).__name__}")
         names = tuple(sorted({c.blob_name for op in plan.operations for c in op.blobs.values()}))
-        return Prepared(submission_id, plan, tuple(requests), names)
+        return Prepared(submission_id, plan, tuple(requests), names, submission)
 
     def finish(self, prepared: Prepared, results: Sequence[OperationResult]) -> ProcessOutcome:
         """Read the change set's answer, run the new-contact follow-ups, record the status."""
@@ -216,7 +225,12 @@ class SubmissionProcessor:
             written = by_target.get(op.target)
             if op.mode == "upsert" and isinstance(written, WriteResult) and written.created:
                 contact_created = True
-                flagged |= self.followups.after_create(plan, op, written, case_id=case.id)
+                result = self.followups.after_create(
+                    prepared.submission, plan, op, written, case_id=case.id
+                )
+                if result is None:  # left undone and not queued: retry the submission
+                    return self.record(prepared.submission_id, _NOT_DEFERRED)
+                flagged |= result.flagged
         created = Created(str(case.id), ticket, contact_created, flagged)
         return self._done(prepared.submission_id, prepared.blob_names, created)
 
@@ -282,8 +296,13 @@ class SubmissionProcessor:
             return self.record(submission_id, classify(exc, what="the existing case"))
         case_id = str(record.get(case_op.primary_id) or "")
         ticket = str(record.get(column) or case_id) if column else case_id
-        if prepared is not None:  # a first attempt's reply was lost: finish what it began
-            self.followups.recover(plan, record, case_op)
+        new = created_with(plan, record, case_op) if prepared is not None else None
+        if prepared is not None and new is not None:
+            # A first attempt's reply was lost: finish what it began.
+            op, contact, case = new
+            ran = self.followups.after_create(prepared.submission, plan, op, contact, case_id=case)
+            if ran is None:
+                return self.record(submission_id, _NOT_DEFERRED)
         names = prepared.blob_names if prepared is not None else ()
         self._done(submission_id, names, Created(case_id, ticket))
         return AlreadyDone(case_id or None, ticket or None)

@@ -11,6 +11,11 @@ the bus or the store being unreachable — abandons it so Service Bus redelivers
 - Created / AlreadyDone → complete; Transient → ``retry_later``; Permanent → ``reject``;
   Systemic → the breaker is opened (by the processor), the message re-scheduled as above and
   an ERROR logged for alerting (codes only, no personal data).
+
+The same queue carries a new contact's deferred follow-ups (``cityzen.contact-followup/v1``,
+``_deferred.py``), behind the same breaker: done → complete; a transient or systemic failure →
+``retry_later`` carrying only the steps left; a permanent one → ``reject``. Neither ever
+touches the submission's status: its case exists.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from cityzen_connector.messaging import (
     PROP_ORIGIN_ID,
+    Envelope,
     InvalidMessage,
     MessageBus,
     OutgoingMessage,
@@ -35,6 +41,7 @@ from cityzen_connector.models import SUBMISSION_SCHEMA, Submission, field_errors
 from cityzen_connector.store import SubmissionStatuses
 
 from ._breaker import CircuitBreaker
+from ._deferred import FOLLOWUP_SCHEMA, INVALID_FOLLOWUP, DeferredFollowup
 from ._delivery import DeliveryPolicy, Settlement, reject, retry_later
 from ._outcome import AlreadyDone, Created, Permanent, ProcessOutcome, Systemic, Transient
 from ._processor import SubmissionProcessor
@@ -67,9 +74,20 @@ class WorkerResult:
     retry_at: datetime | None = None
 
 
+def read_work(message: ReceivedMessage) -> Submission | DeferredFollowup:
+    """A submission or a deferred follow-up; ``InvalidMessage`` with a stable reason otherwise."""
+    envelope = decode(message, accept=(SUBMISSION_SCHEMA, FOLLOWUP_SCHEMA))
+    if envelope.schema_id == FOLLOWUP_SCHEMA:
+        return DeferredFollowup.from_envelope(envelope)
+    return _submission(envelope)
+
+
 def read_submission(message: ReceivedMessage) -> Submission:
     """The submission a message carries; ``InvalidMessage`` with a stable reason otherwise."""
-    envelope = decode(message, accept=(SUBMISSION_SCHEMA,))
+    return _submission(decode(message, accept=(SUBMISSION_SCHEMA,)))
+
+
+def _submission(envelope: Envelope) -> Submission:
     try:
         submission = Submission.model_validate(envelope.payload)
     except PydanticValidationError as exc:
@@ -109,13 +127,42 @@ def postpone(bus: MessageBus, queue: str, message: ReceivedMessage, *, until: da
 
 def handle_submission_message(message: ReceivedMessage, deps: WorkerDeps) -> WorkerResult:
     try:
-        submission = read_submission(message)
+        work = read_work(message)
     except InvalidMessage as exc:
         return reject_invalid(message, exc, deps)
     if not deps.breaker.allow(deps.probe):
         return postponed(message, deps)
-    outcome = deps.processor.process(submission)
+    if isinstance(work, DeferredFollowup):
+        return follow_up(message, work, deps)
+    outcome = deps.processor.process(work)
     return settle(message, outcome, deps)
+
+
+def follow_up(message: ReceivedMessage, task: DeferredFollowup, deps: WorkerDeps) -> WorkerResult:
+    """Run a deferred follow-up and settle its message (the submission's status is not ours to
+    touch: ``store=None``)."""
+    result = deps.processor.followups.resume(task)
+    now = deps.clock()
+    sid = task.submission_id
+    if isinstance(result, Permanent):
+        deps.logger.warning("submission %s: follow-ups rejected: %s", sid, result.code)
+        reason = f"{result.code}: {result.reason}"
+        settlement = reject(deps.bus, None, deps.queue, message, reason=reason, now=now)
+        return WorkerResult("rejected", result, settlement)
+    if result.failure is None:
+        return WorkerResult("completed")
+    error = (
+        result.failure.error
+        if isinstance(result.failure, Transient)
+        else f"{result.failure.code}: {result.failure.reason}"
+    )
+    left = task.carrying(message, result.left)  # a retry does only what is left
+    settlement = retry_later(
+        deps.bus, deps.queue, left, error=error, policy=deps.retry, now=now, store=None
+    )
+    if settlement.action == "rejected":
+        deps.logger.warning("submission %s: follow-ups given up: %s", sid, settlement.reason)
+    return WorkerResult(_action(settlement), result.failure, settlement, settlement.retry_at)
 
 
 def settle(message: ReceivedMessage, outcome: ProcessOutcome, deps: WorkerDeps) -> WorkerResult:
@@ -147,9 +194,9 @@ def settle(message: ReceivedMessage, outcome: ProcessOutcome, deps: WorkerDeps) 
 def reject_invalid(message: ReceivedMessage, exc: InvalidMessage, deps: WorkerDeps) -> WorkerResult:
     deps.logger.warning("message %s rejected: %s", message.message_id, exc.reason)
     reason = f"invalid message: {exc.reason}"
-    settlement = reject(
-        deps.bus, deps.statuses, deps.queue, message, reason=reason, now=deps.clock()
-    )
+    # A bad follow-up says nothing about its submission, whose case exists.
+    statuses = None if exc.reason == INVALID_FOLLOWUP else deps.statuses
+    settlement = reject(deps.bus, statuses, deps.queue, message, reason=reason, now=deps.clock())
     return WorkerResult("rejected", settlement=settlement)
 
 

@@ -58,6 +58,7 @@ def processor_on(
         clock=clock,
         context=PlanContext(pepper=PEPPER),
         lookups=LookupCache(client, clock=clock),
+        followup_queue=deps.processor.followups.queue,
     )
 
 
@@ -94,6 +95,7 @@ def bus(clock: FakeClock) -> MessageBus:
     return open_bus("memory://", clock=clock, lock_duration=timedelta(minutes=10))
 
 
+TYPED = ("angela.dubois@example.fr", "+33612345678")  # what the citizen typed, normalised
 FAULTS = EmulatorConfig(
     key_activation_seconds=0,
     faults=Faults(error_rate=0.15, drop_rate=0.15),
@@ -132,7 +134,8 @@ def test_faults_every_submission_lands_exactly_once(
     rows = Rows(reader)
     cases = rows.all("incidents", "incidentid,cz_submissionid,title")
     assert sorted(c["cz_submissionid"] for c in cases) == sorted(str(s.id) for s in submissions)
-    assert len(rows.all("contacts", "contactid")) == 1
+    (contact,) = rows.all("contacts", "contactid,emailaddress1,mobilephone")
+    assert (contact["emailaddress1"], contact["mobilephone"]) == TYPED  # follow-ups too
     assert len(rows.all("annotations", "annotationid")) == 60
     assert bus.stats(f"{QUEUE}-rejected").active == 0
     assert all(statuses.get(str(s.id)).status == "created" for s in submissions)  # type: ignore[union-attr]
