@@ -110,6 +110,9 @@ class LocalHost:
         self._server: WsgiServerThread | None = None
         self._stopped = threading.Event()
         self._started = False
+        # One stop at a time: Ctrl-C, a test's teardown and a stop already running may overlap,
+        # and closing the server's sockets twice from two threads fails (EBADF).
+        self._stop_lock = threading.Lock()
 
     @property
     def functions(self) -> tuple[FunctionSpec, ...]:
@@ -169,7 +172,12 @@ class LocalHost:
         logger.info("local Functions host started: %d functions", len(self.functions))
 
     def stop(self) -> None:
-        """Stop HTTP, pollers and timers, waiting for work in progress; joins every thread."""
+        """Stop HTTP, pollers and timers, waiting for work in progress; joins every thread.
+        A second call waits for the first to finish, then returns."""
+        with self._stop_lock:
+            self._stop()
+
+    def _stop(self) -> None:
         if not self._started:
             return
         timeout = self.config.stop_timeout_seconds

@@ -176,3 +176,25 @@ def test_stop_lets_a_running_http_request_finish(make_host: MakeHost) -> None:
     stopper.join(WAIT)
     client.join(WAIT)
     assert [(a.status_code, a.text) for a in answers] == [(200, "finally")]
+
+
+def test_two_stops_at_once_stop_once_and_both_return(make_host: MakeHost) -> None:
+    # Ctrl-C and a teardown may call stop() while a stop runs: no double close of the sockets.
+    host = make_host()
+    host.start()
+    errors: list[BaseException] = []
+
+    def stop() -> None:
+        try:
+            host.stop()
+        except BaseException as exc:  # noqa: BLE001 - the test reports any failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=stop) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WAIT)
+    assert errors == []
+    assert not any(thread.is_alive() for thread in threads)
+    assert host.wait(0)
