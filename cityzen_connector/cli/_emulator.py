@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cityzen_connector._private import private_folder
 from cityzen_connector.app import EMULATOR_DATABASE_FILE, emulator_config
 from cityzen_connector.emulator import (
     EmulatorConfig,
@@ -96,6 +97,8 @@ def run_serve(
         print(f"cityzen emulator: {exc} (is the data directory writable?)")  # noqa: T201
         return 2
     try:
+        if not args.in_memory:
+            private_folder(data_dir)  # the database holds every contact: 0700, files 0600
         if args.seed:
             print(f"cityzen emulator: seeded {seed(app)} records")  # noqa: T201
         host = args.host or settings.emulator_host
@@ -134,6 +137,7 @@ def run_seed(data_dir: Path) -> int:
     except StoreError as exc:
         print(f"cityzen emulator: {exc} (is the data directory writable?)")  # noqa: T201
         return 2
+    private_folder(data_dir)
     print(f"cityzen emulator: seeded {inserted} records into {data_dir / DATABASE_FILE}")  # noqa: T201
     return 0
 

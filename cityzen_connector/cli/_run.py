@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from cityzen_connector import app
+from cityzen_connector._private import private_folder, write_private
 from cityzen_connector.emulator import (
     ServeError,
     ServerHandle,
@@ -140,7 +141,7 @@ def _provision(settings: Settings) -> str:
 
 
 def _start_emulator(settings: Settings, port: int) -> tuple[Any, ServerHandle]:
-    settings.emulator_data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(settings.emulator_data_dir)  # its database holds every contact
     emulator = create_app(app.emulator_config(settings))
     try:
         seed(emulator)
@@ -178,7 +179,8 @@ def run(args: argparse.Namespace) -> int:
 def _settings() -> Settings:
     settings = load_settings()  # ConfigurationError: printed by cli.main, exit code 2
     try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        # Requests, contacts and attachments are kept there: private (0700), files 0600.
+        private_folder(settings.data_dir)
     except OSError as exc:
         message = f"cannot create the data folder {settings.data_dir}: {exc.strerror}"
         raise _StartError(message) from exc
@@ -243,10 +245,8 @@ def _host(settings: Settings, dataverse_url: str) -> None:
 def _announce(settings: Settings, host: Any, dataverse_url: str) -> None:
     submission_id = uuid.uuid4()
     sample = settings.data_dir / SAMPLE_FILE
-    sample.write_text(
-        json.dumps(sample_request(submission_id), ensure_ascii=False, indent=2) + "\n",
-        encoding="utf-8",
-    )
+    body = json.dumps(sample_request(submission_id), ensure_ascii=False, indent=2) + "\n"
+    write_private(sample, body.encode("utf-8"))  # a citizen's identity, if a made-up one
     from cityzen_connector.localhost import (  # noqa: PLC0415
         ServiceBusTriggerBinding,
         TimerTriggerBinding,

@@ -16,6 +16,7 @@ import requests
 from cityzen_connector.cli import main
 from cityzen_connector.emulator import BASE_PATH, CATALOGUE
 from cityzen_connector.settings import Settings
+from tests.support.private import loosen, modes, not_private, permissive_umask
 
 AUTH = {"Authorization": "Bearer local-dev-token"}
 
@@ -87,6 +88,23 @@ def test_serve_over_tls_with_the_generated_certificate(tmp_path: Path) -> None:
 
     assert run_serve(_args(tmp_path, tls=True), Settings(_env_file=None), wait=probe) == 0
     assert statuses == [200]
+
+
+def test_serve_and_seed_keep_the_data_folder_private(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cityzen_connector.cli._emulator import run_serve  # noqa: PLC0415
+
+    data = tmp_path / "emulator"
+    data.mkdir()
+    loosen(data)  # as an earlier version, or a umask of 022, left it
+    with permissive_umask():
+        assert run_serve(_args(data, tls=True), Settings(_env_file=None), wait=lambda _: None) == 0
+        assert not_private(data) == {}
+        assert main(["emulator", "seed", "--data-dir", str(tmp_path / "fresh")]) == 0
+    assert not_private(tmp_path / "fresh") == {}
+    assert {"dataverse.db", "emulator-cert.pem", "emulator-key.pem"} <= set(modes(data))
+    capsys.readouterr()
 
 
 def test_port_in_use_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

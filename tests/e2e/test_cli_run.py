@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support.private import loosen, modes, not_private, permissive_umask
+
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
 START_DEADLINE = 60.0
@@ -141,10 +143,13 @@ def curl_as_request(command: str) -> dict[str, object]:
 def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
     tmp_path: Path, runs: list[Run], sigint_ignored: bool
 ) -> None:
-    run = Run(
-        "--port", "0", "--emulator-port", "0", data_dir=tmp_path, sigint_ignored=sigint_ignored
-    )
+    loosen(tmp_path)  # an existing data folder others may enter: closed, and said so
+    with permissive_umask():  # what `cityzen run` creates is private all the same
+        run = Run(
+            "--port", "0", "--emulator-port", "0", data_dir=tmp_path, sigint_ignored=sigint_ignored
+        )
     runs.append(run)
+    run.wait_for(rf"^{re.escape(str(tmp_path))} was open to other users \(mode 755\)")
     post = run.wait_for(r"^\s+(curl -sS -X POST .*)$").group(1)
     get = run.wait_for(r"^\s+(curl -sS 'http.*/requests/.*)$").group(1)
     host_port = int(run.wait_for(r"Functions host\s+http://127\.0\.0\.1:(\d+)/api/v1/").group(1))
@@ -168,6 +173,18 @@ def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
         time.sleep(0.05)
     assert status["status"] == "created", status
     assert re.fullmatch(r"CAS-\d{5}-[0-9A-Z]{6}", status["ticket_number"])
+    # Every file of the queue, the store, the emulator (every contact), the keys and the sample.
+    assert not_private(tmp_path) == {}
+    assert {
+        "queue.db",
+        "queue.db-wal",
+        "state.db",
+        "blobs/",
+        "emulator/dataverse.db",
+        "host-keys.json",
+        "sample-request.json",
+        "localhost/timers/sweep_dead_letters.json",
+    } <= set(modes(tmp_path))
 
     assert run.interrupt() == 0
     assert run.lines[-2:] == ["cityzen run: stopped", "<eof>"]
