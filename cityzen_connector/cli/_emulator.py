@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -82,8 +83,11 @@ def run_serve(
     settings: Settings | None = None,
     *,
     wait: Callable[[str], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    """Serve until ``wait(url)`` returns (Ctrl-C by default); returns the exit code."""
+    """Serve until ``wait(url)`` returns (Ctrl-C by default); returns the exit code.
+
+    ``sleep`` waits out the fault latency before each answer (``--fault-latency``)."""
     settings = settings or load_settings()
     try:
         config = config_from(settings, args)
@@ -92,7 +96,7 @@ def run_serve(
         return 2
     data_dir: Path = args.data_dir or settings.emulator_data_dir
     try:
-        app = create_app(config)
+        app = create_app(config, sleep=sleep)
     except StoreError as exc:
         print(f"cityzen emulator: {exc} (is the data directory writable?)")  # noqa: T201
         return 2

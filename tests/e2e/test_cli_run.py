@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from cityzen_connector.emulator import EmulatorConfig, create_app, seed
+from tests.support.emulator import Switch
 from tests.support.private import loosen, modes, not_private, permissive_umask
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -219,3 +221,37 @@ def test_bad_options_are_refused_before_anything_starts(tmp_path: Path, runs: li
     runs += [bad_port, bad_dir]
     assert_refused(bad_port, r"CITYZEN_LOCALHOST_PORT: Input should be less")
     assert_refused(bad_dir, r"cannot create the data folder")
+
+
+def test_run_on_a_dataverse_it_did_not_start(
+    tmp_path: Path, runs: list[Run], emulator_server: tuple[str, Switch]
+) -> None:
+    """`--dataverse-url`: an emulator started apart (here, in this test) serves the host and the
+    worker; `cityzen run` starts none, seeds nothing, and still provisions."""
+    url, switch = emulator_server
+    apart = create_app(EmulatorConfig(database=":memory:", key_activation_seconds=0))
+    seed(apart)
+    switch.target = apart
+    try:
+        run = Run("--port", "0", "--dataverse-url", url, data_dir=tmp_path)
+        runs.append(run)
+        run.wait_for(rf"^Dataverse at {re.escape(url)}: used as it is \(no emulator started")
+        run.wait_for(r"^Dataverse schema: \d+ item\(s\) provisioned$")
+        run.wait_for(rf"^  Dataverse\s+{re.escape(url)}/api/data/v9\.2/$")
+        post = run.wait_for(r"^\s+(curl -sS -X POST .*)$").group(1)
+        get = curl_as_request(run.wait_for(r"^\s+(curl -sS 'http.*/requests/.*)$").group(1))
+        submitted = requests.request(timeout=TIMEOUT, **curl_as_request(post))  # type: ignore[arg-type]
+        assert submitted.status_code == 202, submitted.text
+        deadline = time.monotonic() + 30
+        while True:
+            status = requests.request(timeout=TIMEOUT, **get).json()  # type: ignore[arg-type]
+            if status["status"] != "queued" or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert status["status"] == "created", status
+        assert apart.store.count("incident", "1", []) == 1  # in the Dataverse it was given
+        assert run.interrupt() == 0
+    finally:
+        switch.target = None
+        apart.close()
+    assert not (tmp_path / "emulator").exists()  # no emulator of its own, no seeding
