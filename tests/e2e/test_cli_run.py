@@ -37,6 +37,7 @@ class Run:
             "CITYZEN_LOCALHOST_POLL_INTERVAL_SECONDS": "0.05",
         }
         env.pop("CITYZEN_DATA_DIR", None)
+        env.pop("CITYZEN_DATAVERSE_URL", None)  # set, it means "start no emulator"
         self.process = subprocess.Popen(
             [
                 sys.executable,
