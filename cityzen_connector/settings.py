@@ -37,7 +37,8 @@ class Settings(BaseSettings):
 
     # -- local runtime -------------------------------------------------------------------------
     data_dir: Path = Field(
-        Path(".cityzen"), description="Folder for the embedded backends' files (local mode)."
+        Path(".cityzen"),
+        description="Folder of the embedded backends' files (local mode); private: 0700, 0600.",
     )
 
     # -- Dataverse -----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ KERNEL = {
     f"{PACKAGE}._sqlite",
     f"{PACKAGE}._strict_json",
     f"{PACKAGE}._lazy",
+    f"{PACKAGE}._private",
 }
 PORTS = {f"{PACKAGE}.messaging", f"{PACKAGE}.store"}
 _PIPELINE = {*PORTS, f"{PACKAGE}.dataverse", f"{PACKAGE}.mapping", f"{PACKAGE}.models"}

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cityzen_connector._private import private_folder
 from cityzen_connector.app import EMULATOR_DATABASE_FILE, emulator_config
 from cityzen_connector.emulator import (
     EmulatorConfig,
@@ -81,8 +83,11 @@ def run_serve(
     settings: Settings | None = None,
     *,
     wait: Callable[[str], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    """Serve until ``wait(url)`` returns (Ctrl-C by default); returns the exit code."""
+    """Serve until ``wait(url)`` returns (Ctrl-C by default); returns the exit code.
+
+    ``sleep`` waits out the fault latency before each answer (``--fault-latency``)."""
     settings = settings or load_settings()
     try:
         config = config_from(settings, args)
@@ -91,11 +96,13 @@ def run_serve(
         return 2
     data_dir: Path = args.data_dir or settings.emulator_data_dir
     try:
-        app = create_app(config)
+        app = create_app(config, sleep=sleep)
     except StoreError as exc:
         print(f"cityzen emulator: {exc} (is the data directory writable?)")  # noqa: T201
         return 2
     try:
+        if not args.in_memory:
+            private_folder(data_dir)  # the database holds every contact: 0700, files 0600
         if args.seed:
             print(f"cityzen emulator: seeded {seed(app)} records")  # noqa: T201
         host = args.host or settings.emulator_host
@@ -134,6 +141,7 @@ def run_seed(data_dir: Path) -> int:
     except StoreError as exc:
         print(f"cityzen emulator: {exc} (is the data directory writable?)")  # noqa: T201
         return 2
+    private_folder(data_dir)
     print(f"cityzen emulator: seeded {inserted} records into {data_dir / DATABASE_FILE}")  # noqa: T201
     return 0
 

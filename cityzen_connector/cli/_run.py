@@ -8,6 +8,11 @@ blobs under the data folder; and the local Functions host running ``function_app
 commands (file a sample request, read its status). Ctrl-C (or SIGTERM) stops everything and
 exits 0. A port in use is one clear line and exit code 2.
 
+With ``--dataverse-url`` (or ``CITYZEN_DATAVERSE_URL`` set in the environment) the host and the
+worker use that Dataverse instead: an emulator started apart (``cityzen emulator serve`` with
+faults, for a fault or soak run) or a tenant. No emulator is started and nothing is seeded;
+provisioning still runs and reports.
+
 The flags become ``CITYZEN_*`` variables of this process before anything reads the settings,
 as ``func start`` loads ``local.settings.json`` into the environment: the app the local host
 loads then sees exactly what this command configured.
@@ -20,11 +25,12 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
 from cityzen_connector import app
+from cityzen_connector._private import private_folder, write_private
 from cityzen_connector.emulator import (
     ServeError,
     ServerHandle,
@@ -47,8 +53,14 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "--port", type=int, help="local Functions host port (default 7071; 0: any free port)"
     )
-    parser.add_argument(
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument(
         "--emulator-port", type=int, help="Dataverse emulator port (default 7072; 0: any free)"
+    )
+    target.add_argument(
+        "--dataverse-url",
+        metavar="URL",
+        help="use this Dataverse (an emulator started apart, a tenant): no emulator is started",
     )
     parser.add_argument("--data-dir", type=Path, help="folder of the local data (default .cityzen)")
     parser.set_defaults(func=_run)
@@ -63,6 +75,8 @@ def local_environment(args: argparse.Namespace, environ: Mapping[str, str]) -> d
         values["LOCALHOST_PORT"] = str(args.port)
     if args.emulator_port:  # 0 (any free port) is not a valid setting: passed to serve() only
         values["EMULATOR_PORT"] = str(args.emulator_port)
+    if args.dataverse_url:
+        values["DATAVERSE_URL"] = args.dataverse_url
     derived = {
         "QUEUE_URL": f"sqlite:///{data_dir / 'queue.db'}",
         "STORE_URL": f"sqlite:///{data_dir / 'state.db'}",
@@ -73,6 +87,12 @@ def local_environment(args: argparse.Namespace, environ: Mapping[str, str]) -> d
         if ENV_PREFIX + name not in environ:
             values[name] = value
     return {ENV_PREFIX + name: value for name, value in values.items()}
+
+
+def external_dataverse(args: argparse.Namespace, environ: Mapping[str, str]) -> str | None:
+    """The Dataverse to use instead of starting the emulator: the flag, else the variable when
+    it is set (its default names the emulator ``cityzen run`` starts)."""
+    return args.dataverse_url or environ.get(ENV_PREFIX + "DATAVERSE_URL") or None
 
 
 def sample_request(submission_id: uuid.UUID) -> dict[str, Any]:
@@ -116,32 +136,12 @@ def banner(
     return "\n".join(lines)
 
 
-def _provision(settings: Settings) -> str:
-    """Create the columns, keys and option values the mappings need (idempotent)."""
-    from cityzen_connector.sync import apply_provisioning, plan_provisioning  # noqa: PLC0415
-
-    deps = app.Container(settings)
-    mappings, client = deps.mappings, deps.api_client
-    plan = plan_provisioning(client, mappings.schema(), mappings.catalog)
-    if not plan.todo:
-        return "Dataverse schema: already provisioned"
-    report = apply_provisioning(
-        client,
-        plan,
-        now=time.monotonic,
-        sleep=time.sleep,
-        key_deadline_seconds=max(60.0, 10 * settings.emulator_key_activation_seconds),
-        create_catalog=True,
-    )
-    if not report.ok:
-        failed = [s.line() for s in report.steps if s.state not in ("present", "created", "active")]
-        raise RuntimeError("provisioning incomplete: " + "; ".join(failed))
-    return f"Dataverse schema: {len(plan.todo)} item(s) provisioned"
-
-
-def _start_emulator(settings: Settings, port: int) -> tuple[Any, ServerHandle]:
-    settings.emulator_data_dir.mkdir(parents=True, exist_ok=True)
-    emulator = create_app(app.emulator_config(settings))
+def _start_emulator(
+    settings: Settings, port: int, *, sleep: Callable[[float], None] = time.sleep
+) -> tuple[Any, ServerHandle]:
+    """The seeded emulator, served; ``sleep`` waits out the configured fault latency."""
+    private_folder(settings.emulator_data_dir)  # its database holds every contact
+    emulator = create_app(app.emulator_config(settings), sleep=sleep)
     try:
         seed(emulator)
         handle = serve(
@@ -162,10 +162,14 @@ def run(args: argparse.Namespace) -> int:
 
     The values are set in this process's environment: the app the local host loads reads them.
     """
-    os.environ.update(local_environment(args, os.environ))
+    environ = dict(os.environ)  # as it was given: local_environment may name the Dataverse
+    os.environ.update(local_environment(args, environ))
     with stop_signals():
         try:
-            _serve(os.environ, args.emulator_port)
+            if external_dataverse(args, environ):
+                _serve_external()
+            else:
+                _serve(os.environ, args.emulator_port)
         except _StartError as exc:
             print(f"cityzen run: {exc}")
             return exc.code
@@ -178,7 +182,8 @@ def run(args: argparse.Namespace) -> int:
 def _settings() -> Settings:
     settings = load_settings()  # ConfigurationError: printed by cli.main, exit code 2
     try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        # Requests, contacts and attachments are kept there: private (0700), files 0600.
+        private_folder(settings.data_dir)
     except OSError as exc:
         message = f"cannot create the data folder {settings.data_dir}: {exc.strerror}"
         raise _StartError(message) from exc
@@ -187,9 +192,6 @@ def _settings() -> Settings:
 
 def _serve(env: MutableMapping[str, str], emulator_port: int | None) -> None:
     """Runs until Ctrl-C; raises ``_StartError`` when something cannot start."""
-    from cityzen_connector.dataverse import DataverseError  # noqa: PLC0415
-    from cityzen_connector.mapping import MappingError  # noqa: PLC0415
-
     settings = _settings()
     port = settings.emulator_port if emulator_port is None else emulator_port
     try:
@@ -200,14 +202,44 @@ def _serve(env: MutableMapping[str, str], emulator_port: int | None) -> None:
     try:
         env[ENV_PREFIX + "DATAVERSE_URL"] = handle.url
         settings = load_settings()
-        try:
-            print(_provision(settings), flush=True)
-        except (DataverseError, MappingError, RuntimeError) as exc:
-            raise _StartError(f"{type(exc).__name__}: {exc}", code=1) from exc
+        _provision_or_stop(settings)
         _host(settings, handle.url)
     finally:
         handle.stop()
         emulator.close()
+
+
+def _serve_external() -> None:
+    """The host and the worker on a Dataverse started elsewhere, until Ctrl-C."""
+    settings = _settings()
+    url = settings.dataverse_url
+    print(f"Dataverse at {url}: used as it is (no emulator started, nothing seeded)", flush=True)
+    _provision_or_stop(settings, external=True)
+    _host(settings, settings.dataverse_url)
+
+
+def _provision_or_stop(settings: Settings, *, external: bool = False) -> None:
+    """Provision, printing each interrupted round and the outcome; ``_StartError`` if it fails."""
+    from cityzen_connector.dataverse import DataverseError  # noqa: PLC0415
+    from cityzen_connector.mapping import MappingError  # noqa: PLC0415
+
+    from ._run_provision import KeyClock, provision_until_done  # noqa: PLC0415
+
+    deps = app.Container(settings)
+    try:
+        mappings, client = deps.mappings, deps.api_client
+    except (DataverseError, MappingError, RuntimeError) as exc:
+        raise _StartError(f"{type(exc).__name__}: {exc}", code=1) from exc
+    # Generous: the emulator activates a key after CITYZEN_EMULATOR_KEY_ACTIVATION_SECONDS.
+    deadline = max(60.0, 10 * settings.emulator_key_activation_seconds)
+    line = provision_until_done(
+        client,
+        mappings,
+        KeyClock(time.monotonic, time.sleep, deadline),
+        echo=lambda text: print(text, flush=True),
+        start_when_unavailable=external,
+    )
+    print(line, flush=True)
 
 
 def _host(settings: Settings, dataverse_url: str) -> None:
@@ -243,10 +275,8 @@ def _host(settings: Settings, dataverse_url: str) -> None:
 def _announce(settings: Settings, host: Any, dataverse_url: str) -> None:
     submission_id = uuid.uuid4()
     sample = settings.data_dir / SAMPLE_FILE
-    sample.write_text(
-        json.dumps(sample_request(submission_id), ensure_ascii=False, indent=2) + "\n",
-        encoding="utf-8",
-    )
+    body = json.dumps(sample_request(submission_id), ensure_ascii=False, indent=2) + "\n"
+    write_private(sample, body.encode("utf-8"))  # a citizen's identity, if a made-up one
     from cityzen_connector.localhost import (  # noqa: PLC0415
         ServiceBusTriggerBinding,
         TimerTriggerBinding,

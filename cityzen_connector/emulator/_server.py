@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from cityzen_connector._private import private_folder, write_private
 from cityzen_connector.emulator._errors import ServeError
 
 
@@ -67,17 +68,19 @@ def generate_certificate(folder: Path, host: str = "127.0.0.1") -> tuple[Path, P
         .sign(key, hashes.SHA256())
     )
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        # The folder also holds the emulator's database: private, like both files (the key
+        # never exists readable by others, even for a moment).
+        private_folder(folder)
         cert_path, key_path = folder / "emulator-cert.pem", folder / "emulator-key.pem"
-        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        key_path.write_bytes(
+        write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+        write_private(
+            key_path,
             key.private_bytes(
                 serialization.Encoding.PEM,
                 serialization.PrivateFormat.PKCS8,
                 serialization.NoEncryption(),
-            )
+            ),
         )
-        key_path.chmod(0o600)
     except OSError as exc:
         raise ServeError(f"cannot write the TLS certificate to {folder}: {exc}") from exc
     return cert_path, key_path

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cityzen_connector._sqlite import private_database
 from cityzen_connector.emulator._errors import StoreError
 
 _DDL = """
@@ -51,8 +52,8 @@ class Store:
     def __init__(self, database: str | Path) -> None:
         target = str(database)
         try:
-            if target != ":memory:":
-                Path(target).parent.mkdir(parents=True, exist_ok=True)
+            # Every contact the connector files is in this file: it is private (0600).
+            private_database(target)
             self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
             self._conn.executescript(_DDL)
             if target != ":memory:":

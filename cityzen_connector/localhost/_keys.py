@@ -16,6 +16,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cityzen_connector._private import private_folder
 from cityzen_connector.localhost._bindings import AuthLevel
 from cityzen_connector.localhost._errors import KeyFileError
 
@@ -47,7 +48,7 @@ def load_or_create_keys(path: Path) -> HostKeys:
     try:
         # O_EXCL: two hosts starting together cannot both write; O_CREAT with 0600 leaves no
         # moment where the file is readable by others.
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent, tighten_existing=False)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return _read(path)

@@ -19,6 +19,7 @@ from typing import Any
 from azure.functions.timer import TimerRequest
 
 from cityzen_connector._clock import SYSTEM_MONOTONIC, MonotonicClock, WallClock, utc_now
+from cityzen_connector._private import private_folder, tighten, write_private
 from cityzen_connector.localhost._bindings import FunctionSpec, TimerTriggerBinding
 from cityzen_connector.localhost._cron import CronSchedule
 from cityzen_connector.localhost._invoke import Invoker, new_invocation_id
@@ -127,6 +128,7 @@ class TimerRunner:
 
     def _load_status(self) -> tuple[datetime, datetime] | None:
         try:
+            tighten(self._status_path)  # the data folder is private, file by file
             document = json.loads(self._status_path.read_text(encoding="utf-8"))
             return (
                 datetime.fromisoformat(document["Last"]),
@@ -148,9 +150,7 @@ class TimerRunner:
             "LastUpdated": now.isoformat(),
         }
         try:
-            self._status_path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self._status_path.with_suffix(".tmp")
-            temporary.write_text(json.dumps(document), encoding="utf-8")
-            temporary.replace(self._status_path)
+            private_folder(self._status_path.parent)
+            write_private(self._status_path, json.dumps(document).encode())
         except OSError:
             logger.warning("timer status %s cannot be written", self._status_path)

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Any
 
 from cityzen_connector._clock import WallClock, utc_now
@@ -50,7 +49,6 @@ def open_bus(url: str, *, clock: WallClock = utc_now, **options: Any) -> Message
             raise UnsupportedBusUrlError(
                 "sqlite:/// needs a file path, e.g. sqlite:///.cityzen/q.db"
             )
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
         return SqliteBus(path, clock=clock, **embedded)
     if url.startswith("memory://"):
         name = url.removeprefix("memory://")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from datetime import datetime
 from pathlib import Path
 
 from cityzen_connector._clock import WallClock, utc_now
+from cityzen_connector._private import private_folder, tighten_files_in, write_private
 from cityzen_connector.store._errors import BlobNotFoundError, ValueTooLargeError
 from cityzen_connector.store._port import BlobRef, BlobStore, check_blob_name, new_blob_name
 
@@ -60,24 +60,17 @@ class FileBlobStore(BlobStore):
     """One file per blob plus a small JSON sidecar (media type, hash, creation time).
 
     Names are random hex checked on every call, so no path ever leaves the folder. Writes go to
-    a temporary file renamed into place: a crash never leaves a half-written blob.
+    a temporary file renamed into place: a crash never leaves a half-written blob. Attachments
+    are personal data: the folder is 0700 and every file 0600, tightened at open if need be.
     """
 
     def __init__(
         self, folder: Path, *, clock: WallClock = utc_now, max_bytes: int = DEFAULT_MAX_BLOB_BYTES
     ) -> None:
-        self._folder = folder
-        self._folder.mkdir(parents=True, exist_ok=True)
+        self._folder = private_folder(folder)
+        tighten_files_in(folder)
         self._clock = clock
         self._max = max_bytes
-
-    def _write(self, path: Path, data: bytes) -> None:
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        with tmp.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(path)
 
     def put(self, data: bytes, *, media_type: str) -> BlobRef:
         ref = make_ref(data, media_type, self._max)
@@ -86,8 +79,8 @@ class FileBlobStore(BlobStore):
             "sha256": ref.sha256,
             "created": self._clock().timestamp(),
         }
-        self._write(self._folder / ref.name, data)
-        self._write(self._folder / f"{ref.name}.json", json.dumps(meta).encode())
+        write_private(self._folder / ref.name, data)
+        write_private(self._folder / f"{ref.name}.json", json.dumps(meta).encode())
         return ref
 
     def get(self, name: str) -> bytes:

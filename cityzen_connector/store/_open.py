@@ -40,7 +40,6 @@ def open_store(url: str, *, clock: WallClock = utc_now, credential: Any = None) 
         path = url.removeprefix("sqlite:///")
         if not path:
             raise UnsupportedStoreUrlError("sqlite:/// needs a file path")
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
         return SqliteStore(path, clock=clock)
     if url == "memory://":
         return SqliteStore(":memory:", clock=clock)

@@ -8,14 +8,16 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from cityzen_connector.cli import main
+from cityzen_connector.cli import build_parser, main
 from cityzen_connector.emulator import BASE_PATH, CATALOGUE
 from cityzen_connector.settings import Settings
+from tests.support.private import loosen, modes, not_private, permissive_umask
 
 AUTH = {"Authorization": "Bearer local-dev-token"}
 
@@ -89,6 +91,44 @@ def test_serve_over_tls_with_the_generated_certificate(tmp_path: Path) -> None:
     assert statuses == [200]
 
 
+def test_serve_and_seed_keep_the_data_folder_private(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cityzen_connector.cli._emulator import run_serve  # noqa: PLC0415
+
+    data = tmp_path / "emulator"
+    data.mkdir()
+    loosen(data)  # as an earlier version, or a umask of 022, left it
+    with permissive_umask():
+        assert run_serve(_args(data, tls=True), Settings(_env_file=None), wait=lambda _: None) == 0
+        assert not_private(data) == {}
+        assert main(["emulator", "seed", "--data-dir", str(tmp_path / "fresh")]) == 0
+    assert not_private(tmp_path / "fresh") == {}
+    assert {"dataverse.db", "emulator-cert.pem", "emulator-key.pem"} <= set(modes(data))
+    capsys.readouterr()
+
+
+def test_fault_latency_from_the_flag_or_the_variable_delays_every_answer(tmp_path: Path) -> None:
+    from cityzen_connector.cli._emulator import run_serve  # noqa: PLC0415
+
+    def two_requests(url: str) -> None:
+        for _ in range(2):
+            requests.get(url + BASE_PATH + "WhoAmI", headers=AUTH, timeout=10).raise_for_status()
+
+    flag = build_parser().parse_args(
+        ["emulator", "serve", "--port", "0", "--in-memory", "--fault-latency", "0.25"]
+    )
+    slept: list[float] = []
+    assert run_serve(flag, Settings(_env_file=None), wait=two_requests, sleep=slept.append) == 0
+    assert slept == [0.25, 0.25]
+
+    variable = build_parser().parse_args(["emulator", "serve", "--port", "0", "--in-memory"])
+    settings = Settings(_env_file=None, emulator_fault_latency_seconds=1.5)
+    slept.clear()
+    assert run_serve(variable, settings, wait=two_requests, sleep=slept.append) == 0
+    assert slept == [1.5, 1.5]
+
+
 def test_port_in_use_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -135,3 +175,30 @@ def test_serve_stops_on_sigint_even_when_started_in_the_background(tmp_path: Pat
             if process.poll() is None:
                 process.kill()
                 process.wait()
+
+
+def test_the_served_emulator_answers_no_sooner_than_its_fault_latency(tmp_path: Path) -> None:
+    # The real command, real sleep: a lower bound only (nothing here says how fast it must be).
+    latency = 0.3
+    command = [*COMMAND, "emulator", "serve", "--port", "0", "--in-memory"]
+    with subprocess.Popen(
+        [*command, "--fault-latency", str(latency)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as process:
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            url = line.split(" at ", 1)[1].split("/api/", 1)[0]
+            started = time.monotonic()
+            response = requests.get(url + BASE_PATH + "WhoAmI", headers=AUTH, timeout=10)
+            took = time.monotonic() - started
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=30) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert response.status_code == 200
+    assert took >= latency

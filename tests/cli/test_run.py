@@ -8,12 +8,24 @@ import shlex
 import uuid
 from pathlib import Path
 
-from cityzen_connector.cli._run import banner, local_environment, sample_request
+import pytest
+import requests
+
+from cityzen_connector.cli import build_parser
+from cityzen_connector.cli._run import (
+    _start_emulator,
+    banner,
+    external_dataverse,
+    local_environment,
+    sample_request,
+)
+from cityzen_connector.emulator import BASE_PATH
 from cityzen_connector.settings import ENV_PREFIX, Settings
 
 
 def args(**values: object) -> argparse.Namespace:
-    return argparse.Namespace(**{"port": None, "emulator_port": None, "data_dir": None, **values})
+    defaults = {"port": None, "emulator_port": None, "data_dir": None, "dataverse_url": None}
+    return argparse.Namespace(**{**defaults, **values})
 
 
 def test_defaults_keep_everything_under_the_default_data_folder() -> None:
@@ -74,3 +86,49 @@ def test_the_printed_curl_commands_parse_as_shell_words() -> None:
     assert "x-functions-key: k3y" in post
     assert get[2] == "http://127.0.0.1:7071/api/v1/requests/00000000-0000-0000-0000-000000000001"
     assert "  function key      k3y" in text.splitlines()
+
+
+def test_the_emulator_it_starts_waits_out_the_configured_latency(tmp_path: Path) -> None:
+    settings = Settings(
+        _env_file=None, emulator_data_dir=tmp_path, emulator_fault_latency_seconds=0.75
+    )
+    slept: list[float] = []
+    emulator, handle = _start_emulator(settings, 0, sleep=slept.append)
+    try:
+        assert slept == []  # seeding is not a request
+        for _ in range(2):
+            response = requests.get(
+                handle.url + BASE_PATH + "WhoAmI",
+                headers={"Authorization": "Bearer local-dev-token"},
+                timeout=10,
+            )
+            assert response.status_code == 200
+    finally:
+        handle.stop()
+        emulator.close()
+    assert slept == [0.75, 0.75]
+
+
+def test_a_dataverse_url_flag_or_variable_means_no_emulator_is_started() -> None:
+    url = "http://127.0.0.1:7172"
+    assert external_dataverse(args(dataverse_url=url), {}) == url
+    assert local_environment(args(dataverse_url=url), {})["CITYZEN_DATAVERSE_URL"] == url
+    # The documented variable, set in the environment, counts too; the flag wins over it.
+    assert external_dataverse(args(), {"CITYZEN_DATAVERSE_URL": url}) == url
+    assert external_dataverse(args(dataverse_url=url), {"CITYZEN_DATAVERSE_URL": "x"}) == url
+    # Neither: `cityzen run` starts its emulator and points the connector at it.
+    assert external_dataverse(args(), {}) is None
+    assert external_dataverse(args(), {"CITYZEN_DATAVERSE_URL": ""}) is None
+    assert "CITYZEN_DATAVERSE_URL" not in local_environment(args(), {})
+
+
+def test_a_dataverse_url_and_an_emulator_port_do_not_go_together(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    parser = build_parser()
+    parsed = parser.parse_args(["run", "--dataverse-url", "http://127.0.0.1:7172"])
+    assert parsed.dataverse_url == "http://127.0.0.1:7172"
+    with pytest.raises(SystemExit) as refused:
+        parser.parse_args(["run", "--dataverse-url", "http://x", "--emulator-port", "7172"])
+    assert refused.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err

@@ -17,6 +17,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from cityzen_connector.emulator import EmulatorConfig, create_app, seed
+from tests.support.emulator import Switch
+from tests.support.private import loosen, modes, not_private, permissive_umask
+
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
 START_DEADLINE = 60.0
@@ -33,6 +37,7 @@ class Run:
             "CITYZEN_LOCALHOST_POLL_INTERVAL_SECONDS": "0.05",
         }
         env.pop("CITYZEN_DATA_DIR", None)
+        env.pop("CITYZEN_DATAVERSE_URL", None)  # set, it means "start no emulator"
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -141,10 +146,13 @@ def curl_as_request(command: str) -> dict[str, object]:
 def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
     tmp_path: Path, runs: list[Run], sigint_ignored: bool
 ) -> None:
-    run = Run(
-        "--port", "0", "--emulator-port", "0", data_dir=tmp_path, sigint_ignored=sigint_ignored
-    )
+    loosen(tmp_path)  # an existing data folder others may enter: closed, and said so
+    with permissive_umask():  # what `cityzen run` creates is private all the same
+        run = Run(
+            "--port", "0", "--emulator-port", "0", data_dir=tmp_path, sigint_ignored=sigint_ignored
+        )
     runs.append(run)
+    run.wait_for(rf"^{re.escape(str(tmp_path))} was open to other users \(mode 755\)")
     post = run.wait_for(r"^\s+(curl -sS -X POST .*)$").group(1)
     get = run.wait_for(r"^\s+(curl -sS 'http.*/requests/.*)$").group(1)
     host_port = int(run.wait_for(r"Functions host\s+http://127\.0\.0\.1:(\d+)/api/v1/").group(1))
@@ -168,6 +176,18 @@ def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
         time.sleep(0.05)
     assert status["status"] == "created", status
     assert re.fullmatch(r"CAS-\d{5}-[0-9A-Z]{6}", status["ticket_number"])
+    # Every file of the queue, the store, the emulator (every contact), the keys and the sample.
+    assert not_private(tmp_path) == {}
+    assert {
+        "queue.db",
+        "queue.db-wal",
+        "state.db",
+        "blobs/",
+        "emulator/dataverse.db",
+        "host-keys.json",
+        "sample-request.json",
+        "localhost/timers/sweep_dead_letters.json",
+    } <= set(modes(tmp_path))
 
     assert run.interrupt() == 0
     assert run.lines[-2:] == ["cityzen run: stopped", "<eof>"]
@@ -202,3 +222,37 @@ def test_bad_options_are_refused_before_anything_starts(tmp_path: Path, runs: li
     runs += [bad_port, bad_dir]
     assert_refused(bad_port, r"CITYZEN_LOCALHOST_PORT: Input should be less")
     assert_refused(bad_dir, r"cannot create the data folder")
+
+
+def test_run_on_a_dataverse_it_did_not_start(
+    tmp_path: Path, runs: list[Run], emulator_server: tuple[str, Switch]
+) -> None:
+    """`--dataverse-url`: an emulator started apart (here, in this test) serves the host and the
+    worker; `cityzen run` starts none, seeds nothing, and still provisions."""
+    url, switch = emulator_server
+    apart = create_app(EmulatorConfig(database=":memory:", key_activation_seconds=0))
+    seed(apart)
+    switch.target = apart
+    try:
+        run = Run("--port", "0", "--dataverse-url", url, data_dir=tmp_path)
+        runs.append(run)
+        run.wait_for(rf"^Dataverse at {re.escape(url)}: used as it is \(no emulator started")
+        run.wait_for(r"^Dataverse schema: \d+ item\(s\) provisioned$")
+        run.wait_for(rf"^  Dataverse\s+{re.escape(url)}/api/data/v9\.2/$")
+        post = run.wait_for(r"^\s+(curl -sS -X POST .*)$").group(1)
+        get = curl_as_request(run.wait_for(r"^\s+(curl -sS 'http.*/requests/.*)$").group(1))
+        submitted = requests.request(timeout=TIMEOUT, **curl_as_request(post))  # type: ignore[arg-type]
+        assert submitted.status_code == 202, submitted.text
+        deadline = time.monotonic() + 30
+        while True:
+            status = requests.request(timeout=TIMEOUT, **get).json()  # type: ignore[arg-type]
+            if status["status"] != "queued" or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert status["status"] == "created", status
+        assert apart.store.count("incident", "1", []) == 1  # in the Dataverse it was given
+        assert run.interrupt() == 0
+    finally:
+        switch.target = None
+        apart.close()
+    assert not (tmp_path / "emulator").exists()  # no emulator of its own, no seeding

@@ -16,7 +16,12 @@ from cityzen_connector.emulator import _errors
 
 PACKAGE = "cityzen_connector.emulator"
 FOLDER = Path(emulator.__file__).parent
-KERNEL = {"cityzen_connector._clock", "cityzen_connector._types", "cityzen_connector._sqlite"}
+KERNEL = {
+    "cityzen_connector._clock",
+    "cityzen_connector._types",
+    "cityzen_connector._sqlite",
+    "cityzen_connector._private",
+}
 # The package itself and the modules that construct an app.
 MAY_IMPORT_APP = {PACKAGE, f"{PACKAGE}._seed", f"{PACKAGE}._server"}
 

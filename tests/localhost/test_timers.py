@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from cityzen_connector.localhost import TimerRunner, load_app
 from cityzen_connector.localhost._invoke import Invoker
 from cityzen_connector.testing import FakeClock
+from tests.support.private import loosen, modes, not_private, permissive_umask
 
 T0 = datetime(2026, 1, 5, 8, 0, 0, tzinfo=UTC)
 WAIT = 5.0
@@ -144,3 +148,28 @@ def test_an_unreadable_status_file_starts_afresh(tmp_path: Path) -> None:
         pass
     assert module.CALLS == []
     assert json.loads((state / "tick.json").read_text(encoding="utf-8"))["Next"]
+
+
+def test_the_schedule_status_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    clock = FakeClock(T0)
+    with permissive_umask(), _running(_app(tmp_path, HOURLY), clock, tmp_path / "l" / "timers"):
+        pass
+    assert not_private(tmp_path / "l") == {}
+    assert set(modes(tmp_path / "l")) == {".", "timers/", "timers/tick.json"}
+
+
+def test_a_status_file_left_open_to_others_is_closed_when_read(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock, state = FakeClock(T0), tmp_path / "state"
+    app_dir = _app(tmp_path, HOURLY)
+    with _running(app_dir, clock, state):
+        pass
+    loosen(state, state / "tick.json")
+    with (
+        caplog.at_level(logging.WARNING, logger="cityzen_connector"),
+        _running(app_dir, clock, state),
+    ):
+        pass
+    assert not_private(state) == {}
+    assert f"{state / 'tick.json'} was open to other users" in caplog.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -16,6 +17,7 @@ from cityzen_connector.messaging import (
     open_bus,
 )
 from cityzen_connector.testing import FakeClock
+from tests.support.private import loosen, modes, not_private, permissive_umask
 
 from .contract import LOCK_SECONDS, MAX_DELIVERIES, BusContract
 
@@ -71,6 +73,28 @@ class TestSqliteFileBus(BusContract):
             ids = {row[0] for row in db.execute("SELECT message_id FROM seen_ids")}
         assert not ids & {"old-0", "old-2", "old-3", "old-4"}
         assert {"old-1", "new-0", "new-69"} <= ids  # warm-up: swept too, it expired
+
+
+def test_the_queue_file_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    with permissive_umask():
+        bus = open_bus(f"sqlite:///{tmp_path}/data/queue.db")
+        bus.send("q", [OutgoingMessage(body=b'{"name": "a citizen"}', message_id="m1")])
+    assert not_private(tmp_path / "data") == {}
+    assert set(modes(tmp_path / "data")) == {".", "queue.db", "queue.db-wal", "queue.db-shm"}
+    bus.close()
+
+
+def test_a_queue_file_left_open_to_others_is_closed_at_open(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with permissive_umask():
+        sqlite3.connect(tmp_path / "queue.db").close()
+    loosen(tmp_path / "queue.db")
+    with caplog.at_level(logging.WARNING, logger="cityzen_connector"):
+        bus = open_bus(f"sqlite:///{tmp_path}/queue.db")
+    assert modes(tmp_path)["queue.db"] == "0o600"
+    assert f"{tmp_path / 'queue.db'} was open to other users (mode 644)" in caplog.text
+    bus.close()
 
 
 class TestMemoryBus(BusContract):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -20,7 +22,10 @@ from cityzen_connector.store import (
     open_blobs,
     open_store,
 )
+from cityzen_connector.store._blobs_local import FileBlobStore
+from cityzen_connector.store._sqlite import SqliteStore
 from cityzen_connector.testing import FakeClock
+from tests.support.private import loosen, modes, not_private, permissive_umask
 
 from .contract import BlobContract, StoreContract
 
@@ -135,6 +140,63 @@ def test_create_only_with_an_etag_is_refused_and_writes_nothing(tmp_path: Path) 
         store.put("p", "k", {"v": 1}, create_only=True, if_match="whatever")
     assert store.get("p", "k") is None
     store.close()
+
+
+def test_the_state_store_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    with permissive_umask():
+        store = open_store(f"sqlite:///{tmp_path}/data/state.db")
+        store.put("status", "k", {"citizen": "someone"})
+    assert not_private(tmp_path / "data") == {}
+    assert set(modes(tmp_path / "data")) == {".", "state.db", "state.db-wal", "state.db-shm"}
+    store.close()
+
+
+def test_a_state_store_left_open_to_others_is_closed_at_open(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # As an earlier version left it: 0644 database and write-ahead log, still in use.
+    with permissive_umask():
+        legacy = sqlite3.connect(tmp_path / "state.db", isolation_level=None)
+        legacy.execute("PRAGMA journal_mode=WAL")
+        legacy.execute("CREATE TABLE t (x)")
+    assert modes(tmp_path)["state.db-wal"] == "0o644"
+    with caplog.at_level(logging.WARNING, logger="cityzen_connector"):
+        store = SqliteStore(str(tmp_path / "state.db"))
+    assert {name: mode for name, mode in modes(tmp_path).items() if name != "."} == {
+        "state.db": "0o600",
+        "state.db-wal": "0o600",
+        "state.db-shm": "0o600",
+    }
+    assert f"{tmp_path / 'state.db-wal'} was open to other users" in caplog.text
+    store.close()
+    legacy.close()
+
+
+def test_attachments_are_private_whatever_the_umask(tmp_path: Path) -> None:
+    with permissive_umask():
+        blobs = open_blobs(f"file://{tmp_path}/data/blobs")
+        ref = blobs.put(b"%PDF- an identity card", media_type="application/pdf")
+    assert not_private(tmp_path / "data") == {}
+    assert set(modes(tmp_path / "data")) == {
+        ".",
+        "blobs/",
+        f"blobs/{ref.name}",
+        f"blobs/{ref.name}.json",
+    }
+
+
+def test_attachments_left_open_to_others_are_closed_at_open(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "blobs"
+    ref = FileBlobStore(folder).put(b"a photo", media_type="image/jpeg")
+    loosen(folder, folder / ref.name, folder / f"{ref.name}.json")
+    with caplog.at_level(logging.WARNING, logger="cityzen_connector"):
+        blobs = FileBlobStore(folder)
+    assert not_private(folder) == {}
+    assert blobs.get(ref.name) == b"a photo"
+    assert len(caplog.records) == 3  # the folder and both files, each by its path
+    assert f"{folder / ref.name} was open to other users" in caplog.text
 
 
 def test_blob_size_limit_is_enforced() -> None:
