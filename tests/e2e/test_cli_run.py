@@ -27,6 +27,10 @@ START_DEADLINE = 60.0
 TIMEOUT = 10
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class Run:
     """A ``cityzen run`` process whose output is read line by line in a thread."""
 
@@ -53,6 +57,8 @@ class Run:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            # A shell's background job starts with SIGINT ignored: Ctrl-C must stop it anyway.
+            preexec_fn=_ignore_sigint if sigint_ignored else None,  # noqa: PLW1509
         )
         self.lines: list[str] = []
         self._changed = threading.Condition()
