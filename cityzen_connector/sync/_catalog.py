@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from cityzen_connector.dataverse import DataverseClient, Query, and_, eq
+from cityzen_connector.dataverse import DataverseClient, Query, and_, eq, in_
 from cityzen_connector.mapping import ThemeCatalog
 
 
@@ -46,8 +46,38 @@ def _find(client: DataverseClient, record: CatalogRecord) -> uuid.UUID | None:
     return None if found is None else uuid.UUID(str(found["subjectid"]))
 
 
-def record_exists(client: DataverseClient, record: CatalogRecord) -> bool:
-    return _find(client, record) is not None
+# A subject tree is a few hundred rows; stop reading a runaway one (as the theme tree does).
+_MAX_ROWS = 5000
+
+
+def existing_records(
+    client: DataverseClient, records: tuple[CatalogRecord, ...]
+) -> frozenset[CatalogRecord]:
+    """Which of ``records`` exist, in two reads (the named teams, every subject) instead of
+    one query per record: fewer round trips, and far fewer chances for a transient fault to
+    cut the plan short."""
+    names = sorted({r.name for r in records if r.entity_set == "teams"})
+    teams: set[str] = set()
+    if names:
+        query = Query("teams").select("name").where(in_("name", names))
+        teams = {str(row.get("name")) for row in client.query(query)}
+    by_id: dict[str, tuple[str, str | None]] = {}
+    if any(r.entity_set == "subjects" for r in records):
+        rows = client.query(Query("subjects").select("subjectid", "title", "_parentsubject_value"))
+        for count, row in enumerate(rows):
+            if count >= _MAX_ROWS:
+                break
+            parent = row.get("_parentsubject_value")
+            by_id[str(row["subjectid"])] = (str(row.get("title")), str(parent) if parent else None)
+    subjects = {
+        (title, by_id[parent][0] if parent in by_id else None) for title, parent in by_id.values()
+    }
+    return frozenset(
+        r
+        for r in records
+        if (r.entity_set == "teams" and r.name in teams)
+        or (r.entity_set == "subjects" and (r.name, r.parent) in subjects)
+    )
 
 
 def create_record(client: DataverseClient, record: CatalogRecord) -> None:

@@ -26,7 +26,7 @@ from cityzen_connector.dataverse import (
 )
 from cityzen_connector.mapping import SchemaRequirements, ThemeCatalog
 
-from ._catalog import CatalogRecord, create_record, record_exists, required_records
+from ._catalog import CatalogRecord, create_record, existing_records, required_records
 from ._errors import ProvisionError
 
 StepKind = Literal["column", "key", "option", "record"]
@@ -153,8 +153,10 @@ def plan_provisioning(
                 option_value=option.value,
             )
         )
-    for record in required_records(catalog) if catalog is not None else ():
-        state = "present" if record_exists(client, record) else "missing"
+    records = required_records(catalog) if catalog is not None else ()
+    in_dataverse = existing_records(client, records) if records else frozenset()
+    for record in records:
+        state = "present" if record in in_dataverse else "missing"
         detail = f"under '{record.parent}'" if record.parent else ""
         steps.append(Step("record", record.entity_set, record.name, detail, state, record=record))
     return ProvisionPlan(tuple(steps))

@@ -11,6 +11,7 @@ from cityzen_connector.emulator import EmulatorConfig, create_app, seed, subject
 from cityzen_connector.mapping import MappingSet
 from cityzen_connector.sync import apply_provisioning, plan_provisioning
 from cityzen_connector.testing import FakeClock
+from tests.support.transports import CountingTransport
 
 from .conftest import make_client
 
@@ -143,3 +144,17 @@ def test_the_shipped_catalogue_is_the_one_the_emulator_seeds(
     client = make_client(WsgiTransport(fresh(clock)), clock)
     plan = plan_provisioning(client, mappings.schema(), mappings.catalog)
     assert [(s.table, s.name) for s in plan.todo if s.kind == "record"] == []
+
+
+def test_the_catalogue_check_reads_teams_and_subjects_once_each(
+    mappings: MappingSet, clock: FakeClock
+) -> None:
+    # One query per team and subject made ~60 reads, each a chance for a fault to cut the plan.
+    transport = CountingTransport(WsgiTransport(fresh(clock)))
+    client = make_client(transport, clock)
+    plan = plan_provisioning(client, mappings.schema(), mappings.catalog)
+    records = [s for s in plan.steps if s.kind == "record"]
+    assert len(records) > 20
+    assert all(s.state == "present" for s in records)  # the seed holds the whole catalogue
+    reads = [r.url for r in transport.sent if "/teams" in r.url or "/subjects" in r.url]
+    assert len(reads) == 2
