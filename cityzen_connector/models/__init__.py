@@ -18,6 +18,7 @@ from ._problems import (
     problem,
     validation_problem,
 )
+from ._scalars import RESERVED_IDS, PastDate, WireId
 from ._submission import (
     MAX_ATTACHMENT_BYTES,
     MAX_ATTACHMENTS,
@@ -50,6 +51,7 @@ __all__ = [
     "MAX_FORM_FIELDS",
     "PIVOT_FIELDS",
     "PROBLEM_CONTENT_TYPE",
+    "RESERVED_IDS",
     "SUBMISSION_SCHEMA",
     "AttachmentRef",
     "CertifiableField",
@@ -65,6 +67,7 @@ __all__ = [
     "Gender",
     "LocalizedText",
     "Location",
+    "PastDate",
     "Problem",
     "ProblemCode",
     "QueuedStatus",
@@ -72,6 +75,7 @@ __all__ = [
     "Submission",
     "SubmissionStatus",
     "Theme",
+    "WireId",
     "clean_text",
     "email_address",
     "field_errors",

@@ -11,7 +11,6 @@ vouched for; everything else was typed by the citizen and is treated as such dow
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
 from typing import Annotated, Literal, get_args
 
 from pydantic import (
@@ -23,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from ._scalars import PastDate
 from ._text import clean_text, email_address, phone_to_e164
 
 CertifiableField = Literal[
@@ -82,7 +82,7 @@ class Citizen(BaseModel):
     given_name: Name | None = None
     family_name: Name | None = None
     preferred_username: Name | None = None
-    birthdate: date | None = None
+    birthdate: PastDate | None = None
     gender: Gender | None = None
     # INSEE COG commune code (Corsica: 2A/2B); "" is FranceConnect's value for born abroad.
     birthplace: (

@@ -24,6 +24,7 @@ from pydantic import (
 
 from ._citizen import Citizen
 from ._examples import EXAMPLE_SUBMISSION
+from ._scalars import WireId
 from ._text import clean_text
 
 MAX_ATTACHMENTS = 10
@@ -89,12 +90,17 @@ class Location(BaseModel):
         None
     )
     city: ShortLine | None = None
-    latitude: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)] | None = None
-    longitude: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)] | None = None
+    # strict: "48.8" is a string, not a latitude (a JSON number is expected, as documented).
+    latitude: Annotated[float, Field(strict=True, ge=-90, le=90, allow_inf_nan=False)] | None = None
+    longitude: Annotated[float, Field(strict=True, ge=-180, le=180, allow_inf_nan=False)] | None = (
+        None
+    )
     geocoder_id: Annotated[str, Field(strict=True, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")] | None = (
         None
     )
-    geocoder_score: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
+    geocoder_score: Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)] | None = (
+        None
+    )
 
 
 class AttachmentRef(BaseModel):
@@ -133,7 +139,7 @@ class Submission(BaseModel):
         json_schema_extra={"examples": [EXAMPLE_SUBMISSION]},
     )
 
-    id: UUID
+    id: WireId
     theme: Code
     sub_theme: Code
     subject: Subject

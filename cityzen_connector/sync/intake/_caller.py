@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from cityzen_connector.identity import CallerIdentity
-from cityzen_connector.models import CertifiableField, Citizen, FieldError
+from cityzen_connector.models import RESERVED_IDS, CertifiableField, Citizen, FieldError
 
 from ._errors import CallerNotAllowedError, InvalidSubmissionError
 
@@ -79,6 +79,9 @@ def resolve_id(body_id: uuid.UUID | None, header: str | None) -> uuid.UUID:
             key_id = uuid.UUID(key.strip('"'))
         except ValueError:
             key_id = uuid.uuid5(_KEY_NAMESPACE, key)
+        if key_id in RESERVED_IDS:
+            problem = FieldError.of("Idempotency-Key", "reserved_id", "the nil and max UUIDs")
+            raise InvalidSubmissionError([problem])
     if body_id is not None and key_id is not None and body_id != key_id:
         problem = FieldError.of("id", "id_mismatch", "the body id and Idempotency-Key differ")
         raise InvalidSubmissionError([problem])

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from cityzen_connector.models import MAX_ATTACHMENTS, Citizen, Submission
+from cityzen_connector.models import MAX_ATTACHMENTS, Citizen, Submission, WireId
 
 _SERVER_SIDE = frozenset({"id", "submitted_at", "citizen", "attachments"})
 _STRICT = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
@@ -48,7 +48,7 @@ SubmissionRequest: type[BaseModel] = create_model(
         "A citizen's request as the portal posts it. With a function key, `citizen` is"
         " required; with a citizen's bearer token it must be absent (it comes from the token)."
     ),
-    id=(UUID | None, Field(None, description="Idempotency key; or the Idempotency-Key header.")),
+    id=(WireId | None, Field(None, description="Idempotency key; or the Idempotency-Key header.")),
     citizen=(Citizen | None, None),
     attachments=(
         list[AttachmentUpload],
