@@ -49,7 +49,17 @@ class Route:
     operations: tuple[Operation, ...] = field(default=())
 
     def allowed(self) -> tuple[str, ...]:
-        return tuple(op.method for op in self.operations)
+        """What ``Allow`` lists (RFC 9110 section 10.2.1): the operations' methods, ``HEAD``
+        wherever there is ``GET`` (section 9.3.2: the same answer without content) and
+        ``OPTIONS``, which every route answers with this list."""
+        methods = [op.method for op in self.operations]
+        if "GET" in methods:
+            methods.append("HEAD")
+        return (*methods, "OPTIONS")
+
+    def operation_for(self, method: str) -> Operation | None:
+        """The operation that answers ``method``: a ``HEAD`` is answered as its ``GET``."""
+        return self.operation("GET" if method == "HEAD" else method)
 
     def operation(self, method: str) -> Operation | None:
         return next((op for op in self.operations if op.method == method), None)
