@@ -52,18 +52,44 @@ def _uuid_text(value: Any) -> Any:
     raise PydanticCustomError("uuid_parsing", "expected a UUID as 8-4-4-4-12 hex digits")
 
 
+def uuid_from_text(text: str) -> uuid.UUID | None:
+    """The UUID ``text`` writes in RFC 9562's hyphenated form, or ``None`` for any other text
+    (``uuid.UUID`` would also read braces, ``urn:uuid:`` and bare hex)."""
+    return uuid.UUID(text) if _UUID_TEXT.match(text) else None
+
+
 def _not_reserved(value: uuid.UUID) -> uuid.UUID:
     if value in RESERVED_IDS:
         raise PydanticCustomError("reserved_id", "the nil and max UUIDs are not identifiers")
     return value
 
 
+def _past_years(last: int) -> str:
+    """A pattern for the years 1000 to ``last`` (a year of this millennium)."""
+    tens, units = divmod(last % 100, 10)
+    years = ["1[0-9]{3}", f"20{tens}[0-{units}]"]
+    if tens:
+        years.append(f"20[0-{tens - 1}][0-9]")
+    return "|".join(years)
+
+
+# JSON Schema has no "before today": the document's pattern admits dates up to the end of the
+# year before the one the process started in, a part of what the server accepts (up to today),
+# so that a client generating dates from the document is never refused.
+_PAST_DATE_PATTERN = (
+    f"^({_past_years(utc_now().year - 1)})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+)
 PastDate = Annotated[
     date,
     BeforeValidator(_date_text),
     AfterValidator(_not_in_the_future),
     WithJsonSchema(
-        {"type": "string", "format": "date", "description": "YYYY-MM-DD, not in the future"}
+        {
+            "type": "string",
+            "format": "date",
+            "pattern": _PAST_DATE_PATTERN,
+            "description": "YYYY-MM-DD, not in the future",
+        }
     ),
 ]
 WireId = Annotated[
