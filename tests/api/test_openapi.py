@@ -38,7 +38,7 @@ def test_errors_are_problem_json_and_successes_reference_the_models() -> None:
         "$ref": "#/components/schemas/Accepted"
     }
     assert set(post["requestBody"]["content"]) == {"application/json", "multipart/form-data"}
-    assert post["security"] == [{"functionKey": []}, {"bearerToken": []}]
+    assert post["security"] == [{"functionKey": []}]  # the default contract: function_key
     assert doc["paths"]["/api/v1/health"]["get"]["security"] == []
     status = doc["paths"]["/api/v1/requests/{id}"]["get"]["responses"]["200"]
     assert "oneOf" in status["content"]["application/json"]["schema"]

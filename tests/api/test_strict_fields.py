@@ -50,3 +50,15 @@ def test_the_nil_uuid_as_idempotency_key_is_a_422(world: World) -> None:
     del body["id"]
     error = _refused(world, body, **{"Idempotency-Key": NIL})["Idempotency-Key"]
     assert error["code"] == "reserved_id"
+
+
+def test_only_a_uuid_written_as_rfc_9562_does_is_taken_as_the_id(world: World) -> None:
+    # uuid.UUID also reads bare hex, braces and urn:uuid:; the document says a UUID in its
+    # hyphenated form is the id and any other key is opaque (mapped to a UUIDv5).
+    canonical = "6f1c2b9e-4c2a-4a39-9a53-0d7f7b0c9f10"
+    for key, taken_as_is in ((canonical, True), (canonical.replace("-", ""), False)):
+        body = submission()
+        del body["id"]
+        response = world.post_json(body, **{"Idempotency-Key": key})
+        assert response.status == 202, response.body
+        assert (response.json()["id"] == canonical) is taken_as_is
