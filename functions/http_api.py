@@ -1,11 +1,15 @@
 """The portal HTTP API as an ``azure.functions`` Blueprint: thin triggers over ``api.HttpApi``.
 
 Each trigger converts ``func.HttpRequest`` → ``ApiRequest``, lets the API answer, and converts
-the ``ApiResponse`` back. One function per route of ``api.ROUTES`` (all methods, so that a wrong
-method gets our 405 problem rather than the host's bare 404) plus a catch-all under ``v1/`` for
-problem+json 404s. Auth levels: ``function`` routes always need a function key; ``caller``
-routes need one in ``function_key`` mode, and are anonymous in ``bearer``/``both`` modes, where
-browsers and apps present tokens (they cannot keep a key secret) and the API checks them.
+the ``ApiResponse`` back. One function per route of ``api.ROUTES`` plus a catch-all under ``v1/``
+for problem+json 404s. No function lists its methods: the host then hands it every method
+(https://learn.microsoft.com/azure/azure-functions/functions-bindings-http-webhook-trigger#configuration,
+``methods``), so ``OPTIONS``, ``HEAD`` and a wrong method get the API's own answers, whose
+``Allow`` names exactly what the path has, rather than the host's bare 404 or 405.
+
+Auth levels: ``function`` routes always need a function key; ``caller`` routes need one in
+``function_key`` mode, and are anonymous in ``bearer``/``both`` modes, where browsers and apps
+present tokens (they cannot keep a key secret) and the API checks them.
 
 ``function_app.py`` registers it::
 
@@ -23,7 +27,7 @@ import azure.functions as func
 
 # Only the routing table: the API itself (models, mappings, identity, backends) is imported on
 # the first request, so that loading this module costs little more than azure.functions.
-from cityzen_connector.api import FALLBACK, METHODS, PREFIX, ROUTES, Access, Route
+from cityzen_connector.api import FALLBACK, PREFIX, ROUTES, Access, Route
 
 if TYPE_CHECKING:
     from cityzen_connector.api import ApiRequest, ApiResponse, HttpApi
@@ -80,9 +84,7 @@ def _register(bp: func.Blueprint, route: Route, api: Callable[[], HttpApi], mode
     level = auth_level(route.access, mode)
     trigger = _trigger(api, level)
     trigger.__name__ = route.function_name
-    decorated = bp.route(route=route.template.lstrip("/"), methods=list(METHODS), auth_level=level)(
-        trigger
-    )
+    decorated = bp.route(route=route.template.lstrip("/"), methods=None, auth_level=level)(trigger)
     bp.function_name(name=route.function_name)(decorated)
 
 

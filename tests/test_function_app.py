@@ -17,7 +17,6 @@ from cityzen_connector import app
 from cityzen_connector.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
 @pytest.fixture
@@ -48,7 +47,6 @@ def http(route: str, level: str) -> list[dict[str, Any]]:
             "direction": "IN",
             "type": "httpTrigger",
             "name": "req",
-            "methods": ALL_METHODS,
             "route": route,
             "authLevel": level,
         },

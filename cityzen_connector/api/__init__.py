@@ -19,8 +19,9 @@ from ._routes import FALLBACK, METHODS, PREFIX, ROUTES, Access, Answer, Operatio
 if TYPE_CHECKING:
     from ._app import ApiDependencies, HttpApi, caller_of
     from ._body import parse_json, read_submission
+    from ._contract import ApiContract
     from ._errors import BodyError, MultipartError
-    from ._handlers import HANDLERS, build_api
+    from ._handlers import HANDLERS, build_api, contract_of
     from ._http import ApiRequest, ApiResponse, json_response, problem_response
     from ._multipart import Part, parse_multipart
     from ._openapi import openapi_bytes, openapi_document
@@ -31,6 +32,8 @@ _LAZY = {
     "caller_of": "_app",
     "BodyError": "_errors",
     "parse_json": "_body",
+    "ApiContract": "_contract",
+    "contract_of": "_handlers",
     "read_submission": "_body",
     "HANDLERS": "_handlers",
     "build_api": "_handlers",
@@ -57,6 +60,7 @@ __all__ = [
     "ROUTES",
     "Access",
     "Answer",
+    "ApiContract",
     "ApiDependencies",
     "ApiRequest",
     "ApiResponse",
@@ -69,6 +73,7 @@ __all__ = [
     "Route",
     "build_api",
     "caller_of",
+    "contract_of",
     "json_response",
     "match",
     "openapi_bytes",

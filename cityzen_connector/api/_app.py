@@ -114,7 +114,11 @@ class HttpApi:
             return problem_response(ProblemCode.NOT_FOUND, instance=PREFIX + request.path)
         route, params = found
         method = request.method.upper()
-        operation = route.operation(method)
+        if method == "OPTIONS":
+            return ApiResponse(204, b"", {"Allow": ", ".join(route.allowed())})
+        # A HEAD runs its GET: the host sends the headers and drops the content (RFC 9110
+        # section 9.3.2), so Content-Length is the one a GET would have.
+        operation = route.operation_for(method)
         if operation is None:
             return problem_response(
                 ProblemCode.METHOD_NOT_ALLOWED,

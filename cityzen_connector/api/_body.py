@@ -17,10 +17,11 @@ from cityzen_connector.sync.intake import IncomingFile, InvalidSubmissionError, 
 
 from ._errors import BodyError, MultipartError
 from ._http import ApiRequest
-from ._multipart import header_params, parse_multipart
+from ._multipart import Part, header_params, parse_multipart
 
 _MAX_DEPTH = 32
 SUBMISSION_PART = "submission"
+ATTACHMENTS_PART = "attachments"
 
 
 def _depth(value: Any, limit: int = _MAX_DEPTH) -> int:
@@ -100,8 +101,9 @@ def _read_multipart(request: ApiRequest, key: str | None) -> SubmissionInput:
         parts = parse_multipart(request.body, request.headers.get("content-type", ""))
     except MultipartError as exc:
         raise BodyError(ProblemCode.INVALID_JSON, f"malformed multipart body: {exc}") from None
-    documents = [p for p in parts if p.filename is None and p.name == SUBMISSION_PART]
-    others = [p for p in parts if p.filename is None and p.name != SUBMISSION_PART]
+    files = [p for p in parts if _is_file(p)]
+    documents = [p for p in parts if not _is_file(p) and p.name == SUBMISSION_PART]
+    others = [p for p in parts if not _is_file(p) and p.name != SUBMISSION_PART]
     if len(documents) != 1:
         problem = FieldError.of(SUBMISSION_PART, "missing", "exactly one JSON part 'submission'")
         raise InvalidSubmissionError([problem])
@@ -114,7 +116,12 @@ def _read_multipart(request: ApiRequest, key: str | None) -> SubmissionInput:
     if _part_kind(documents[0].content_type) not in ("application/json", "text/plain"):
         raise BodyError(ProblemCode.UNSUPPORTED_MEDIA_TYPE, "the submission part must be JSON")
     body = _object(parse_json(documents[0].data), SUBMISSION_PART)
-    files = [
-        IncomingFile(data=p.data, file_name=p.filename) for p in parts if p.filename is not None
-    ]
-    return SubmissionInput(body=body, files=files, idempotency_key=key)
+    incoming = [IncomingFile(data=p.data, file_name=p.filename) for p in files]
+    return SubmissionInput(body=body, files=incoming, idempotency_key=key)
+
+
+def _is_file(part: Part) -> bool:
+    # The document names the file parts "attachments"; RFC 7578 section 4.2 makes a filename
+    # a SHOULD, so such a part is a file even without one. A part of any other name with a
+    # filename is a file too (clients name their file fields as they like).
+    return part.filename is not None or part.name == ATTACHMENTS_PART

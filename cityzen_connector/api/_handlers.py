@@ -11,6 +11,7 @@ from cityzen_connector.sync.intake import AcceptedResponse, read_status, submit
 
 from ._app import ApiDependencies, Deps, Handler, HttpApi, caller_of
 from ._body import read_submission
+from ._contract import ApiContract
 from ._errors import BodyError
 from ._http import JSON, ApiRequest, ApiResponse, json_response, problem_response
 from ._openapi import openapi_bytes
@@ -74,8 +75,21 @@ def health_ready(_request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiResp
     return json_response(result.http_status, result, cache_control="no-store", **retry)
 
 
-def openapi(_request: ApiRequest, _: dict[str, str], _lazy: Deps) -> ApiResponse:
-    return ApiResponse(200, openapi_bytes(), {"Content-Type": JSON})
+def contract_of(deps: ApiDependencies) -> ApiContract:
+    """This deployment's side of the contract, read from the API's dependencies."""
+    return ApiContract.of(deps.auth_mode, deps.ingest.catalog, deps.ingest.limits)
+
+
+def openapi(_request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiResponse:
+    """The document this deployment keeps to (``contract_of``), not the generic reference."""
+    return ApiResponse(200, openapi_bytes(contract_of(lazy())), {"Content-Type": JSON})
+
+
+def _openapi_from(contract: Callable[[], ApiContract]) -> Handler:
+    def openapi(_request: ApiRequest, _: dict[str, str], _lazy: Deps) -> ApiResponse:
+        return ApiResponse(200, openapi_bytes(contract()), {"Content-Type": JSON})
+
+    return openapi
 
 
 HANDLERS: dict[str, Handler] = {
@@ -88,5 +102,15 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def build_api(deps: ApiDependencies | Callable[[], ApiDependencies]) -> HttpApi:
-    return HttpApi(deps, HANDLERS)
+def build_api(
+    deps: ApiDependencies | Callable[[], ApiDependencies],
+    *,
+    contract: Callable[[], ApiContract] | None = None,
+) -> HttpApi:
+    """The API over ``deps``. ``contract``, if given, says what the OpenAPI document describes
+    without building the dependencies (settings and mappings only), so the document is served
+    even while a backend cannot be built; otherwise it is read from the dependencies."""
+    handlers = dict(HANDLERS)
+    if contract is not None:
+        handlers["openapi"] = _openapi_from(contract)
+    return HttpApi(deps, handlers)

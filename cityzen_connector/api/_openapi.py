@@ -14,8 +14,9 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from cityzen_connector.models import PROBLEM_CONTENT_TYPE, Problem
+from cityzen_connector.models import PROBLEM_CONTENT_TYPE, Citizen, Problem
 
+from ._contract import ApiContract, request_definitions
 from ._http import JSON
 from ._routes import METHODS, PREFIX, ROUTES, Access, Operation, Route, Schema
 
@@ -24,8 +25,32 @@ TITLE = "CityZen connector: portal API"
 VERSION = "1.0.0"
 # Headers that come with a status wherever it is answered (RFC 6750 section 3, RFC 9110 10.2.3).
 _STATUS_HEADERS = {401: ("WWW-Authenticate",), 503: ("Retry-After",)}
-# Answered on every path: 405 for another method, 404 via the catch-all route.
-_EVERYWHERE = {405: "Method not allowed on this path (Allow lists those that are)"}
+_HEADERS = {
+    "Idempotency-Key": "The submission's id: a UUID, or any other key (1 to 255 visible"
+    " characters, mapped to a UUIDv5). With a body `id` too, both must name the same id (422"
+    " otherwise).",
+    "If-None-Match": "An ETag of an earlier answer: 304 if the tree has not changed.",
+}
+_HEADER_SCHEMAS: dict[str, dict[str, Any]] = {
+    # sync.intake's resolve_id: visible ASCII once trimmed, and never the nil or max UUID.
+    "Idempotency-Key": {
+        "type": "string",
+        "maxLength": 255,
+        # A field value has no surrounding whitespace on the wire (RFC 9110 section 5.5).
+        "pattern": "^[!-~]([ -~]*[!-~])?$",
+        "not": {"pattern": '^"?(0{8}-(0{4}-){3}0{12}|[fF]{8}-([fF]{4}-){3}[fF]{12})"?$'},
+    },
+}
+# Path parameters: a submission id is the UUID the 202 gave (anything else is a 404; control
+# characters in a path are refused by the host with a 400 before routing).
+_PATH_PARAMETERS: dict[str, dict[str, Any]] = {"id": {"type": "string", "format": "uuid"}}
+# Answered on every path: 405 for another method (404 via the catch-all route), and 400 when
+# the host refuses the request's framing or target before any function runs (a control
+# character or an undecodable escape in the path, bad chunking; see docs/localhost.md).
+_EVERYWHERE: dict[int, tuple[str, tuple[str, ...]]] = {
+    400: ("Malformed request: its framing or target was refused before routing", ()),
+    405: ("Method not allowed on this path (Allow lists those that are)", ("Allow",)),
+}
 
 
 def schema_objects() -> dict[str, Any]:
@@ -53,17 +78,20 @@ def _key(schema: Schema) -> str:
     return schema or ""
 
 
-def _security(access: Access) -> list[dict[str, list[str]]]:
+def _security(access: Access, contract: ApiContract) -> list[dict[str, list[str]]]:
     if access == "anonymous":
         return []
-    if access == "function":
+    if access == "function" or contract.auth_mode == "function_key":
         return [{"functionKey": []}]
+    if contract.auth_mode == "bearer":
+        return [{"bearerToken": []}]
     return [{"functionKey": []}, {"bearerToken": []}]
 
 
 def _schemas() -> tuple[dict[tuple[str, str], Any], dict[str, Any]]:
     inputs: dict[tuple[str, str], TypeAdapter[Any]] = {
-        ("Problem", "serialization"): TypeAdapter(Problem)
+        ("Problem", "serialization"): TypeAdapter(Problem),
+        ("Citizen", "validation"): TypeAdapter(Citizen),
     }
     for route in ROUTES:
         for op in route.operations:
@@ -84,28 +112,44 @@ def _content(schema: dict[str, Any], media_type: str = JSON) -> dict[str, Any]:
     return {media_type: {"schema": schema}}
 
 
-def _request_body(op: Operation, refs: dict[tuple[str, str], Any]) -> dict[str, Any]:
+def _request_body(
+    op: Operation, refs: dict[tuple[str, str], Any], contract: ApiContract
+) -> dict[str, Any]:
     schema = refs[(_key(op.request_body), "validation")]
     content = _content(schema)
     if op.multipart:
+        # api._body: one JSON part "submission" (without attachments) and one part per file,
+        # each with a filename; no other part. A file's type is read from its bytes, whatever
+        # its part says: the encoding lists the types its bytes may prove.
         content["multipart/form-data"] = {
             "schema": {
                 "type": "object",
                 "required": ["submission"],
                 "properties": {
-                    "submission": schema,
+                    "submission": {"$ref": _REF.format(model="SubmissionPart")},
                     "attachments": {
                         "type": "array",
-                        "items": {"type": "string", "contentMediaType": "application/octet-stream"},
+                        "maxItems": contract.max_attachments,
+                        "items": {
+                            "type": "string",
+                            "format": "binary",
+                            "contentMediaType": "application/octet-stream",
+                        },
                     },
                 },
+                "additionalProperties": False,
             },
-            "encoding": {"submission": {"contentType": JSON}},
+            "encoding": {
+                "submission": {"contentType": JSON},
+                "attachments": {"contentType": ", ".join(contract.file_types)},
+            },
         }
     return {"required": True, "content": content}
 
 
-def _operation(route: Route, op: Operation, refs: dict[tuple[str, str], Any]) -> dict[str, Any]:
+def _operation(
+    route: Route, op: Operation, refs: dict[tuple[str, str], Any], contract: ApiContract
+) -> dict[str, Any]:
     problem_ref = refs[("Problem", "serialization")]
     responses: dict[str, Any] = {}
     for status, answer in sorted({**op.answers}.items()):
@@ -118,32 +162,37 @@ def _operation(route: Route, op: Operation, refs: dict[tuple[str, str], Any]) ->
         if names:
             entry["headers"] = {name: {"schema": {"type": "string"}} for name in names}
         responses[str(status)] = entry
-    for status, description in _EVERYWHERE.items():
-        responses.setdefault(
-            str(status),
-            {
-                "description": description,
-                "content": _content(problem_ref, PROBLEM_CONTENT_TYPE),
-                "headers": {"Allow": {"schema": {"type": "string"}}},
-            },
-        )
+    for status, (description, headers) in _EVERYWHERE.items():
+        everywhere: dict[str, Any] = {
+            "description": description,
+            "content": _content(problem_ref, PROBLEM_CONTENT_TYPE),
+        }
+        if headers:
+            everywhere["headers"] = {name: {"schema": {"type": "string"}} for name in headers}
+        responses.setdefault(str(status), everywhere)
     doc: dict[str, Any] = {
         "operationId": op.operation_id,
         "summary": op.summary,
-        "security": _security(route.access),
+        "security": _security(route.access, contract),
         "responses": responses,
     }
     parameters = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        {"name": name, "in": "path", "required": True, "schema": _PATH_PARAMETERS[name]}
         for name in _path_params(route.template)
     ] + [
-        {"name": header, "in": "header", "required": False, "schema": {"type": "string"}}
+        {
+            "name": header,
+            "in": "header",
+            "required": False,
+            "description": _HEADERS[header],
+            "schema": _HEADER_SCHEMAS.get(header, {"type": "string"}),
+        }
         for header in op.headers
     ]
     if parameters:
         doc["parameters"] = parameters
     if op.request_body is not None:
-        doc["requestBody"] = _request_body(op, refs)
+        doc["requestBody"] = _request_body(op, refs, contract)
     return doc
 
 
@@ -151,13 +200,16 @@ def _path_params(template: str) -> list[str]:
     return [s[1:-1] for s in template.split("/") if s.startswith("{") and s.endswith("}")]
 
 
-@functools.cache
-def openapi_document() -> dict[str, Any]:
-    """The document (built once; a fresh deep copy is cheap to make with ``json``)."""
+@functools.lru_cache(maxsize=8)
+def openapi_document(contract: ApiContract = ApiContract()) -> dict[str, Any]:  # noqa: B008
+    """The document for a deployment (``ApiContract``; the default: the models alone, as the
+    published reference shows it). Built once per contract: do not mutate it."""
     refs, definitions = _schemas()
+    request, part = request_definitions(definitions, contract)
+    definitions["SubmissionRequest"], definitions["SubmissionPart"] = request, part
     paths = {
         PREFIX + route.template: {
-            op.method.lower(): _operation(route, op, refs) for op in route.operations
+            op.method.lower(): _operation(route, op, refs, contract) for op in route.operations
         }
         for route in ROUTES
     }
@@ -177,6 +229,7 @@ def openapi_document() -> dict[str, Any]:
     }
 
 
-@functools.cache
-def openapi_bytes() -> bytes:
-    return json.dumps(openapi_document(), separators=(",", ":"), ensure_ascii=False).encode()
+@functools.lru_cache(maxsize=8)
+def openapi_bytes(contract: ApiContract = ApiContract()) -> bytes:  # noqa: B008
+    document = openapi_document(contract)
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()

@@ -49,15 +49,29 @@ class Route:
     operations: tuple[Operation, ...] = field(default=())
 
     def allowed(self) -> tuple[str, ...]:
-        return tuple(op.method for op in self.operations)
+        """What ``Allow`` lists (RFC 9110 section 10.2.1): the operations' methods, ``HEAD``
+        wherever there is ``GET`` (section 9.3.2: the same answer without content) and
+        ``OPTIONS``, which every route answers with this list."""
+        methods = [op.method for op in self.operations]
+        if "GET" in methods:
+            methods.append("HEAD")
+        return (*methods, "OPTIONS")
+
+    def operation_for(self, method: str) -> Operation | None:
+        """The operation that answers ``method``: a ``HEAD`` is answered as its ``GET``."""
+        return self.operation("GET" if method == "HEAD" else method)
 
     def operation(self, method: str) -> Operation | None:
         return next((op for op in self.operations if op.method == method), None)
 
 
 _COMMON = {500: Answer("Unexpected error (never with details)")}
+# A 401 the API answers is a problem (a refused bearer token, with WWW-Authenticate). A missing
+# or wrong function key is refused by the Functions host before the API is called: Azure's host
+# sends no body (the local host sends its own).
+_HOST_401 = "a missing or wrong function key is refused by the Functions host itself (no body)"
 _AUTH = {
-    401: Answer("Missing or invalid credentials"),
+    401: Answer(f"Missing or invalid credentials; {_HOST_401}"),
     403: Answer("This caller may not do this"),
     503: Answer("A dependency is unavailable; retry later"),
 }
@@ -151,7 +165,7 @@ ROUTES: tuple[Route, ...] = (
                         "Ready (ok, or degraded: accepting but not processing)", "Readiness"
                     ),
                     503: Answer("Not ready: cannot accept requests", "Readiness"),
-                    401: Answer("Function key missing or wrong (answered by the host)"),
+                    401: Answer(f"Function key missing or wrong: {_HOST_401}"),
                     **_COMMON,
                 },
             ),

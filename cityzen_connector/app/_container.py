@@ -29,7 +29,7 @@ from . import _configs
 from ._check import check
 
 if TYPE_CHECKING:
-    from cityzen_connector.api import ApiDependencies, HttpApi
+    from cityzen_connector.api import ApiContract, ApiDependencies, HttpApi
     from cityzen_connector.dataverse import DataverseClient, TokenProvider, Transport
     from cityzen_connector.identity import BearerAuthenticator, FetchJson
     from cityzen_connector.mapping import MappingSet
@@ -315,12 +315,20 @@ class Container:
         )
 
     @_Once
+    def api_contract(self) -> ApiContract:
+        """What the served OpenAPI document describes: settings and mappings, no backend."""
+        from cityzen_connector.api import ApiContract
+
+        limits = _configs.attachment_limits(self.settings)
+        return ApiContract.of(self.settings.auth_mode, self.mappings.catalog, limits)
+
+    @_Once
     def http_api(self) -> HttpApi:
         """The API itself; its dependencies are built by the first request that needs them
         (liveness and the OpenAPI document never do)."""
         from cityzen_connector.api import build_api
 
-        return build_api(lambda: self.api)
+        return build_api(lambda: self.api, contract=lambda: self.api_contract)
 
     # -- lifetime -------------------------------------------------------------------------------
     @property

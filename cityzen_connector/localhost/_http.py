@@ -203,11 +203,10 @@ def _headers(environ: dict[str, Any]) -> dict[str, str]:
     headers: dict[str, str] = {}
     for key, value in environ.items():
         if key.startswith("HTTP_"):
-            name = key[5:].replace("_", "-").lower()
-        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            name = key.replace("_", "-").lower()
-        else:
-            continue
-        if value:
-            headers[name] = str(value)
+            # An empty field value is still a field (RFC 9110 section 5.5): the app sees it, as
+            # behind Azure's host (an empty Idempotency-Key is refused, not taken for none).
+            headers[key[5:].replace("_", "-").lower()] = str(value)
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+            # WSGI servers may set these empty when the request had none (PEP 3333).
+            headers[key.replace("_", "-").lower()] = str(value)
     return headers

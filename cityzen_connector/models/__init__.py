@@ -18,6 +18,7 @@ from ._problems import (
     problem,
     validation_problem,
 )
+from ._scalars import RESERVED_IDS, PastDate, WireId, uuid_from_text
 from ._submission import (
     MAX_ATTACHMENT_BYTES,
     MAX_ATTACHMENTS,
@@ -29,7 +30,13 @@ from ._submission import (
     Location,
     Submission,
 )
-from ._text import clean_text, email_address, phone_to_e164
+from ._text import (
+    FILLED_TEXT_PATTERN,
+    TEXT_PATTERN,
+    clean_text,
+    email_address,
+    phone_to_e164,
+)
 from ._theme import (
     CreatedStatus,
     FailedStatus,
@@ -44,13 +51,16 @@ from ._theme import (
 __all__ = [
     "CATALOGUE",
     "EXAMPLE_SUBMISSION",
+    "FILLED_TEXT_PATTERN",
     "MAX_ATTACHMENTS",
     "MAX_ATTACHMENT_BYTES",
     "MAX_FIELD_ERRORS",
     "MAX_FORM_FIELDS",
     "PIVOT_FIELDS",
     "PROBLEM_CONTENT_TYPE",
+    "RESERVED_IDS",
     "SUBMISSION_SCHEMA",
+    "TEXT_PATTERN",
     "AttachmentRef",
     "CertifiableField",
     "Channel",
@@ -65,6 +75,7 @@ __all__ = [
     "Gender",
     "LocalizedText",
     "Location",
+    "PastDate",
     "Problem",
     "ProblemCode",
     "QueuedStatus",
@@ -72,10 +83,12 @@ __all__ = [
     "Submission",
     "SubmissionStatus",
     "Theme",
+    "WireId",
     "clean_text",
     "email_address",
     "field_errors",
     "phone_to_e164",
     "problem",
+    "uuid_from_text",
     "validation_problem",
 ]

@@ -11,7 +11,6 @@ vouched for; everything else was typed by the citizen and is treated as such dow
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
 from typing import Annotated, Literal, get_args
 
 from pydantic import (
@@ -23,7 +22,15 @@ from pydantic import (
     model_validator,
 )
 
-from ._text import clean_text, email_address, phone_to_e164
+from ._scalars import PastDate
+from ._text import (
+    EMAIL_PATTERN,
+    FILLED_LINE_PATTERN,
+    PHONE_PATTERN,
+    clean_text,
+    email_address,
+    phone_to_e164,
+)
 
 CertifiableField = Literal[
     "given_name",
@@ -61,12 +68,25 @@ def _phone(value: str) -> str:
 
 Name = Annotated[
     str,
-    Field(strict=True),
+    Field(strict=True, json_schema_extra={"pattern": FILLED_LINE_PATTERN}),
     AfterValidator(_single_line),
     StringConstraints(min_length=1, max_length=100),
 ]
-Phone = Annotated[str, Field(strict=True), AfterValidator(_phone)]
-Email = Annotated[str, Field(strict=True, max_length=254), AfterValidator(email_address)]
+Phone = Annotated[
+    str,
+    Field(
+        strict=True,
+        description="E.164, or a French national number; stored as E.164. Brackets, a"
+        " '(0)' after the country code and a 00 prefix are read too.",
+        json_schema_extra={"pattern": PHONE_PATTERN},
+    ),
+    AfterValidator(_phone),
+]
+Email = Annotated[
+    str,
+    Field(strict=True, max_length=254, json_schema_extra={"pattern": EMAIL_PATTERN}),
+    AfterValidator(email_address),
+]
 
 
 class Citizen(BaseModel):
@@ -75,14 +95,22 @@ class Citizen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     issuer: Annotated[
-        str, Field(strict=True, min_length=1, max_length=300, pattern=r"^https?://[^\s]+$")
+        str,
+        # Explicit classes: "\s" differs between pydantic's regex engine and ECMA-262 (U+0085).
+        Field(
+            strict=True,
+            min_length=1,
+            max_length=300,
+            pattern=r"^https?://[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a"
+            r"\u2028\u2029\u202f\u205f\u3000\ufeff]+$",
+        ),
     ]
     # OIDC Core §2: sub is at most 255 ASCII characters.
     sub: Annotated[str, Field(strict=True, min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")]
     given_name: Name | None = None
     family_name: Name | None = None
     preferred_username: Name | None = None
-    birthdate: date | None = None
+    birthdate: PastDate | None = None
     gender: Gender | None = None
     # INSEE COG commune code (Corsica: 2A/2B); "" is FranceConnect's value for born abroad.
     birthplace: (
@@ -93,7 +121,10 @@ class Citizen(BaseModel):
     email: Email | None = None
     phone: Phone | None = None
     eidas_level: EidasLevel | None = None
-    certified: frozenset[CertifiableField] = frozenset()
+    certified: Annotated[
+        frozenset[CertifiableField],
+        Field(description="Claims the identity provider vouched for; each must have a value."),
+    ] = frozenset()
 
     @model_validator(mode="after")
     def _certified_fields_are_present(self) -> Citizen:

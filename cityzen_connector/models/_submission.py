@@ -24,7 +24,8 @@ from pydantic import (
 
 from ._citizen import Citizen
 from ._examples import EXAMPLE_SUBMISSION
-from ._text import clean_text
+from ._scalars import WireId
+from ._text import FILLED_LINE_PATTERN, TEXT_PATTERN, clean_text
 
 MAX_ATTACHMENTS = 10
 MAX_FORM_FIELDS = 50
@@ -50,22 +51,21 @@ def _paragraphs(value: str) -> str:
 
 
 Code = Annotated[str, Field(strict=True, pattern=r"^[a-z][a-z0-9_-]{0,63}$")]
+# The document shows the text rules (``_text``) as patterns; clean_text is what enforces them.
+_FILLED_LINE = Field(strict=True, json_schema_extra={"pattern": FILLED_LINE_PATTERN})
+_TEXT = Field(strict=True, json_schema_extra={"pattern": TEXT_PATTERN})
 Subject = Annotated[
     str,
-    Field(strict=True),
+    _FILLED_LINE,
     AfterValidator(_line),
     StringConstraints(min_length=1, max_length=200),
 ]
-Description = Annotated[
-    str, Field(strict=True), AfterValidator(_paragraphs), StringConstraints(max_length=2000)
-]
+Description = Annotated[str, _TEXT, AfterValidator(_paragraphs), StringConstraints(max_length=2000)]
 ShortLine = Annotated[
-    str, Field(strict=True), AfterValidator(_line), StringConstraints(min_length=1, max_length=200)
+    str, _FILLED_LINE, AfterValidator(_line), StringConstraints(min_length=1, max_length=200)
 ]
 FormValue = (
-    Annotated[
-        str, Field(strict=True), AfterValidator(_paragraphs), StringConstraints(max_length=2000)
-    ]
+    Annotated[str, _TEXT, AfterValidator(_paragraphs), StringConstraints(max_length=2000)]
     | Annotated[bool, Field(strict=True)]
     | Annotated[int, Field(strict=True)]
     | Annotated[float, Field(strict=True, allow_inf_nan=False)]
@@ -89,12 +89,17 @@ class Location(BaseModel):
         None
     )
     city: ShortLine | None = None
-    latitude: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)] | None = None
-    longitude: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)] | None = None
+    # strict: "48.8" is a string, not a latitude (a JSON number is expected, as documented).
+    latitude: Annotated[float, Field(strict=True, ge=-90, le=90, allow_inf_nan=False)] | None = None
+    longitude: Annotated[float, Field(strict=True, ge=-180, le=180, allow_inf_nan=False)] | None = (
+        None
+    )
     geocoder_id: Annotated[str, Field(strict=True, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")] | None = (
         None
     )
-    geocoder_score: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
+    geocoder_score: Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)] | None = (
+        None
+    )
 
 
 class AttachmentRef(BaseModel):
@@ -133,7 +138,7 @@ class Submission(BaseModel):
         json_schema_extra={"examples": [EXAMPLE_SUBMISSION]},
     )
 
-    id: UUID
+    id: WireId
     theme: Code
     sub_theme: Code
     subject: Subject

@@ -18,6 +18,31 @@ _CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Bidi embeddings/overrides/isolates and the BOM / zero-width no-break space.
 _INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\ufeff]")
 
+# The same rules as JSON Schema patterns (ECMA-262, no look-around), for the OpenAPI document:
+# what ``clean_text`` accepts, and, for a field that must not be empty, at least one character
+# that trimming keeps (``str.strip``'s whitespace). ``api._contract`` uses them for form fields.
+_NOT_IN_LINE = r"\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff"
+_NOT_IN_TEXT = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff"
+_STRIPPED = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+LINE_PATTERN = f"^[^{_NOT_IN_LINE}]*$"
+FILLED_LINE_PATTERN = f"^[^{_NOT_IN_LINE}]*[^{_NOT_IN_LINE}{_STRIPPED}][^{_NOT_IN_LINE}]*$"
+TEXT_PATTERN = f"^[^{_NOT_IN_TEXT}]*$"
+FILLED_TEXT_PATTERN = f"^[^{_NOT_IN_TEXT}]*[^{_NOT_IN_TEXT}{_STRIPPED}][^{_NOT_IN_TEXT}]*$"
+# Phone numbers the document promises to accept: E.164 (French numbers with their 9 digits) or
+# a French national number, pairs of digits optionally separated. ``phone_to_e164`` accepts a
+# few more spellings (brackets, "(0)", a 00 prefix), which the description names.
+PHONE_PATTERN = (
+    r"^(\+(33[1-9][0-9]{8}|[124-9][0-9]{7,14}|3[0-24-9][0-9]{6,13})"
+    r"|0[1-9]([ .-]?[0-9]{2}){4})$"
+)
+# E-mail addresses the document promises to accept: ``_EMAIL`` below with a local part of at
+# most 64 characters (three dot-separated atoms of up to 20), without look-around.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,20}"
+EMAIL_PATTERN = (
+    f"^{_ATOM}(\\.{_ATOM}){{0,2}}@([A-Za-z0-9]([A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?\\.)+"
+    "[A-Za-z]{2,63}$"
+)
+
 # E.164 is at most 15 digits after "+" (ITU-T E.164 §6.1).
 _E164_MAX_DIGITS = 15
 _PHONE_ALLOWED = re.compile(r"^\+?[0-9 .\-()]{6,24}$")

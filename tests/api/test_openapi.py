@@ -23,7 +23,7 @@ def test_every_route_and_operation_is_documented() -> None:
     for route in ROUTES:
         for op in route.operations:
             entry = doc["paths"]["/api" + route.template][op.method.lower()]
-            assert set(entry["responses"]) == {str(s) for s in op.answers} | {"405"}
+            assert set(entry["responses"]) == {str(s) for s in op.answers} | {"400", "405"}
 
 
 def test_errors_are_problem_json_and_successes_reference_the_models() -> None:
@@ -38,7 +38,7 @@ def test_errors_are_problem_json_and_successes_reference_the_models() -> None:
         "$ref": "#/components/schemas/Accepted"
     }
     assert set(post["requestBody"]["content"]) == {"application/json", "multipart/form-data"}
-    assert post["security"] == [{"functionKey": []}, {"bearerToken": []}]
+    assert post["security"] == [{"functionKey": []}]  # the default contract: function_key
     assert doc["paths"]["/api/v1/health"]["get"]["security"] == []
     status = doc["paths"]["/api/v1/requests/{id}"]["get"]["responses"]["200"]
     assert "oneOf" in status["content"]["application/json"]["schema"]

@@ -187,6 +187,21 @@ def test_errors_are_problems_from_the_api(running: Running) -> None:
     assert nowhere.json()["code"] == "not_found"
 
 
+def test_over_the_host_allow_names_only_the_methods_each_path_has(running: Running) -> None:
+    options = running.call("OPTIONS", "/v1/requests")
+    assert options.status_code == 204
+    assert options.headers["Allow"] == "POST, OPTIONS"
+    for method in ("TRACE", "PUT"):
+        refused = running.call(method, "/v1/health", key=False)
+        check_response("GET", "/v1/health", as_api(refused))
+        assert refused.status_code == 405
+        assert refused.headers["Allow"] == "GET, HEAD, OPTIONS"
+    get, head = (running.call(m, "/v1/health", key=False) for m in ("GET", "HEAD"))
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["Content-Length"] == get.headers["Content-Length"]
+
+
 def test_themes_health_and_openapi(running: Running) -> None:
     themes = running.call("GET", "/v1/themes", key=False)
     check_response("GET", "/v1/themes", as_api(themes))

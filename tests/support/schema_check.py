@@ -46,6 +46,8 @@ def errors(value: Any, schema: dict[str, Any], root: dict[str, Any], path: str =
             matches = sum(not errors(value, s, root, path) for s in schema[branch])
             if matches == 0 or (branch == "oneOf" and matches > 1):
                 found.append(f"{path}: {matches} of {branch} match")
+    if "not" in schema and not errors(value, schema["not"], root, path):
+        found.append(f"{path}: matches what 'not' excludes")
     for sub in schema.get("allOf", []):
         found += errors(value, sub, root, path)
     if isinstance(value, dict):
@@ -115,7 +117,7 @@ _KNOWN = _IGNORED | {
     "$ref", "type", "const", "enum", "anyOf", "oneOf", "allOf", "properties", "required",
     "additionalProperties", "items", "prefixItems", "minItems", "maxItems", "uniqueItems",
     "minLength", "maxLength", "pattern", "format", "minimum", "maximum", "exclusiveMinimum",
-    "propertyNames", "maxProperties", "patternProperties",
+    "propertyNames", "maxProperties", "patternProperties", "not",
 }  # fmt: skip
 
 

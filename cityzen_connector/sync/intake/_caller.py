@@ -13,7 +13,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from cityzen_connector.identity import CallerIdentity
-from cityzen_connector.models import CertifiableField, Citizen, FieldError
+from cityzen_connector.models import (
+    RESERVED_IDS,
+    CertifiableField,
+    Citizen,
+    FieldError,
+    uuid_from_text,
+)
 
 from ._errors import CallerNotAllowedError, InvalidSubmissionError
 
@@ -38,9 +44,15 @@ _MAX_KEY = 255
 _KEY_NAMESPACE = uuid.UUID("5b0cf1a4-52f8-4c43-9c0e-9c1f33f0c0de")
 
 
+# The body had no ``citizen`` member at all (``null`` is a value, and is refused as one).
+ABSENT: Any = object()
+
+
 def citizen_from_caller(caller: CallerIdentity, body_citizen: Any) -> Citizen:
+    """The citizen: the body's ``citizen`` for the portal, the token's claims for a citizen
+    (whose body must then have no ``citizen`` member, not even ``null``)."""
     if caller.kind == "portal":
-        if body_citizen is None:
+        if body_citizen is ABSENT:
             problem = FieldError.of("citizen", "missing", "Field required")
             raise InvalidSubmissionError([problem])
         try:
@@ -49,7 +61,7 @@ def citizen_from_caller(caller: CallerIdentity, body_citizen: Any) -> Citizen:
             raise InvalidSubmissionError.from_validation(exc, "citizen") from None
     if caller.kind != "citizen" or caller.citizen is None:
         raise CallerNotAllowedError("only citizens and the portal file requests")
-    if body_citizen is not None:
+    if body_citizen is not ABSENT:
         problem = FieldError.of("citizen", "extra_forbidden", "the identity comes from the token")
         raise InvalidSubmissionError([problem])
     claims = caller.citizen
@@ -75,10 +87,11 @@ def resolve_id(body_id: uuid.UUID | None, header: str | None) -> uuid.UUID:
         if not key or len(key) > _MAX_KEY or not key.isascii() or not key.isprintable():
             problem = FieldError.of("Idempotency-Key", "invalid_key", "1-255 visible characters")
             raise InvalidSubmissionError([problem])
-        try:
-            key_id = uuid.UUID(key.strip('"'))
-        except ValueError:
-            key_id = uuid.uuid5(_KEY_NAMESPACE, key)
+        # A UUID as RFC 9562 writes it is used as is; any other key is opaque.
+        key_id = uuid_from_text(key.strip('"')) or uuid.uuid5(_KEY_NAMESPACE, key)
+        if key_id in RESERVED_IDS:
+            problem = FieldError.of("Idempotency-Key", "reserved_id", "the nil and max UUIDs")
+            raise InvalidSubmissionError([problem])
     if body_id is not None and key_id is not None and body_id != key_id:
         problem = FieldError.of("id", "id_mismatch", "the body id and Idempotency-Key differ")
         raise InvalidSubmissionError([problem])

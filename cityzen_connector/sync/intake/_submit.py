@@ -39,7 +39,7 @@ from ._attachments import (
     NoScan,
     check_files,
 )
-from ._caller import citizen_from_caller, resolve_id
+from ._caller import ABSENT, citizen_from_caller, resolve_id
 from ._errors import CallerNotAllowedError, InvalidSubmissionError, unavailable_as_503
 from ._idempotency import IngestRecords, Reservation, body_hash
 from ._request import SubmissionRequest
@@ -107,7 +107,7 @@ def _validate_all(
     errors: list[FieldError] = []
     citizen = parsed = None
     try:
-        citizen = citizen_from_caller(caller, data.pop("citizen", None))
+        citizen = citizen_from_caller(caller, data.pop("citizen", ABSENT))
     except InvalidSubmissionError as exc:
         errors += exc.errors
     if request.files is not None and data.get("attachments"):

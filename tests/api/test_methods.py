@@ -1,0 +1,65 @@
+"""Which methods a path has, as ``OPTIONS``, ``HEAD`` and a 405 say it: exactly those the OpenAPI
+document gives the path, plus ``HEAD`` beside ``GET`` and ``OPTIONS`` itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from cityzen_connector.api import ROUTES, openapi_document
+from tests.support.schema_check import check_response
+from tests.support.world import World
+
+PATHS = {
+    "/v1/requests": "POST, OPTIONS",
+    "/v1/requests/{id}": "GET, HEAD, OPTIONS",
+    "/v1/themes": "GET, HEAD, OPTIONS",
+    "/v1/health": "GET, HEAD, OPTIONS",
+    "/v1/health/ready": "GET, HEAD, OPTIONS",
+    "/v1/openapi.json": "GET, HEAD, OPTIONS",
+}
+
+
+def _concrete(template: str) -> str:
+    return template.replace("{id}", "6f1c2b9e-4c2a-4a39-9a53-0d7f7b0c9f10")
+
+
+def test_every_path_is_listed() -> None:
+    assert {route.template for route in ROUTES} == set(PATHS)
+
+
+@pytest.mark.parametrize(("template", "allow"), PATHS.items())
+def test_options_answers_204_with_the_methods_of_the_document(
+    world: World, template: str, allow: str
+) -> None:
+    response = world.request("OPTIONS", _concrete(template))
+    assert response.status == 204
+    assert response.body == b""
+    assert response.headers["Allow"] == allow
+    documented = {m.upper() for m in openapi_document()["paths"]["/api" + template]}
+    assert set(allow.split(", ")) - {"HEAD", "OPTIONS"} == documented
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "TRACE", "QUERY", "CONNECT"])
+@pytest.mark.parametrize(("template", "allow"), PATHS.items())
+def test_any_other_method_is_a_405_problem_naming_the_same_methods(
+    world: World, template: str, allow: str, method: str
+) -> None:
+    response = world.request(method, _concrete(template))
+    assert response.status == 405
+    assert response.headers["Allow"] == allow
+    documented = next(iter(openapi_document()["paths"]["/api" + template]))
+    check_response(documented.upper(), template, response)
+
+
+def test_head_answers_as_get_does(world: World) -> None:
+    get = world.request("GET", "/v1/themes")
+    head = world.request("HEAD", "/v1/themes")
+    assert (head.status, head.headers) == (get.status, get.headers)
+    # The host drops the content of a HEAD; its Content-Length stays a GET's (RFC 9110 9.3.2).
+    assert head.body == get.body
+
+
+def test_head_on_a_post_only_path_is_a_405(world: World) -> None:
+    response = world.request("HEAD", "/v1/requests")
+    assert response.status == 405
+    assert response.headers["Allow"] == "POST, OPTIONS"
