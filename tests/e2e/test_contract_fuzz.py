@@ -32,7 +32,6 @@ from cityzen_connector.api import openapi_document
 from cityzen_connector.emulator import EmulatorConfig, create_app, seed, serve
 from cityzen_connector.localhost import LocalHost, LocalHostConfig
 from cityzen_connector.mapping import load_mappings
-from cityzen_connector.models import PROBLEM_CONTENT_TYPE
 from cityzen_connector.settings import Settings
 from cityzen_connector.sync import apply_provisioning, plan_provisioning
 from tests.support.paths import ROOT
@@ -71,16 +70,6 @@ def breaks_a_rule_stated_in_words(case: Any) -> bool:
     if not isinstance(citizen, dict) or not isinstance(citizen.get("certified"), list):
         return False
     return any(isinstance(n, str) and citizen.get(n) is None for n in citizen["certified"])
-
-
-@schema.hook
-def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
-    """The one refusal the API does not answer itself: the host's 401 for a missing function
-    key. Azure's host sends it without a body; the local host sends its own; the document says
-    what the API answers (problem+json). A problem+json 401 from the host is checked as usual."""
-    content_type = (response.headers.get("content-type") or [""])[0]
-    host_made = response.status_code == 401 and not content_type.startswith(PROBLEM_CONTENT_TYPE)
-    return not (host_made and type(failure).__name__ == "UndefinedContentType")
 
 
 @dataclass
