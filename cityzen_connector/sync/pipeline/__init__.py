@@ -5,7 +5,8 @@ key, create-only case, notes) and classifies what Dataverse answered (``_outcome
 ``handle_submission_message`` is the queue worker that settles the message accordingly —
 back-off across deliveries (``DeliveryPolicy``, ``retry_later``), rejection with a reason
 (``reject``), postponement while the shared ``CircuitBreaker`` is open. ``drain`` empties a
-backlog in many change sets per ``$batch``; ``sweep_dead_letters``, ``replay`` and
+backlog in many change sets per ``$batch``, renewing its messages' locks and reporting its
+progress (``DrainProgress``); ``sweep_dead_letters``, ``replay`` and
 ``purge_retention`` recover and clean up what failed.
 
 Errors are drawn in ``_errors.py``; most failures are outcomes, not exceptions.
@@ -35,6 +36,7 @@ from ._outcome import (
     Transient,
     classify,
 )
+from ._pace import DrainProgress
 from ._processor import Prepared, SubmissionProcessor
 from ._recovery import (
     PurgeReport,
@@ -59,6 +61,7 @@ __all__ = [
     "CircuitBreaker",
     "Created",
     "DeliveryPolicy",
+    "DrainProgress",
     "DrainReport",
     "LookupCache",
     "LookupNotFoundError",
