@@ -12,7 +12,7 @@ progress (``DrainProgress``); ``sweep_dead_letters``, ``replay`` and
 Errors are drawn in ``_errors.py``; most failures are outcomes, not exceptions.
 """
 
-from ._backlog import DrainReport, drain
+from ._backlog import drain
 from ._breaker import BREAKER_PARTITION, BreakerState, CircuitBreaker
 from ._delivery import (
     PROP_LAST_ERROR,
@@ -36,7 +36,7 @@ from ._outcome import (
     Transient,
     classify,
 )
-from ._pace import DrainProgress
+from ._pace import DrainProgress, DrainReport
 from ._processor import Prepared, SubmissionProcessor
 from ._recovery import (
     PurgeReport,

@@ -13,8 +13,8 @@ pace the service allows.
 
 That pace may be slower than the queue's peek-lock: a throttled ``$batch`` can wait minutes.
 The drain therefore renews the lock of every message it holds until it settles it
-(``messaging.LockRenewer``; "Message transfers, locks, and settlement", Renew locks), takes
-pages it can settle within about half a lock (``_pace.Pace``), and settles message by
+(``messaging.LockRenewer``; "Message transfers, locks, and settlement", Renew locks), holds
+what it can settle within about half a lock (``_pace.Pace``), and settles message by
 message: a lock lost anyway (another consumer took the message, the process was paused) is
 logged with the message's ids and leaves that message to its next delivery. It never ends the
 run, and it is counted in the report.
@@ -23,10 +23,8 @@ https://learn.microsoft.com/azure/service-bus-messaging/message-transfers-locks-
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from functools import partial
 
 from cityzen_connector._clock import SYSTEM_MONOTONIC, MonotonicClock
@@ -40,7 +38,7 @@ from cityzen_connector.messaging import (
 )
 
 from ._outcome import ProcessOutcome, classify
-from ._pace import DrainProgress, Pace
+from ._pace import DrainProgress, DrainReport, Pace
 from ._processor import CHANGE_SET, Prepared
 from ._worker import (
     WorkerDeps,
@@ -50,27 +48,6 @@ from ._worker import (
     reject_invalid,
     settle,
 )
-
-
-@dataclass
-class DrainReport:
-    received: int = 0
-    batches: int = 0
-    actions: Counter[str] = field(default_factory=Counter)
-    outcomes: Counter[str] = field(default_factory=Counter)
-    lock_lost: int = 0  # left to their next delivery, not settled here
-    redelivered: int = 0  # received again: an earlier delivery's lock ran out or was lost
-    lock_renewals: int = 0
-
-    @property
-    def settled(self) -> int:
-        return sum(self.actions.values())
-
-    def add(self, result: WorkerResult) -> None:
-        self.actions[result.action] += 1
-        if result.outcome is not None:
-            self.outcomes[type(result.outcome).__name__] += 1
-
 
 Item = tuple[ReceivedMessage, Prepared]
 
@@ -132,13 +109,23 @@ def drain(
     thread), so when the window frees up every thread has a batch ready at once. Batches are
     settled as they finish, in any order, so one batch held by ``Retry-After`` blocks nothing.
 
-    Locks are renewed until their message is settled; a page holds what settles within half a
-    lock at the rate seen so far (``Pace``), at most ``page``. ``progress`` is called after
-    settled batches, at most every ``progress_every`` seconds of ``clock``."""
+    Locks are renewed until their message is settled; the drain holds what settles within half
+    a lock at the rate seen so far (``Pace``), receiving at most ``page`` at once.
+    ``progress`` is called after settled batches, at most every ``progress_every`` seconds of
+    ``clock``."""
     threads = max(1, workers or deps.processor.client.limiter.limit)
-    pace = Pace(clock, low=per_batch, high=page, start=threads * per_batch, every=progress_every)
+    cap = max(1, ahead) * threads
+    pace = Pace(
+        clock,
+        batch=per_batch,
+        start=threads * per_batch,
+        ceiling=cap * per_batch + page,
+        every=progress_every,
+    )
     with LockRenewer(deps.bus, clock=clock, wall=deps.clock, logger=deps.logger) as locks:
-        run = _Drain(deps, locks, pace, progress, per_batch=per_batch, threads=threads, ahead=ahead)
+        run = _Drain(
+            deps, locks, pace, progress, per_batch=per_batch, page=page, threads=threads, cap=cap
+        )
         try:
             with ThreadPoolExecutor(max_workers=threads) as pool:
                 run.run(pool, max_messages)
@@ -158,8 +145,9 @@ class _Drain:
         progress: Callable[[DrainProgress], None] | None,
         *,
         per_batch: int,
+        page: int,
         threads: int,
-        ahead: int,
+        cap: int,
     ) -> None:
         self.deps = deps
         self.locks = locks
@@ -167,16 +155,21 @@ class _Drain:
         self.progress = progress
         self.per_batch = per_batch
         self.threads = threads
-        self.cap = max(1, ahead) * threads
+        self.cap = cap
+        self.page = page
         self.report = DrainReport()
         self.in_flight: dict[Future[list[ProcessOutcome]], _Group] = {}
 
     def run(self, pool: ThreadPoolExecutor, max_messages: int) -> None:
         deps, report = self.deps, self.report
         while report.received < max_messages:
-            size = self.pace.page(report.settled, self.locks.lock_seconds)
+            budget = self.pace.budget(report.settled, self.locks.lock_seconds)
+            if self.in_flight and self.held() + self.per_batch > budget:
+                self.settle_done(block=True)  # no room for one more batch within the lock
+                continue
+            room = max(self.per_batch, budget - self.held()) // self.per_batch * self.per_batch
             messages = deps.bus.receive(
-                deps.queue, max_messages=min(size, max_messages - report.received)
+                deps.queue, max_messages=min(room, self.page, max_messages - report.received)
             )
             if not messages:
                 break
@@ -200,6 +193,10 @@ class _Drain:
                 self.submit(pool, group)
         while self.in_flight:
             self.settle_done(block=True)
+
+    def held(self) -> int:
+        """Received and neither settled nor lost: the locks being renewed."""
+        return self.report.received - self.report.settled - self.report.lock_lost
 
     def prepare(self, message: ReceivedMessage) -> Item | None:
         """The message's prepared change set, or None once the message is settled already."""
@@ -263,10 +260,9 @@ class _Drain:
             remaining: int | None = self.deps.bus.stats(self.deps.queue).active
         except (MessagingError, OSError):  # e.g. Service Bus without its administration client
             remaining = None
-        in_flight = report.received - report.settled - report.lock_lost
         self.progress(
             DrainProgress(
-                report.settled, in_flight, remaining, report.lock_lost, self.pace.elapsed()
+                report.settled, self.held(), remaining, report.lock_lost, self.pace.elapsed()
             )
         )
 

@@ -1,23 +1,52 @@
-"""How much a backlog drain takes at once, and how it reports its progress.
+"""How much a backlog drain holds at once, and what it reports: progress as it goes
+(``DrainProgress``), the counts at the end (``DrainReport``).
 
 A received message is locked until it is settled. The locks are renewed while the work goes on
 (``messaging.LockRenewer``), but every message held costs a renewal per half lock, stays out of
 reach of the other consumers (the Functions trigger), and comes back late if the drain stops.
-So the drain takes at once what it can settle within about half a lock at the rate it has
-observed so far (``Pace.page``). The rate is cumulative over the run: a burst of 429s or one
-slow ``$batch`` moves it gradually, not from one extreme to the other.
+So the drain holds what it can settle within about half a lock at the rate it has observed so
+far (``Pace.budget``). That is never less than one batch per thread, so a slow Dataverse
+does not also make the drain send fewer requests in parallel: that would slow the rate, shrink
+the budget and slow the rate again. The rate is cumulative over the run, so a burst of 429s or
+one slow ``$batch`` moves it gradually, not from one extreme to the other.
 
 Every time is read on the injected monotonic clock.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 from cityzen_connector._clock import MonotonicClock
 
-# A page is what settles within this share of one lock duration at the observed rate.
+from ._worker import WorkerResult
+
+# The drain holds what settles within this share of one lock duration at the observed rate.
 LOCK_SHARE = 0.5
+
+
+@dataclass
+class DrainReport:
+    """What a drain did. ``actions`` and ``outcomes`` count the messages settled here; a
+    message whose lock was lost counts in ``lock_lost`` only (its next delivery settles it)."""
+
+    received: int = 0
+    batches: int = 0
+    actions: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    lock_lost: int = 0  # left to their next delivery, not settled here
+    redelivered: int = 0  # received again: an earlier delivery's lock ran out or was lost
+    lock_renewals: int = 0
+
+    @property
+    def settled(self) -> int:
+        return sum(self.actions.values())
+
+    def add(self, result: WorkerResult) -> None:
+        self.actions[result.action] += 1
+        if result.outcome is not None:
+            self.outcomes[type(result.outcome).__name__] += 1
 
 
 @dataclass(frozen=True)
@@ -39,19 +68,19 @@ class DrainProgress:
 
 
 class Pace:
-    """The page size and the progress throttle of one drain.
+    """The budget of messages held and the progress throttle of one drain.
 
-    ``start`` messages are taken before any rate is known (one batch per thread). After
-    that, a page holds what settles within ``LOCK_SHARE`` of a lock, in whole batches of
-    ``low``, up to ``high`` (the caller's page).
+    Budgets count whole batches of ``batch``. Until a rate is known, ``start`` (one batch
+    per thread). After that, what settles within ``LOCK_SHARE`` of a lock, between ``start``
+    and ``ceiling`` (what the pipeline holds at most: every batch in flight and one page).
     """
 
     def __init__(
-        self, clock: MonotonicClock, *, low: int, high: int, start: int, every: float
+        self, clock: MonotonicClock, *, batch: int, start: int, ceiling: int, every: float
     ) -> None:
-        self.low = max(1, min(low, high))
-        self.high = max(1, high)
-        self.start = max(self.low, min(start, self.high))
+        self.batch = max(1, batch)
+        self.start = max(self.batch, start)
+        self.ceiling = max(self.start, ceiling)
         self.every = every
         self._clock = clock
         self._started = clock.now()
@@ -60,18 +89,17 @@ class Pace:
     def elapsed(self) -> float:
         return self._clock.now() - self._started
 
-    def page(self, done: int, lock_seconds: float | None) -> int:
-        """How many messages to receive next, ``done`` being settled so far."""
+    def budget(self, done: int, lock_seconds: float | None) -> int:
+        """How many messages may be held (received, not settled), ``done`` being settled."""
         if done == 0:
             return self.start
         if lock_seconds is None:  # no lock seen (a backend without expiries): no bound
-            return self.high
+            return self.ceiling
         elapsed = self.elapsed()
         if elapsed <= 0:  # settled in no time at all (a test's clock): as fast as can be
-            return self.high
-        fits = int(done / elapsed * lock_seconds * LOCK_SHARE)
-        # Whole batches: a page's last batch would otherwise go out part-full.
-        return max(self.low, min(fits // self.low * self.low, self.high))
+            return self.ceiling
+        fits = int(done / elapsed * lock_seconds * LOCK_SHARE) // self.batch * self.batch
+        return max(self.start, min(fits, self.ceiling))
 
     def report_due(self) -> bool:
         """True at most once every ``every`` seconds (the first time at once)."""

@@ -1,4 +1,4 @@
-"""How much a drain takes at once and how often it reports, on the test's clock."""
+"""How much a drain holds at once and how often it reports, on the test's clock."""
 
 from __future__ import annotations
 
@@ -7,23 +7,24 @@ from cityzen_connector.testing import FakeClock
 
 
 def pace(clock: FakeClock, every: float = 0.0) -> Pace:
-    return Pace(clock, low=25, high=250, start=125, every=every)
+    # 5 threads of 25-submission batches, 4 batches ahead each, pages of 250
+    return Pace(clock, batch=25, start=125, ceiling=4 * 125 + 250, every=every)
 
 
-def test_a_page_is_what_settles_within_half_a_lock_at_the_rate_seen() -> None:
+def test_the_drain_holds_what_settles_within_half_a_lock_at_the_rate_seen() -> None:
     clock = FakeClock()
     p = pace(clock)
-    assert p.page(0, 60) == 125  # no rate yet: one batch per thread
+    assert p.budget(0, 60) == 125  # no rate yet: one batch per thread
     clock.advance(10)
-    assert p.page(20, 60) == 50  # 2 a second, 30 s: 60, in whole batches of 25
-    assert p.page(2, 60) == 25  # never less than one batch
-    assert p.page(200, 60) == 250  # never more than the caller's page
-    assert p.page(20, None) == 250  # a backend whose locks never run out
-    assert p.page(20, 10) == 25
+    assert p.budget(100, 60) == 300  # 10 a second, 30 s
+    assert p.budget(110, 60) == 325  # in whole batches
+    assert p.budget(20, 60) == 125  # 2 a second: never fewer batches than threads
+    assert p.budget(1000, 60) == 750  # never more than the pipeline held before
+    assert p.budget(20, None) == 750  # a backend whose locks never run out
 
 
-def test_a_page_is_the_largest_when_work_settles_in_no_time() -> None:
-    assert pace(FakeClock()).page(5, 60) == 250
+def test_work_that_settles_in_no_time_has_the_largest_budget() -> None:
+    assert pace(FakeClock()).budget(5, 60) == 750
 
 
 def test_progress_is_due_at_once_then_at_most_every_so_often() -> None:
