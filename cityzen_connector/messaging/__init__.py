@@ -5,6 +5,8 @@ It knows no submission: what a message means, how a consumer retries or rejects 
 failed messages are recovered belong to the code that sends and consumes it (the submission
 pipeline for the ``submissions`` queue).
 
+``LockRenewer`` keeps the peek-locks of messages whose work outlasts the lock duration.
+
 Errors are drawn as a tree in ``_errors.py``.
 """
 
@@ -48,6 +50,7 @@ from cityzen_connector.messaging._port import (
     ReceivedMessage,
     SubQueue,
 )
+from cityzen_connector.messaging._renewer import LockRenewer
 from cityzen_connector.messaging._sqlite import SqliteBus
 
 __all__ = [
@@ -65,6 +68,7 @@ __all__ = [
     "DeliveryReport",
     "Envelope",
     "InvalidMessage",
+    "LockRenewer",
     "MessageBus",
     "MessageLockLostError",
     "MessageTooLargeError",

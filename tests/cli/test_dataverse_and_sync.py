@@ -1,18 +1,23 @@
 """Over real HTTP (the emulator served on a free 127.0.0.1 port): the CLI provisions, a
-returning citizen's submission costs one round trip, and `cityzen sync drain` lands a backlog."""
+returning citizen's submission costs one round trip, and `cityzen sync drain` lands a backlog,
+even when Dataverse answers slower than the queue's lock lasts."""
 
 from __future__ import annotations
 
 import copy
 import json
+import time
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cityzen_connector._clock import utc_now
 from cityzen_connector.cli import main
+from cityzen_connector.cli._sync import summary
 from cityzen_connector.dataverse import (
     DataverseClient,
     DataverseConfig,
@@ -25,7 +30,12 @@ from cityzen_connector.mapping import PlanContext, load_mappings, plan_submissio
 from cityzen_connector.messaging import encode, open_bus
 from cityzen_connector.models import EXAMPLE_SUBMISSION, SUBMISSION_SCHEMA, Submission
 from cityzen_connector.store import SubmissionStatuses, open_blobs, open_store
-from cityzen_connector.sync.pipeline import Created, LookupCache, SubmissionProcessor
+from cityzen_connector.sync.pipeline import (
+    Created,
+    DrainReport,
+    LookupCache,
+    SubmissionProcessor,
+)
 from cityzen_connector.testing import FakeClock
 from tests.support.emulator import Switch
 from tests.support.paths import MAPPINGS, PEPPER
@@ -94,6 +104,60 @@ def test_cli_provisions_idempotently_then_drains_a_backlog(
     store = open_store(f"sqlite:///{tmp_path}/state.db")
     statuses = SubmissionStatuses(store, clock=utc_now, retention=timedelta(days=1))
     assert [getattr(statuses.get(i), "status", None) for i in ids] == ["created"] * 3
+
+
+class SlowBatches:
+    """The installed emulator, answering every ``$batch`` ``seconds`` late (real time: the
+    CLI runs on the real clocks)."""
+
+    def __init__(self, app: Any, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if str(environ.get("PATH_INFO", "")).endswith("$batch"):
+            time.sleep(self.seconds)
+        result: Iterable[bytes] = self.app(environ, start_response)
+        return result
+
+
+def test_cli_drain_outlasts_the_queue_lock_and_reports_progress(
+    served: str,
+    emulator_server: tuple[str, Switch],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["dataverse", "provision", "--create-catalog"]) == 0
+    switch = emulator_server[1]
+    switch.target = SlowBatches(switch.target, 1.0)  # type: ignore[assignment]
+    monkeypatch.setenv("CITYZEN_QUEUE_LOCK_DURATION_SECONDS", "0.8")
+    blobs = open_blobs(f"file://{tmp_path}/blobs")
+    bus = open_bus(f"sqlite:///{tmp_path}/queue.db")
+    for i in range(3):
+        data = submission_json([blobs.put(b"abc", media_type="image/jpeg").name for _ in range(2)],
+                               f"Demande {i}")  # fmt: skip
+        bus.send("submissions", [encode(SUBMISSION_SCHEMA, data, correlation_id=str(data["id"]))])
+    capsys.readouterr()
+
+    # Each $batch takes 1 s (the lookups, then the cases), the lock 0.8 s: the drain renews the
+    # locks and settles every message.
+    assert main(["sync", "drain"]) == 0
+
+    out, err = capsys.readouterr()
+    assert out == "drained 3 message(s) in 1 $batch request(s): 3 completed\n"
+    assert "drain: 3 done, 0 remaining, 0 in flight, " in err
+    assert "error" not in err
+    assert bus.stats("submissions").active == 0
+
+
+def test_drain_summary_counts_lost_locks_and_redeliveries() -> None:
+    report = DrainReport(received=7, batches=1, lock_lost=2, redelivered=2)
+    report.actions.update(completed=5)
+    assert summary(report) == (
+        "drained 7 message(s) in 1 $batch request(s): 5 completed;"
+        " 2 lock(s) lost, left to their next delivery; 2 redelivered"
+    )
 
 
 def test_returning_citizen_one_round_trip_over_http(

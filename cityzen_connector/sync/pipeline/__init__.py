@@ -5,15 +5,16 @@ key, create-only case, notes) and classifies what Dataverse answered (``_outcome
 ``handle_submission_message`` is the queue worker that settles the message accordingly —
 back-off across deliveries (``DeliveryPolicy``, ``retry_later``), rejection with a reason
 (``reject``), postponement while the shared ``CircuitBreaker`` is open. ``drain`` empties a
-backlog in many change sets per ``$batch``; ``sweep_dead_letters``, ``replay`` and
-``purge_retention`` recover and clean up what failed. A new contact's follow-ups (typed
-e-mail and phone, look-alike flag) that a transient failure left undone wait on the same queue
-as ``cityzen.contact-followup/v1`` messages (``FOLLOWUP_SCHEMA``, ``FollowupQueue``).
+backlog in many change sets per ``$batch``, renewing its messages' locks and reporting its
+progress (``DrainProgress``); ``sweep_dead_letters``, ``replay`` and ``purge_retention`` recover
+and clean up what failed. A new contact's follow-ups (typed e-mail and phone, look-alike flag)
+that a transient failure left undone wait on the same queue as ``cityzen.contact-followup/v1``
+messages (``FOLLOWUP_SCHEMA``, ``FollowupQueue``).
 
 Errors are drawn in ``_errors.py``; most failures are outcomes, not exceptions.
 """
 
-from ._backlog import DrainReport, drain
+from ._backlog import drain
 from ._breaker import BREAKER_PARTITION, BreakerState, CircuitBreaker
 from ._deferred import FOLLOWUP_SCHEMA, DeferredFollowup, FollowupQueue
 from ._delivery import (
@@ -38,6 +39,7 @@ from ._outcome import (
     Transient,
     classify,
 )
+from ._pace import DrainProgress, DrainReport
 from ._processor import Prepared, SubmissionProcessor
 from ._recovery import (
     PurgeReport,
@@ -70,6 +72,7 @@ __all__ = [
     "Created",
     "DeferredFollowup",
     "DeliveryPolicy",
+    "DrainProgress",
     "DrainReport",
     "FollowupQueue",
     "LookupCache",

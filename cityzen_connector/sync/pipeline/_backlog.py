@@ -10,20 +10,36 @@ Batches are sent from a small thread pool; the client's limiter caps requests in
 lowest of its configuration and Dataverse's ``x-ms-dop-hint``, and its retry policy waits out
 429s for exactly ``Retry-After`` ("Service protection API limits"), so the drain runs at the
 pace the service allows.
+
+That pace may be slower than the queue's peek-lock: a throttled ``$batch`` can wait minutes.
+The drain therefore renews the lock of every message it holds until it settles it
+(``messaging.LockRenewer``; "Message transfers, locks, and settlement", Renew locks), holds
+what it can settle within about half a lock (``_pace.Pace``), and settles message by
+message: a lock lost anyway (another consumer took the message, the process was paused) is
+logged with the message's ids and leaves that message to its next delivery. It never ends the
+run, and it is counted in the report.
+https://learn.microsoft.com/azure/service-bus-messaging/message-transfers-locks-settlement
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from functools import partial
 
+from cityzen_connector._clock import SYSTEM_MONOTONIC, MonotonicClock
 from cityzen_connector.dataverse import MAX_BATCH_OPERATIONS, DataverseError
-from cityzen_connector.messaging import InvalidMessage, ReceivedMessage
+from cityzen_connector.messaging import (
+    InvalidMessage,
+    LockRenewer,
+    MessageLockLostError,
+    MessagingError,
+    ReceivedMessage,
+)
 
 from ._deferred import DeferredFollowup
 from ._outcome import ProcessOutcome, classify
+from ._pace import DrainProgress, DrainReport, Pace
 from ._processor import CHANGE_SET, Prepared
 from ._worker import (
     WorkerDeps,
@@ -34,20 +50,6 @@ from ._worker import (
     reject_invalid,
     settle,
 )
-
-
-@dataclass
-class DrainReport:
-    received: int = 0
-    batches: int = 0
-    actions: Counter[str] = field(default_factory=Counter)
-    outcomes: Counter[str] = field(default_factory=Counter)
-
-    def add(self, result: WorkerResult) -> None:
-        self.actions[result.action] += 1
-        if result.outcome is not None:
-            self.outcomes[type(result.outcome).__name__] += 1
-
 
 Item = tuple[ReceivedMessage, Prepared]
 
@@ -96,83 +98,179 @@ def drain(
     page: int = 250,
     workers: int | None = None,
     ahead: int = 4,
+    clock: MonotonicClock = SYSTEM_MONOTONIC,
+    progress: Callable[[DrainProgress], None] | None = None,
+    progress_every: float = 0.0,
 ) -> DrainReport:
     """Process up to ``max_messages`` waiting submissions; every received message is settled
-    and completed here.
+    here, or left to its next delivery when its lock was lost.
 
     Preparing the next batches overlaps with sending earlier ones, and goes on while some
     batches wait out a 429's ``Retry-After``: up to ``ahead`` batches per thread are in flight
     (memory stays bounded: ``MAX_BATCH_BYTES`` each, ``MAX_AHEAD_BYTES`` beyond one per
-    thread), so when the window frees up every thread
-    has a batch ready at once instead of waiting for this thread to prepare it. Batches are
-    settled as they finish, in any order (each message is settled on its own), so one batch
-    held by ``Retry-After`` blocks nothing behind it."""
-    report = DrainReport()
+    thread), so when the window frees up every thread has a batch ready at once. Batches are
+    settled as they finish, in any order, so one batch held by ``Retry-After`` blocks nothing.
+
+    Locks are renewed until their message is settled; the drain holds what settles within half
+    a lock at the rate seen so far (``Pace``), receiving at most ``page`` at once.
+    ``progress`` is called after settled batches, at most every ``progress_every`` seconds of
+    ``clock``."""
     threads = max(1, workers or deps.processor.client.limiter.limit)
     cap = max(1, ahead) * threads
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        in_flight: dict[Future[list[ProcessOutcome]], _Group] = {}
+    pace = Pace(
+        clock,
+        batch=per_batch,
+        start=threads * per_batch,
+        ceiling=cap * per_batch + page,
+        every=progress_every,
+    )
+    with LockRenewer(deps.bus, clock=clock, wall=deps.clock, logger=deps.logger) as locks:
+        run = _Drain(
+            deps, locks, pace, progress, per_batch=per_batch, page=page, threads=threads, cap=cap
+        )
+        try:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                run.run(pool, max_messages)
+        finally:
+            run.report.lock_renewals = locks.renewals
+    return run.report
 
-        def settle_done(*, block: bool) -> None:
-            done, _ = wait(
-                list(in_flight), timeout=None if block else 0, return_when=FIRST_COMPLETED
-            )
-            for future in done:
-                _settle_group(deps, report, in_flight.pop(future).items, future)
 
-        def submit(group: _Group) -> None:
-            report.batches += 1
-            in_flight[pool.submit(_send, deps, group.items)] = group
-            settle_done(block=False)
-            while len(in_flight) > cap or (
-                len(in_flight) > threads
-                and sum(g.size for g in in_flight.values()) > MAX_AHEAD_BYTES
-            ):
-                settle_done(block=True)
+class _Drain:
+    """One drain's state; its methods run on the calling thread only (the pool sends)."""
 
+    def __init__(
+        self,
+        deps: WorkerDeps,
+        locks: LockRenewer,
+        pace: Pace,
+        progress: Callable[[DrainProgress], None] | None,
+        *,
+        per_batch: int,
+        page: int,
+        threads: int,
+        cap: int,
+    ) -> None:
+        self.deps = deps
+        self.locks = locks
+        self.pace = pace
+        self.progress = progress
+        self.per_batch = per_batch
+        self.threads = threads
+        self.cap = cap
+        self.page = page
+        self.report = DrainReport()
+        self.in_flight: dict[Future[list[ProcessOutcome]], _Group] = {}
+
+    def run(self, pool: ThreadPoolExecutor, max_messages: int) -> None:
+        deps, report = self.deps, self.report
         while report.received < max_messages:
+            budget = self.pace.budget(report.settled, self.locks.lock_seconds)
+            if self.in_flight and self.held() + self.per_batch > budget:
+                self.settle_done(block=True)  # no room for one more batch within the lock
+                continue
+            room = max(self.per_batch, budget - self.held()) // self.per_batch * self.per_batch
             messages = deps.bus.receive(
-                deps.queue, max_messages=min(page, max_messages - report.received)
+                deps.queue, max_messages=min(room, self.page, max_messages - report.received)
             )
             if not messages:
                 break
+            self.locks.hold(messages)
             report.received += len(messages)
+            report.redelivered += sum(1 for m in messages if m.delivery_count > 1)
             if not deps.breaker.allow(deps.probe):
                 for message in messages:
-                    _finish(deps, report, message, postponed(message, deps))
+                    self.finish(message, partial(postponed, message, deps))
                 break
-            group = _Group(per_batch)
+            group = _Group(self.per_batch)
             for message in messages:
-                item = _prepare(deps, report, message)
+                item = self.prepare(message)
                 if item is None:
                     continue
                 if group.items and not group.fits(item):
-                    submit(group)
-                    group = _Group(per_batch)
+                    self.submit(pool, group)
+                    group = _Group(self.per_batch)
                 group.add(item)
             if group.items:
-                submit(group)
-        while in_flight:
-            settle_done(block=True)
-    return report
+                self.submit(pool, group)
+        while self.in_flight:
+            self.settle_done(block=True)
 
+    def held(self) -> int:
+        """Received and neither settled nor lost: the locks being renewed."""
+        return self.report.received - self.report.settled - self.report.lock_lost
 
-def _prepare(deps: WorkerDeps, report: DrainReport, message: ReceivedMessage) -> Item | None:
-    """The message's prepared change set, or None once the message is settled already (a
-    deferred follow-up is run here: a few single calls, no change set to batch)."""
-    try:
-        work = read_work(message)
-    except InvalidMessage as exc:
-        _finish(deps, report, message, reject_invalid(message, exc, deps))
-        return None
-    if isinstance(work, DeferredFollowup):
-        _finish(deps, report, message, follow_up(message, work, deps))
-        return None
-    prepared = deps.processor.prepare(work)
-    if not isinstance(prepared, Prepared):
-        _finish(deps, report, message, settle(message, prepared, deps))
-        return None
-    return message, prepared
+    def prepare(self, message: ReceivedMessage) -> Item | None:
+        """The message's prepared change set, or None once the message is settled already (a
+        deferred follow-up is run here: a few single calls, no change set to batch)."""
+        deps = self.deps
+        try:
+            work = read_work(message)
+        except InvalidMessage as exc:
+            self.finish(message, partial(reject_invalid, message, exc, deps))
+            return None
+        if isinstance(work, DeferredFollowup):
+            self.finish(message, partial(follow_up, message, work, deps))
+            return None
+        prepared = deps.processor.prepare(work)
+        if not isinstance(prepared, Prepared):
+            self.finish(message, partial(settle, message, prepared, deps))
+            return None
+        return message, prepared
+
+    def submit(self, pool: ThreadPoolExecutor, group: _Group) -> None:
+        self.report.batches += 1
+        self.in_flight[pool.submit(_send, self.deps, group.items)] = group
+        self.settle_done(block=False)
+        while len(self.in_flight) > self.cap or (
+            len(self.in_flight) > self.threads
+            and sum(g.size for g in self.in_flight.values()) > MAX_AHEAD_BYTES
+        ):
+            self.settle_done(block=True)
+
+    def settle_done(self, *, block: bool) -> None:
+        done, _ = wait(
+            list(self.in_flight), timeout=None if block else 0, return_when=FIRST_COMPLETED
+        )
+        for future in done:
+            items = self.in_flight.pop(future).items
+            for (message, _), outcome in zip(items, future.result(), strict=True):
+                self.finish(message, partial(settle, message, outcome, self.deps))
+            self.tick()
+
+    def finish(self, message: ReceivedMessage, decide: Callable[[], WorkerResult]) -> None:
+        """Settle one message: send what its outcome calls for (``decide``), then complete it.
+        A lock lost on the way leaves the message to its next delivery; its writes being
+        idempotent, that delivery finds them done."""
+        if not self.locks.release(message):
+            self.report.lock_lost += 1  # the renewer has logged it
+            return
+        result = decide()
+        try:
+            self.deps.bus.complete(message)
+        except MessageLockLostError:
+            self.report.lock_lost += 1
+            self.deps.logger.warning(
+                "message %s #%d: lock lost before completion, left to its next delivery",
+                message.message_id,
+                message.sequence_number,
+            )
+            return
+        self.report.add(result)
+
+    def tick(self) -> None:
+        if self.progress is None or not self.pace.report_due():
+            return
+        report = self.report
+        try:
+            remaining: int | None = self.deps.bus.stats(self.deps.queue).active
+        except (MessagingError, OSError):  # e.g. Service Bus without its administration client
+            remaining = None
+        self.progress(
+            DrainProgress(
+                report.settled, self.held(), remaining, report.lock_lost, self.pace.elapsed()
+            )
+        )
 
 
 class _Group:
@@ -197,20 +295,3 @@ class _Group:
         self.items.append(item)
         self.operations += len(item[1].requests)
         self.size += weight(item[1])
-
-
-def _settle_group(
-    deps: WorkerDeps,
-    report: DrainReport,
-    group: list[Item],
-    future: Future[list[ProcessOutcome]],
-) -> None:
-    for (message, _), outcome in zip(group, future.result(), strict=True):
-        _finish(deps, report, message, settle(message, outcome, deps))
-
-
-def _finish(
-    deps: WorkerDeps, report: DrainReport, message: ReceivedMessage, result: WorkerResult
-) -> None:
-    deps.bus.complete(message)
-    report.add(result)
