@@ -29,7 +29,7 @@ from ._submission import (
     Location,
     Submission,
 )
-from ._text import clean_text, email_address, phone_to_e164
+from ._text import clean_text, email_address, phone_to_e164, text_errors
 from ._theme import (
     CreatedStatus,
     FailedStatus,
@@ -77,5 +77,6 @@ __all__ = [
     "field_errors",
     "phone_to_e164",
     "problem",
+    "text_errors",
     "validation_problem",
 ]
