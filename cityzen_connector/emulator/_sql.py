@@ -72,6 +72,8 @@ def to_param(value: object, attr_edm: str) -> object:
         return value.isoformat()
     if isinstance(value, bool):
         return 1 if value else 0
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        return float(value)  # a Decimal literal beyond SQLite's 64-bit integers, as a real
     return value
 
 
@@ -174,6 +176,7 @@ class FilterCompiler:
                 return f"({col.sql} {SQL_OPS[node.op]} ?)"
             return f"({col.sql} IS {'NOT ' if node.op == 'ne' else ''}NULL)"
         _check_types(col.edm, right, node.op)
+        _check_range(col, right)
         params.append(to_param(right.value, col.edm))
         collate = " COLLATE NOCASE" if col.edm == "Edm.String" else ""
         if col.edm == "Edm.Guid":
@@ -198,6 +201,40 @@ def _check_types(edm: str, literal: Operand, op: str) -> None:
         "A binary operator with incompatible types was detected. Found operand types "
         f"'{edm}' and '{have}' for operator kind '{OP_KIND[op]}'."
     )
+
+
+# The .NET types a condition's value has in Dataverse's query (QueryExpression), by Edm type.
+_CLR = {
+    "Edm.Int32": "System.Int32",
+    "Edm.Int64": "System.Int64",
+    "Edm.Decimal": "System.Decimal",
+    "Edm.Double": "System.Double",
+}
+_RANGES = {"Edm.Int32": range(-(2**31), 2**31), "Edm.Int64": range(-(2**63), 2**63)}
+
+
+def _check_range(col: _Column, literal: Literal) -> None:
+    """An integer column compared with a number its type cannot hold is refused, not compared.
+
+    Microsoft's OData library reads ``99999999999999999999999999`` as an Edm.Decimal, and
+    Dataverse turns the filter into a condition whose value must have the column's .NET type.
+    "Web service error codes" (Microsoft Learn, power-apps/developer/data-platform/reference/
+    web-service-error-codes) documents the code InvalidArgument (0x80040203) but not this case:
+    the wording is the one Dataverse gives for a condition value of the wrong type ("Condition
+    for attribute '…': expected argument(s) of type '…' but received '…'."). SQLite could not
+    even bind such a number (64-bit integers).
+    """
+    allowed = _RANGES.get(col.edm)
+    value = literal.value
+    if allowed is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    if isinstance(value, float) and not value.is_integer():
+        return  # 1.5 (or inf): compared as a real number, as before
+    if int(value) not in allowed:
+        raise err.bad_request(
+            f"Condition for attribute '{col.attr.name}': expected argument(s) of type "
+            f"'{_CLR[col.edm]}' but received '{_CLR.get(literal.edm, 'System.Double')}'."
+        )
 
 
 def _structural(entity: Entity, name: str) -> Attribute:
