@@ -360,3 +360,16 @@ def test_nan_infinity_and_1e400_are_payload_errors_not_stored_as_invalid_json(
         assert (status, code) == (400, "0x80048d19"), number
         assert f"The value '{number}' is not a valid number." in message
     assert _count(app, "contacts") == 0
+
+
+def test_a_null_statecode_is_refused_as_a_required_column_not_a_crash(app: EmulatorApp) -> None:
+    # statecode is SystemRequired in Dataverse's table definitions (contact, account, incident).
+    status, code, message = _error(
+        call(app, "POST", "contacts", {"lastname": "Durand", "statecode": None})
+    )
+    assert (status, code) == (400, "0x80040203")
+    assert "'statecode'" in message
+    record = _created(app)
+    assert _error(call(app, "PATCH", record, {"statecode": None}))[:2] == (400, "0x80040203")
+    status, _, body = call(app, "GET", record, query="$select=statecode,statuscode")
+    assert (json.loads(body)["statecode"], json.loads(body)["statuscode"]) == (0, 1)
