@@ -159,3 +159,17 @@ def test_a_surrogate_anywhere_in_the_body_is_a_4xx_never_a_5xx(
     assert response.status == 422, response.body
     assert "invalid_text" in {error["code"] for error in response.json()["errors"]}
     nothing_written(world)
+
+
+def test_a_path_that_is_not_text_is_a_404_whose_instance_is_a_uri_not_a_crash() -> None:
+    # Hosts hand paths over as str; an in-process caller can pass one that is not text. The
+    # problem's instance is a URI reference (RFC 9457 section 3.1.5): percent-encoded, ASCII.
+    world = make_world()
+    for path, instance in (
+        ("/v1/requests/\ud800", "/api/v1/requests/%ED%A0%80"),
+        ("/v1/rien/é è", "/api/v1/rien/%C3%A9%20%C3%A8"),
+        ("/v1/rien/%C3%A9", "/api/v1/rien/%C3%A9"),
+    ):
+        response = world.request("GET", path)
+        assert response.status == 404, response.body
+        assert response.json()["instance"] == instance
