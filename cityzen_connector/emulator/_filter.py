@@ -224,6 +224,8 @@ class _Parser:
         return node
 
     def unary(self, depth: int) -> Node:
+        if depth > MAX_DEPTH:
+            raise query_error("The $filter expression is nested too deeply.")
         if self._is_word("not"):
             self.index += 1
             return Not(self.unary(depth + 1))

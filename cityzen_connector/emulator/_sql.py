@@ -44,6 +44,14 @@ EDM = {
     "Customer": "Edm.Guid",
     "Owner": "Edm.Guid",
 }
+# Microsoft documents no limit on a filter's conditions or nesting (a URL holds at most 32,768
+# characters: "Compose HTTP requests and handle errors", Microsoft Learn). SQLite does ("Limits
+# In SQLite"): a chain of n conditions is an expression n deep, refused past 1,000
+# (SQLITE_MAX_EXPR_DEPTH), and its parser's stack (100 entries unless built otherwise) held
+# about 20 levels of alternating and/or/not here. The emulator refuses more than 500 conditions
+# or 16 levels, loudly, as an OData URI error (0x80060888): far above what a client sends.
+MAX_CONDITIONS = 500
+MAX_NESTING = 16
 NUMERIC = frozenset({"Edm.Int32", "Edm.Int64", "Edm.Decimal", "Edm.Double"})
 TEMPORAL = frozenset({"Edm.DateTimeOffset", "Edm.Date"})
 SQL_OPS = {"eq": "=", "ne": "!=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
@@ -91,8 +99,10 @@ class FilterCompiler:
     def __init__(self, schema: Schema, entity: Entity) -> None:
         self.schema = schema
         self.entity = entity
+        self._conditions = 0
 
     def compile(self, node: Node) -> tuple[str, list[Any]]:
+        self._conditions = 0
         params: list[Any] = []
         sql = self._node(node, params)
         return sql, params
@@ -122,13 +132,26 @@ class FilterCompiler:
         attr = _structural(entity, parts[0])
         return _Column("json_extract(r.data, ?)", [f'$."{attr.name}"'], attr)
 
-    def _node(self, node: Node, params: list[Any]) -> str:
+    def _node(self, node: Node, params: list[Any], level: int = 0) -> str:
+        # The SQL nests only where the filter does: a chain of one operator is one flat list
+        # and a run of "not" one negation at most. Nesting a level per term made SQLite's parser
+        # give up from about 100 terms ("parser stack overflow", "Limits In SQLite").
+        if level > MAX_NESTING:
+            raise err.query_error("The $filter expression is nested too deeply.")
         if isinstance(node, BoolOp):
-            left = self._node(node.left, params)
-            right = self._node(node.right, params)
-            return f"({left} {node.op.upper()} {right})"
+            parts = [self._node(operand, params, level + 1) for operand in _chain(node)]
+            return "(" + f" {node.op.upper()} ".join(parts) + ")"
         if isinstance(node, Not):
-            return f"(NOT COALESCE({self._node(node.operand, params)}, 0))"
+            negations = 0
+            while isinstance(node, Not):
+                negations, node = negations + 1, node.operand
+            inner = self._node(node, params, level + 1)
+            return f"(NOT COALESCE({inner}, 0))" if negations % 2 else f"(COALESCE({inner}, 0))"
+        self._conditions += 1
+        if self._conditions > MAX_CONDITIONS:
+            raise err.query_error(
+                f"The $filter expression has more than {MAX_CONDITIONS} conditions."
+            )
         if isinstance(node, BoolPath):
             col = self._column(node.path)
             if col.edm != "Edm.Boolean":
@@ -182,6 +205,20 @@ class FilterCompiler:
         if col.edm == "Edm.Guid":
             return f"(lower({col.sql}) {SQL_OPS[node.op]} ?)"
         return f"({col.sql}{collate} {SQL_OPS[node.op]} ?)"
+
+
+def _chain(node: BoolOp) -> list[Node]:
+    """The operands of a chain of one operator, left to right, without recursion:
+    ``a or b or (c or d)`` → ``[a, b, c, d]``."""
+    operands: list[Node] = []
+    stack: list[Node] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, BoolOp) and item.op == node.op:
+            stack += [item.right, item.left]
+        else:
+            operands.append(item)
+    return operands
 
 
 def _flip(op: str) -> str:
