@@ -72,6 +72,14 @@ def payload_error(entity_set: str, detail: str) -> ODataError:
     )
 
 
+def not_a_number(entity_set: str, text: str) -> ODataError:
+    # OData's JSON reader (odata.net, Microsoft.OData.Core.txt, JsonReader_InvalidNumberFormat)
+    # answers this for a number no Int32, Decimal or Double holds (a 5,000-digit integer, 1e400,
+    # NaN). Microsoft Learn documents no reply for it: the documented payload error code.
+    shown = text if len(text) <= 100 else text[:100] + "…"
+    return payload_error(entity_set, f"Invalid JSON. The value '{shown}' is not a valid number.")
+
+
 def undeclared_property(entity_set: str, prop: str, entity: str) -> ODataError:
     return payload_error(
         entity_set,

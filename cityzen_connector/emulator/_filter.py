@@ -15,6 +15,7 @@ The parser only builds values; nothing of the input ever becomes SQL text (see `
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from dataclasses import dataclass
@@ -137,14 +138,49 @@ def _literal(token: Token, text: str) -> Literal:
         if token.kind == "date":
             return Literal(date.fromisoformat(raw), "Edm.Date")
         if token.kind == "number":
-            body = raw.rstrip("mMdDfFlL")
-            if re.fullmatch(r"-?\d+", body):
-                value = int(body)
-                return Literal(value, "Edm.Int32" if -(2**31) <= value < 2**31 else "Edm.Int64")
-            return Literal(float(body), "Edm.Decimal")
+            return _number(raw, token, text)
     except ValueError:
         raise syntax_error(token.pos, text) from None
     raise syntax_error(token.pos, text)
+
+
+_INT32 = range(-(2**31), 2**31)
+_INT64 = range(-(2**63), 2**63)
+_DECIMAL_MAX = 79228162514264337593543950335  # System.Decimal.MaxValue, 29 digits
+
+
+def _number(raw: str, token: Token, text: str) -> Literal:
+    """A number's Edm type as Microsoft's OData library reads it (odata.net, ExpressionLexer):
+    a suffix names it (L Int64, M Decimal, D/F Double); without one, Int32, else Int64, else
+    Decimal when the digits need its precision (MakeBestGuessOnNoSuffixStr), else Double. A
+    number none of them holds is refused, as the library refuses it."""
+    suffix = raw[-1].lower() if raw[-1] in "mMdDfFlL" else ""
+    body = raw[:-1] if suffix else raw
+    integral = re.fullmatch(r"-?\d+", body) is not None
+    # len() first: Python refuses int() of more than 4,300 digits (CVE-2020-10735).
+    value = int(body) if integral and len(body) <= 30 else None
+    if suffix == "l":
+        if value is None or value not in _INT64:
+            raise query_error(
+                f"Unrecognized 'Edm.Int64' literal '{raw}' at '{token.pos}' in '{text}'."
+            )
+        return Literal(value, "Edm.Int64")
+    if value is not None and not suffix:
+        if value in _INT32:
+            return Literal(value, "Edm.Int32")
+        if value in _INT64:
+            return Literal(value, "Edm.Int64")
+        if abs(value) <= _DECIMAL_MAX:
+            return Literal(value, "Edm.Decimal")
+    as_float = float(body)  # from text there is no digit limit: too large gives inf
+    if math.isinf(as_float):
+        # ExpressionLexer_InvalidNumericString (odata.net, Microsoft.OData.Core.txt).
+        shown = raw if len(raw) <= 100 else raw[:100] + "…"
+        raise query_error(f"Numeric string '{shown}' is not a valid Int32/Int64/Double/Decimal.")
+    if suffix == "m" or (not suffix and not integral):
+        # The emulator compares decimals as floats; a whole number keeps its exact value.
+        return Literal(value if value is not None else as_float, "Edm.Decimal")
+    return Literal(as_float, "Edm.Double")
 
 
 class _Parser:
@@ -188,6 +224,8 @@ class _Parser:
         return node
 
     def unary(self, depth: int) -> Node:
+        if depth > MAX_DEPTH:
+            raise query_error("The $filter expression is nested too deeply.")
         if self._is_word("not"):
             self.index += 1
             return Not(self.unary(depth + 1))

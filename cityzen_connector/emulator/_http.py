@@ -7,9 +7,11 @@ so an operation behaves the same alone or inside a batch.
 from __future__ import annotations
 
 import json
+import math
 import re
 import uuid
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -73,7 +75,12 @@ class Request:
                 f"The content type '{ctype}' is not supported; send application/json.",
             )
         try:
-            value = json.loads(self.body.decode("utf-8"))
+            value = json.loads(
+                self.body.decode("utf-8"),
+                parse_int=partial(_json_int, entity_set),
+                parse_float=partial(_json_float, entity_set),
+                parse_constant=partial(_json_constant, entity_set),
+            )
         except UnicodeDecodeError:
             raise err.payload_error(entity_set, "Invalid JSON. The body is not UTF-8.") from None
         except json.JSONDecodeError as exc:
@@ -82,11 +89,51 @@ class Request:
             raise err.payload_error(entity_set, "Invalid JSON. Nesting too deep.") from None
         if not isinstance(value, dict):
             raise err.payload_error(entity_set, "A JSON object was expected.")
+        if not _is_text(value):
+            # "\ud800" decodes to a lone UTF-16 surrogate: not Unicode text (RFC 8259 section
+            # 8.2), and nothing the store can hold as UTF-8. Microsoft documents no reply for it
+            # (a .NET string can hold one): the emulator refuses it, loudly, with the documented
+            # code of a payload it cannot read (0x80048d19) rather than storing something else.
+            raise err.payload_error(
+                entity_set, "Invalid JSON. A string holds a lone UTF-16 surrogate."
+            )
         return value
 
     @property
     def service_root(self) -> str:
         return self.base_url + BASE_PATH
+
+
+# OData's JSON reader reads a number as Int32, then Decimal, then Double, and refuses one that
+# fits none (see _error_catalogue.not_a_number). Checked before int(): Python refuses to convert
+# more than 4,300 digits (CVE-2020-10735) with a bare ValueError.
+
+
+def _json_int(entity_set: str, text: str) -> int:
+    if math.isinf(float(text)):  # beyond a double (float() of a text has no digit limit)
+        raise err.not_a_number(entity_set, text)
+    return int(text)
+
+
+def _json_float(entity_set: str, text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400: beyond a double
+        raise err.not_a_number(entity_set, text)
+    return value
+
+
+def _json_constant(entity_set: str, text: str) -> float:
+    # NaN and Infinity are not JSON (RFC 8259 section 6); OData's reader knows no such token.
+    raise err.not_a_number(entity_set, text)
+
+
+def _is_text(value: object) -> bool:
+    """No string or member name in the document holds a lone surrogate."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass

@@ -18,6 +18,12 @@ from cityzen_connector.emulator._sql import FilterCompiler, structural
 from cityzen_connector.emulator._store import Row
 
 DEFAULT_PAGE = 5000
+# "Order rows using OData" (Microsoft Learn, power-apps/developer/data-platform/webapi/query/
+# order-rows) documents no limit on $orderby terms, nor Dataverse's reply past one. The store's
+# SQLite sorts by at most 2,000 terms (SQLITE_MAX_COLUMN, "Limits In SQLite"): the emulator
+# refuses longer lists loudly, as an OData URI error (0x80060888, _error_catalogue.query_error),
+# well below that bound and far above what a client sorts by.
+MAX_ORDERBY_TERMS = 100
 SUPPORTED = frozenset({"$select", "$filter", "$orderby", "$top", "$count", "$expand", "$skiptoken"})
 _PAGE_RE = re.compile(r'pagenumber="(\d{1,9})"')
 _ORDER_RE = re.compile(r"^\s*([A-Za-z_][\w/]*)(?:\s+(asc|desc))?\s*$")
@@ -196,9 +202,10 @@ def _int_option(query: dict[str, str], name: str) -> int | None:
 def _order(compiler: FilterCompiler, raw: str | None) -> tuple[str, list[Any]]:
     parts: list[str] = []
     params: list[Any] = []
-    for item in (raw or "").split(","):
-        if not item.strip():
-            continue
+    items = [item for item in (raw or "").split(",") if item.strip()]
+    if len(items) > MAX_ORDERBY_TERMS:
+        raise err.query_error(f"The $orderby expression has more than {MAX_ORDERBY_TERMS} terms.")
+    for item in items:
         match = _ORDER_RE.match(item)
         if match is None:
             raise err.syntax_error(0, raw or "")

@@ -208,7 +208,8 @@ class Records:
         data["modifiedon"] = now
         if entity.states:
             data.setdefault("statecode", 0)
-            data.setdefault("statuscode", entity.states.get(int(data["statecode"]), 1))
+            if isinstance(data["statecode"], int):  # null is refused below (SystemRequired)
+                data.setdefault("statuscode", entity.states.get(data["statecode"], 1))
         targets = dict(data.get(TARGETS, {}))
         if "ownerid" in entity.attributes and not data.get("ownerid"):
             data["ownerid"] = self.caller_id
@@ -235,8 +236,9 @@ class Records:
         data.update(changes)
         if targets:
             data[TARGETS] = targets
-        if entity.states and "statecode" in changes and "statuscode" not in changes:
-            data["statuscode"] = entity.states.get(int(data["statecode"]), 1)
+        state = changes.get("statecode")
+        if entity.states and isinstance(state, int) and "statuscode" not in changes:
+            data["statuscode"] = entity.states.get(state, 1)
         data["modifiedon"] = format_datetime(self.clock())
         self._computed(entity, data)
         self._required(entity, data)

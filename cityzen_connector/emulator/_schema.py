@@ -193,7 +193,12 @@ def _system_attributes(entity: dict[str, Any]) -> list[Attribute]:
     ]
     states = entity.get("states", {})
     if states:
-        attrs.append(Attribute("statecode", "State", options={int(s): s for s in states}))
+        # SystemRequired, as the table definitions on Microsoft Learn list it (e.g. contact).
+        attrs.append(
+            Attribute(
+                "statecode", "State", required="SystemRequired", options={int(s): s for s in states}
+            )
+        )
         attrs.append(Attribute("statuscode", "Status"))
     if entity["ownership"] == "UserOwned":
         attrs.append(

@@ -44,6 +44,14 @@ EDM = {
     "Customer": "Edm.Guid",
     "Owner": "Edm.Guid",
 }
+# Microsoft documents no limit on a filter's conditions or nesting (a URL holds at most 32,768
+# characters: "Compose HTTP requests and handle errors", Microsoft Learn). SQLite does ("Limits
+# In SQLite"): a chain of n conditions is an expression n deep, refused past 1,000
+# (SQLITE_MAX_EXPR_DEPTH), and its parser's stack (100 entries unless built otherwise) held
+# about 20 levels of alternating and/or/not here. The emulator refuses more than 500 conditions
+# or 16 levels, loudly, as an OData URI error (0x80060888): far above what a client sends.
+MAX_CONDITIONS = 500
+MAX_NESTING = 16
 NUMERIC = frozenset({"Edm.Int32", "Edm.Int64", "Edm.Decimal", "Edm.Double"})
 TEMPORAL = frozenset({"Edm.DateTimeOffset", "Edm.Date"})
 SQL_OPS = {"eq": "=", "ne": "!=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
@@ -72,6 +80,8 @@ def to_param(value: object, attr_edm: str) -> object:
         return value.isoformat()
     if isinstance(value, bool):
         return 1 if value else 0
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        return float(value)  # a Decimal literal beyond SQLite's 64-bit integers, as a real
     return value
 
 
@@ -89,8 +99,10 @@ class FilterCompiler:
     def __init__(self, schema: Schema, entity: Entity) -> None:
         self.schema = schema
         self.entity = entity
+        self._conditions = 0
 
     def compile(self, node: Node) -> tuple[str, list[Any]]:
+        self._conditions = 0
         params: list[Any] = []
         sql = self._node(node, params)
         return sql, params
@@ -120,13 +132,26 @@ class FilterCompiler:
         attr = _structural(entity, parts[0])
         return _Column("json_extract(r.data, ?)", [f'$."{attr.name}"'], attr)
 
-    def _node(self, node: Node, params: list[Any]) -> str:
+    def _node(self, node: Node, params: list[Any], level: int = 0) -> str:
+        # The SQL nests only where the filter does: a chain of one operator is one flat list
+        # and a run of "not" one negation at most. Nesting a level per term made SQLite's parser
+        # give up from about 100 terms ("parser stack overflow", "Limits In SQLite").
+        if level > MAX_NESTING:
+            raise err.query_error("The $filter expression is nested too deeply.")
         if isinstance(node, BoolOp):
-            left = self._node(node.left, params)
-            right = self._node(node.right, params)
-            return f"({left} {node.op.upper()} {right})"
+            parts = [self._node(operand, params, level + 1) for operand in _chain(node)]
+            return "(" + f" {node.op.upper()} ".join(parts) + ")"
         if isinstance(node, Not):
-            return f"(NOT COALESCE({self._node(node.operand, params)}, 0))"
+            negations = 0
+            while isinstance(node, Not):
+                negations, node = negations + 1, node.operand
+            inner = self._node(node, params, level + 1)
+            return f"(NOT COALESCE({inner}, 0))" if negations % 2 else f"(COALESCE({inner}, 0))"
+        self._conditions += 1
+        if self._conditions > MAX_CONDITIONS:
+            raise err.query_error(
+                f"The $filter expression has more than {MAX_CONDITIONS} conditions."
+            )
         if isinstance(node, BoolPath):
             col = self._column(node.path)
             if col.edm != "Edm.Boolean":
@@ -174,11 +199,26 @@ class FilterCompiler:
                 return f"({col.sql} {SQL_OPS[node.op]} ?)"
             return f"({col.sql} IS {'NOT ' if node.op == 'ne' else ''}NULL)"
         _check_types(col.edm, right, node.op)
+        _check_range(col, right)
         params.append(to_param(right.value, col.edm))
         collate = " COLLATE NOCASE" if col.edm == "Edm.String" else ""
         if col.edm == "Edm.Guid":
             return f"(lower({col.sql}) {SQL_OPS[node.op]} ?)"
         return f"({col.sql}{collate} {SQL_OPS[node.op]} ?)"
+
+
+def _chain(node: BoolOp) -> list[Node]:
+    """The operands of a chain of one operator, left to right, without recursion:
+    ``a or b or (c or d)`` → ``[a, b, c, d]``."""
+    operands: list[Node] = []
+    stack: list[Node] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, BoolOp) and item.op == node.op:
+            stack += [item.right, item.left]
+        else:
+            operands.append(item)
+    return operands
 
 
 def _flip(op: str) -> str:
@@ -198,6 +238,40 @@ def _check_types(edm: str, literal: Operand, op: str) -> None:
         "A binary operator with incompatible types was detected. Found operand types "
         f"'{edm}' and '{have}' for operator kind '{OP_KIND[op]}'."
     )
+
+
+# The .NET types a condition's value has in Dataverse's query (QueryExpression), by Edm type.
+_CLR = {
+    "Edm.Int32": "System.Int32",
+    "Edm.Int64": "System.Int64",
+    "Edm.Decimal": "System.Decimal",
+    "Edm.Double": "System.Double",
+}
+_RANGES = {"Edm.Int32": range(-(2**31), 2**31), "Edm.Int64": range(-(2**63), 2**63)}
+
+
+def _check_range(col: _Column, literal: Literal) -> None:
+    """An integer column compared with a number its type cannot hold is refused, not compared.
+
+    Microsoft's OData library reads ``99999999999999999999999999`` as an Edm.Decimal, and
+    Dataverse turns the filter into a condition whose value must have the column's .NET type.
+    "Web service error codes" (Microsoft Learn, power-apps/developer/data-platform/reference/
+    web-service-error-codes) documents the code InvalidArgument (0x80040203) but not this case:
+    the wording is the one Dataverse gives for a condition value of the wrong type ("Condition
+    for attribute '…': expected argument(s) of type '…' but received '…'."). SQLite could not
+    even bind such a number (64-bit integers).
+    """
+    allowed = _RANGES.get(col.edm)
+    value = literal.value
+    if allowed is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    if isinstance(value, float) and not value.is_integer():
+        return  # 1.5 (or inf): compared as a real number, as before
+    if int(value) not in allowed:
+        raise err.bad_request(
+            f"Condition for attribute '{col.attr.name}': expected argument(s) of type "
+            f"'{_CLR[col.edm]}' but received '{_CLR.get(literal.edm, 'System.Double')}'."
+        )
 
 
 def _structural(entity: Entity, name: str) -> Attribute:

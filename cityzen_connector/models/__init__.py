@@ -36,6 +36,7 @@ from ._text import (
     clean_text,
     email_address,
     phone_to_e164,
+    text_errors,
 )
 from ._theme import (
     CreatedStatus,
@@ -89,6 +90,7 @@ __all__ = [
     "field_errors",
     "phone_to_e164",
     "problem",
+    "text_errors",
     "uuid_from_text",
     "validation_problem",
 ]

@@ -66,6 +66,7 @@ _FRENCH: Mapping[str, str] = MappingProxyType(
         "id_mismatch": "L’identifiant du corps et l’en-tête Idempotency-Key diffèrent.",
         "invalid_key": "L’en-tête Idempotency-Key n’est pas valide.",
         "not_allowed": "Envoyez les fichiers comme parties multipart.",
+        "invalid_text": "Ce texte contient un caractère non valide.",
     }
 )
 _FRENCH_DEFAULT = "Cette valeur n’est pas valide."
@@ -116,7 +117,8 @@ def _part(part: object) -> str:
     return text if len(text) <= _MAX_PART else text[: _MAX_PART - 1] + "…"
 
 
-def _path(loc: Iterable[object]) -> str:
+def field_path(loc: Iterable[object]) -> str:
+    """A location as a dotted path, each part short and printable (``(body)`` for the root)."""
     path = ".".join(_part(part) for part in loc) or "(body)"
     return path if len(path) <= _MAX_FIELD_CHARS else path[: _MAX_FIELD_CHARS - 1] + "…"
 
@@ -132,7 +134,7 @@ def field_errors(
         french = _PYDANTIC_HOMONYMS.get(kind) or _FRENCH.get(kind, _FRENCH_DEFAULT)
         result.append(
             FieldError(
-                field=_path(error["loc"]),
+                field=field_path(error["loc"]),
                 code=kind,
                 message_fr=french,
                 # pydantic's messages name constraints (lengths, patterns, choices), not input;

@@ -11,6 +11,7 @@ validation messages that name fields and constraints, never the submitted values
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -155,6 +156,18 @@ class Problem(BaseModel):
         return self.model_dump_json(exclude_none=True).encode("utf-8")
 
 
+# What RFC 3986 lets a URI reference hold as is (reserved and unreserved characters, and "%"
+# of what is already encoded); anything else is percent-encoded.
+_URI_SAFE = "!#$%&'()*+,/:;=?@[]~"
+
+
+def _uri_reference(path: str) -> str:
+    """``instance`` is a URI reference (RFC 9457 section 3.1.5): the request path, with what a
+    URI cannot hold percent-encoded as UTF-8 -- a lone surrogate too (``%ED%A0%80``), so that a
+    path that is not text still gets its problem document rather than a failure to write it."""
+    return urllib.parse.quote(path, safe=_URI_SAFE, errors="surrogatepass")
+
+
 def problem(
     code: ProblemCode | str,
     *,
@@ -173,7 +186,7 @@ def problem(
         title=entry.en.rstrip("."),
         status=entry.status,
         detail=detail,
-        instance=instance,
+        instance=None if instance is None else _uri_reference(instance),
         code=code,
         messages=LocalizedText(fr=entry.fr, en=entry.en),
         errors=listed[:MAX_FIELD_ERRORS] or None,

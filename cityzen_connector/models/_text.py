@@ -5,18 +5,34 @@ escape on display), but characters that can hide or reorder what an agent reads 
 C0/C1 control characters (except tab and line breaks in multi-line fields) and the Unicode
 bidirectional overrides behind "Trojan Source" (CVE-2021-42574). Error messages never repeat
 the value, which may be personal data.
+
+Below all of these, one rule holds for every string a client sends, free text or not, member
+names included: it must be Unicode text. JSON's ``"\\ud800"`` escape decodes to a lone UTF-16
+surrogate, which is not a Unicode scalar value: RFC 8259 section 8.2 calls the behaviour of
+software receiving one "unpredictable", and no UTF-8 encoder accepts it (RFC 3629 section 3),
+so it could be neither hashed, stored, queued nor sent to Dataverse. ``text_errors`` applies
+the rule to a whole JSON document; ``clean_text`` applies it to each field it cleans.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+
+from pydantic_core import PydanticCustomError
+
+from ._field_errors import MAX_FIELD_ERRORS, FieldError, field_path
 
 # C0 and C1 controls; multi-line fields additionally allow \t \n \r.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Bidi embeddings/overrides/isolates and the BOM / zero-width no-break space.
 _INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\ufeff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# The field code of the rule (French in the catalogue of field codes) and its English text.
+INVALID_TEXT = "invalid_text"
+_NOT_TEXT = "not Unicode text: a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape)"
 
 # The same rules as JSON Schema patterns (ECMA-262, no look-around), for the OpenAPI document:
 # what ``clean_text`` accepts, and, for a field that must not be empty, at least one character
@@ -49,8 +65,41 @@ _PHONE_ALLOWED = re.compile(r"^\+?[0-9 .\-()]{6,24}$")
 _FRENCH_NATIONAL = re.compile(r"^0[1-9][0-9]{8}$")
 
 
+def is_text(value: str) -> bool:
+    """True when ``value`` is Unicode text: it holds no lone UTF-16 surrogate."""
+    return _SURROGATE.search(value) is None
+
+
+def text_errors(
+    document: object, *, location: Sequence[str | int] = (), limit: int = MAX_FIELD_ERRORS
+) -> list[FieldError]:
+    """An ``invalid_text`` error for each member name and string of a JSON document that is not
+    Unicode text, in document order (the first ``limit``). The location of a bad member name
+    shows ``?`` for the character: a problem document must itself be valid UTF-8."""
+    errors: list[FieldError] = []
+    stack: list[tuple[object, tuple[str | int, ...]]] = [(document, tuple(location))]
+    while stack and len(errors) < limit:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if not is_text(value):
+                errors.append(FieldError.of(field_path(path), INVALID_TEXT, _NOT_TEXT))
+        elif isinstance(value, dict):
+            children: list[tuple[object, tuple[str | int, ...]]] = []
+            for key, child in value.items():
+                if isinstance(key, str) and not is_text(key):
+                    children.append((key, (*path, key)))  # reported as a string at its place
+                children.append((child, (*path, key)))
+            stack.extend(reversed(children))
+        elif isinstance(value, list):
+            stack.extend(reversed([(child, (*path, i)) for i, child in enumerate(value)]))
+    return errors
+
+
 def clean_text(value: str, *, multiline: bool) -> str:
     """Return ``value`` NFC-normalised and trimmed, or raise ``ValueError`` without echoing it."""
+    if not is_text(value):
+        # A ValueError with our field code, so pydantic reports it as ``invalid_text``.
+        raise PydanticCustomError(INVALID_TEXT, _NOT_TEXT)
     pattern = _CONTROL if multiline else _CONTROL_SINGLE_LINE
     if pattern.search(value):
         raise ValueError("control characters are not allowed")

@@ -269,3 +269,144 @@ def test_an_internal_failure_answers_like_dataverse_without_details() -> None:
     assert b"secret@example.org" not in body
     broken["now"] = False
     assert _count(app, "contacts") == 0
+
+
+# -- Client-caused 500s that are 400s in Dataverse -------------------------------------------
+_HUGE = "9" * 5000  # past Python's 4,300-digit int conversion limit (CVE-2020-10735)
+
+
+def _error(response: tuple[int, dict[str, str], bytes]) -> tuple[int, str, str]:
+    status, _, body = response
+    error = json.loads(body)["error"]
+    return status, error["code"], error["message"]
+
+
+def test_an_integer_literal_beyond_the_column_type_is_an_invalid_argument(app: EmulatorApp) -> None:
+    for literal in ("99999999999999999999999999", "-99999999999999999999999999", "3000000000"):
+        status, code, message = _error(
+            call(app, "GET", "incidents", query="$filter=" + quote(f"statecode eq {literal}"))
+        )
+        assert (status, code) == (400, "0x80040203"), literal
+        assert "expected argument(s) of type 'System.Int32'" in message
+    # A Double column holds it: compared, not refused (OData reads it as Edm.Decimal).
+    big = quote("address1_latitude lt 99999999999999999999999999")
+    status, _, body = call(app, "GET", "contacts", query="$filter=" + big)
+    assert status == 200, body
+
+
+def test_a_numeric_literal_no_number_type_holds_is_a_query_error(app: EmulatorApp) -> None:
+    status, code, message = _error(
+        call(app, "GET", "contacts", query="$filter=" + quote(f"address1_latitude lt {_HUGE}"))
+    )
+    assert (status, code) == (400, "0x80060888")
+    assert message.startswith("Numeric string '9999")
+    assert message.endswith("is not a valid Int32/Int64/Double/Decimal.")
+    assert _HUGE not in message
+
+
+def test_an_orderby_with_thousands_of_terms_is_a_query_error(app: EmulatorApp) -> None:
+    terms = ",".join(["lastname asc", "firstname desc"] * 1000)
+    status, code, _ = _error(call(app, "GET", "contacts", query="$orderby=" + quote(terms)))
+    assert (status, code) == (400, "0x80060888")
+    fine = ",".join(["lastname", "firstname"] * 50)  # 100 terms: still served
+    assert call(app, "GET", "contacts", query="$orderby=" + quote(fine))[0] == 200
+
+
+def _created(app: EmulatorApp) -> str:
+    status, headers, _ = call(app, "POST", "contacts", {"lastname": "Durand"})
+    assert status == 204
+    return headers["odata-entityid"].rsplit("/", 1)[1]
+
+
+def test_a_lone_surrogate_in_a_json_body_is_a_payload_error_and_nothing_changes(
+    app: EmulatorApp,
+) -> None:
+    record = _created(app)
+    bodies = ('{"lastname": "X\\ud800X"}', '{"lastname": "X", "description": "\\udfff"}')
+    for body in bodies:
+        assert _error(call(app, "POST", "contacts", body))[:2] == (400, "0x80048d19")
+        assert _error(call(app, "PATCH", record, body))[:2] == (400, "0x80048d19")
+    # A surrogate pair is one character (U+1F642), and stored as such.
+    assert call(app, "PATCH", record, '{"firstname": "\\ud83d\\ude42"}')[0] == 204
+    status, _, body = call(app, "GET", record, query="$select=lastname,firstname")
+    assert status == 200
+    assert json.loads(body)["lastname"] == "Durand"
+    assert json.loads(body)["firstname"] == "\U0001f642"
+    assert _count(app, "contacts") == 1
+
+
+def test_a_five_thousand_digit_integer_is_a_payload_error_and_nothing_changes(
+    app: EmulatorApp,
+) -> None:
+    record = _created(app)
+    for member in ("gendercode", "address1_latitude", "lastname"):
+        body = f'{{"{member}": {_HUGE}}}'
+        status, code, message = _error(call(app, "POST", "contacts", body))
+        assert (status, code) == (400, "0x80048d19"), member
+        assert _HUGE not in message  # the literal is shown cut, as Dataverse's messages do
+        assert _error(call(app, "PATCH", record, body))[:2] == (400, "0x80048d19")
+    assert _count(app, "contacts") == 1
+    status, _, body = call(app, "GET", record, query="$select=lastname")
+    assert json.loads(body)["lastname"] == "Durand"
+
+
+def test_nan_infinity_and_1e400_are_payload_errors_not_stored_as_invalid_json(
+    app: EmulatorApp,
+) -> None:
+    # Python's json reads all three; stored, they came back as "Infinity", which is not JSON.
+    for number in ("NaN", "Infinity", "-Infinity", "1e400"):
+        body = f'{{"lastname": "X", "address1_latitude": {number}}}'
+        status, code, message = _error(call(app, "POST", "contacts", body))
+        assert (status, code) == (400, "0x80048d19"), number
+        assert f"The value '{number}' is not a valid number." in message
+    assert _count(app, "contacts") == 0
+
+
+def test_a_null_statecode_is_refused_as_a_required_column_not_a_crash(app: EmulatorApp) -> None:
+    # statecode is SystemRequired in Dataverse's table definitions (contact, account, incident).
+    status, code, message = _error(
+        call(app, "POST", "contacts", {"lastname": "Durand", "statecode": None})
+    )
+    assert (status, code) == (400, "0x80040203")
+    assert "'statecode'" in message
+    record = _created(app)
+    assert _error(call(app, "PATCH", record, {"statecode": None}))[:2] == (400, "0x80040203")
+    status, _, body = call(app, "GET", record, query="$select=statecode,statuscode")
+    assert (json.loads(body)["statecode"], json.loads(body)["statuscode"]) == (0, 1)
+
+
+def test_long_and_or_chains_are_served_or_refused_never_a_server_error(app: EmulatorApp) -> None:
+    # Each term of a chain used to nest the SQL one level deeper: SQLite's parser gave up
+    # ("parser stack overflow") from about 100 terms, Python's recursion from about 1,000.
+    for op in ("or", "and"):
+        chain = f" {op} ".join(["title eq 'x'"] * 300)
+        status, _, body = call(app, "GET", "subjects", query="$filter=" + quote(chain))
+        assert status == 200, body
+    status, code, _ = _error(
+        call(app, "GET", "subjects", query="$filter=" + quote(" or ".join(["title eq ''"] * 1300)))
+    )
+    assert (status, code) == (400, "0x80060888")
+
+
+def test_nested_not_and_parentheses_are_served_up_to_the_depth_limit(app: EmulatorApp) -> None:
+    # The SQL nests where the filter does; SQLite's parser held about 20 levels (and/or/not
+    # alternating): 16 are served, more are refused rather than a 500.
+    served = [
+        "not " * 64 + "title eq 'x'",
+        "(" * 60 + "title eq 'x'" + ")" * 60,
+        "title eq 'a' or (" * 7 + "title eq 'x'" + " and title ne 'y')" * 7,
+        "not (title eq 'a' or " * 8 + "title eq 'x'" + ")" * 8,
+        "not (parentcustomerid_account/name eq 'a' or " * 8 + "fullname eq 'x'" + ")" * 8,
+    ]
+    for text in served:
+        entity_set = "contacts" if "fullname" in text else "subjects"
+        status, _, body = call(app, "GET", entity_set, query="$filter=" + quote(text))
+        assert status == 200, (text[:40], body)
+    refused = [
+        "not " * 65 + "title eq 'x'",
+        "title eq 'a' or (" * 12 + "title eq 'x'" + " and title ne 'y')" * 12,
+        "not (title eq 'a' or " * 12 + "title eq 'x'" + ")" * 12,
+    ]
+    for text in refused:
+        status, code, _ = _error(call(app, "GET", "subjects", query="$filter=" + quote(text)))
+        assert (status, code) == (400, "0x80060888"), text[:40]

@@ -1,17 +1,23 @@
-"""Phone numbers to E.164, e-mail addresses, text hygiene, and the status read model."""
+"""Phone numbers to E.164, e-mail addresses, text hygiene (Unicode text only), and the status
+read model."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 from cityzen_connector.models import (
+    Citizen,
     CreatedStatus,
     FailedStatus,
     SubmissionStatus,
     clean_text,
     email_address,
+    field_errors,
     phone_to_e164,
+    text_errors,
 )
 
 
@@ -77,3 +83,33 @@ def test_status_is_a_tagged_union_the_portal_can_read() -> None:
     )
     assert isinstance(failed, FailedStatus)
     assert adapter.dump_python(created, mode="json")["ticket_number"] == "CAS-01001-Z3X4"
+
+
+@pytest.mark.parametrize("multiline", [False, True])
+def test_clean_text_refuses_a_lone_surrogate_without_echo(multiline: bool) -> None:
+    with pytest.raises(ValueError, match="surrogate") as caught:
+        clean_text("Rue de la Paix \udc80", multiline=multiline)
+    assert "Paix" not in str(caught.value)
+
+
+def test_a_lone_surrogate_in_a_claim_is_an_invalid_text_field_error() -> None:
+    claims = {"iss": "https://idp.example.fr", "sub": "s", "family_name": "Du\ud83dpont"}
+    with pytest.raises(ValidationError) as caught:
+        Citizen.from_claims(claims)
+    [error] = field_errors(caught.value)
+    assert (error.field, error.code) == ("family_name", "invalid_text")
+    assert error.message_fr == "Ce texte contient un caractère non valide."
+
+
+def test_text_errors_name_every_string_and_member_name_that_is_not_text_in_order() -> None:
+    document = {
+        "subject": "ok",
+        "fields": {"taille\ud800": "grand", "couleur": ["bleu", "ve\udfffrt"]},
+        "ok": "🙂 a pair of surrogates in JSON is one character, and text",
+    }
+    assert [(e.field, e.code) for e in text_errors(document)] == [
+        ("fields.taille?", "invalid_text"),
+        ("fields.couleur.1", "invalid_text"),
+    ]
+    assert text_errors(["\ud800"] * 500, limit=3) == text_errors(["\ud800"] * 3)
+    assert text_errors(json.loads('{"ok": "\\ud83d\\ude42"}')) == []

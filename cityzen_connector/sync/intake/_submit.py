@@ -22,7 +22,13 @@ from pydantic import ValidationError
 from cityzen_connector.identity import CallerIdentity
 from cityzen_connector.mapping import FormValidationError, PlanError, ThemeCatalog, identity_key
 from cityzen_connector.messaging import MessageBus, encode
-from cityzen_connector.models import SUBMISSION_SCHEMA, Citizen, FieldError, Submission
+from cityzen_connector.models import (
+    SUBMISSION_SCHEMA,
+    Citizen,
+    FieldError,
+    Submission,
+    text_errors,
+)
 from cityzen_connector.store import (
     SUBMISSIONS_PARTITION,
     BlobRef,
@@ -100,10 +106,25 @@ def _validate(data: Mapping[str, Any], catalog: ThemeCatalog) -> Any:
     return request
 
 
+def _refuse_what_is_not_text(request: SubmissionInput) -> None:
+    """Every member name and string of the body, and every file name, must be Unicode text.
+
+    One rule for all of the body, before the models read it: a lone surrogate is refused
+    wherever it is, whichever field rules apply there (nothing else checks member names or
+    fields without a text rule), and the other checks never see it.
+    """
+    errors = text_errors(request.body)
+    for index, incoming in enumerate(request.files or ()):
+        errors += text_errors(incoming.file_name, location=("attachments", index, "file_name"))
+    if errors:
+        raise InvalidSubmissionError(errors)
+
+
 def _validate_all(
     data: dict[str, Any], caller: CallerIdentity, request: SubmissionInput, catalog: ThemeCatalog
 ) -> tuple[Citizen, Any]:
     """Every field problem at once -- the citizen's and the request's -- in one 422."""
+    _refuse_what_is_not_text(request)
     errors: list[FieldError] = []
     citizen = parsed = None
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import uuid
 from datetime import timedelta
@@ -265,3 +266,32 @@ def test_multipart_files_come_as_incoming_files(world: World) -> None:
     assert queued.attachments[0].file_name == "plan.png"
     with pytest.raises(InvalidSubmissionError):
         send(world, submission(attachments=[upload(JPEG)]), files=files)
+
+
+def test_a_file_name_that_is_not_unicode_text_is_refused_before_anything_is_stored(
+    world: World,
+) -> None:
+    files = [IncomingFile(PNG, "plan.png"), IncomingFile(JPEG, "photo\udfff.jpg")]
+    with pytest.raises(InvalidSubmissionError) as caught:
+        send(world, submission(), files=files)
+    assert [(e.field, e.code) for e in caught.value.errors] == [
+        ("attachments.1.file_name", "invalid_text")
+    ]
+    nothing_written(world)
+
+
+def test_a_token_claim_that_is_not_unicode_text_is_a_field_error_of_the_token(
+    world: World,
+) -> None:
+    # A signed token can carry "\ud800" too (its claims are JSON): refused, not a crash.
+    caller = citizen_caller()
+    assert caller.citizen is not None
+    claims = dataclasses.replace(caller.citizen, given_name="Mari\ud800anne")
+    body = submission()
+    del body["citizen"]
+    with pytest.raises(InvalidSubmissionError) as caught:
+        send(world, body, dataclasses.replace(caller, citizen=claims))
+    assert [(e.field, e.code) for e in caught.value.errors] == [
+        ("token.given_name", "invalid_text")
+    ]
+    nothing_written(world)
