@@ -162,14 +162,13 @@ class EmulatorApp:
             return None
         # Dataverse answers 401 with an empty body and a WWW-Authenticate challenge naming
         # the authority (Microsoft Learn, "Use OAuth authentication with Dataverse").
-        host = environ.get("HTTP_HOST") or "localhost"
         return Response(
             401,
             [
                 (
                     "WWW-Authenticate",
                     "Bearer authorization_uri=https://login.microsoftonline.com/common/oauth2/"
-                    f"authorize, resource_id={environ.get('wsgi.url_scheme', 'http')}://{host}/",
+                    f"authorize, resource_id={_base_url(environ)}/",
                 )
             ],
         )
@@ -193,18 +192,29 @@ class EmulatorApp:
         }
         if environ.get("CONTENT_TYPE"):
             headers["content-type"] = str(environ["CONTENT_TYPE"])
-        scheme = environ.get("wsgi.url_scheme", "http")
-        host = environ.get("HTTP_HOST") or (
-            f"{environ.get('SERVER_NAME', '127.0.0.1')}:{environ.get('SERVER_PORT', '80')}"
-        )
         return Request(
             method=str(environ.get("REQUEST_METHOD", "GET")).upper(),
             path=path[len(BASE_PATH) :] if path.startswith(BASE_PATH) else "",
             query=parse_query(_wsgi_text(environ.get("QUERY_STRING", ""))),
             headers=headers,
             body=body,
-            base_url=f"{scheme}://{host}",
+            base_url=_base_url(environ),
         )
+
+
+def _base_url(environ: dict[str, Any]) -> str:
+    """``scheme://host[:port]`` the client called, rebuilt as PEP 3333 ("URL Reconstruction")
+    says: every absolute URL the emulator sends (``OData-EntityId``, ``Location``,
+    ``@odata.context``, ``@odata.nextLink``) starts with it, as Dataverse's start with the
+    organisation URI the client used ("Page results using OData", Microsoft Learn)."""
+    scheme = str(environ.get("wsgi.url_scheme") or "http")
+    host = str(environ.get("HTTP_HOST") or "")
+    if not host:
+        host = str(environ.get("SERVER_NAME") or "127.0.0.1")
+        port = str(environ.get("SERVER_PORT") or "")
+        if port and port != {"https": "443", "http": "80"}.get(scheme):
+            host += ":" + port
+    return f"{scheme}://{host}"
 
 
 def _wsgi_text(value: object) -> str:

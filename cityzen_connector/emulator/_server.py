@@ -109,6 +109,16 @@ class _QuietHandler(WSGIRequestHandler):
         return  # request lines may carry personal data in URLs (RGPD): never logged
 
 
+class _TlsHandler(_QuietHandler):
+    def get_environ(self) -> dict[str, str]:
+        # wsgiref derives wsgi.url_scheme from the CGI variable HTTPS (wsgiref.util.guess_scheme)
+        # and never sets it itself: without it every absolute URL the emulator sends (nextLink,
+        # OData-EntityId) would say http:// to a client that called https://.
+        environ = super().get_environ()
+        environ["HTTPS"] = "on"
+        return environ
+
+
 class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
 
@@ -148,7 +158,7 @@ def serve(
         return ServerHandle(url, None, stop_waitress, lambda: None)
     cert_path, key_path = generate_certificate(cert_dir or Path(".cityzen"), host)
     try:
-        httpd = _ThreadingServer((host, port), _QuietHandler)
+        httpd = _ThreadingServer((host, port), _TlsHandler)
     except OSError as exc:
         raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
     httpd.set_app(app)

@@ -92,15 +92,17 @@ def call(
     *,
     query: str = "",
     headers: dict[str, str] | None = None,
+    environ: dict[str, str | None] | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
-    """In-process WSGI call (what the client's WsgiTransport does)."""
+    """In-process WSGI call (what the client's WsgiTransport does); ``environ`` overrides the
+    WSGI variables (None removes one)."""
     if isinstance(body, dict):
         data = json.dumps(body).encode()
     elif isinstance(body, str):
         data = body.encode()
     else:
         data = body or b""
-    environ: dict[str, Any] = {
+    wsgi: dict[str, Any] = {
         "REQUEST_METHOD": method,
         "PATH_INFO": BASE_PATH + path,
         "QUERY_STRING": query,
@@ -113,14 +115,19 @@ def call(
     }
     for name, value in (headers or {}).items():
         if name.lower() == "content-type":
-            environ["CONTENT_TYPE"] = value
+            wsgi["CONTENT_TYPE"] = value
         else:
-            environ["HTTP_" + name.upper().replace("-", "_")] = value
+            wsgi["HTTP_" + name.upper().replace("-", "_")] = value
+    for variable, setting in (environ or {}).items():
+        if setting is None:
+            wsgi.pop(variable, None)
+        else:
+            wsgi[variable] = setting
     captured: dict[str, Any] = {}
 
     def start_response(status: str, response_headers: list[tuple[str, str]]) -> None:
         captured["status"] = int(status.split(maxsplit=1)[0])
         captured["headers"] = {k.lower(): v for k, v in response_headers}
 
-    payload = b"".join(app(environ, start_response))
+    payload = b"".join(app(wsgi, start_response))
     return captured["status"], captured["headers"], payload
