@@ -1,6 +1,7 @@
 """Reading collections and single rows: $select, $filter, $orderby, $top, $count, $expand and
 server-driven paging (``Prefer: odata.maxpagesize`` → ``@odata.nextLink``), as described in
-"Query data using the Web API" on Microsoft Learn. ``$skip`` is refused, as Dataverse does.
+"Query data using the Web API" on Microsoft Learn. ``$skip`` is refused, as Dataverse does;
+``$top`` is ignored under ``Prefer: odata.maxpagesize``, as "Page results using OData" says.
 """
 
 from __future__ import annotations
@@ -149,6 +150,10 @@ def query_collection(
         except ValueError:
             raise err.bad_request("The odata.maxpagesize preference must be an integer.") from None
         headers.append(("Preference-Applied", f"odata.maxpagesize={page_size}"))
+        # "Page results using OData" (Microsoft Learn, .../webapi/query/page-results#dont-use-
+        # the-top-query-option-while-paging-records): "Don't use $top with the Prefer:
+        # odata.maxpagesize request header. If you include both, $top is ignored."
+        top = None
     if wants_annotations(req):
         headers.append(("Preference-Applied", 'odata.include-annotations="*"'))
     page = 1
