@@ -14,6 +14,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator._context import HandlerContext
@@ -72,13 +73,22 @@ def _strip_trailing_newline(body: bytes) -> bytes:
     return body[:-1] if body.endswith(b"\n") else body
 
 
+def _request_line(line: str) -> tuple[str, str]:
+    """``METHOD URL HTTP/1.1`` → (method, URL). The URL is what lies between the first and the
+    last space: "Execute batch operations using the Web API" (Microsoft Learn) writes each
+    part's request line as ``GET /api/data/v9.2/accounts(…)/Account_Tasks?$select=subject
+    HTTP/1.1``, and a client may leave a space unencoded in a ``$filter`` literal."""
+    method, _, rest = line.strip().partition(" ")
+    url, _, version = rest.rpartition(" ")
+    if not method or not url.strip() or not version.upper().startswith("HTTP/"):
+        raise err.bad_request("A batch part does not start with an HTTP request line.")
+    return method.upper(), url.strip()
+
+
 def _inner_request(part: _Part, outer: Request, in_changeset: bool, ids: dict[str, str]) -> Request:
     text = _strip_trailing_newline(part.body)
     line, _, rest = text.partition(b"\n")
-    request_line = line.decode("utf-8", "replace").strip().split(" ")
-    if len(request_line) < 2:
-        raise err.bad_request("A batch part does not start with an HTTP request line.")
-    method, url = request_line[0].upper(), request_line[1]
+    method, url = _request_line(line.decode("utf-8", "replace"))
     headers, body = _headers(rest)
     if url.startswith("$"):
         ref, _, tail = url[1:].partition("/")
@@ -91,6 +101,8 @@ def _inner_request(part: _Part, outer: Request, in_changeset: bool, ids: dict[st
     if BASE_PATH in url:
         url = url.split(BASE_PATH, 1)[1]
     path, _, query = url.lstrip("/").partition("?")
+    # A server hands a handler its path percent-decoded (PATH_INFO, PEP 3333); so does this.
+    path = unquote(path)
     merged = {k: v for k, v in outer.headers.items() if k in ("authorization", "prefer")}
     if in_changeset or "prefer" in headers:
         merged.pop("prefer", None)

@@ -168,3 +168,36 @@ def test_content_id_among_the_inner_request_headers(api: Api) -> None:
     contact = api.get("contacts?$select=_parentcustomerid_value").json()["value"][0]
     account = api.get("accounts?$select=name").json()["value"][0]
     assert contact["_parentcustomerid_value"] == account["accountid"]
+
+
+def _bodies(response: requests.Response) -> list[dict[str, Any]]:
+    return [json.loads(m) for m in re.findall(r"^(\{.*\})\r?$", response.text, re.MULTILINE)]
+
+
+def test_the_url_is_what_lies_between_the_first_and_the_last_space(api: Api) -> None:
+    # "Execute batch operations using the Web API" (Microsoft Learn, https://learn.microsoft.com/
+    # power-apps/developer/data-platform/webapi/execute-batch-operations-using-web-api) writes
+    # each request line as "GET /api/data/v9.2/accounts(…)/Account_Tasks?$select=subject
+    # HTTP/1.1": a space left unencoded in a $filter literal is part of the URL, not its end.
+    raw = ROOT + "subjects?$select=title&$filter=title eq 'Acte de naissance'"
+    encoded = ROOT + "subjects?$select=title&$filter=title%20eq%20%27Acte%20de%20naissance%27"
+    response = _batch(api, [_op("GET", raw), _op("GET", encoded)])
+    assert response.status_code == 200, response.text
+    assert _statuses(response) == [200, 200]
+    assert [[row["title"] for row in body["value"]] for body in _bodies(response)] == [
+        ["Acte de naissance"],
+        ["Acte de naissance"],
+    ]
+
+
+def test_a_percent_encoded_path_is_decoded_as_a_standalone_request_is(api: Api) -> None:
+    response = _batch(api, [_op("GET", ROOT + "EntityDefinitions(LogicalName=%27contact%27)")])
+    assert _statuses(response) == [200], response.text
+    assert _bodies(response)[0]["LogicalName"] == "contact"
+
+
+def test_a_part_without_an_http_version_is_refused(api: Api) -> None:
+    part = "Content-Type: application/http\r\n\r\nGET " + ROOT + "subjects\r\n\r\n"
+    response = _batch(api, [part])
+    assert _statuses(response) == [400]
+    assert "HTTP request line" in response.text
