@@ -127,6 +127,21 @@ class Settings(BaseSettings):
     emulator_fault_latency_seconds: float = Field(
         0.0, ge=0, le=60, description="Fault injection: latency added to every request."
     )
+    emulator_latency_base_seconds: float = Field(
+        0.0,
+        ge=0,
+        le=60,
+        description="Latency model (benchmarks, soak tests): service time of every request.",
+    )
+    emulator_latency_per_operation_seconds: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description=(
+            "Latency model: service time added per operation (a $batch or a bulk message of"
+            " N records is N operations)."
+        ),
+    )
 
     # -- messaging -----------------------------------------------------------------------------
     queue_url: str = Field(

@@ -107,9 +107,11 @@ def emulator_config(
     fault_error_rate: float | None = None,
     fault_drop_rate: float | None = None,
     fault_latency_seconds: float | None = None,
+    latency_base_seconds: float | None = None,
+    latency_per_operation_seconds: float | None = None,
 ) -> EmulatorConfig:
     """The emulator's configuration: the settings, overridden by what is given (CLI flags)."""
-    from cityzen_connector.emulator import EmulatorConfig, Faults, ProtectionLimits
+    from cityzen_connector.emulator import EmulatorConfig, Faults, Latency, ProtectionLimits
 
     folder = data_dir if data_dir is not None else settings.emulator_data_dir
     limits = ProtectionLimits(
@@ -134,6 +136,12 @@ def emulator_config(
             error_rate=pick(fault_error_rate, settings.emulator_fault_error_rate),
             latency_seconds=pick(fault_latency_seconds, settings.emulator_fault_latency_seconds),
             drop_rate=pick(fault_drop_rate, settings.emulator_fault_drop_rate),
+        ),
+        latency=Latency(
+            base_seconds=pick(latency_base_seconds, settings.emulator_latency_base_seconds),
+            per_operation_seconds=pick(
+                latency_per_operation_seconds, settings.emulator_latency_per_operation_seconds
+            ),
         ),
         dop_hint=settings.emulator_dop_hint,
     )

@@ -46,6 +46,14 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     run.add_argument("--fault-error-rate", type=float, help="fraction of requests answered 503")
     run.add_argument("--fault-drop-rate", type=float, help="fraction of replies cut")
     run.add_argument("--fault-latency", type=float, help="seconds added to every request")
+    run.add_argument(
+        "--latency-base", type=float, help="latency model: service seconds of every request"
+    )
+    run.add_argument(
+        "--latency-per-operation",
+        type=float,
+        help="latency model: seconds per operation ($batch, bulk: one per record)",
+    )
     run.set_defaults(func=_serve_command)
     fill = commands.add_parser("seed", help="insert the seed data into the emulator database")
     fill.add_argument("--data-dir", type=Path, help="folder of the SQLite file")
@@ -67,6 +75,8 @@ def config_from(settings: Settings, args: argparse.Namespace | None = None) -> E
         fault_error_rate=flag("fault_error_rate"),
         fault_drop_rate=flag("fault_drop_rate"),
         fault_latency_seconds=flag("fault_latency"),
+        latency_base_seconds=flag("latency_base"),
+        latency_per_operation_seconds=flag("latency_per_operation"),
     )
 
 
@@ -87,7 +97,8 @@ def run_serve(
 ) -> int:
     """Serve until ``wait(url)`` returns (Ctrl-C by default); returns the exit code.
 
-    ``sleep`` waits out the fault latency before each answer (``--fault-latency``)."""
+    ``sleep`` waits out the fault latency before each answer (``--fault-latency``) and the
+    latency model's service time (``--latency-base``, ``--latency-per-operation``)."""
     settings = settings or load_settings()
     try:
         config = config_from(settings, args)

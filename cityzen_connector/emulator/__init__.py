@@ -12,6 +12,7 @@ from cityzen_connector.emulator._config import (
     ORGANIZATION_ID,
     EmulatorConfig,
     Faults,
+    Latency,
     ProtectionLimits,
 )
 from cityzen_connector.emulator._errors import EmulatorError, ODataError, ServeError, StoreError
@@ -29,6 +30,7 @@ __all__ = [
     "EmulatorConfig",
     "EmulatorError",
     "Faults",
+    "Latency",
     "ODataError",
     "ProtectionLimits",
     "ServeError",

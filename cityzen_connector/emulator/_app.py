@@ -17,6 +17,7 @@ from functools import partial
 from typing import Any
 
 from cityzen_connector._clock import WallClock, utc_now
+from cityzen_connector.emulator import _cost as cost
 from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator._config import EmulatorConfig
 from cityzen_connector.emulator._context import (
@@ -54,6 +55,9 @@ class EmulatorApp:
         sleep: Callable[[float], None] | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        if sleep is None and (config.latency.enabled or config.faults.latency_seconds):
+            # A latency nothing waits out would silently be no latency at all.
+            raise ValueError("a latency is configured but no sleep was given to wait it out")
         self.config = config
         self.clock = clock
         self._sleep = sleep
@@ -135,7 +139,7 @@ class EmulatorApp:
                 ), False
             try:
                 req = self._request(environ, path)
-                response, operations = self.router.handle_top(req)
+                response = self.router.handle_top(req)
             except ODataError as exc:
                 response = error_response(exc)
             except Exception as exc:  # noqa: BLE001 - a bug must still answer like Dataverse
@@ -146,11 +150,19 @@ class EmulatorApp:
                 response = error_response(
                     ODataError(500, "0x80040216", "An unexpected error occurred.")
                 )
+            operations = response.operations
+            self._serve_time(operations)
             response.headers.extend(budget)
             return response, fault == "drop"
         finally:
             if self.protection is not None:
                 self.protection.leave(caller, operations)
+
+    def _serve_time(self, operations: int) -> None:
+        """Wait out the latency model's service time (``_cost.py``) once the operations are
+        known, outside every lock: parallel requests wait side by side, as on a server."""
+        if self.config.latency.enabled and self._sleep is not None:
+            self._sleep(cost.service_seconds(self.config.latency, operations))
 
     def _authenticate(self, environ: dict[str, Any]) -> Response | None:
         header = str(environ.get("HTTP_AUTHORIZATION", ""))
@@ -235,7 +247,7 @@ def create_app(
     rng: random.Random | None = None,
 ) -> EmulatorApp:
     """Build an emulator. ``clock`` drives timestamps, key activation and throttling windows;
-    ``sleep`` is only used for injected latency."""
+    ``sleep`` waits out the fault latency and the latency model (required when either is on)."""
     return EmulatorApp(config, clock=clock, sleep=sleep, rng=rng)
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from cityzen_connector.emulator import _cost as cost
 from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator._context import HandlerContext
 from cityzen_connector.emulator._errors import ChangeSetFailedError, ODataError
@@ -128,7 +129,7 @@ def _render(response: Response, content_id: str | None) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + response.body + b"\r\n"
 
 
-def handle_batch(context: HandlerContext, handle: Handler, req: Request) -> tuple[Response, int]:
+def handle_batch(context: HandlerContext, handle: Handler, req: Request) -> Response:
     if req.method != "POST":
         raise err.method_not_allowed(req.method)
     match = _BOUNDARY_RE.search(req.header("content-type") or "")
@@ -155,12 +156,14 @@ def handle_batch(context: HandlerContext, handle: Handler, req: Request) -> tupl
     boundary = f"batchresponse_{uuid.uuid4()}"
     out: list[bytes] = []
     failure: Response | None = None
+    ran: list[Response] = []  # every part's reply, change sets' members included (_cost.py)
     for part, group in plan:
         if group is None:
             response = _single(handle, part, req)
+            ran.append(response)
             out.append(_render(response, part.headers.get("content-id")))
         else:
-            body, response = _changeset(context, handle, group, req)
+            body, response = _changeset(context, handle, group, req, ran)
             out.append(body)
         if response.status >= 400 and not continue_on_error:
             failure = response
@@ -171,7 +174,7 @@ def handle_batch(context: HandlerContext, handle: Handler, req: Request) -> tupl
     if continue_on_error:
         headers.append(("Preference-Applied", "odata.continue-on-error"))
     status = failure.status if failure is not None else 200
-    return Response(status, headers, payload), max(1, count)
+    return Response(status, headers, payload, operations=cost.total(ran))
 
 
 def _single(handle: Handler, part: _Part, outer: Request) -> Response:
@@ -183,7 +186,11 @@ def _single(handle: Handler, part: _Part, outer: Request) -> Response:
 
 
 def _changeset(
-    context: HandlerContext, handle: Handler, members: list[_Part], outer: Request
+    context: HandlerContext,
+    handle: Handler,
+    members: list[_Part],
+    outer: Request,
+    ran: list[Response],
 ) -> tuple[bytes, Response]:
     ids: dict[str, str] = {}
     rendered: list[bytes] = []
@@ -201,8 +208,10 @@ def _changeset(
                         raise err.bad_request("GET requests are not allowed within a change set.")
                 except ODataError as exc:
                     failure = error_response(exc)
+                    ran.append(failure)
                     raise ChangeSetFailedError from None
                 response = handle(inner)
+                ran.append(response)
                 if response.status >= 400:
                     failure = response
                     raise ChangeSetFailedError

@@ -43,7 +43,9 @@ def handle_bulk(context: HandlerContext, entity: Entity, action: str, req: Reque
         "@odata.context": f"{req.service_root}$metadata#Microsoft.Dynamics.CRM.{name}Response",
         "Ids": ids,
     }
-    return json_response(200, body, [("x-emulator-operations", str(len(ids)))])
+    response = json_response(200, body)
+    response.operations = len(ids)  # one per target (_cost.py)
+    return response
 
 
 def _one(

@@ -34,6 +34,24 @@ class Faults:
 
 
 @dataclass(frozen=True)
+class Latency:
+    """A service time per request, for benchmarks and soak tests: ``base_seconds`` for every
+    request plus ``per_operation_seconds`` for each operation in it (a ``$batch`` or a bulk
+    message of N records is N operations, see ``_cost.py``). Off by default."""
+
+    base_seconds: float = 0.0
+    per_operation_seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.base_seconds < 0 or self.per_operation_seconds < 0:
+            raise ValueError("latency seconds must not be negative")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.base_seconds or self.per_operation_seconds)
+
+
+@dataclass(frozen=True)
 class EmulatorConfig:
     database: str = ":memory:"
     token: str | None = None  # strict auth when set: the bearer token must equal it
@@ -41,5 +59,6 @@ class EmulatorConfig:
     key_activation_seconds: float = 2.0
     protection: ProtectionLimits | None = None
     faults: Faults = field(default_factory=Faults)
+    latency: Latency = field(default_factory=Latency)
     dop_hint: int = 16
     max_body_bytes: int = 32 * 1024 * 1024

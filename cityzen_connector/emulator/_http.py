@@ -141,6 +141,7 @@ class Response:
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
+    operations: int = 1  # what the request cost, never sent (see _cost.py)
 
     def headers_dict(self) -> dict[str, str]:
         return {name.lower(): value for name, value in self.headers}

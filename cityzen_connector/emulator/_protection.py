@@ -3,7 +3,8 @@
 Models the three limits of https://learn.microsoft.com/power-apps/developer/data-platform/api-limits
 per caller over a sliding window, each with its documented code and message, and a
 ``Retry-After`` (seconds) telling when the window frees up. A ``$batch`` or a bulk message
-counts as one request but costs execution time per operation, as in Dataverse.
+counts as one request but costs execution time per operation (counted by ``_cost.py``), as
+in Dataverse.
 """
 
 from __future__ import annotations

@@ -41,17 +41,11 @@ class Router:
         self.records = context.records
         self.schema = context.schema
 
-    def handle_top(self, req: Request) -> tuple[Response, int]:
-        """Handle a top-level request; returns the reply and its operation count (for the
-        execution-time budget of service protection)."""
+    def handle_top(self, req: Request) -> Response:
+        """Handle a top-level request; the reply states its operations (``_cost.py``)."""
         if req.path == "$batch":
             return handle_batch(self.context, self.handle, req)
-        response = self.handle(req)
-        operations = 1
-        if req.method == "POST" and req.path.rsplit("/", 1)[-1] in BULK:
-            operations = max(1, int(response.headers_dict().get("x-emulator-operations", "1")))
-            response.headers = [h for h in response.headers if h[0] != "x-emulator-operations"]
-        return response, operations
+        return self.handle(req)
 
     def handle(self, req: Request) -> Response:
         try:

@@ -129,6 +129,31 @@ def test_fault_latency_from_the_flag_or_the_variable_delays_every_answer(tmp_pat
     assert slept == [1.5, 1.5]
 
 
+def test_latency_model_from_the_flags_or_the_variables(tmp_path: Path) -> None:
+    from cityzen_connector.cli._emulator import run_serve  # noqa: PLC0415
+
+    def create_three(url: str) -> None:
+        body = {"Targets": [{"@odata.type": "Microsoft.Dynamics.CRM.contact", "lastname": "L"}] * 3}
+        action = url + BASE_PATH + "contacts/Microsoft.Dynamics.CRM.CreateMultiple"
+        requests.post(action, json=body, headers=AUTH, timeout=10).raise_for_status()
+
+    flags = ["--latency-base", "0.2", "--latency-per-operation", "0.01"]
+    parsed = build_parser().parse_args(["emulator", "serve", "--port", "0", "--in-memory", *flags])
+    slept: list[float] = []
+    assert run_serve(parsed, Settings(_env_file=None), wait=create_three, sleep=slept.append) == 0
+    assert slept == [pytest.approx(0.2 + 3 * 0.01)]
+
+    variable = build_parser().parse_args(["emulator", "serve", "--port", "0", "--in-memory"])
+    settings = Settings(
+        _env_file=None,
+        emulator_latency_base_seconds=0.5,
+        emulator_latency_per_operation_seconds=0.1,
+    )
+    slept.clear()
+    assert run_serve(variable, settings, wait=create_three, sleep=slept.append) == 0
+    assert slept == [pytest.approx(0.5 + 3 * 0.1)]
+
+
 def test_port_in_use_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
