@@ -141,6 +141,9 @@ class Response:
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
+    # The GUID URL of the row a write touched, for ``$<Content-ID>`` in a change set; never
+    # sent (a reply names the row only where Learn shows it: see ``_written``).
+    entity_url: str | None = None
 
     def headers_dict(self) -> dict[str, str]:
         return {name.lower(): value for name, value in self.headers}
