@@ -48,7 +48,10 @@ class DataverseClient(ClientCore):
         return_record: bool = False,
         select: Sequence[str] = (),
         suppress_duplicate_detection: bool | None = None,
+        primary_id: str | None = None,
     ) -> WriteResult:
+        """``primary_id``: the table's primary key column (``contactid``), where a returned row
+        holds its id: with ``return_record`` Dataverse sends no ``OData-EntityId``."""
         return self.execute(
             ops.create(
                 entity_set,
@@ -56,6 +59,7 @@ class DataverseClient(ClientCore):
                 return_record=return_record,
                 select=select,
                 suppress_duplicate_detection=suppress_duplicate_detection,
+                primary_id=primary_id,
             )
         )
 
@@ -77,9 +81,17 @@ class DataverseClient(ClientCore):
         *,
         etag: str | None = None,
         return_record: bool = False,
+        primary_id: str | None = None,
     ) -> WriteResult:
         return self.execute(
-            ops.update(entity_set, key, changes, etag=etag, return_record=return_record)
+            ops.update(
+                entity_set,
+                key,
+                changes,
+                etag=etag,
+                return_record=return_record,
+                primary_id=primary_id,
+            )
         )
 
     def upsert(
@@ -90,9 +102,20 @@ class DataverseClient(ClientCore):
         *,
         mode: ops.UpsertMode = "upsert",
         return_record: bool = False,
+        primary_id: str | None = None,
     ) -> WriteResult:
+        """By alternate key, the row's id comes back only with ``return_record`` and
+        ``primary_id``; without them ``WriteResult.key`` names the row (Dataverse answers the
+        key URL, not the GUID)."""
         return self.execute(
-            ops.upsert(entity_set, key, record, mode=mode, return_record=return_record)
+            ops.upsert(
+                entity_set,
+                key,
+                record,
+                mode=mode,
+                return_record=return_record,
+                primary_id=primary_id,
+            )
         )
 
     def delete(

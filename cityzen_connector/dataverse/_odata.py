@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from ._errors import InvalidRequestError
 
@@ -108,3 +108,69 @@ def encode_query(params: Mapping[str, str] | list[tuple[str, str]]) -> str:
     """``a=b&c=d`` with values percent-encoded; ``$`` option names kept as-is."""
     items = params.items() if isinstance(params, Mapping) else params
     return "&".join(f"{quote(k, safe='$@')}={quote(v, safe=_QUERY_SAFE)}" for k, v in items)
+
+
+# -- reading keys back: the URL of a row, as Dataverse names it in ``OData-EntityId`` ----------
+# "Use Upsert to Create or Update a record" (Learn): a PATCH by alternate key answers
+# ``OData-EntityId: [Organization Uri]/api/data/v9.2/example_records(example_key1=2,
+# example_key2=2)``, the key as addressed, not the row's GUID.
+_ROW_URL = re.compile(r"/(?P<set>[A-Za-z_][A-Za-z0-9_]*)\((?P<key>[^/]*)\)$")
+_KEY_PART = re.compile(
+    r"\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?P<value>'(?:[^']|'')*'|[^,']+?)\s*(?:,|$)"
+)
+_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+# The literal kinds an alternate key holds (string, whole number, decimal, GUID for a lookup,
+# choice, date, date and time: "Define alternate keys for a table"), first match wins.
+_KEY_LITERALS: tuple[tuple[re.Pattern[str], Callable[[str], Literal]], ...] = (
+    (re.compile(r"'(?:[^']|'')*'"), lambda text: text[1:-1].replace("''", "'")),
+    (re.compile(r"true|false"), lambda text: text == "true"),
+    (_GUID, uuid.UUID),
+    (re.compile(r"[-+]?[0-9]+"), int),
+    (re.compile(r"[-+]?[0-9]+\.[0-9]+"), Decimal),
+    (re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"), date.fromisoformat),
+    (
+        re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(?:Z|[-+][0-9]{2}:[0-9]{2})"),
+        lambda text: datetime.fromisoformat(text.replace("Z", "+00:00")),
+    ),
+)
+
+
+def parse_literal(text: str) -> Literal:
+    """The Python value of one OData literal in a key (the inverse of ``literal``);
+    ValueError for a literal of a kind keys do not hold."""
+    text = text.strip()
+    for pattern, convert in _KEY_LITERALS:
+        if pattern.fullmatch(text):
+            return convert(text)
+    raise ValueError("not a key literal")
+
+
+def parse_key_segment(text: str) -> uuid.UUID | dict[str, Literal]:
+    """``<guid>`` → the GUID; ``a='x',b=1`` → ``{"a": "x", "b": 1}`` (the inside of the
+    parentheses ``key_segment`` writes). ValueError if it is neither."""
+    text = unquote(text).strip()
+    if _GUID.fullmatch(text):
+        return uuid.UUID(text)
+    values: dict[str, Literal] = {}
+    position = 0
+    while position < len(text):
+        match = _KEY_PART.match(text, position)
+        if match is None or match.group("name") in values:
+            raise ValueError("not a key segment")
+        values[match.group("name")] = parse_literal(match.group("value"))
+        position = match.end()
+    if not values:
+        raise ValueError("an empty key segment")
+    return values
+
+
+def parse_row_url(url: str | None) -> tuple[str, uuid.UUID | dict[str, Literal]] | None:
+    """``(entity set, GUID or alternate key)`` of a row's URL (``…/contacts(<guid>)``,
+    ``…/contacts(cz_identitykey='k')``); None for anything else."""
+    match = _ROW_URL.search(url or "")
+    if match is None:
+        return None
+    try:
+        return match.group("set"), parse_key_segment(match.group("key"))
+    except ValueError:
+        return None

@@ -47,6 +47,13 @@ def ref(entity_set: str, key: Key) -> str:
     return "/" + _row(entity_set, key)
 
 
+def _primary_id(primary_id: str | None) -> str | None:
+    """The column a returned row holds its id in (``contactid`` for ``contacts``). Not guessed
+    from the entity set: Learn ("Web API service documents") warns that the entity set name only
+    matches the table's "by default ... don't depend on this value"."""
+    return check_name(primary_id, "primary id column") if primary_id is not None else None
+
+
 def _select(columns: Iterable[str]) -> tuple[tuple[str, str], ...]:
     names = [check_path(c) for c in columns]
     return (("$select", ",".join(names)),) if names else ()
@@ -59,9 +66,13 @@ def create(
     return_record: bool = False,
     select: Sequence[str] = (),
     suppress_duplicate_detection: bool | None = None,
+    primary_id: str | None = None,
 ) -> DataverseRequest[WriteResult]:
     """POST a new row. Never safe to repeat: a lost 502/504 may hide a create that happened.
-    To create idempotently, choose the id and use ``upsert(..., mode="create_only")``."""
+    To create idempotently, choose the id and use ``upsert(..., mode="create_only")``.
+    ``primary_id``: the column where a returned row holds its id; with ``return_record`` the
+    row comes back without ``OData-EntityId`` ("Create with data returned"), so without it
+    ``WriteResult.id`` is None."""
     headers = {}
     if suppress_duplicate_detection is not None:
         headers["MSCRM.SuppressDuplicateDetection"] = str(suppress_duplicate_detection).lower()
@@ -75,6 +86,7 @@ def create(
         headers=Headers(headers),
         prefer=(RETURN_REPRESENTATION,) if return_record else (),
         body=_record(record),
+        primary_id=_primary_id(primary_id),
     )
 
 
@@ -105,6 +117,7 @@ def update(
     *,
     etag: str | None = None,
     return_record: bool = False,
+    primary_id: str | None = None,
 ) -> DataverseRequest[WriteResult]:
     """PATCH an existing row; ``If-Match`` makes it fail with 404 rather than create one.
     With an ETag a repeat would fail on its own success, so only ``*`` is safe to repeat."""
@@ -117,6 +130,7 @@ def update(
         headers=Headers({"If-Match": etag or "*"}),
         prefer=(RETURN_REPRESENTATION,) if return_record else (),
         body=_record(changes, "changes"),
+        primary_id=_primary_id(primary_id),
     )
 
 
@@ -127,10 +141,15 @@ def upsert(
     *,
     mode: UpsertMode = "upsert",
     return_record: bool = False,
+    primary_id: str | None = None,
 ) -> DataverseRequest[WriteResult]:
     """PATCH by id or alternate key: creates or updates. ``create_only`` sends
     ``If-None-Match: *`` (412 if the row exists), ``update_only`` sends ``If-Match: *`` (404 if
-    it does not). All three are safe to repeat: a repeat cannot make a second row."""
+    it does not). All three are safe to repeat: a repeat cannot make a second row.
+
+    By alternate key, the id comes back only with ``return_record`` (the row's ``primary_id``
+    column): a 204 names the row by its key ("Use Upsert to Create or Update a record"), which
+    ``WriteResult.key`` then holds."""
     if mode == "create_only":
         headers = {"If-None-Match": "*"}
     elif mode == "update_only":
@@ -148,6 +167,7 @@ def upsert(
         headers=Headers(headers),
         prefer=(RETURN_REPRESENTATION,) if return_record else (),
         body=_record(record),
+        primary_id=_primary_id(primary_id),
     )
 
 

@@ -10,7 +10,6 @@ response is read cannot disagree.
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -20,6 +19,8 @@ from cityzen_connector._types import Headers, JsonObject
 
 from ._errors import AlreadyExistsError, DataverseError, UnexpectedResponseError
 from ._http import HttpResponse
+from ._odata import Literal as ODataLiteral
+from ._odata import parse_row_url
 
 if TYPE_CHECKING:
     # PEP 696 default: a bare ``DataverseRequest`` is a ``DataverseRequest[object]``, any
@@ -38,20 +39,23 @@ class Expect(Generic[ResultT_co]):
     by what it reads (an enum member could not carry that type)."""
 
     NOTHING: ClassVar[Expect[None]]  # 204 No Content (update, delete, $ref)
-    ENTITY: ClassVar[Expect[WriteResult]]  # OData-EntityId, or the row (return=representation)
+    ENTITY: ClassVar[Expect[WriteResult]]  # the row (return=representation), or OData-EntityId
     RECORD: ClassVar[Expect[JsonObject]]  # one JSON object (retrieve)
     COLLECTION: ClassVar[Expect[Page]]  # {"value": [...], "@odata.nextLink": ...}
     JSON: ClassVar[Expect[JsonObject]]  # an action/function result ({} for a 204)
 
     __slots__ = ("_read", "name")
 
-    def __init__(self, name: str, read: Callable[[HttpResponse, str], ResultT_co]) -> None:
+    def __init__(
+        self, name: str, read: Callable[[HttpResponse, DataverseRequest[Any]], ResultT_co]
+    ) -> None:
         self.name = name
         self._read = read
 
-    def read(self, response: HttpResponse, operation: str) -> ResultT_co:
-        """The meaning of a 2xx ``response``; ``operation`` names the call in errors."""
-        return self._read(response, operation)
+    def read(self, response: HttpResponse, request: DataverseRequest[Any]) -> ResultT_co:
+        """The meaning of a 2xx ``response`` to ``request`` (its operation names the call in
+        errors; a write's primary id column says where the row's id is)."""
+        return self._read(response, request)
 
     def __repr__(self) -> str:
         return f"Expect.{self.name}"
@@ -65,7 +69,8 @@ class Expect(Generic[ResultT_co]):
 class DataverseRequest(Generic[ResultT_co]):
     """One Web API call, relative to the service root ``<org>/api/data/v9.2/``. Its type
     parameter is what a 2xx response means (``DataverseRequest[WriteResult]``, ``[JsonObject]``,
-    ``[Page]``, ``[None]``): what ``DataverseClient.execute`` returns for it."""
+    ``[Page]``, ``[None]``): what ``DataverseClient.execute`` returns for it. ``primary_id``
+    (writes): the table's primary key column, where a returned row carries the row's id."""
 
     method: str
     path: str
@@ -76,6 +81,7 @@ class DataverseRequest(Generic[ResultT_co]):
     headers: Headers = field(default_factory=Headers)
     prefer: tuple[str, ...] = ()
     body: Mapping[str, Any] | None = None
+    primary_id: str | None = None
 
     def __repr__(self) -> str:
         # No body: it holds personal data.
@@ -90,13 +96,21 @@ class DataverseRequest(Generic[ResultT_co]):
 
 @dataclass(frozen=True)
 class WriteResult:
-    """What a create/update/upsert returned. ``created`` is known only with a representation
-    (201 Created vs 200 OK); with 204 Dataverse does not say."""
+    """What a create/update/upsert returned.
+
+    ``id``: the row's GUID, from the returned row's primary key column, else from a GUID
+    ``OData-EntityId``; None when neither came back (a 204 to a PATCH by alternate key names the
+    row by its key: ``key`` then holds the key's columns and values). ``created``: True or False
+    where the reply or the request says it (201 or 200 with a representation; a POST, a
+    create-only or an update-only PATCH), None for a 204 to a plain upsert: "the response
+    doesn't tell you whether it created a record" ("Use Upsert to Create or Update a record").
+    """
 
     id: uuid.UUID | None
     entity_url: str | None = None
     record: JsonObject | None = None
     created: bool | None = None
+    key: dict[str, ODataLiteral] | None = None
 
 
 @dataclass(frozen=True)
@@ -106,15 +120,10 @@ class Page:
     count: int | None = None
 
 
-_ENTITY_ID = re.compile(r"\(([0-9a-fA-F-]{36})\)\s*$")
-
-
 def entity_id_from_url(url: str | None) -> uuid.UUID | None:
     """The GUID in ``.../contacts(00000000-...)``; None for alternate-key URLs."""
-    if not url:
-        return None
-    match = _ENTITY_ID.search(url)
-    return uuid.UUID(match.group(1)) if match else None
+    row = parse_row_url(url)
+    return row[1] if row is not None and isinstance(row[1], uuid.UUID) else None
 
 
 def decode_json(response: HttpResponse, operation: str) -> JsonObject:
@@ -132,20 +141,64 @@ def decode_json(response: HttpResponse, operation: str) -> JsonObject:
     return doc
 
 
-def _nothing(response: HttpResponse, operation: str) -> None:
+def _nothing(response: HttpResponse, request: DataverseRequest[Any]) -> None:
     return None
 
 
-def _write(response: HttpResponse, operation: str) -> WriteResult:
+def _record(response: HttpResponse, request: DataverseRequest[Any]) -> JsonObject:
+    return decode_json(response, request.operation)
+
+
+def _write(response: HttpResponse, request: DataverseRequest[Any]) -> WriteResult:
+    """Learn, "Create a table row" and "Update and delete table rows": with
+    ``return=representation`` the row comes back (201/200) and "the OData-EntityId header ...
+    is not returned", so the id is the row's primary key column; a 204 names the row in
+    ``OData-EntityId`` (``Location`` too, in the ``$batch`` examples) by GUID, or by the
+    alternate key it was addressed with ("Use Upsert to Create or Update a record")."""
     url = response.headers.get("OData-EntityId") or response.headers.get("Location")
-    if response.status == 204 or not response.body:
-        return WriteResult(entity_id_from_url(url), url)
-    record = decode_json(response, operation)
-    record_id = entity_id_from_url(url) or entity_id_from_url(record.get("@odata.id"))
-    return WriteResult(record_id, url, record, created=response.status == 201)
+    record = None if response.status == 204 or not response.body else _record(response, request)
+    row = parse_row_url(url) or parse_row_url(_text((record or {}).get("@odata.id")))
+    named = row[1] if row is not None else None
+    key = named if isinstance(named, dict) else None
+    record_id = _guid((record or {}).get(request.primary_id or ""))
+    if record_id is None and isinstance(named, uuid.UUID):
+        record_id = named
+    primary = request.primary_id
+    if record_id is None and key is not None and primary is not None and list(key) == [primary]:
+        record_id = _guid(key[primary])  # contacts(contactid=<guid>): a key, yet the id
+    return WriteResult(record_id, url, record, _created(response, request), key)
 
 
-def _collection(response: HttpResponse, operation: str) -> Page:
+def _created(response: HttpResponse, request: DataverseRequest[Any]) -> bool | None:
+    """201 Created / 200 OK with a representation; otherwise what the request allowed: a POST
+    only creates, ``If-None-Match: *`` only creates, ``If-Match`` only updates ("Perform
+    conditional operations using the Web API", Limit upsert operations)."""
+    if response.status in (200, 201):
+        return response.status == 201
+    if request.method == "POST":
+        return True
+    if request.headers.get("If-None-Match") == "*":
+        return True
+    if request.headers.get("If-Match") is not None:
+        return False
+    return None
+
+
+def _guid(value: object) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _collection(response: HttpResponse, request: DataverseRequest[Any]) -> Page:
+    operation = request.operation
     doc = decode_json(response, operation)
     records = doc.get("value")
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
@@ -159,22 +212,22 @@ def _collection(response: HttpResponse, operation: str) -> Page:
     )
 
 
-def _json(response: HttpResponse, operation: str) -> JsonObject:
+def _json(response: HttpResponse, request: DataverseRequest[Any]) -> JsonObject:
     if response.status == 204 or not response.body:
         return {}
-    return decode_json(response, operation)
+    return decode_json(response, request.operation)
 
 
 Expect.NOTHING = Expect("NOTHING", _nothing)
 Expect.ENTITY = Expect("ENTITY", _write)
-Expect.RECORD = Expect("RECORD", decode_json)
+Expect.RECORD = Expect("RECORD", _record)
 Expect.COLLECTION = Expect("COLLECTION", _collection)
 Expect.JSON = Expect("JSON", _json)
 
 
 def interpret(request: DataverseRequest[R], response: HttpResponse) -> R:
     """The meaning of a successful (2xx) response to ``request``."""
-    return request.expect.read(response, request.operation)
+    return request.expect.read(response, request)
 
 
 def refine_error(request: DataverseRequest[object], error: DataverseError) -> DataverseError:

@@ -2,8 +2,9 @@
 batch handlers. The same object serves waitress and in-process WSGI transports.
 
 Headers follow "Compose HTTP requests and handle errors" (Microsoft Learn): every reply carries
-``OData-Version: 4.0``; creates answer 204 with ``OData-EntityId`` or 201 with the row under
-``Prefer: return=representation``; errors are ``{"error": {"code", "message"}}``.
+``OData-Version: 4.0``; creates answer 204 with ``OData-EntityId`` or 201 with the row (and
+no ``OData-EntityId``) under ``Prefer: return=representation`` (see ``_written``); errors are
+``{"error": {"code", "message"}}``.
 """
 
 from __future__ import annotations

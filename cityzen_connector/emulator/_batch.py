@@ -215,7 +215,9 @@ def _changeset(
                 if response.status >= 400:
                     failure = response
                     raise ChangeSetFailedError
-                entity_id = response.headers_dict().get("odata-entityid")
+                # "$n" names the row operation n wrote, whatever its reply carried (a reply
+                # with the row has no OData-EntityId: see _written).
+                entity_id = response.entity_url or response.headers_dict().get("odata-entityid")
                 if content_id and entity_id:
                     ids[content_id] = entity_id
                 rendered.append(_render(response, content_id))

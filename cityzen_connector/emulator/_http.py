@@ -142,6 +142,9 @@ class Response:
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
     operations: int = 1  # what the request cost, never sent (see _cost.py)
+    # The GUID URL of the row a write touched, for ``$<Content-ID>`` in a change set; never
+    # sent (a reply names the row only where Learn shows it: see ``_written``).
+    entity_url: str | None = None
 
     def headers_dict(self) -> dict[str, str]:
         return {name.lower(): value for name, value in self.headers}

@@ -29,6 +29,7 @@ from cityzen_connector.emulator._query import (
 )
 from cityzen_connector.emulator._schema import Entity
 from cityzen_connector.emulator._store import Row
+from cityzen_connector.emulator._written import written_reply
 
 BULK = {"Microsoft.Dynamics.CRM.CreateMultiple", "Microsoft.Dynamics.CRM.UpsertMultiple"}
 
@@ -90,31 +91,10 @@ class Router:
         return handler(entity, segment.key, req)
 
     # -- operations ------------------------------------------------------------------------
-    def entity_url(self, req: Request, entity: Entity, record_id: str) -> str:
-        return f"{req.service_root}{entity.entity_set}({record_id})"
-
-    def _written(self, req: Request, entity: Entity, row: Row, created: bool) -> Response:
-        url = self.entity_url(req, entity, row.id)
-        headers = [("OData-EntityId", url)]
-        if "return" in req.prefer() and req.prefer()["return"] == "representation":
-            check_options(req.query, frozenset({"$select", "$expand"}))
-            select = parse_select(entity, req.query.get("$select"))
-            expand = parse_expand(self.records, entity, req.query.get("$expand"))
-            body = row_payload(
-                self.records, entity, row, select, expand, annotations=wants_annotations(req)
-            )
-            body = {
-                "@odata.context": f"{req.service_root}$metadata#{entity.entity_set}/$entity",
-                **body,
-            }
-            headers += [
-                ("Preference-Applied", "return=representation"),
-                ("ETag", etag(row.version)),
-            ]
-            return json_response(201 if created else 200, body, headers)
-        if created:
-            headers.append(("Location", url))
-        return Response(204, headers)
+    def _written(
+        self, req: Request, entity: Entity, row: Row, created: bool, key: str | None = None
+    ) -> Response:
+        return written_reply(self.records, req, entity, row, created=created, addressed_key=key)
 
     def _create(self, entity: Entity, req: Request) -> Response:
         payload = req.json_body(entity.entity_set)
@@ -154,14 +134,14 @@ class Router:
                 changes = self.records.changes(entity, payload, req)
                 self.records.add_key_values(entity, changes, key_values)
                 new = self.records.create(entity, changes, duplicate_empty_code=True)
-                return self._written(req, entity, new, created=True)
+                return self._written(req, entity, new, created=True, key=key)
             if if_none_match == "*":
                 raise err.already_exists(empty_code=True)
             if if_match not in (None, "*") and if_match != etag(row.version):
                 raise err.version_mismatch()
             changes = self.records.changes(entity, payload, req)
             updated = self.records.update(entity, row, changes)
-        return self._written(req, entity, updated, created=False)
+        return self._written(req, entity, updated, created=False, key=key)
 
     def _delete(self, entity: Entity, key: str, req: Request) -> Response:
         with self.context.store.transaction():

@@ -65,8 +65,8 @@ def test_create_with_representation_returns_the_record(
     wire.post(
         ROOT + "contacts?$select=fullname,contactid",
         status=201,
+        # "Create with data returned": no OData-EntityId, the primary key in the row.
         json={"@odata.etag": 'W/"1"', "contactid": CID, "fullname": "Zoé Martin"},
-        headers={"OData-EntityId": f"{ROOT}contacts({CID})"},
     )
     result = client.create(
         "contacts",
@@ -74,7 +74,9 @@ def test_create_with_representation_returns_the_record(
         return_record=True,
         select=["fullname", "contactid"],
         suppress_duplicate_detection=False,
+        primary_id="contactid",
     )
+    assert result.id == uuid.UUID(CID)
     assert result.created is True
     assert result.record == {"@odata.etag": 'W/"1"', "contactid": CID, "fullname": "Zoé Martin"}
     headers = _sent(wire).request.headers
@@ -142,13 +144,14 @@ def test_upsert_modes_by_alternate_key(
     header: str | None,
     value: str | None,
 ) -> None:
+    # "Use Upsert to Create or Update a record": the key URL, not the row's GUID.
     wire.patch(
         ROOT + "incidents(cz_submissionid='S-1')",
         status=204,
-        headers={"OData-EntityId": f"{ROOT}incidents({CID})"},
+        headers={"OData-EntityId": f"{ROOT}incidents(cz_submissionid='S-1')"},
     )
     result = client.upsert("incidents", {"cz_submissionid": "S-1"}, {"title": "t"}, mode=mode)  # type: ignore[arg-type]
-    assert result.id == uuid.UUID(CID)
+    assert (result.id, result.key) == (None, {"cz_submissionid": "S-1"})
     headers = _sent(wire).request.headers
     assert ("If-Match" in headers, "If-None-Match" in headers) == (
         header == "If-Match",

@@ -248,15 +248,26 @@ class SubmissionProcessor:
     ) -> DataverseRequest:
         body = wire_body(op, lookups=ids, blobs=data)
         key = operation_key(op)
+        # Both representations below are keyed PATCHes: Dataverse names the row by its key, or
+        # not at all with a representation, so the id is read from the row's primary id column.
         if op.mode == "upsert":
             # The representation says 201 (created) or 200 (updated); select only what the
             # follow-ups need (the id and the columns whose blanks may be filled).
-            request = ops.upsert(op.entity_set, key, body, return_record=True)
+            request = ops.upsert(
+                op.entity_set, key, body, return_record=True, primary_id=op.primary_id
+            )
             return replace(
                 request, query=(("$select", ",".join([op.primary_id, *op.fill_blanks])),)
             )
         if op.mode == "create_only" and op.target == self.mappings.case_target:
-            request = ops.upsert(op.entity_set, key, body, mode="create_only", return_record=True)
+            request = ops.upsert(
+                op.entity_set,
+                key,
+                body,
+                mode="create_only",
+                return_record=True,
+                primary_id=op.primary_id,
+            )
             selected = [op.primary_id]
             if op.table in self.ticket_columns:
                 selected.append(self.ticket_columns[op.table])
