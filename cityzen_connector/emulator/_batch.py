@@ -91,7 +91,10 @@ def _inner_request(part: _Part, outer: Request, in_changeset: bool, ids: dict[st
     if BASE_PATH in url:
         url = url.split(BASE_PATH, 1)[1]
     path, _, query = url.lstrip("/").partition("?")
-    merged = {k: v for k, v in outer.headers.items() if k in ("authorization", "prefer")}
+    # The batch's own headers that reach its parts: the token, the preferences and the user
+    # it runs as (CallerObjectId / MSCRMCallerID, impersonation); a part may set its own.
+    inherited = ("authorization", "prefer", "callerobjectid", "mscrmcallerid")
+    merged = {k: v for k, v in outer.headers.items() if k in inherited}
     if in_changeset or "prefer" in headers:
         merged.pop("prefer", None)
     merged.update(headers)

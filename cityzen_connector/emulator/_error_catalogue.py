@@ -128,3 +128,24 @@ def bad_request(message: str, code: str = "0x80040203") -> ODataError:
 
 def method_not_allowed(method: str) -> ODataError:
     return ODataError(405, "0x80060888", f"The HTTP method '{method}' is not allowed here.")
+
+
+# -- impersonation (CallerObjectId) ----------------------------------------------------------
+
+
+def invalid_principal() -> ODataError:
+    # "Impersonate another user using the Web API" documents no reply for an object id that
+    # names no user. The closest documented case is unManagedinvalidprincipal (0x8004049e, "The
+    # principal id is missing or invalid."), which "Compose HTTP requests and handle errors"
+    # lists among the 403 Forbidden errors.
+    return ODataError(403, "0x8004049e", "The principal id is missing or invalid.")
+
+
+def user_not_enabled() -> ODataError:
+    # unManagedidsusernotenabled (0x80040225), web service error codes; a disabled user's
+    # requests are answered 400 (PowerPlatform-DataverseServiceClient issue #71).
+    return ODataError(
+        400,
+        "0x80040225",
+        "The specified user is either disabled or is not a member of any business unit.",
+    )

@@ -44,6 +44,15 @@ _KEY_PART_RE = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who a request runs as: the system user, and the application user acting on their behalf
+    under impersonation (None when the caller acts as itself)."""
+
+    user_id: str
+    on_behalf_of: str | None = None
+
+
 @dataclass
 class Request:
     method: str
@@ -54,6 +63,7 @@ class Request:
     base_url: str  # scheme://host, no trailing slash
     in_changeset: bool = False
     content_ids: dict[str, str] = field(default_factory=dict)
+    caller: Caller | None = None  # set by the router (impersonation); None: the application
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())

@@ -17,11 +17,13 @@ from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator._errors import ODataError
 from cityzen_connector.emulator._http import (
     BASE_PATH,
+    Caller,
     KeyValue,
     Request,
     parse_key,
     parse_segment,
 )
+from cityzen_connector.emulator._impersonation import audit
 from cityzen_connector.emulator._schema import Attribute, Entity, Key, Schema
 from cityzen_connector.emulator._sql import format_datetime
 from cityzen_connector.emulator._store import Row, Store
@@ -125,6 +127,8 @@ class Records:
             if name.endswith("@odata.bind"):
                 nav = name[: -len("@odata.bind")]
                 attr, target = self._bind(entity, nav, value, req)
+                if attr.readonly:
+                    continue  # createdby and the like are set by the server, as columns are
                 out[attr.name] = target[1]
                 targets[attr.name] = target[0]
                 continue
@@ -192,8 +196,14 @@ class Records:
 
     # -- writes ----------------------------------------------------------------------------
     def create(
-        self, entity: Entity, changes: dict[str, Any], *, duplicate_empty_code: bool = False
+        self,
+        entity: Entity,
+        changes: dict[str, Any],
+        *,
+        caller: Caller | None = None,
+        duplicate_empty_code: bool = False,
     ) -> Row:
+        who = caller or Caller(self.caller_id)
         now = format_datetime(self.clock())
         record_id = changes.get(entity.primary_id) or str(uuid.uuid4())
         if self.store.get(entity.logical_name, record_id) is not None:
@@ -206,13 +216,16 @@ class Records:
         data[entity.primary_id] = record_id
         data["createdon"] = now
         data["modifiedon"] = now
+        audit(data, who, created=True)
         if entity.states:
             data.setdefault("statecode", 0)
             if isinstance(data["statecode"], int):  # null is refused below (SystemRequired)
                 data.setdefault("statuscode", entity.states.get(data["statecode"], 1))
         targets = dict(data.get(TARGETS, {}))
         if "ownerid" in entity.attributes and not data.get("ownerid"):
-            data["ownerid"] = self.caller_id
+            # "Impersonate another user using the Web API": a row created on behalf of a user
+            # is owned by that user.
+            data["ownerid"] = who.user_id
             targets["ownerid"] = "systemuser"
         if targets:
             data[TARGETS] = targets
@@ -228,7 +241,9 @@ class Records:
         self.store.insert(entity.logical_name, row)
         return row
 
-    def update(self, entity: Entity, row: Row, changes: dict[str, Any]) -> Row:
+    def update(
+        self, entity: Entity, row: Row, changes: dict[str, Any], *, caller: Caller | None = None
+    ) -> Row:
         data = dict(row.data)
         targets = dict(data.get(TARGETS, {}))
         targets.update(changes.pop(TARGETS, {}))
@@ -240,6 +255,7 @@ class Records:
         if entity.states and isinstance(state, int) and "statuscode" not in changes:
             data["statuscode"] = entity.states.get(state, 1)
         data["modifiedon"] = format_datetime(self.clock())
+        audit(data, caller or Caller(self.caller_id), created=False)
         self._computed(entity, data)
         self._required(entity, data)
         self._unique(entity, data, row.id)

@@ -18,6 +18,7 @@ from cityzen_connector.emulator._http import (
     json_response,
     parse_segment,
 )
+from cityzen_connector.emulator._impersonation import resolve_caller
 from cityzen_connector.emulator._metadata_api import handle_metadata
 from cityzen_connector.emulator._query import (
     check_options,
@@ -45,6 +46,10 @@ class Router:
         """Handle a top-level request; returns the reply and its operation count (for the
         execution-time budget of service protection)."""
         if req.path == "$batch":
+            try:
+                self._impersonate(req)  # a batch under an unknown user fails as a whole
+            except ODataError as exc:
+                return error_response(exc), 1
             return handle_batch(self.context, self.handle, req)
         response = self.handle(req)
         operations = 1
@@ -55,9 +60,13 @@ class Router:
 
     def handle(self, req: Request) -> Response:
         try:
+            self._impersonate(req)
             return self._dispatch(req)
         except ODataError as exc:
             return error_response(exc)
+
+    def _impersonate(self, req: Request) -> None:
+        req.caller = resolve_caller(self.context.store, self.context.caller_id, req)
 
     def _dispatch(self, req: Request) -> Response:
         path = req.path
@@ -126,7 +135,7 @@ class Router:
         payload = req.json_body(entity.entity_set)
         with self.context.store.transaction():
             changes = self.records.changes(entity, payload, req)
-            row = self.records.create(entity, changes)
+            row = self.records.create(entity, changes, caller=req.caller)
         return self._written(req, entity, row, created=True)
 
     def _retrieve(self, entity: Entity, key: str, req: Request) -> Response:
@@ -159,14 +168,16 @@ class Router:
                     raise _missing_for_update(entity, key_values)
                 changes = self.records.changes(entity, payload, req)
                 self.records.add_key_values(entity, changes, key_values)
-                new = self.records.create(entity, changes, duplicate_empty_code=True)
+                new = self.records.create(
+                    entity, changes, caller=req.caller, duplicate_empty_code=True
+                )
                 return self._written(req, entity, new, created=True)
             if if_none_match == "*":
                 raise err.already_exists(empty_code=True)
             if if_match not in (None, "*") and if_match != etag(row.version):
                 raise err.version_mismatch()
             changes = self.records.changes(entity, payload, req)
-            updated = self.records.update(entity, row, changes)
+            updated = self.records.update(entity, row, changes, caller=req.caller)
         return self._written(req, entity, updated, created=False)
 
     def _delete(self, entity: Entity, key: str, req: Request) -> Response:
@@ -188,12 +199,14 @@ class Router:
     def _who_am_i(self, req: Request) -> Response:
         if req.method != "GET":
             raise err.method_not_allowed(req.method)
-        caller = self.context.store.get("systemuser", self.context.caller_id)
+        # Under impersonation WhoAmI answers the impersonated user.
+        user_id = req.caller.user_id if req.caller else self.context.caller_id
+        caller = self.context.store.get("systemuser", user_id)
         bu = caller.data.get("businessunitid") if caller else None
         body: dict[str, Any] = {
             "@odata.context": f"{req.service_root}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse",
             "BusinessUnitId": bu,
-            "UserId": self.context.caller_id,
+            "UserId": user_id,
             "OrganizationId": ORGANIZATION_ID,
         }
         return json_response(200, body)

@@ -21,7 +21,13 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
 LOOKUP_TYPES = frozenset({"Lookup", "Customer", "Owner"})
 STRING_TYPES = frozenset({"String", "Memo"})
 # AttributeType values as Microsoft's AttributeTypeCode enumeration names them.
-READONLY = frozenset({"createdon", "modifiedon", "versionnumber", "owningbusinessunit"})
+# The system lookups to the users who created and last modified a row, and to the application
+# that did it on their behalf under impersonation, are read-only (IsValidForCreate and
+# IsValidForUpdate false in every table reference on Microsoft Learn).
+AUDIT_LOOKUPS = ("createdby", "modifiedby", "createdonbehalfby", "modifiedonbehalfby")
+READONLY = frozenset(
+    {"createdon", "modifiedon", "versionnumber", "owningbusinessunit", *AUDIT_LOOKUPS}
+)
 
 
 @dataclass
@@ -191,6 +197,7 @@ def _system_attributes(entity: dict[str, Any]) -> list[Attribute]:
         Attribute("modifiedon", "DateTime"),
         Attribute("versionnumber", "BigInt"),
     ]
+    attrs += [Attribute(name, "Lookup", targets={"systemuser": name}) for name in AUDIT_LOOKUPS]
     states = entity.get("states", {})
     if states:
         # SystemRequired, as the table definitions on Microsoft Learn list it (e.g. contact).
