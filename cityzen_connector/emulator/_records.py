@@ -26,6 +26,7 @@ from cityzen_connector.emulator._http import (
 from cityzen_connector.emulator._impersonation import audit
 from cityzen_connector.emulator._schema import Attribute, Entity, Key, Schema
 from cityzen_connector.emulator._sql import format_datetime
+from cityzen_connector.emulator._states import settle_state
 from cityzen_connector.emulator._store import Row, Store
 from cityzen_connector.emulator._values import convert_value
 
@@ -217,10 +218,7 @@ class Records:
         data["createdon"] = now
         data["modifiedon"] = now
         audit(data, who, created=True)
-        if entity.states:
-            data.setdefault("statecode", 0)
-            if isinstance(data["statecode"], int):  # null is refused below (SystemRequired)
-                data.setdefault("statuscode", entity.states.get(data["statecode"], 1))
+        settle_state(entity, None, data, changes, "Create")
         targets = dict(data.get(TARGETS, {}))
         if "ownerid" in entity.attributes and not data.get("ownerid"):
             # "Impersonate another user using the Web API": a row created on behalf of a user
@@ -242,7 +240,13 @@ class Records:
         return row
 
     def update(
-        self, entity: Entity, row: Row, changes: dict[str, Any], *, caller: Caller | None = None
+        self,
+        entity: Entity,
+        row: Row,
+        changes: dict[str, Any],
+        *,
+        caller: Caller | None = None,
+        message: str = "Update",
     ) -> Row:
         data = dict(row.data)
         targets = dict(data.get(TARGETS, {}))
@@ -251,9 +255,7 @@ class Records:
         data.update(changes)
         if targets:
             data[TARGETS] = targets
-        state = changes.get("statecode")
-        if entity.states and isinstance(state, int) and "statuscode" not in changes:
-            data["statuscode"] = entity.states.get(state, 1)
+        settle_state(entity, row.data, data, changes, message)
         data["modifiedon"] = format_datetime(self.clock())
         audit(data, caller or Caller(self.caller_id), created=False)
         self._computed(entity, data)

@@ -7,6 +7,8 @@ from typing import Any
 from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator._batch import handle_batch
 from cityzen_connector.emulator._bulk import handle_bulk
+from cityzen_connector.emulator._close_incident import ACTION as CLOSE_INCIDENT
+from cityzen_connector.emulator._close_incident import handle_close_incident
 from cityzen_connector.emulator._config import ORGANIZATION_ID
 from cityzen_connector.emulator._context import HandlerContext
 from cityzen_connector.emulator._errors import ODataError
@@ -75,6 +77,8 @@ class Router:
         first, _, rest = path.partition("/")
         if first in ("WhoAmI", "WhoAmI()"):
             return self._who_am_i(req)
+        if first == CLOSE_INCIDENT and not rest:
+            return handle_close_incident(self.context, req)
         if first.startswith("EntityDefinitions") or first in ("InsertOptionValue", "$metadata"):
             if req.method == "GET":
                 return handle_metadata(self.context, req)

@@ -83,7 +83,8 @@ class Entity:
     ownership: str
     attributes: dict[str, Attribute]
     keys: dict[str, Key] = field(default_factory=dict)
-    states: dict[int, int] = field(default_factory=dict)
+    states: dict[int, int] = field(default_factory=dict)  # state → its default status reason
+    status_states: dict[int, int] = field(default_factory=dict)  # status reason → its state
 
     @property
     def metadata_id(self) -> str:
@@ -201,12 +202,21 @@ def _system_attributes(entity: dict[str, Any]) -> list[Attribute]:
     states = entity.get("states", {})
     if states:
         # SystemRequired, as the table definitions on Microsoft Learn list it (e.g. contact).
+        labels = entity.get("state_options", {})
         attrs.append(
             Attribute(
-                "statecode", "State", required="SystemRequired", options={int(s): s for s in states}
+                "statecode",
+                "State",
+                required="SystemRequired",
+                options={int(s): str(labels.get(s, s)) for s in states},
             )
         )
-        attrs.append(Attribute("statuscode", "Status"))
+        reasons = entity.get("status_options", {})
+        attrs.append(
+            Attribute(
+                "statuscode", "Status", options={int(v): str(r[1]) for v, r in reasons.items()}
+            )
+        )
     if entity["ownership"] == "UserOwned":
         attrs.append(
             Attribute(
@@ -243,6 +253,9 @@ def load_schema() -> Schema:
                 ownership=item["ownership"],
                 attributes=attributes,
                 states={int(k): int(v) for k, v in item.get("states", {}).items()},
+                status_states={
+                    int(k): int(v[0]) for k, v in item.get("status_options", {}).items()
+                },
             )
         )
     return Schema(entities)
