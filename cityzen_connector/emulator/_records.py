@@ -14,6 +14,7 @@ from typing import Any
 
 from cityzen_connector._clock import WallClock
 from cityzen_connector.emulator import _error_catalogue as err
+from cityzen_connector.emulator._annotations import Annotations
 from cityzen_connector.emulator._errors import ODataError
 from cityzen_connector.emulator._http import (
     BASE_PATH,
@@ -312,7 +313,7 @@ class Records:
         entity: Entity,
         row: Row,
         select: list[str] | None,
-        annotations: bool,
+        annotations: Annotations | None,
     ) -> dict[str, Any]:
         out: dict[str, Any] = {"@odata.etag": f'W/"{row.version}"'}
         names = select if select is not None else list(entity.attributes)
@@ -320,19 +321,12 @@ class Records:
         for name in names:
             attr = entity.lookup_by_value_name(name) or entity.attributes[name]
             value = row.data.get(attr.name)
-            if attr.is_lookup:
-                key = f"_{attr.name}_value"
-                out[key] = value
-                if annotations and value is not None:
-                    out[f"{key}@Microsoft.Dynamics.CRM.lookuplogicalname"] = targets.get(
-                        attr.name, next(iter(attr.targets))
-                    )
-                continue
-            out[attr.name] = value
-            if annotations and attr.type == "Picklist" and value is not None:
-                label = attr.options.get(int(value))
-                if label is not None:
-                    out[f"{attr.name}@OData.Community.Display.V1.FormattedValue"] = label
+            key = f"_{attr.name}_value" if attr.is_lookup else attr.name
+            if annotations is not None and value is not None:
+                target = targets.get(attr.name, next(iter(attr.targets), None))
+                for term, note in annotations.notes(self.schema, self.store, attr, value, target):
+                    out[f"{key}@{term}"] = note
+            out[key] = value
         out[entity.primary_id] = row.id
         return out
 

@@ -119,17 +119,16 @@ class Router:
             check_options(req.query, frozenset({"$select", "$expand"}))
             select = parse_select(entity, req.query.get("$select"))
             expand = parse_expand(self.records, entity, req.query.get("$expand"))
-            body = row_payload(
-                self.records, entity, row, select, expand, annotations=wants_annotations(req)
-            )
+            annotations = wants_annotations(req)
+            body = row_payload(self.records, entity, row, select, expand, annotations=annotations)
             body = {
                 "@odata.context": f"{req.service_root}$metadata#{entity.entity_set}/$entity",
                 **body,
             }
-            headers += [
-                ("Preference-Applied", "return=representation"),
-                ("ETag", etag(row.version)),
-            ]
+            applied = "return=representation"
+            if annotations is not None:
+                applied += "," + annotations.applied
+            headers += [("Preference-Applied", applied), ("ETag", etag(row.version))]
             return json_response(201 if created else 200, body, headers)
         if created:
             headers.append(("Location", url))
@@ -150,13 +149,12 @@ class Router:
         tag = etag(row.version)
         if not expand and req.header("if-none-match") == tag:
             return Response(304, [("ETag", tag)])
-        body = row_payload(
-            self.records, entity, row, select, expand, annotations=wants_annotations(req)
-        )
+        annotations = wants_annotations(req)
+        body = row_payload(self.records, entity, row, select, expand, annotations=annotations)
         context = f"{req.service_root}$metadata#{entity.entity_set}/$entity"
         headers = [("ETag", tag)]
-        if wants_annotations(req):
-            headers.append(("Preference-Applied", 'odata.include-annotations="*"'))
+        if annotations is not None:
+            headers.append(("Preference-Applied", annotations.applied))
         return json_response(200, {"@odata.context": context, **body}, headers)
 
     def _upsert(self, entity: Entity, key: str, req: Request) -> Response:
