@@ -7,8 +7,10 @@ in-process; ``serve(app, host, port)`` serves it over HTTP(S).
 
 from cityzen_connector.emulator._app import EmulatorApp, create_app
 from cityzen_connector.emulator._config import (
+    APPLICATION_ID,
     BUSINESS_UNIT_ID,
     CALLER_ID,
+    CALLER_OBJECT_ID,
     ORGANIZATION_ID,
     EmulatorConfig,
     Faults,
@@ -17,13 +19,24 @@ from cityzen_connector.emulator._config import (
 )
 from cityzen_connector.emulator._errors import EmulatorError, ODataError, ServeError, StoreError
 from cityzen_connector.emulator._http import BASE_PATH
-from cityzen_connector.emulator._seed import CATALOGUE, seed, subject_id, team_id
+from cityzen_connector.emulator._seed import (
+    AGENTS,
+    CATALOGUE,
+    agent_id,
+    agent_object_id,
+    seed,
+    subject_id,
+    team_id,
+)
 from cityzen_connector.emulator._server import ServerHandle, generate_certificate, serve
 
 __all__ = [
+    "AGENTS",
+    "APPLICATION_ID",
     "BASE_PATH",
     "BUSINESS_UNIT_ID",
     "CALLER_ID",
+    "CALLER_OBJECT_ID",
     "CATALOGUE",
     "ORGANIZATION_ID",
     "EmulatorApp",
@@ -36,6 +49,8 @@ __all__ = [
     "ServeError",
     "ServerHandle",
     "StoreError",
+    "agent_id",
+    "agent_object_id",
     "create_app",
     "generate_certificate",
     "seed",

@@ -104,7 +104,10 @@ def _inner_request(part: _Part, outer: Request, in_changeset: bool, ids: dict[st
     path, _, query = url.lstrip("/").partition("?")
     # A server hands a handler its path percent-decoded (PATH_INFO, PEP 3333); so does this.
     path = unquote(path)
-    merged = {k: v for k, v in outer.headers.items() if k in ("authorization", "prefer")}
+    # The batch's own headers that reach its parts: the token, the preferences and the user
+    # it runs as (CallerObjectId / MSCRMCallerID, impersonation); a part may set its own.
+    inherited = ("authorization", "prefer", "callerobjectid", "mscrmcallerid")
+    merged = {k: v for k, v in outer.headers.items() if k in inherited}
     if in_changeset or "prefer" in headers:
         merged.pop("prefer", None)
     merged.update(headers)

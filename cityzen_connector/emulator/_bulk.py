@@ -54,7 +54,7 @@ def _one(
     records = context.records
     changes = records.changes(entity, item, req)
     if not upsert:
-        return records.create(entity, changes).id
+        return records.create(entity, changes, caller=req.caller).id
     key_values: dict[str, Any] = {}
     row = None
     odata_id = item.get("@odata.id")
@@ -67,6 +67,6 @@ def _one(
     elif changes.get(entity.primary_id):
         row = context.store.get(entity.logical_name, changes[entity.primary_id])
     if row is not None:
-        return records.update(entity, row, changes).id
+        return records.update(entity, row, changes, caller=req.caller).id
     records.add_key_values(entity, changes, key_values)
-    return records.create(entity, changes).id
+    return records.create(entity, changes, caller=req.caller).id

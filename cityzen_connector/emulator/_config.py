@@ -10,6 +10,10 @@ SEED_NS = uuid.UUID("0b6f5d0e-3c1a-5f7e-9a7b-2f4c6e8d1a30")
 ORGANIZATION_ID = str(uuid.uuid5(SEED_NS, "organization"))
 CALLER_ID = str(uuid.uuid5(SEED_NS, "systemuser:connector"))
 BUSINESS_UNIT_ID = str(uuid.uuid5(SEED_NS, "businessunit:root"))
+# The connector's application user: its app registration (applicationid) and the object id of
+# its service principal in Entra ID (azureactivedirectoryobjectid), as application users have.
+APPLICATION_ID = str(uuid.uuid5(SEED_NS, "application:connector"))
+CALLER_OBJECT_ID = str(uuid.uuid5(SEED_NS, "entra:connector"))
 
 
 @dataclass(frozen=True)

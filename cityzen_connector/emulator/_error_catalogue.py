@@ -128,3 +128,64 @@ def bad_request(message: str, code: str = "0x80040203") -> ODataError:
 
 def method_not_allowed(method: str) -> ODataError:
     return ODataError(405, "0x80060888", f"The HTTP method '{method}' is not allowed here.")
+
+
+# -- state, status and the case lifecycle ----------------------------------------------------
+
+
+def invalid_state_status() -> ODataError:
+    # InvalidStateCodeStatusCode (0x80048408), web service error codes: a status reason must
+    # belong to its state (Microsoft Learn, "Define custom state model transitions").
+    return ODataError(
+        400,
+        "0x80048408",
+        "State code is invalid or state code is valid but status code is invalid for a "
+        "specified state code.",
+    )
+
+
+def use_close_incident() -> ODataError:
+    # Resolving a case takes the CloseIncident message ("Define custom state model
+    # transitions"; the incident table reference lists CloseIncident beside SetState). The
+    # platform's answer to a plain update, as clients report it, follows the documented
+    # template of CannotUseOpportunitySetStateMessage (0x80100005, "This message can not be
+    # used to set the state of opportunity to {0}. In order to set state of opportunity to
+    # {1}, use the {1} message instead."); no incident-specific code is documented, so the
+    # emulator answers that one, the closest.
+    return ODataError(
+        400,
+        "0x80100005",
+        "This message can not be used to set the state of incident to Resolved. In order to "
+        "set state of incident to Resolved, use the CloseIncidentRequest message instead.",
+    )
+
+
+def incident_already_closed() -> ODataError:
+    # IncidentIsAlreadyClosedOrCancelled (0x80044411), web service error codes.
+    return ODataError(400, "0x80044411", "Already Closed or Canceled")
+
+
+def incident_missing() -> ODataError:
+    # IncidentMissingActivityRegardingObject (0x80044409), web service error codes.
+    return ODataError(400, "0x80044409", "The incident id is missing.")
+
+
+# -- impersonation (CallerObjectId) ----------------------------------------------------------
+
+
+def invalid_principal() -> ODataError:
+    # "Impersonate another user using the Web API" documents no reply for an object id that
+    # names no user. The closest documented case is unManagedinvalidprincipal (0x8004049e, "The
+    # principal id is missing or invalid."), which "Compose HTTP requests and handle errors"
+    # lists among the 403 Forbidden errors.
+    return ODataError(403, "0x8004049e", "The principal id is missing or invalid.")
+
+
+def user_not_enabled() -> ODataError:
+    # unManagedidsusernotenabled (0x80040225), web service error codes; a disabled user's
+    # requests are answered 400 (PowerPlatform-DataverseServiceClient issue #71).
+    return ODataError(
+        400,
+        "0x80040225",
+        "The specified user is either disabled or is not a member of any business unit.",
+    )

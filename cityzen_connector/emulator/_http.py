@@ -44,6 +44,15 @@ _KEY_PART_RE = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who a request runs as: the system user, and the application user acting on their behalf
+    under impersonation (None when the caller acts as itself)."""
+
+    user_id: str
+    on_behalf_of: str | None = None
+
+
 @dataclass
 class Request:
     method: str
@@ -54,13 +63,16 @@ class Request:
     base_url: str  # scheme://host, no trailing slash
     in_changeset: bool = False
     content_ids: dict[str, str] = field(default_factory=dict)
+    caller: Caller | None = None  # set by the router (impersonation); None: the application
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
 
     def prefer(self) -> dict[str, str]:
+        """The Prefer header's preferences (RFC 7240): a comma inside a quoted value, as in
+        ``odata.include-annotations="A,B"``, does not split it."""
         out: dict[str, str] = {}
-        for raw in (self.header("prefer") or "").split(","):
+        for raw in _split_unquoted(self.header("prefer") or ""):
             name, _, value = raw.strip().partition("=")
             if name:
                 out[name.strip()] = value.strip().strip('"')
@@ -102,6 +114,22 @@ class Request:
     @property
     def service_root(self) -> str:
         return self.base_url + BASE_PATH
+
+
+def _split_unquoted(text: str) -> list[str]:
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
+    for ch in text:
+        if ch == '"':
+            quoted = not quoted
+        if ch == "," and not quoted:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return parts
 
 
 # OData's JSON reader reads a number as Int32, then Decimal, then Double, and refuses one that

@@ -36,6 +36,8 @@ from cityzen_connector.emulator._metadata_write import (
     create_key,
     insert_option_value,
 )
+from cityzen_connector.emulator._option_metadata import CASTS as OPTION_CASTS
+from cityzen_connector.emulator._option_metadata import option_attribute
 from cityzen_connector.emulator._query import check_options, split_top_level
 from cityzen_connector.emulator._schema import Attribute, Entity, Key
 
@@ -172,6 +174,8 @@ def _attributes(
         return json_response(200, {"value": _shape(context, req, rows, "AttributeMetadata")})
     attr = _child_attribute(entity, key)
     body = attribute_json(entity, attr)
+    if tail and tail[0] in OPTION_CASTS and len(tail) == 1:
+        return option_attribute(entity, attr, tail[0], body, req)
     if tail and tail[0] == _CAST and attr.type == "Picklist":
         if "OptionSet" in req.query.get("$expand", ""):
             body["OptionSet"] = _option_set(attr)

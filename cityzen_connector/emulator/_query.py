@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
 from cityzen_connector.emulator import _error_catalogue as err
+from cityzen_connector.emulator._annotations import Annotations, requested
 from cityzen_connector.emulator._filter import Path, parse_filter
 from cityzen_connector.emulator._http import Request
 from cityzen_connector.emulator._records import Records
@@ -107,7 +108,7 @@ def row_payload(
     select: list[str] | None,
     expand: list[tuple[str, Entity, str, list[str] | None]],
     *,
-    annotations: bool,
+    annotations: Annotations | None,
 ) -> dict[str, Any]:
     payload = records.serialize(entity, row, select, annotations)
     for nav, target, column, nested_select in expand:
@@ -124,8 +125,8 @@ def row_payload(
     return payload
 
 
-def wants_annotations(req: Request) -> bool:
-    return "odata.include-annotations" in req.prefer()
+def wants_annotations(req: Request) -> Annotations | None:
+    return requested(req)
 
 
 def query_collection(
@@ -142,20 +143,23 @@ def query_collection(
     order_sql, order_params = _order(compiler, query.get("$orderby"))
     top = _int_option(query, "$top")
     prefer = req.prefer()
-    headers: list[tuple[str, str]] = []
+    applied: list[str] = []
     page_size = DEFAULT_PAGE
     if "odata.maxpagesize" in prefer:
         try:
             page_size = max(1, min(DEFAULT_PAGE, int(prefer["odata.maxpagesize"])))
         except ValueError:
             raise err.bad_request("The odata.maxpagesize preference must be an integer.") from None
-        headers.append(("Preference-Applied", f"odata.maxpagesize={page_size}"))
+        applied.append(f"odata.maxpagesize={page_size}")
         # "Page results using OData" (Microsoft Learn, .../webapi/query/page-results#dont-use-
         # the-top-query-option-while-paging-records): "Don't use $top with the Prefer:
         # odata.maxpagesize request header. If you include both, $top is ignored."
         top = None
-    if wants_annotations(req):
-        headers.append(("Preference-Applied", 'odata.include-annotations="*"'))
+    annotations = wants_annotations(req)
+    if annotations is not None:
+        applied.append(annotations.applied)
+    # One Preference-Applied header listing what was applied (RFC 7240, section 3).
+    headers = [("Preference-Applied", ",".join(applied))] if applied else []
     page = 1
     if "$skiptoken" in query:
         match = _PAGE_RE.search(unquote(query["$skiptoken"]))
@@ -184,8 +188,7 @@ def query_collection(
     elif "$count" in query and query["$count"] != "false":
         raise err.query_error(f"'{query['$count']}' is not a valid count option.")
     body["value"] = [
-        row_payload(records, entity, r, select, expand, annotations=wants_annotations(req))
-        for r in rows
+        row_payload(records, entity, r, select, expand, annotations=annotations) for r in rows
     ]
     if more:
         rest = {k: v for k, v in query.items() if k != "$skiptoken"}

@@ -14,16 +14,20 @@ from typing import Any
 
 from cityzen_connector._clock import WallClock
 from cityzen_connector.emulator import _error_catalogue as err
+from cityzen_connector.emulator._annotations import Annotations
 from cityzen_connector.emulator._errors import ODataError
 from cityzen_connector.emulator._http import (
     BASE_PATH,
+    Caller,
     KeyValue,
     Request,
     parse_key,
     parse_segment,
 )
+from cityzen_connector.emulator._impersonation import audit
 from cityzen_connector.emulator._schema import Attribute, Entity, Key, Schema
 from cityzen_connector.emulator._sql import format_datetime
+from cityzen_connector.emulator._states import settle_state
 from cityzen_connector.emulator._store import Row, Store
 from cityzen_connector.emulator._values import convert_value
 
@@ -125,6 +129,8 @@ class Records:
             if name.endswith("@odata.bind"):
                 nav = name[: -len("@odata.bind")]
                 attr, target = self._bind(entity, nav, value, req)
+                if attr.readonly:
+                    continue  # createdby and the like are set by the server, as columns are
                 out[attr.name] = target[1]
                 targets[attr.name] = target[0]
                 continue
@@ -192,8 +198,14 @@ class Records:
 
     # -- writes ----------------------------------------------------------------------------
     def create(
-        self, entity: Entity, changes: dict[str, Any], *, duplicate_empty_code: bool = False
+        self,
+        entity: Entity,
+        changes: dict[str, Any],
+        *,
+        caller: Caller | None = None,
+        duplicate_empty_code: bool = False,
     ) -> Row:
+        who = caller or Caller(self.caller_id)
         now = format_datetime(self.clock())
         record_id = changes.get(entity.primary_id) or str(uuid.uuid4())
         if self.store.get(entity.logical_name, record_id) is not None:
@@ -206,13 +218,13 @@ class Records:
         data[entity.primary_id] = record_id
         data["createdon"] = now
         data["modifiedon"] = now
-        if entity.states:
-            data.setdefault("statecode", 0)
-            if isinstance(data["statecode"], int):  # null is refused below (SystemRequired)
-                data.setdefault("statuscode", entity.states.get(data["statecode"], 1))
+        audit(data, who, created=True)
+        settle_state(entity, None, data, changes, "Create")
         targets = dict(data.get(TARGETS, {}))
         if "ownerid" in entity.attributes and not data.get("ownerid"):
-            data["ownerid"] = self.caller_id
+            # "Impersonate another user using the Web API": a row created on behalf of a user
+            # is owned by that user.
+            data["ownerid"] = who.user_id
             targets["ownerid"] = "systemuser"
         if targets:
             data[TARGETS] = targets
@@ -228,7 +240,15 @@ class Records:
         self.store.insert(entity.logical_name, row)
         return row
 
-    def update(self, entity: Entity, row: Row, changes: dict[str, Any]) -> Row:
+    def update(
+        self,
+        entity: Entity,
+        row: Row,
+        changes: dict[str, Any],
+        *,
+        caller: Caller | None = None,
+        message: str = "Update",
+    ) -> Row:
         data = dict(row.data)
         targets = dict(data.get(TARGETS, {}))
         targets.update(changes.pop(TARGETS, {}))
@@ -236,10 +256,9 @@ class Records:
         data.update(changes)
         if targets:
             data[TARGETS] = targets
-        state = changes.get("statecode")
-        if entity.states and isinstance(state, int) and "statuscode" not in changes:
-            data["statuscode"] = entity.states.get(state, 1)
+        settle_state(entity, row.data, data, changes, message)
         data["modifiedon"] = format_datetime(self.clock())
+        audit(data, caller or Caller(self.caller_id), created=False)
         self._computed(entity, data)
         self._required(entity, data)
         self._unique(entity, data, row.id)
@@ -294,7 +313,7 @@ class Records:
         entity: Entity,
         row: Row,
         select: list[str] | None,
-        annotations: bool,
+        annotations: Annotations | None,
     ) -> dict[str, Any]:
         out: dict[str, Any] = {"@odata.etag": f'W/"{row.version}"'}
         names = select if select is not None else list(entity.attributes)
@@ -302,19 +321,12 @@ class Records:
         for name in names:
             attr = entity.lookup_by_value_name(name) or entity.attributes[name]
             value = row.data.get(attr.name)
-            if attr.is_lookup:
-                key = f"_{attr.name}_value"
-                out[key] = value
-                if annotations and value is not None:
-                    out[f"{key}@Microsoft.Dynamics.CRM.lookuplogicalname"] = targets.get(
-                        attr.name, next(iter(attr.targets))
-                    )
-                continue
-            out[attr.name] = value
-            if annotations and attr.type == "Picklist" and value is not None:
-                label = attr.options.get(int(value))
-                if label is not None:
-                    out[f"{attr.name}@OData.Community.Display.V1.FormattedValue"] = label
+            key = f"_{attr.name}_value" if attr.is_lookup else attr.name
+            if annotations is not None and value is not None:
+                target = targets.get(attr.name, next(iter(attr.targets), None))
+                for term, note in annotations.notes(self.schema, self.store, attr, value, target):
+                    out[f"{key}@{term}"] = note
+            out[key] = value
         out[entity.primary_id] = row.id
         return out
 

@@ -7,6 +7,8 @@ from typing import Any
 from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator._batch import handle_batch
 from cityzen_connector.emulator._bulk import handle_bulk
+from cityzen_connector.emulator._close_incident import ACTION as CLOSE_INCIDENT
+from cityzen_connector.emulator._close_incident import handle_close_incident
 from cityzen_connector.emulator._config import ORGANIZATION_ID
 from cityzen_connector.emulator._context import HandlerContext
 from cityzen_connector.emulator._errors import ODataError
@@ -18,6 +20,7 @@ from cityzen_connector.emulator._http import (
     json_response,
     parse_segment,
 )
+from cityzen_connector.emulator._impersonation import resolve_caller
 from cityzen_connector.emulator._metadata_api import handle_metadata
 from cityzen_connector.emulator._query import (
     check_options,
@@ -45,14 +48,22 @@ class Router:
     def handle_top(self, req: Request) -> Response:
         """Handle a top-level request; the reply states its operations (``_cost.py``)."""
         if req.path == "$batch":
+            try:
+                self._impersonate(req)  # a batch under an unknown user fails as a whole
+            except ODataError as exc:
+                return error_response(exc)  # one operation, as every error reply
             return handle_batch(self.context, self.handle, req)
         return self.handle(req)
 
     def handle(self, req: Request) -> Response:
         try:
+            self._impersonate(req)
             return self._dispatch(req)
         except ODataError as exc:
             return error_response(exc)
+
+    def _impersonate(self, req: Request) -> None:
+        req.caller = resolve_caller(self.context.store, self.context.caller_id, req)
 
     def _dispatch(self, req: Request) -> Response:
         path = req.path
@@ -61,6 +72,8 @@ class Router:
         first, _, rest = path.partition("/")
         if first in ("WhoAmI", "WhoAmI()"):
             return self._who_am_i(req)
+        if first == CLOSE_INCIDENT and not rest:
+            return handle_close_incident(self.context, req)
         if first.startswith("EntityDefinitions") or first in ("InsertOptionValue", "$metadata"):
             if req.method == "GET":
                 return handle_metadata(self.context, req)
@@ -100,7 +113,7 @@ class Router:
         payload = req.json_body(entity.entity_set)
         with self.context.store.transaction():
             changes = self.records.changes(entity, payload, req)
-            row = self.records.create(entity, changes)
+            row = self.records.create(entity, changes, caller=req.caller)
         return self._written(req, entity, row, created=True)
 
     def _retrieve(self, entity: Entity, key: str, req: Request) -> Response:
@@ -111,13 +124,12 @@ class Router:
         tag = etag(row.version)
         if not expand and req.header("if-none-match") == tag:
             return Response(304, [("ETag", tag)])
-        body = row_payload(
-            self.records, entity, row, select, expand, annotations=wants_annotations(req)
-        )
+        annotations = wants_annotations(req)
+        body = row_payload(self.records, entity, row, select, expand, annotations=annotations)
         context = f"{req.service_root}$metadata#{entity.entity_set}/$entity"
         headers = [("ETag", tag)]
-        if wants_annotations(req):
-            headers.append(("Preference-Applied", 'odata.include-annotations="*"'))
+        if annotations is not None:
+            headers.append(("Preference-Applied", annotations.applied))
         return json_response(200, {"@odata.context": context, **body}, headers)
 
     def _upsert(self, entity: Entity, key: str, req: Request) -> Response:
@@ -133,14 +145,16 @@ class Router:
                     raise _missing_for_update(entity, key_values)
                 changes = self.records.changes(entity, payload, req)
                 self.records.add_key_values(entity, changes, key_values)
-                new = self.records.create(entity, changes, duplicate_empty_code=True)
+                new = self.records.create(
+                    entity, changes, caller=req.caller, duplicate_empty_code=True
+                )
                 return self._written(req, entity, new, created=True, key=key)
             if if_none_match == "*":
                 raise err.already_exists(empty_code=True)
             if if_match not in (None, "*") and if_match != etag(row.version):
                 raise err.version_mismatch()
             changes = self.records.changes(entity, payload, req)
-            updated = self.records.update(entity, row, changes)
+            updated = self.records.update(entity, row, changes, caller=req.caller)
         return self._written(req, entity, updated, created=False, key=key)
 
     def _delete(self, entity: Entity, key: str, req: Request) -> Response:
@@ -162,12 +176,14 @@ class Router:
     def _who_am_i(self, req: Request) -> Response:
         if req.method != "GET":
             raise err.method_not_allowed(req.method)
-        caller = self.context.store.get("systemuser", self.context.caller_id)
+        # Under impersonation WhoAmI answers the impersonated user.
+        user_id = req.caller.user_id if req.caller else self.context.caller_id
+        caller = self.context.store.get("systemuser", user_id)
         bu = caller.data.get("businessunitid") if caller else None
         body: dict[str, Any] = {
             "@odata.context": f"{req.service_root}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse",
             "BusinessUnitId": bu,
-            "UserId": self.context.caller_id,
+            "UserId": user_id,
             "OrganizationId": ORGANIZATION_ID,
         }
         return json_response(200, body)

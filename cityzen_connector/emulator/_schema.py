@@ -21,7 +21,13 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
 LOOKUP_TYPES = frozenset({"Lookup", "Customer", "Owner"})
 STRING_TYPES = frozenset({"String", "Memo"})
 # AttributeType values as Microsoft's AttributeTypeCode enumeration names them.
-READONLY = frozenset({"createdon", "modifiedon", "versionnumber", "owningbusinessunit"})
+# The system lookups to the users who created and last modified a row, and to the application
+# that did it on their behalf under impersonation, are read-only (IsValidForCreate and
+# IsValidForUpdate false in every table reference on Microsoft Learn).
+AUDIT_LOOKUPS = ("createdby", "modifiedby", "createdonbehalfby", "modifiedonbehalfby")
+READONLY = frozenset(
+    {"createdon", "modifiedon", "versionnumber", "owningbusinessunit", *AUDIT_LOOKUPS}
+)
 
 
 @dataclass
@@ -77,7 +83,8 @@ class Entity:
     ownership: str
     attributes: dict[str, Attribute]
     keys: dict[str, Key] = field(default_factory=dict)
-    states: dict[int, int] = field(default_factory=dict)
+    states: dict[int, int] = field(default_factory=dict)  # state → its default status reason
+    status_states: dict[int, int] = field(default_factory=dict)  # status reason → its state
 
     @property
     def metadata_id(self) -> str:
@@ -191,15 +198,25 @@ def _system_attributes(entity: dict[str, Any]) -> list[Attribute]:
         Attribute("modifiedon", "DateTime"),
         Attribute("versionnumber", "BigInt"),
     ]
+    attrs += [Attribute(name, "Lookup", targets={"systemuser": name}) for name in AUDIT_LOOKUPS]
     states = entity.get("states", {})
     if states:
         # SystemRequired, as the table definitions on Microsoft Learn list it (e.g. contact).
+        labels = entity.get("state_options", {})
         attrs.append(
             Attribute(
-                "statecode", "State", required="SystemRequired", options={int(s): s for s in states}
+                "statecode",
+                "State",
+                required="SystemRequired",
+                options={int(s): str(labels.get(s, s)) for s in states},
             )
         )
-        attrs.append(Attribute("statuscode", "Status"))
+        reasons = entity.get("status_options", {})
+        attrs.append(
+            Attribute(
+                "statuscode", "Status", options={int(v): str(r[1]) for v, r in reasons.items()}
+            )
+        )
     if entity["ownership"] == "UserOwned":
         attrs.append(
             Attribute(
@@ -236,6 +253,9 @@ def load_schema() -> Schema:
                 ownership=item["ownership"],
                 attributes=attributes,
                 states={int(k): int(v) for k, v in item.get("states", {}).items()},
+                status_states={
+                    int(k): int(v[0]) for k, v in item.get("status_options", {}).items()
+                },
             )
         )
     return Schema(entities)

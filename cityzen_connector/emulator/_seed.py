@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from cityzen_connector.emulator._app import EmulatorApp, create_app
-from cityzen_connector.emulator._config import BUSINESS_UNIT_ID, CALLER_ID, SEED_NS, EmulatorConfig
+from cityzen_connector.emulator._config import (
+    APPLICATION_ID,
+    BUSINESS_UNIT_ID,
+    CALLER_ID,
+    CALLER_OBJECT_ID,
+    SEED_NS,
+    EmulatorConfig,
+)
 from cityzen_connector.emulator._records import TARGETS
 
 # Theme → (municipal service, sub-themes). The service names the team that handles it.
@@ -41,6 +48,11 @@ CATALOGUE: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
 }
 BUSINESS_UNIT_NAME = "Mairie"
+# Two agents of the town, Entra ID users the connector may impersonate (CallerObjectId).
+AGENTS: dict[str, tuple[str, str]] = {
+    "agnes.martin": ("Agnès", "Martin"),
+    "bruno.lefevre": ("Bruno", "Lefèvre"),
+}
 # The front office: cases no rule routes elsewhere (the shipped mappings' default team).
 FRONT_OFFICE = "Relation usagers"
 
@@ -54,6 +66,36 @@ def team_id(service: str) -> str:
     return str(uuid.uuid5(SEED_NS, f"team:{service}"))
 
 
+def agent_id(login: str) -> str:
+    """systemuserid of a seeded agent (``agnes.martin``, ``bruno.lefevre``)."""
+    return str(uuid.uuid5(SEED_NS, f"systemuser:{login}"))
+
+
+def agent_object_id(login: str) -> str:
+    """Entra ID object id of a seeded agent: the value of ``CallerObjectId``."""
+    return str(uuid.uuid5(SEED_NS, f"entra:{login}"))
+
+
+def _agents() -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (
+            "systemuser",
+            {
+                "systemuserid": agent_id(login),
+                "firstname": first,
+                "lastname": last,
+                "domainname": f"{login}@emulator.local",
+                "internalemailaddress": f"{login}@emulator.local",
+                "azureactivedirectoryobjectid": agent_object_id(login),
+                "isdisabled": False,
+                "businessunitid": BUSINESS_UNIT_ID,
+                TARGETS: {"businessunitid": "businessunit"},
+            },
+        )
+        for login, (first, last) in AGENTS.items()
+    ]
+
+
 def _rows() -> list[tuple[str, dict[str, Any]]]:
     rows: list[tuple[str, dict[str, Any]]] = [
         ("businessunit", {"businessunitid": BUSINESS_UNIT_ID, "name": BUSINESS_UNIT_NAME}),
@@ -64,11 +106,14 @@ def _rows() -> list[tuple[str, dict[str, Any]]]:
                 "firstname": "CityZen",
                 "lastname": "Connecteur",
                 "domainname": "cityzen-connector@emulator.local",
+                "azureactivedirectoryobjectid": CALLER_OBJECT_ID,
+                "applicationid": APPLICATION_ID,
                 "isdisabled": False,
                 "businessunitid": BUSINESS_UNIT_ID,
                 TARGETS: {"businessunitid": "businessunit"},
             },
         ),
+        *_agents(),
     ]
     services = [FRONT_OFFICE, *(service for service, _ in CATALOGUE.values())]
     for service in dict.fromkeys(services):

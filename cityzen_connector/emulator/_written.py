@@ -69,10 +69,15 @@ def written_reply(
         check_options(req.query, frozenset({"$select", "$expand"}))
         select = parse_select(entity, req.query.get("$select"))
         expand = parse_expand(records, entity, req.query.get("$expand"))
-        body = row_payload(records, entity, row, select, expand, annotations=wants_annotations(req))
+        annotations = wants_annotations(req)
+        body = row_payload(records, entity, row, select, expand, annotations=annotations)
         context = f"{req.service_root}$metadata#{entity.entity_set}/$entity"
         body = {"@odata.context": context, **body}
-        headers = [("Preference-Applied", "return=representation"), ("ETag", etag(row.version))]
+        # One Preference-Applied header listing what was applied (RFC 7240, section 3).
+        applied = "return=representation"
+        if annotations is not None:
+            applied += "," + annotations.applied
+        headers = [("Preference-Applied", applied), ("ETag", etag(row.version))]
         response = json_response(201 if created else 200, body, headers)
     elif addressed_key is None:
         response = Response(204, [("OData-EntityId", guid_url), ("Location", guid_url)])
