@@ -128,3 +128,30 @@ def bad_request(message: str, code: str = "0x80040203") -> ODataError:
 
 def method_not_allowed(method: str) -> ODataError:
     return ODataError(405, "0x80060888", f"The HTTP method '{method}' is not allowed here.")
+
+
+# -- change tracking ("Use change tracking to synchronize data with external systems", Microsoft
+# Learn, power-apps/developer/data-platform/use-change-tracking-synchronize-data-external-systems)
+
+
+def change_tracking_not_enabled(entity: str) -> ODataError:
+    # ChangeTrackingNotEnabledForEntity (0x80072491), web service error codes:
+    # "Entity {0} isn't enabled for change tracking."
+    return ODataError(400, "0x80072491", f"Entity {entity} isn't enabled for change tracking.")
+
+
+def option_with_change_tracking(option: str) -> ODataError:
+    # The page documents the message, not its code: the code of OData URI errors.
+    return query_error(
+        f'The "{option}" query parameter isn\'t supported when Change Tracking is enabled.'
+    )
+
+
+def expired_version_stamp() -> ODataError:
+    # ExpiredVersionStamp (0x80044352), web service error codes: a token older than the
+    # organization's ExpireChangeTrackingInDays (7 by default).
+    return ODataError(
+        400,
+        "0x80044352",
+        "Version stamp associated with the client has expired. Please perform a full sync.",
+    )

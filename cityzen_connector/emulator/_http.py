@@ -60,7 +60,7 @@ class Request:
 
     def prefer(self) -> dict[str, str]:
         out: dict[str, str] = {}
-        for raw in (self.header("prefer") or "").split(","):
+        for raw in _preferences(self.header("prefer") or ""):
             name, _, value = raw.strip().partition("=")
             if name:
                 out[name.strip()] = value.strip().strip('"')
@@ -102,6 +102,25 @@ class Request:
     @property
     def service_root(self) -> str:
         return self.base_url + BASE_PATH
+
+
+def _preferences(header: str) -> list[str]:
+    """The preferences of a Prefer header: commas inside a quoted value do not separate
+    (RFC 7240 section 2; "Page results using FetchXml" sends odata.include-annotations=
+    "Microsoft.Dynamics.CRM.fetchxmlpagingcookie,Microsoft.Dynamics.CRM.morerecords")."""
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
+    for ch in header:
+        if ch == '"':
+            quoted = not quoted
+        if ch == "," and not quoted:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return parts
 
 
 # OData's JSON reader reads a number as Int32, then Decimal, then Double, and refuses one that

@@ -24,7 +24,7 @@ from cityzen_connector.emulator._http import (
 )
 from cityzen_connector.emulator._schema import Attribute, Entity, Key, Schema
 from cityzen_connector.emulator._sql import format_datetime
-from cityzen_connector.emulator._store import Row, Store
+from cityzen_connector.emulator._store import ROW_VERSION, Row, Store
 from cityzen_connector.emulator._values import convert_value
 
 TARGETS = "__targets"  # per-row map: lookup column → logical name of the referenced table
@@ -223,7 +223,7 @@ class Records:
         self._computed(entity, data)
         self._required(entity, data)
         self._unique(entity, data, record_id)
-        row = Row(record_id, data, self.store.next_counter("version"))
+        row = Row(record_id, data, self.store.next_counter(ROW_VERSION))
         data["versionnumber"] = row.version
         self.store.insert(entity.logical_name, row)
         return row
@@ -243,7 +243,7 @@ class Records:
         self._computed(entity, data)
         self._required(entity, data)
         self._unique(entity, data, row.id)
-        new = Row(row.id, data, self.store.next_counter("version"))
+        new = Row(row.id, data, self.store.next_counter(ROW_VERSION))
         data["versionnumber"] = new.version
         self.store.replace(entity.logical_name, new)
         return new

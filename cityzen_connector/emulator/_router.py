@@ -7,6 +7,7 @@ from typing import Any
 from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator._batch import handle_batch
 from cityzen_connector.emulator._bulk import handle_bulk
+from cityzen_connector.emulator._changes import handle_changes, tracks_changes
 from cityzen_connector.emulator._config import ORGANIZATION_ID
 from cityzen_connector.emulator._context import HandlerContext
 from cityzen_connector.emulator._errors import ODataError
@@ -84,6 +85,8 @@ class Router:
             raise err.segment_not_found(rest)
         if segment.key is None:
             if req.method == "GET":
+                if tracks_changes(req):  # Prefer: odata.track-changes, or a delta link
+                    return handle_changes(self.context, entity, req)
                 body, headers = query_collection(self.records, entity, req)
                 return json_response(200, body, headers)
             if req.method == "POST":

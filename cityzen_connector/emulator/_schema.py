@@ -78,6 +78,8 @@ class Entity:
     attributes: dict[str, Attribute]
     keys: dict[str, Key] = field(default_factory=dict)
     states: dict[int, int] = field(default_factory=dict)
+    # EntityMetadata.ChangeTrackingEnabled: whether Prefer: odata.track-changes is answered.
+    change_tracking: bool = False
 
     @property
     def metadata_id(self) -> str:
@@ -236,6 +238,7 @@ def load_schema() -> Schema:
                 ownership=item["ownership"],
                 attributes=attributes,
                 states={int(k): int(v) for k, v in item.get("states", {}).items()},
+                change_tracking=bool(item.get("change_tracking", False)),
             )
         )
     return Schema(entities)
