@@ -238,6 +238,13 @@ class Store:
             ).fetchall()
         return [Row(r[0], json.loads(r[1]), r[2]) for r in rows]
 
+    def read(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        """Rows of a read-only query built elsewhere (FetchXML joins), parameters bound."""
+        if not sql.lstrip().upper().startswith("SELECT"):
+            raise StoreError("only SELECT statements are read")
+        with self.lock:
+            return [tuple(r) for r in self._conn.execute(sql, params).fetchall()]
+
     def count(self, entity: str, where: str, params: list[Any]) -> int:
         sql = f"SELECT count(*) FROM records r WHERE r.entity = ? AND ({where})"  # noqa: S608
         with self.lock:
