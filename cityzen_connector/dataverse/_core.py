@@ -174,7 +174,7 @@ class ClientCore:
             headers["CallerObjectId"] = self._context.caller_object_id
         prefer = list(request.prefer)
         if request.method == "GET" and self.config.include_annotations:
-            prefer.append(f'odata.include-annotations="{self.config.include_annotations}"')
+            prefer = _with_annotations(prefer, self.config.include_annotations)
         if prefer:
             headers["Prefer"] = ",".join(prefer)
         return headers
@@ -290,6 +290,18 @@ class ClientCore:
             current = (
                 None if page.next_link is None else replace(request, path=page.next_link, query=())
             )
+
+
+def _with_annotations(prefer: list[str], configured: str) -> list[str]:
+    """One ``odata.include-annotations`` preference: the configured names joined to those the
+    request asks for (a FetchXML query asks for its paging cookie)."""
+    name = "odata.include-annotations="
+    own = [p for p in prefer if p.startswith(name)]
+    if not own:
+        return [*prefer, f'{name}"{configured}"']
+    asked = own[0][len(name) :].strip('"')
+    merged = f'{name}"{asked},{configured}"'
+    return [merged if p == own[0] else p for p in prefer]
 
 
 def _is_multipart(response: HttpResponse) -> bool:

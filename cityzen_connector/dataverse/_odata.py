@@ -104,10 +104,18 @@ def key_segment(key: Key, what: str = "key") -> str:
     return "(" + ",".join(parts) + ")"
 
 
+# A FetchXML query is URL-encoded whole, as "Use FetchXml to query data" shows it
+# (fetchXml=%3Cfetch%20top%3D%275%27%3E%0D%0A…): its quotes, equals signs and slashes too.
+_SAFE_BY_NAME = {"fetchXml": ""}
+
+
 def encode_query(params: Mapping[str, str] | list[tuple[str, str]]) -> str:
     """``a=b&c=d`` with values percent-encoded; ``$`` option names kept as-is."""
     items = params.items() if isinstance(params, Mapping) else params
-    return "&".join(f"{quote(k, safe='$@')}={quote(v, safe=_QUERY_SAFE)}" for k, v in items)
+    return "&".join(
+        f"{quote(k, safe='$@')}={quote(v, safe=_SAFE_BY_NAME.get(k, _QUERY_SAFE))}"
+        for k, v in items
+    )
 
 
 # -- reading keys back: the URL of a row, as Dataverse names it in ``OData-EntityId`` ----------

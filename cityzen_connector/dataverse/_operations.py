@@ -16,6 +16,7 @@ from typing import Any, Literal
 from cityzen_connector._types import Headers, JsonObject
 
 from ._errors import InvalidRequestError
+from ._fetch import PAGING_ANNOTATIONS, with_page
 from ._odata import Key, check_name, check_path, guid, key_segment, literal
 from ._odata import Literal as ODataLiteral
 from ._query import Expand, Query
@@ -237,6 +238,32 @@ def query(request: Query, *, max_page_size: int | None = None) -> DataverseReque
         safe_to_repeat=True,
         query=tuple(request.params()),
         prefer=prefer,
+    )
+
+
+def fetch_xml(
+    entity_set: str,
+    xml: str,
+    *,
+    page: int | None = None,
+    paging_cookie: str | None = None,
+) -> DataverseRequest[Page]:
+    """GET ``entity_set?fetchXml=…`` ("Use FetchXml to query data", Web API), asking for the
+    paging annotations; with ``page`` and the previous page's ``paging_cookie``, the fetch
+    element asks for that page ("Page results using FetchXml"). See ``_fetch``."""
+    text = xml.strip()
+    if not text.startswith("<fetch"):
+        raise InvalidRequestError("a FetchXML query starts with its fetch element")
+    if page is not None or paging_cookie is not None:
+        text = with_page(text, page, paging_cookie)
+    return DataverseRequest(
+        "GET",
+        check_name(entity_set, "entity set name"),
+        f"fetchXml {entity_set}",
+        Expect.COLLECTION,
+        safe_to_repeat=True,
+        query=(("fetchXml", text),),
+        prefer=(PAGING_ANNOTATIONS,),
     )
 
 

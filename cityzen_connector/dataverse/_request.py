@@ -10,10 +10,12 @@ response is read cannot disagree.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
+from urllib.parse import unquote
 
 from cityzen_connector._types import Headers, JsonObject
 
@@ -115,9 +117,14 @@ class WriteResult:
 
 @dataclass(frozen=True)
 class Page:
+    """A page of rows. A FetchXML page ("Page results using FetchXml") also says whether more
+    rows remain and gives the paging cookie (decoded) the next page's query carries."""
+
     records: list[JsonObject]
     next_link: str | None = None
     count: int | None = None
+    paging_cookie: str | None = None
+    more_records: bool = False
 
 
 def entity_id_from_url(url: str | None) -> uuid.UUID | None:
@@ -205,11 +212,24 @@ def _collection(response: HttpResponse, request: DataverseRequest[Any]) -> Page:
         raise UnexpectedResponseError(f"{operation}: no 'value' list in the collection")
     count = doc.get("@odata.count")
     next_link = doc.get("@odata.nextLink")
+    cookie = doc.get("@Microsoft.Dynamics.CRM.fetchxmlpagingcookie")
     return Page(
         records,
         next_link if isinstance(next_link, str) else None,
         count if isinstance(count, int) else None,
+        paging_cookie=paging_cookie(cookie) if isinstance(cookie, str) else None,
+        more_records=doc.get("@Microsoft.Dynamics.CRM.morerecords") is True,
     )
+
+
+_PAGING_COOKIE = re.compile(r'\spagingcookie="([^"]*)"')
+
+
+def paging_cookie(annotation: str) -> str | None:
+    """The cookie inside ``<cookie pagenumber="2" pagingcookie="%253ccookie…" … />``: its
+    ``pagingcookie`` attribute, URL-decoded twice ("Page results using FetchXml")."""
+    match = _PAGING_COOKIE.search(annotation)
+    return unquote(unquote(match.group(1))) if match else None
 
 
 def _json(response: HttpResponse, request: DataverseRequest[Any]) -> JsonObject:

@@ -189,3 +189,131 @@ def user_not_enabled() -> ODataError:
         "0x80040225",
         "The specified user is either disabled or is not a member of any business unit.",
     )
+
+
+# -- change tracking ("Use change tracking to synchronize data with external systems", Microsoft
+# Learn, power-apps/developer/data-platform/use-change-tracking-synchronize-data-external-systems)
+
+
+def change_tracking_not_enabled(entity: str) -> ODataError:
+    # ChangeTrackingNotEnabledForEntity (0x80072491), web service error codes:
+    # "Entity {0} isn't enabled for change tracking."
+    return ODataError(400, "0x80072491", f"Entity {entity} isn't enabled for change tracking.")
+
+
+def option_with_change_tracking(option: str) -> ODataError:
+    # The page documents the message, not its code: the code of OData URI errors.
+    return query_error(
+        f'The "{option}" query parameter isn\'t supported when Change Tracking is enabled.'
+    )
+
+
+def expired_version_stamp() -> ODataError:
+    # ExpiredVersionStamp (0x80044352), web service error codes: a token older than the
+    # organization's ExpireChangeTrackingInDays (7 by default).
+    return ODataError(
+        400,
+        "0x80044352",
+        "Version stamp associated with the client has expired. Please perform a full sync.",
+    )
+
+
+# -- FetchXML ("Use FetchXml to query data" and the FetchXml reference, Microsoft Learn). The
+# codes and messages are the QueryBuilder entries of "Web service error codes"
+# (power-apps/developer/data-platform/reference/web-service-error-codes), by case; the emulator
+# appends what it was given (an element's or column's name) after the documented sentence.
+_QUERY_BUILDER = {
+    "invalid_node": ("0x8004111c", "The element node encountered is invalid."),
+    "element_missing": ("0x80041123", "A required element was not specified."),
+    "attribute_missing": ("0x8004111e", "A required attribute was not specified."),
+    "not_positive": ("0x8004110c", "A value greater than zero must be specified."),
+    "invalid_aggregate": ("0x8004111a", "An error occurred while processing Aggregates in Query"),
+    "filter_type": ("0x80041122", "Unsupported filter type. Valid values are 'and', or 'or'."),
+    "operator": ("0x80041120", "Unsupported condition operator."),
+    "link_type": (
+        "0x80041117",
+        "The only valid values for link-type attribute are 'natural', 'inner','in','exists',"
+        "'matchfirstrowusingcrossapply' and 'outer'.",
+    ),
+    "no_entity": ("0x80041102", "The specified entity was not found."),
+    "no_attribute": ("0x80041103", "The specified attribute does not exist on this entity."),
+    "entities_differ": (
+        "0x80041128",
+        "The entity name specified in fetchxml does not match the entity name specified in the "
+        "Entity or Query Expression.",
+    ),
+    "link_types_differ": (
+        "0x80041104",
+        "Data Types don't match for the link-entity join attributes.",
+    ),
+    "duplicate_alias": ("0x80041130", "FetchXML should have unique aliases."),
+    "no_alias": (
+        "0x8004110a",
+        "The specified alias for the given entity in the condition does not exist.",
+    ),
+    "aggregate_alias": ("0x80041109", "Invalid alias for aggregate operation."),
+    "attribute_with_aggregate": (
+        "0x80041107",
+        "Attributes can not be returned when aggregate operation is specified.",
+    ),
+    "groupby_and_aggregate": (
+        "0x80041137",
+        "An attribute can either be an aggregate or a Group By but not both",
+    ),
+    "aggregate_order_attribute": (
+        "0x80041131",
+        "An attribute cannot be specified for an order clause for an aggregate Query. Use an "
+        "alias.",
+    ),
+    "plain_order_alias": (
+        "0x80041132",
+        "An alias cannot be specified for an order clause for a non-aggregate Query. Use an "
+        "attribute.",
+    ),
+    "aggregate_order_alias": (
+        "0x80041134",
+        "An alias is required for an order clause for an aggregate Query.",
+    ),
+    "plain_order_attribute": (
+        "0x80041133",
+        "An attribute is required for an order clause for a non-aggregate Query.",
+    ),
+    "aggregate_type": ("0x8004112F", "Aggregate {0} is not supported for attribute of type {1}."),
+    "invalid_value": ("0x80041108", "Invalid value specified for type."),
+    "paging_order": ("0x80041129", "Order by columns do not match those in paging cookie."),
+    "paging_cookie": ("0x8004112A", "Invalid page number in paging cookie."),
+    "distinct": (
+        "0x80041115",
+        "The only valid values for distinct attribute are 'true', 'false', '1', and '0'.",
+    ),
+    "descending": (
+        "0x80041119",
+        "The only valid values for descending attribute are 'true', 'false', '1', and '0'.",
+    ),
+    "groupby": (
+        "0x8004112E",
+        "The only valid values for groupby attribute are 'true', 'false', '1', and '0'.",
+    ),
+    # Listed under their own names: AggregateQueryRecordLimitExceeded and the link-entity limit
+    # of "Join tables using FetchXml".
+    "aggregate_limit": (
+        "0x8004E023",
+        "The maximum record limit is exceeded. Reduce the number of records.",
+    ),
+    "too_many_links": ("0x8004430D", "Number of link entities in query exceeded maximum limit."),
+}
+
+
+def query_builder(case: str, detail: str = "", *args: str) -> ODataError:
+    """The documented QueryBuilder error of ``case``, with ``detail`` after its sentence."""
+    code, message = _QUERY_BUILDER[case]
+    text = message.format(*args) if args else message
+    return ODataError(400, code, f"{text} {detail}".strip())
+
+
+def fetch_not_emulated(what: str) -> ODataError:
+    """Something Dataverse answers that the emulator does not: refused, named, never guessed."""
+    return query_error(
+        f"The FetchXML {what} is not emulated by the CityZen Dataverse emulator "
+        "(docs/emulator.md lists what is)."
+    )

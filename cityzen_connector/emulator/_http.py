@@ -72,7 +72,7 @@ class Request:
         """The Prefer header's preferences (RFC 7240): a comma inside a quoted value, as in
         ``odata.include-annotations="A,B"``, does not split it."""
         out: dict[str, str] = {}
-        for raw in _split_unquoted(self.header("prefer") or ""):
+        for raw in _preferences(self.header("prefer") or ""):
             name, _, value = raw.strip().partition("=")
             if name:
                 out[name.strip()] = value.strip().strip('"')
@@ -116,11 +116,14 @@ class Request:
         return self.base_url + BASE_PATH
 
 
-def _split_unquoted(text: str) -> list[str]:
+def _preferences(header: str) -> list[str]:
+    """The preferences of a Prefer header: commas inside a quoted value do not separate
+    (RFC 7240 section 2; "Page results using FetchXml" sends odata.include-annotations=
+    "Microsoft.Dynamics.CRM.fetchxmlpagingcookie,Microsoft.Dynamics.CRM.morerecords")."""
     parts: list[str] = []
     current: list[str] = []
     quoted = False
-    for ch in text:
+    for ch in header:
         if ch == '"':
             quoted = not quoted
         if ch == "," and not quoted:

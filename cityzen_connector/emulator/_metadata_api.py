@@ -75,6 +75,9 @@ def entity_json(entity: Entity) -> dict[str, Any]:
         "OwnershipType": entity.ownership,
         "IsCustomEntity": False,
         "IsOptimisticConcurrencyEnabled": True,
+        # "Use change tracking to synchronize data with external systems" (Microsoft Learn):
+        # clients check this property before asking for changes.
+        "ChangeTrackingEnabled": entity.change_tracking,
     }
 
 

@@ -28,7 +28,7 @@ from cityzen_connector.emulator._impersonation import audit
 from cityzen_connector.emulator._schema import Attribute, Entity, Key, Schema
 from cityzen_connector.emulator._sql import format_datetime
 from cityzen_connector.emulator._states import settle_state
-from cityzen_connector.emulator._store import Row, Store
+from cityzen_connector.emulator._store import ROW_VERSION, Row, Store
 from cityzen_connector.emulator._values import convert_value
 
 TARGETS = "__targets"  # per-row map: lookup column → logical name of the referenced table
@@ -235,7 +235,7 @@ class Records:
         self._computed(entity, data)
         self._required(entity, data)
         self._unique(entity, data, record_id)
-        row = Row(record_id, data, self.store.next_counter("version"))
+        row = Row(record_id, data, self.store.next_counter(ROW_VERSION))
         data["versionnumber"] = row.version
         self.store.insert(entity.logical_name, row)
         return row
@@ -262,7 +262,7 @@ class Records:
         self._computed(entity, data)
         self._required(entity, data)
         self._unique(entity, data, row.id)
-        new = Row(row.id, data, self.store.next_counter("version"))
+        new = Row(row.id, data, self.store.next_counter(ROW_VERSION))
         data["versionnumber"] = new.version
         self.store.replace(entity.logical_name, new)
         return new

@@ -7,11 +7,13 @@ from typing import Any
 from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator._batch import handle_batch
 from cityzen_connector.emulator._bulk import handle_bulk
+from cityzen_connector.emulator._changes import handle_changes, tracks_changes
 from cityzen_connector.emulator._close_incident import ACTION as CLOSE_INCIDENT
 from cityzen_connector.emulator._close_incident import handle_close_incident
 from cityzen_connector.emulator._config import ORGANIZATION_ID
 from cityzen_connector.emulator._context import HandlerContext
 from cityzen_connector.emulator._errors import ODataError
+from cityzen_connector.emulator._fetchrun import handle_fetch_xml
 from cityzen_connector.emulator._http import (
     Request,
     Response,
@@ -92,6 +94,10 @@ class Router:
             raise err.segment_not_found(rest)
         if segment.key is None:
             if req.method == "GET":
+                if "fetchXml" in req.query:  # "Use FetchXml to query data", Web API
+                    return handle_fetch_xml(self.context, entity, req)
+                if tracks_changes(req):  # Prefer: odata.track-changes, or a delta link
+                    return handle_changes(self.context, entity, req)
                 body, headers = query_collection(self.records, entity, req)
                 return json_response(200, body, headers)
             if req.method == "POST":

@@ -85,6 +85,8 @@ class Entity:
     keys: dict[str, Key] = field(default_factory=dict)
     states: dict[int, int] = field(default_factory=dict)  # state → its default status reason
     status_states: dict[int, int] = field(default_factory=dict)  # status reason → its state
+    # EntityMetadata.ChangeTrackingEnabled: whether Prefer: odata.track-changes is answered.
+    change_tracking: bool = False
 
     @property
     def metadata_id(self) -> str:
@@ -256,6 +258,7 @@ def load_schema() -> Schema:
                 status_states={
                     int(k): int(v[0]) for k, v in item.get("status_options", {}).items()
                 },
+                change_tracking=bool(item.get("change_tracking", False)),
             )
         )
     return Schema(entities)

@@ -51,6 +51,8 @@ EDM = {
 # about 20 levels of alternating and/or/not here. The emulator refuses more than 500 conditions
 # or 16 levels, loudly, as an OData URI error (0x80060888): far above what a client sends.
 MAX_CONDITIONS = 500
+# How strings compare in $filter, and in FetchXML conditions (_fetchsql): one place to change.
+TEXT_COLLATION = " COLLATE NOCASE"
 MAX_NESTING = 16
 NUMERIC = frozenset({"Edm.Int32", "Edm.Int64", "Edm.Decimal", "Edm.Double"})
 TEMPORAL = frozenset({"Edm.DateTimeOffset", "Edm.Date"})
@@ -201,7 +203,7 @@ class FilterCompiler:
         _check_types(col.edm, right, node.op)
         _check_range(col, right)
         params.append(to_param(right.value, col.edm))
-        collate = " COLLATE NOCASE" if col.edm == "Edm.String" else ""
+        collate = TEXT_COLLATION if col.edm == "Edm.String" else ""
         if col.edm == "Edm.Guid":
             return f"(lower({col.sql}) {SQL_OPS[node.op]} ?)"
         return f"({col.sql}{collate} {SQL_OPS[node.op]} ?)"

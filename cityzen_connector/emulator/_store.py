@@ -30,7 +30,17 @@ CREATE TABLE IF NOT EXISTS records (
     PRIMARY KEY (entity, id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS deleted (
+    entity TEXT NOT NULL,
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (entity, id)
+) WITHOUT ROWID;
 """
+# The meta counter every write draws its row version from: one sequence for the whole store,
+# as Dataverse's versionnumber is one rowversion for the whole database. Change tracking reads
+# "what changed after version N" from it, deletions included (the ``deleted`` table).
+ROW_VERSION = "version"
 
 
 # Table and column names the index and its query may spell out in SQL.
@@ -171,6 +181,8 @@ class Store:
                 "INSERT INTO records(entity, id, data, version) VALUES (?, ?, ?, ?)",
                 (entity, row.id, json.dumps(row.data, ensure_ascii=False), row.version),
             )
+            # A row created again with a deleted row's id is a change, no longer a deletion.
+            self._conn.execute("DELETE FROM deleted WHERE entity = ? AND id = ?", (entity, row.id))
 
     def replace(self, entity: str, row: Row) -> None:
         with self.lock:
@@ -180,10 +192,30 @@ class Store:
             )
 
     def delete(self, entity: str, record_id: str) -> None:
-        with self.lock:
+        """Delete a row and keep its id with a new row version, for change tracking."""
+        with self.lock, self.transaction():
             self._conn.execute(
                 "DELETE FROM records WHERE entity = ? AND id = ?", (entity, record_id)
             )
+            self._conn.execute(
+                "INSERT INTO deleted(entity, id, version) VALUES (?, ?, ?) "
+                "ON CONFLICT(entity, id) DO UPDATE SET version = excluded.version",
+                (entity, record_id, self.next_counter(ROW_VERSION)),
+            )
+
+    def current_version(self) -> int:
+        """The last row version handed out (0 on an empty store)."""
+        return int(self.get_meta(ROW_VERSION) or "0")
+
+    def deletions(self, entity: str, *, after: int, upto: int, limit: int) -> list[tuple[str, int]]:
+        """(id, version) of rows deleted with a version in (after, upto], oldest first."""
+        with self.lock:
+            rows = self._conn.execute(
+                "SELECT id, version FROM deleted WHERE entity = ? AND version > ? "
+                "AND version <= ? ORDER BY version LIMIT ?",
+                (entity, after, upto, limit),
+            ).fetchall()
+        return [(str(r[0]), int(r[1])) for r in rows]
 
     def select(
         self,
@@ -205,6 +237,13 @@ class Store:
                 sql, [entity, *params, *order_params, limit, offset]
             ).fetchall()
         return [Row(r[0], json.loads(r[1]), r[2]) for r in rows]
+
+    def read(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        """Rows of a read-only query built elsewhere (FetchXML joins), parameters bound."""
+        if not sql.lstrip().upper().startswith("SELECT"):
+            raise StoreError("only SELECT statements are read")
+        with self.lock:
+            return [tuple(r) for r in self._conn.execute(sql, params).fetchall()]
 
     def count(self, entity: str, where: str, params: list[Any]) -> int:
         sql = f"SELECT count(*) FROM records r WHERE r.entity = ? AND ({where})"  # noqa: S608
