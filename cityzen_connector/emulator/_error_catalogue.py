@@ -128,3 +128,8 @@ def bad_request(message: str, code: str = "0x80040203") -> ODataError:
 
 def method_not_allowed(method: str) -> ODataError:
     return ODataError(405, "0x80060888", f"The HTTP method '{method}' is not allowed here.")
+
+
+def not_emulated(what: str) -> ODataError:
+    # Not an error Dataverse gives: what the emulator does not do, it refuses loudly (501).
+    return ODataError(501, "0x80060888", f"{what} is not emulated by the CityZen emulator.")

@@ -38,6 +38,7 @@ class Attribute:
     precision: int | None = None
     min_value: float | None = None
     max_value: float | None = None
+    schema_name: str | None = None  # as created (``cz_IdentityKey``); None: the logical name
 
     @property
     def metadata_id(self) -> str:
@@ -165,6 +166,7 @@ def _attr_to_json(attr: Attribute) -> dict[str, Any]:
         "precision": attr.precision,
         "min_value": attr.min_value,
         "max_value": attr.max_value,
+        "schema_name": attr.schema_name,
     }
 
 
@@ -181,6 +183,7 @@ def _attr_from_json(raw: dict[str, Any]) -> Attribute:
         precision=raw.get("precision"),
         min_value=raw.get("min_value"),
         max_value=raw.get("max_value"),
+        schema_name=raw.get("schema_name"),
     )
 
 

@@ -1,0 +1,133 @@
+"""What Microsoft documents about the tables the emulator holds beyond their columns: names and
+type codes, display labels, the options of their state, status and yes/no columns, and which
+choices are global.
+
+``schema.json`` says what a table holds; this module says how Dataverse describes it. A table,
+column or lookup that is not listed here (one another part of the emulator adds) still gets a
+definition, built by the fallback rule written beside each table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cityzen_connector.emulator._schema import Attribute, Entity, Schema
+
+# The org's base language: a French collectivité's (1036). The built-in labels are the English
+# ones of Microsoft's table reference, which a French org would translate (docs/emulator.md).
+LANGUAGE = 1036
+# Custom tables get type codes from 10,000 up, which "vary for custom entities in different
+# organizations" (EntityMetadata.ObjectTypeCode, Microsoft Learn, dotnet/api).
+CUSTOM_TYPE_CODES = 10_000
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    schema_name: str
+    collection_schema_name: str
+    display_name: str
+    display_collection_name: str
+    object_type_code: int
+    is_custom: bool = False
+
+
+# "<Table> table/entity reference" (Microsoft Learn, power-apps/developer/data-platform/
+# reference/entities/<name>), "Properties": SchemaName, CollectionSchemaName, DisplayName,
+# DisplayCollectionName. Type codes: "ObjectTypeCode Values" (Microsoft Learn,
+# previous-versions/ms955729) and "Object Types" (previous-versions/ms914415).
+TABLES = {
+    "account": TableInfo("Account", "Accounts", "Account", "Accounts", 1),
+    "contact": TableInfo("Contact", "Contacts", "Contact", "Contacts", 2),
+    "annotation": TableInfo("Annotation", "Annotations", "Note", "Notes", 5),
+    "systemuser": TableInfo("SystemUser", "SystemUsers", "User", "Users", 8),
+    "team": TableInfo("Team", "Teams", "Team", "Teams", 9),
+    "businessunit": TableInfo(
+        "BusinessUnit", "BusinessUnits", "Business Unit", "Business Units", 10
+    ),
+    "incident": TableInfo("Incident", "Incidents", "Case", "Cases", 112),
+    "subject": TableInfo("Subject", "Subjects", "Subject", "Subjects", 129),
+    "role": TableInfo("Role", "Roles", "Security Role", "Security Roles", 1036),
+}
+
+# The "StateCode Options" (label, invariant name) and "StatusCode Options" (label, state) of
+# the same reference pages; the default status of each state is the schema's.
+_ACTIVE_INACTIVE = {0: ("Active", "Active"), 1: ("Inactive", "Inactive")}
+_ACTIVE_INACTIVE_STATUS = {1: ("Active", 0), 2: ("Inactive", 1)}
+STATES: dict[str, dict[int, tuple[str, str]]] = {
+    "account": _ACTIVE_INACTIVE,
+    "contact": _ACTIVE_INACTIVE,
+    "incident": {0: ("Active", "Active"), 1: ("Resolved", "Resolved"), 2: ("Canceled", "Canceled")},
+}
+STATUSES: dict[str, dict[int, tuple[str, int]]] = {
+    "account": _ACTIVE_INACTIVE_STATUS,
+    "contact": _ACTIVE_INACTIVE_STATUS,
+    "incident": {
+        1: ("In Progress", 0),
+        2: ("On Hold", 0),
+        3: ("Waiting for Details", 0),
+        4: ("Researching", 0),
+        5: ("Problem Solved", 1),
+        6: ("Cancelled", 2),
+        1000: ("Information Provided", 1),
+        2000: ("Merged", 2),
+    },
+}
+
+# "<Column> Options" of yes/no columns (true label, false label); other yes/no columns use
+# Yes/No, as annotation.isdocument does.
+BOOLEANS = {
+    ("contact", "donotemail"): ("Do Not Allow", "Allow"),
+    ("systemuser", "isdisabled"): ("Disabled", "Enabled"),
+}
+
+# Choices that use a global option set: "Query table definitions using the Web API" retrieves
+# GlobalOptionSetDefinitions(Name='incident_caseorigincode').
+GLOBAL_CHOICES = frozenset({("incident", "caseorigincode")})
+
+
+def table_info(schema: Schema, entity: Entity) -> TableInfo:
+    known = TABLES.get(entity.logical_name)
+    if known is not None:
+        return known
+    # Not documented here: named after its logical name, numbered after the known tables.
+    unknown = sorted(n for n in schema.by_name if n not in TABLES)
+    return TableInfo(
+        entity.logical_name,
+        entity.entity_set,
+        entity.logical_name,
+        entity.entity_set,
+        CUSTOM_TYPE_CODES + unknown.index(entity.logical_name),
+        is_custom="_" in entity.logical_name,
+    )
+
+
+def state_options(entity: Entity) -> list[tuple[int, str, str, int]]:
+    """(value, label, invariant name, default status) of each state."""
+    known = STATES.get(entity.logical_name, {})
+    out = []
+    for value, default_status in sorted(entity.states.items()):
+        label, invariant = known.get(value, (str(value), str(value)))
+        out.append((value, label, invariant, default_status))
+    return out
+
+
+def status_options(entity: Entity) -> list[tuple[int, str, int]]:
+    """(value, label, state) of each status reason: the documented ones, else one default
+    status per state."""
+    known = STATUSES.get(entity.logical_name)
+    if known is not None:
+        return [(value, label, state) for value, (label, state) in sorted(known.items())]
+    return sorted((status, str(status), state) for state, status in entity.states.items())
+
+
+def boolean_labels(entity: Entity, attr: Attribute) -> tuple[str, str]:
+    return BOOLEANS.get((entity.logical_name, attr.name), ("Yes", "No"))
+
+
+def option_set_name(entity: Entity, attr: Attribute) -> str:
+    # "account_preferredappointmentdaycode", "incident_caseorigincode" in the Learn examples.
+    return f"{entity.logical_name}_{attr.name}"
+
+
+def is_global(entity: Entity, attr: Attribute) -> bool:
+    return (entity.logical_name, attr.name) in GLOBAL_CHOICES
