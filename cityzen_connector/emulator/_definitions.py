@@ -1,6 +1,6 @@
 """What Microsoft documents about the tables the emulator holds beyond their columns: names and
-type codes, display labels, the options of their state, status and yes/no columns, and which
-choices are global.
+type codes, display labels, the options of their state, status and yes/no columns, which
+choices are global, and the schema names of their relationships.
 
 ``schema.json`` says what a table holds; this module says how Dataverse describes it. A table,
 column or lookup that is not listed here (one another part of the emulator adds) still gets a
@@ -84,6 +84,28 @@ BOOLEANS = {
 # GlobalOptionSetDefinitions(Name='incident_caseorigincode').
 GLOBAL_CHOICES = frozenset({("incident", "caseorigincode")})
 
+# Relationship schema names from the reference pages' "One-To-Many" / "Many-To-One" lists, by
+# (referencing table, lookup column, referenced table).
+RELATIONSHIP_NAMES = {
+    ("account", "primarycontactid", "contact"): "account_primary_contact",
+    ("contact", "parentcustomerid", "account"): "contact_customer_accounts",
+    ("contact", "parentcustomerid", "contact"): "contact_customer_contacts",
+    ("incident", "customerid", "account"): "incident_customer_accounts",
+    ("incident", "customerid", "contact"): "incident_customer_contacts",
+    ("incident", "primarycontactid", "contact"): "contact_as_primary_contact",
+    ("incident", "subjectid", "subject"): "subject_incidents",
+    ("subject", "parentsubject", "subject"): "subject_parent_subject",
+    ("annotation", "objectid", "account"): "Account_Annotation",
+    ("annotation", "objectid", "contact"): "Contact_Annotation",
+    ("annotation", "objectid", "incident"): "Incident_Annotation",
+    ("businessunit", "parentbusinessunitid", "businessunit"): "business_unit_parent_business_unit",
+    ("systemuser", "businessunitid", "businessunit"): "business_unit_system_users",
+    ("team", "businessunitid", "businessunit"): "business_unit_teams",
+    ("role", "businessunitid", "businessunit"): "business_unit_roles",
+}
+# IsHierarchical is True on subject_parent_subject (the subject reference page).
+HIERARCHICAL = frozenset({"subject_parent_subject"})
+
 
 def table_info(schema: Schema, entity: Entity) -> TableInfo:
     known = TABLES.get(entity.logical_name)
@@ -131,3 +153,13 @@ def option_set_name(entity: Entity, attr: Attribute) -> str:
 
 def is_global(entity: Entity, attr: Attribute) -> bool:
     return (entity.logical_name, attr.name) in GLOBAL_CHOICES
+
+
+def relationship_name(entity: Entity, attr: Attribute, target: str) -> str:
+    if attr.type == "Owner":
+        return f"owner_{entity.entity_set}"  # owner_accounts, owner_contacts, owner_incidents
+    if attr.name == "owningbusinessunit":
+        return f"business_unit_{entity.entity_set}"  # business_unit_accounts, …_annotations
+    known = RELATIONSHIP_NAMES.get((entity.logical_name, attr.name, target))
+    # Not documented here: the name the Dataverse SDK for Python gives a lookup it creates.
+    return known or f"{target}_{entity.logical_name}_{attr.name}"

@@ -1,21 +1,23 @@
 """Table definitions, read the way clients do it (Microsoft Learn: "Query table definitions
 using the Web API", "Reference Dataverse schema definitions by name or MetadataId"); writes are
-routed to ``_metadata_write``.
+routed to ``_metadata_write``, the other definition sets to ``_metadata_sets``.
 
 ``EntityDefinitions`` (by ``LogicalName`` or ``MetadataId``), with ``$select``, ``$filter`` and
-``$expand`` of ``Attributes`` and ``Keys``; an entity's ``Attributes``, all or one, cast or not
-to a derived type (``…/Microsoft.Dynamics.CRM.StatusAttributeMetadata``), with
-``$expand=OptionSet`` / ``GlobalOptionSet`` on a cast. Writes other than creating columns and
-keys are refused (501).
+``$expand`` of ``Attributes``, ``Keys`` and the three relationship collections; an entity's
+``Attributes``, all or one, cast or not to a derived type (``…/Microsoft.Dynamics.CRM.
+StatusAttributeMetadata``), with ``$expand=OptionSet`` / ``GlobalOptionSet`` on a cast.
+Writes other than creating columns and keys are refused (501).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator import _metadata_shapes as shapes
 from cityzen_connector.emulator import _option_sets as options
+from cityzen_connector.emulator import _relationships as rel
 from cityzen_connector.emulator._context import HandlerContext
 from cityzen_connector.emulator._errors import ODataError
 from cityzen_connector.emulator._http import Request, Response, json_response, parse_segment
@@ -26,6 +28,7 @@ from cityzen_connector.emulator._metadata_query import (
     key_value,
     shape,
 )
+from cityzen_connector.emulator._metadata_sets import handle_definition_sets
 from cityzen_connector.emulator._metadata_write import (
     create_attribute,
     create_key,
@@ -42,6 +45,11 @@ KEY_PROPERTIES = (
     "KeyAttributes",
     "EntityKeyIndexStatus",
 )
+_RELATIONSHIP_NAVS = {
+    "OneToManyRelationships": rel.ONE_TO_MANY,
+    "ManyToOneRelationships": rel.ONE_TO_MANY,
+    "ManyToManyRelationships": rel.MANY_TO_MANY,
+}
 
 
 def key_json(context: HandlerContext, entity: Entity, key: Key) -> dict[str, Any]:
@@ -62,6 +70,8 @@ def handle_metadata(context: HandlerContext, req: Request) -> Response:
         raise err.segment_not_found("$metadata")
     parts = req.path.split("/")
     head = parse_segment(parts[0])
+    if head.name in ("GlobalOptionSetDefinitions", "RelationshipDefinitions"):
+        return handle_definition_sets(context, req, head, parts[1:])
     if head.name != "EntityDefinitions":
         raise err.segment_not_found(head.name)
     root = f"{req.service_root}$metadata#EntityDefinitions"
@@ -83,6 +93,11 @@ def _entity_child(
         return _attributes(context, entity, child.key, parts[1:], req, here=here)
     if child.name == "Keys" and len(parts) == 1:
         return _keys(context, entity, child.key, req, here)
+    if child.name in _RELATIONSHIP_NAVS and child.key is None and len(parts) == 1:
+        only_read(req, "relationships")
+        rows = _relationships(context, entity, child.name, req.query)
+        url = here + context_fragment(req.query)
+        return json_response(200, {"@odata.context": url, "value": rows})
     raise err.segment_not_found(parts[-1])
 
 
@@ -119,8 +134,20 @@ def _entity_item(context: HandlerContext, entity: Entity) -> Item:
         items = [Item(key_json(context, entity, k)) for k in entity.keys.values()]
         return shape(items, query, "EntityKeyMetadata", KEY_PROPERTIES)
 
+    def relationships(nav: str) -> Callable[[dict[str, str]], list[dict[str, Any]]]:
+        return lambda query: _relationships(context, entity, nav, query)
+
     expand: dict[str, Expander] = {"Attributes": attributes, "Keys": keys}
+    expand |= {nav: relationships(nav) for nav in _RELATIONSHIP_NAVS}
     return Item(shapes.entity_json(context.schema, entity), expand=expand)
+
+
+def _relationships(
+    context: HandlerContext, entity: Entity, nav: str, query: dict[str, str]
+) -> list[dict[str, Any]]:
+    kind = _RELATIONSHIP_NAVS[nav]
+    items = [Item(r) for r in rel.of_entity(context.schema, entity, nav)]
+    return shape(items, query, kind, (*rel.BASE_PROPERTIES, *rel.DERIVED_PROPERTIES[kind]))
 
 
 def _attribute_item(entity: Entity, attr: Attribute, cast: str | None) -> Item:

@@ -31,6 +31,7 @@ from cityzen_connector.emulator._schema import Entity
 from cityzen_connector.emulator._store import Row
 
 BULK = {"Microsoft.Dynamics.CRM.CreateMultiple", "Microsoft.Dynamics.CRM.UpsertMultiple"}
+_DEFINITIONS = ("EntityDefinitions", "RelationshipDefinitions", "GlobalOptionSetDefinitions")
 
 
 class Router:
@@ -66,7 +67,7 @@ class Router:
         first, _, rest = path.partition("/")
         if first in ("WhoAmI", "WhoAmI()"):
             return self._who_am_i(req)
-        if first.startswith("EntityDefinitions") or first in ("InsertOptionValue", "$metadata"):
+        if first.startswith(_DEFINITIONS) or first in ("InsertOptionValue", "$metadata"):
             if req.method == "GET":
                 return handle_metadata(self.context, req)
             with self.context.store.lock:  # metadata writes check-then-set; one at a time

@@ -101,12 +101,30 @@ class Entity:
         return None
 
 
-class Schema:
-    """Every entity, by logical name and by entity set name."""
+@dataclass(frozen=True)
+class ManyToMany:
+    """A many-to-many relationship and its intersect table (ManyToManyRelationshipMetadata)."""
 
-    def __init__(self, entities: list[Entity]) -> None:
+    schema_name: str
+    entity1: str
+    entity2: str
+    intersect_entity: str
+    entity1_attribute: str
+    entity2_attribute: str
+    entity1_navigation: str
+    entity2_navigation: str
+
+
+class Schema:
+    """Every entity, by logical name and by entity set name, and the many-to-many
+    relationships between them."""
+
+    def __init__(
+        self, entities: list[Entity], many_to_many: list[ManyToMany] | None = None
+    ) -> None:
         self.by_name = {e.logical_name: e for e in entities}
         self.by_set = {e.entity_set: e for e in entities}
+        self.many_to_many: list[ManyToMany] = list(many_to_many or [])
 
     def entity_for_set(self, entity_set: str) -> Entity | None:
         return self.by_set.get(entity_set)
@@ -241,4 +259,17 @@ def load_schema() -> Schema:
                 states={int(k): int(v) for k, v in item.get("states", {}).items()},
             )
         )
-    return Schema(entities)
+    many_to_many = [
+        ManyToMany(
+            schema_name=r["schema_name"],
+            entity1=r["entity1"],
+            entity2=r["entity2"],
+            intersect_entity=r["intersect_entity"],
+            entity1_attribute=r["entity1_attribute"],
+            entity2_attribute=r["entity2_attribute"],
+            entity1_navigation=r.get("entity1_navigation", r["schema_name"]),
+            entity2_navigation=r.get("entity2_navigation", r["schema_name"]),
+        )
+        for r in raw.get("many_to_many", [])
+    ]
+    return Schema(entities, many_to_many)
