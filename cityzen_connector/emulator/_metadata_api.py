@@ -1,6 +1,7 @@
 """Table definitions, read the way clients do it (Microsoft Learn: "Query table definitions
 using the Web API", "Reference Dataverse schema definitions by name or MetadataId"); writes are
-routed to ``_metadata_write``, the other definition sets to ``_metadata_sets``.
+routed to ``_metadata_write``, the other definition sets to ``_metadata_sets``, ``$metadata``
+to ``_csdl``.
 
 ``EntityDefinitions`` (by ``LogicalName`` or ``MetadataId``), with ``$select``, ``$filter`` and
 ``$expand`` of ``Attributes``, ``Keys`` and the three relationship collections; an entity's
@@ -19,6 +20,7 @@ from cityzen_connector.emulator import _metadata_shapes as shapes
 from cityzen_connector.emulator import _option_sets as options
 from cityzen_connector.emulator import _relationships as rel
 from cityzen_connector.emulator._context import HandlerContext
+from cityzen_connector.emulator._csdl import csdl_response
 from cityzen_connector.emulator._errors import ODataError
 from cityzen_connector.emulator._http import Request, Response, json_response, parse_segment
 from cityzen_connector.emulator._metadata_query import (
@@ -67,7 +69,7 @@ def handle_metadata(context: HandlerContext, req: Request) -> Response:
     if req.path == "InsertOptionValue":
         return insert_option_value(context, req)
     if req.path == "$metadata":
-        raise err.segment_not_found("$metadata")
+        return csdl_response(context, req)
     parts = req.path.split("/")
     head = parse_segment(parts[0])
     if head.name in ("GlobalOptionSetDefinitions", "RelationshipDefinitions"):
