@@ -169,7 +169,10 @@ def attribute_type(attr: Attribute) -> str:
 
 def attribute_json(entity: Entity, attr: Attribute) -> dict[str, Any]:
     derived, type_name = ATTRIBUTE_TYPES.get(attr.type, ("StringAttributeMetadata", "StringType"))
-    system_required = attr.required == "SystemRequired"
+    # A table's primary key is SystemRequired (e.g. IncidentId in the Case table reference);
+    # the schema leaves it at None so that creates may omit it.
+    required = "SystemRequired" if attr.name == entity.primary_id else attr.required
+    system_required = required == "SystemRequired"
     out: dict[str, Any] = {
         "MetadataId": attr.metadata_id,
         "HasChanged": None,
@@ -179,7 +182,7 @@ def attribute_json(entity: Entity, attr: Attribute) -> dict[str, Any]:
         "AttributeType": "DateTime" if attr.type == "DateOnly" else attr.type,
         "AttributeTypeName": {"Value": type_name},
         "RequiredLevel": managed_property(
-            attr.required, not system_required, "canmodifyrequirementlevelsettings"
+            required, not system_required, "canmodifyrequirementlevelsettings"
         ),
         "IsCustomAttribute": attr.custom,
         "IsManaged": not attr.custom,

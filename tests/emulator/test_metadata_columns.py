@@ -237,3 +237,34 @@ def test_new_option_values_appear_in_the_option_set(api: Api) -> None:
         "/OptionSet?$select=Options"
     ).json()["Options"]
     assert (options[-1]["Value"], _labels(options[-1])[0]) == (100000000, "Signalement")
+
+
+def test_documented_attribute_filters(api: Api) -> None:
+    # "…?$select=LogicalName&$expand=Attributes($select=LogicalName;$filter=AttributeType eq
+    # Microsoft.Dynamics.CRM.AttributeTypeCode'Picklist')"
+    expanded = api.get(
+        f"{INCIDENT}?$select=LogicalName&$expand=Attributes($select=LogicalName;"
+        f"$filter=AttributeType eq {CRM}AttributeTypeCode'Picklist')"
+    )
+    assert expanded.status_code == 200, expanded.text
+    body = expanded.json()
+    assert body["@odata.context"].endswith(
+        "EntityDefinitions(LogicalName,Attributes(LogicalName))/$entity"
+    )
+    assert {a["LogicalName"] for a in body["Attributes"]} == {
+        "prioritycode",
+        "caseorigincode",
+        "casetypecode",
+    }
+    # "Filtering by required level": RequiredLevel/Value eq …AttributeRequiredLevel'…'.
+    required = api.get(
+        f"{INCIDENT}/Attributes?$select=LogicalName&$filter=RequiredLevel/Value eq "
+        f"{CRM}AttributeRequiredLevel'SystemRequired'"
+    )
+    assert required.status_code == 200, required.text
+    assert {a["LogicalName"] for a in required.json()["value"]} == {
+        "incidentid",
+        "statecode",
+        "ownerid",
+        "customerid",
+    }
