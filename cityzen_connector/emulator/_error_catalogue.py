@@ -317,3 +317,8 @@ def fetch_not_emulated(what: str) -> ODataError:
         f"The FetchXML {what} is not emulated by the CityZen Dataverse emulator "
         "(docs/emulator.md lists what is)."
     )
+
+
+def not_emulated(what: str) -> ODataError:
+    # Not an error Dataverse gives: what the emulator does not do, it refuses loudly (501).
+    return ODataError(501, "0x80060888", f"{what} is not emulated by the CityZen emulator.")

@@ -8,6 +8,10 @@ Grammar (the subset Dataverse clients use; OData v4 URL conventions, section 5.1
     primary   := "(" or_expr ")" | func | operand (cmp_op operand)?
     func      := ("contains" | "startswith" | "endswith") "(" operand "," operand ")"
     operand   := literal | path
+    literal   := string | guid | number | date | datetime | enum | true | false | null
+    enum      := qualified type name followed by a quoted member (``Microsoft.Dynamics.CRM.
+                 OwnershipTypes'UserOwned'``): "Query table definitions using the Web API",
+                 section "Use enum types in $filter operations"
 
 Errors are ``Syntax error at position N in '…'.`` as Microsoft's OData library reports them.
 The parser only builds values; nothing of the input ever becomes SQL text (see ``_sql``).
@@ -37,6 +41,7 @@ _TOKEN_RE = re.compile(
   | (?P<guid>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![\w-]))
   | (?P<date>\d{4}-\d{2}-\d{2}(?![\w:]))
   | (?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?[mMdDfFlL]?(?![\w.]))
+  | (?P<enum>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+'(?:[^']|'')*')
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:/[A-Za-z_][A-Za-z0-9_]*)*)
   | (?P<lparen>\()
   | (?P<rparen>\))
@@ -56,7 +61,7 @@ class Token:
 @dataclass(frozen=True)
 class Literal:
     value: object
-    edm: str  # Edm type name, e.g. "Edm.String"; "null" for null
+    edm: str  # Edm type name, e.g. "Edm.String"; "null" for null; an enum's qualified name
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,9 @@ def _literal(token: Token, text: str) -> Literal:
             return Literal(date.fromisoformat(raw), "Edm.Date")
         if token.kind == "number":
             return _number(raw, token, text)
+        if token.kind == "enum":
+            type_name, _, member = raw.partition("'")
+            return Literal(member[:-1].replace("''", "'"), type_name)
     except ValueError:
         raise syntax_error(token.pos, text) from None
     raise syntax_error(token.pos, text)
@@ -272,7 +280,7 @@ class _Parser:
                 self.index -= 1
                 raise self._error()
             return Path(tuple(token.text.split("/")))
-        if token.kind in ("string", "guid", "datetime", "date", "number"):
+        if token.kind in ("string", "guid", "datetime", "date", "number", "enum"):
             return _literal(token, self.text)
         self.index -= 1
         raise self._error()

@@ -1,107 +1,57 @@
-"""Metadata, read the way clients do it (Microsoft Learn: "Query table definitions using the
-Web API"); writes are routed to ``_metadata_write``.
+"""Table definitions, read the way clients do it (Microsoft Learn: "Query table definitions
+using the Web API", "Reference Dataverse schema definitions by name or MetadataId"); writes are
+routed to ``_metadata_write``, the other definition sets to ``_metadata_sets``, ``$metadata``
+to ``_csdl``.
 
-Reads support ``$select``, ``$filter`` (evaluated over the definitions) and ``$expand`` of
-``Attributes``/``Keys``, on ``EntityDefinitions``, one definition by ``LogicalName`` or
-``MetadataId``, its attributes (with the choice ``OptionSet`` through the
-``PicklistAttributeMetadata`` cast) and its keys.
+``EntityDefinitions`` (by ``LogicalName`` or ``MetadataId``), with ``$select``, ``$filter`` and
+``$expand`` of ``Attributes``, ``Keys`` and the three relationship collections; an entity's
+``Attributes``, all or one, cast or not to a derived type (``…/Microsoft.Dynamics.CRM.
+StatusAttributeMetadata``), with ``$expand=OptionSet`` / ``GlobalOptionSet`` on a cast.
+Writes other than creating columns and keys are refused (501).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from cityzen_connector.emulator import _error_catalogue as err
+from cityzen_connector.emulator import _metadata_shapes as shapes
+from cityzen_connector.emulator import _option_sets as options
+from cityzen_connector.emulator import _relationships as rel
 from cityzen_connector.emulator._context import HandlerContext
+from cityzen_connector.emulator._csdl import csdl_response
 from cityzen_connector.emulator._errors import ODataError
-from cityzen_connector.emulator._filter import (
-    BoolOp,
-    Compare,
-    Function,
-    Literal,
-    Node,
-    Not,
-    Path,
-    parse_filter,
+from cityzen_connector.emulator._http import Request, Response, json_response, parse_segment
+from cityzen_connector.emulator._metadata_query import (
+    Expander,
+    Item,
+    context_fragment,
+    key_value,
+    shape,
 )
-from cityzen_connector.emulator._http import (
-    Request,
-    Response,
-    json_response,
-    parse_key,
-    parse_segment,
-)
+from cityzen_connector.emulator._metadata_sets import handle_definition_sets
 from cityzen_connector.emulator._metadata_write import (
     create_attribute,
     create_key,
     insert_option_value,
 )
-from cityzen_connector.emulator._option_metadata import CASTS as OPTION_CASTS
-from cityzen_connector.emulator._option_metadata import option_attribute
-from cityzen_connector.emulator._query import check_options, split_top_level
 from cityzen_connector.emulator._schema import Attribute, Entity, Key
 
-_TYPE_NAMES = {
-    "String": "StringType",
-    "Memo": "MemoType",
-    "Integer": "IntegerType",
-    "BigInt": "BigIntType",
-    "Decimal": "DecimalType",
-    "Money": "MoneyType",
-    "Double": "DoubleType",
-    "Boolean": "BooleanType",
-    "DateTime": "DateTimeType",
-    "DateOnly": "DateTimeType",
-    "Picklist": "PicklistType",
-    "State": "StateType",
-    "Status": "StatusType",
-    "Uniqueidentifier": "UniqueidentifierType",
-    "Lookup": "LookupType",
-    "Customer": "CustomerType",
-    "Owner": "OwnerType",
+CRM = shapes.CRM
+KEY_PROPERTIES = (
+    "MetadataId",
+    "LogicalName",
+    "SchemaName",
+    "EntityLogicalName",
+    "KeyAttributes",
+    "EntityKeyIndexStatus",
+)
+_RELATIONSHIP_NAVS = {
+    "OneToManyRelationships": rel.ONE_TO_MANY,
+    "ManyToOneRelationships": rel.ONE_TO_MANY,
+    "ManyToManyRelationships": rel.MANY_TO_MANY,
 }
-_CAST = "Microsoft.Dynamics.CRM.PicklistAttributeMetadata"
-
-
-def entity_json(entity: Entity) -> dict[str, Any]:
-    return {
-        "MetadataId": entity.metadata_id,
-        "LogicalName": entity.logical_name,
-        "SchemaName": entity.logical_name.capitalize(),
-        "EntitySetName": entity.entity_set,
-        "LogicalCollectionName": entity.entity_set,
-        "PrimaryIdAttribute": entity.primary_id,
-        "PrimaryNameAttribute": entity.primary_name,
-        "OwnershipType": entity.ownership,
-        "IsCustomEntity": False,
-        "IsOptimisticConcurrencyEnabled": True,
-        # "Use change tracking to synchronize data with external systems" (Microsoft Learn):
-        # clients check this property before asking for changes.
-        "ChangeTrackingEnabled": entity.change_tracking,
-    }
-
-
-def attribute_json(entity: Entity, attr: Attribute) -> dict[str, Any]:
-    kind = "DateTime" if attr.type == "DateOnly" else attr.type
-    out: dict[str, Any] = {
-        "MetadataId": attr.metadata_id,
-        "LogicalName": attr.name,
-        "SchemaName": attr.name,
-        "EntityLogicalName": entity.logical_name,
-        "AttributeType": kind,
-        "AttributeTypeName": {"Value": _TYPE_NAMES.get(attr.type, "StringType")},
-        "RequiredLevel": {"Value": attr.required},
-        "IsCustomAttribute": attr.custom,
-        "IsPrimaryId": attr.name == entity.primary_id,
-        "IsPrimaryName": attr.name == entity.primary_name,
-    }
-    if attr.max_length is not None:
-        out["MaxLength"] = attr.max_length
-    if attr.is_lookup:
-        out["Targets"] = sorted(attr.targets)
-    if attr.type in {"DateOnly", "DateTime"}:
-        out["Format"] = "DateOnly" if attr.type == "DateOnly" else "DateAndTime"
-    return out
 
 
 def key_json(context: HandlerContext, entity: Entity, key: Key) -> dict[str, Any]:
@@ -115,98 +65,216 @@ def key_json(context: HandlerContext, entity: Entity, key: Key) -> dict[str, Any
     }
 
 
-def _option_set(attr: Attribute) -> dict[str, Any]:
-    return {
-        "Options": [
-            {
-                "Value": value,
-                "Label": {
-                    "LocalizedLabels": [{"Label": label, "LanguageCode": 1036}],
-                    "UserLocalizedLabel": {"Label": label, "LanguageCode": 1036},
-                },
-            }
-            for value, label in sorted(attr.options.items())
-        ]
-    }
-
-
 def handle_metadata(context: HandlerContext, req: Request) -> Response:
     if req.path == "InsertOptionValue":
         return insert_option_value(context, req)
     if req.path == "$metadata":
-        raise err.segment_not_found("$metadata")
+        return csdl_response(context, req)
     parts = req.path.split("/")
     head = parse_segment(parts[0])
+    if head.name in ("GlobalOptionSetDefinitions", "RelationshipDefinitions"):
+        return handle_definition_sets(context, req, head, parts[1:])
     if head.name != "EntityDefinitions":
         raise err.segment_not_found(head.name)
-    root = req.service_root
-    if head.key is None:
-        if len(parts) > 1 or req.method != "GET":
-            raise err.method_not_allowed(req.method)
-        rows = [entity_json(e) for e in context.schema.by_name.values()]
-        return json_response(
-            200,
-            {
-                "@odata.context": f"{root}$metadata#EntityDefinitions",
-                "value": _shape(context, req, rows, "EntityMetadata"),
-            },
-        )
-    entity = _entity(context, head.key)
+    root = f"{req.service_root}$metadata#EntityDefinitions"
     if len(parts) == 1:
-        if req.method != "GET":
-            raise err.method_not_allowed(req.method)
-        row = _shape(context, req, [entity_json(entity)], "EntityMetadata", entity)[0]
-        return json_response(
-            200, {"@odata.context": f"{root}$metadata#EntityDefinitions/$entity", **row}
-        )
-    child = parse_segment(parts[1])
+        only_read(req, "tables (EntityDefinitions)")
+        return _entity_definitions(context, req, head.key, root)
+    if head.key is None:
+        raise err.segment_not_found(parts[1])
+    entity = _entity(context, head.key)
+    return _entity_child(context, entity, parts[1:], req, root)
+
+
+def _entity_child(
+    context: HandlerContext, entity: Entity, parts: list[str], req: Request, root: str
+) -> Response:
+    child = parse_segment(parts[0])
+    here = f"{root}({entity.metadata_id})/{child.name}"
     if child.name == "Attributes":
-        return _attributes(context, entity, child.key, parts[2:], req)
-    if child.name == "Keys":
-        return _keys(context, entity, child.key, req)
-    raise err.segment_not_found(child.name)
+        return _attributes(context, entity, child.key, parts[1:], req, here=here)
+    if child.name == "Keys" and len(parts) == 1:
+        return _keys(context, entity, child.key, req, here)
+    if child.name in _RELATIONSHIP_NAVS and child.key is None and len(parts) == 1:
+        only_read(req, "relationships")
+        rows = _relationships(context, entity, child.name, req.query)
+        url = here + context_fragment(req.query)
+        return json_response(200, {"@odata.context": url, "value": rows})
+    raise err.segment_not_found(parts[-1])
+
+
+def _entity_definitions(
+    context: HandlerContext, req: Request, key: str | None, root: str
+) -> Response:
+    props = shapes.ENTITY_PROPERTIES
+    if key is None:
+        items = [_entity_item(context, e) for e in context.schema.by_name.values()]
+        rows = shape(items, req.query, "EntityMetadata", props)
+        url = root + context_fragment(req.query)
+        return json_response(200, {"@odata.context": url, "value": rows})
+    [row] = shape(
+        [_entity_item(context, _entity(context, key))], req.query, "EntityMetadata", props
+    )
+    url = f"{root}{context_fragment(req.query)}/$entity"
+    return json_response(200, {"@odata.context": url, **row})
+
+
+def only_read(req: Request, what: str) -> None:
+    """Definitions the emulator reads but does not write: a write is refused, loudly."""
+    if req.method in ("POST", "PUT", "PATCH", "DELETE"):
+        raise err.not_emulated(f"{req.method} on {what}")
+    if req.method != "GET":
+        raise err.method_not_allowed(req.method)
+
+
+def _entity_item(context: HandlerContext, entity: Entity) -> Item:
+    def attributes(query: dict[str, str]) -> list[dict[str, Any]]:
+        items = [_attribute_item(entity, a, None) for a in entity.attributes.values()]
+        return shape(items, query, "AttributeMetadata", shapes.ATTRIBUTE_PROPERTIES)
+
+    def keys(query: dict[str, str]) -> list[dict[str, Any]]:
+        items = [Item(key_json(context, entity, k)) for k in entity.keys.values()]
+        return shape(items, query, "EntityKeyMetadata", KEY_PROPERTIES)
+
+    def relationships(nav: str) -> Callable[[dict[str, str]], list[dict[str, Any]]]:
+        return lambda query: _relationships(context, entity, nav, query)
+
+    expand: dict[str, Expander] = {"Attributes": attributes, "Keys": keys}
+    expand |= {nav: relationships(nav) for nav in _RELATIONSHIP_NAVS}
+    return Item(shapes.entity_json(context.schema, entity), expand=expand)
+
+
+def _relationships(
+    context: HandlerContext, entity: Entity, nav: str, query: dict[str, str]
+) -> list[dict[str, Any]]:
+    kind = _RELATIONSHIP_NAVS[nav]
+    items = [Item(r) for r in rel.of_entity(context.schema, entity, nav)]
+    return shape(items, query, kind, (*rel.BASE_PROPERTIES, *rel.DERIVED_PROPERTIES[kind]))
+
+
+def _attribute_item(entity: Entity, attr: Attribute, cast: str | None) -> Item:
+    """An attribute as a member of ``Attributes`` (declared AttributeMetadata: its derived
+    type is annotated) or of a cast (declared ``cast``: OptionSet and GlobalOptionSet can be
+    expanded, "you must cast the attribute" to reach them)."""
+    expand = {}
+    if cast in shapes.WITH_OPTIONS:
+        expand = {
+            "OptionSet": lambda q: _option_set(entity, attr, q),
+            "GlobalOptionSet": lambda q: _option_set(entity, attr, q),
+        }
+    odata_type = None if cast else f"#{CRM}{shapes.attribute_type(attr)}"
+    return Item(shapes.attribute_json(entity, attr), odata_type, expand)
+
+
+def _option_set(entity: Entity, attr: Attribute, query: dict[str, str]) -> dict[str, Any]:
+    # Either property gives the options, "regardless of whether the attribute is configured to
+    # use global option sets" (Reference Dataverse schema definitions by name or MetadataId).
+    item = Item(options.option_set_json(entity, attr))
+    props = options.option_set_properties(attr)
+    [row] = shape(
+        [item], query, options.option_set_type(attr), props, allowed=frozenset({"$select"})
+    )
+    return row
+
+
+def _cast(segment: str) -> str:
+    name = segment.removeprefix(CRM)
+    # Only the concrete types: "you cannot cast the attributes to" EnumAttributeMetadata.
+    if not segment.startswith(CRM) or name not in shapes.DERIVED_PROPERTIES:
+        raise err.segment_not_found(segment)
+    return name
 
 
 def _attributes(
-    context: HandlerContext, entity: Entity, key: str | None, tail: list[str], req: Request
+    context: HandlerContext,
+    entity: Entity,
+    key: str | None,
+    tail: list[str],
+    req: Request,
+    *,
+    here: str,
 ) -> Response:
+    if key is None and req.method == "POST" and not tail:
+        return create_attribute(context, entity, req)
+    only_read(req, "columns (other than creating them)")
     if key is None:
-        if req.method == "POST":
-            return create_attribute(context, entity, req)
-        rows = [attribute_json(entity, a) for a in entity.attributes.values()]
-        return json_response(200, {"value": _shape(context, req, rows, "AttributeMetadata")})
+        cast = _cast(tail[0]) if tail else None
+        if len(tail) > 1:
+            raise err.segment_not_found(tail[1])
+        attrs = [
+            a
+            for a in entity.attributes.values()
+            if cast is None or shapes.attribute_type(a) == cast
+        ]
+        items = [_attribute_item(entity, a, cast) for a in attrs]
+        rows = shape(items, req.query, cast or "AttributeMetadata", _properties(cast))
+        url = here + (f"/{CRM}{cast}" if cast else "") + context_fragment(req.query)
+        return json_response(200, {"@odata.context": url, "value": rows})
     attr = _child_attribute(entity, key)
-    body = attribute_json(entity, attr)
-    if tail and tail[0] in OPTION_CASTS and len(tail) == 1:
-        return option_attribute(entity, attr, tail[0], body, req)
-    if tail and tail[0] == _CAST and attr.type == "Picklist":
-        if "OptionSet" in req.query.get("$expand", ""):
-            body["OptionSet"] = _option_set(attr)
-    elif tail:
-        raise err.segment_not_found(tail[0])
-    return json_response(200, body)
+    cast = _cast(tail[0]) if tail else None
+    if cast is not None and shapes.attribute_type(attr) != cast:
+        # "OData Version 4.01 Part 2: URL Conventions", 4.11 Addressing Derived Types: a
+        # single entity that is not of the cast type is "404 Not Found".
+        raise ODataError(
+            404,
+            "0x80040217",
+            f"Could not find attribute {attr.name} of type {CRM}{cast} "
+            f"for entity {entity.logical_name}",
+        )
+    if (
+        len(tail) == 2
+        and cast in shapes.WITH_OPTIONS
+        and tail[1] in ("OptionSet", "GlobalOptionSet")
+    ):
+        row = _option_set(entity, attr, req.query)
+        url = (
+            f"{here}({attr.metadata_id})/{CRM}{cast}/{tail[1]}{context_fragment(req.query)}/$entity"
+        )
+        return json_response(200, {"@odata.context": url, **row})
+    if len(tail) > 1:
+        raise err.segment_not_found(tail[1])
+    [row] = shape(
+        [_attribute_item(entity, attr, cast)],
+        req.query,
+        cast or "AttributeMetadata",
+        _properties(cast),
+    )
+    url = here + (f"/{CRM}{cast}" if cast else "") + context_fragment(req.query) + "/$entity"
+    return json_response(200, {"@odata.context": url, **row})
 
 
-def _keys(context: HandlerContext, entity: Entity, raw: str | None, req: Request) -> Response:
+def _properties(cast: str | None) -> tuple[str, ...]:
+    return (*shapes.ATTRIBUTE_PROPERTIES, *shapes.DERIVED_PROPERTIES.get(cast or "", ()))
+
+
+def _keys(
+    context: HandlerContext, entity: Entity, raw: str | None, req: Request, here: str
+) -> Response:
     if raw is None:
         if req.method == "POST":
             return create_key(context, entity, req)
-        rows = [key_json(context, entity, k) for k in entity.keys.values()]
-        return json_response(200, {"value": _shape(context, req, rows, "EntityKeyMetadata")})
-    wanted = _name_in_key(raw)
+        only_read(req, "alternate keys (other than creating them)")
+        items = [Item(key_json(context, entity, k)) for k in entity.keys.values()]
+        rows = shape(items, req.query, "EntityKeyMetadata", KEY_PROPERTIES)
+        return json_response(
+            200, {"@odata.context": here + context_fragment(req.query), "value": rows}
+        )
+    only_read(req, "alternate keys (other than creating them)")
+    wanted = key_value(raw, "LogicalName")
     for key in entity.keys.values():
         if wanted in (key.logical_name, key.metadata_id):
-            return json_response(200, key_json(context, entity, key))
+            [row] = shape(
+                [Item(key_json(context, entity, key))],
+                req.query,
+                "EntityKeyMetadata",
+                KEY_PROPERTIES,
+            )
+            return json_response(200, row)
     raise ODataError(404, "0x80040217", f"Could not find key {wanted}")
 
 
-def _name_in_key(raw: str) -> str:
-    single, values = parse_key(raw)
-    return single if single is not None else str(values.get("LogicalName", ""))
-
-
 def _entity(context: HandlerContext, raw: str) -> Entity:
-    wanted = _name_in_key(raw)
+    wanted = key_value(raw, "LogicalName")
     for entity in context.schema.by_name.values():
         if wanted in (entity.logical_name, entity.metadata_id):
             return entity
@@ -215,90 +283,10 @@ def _entity(context: HandlerContext, raw: str) -> Entity:
 
 
 def _child_attribute(entity: Entity, raw: str) -> Attribute:
-    wanted = _name_in_key(raw)
+    wanted = key_value(raw, "LogicalName")
     for attr in entity.attributes.values():
         if wanted in (attr.name, attr.metadata_id):
             return attr
     raise ODataError(
         404, "0x80040217", f"Could not find attribute {wanted} for entity {entity.logical_name}"
     )
-
-
-def _shape(
-    context: HandlerContext,
-    req: Request,
-    rows: list[dict[str, Any]],
-    type_name: str,
-    entity: Entity | None = None,
-) -> list[dict[str, Any]]:
-    check_options(req.query, frozenset({"$select", "$filter", "$expand"}))
-    if req.query.get("$filter"):
-        node = parse_filter(req.query["$filter"])
-        rows = [r for r in rows if _matches(node, r, type_name)]
-    expand = split_top_level(req.query.get("$expand", ""))
-    select = [s.strip() for s in req.query.get("$select", "").split(",") if s.strip()]
-    out = []
-    for row in rows:
-        if select:
-            for name in select:
-                if name not in row:
-                    raise err.unknown_property(name, type_name)
-            shaped = {k: row[k] for k in ("MetadataId", *select)}
-        else:
-            shaped = dict(row)
-        target = entity or context.schema.by_name.get(str(row.get("LogicalName")))
-        for item in expand:
-            name, _, nested = item.partition("(")
-            sub = Request("GET", "", _nested_query(nested), {}, b"", req.base_url)
-            if name == "Attributes" and target is not None:
-                rows_a = [attribute_json(target, a) for a in target.attributes.values()]
-                shaped["Attributes"] = _shape(context, sub, rows_a, "AttributeMetadata")
-            elif name == "Keys" and target is not None:
-                rows_k = [key_json(context, target, k) for k in target.keys.values()]
-                shaped["Keys"] = _shape(context, sub, rows_k, "EntityKeyMetadata")
-            else:
-                raise err.unknown_property(name, type_name)
-        out.append(shaped)
-    return out
-
-
-def _nested_query(nested: str) -> dict[str, str]:
-    options = nested[:-1] if nested.endswith(")") else nested
-    out = {}
-    for option in options.split(";"):
-        name, _, value = option.partition("=")
-        if name.strip():
-            out[name.strip()] = value
-    return out
-
-
-def _matches(node: Node, row: dict[str, Any], type_name: str) -> bool:
-    if isinstance(node, BoolOp):
-        left = _matches(node.left, row, type_name)
-        return (
-            (left and _matches(node.right, row, type_name))
-            if node.op == "and"
-            else (left or _matches(node.right, row, type_name))
-        )
-    if isinstance(node, Not):
-        return not _matches(node.operand, row, type_name)
-    if isinstance(node, Compare | Function):
-        args = (node.left, node.right) if isinstance(node, Compare) else node.args
-        path, literal = args
-        if not isinstance(path, Path) or not isinstance(literal, Literal) or len(path.parts) != 1:
-            raise err.query_error("Metadata filters compare a property with a literal.")
-        if path.parts[0] not in row:
-            raise err.unknown_property(path.parts[0], type_name)
-        value = row[path.parts[0]]
-        if isinstance(node, Function):
-            text, needle = str(value), str(literal.value)
-            return {
-                "contains": needle in text,
-                "startswith": text.startswith(needle),
-                "endswith": text.endswith(needle),
-            }[node.name]
-        ops = {"eq": value == literal.value, "ne": value != literal.value}
-        if node.op not in ops:
-            raise err.query_error(f"Operator '{node.op}' is not supported on metadata.")
-        return bool(ops[node.op])
-    raise err.query_error("Unsupported metadata filter.")

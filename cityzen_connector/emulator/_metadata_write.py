@@ -71,6 +71,7 @@ def create_attribute(context: HandlerContext, entity: Entity, req: Request) -> R
         required="ApplicationRequired" if level == "ApplicationRequired" else "None",
         custom=True,
         precision=body.get("Precision") if isinstance(body.get("Precision"), int) else None,
+        schema_name=schema_name,
     )
     # Copy-on-write: requests served concurrently may be iterating the old mapping.
     entity.attributes = {**entity.attributes, name: attr}

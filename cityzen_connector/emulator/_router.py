@@ -37,6 +37,7 @@ from cityzen_connector.emulator._store import Row
 from cityzen_connector.emulator._written import written_reply
 
 BULK = {"Microsoft.Dynamics.CRM.CreateMultiple", "Microsoft.Dynamics.CRM.UpsertMultiple"}
+_DEFINITIONS = ("EntityDefinitions", "RelationshipDefinitions", "GlobalOptionSetDefinitions")
 
 
 class Router:
@@ -76,7 +77,7 @@ class Router:
             return self._who_am_i(req)
         if first == CLOSE_INCIDENT and not rest:
             return handle_close_incident(self.context, req)
-        if first.startswith("EntityDefinitions") or first in ("InsertOptionValue", "$metadata"):
+        if first.startswith(_DEFINITIONS) or first in ("InsertOptionValue", "$metadata"):
             if req.method == "GET":
                 return handle_metadata(self.context, req)
             with self.context.store.lock:  # metadata writes check-then-set; one at a time

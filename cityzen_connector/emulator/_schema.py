@@ -44,6 +44,7 @@ class Attribute:
     precision: int | None = None
     min_value: float | None = None
     max_value: float | None = None
+    schema_name: str | None = None  # as created (``cz_IdentityKey``); None: the logical name
 
     @property
     def metadata_id(self) -> str:
@@ -109,12 +110,30 @@ class Entity:
         return None
 
 
-class Schema:
-    """Every entity, by logical name and by entity set name."""
+@dataclass(frozen=True)
+class ManyToMany:
+    """A many-to-many relationship and its intersect table (ManyToManyRelationshipMetadata)."""
 
-    def __init__(self, entities: list[Entity]) -> None:
+    schema_name: str
+    entity1: str
+    entity2: str
+    intersect_entity: str
+    entity1_attribute: str
+    entity2_attribute: str
+    entity1_navigation: str
+    entity2_navigation: str
+
+
+class Schema:
+    """Every entity, by logical name and by entity set name, and the many-to-many
+    relationships between them."""
+
+    def __init__(
+        self, entities: list[Entity], many_to_many: list[ManyToMany] | None = None
+    ) -> None:
         self.by_name = {e.logical_name: e for e in entities}
         self.by_set = {e.entity_set: e for e in entities}
+        self.many_to_many: list[ManyToMany] = list(many_to_many or [])
 
     def entity_for_set(self, entity_set: str) -> Entity | None:
         return self.by_set.get(entity_set)
@@ -174,6 +193,7 @@ def _attr_to_json(attr: Attribute) -> dict[str, Any]:
         "precision": attr.precision,
         "min_value": attr.min_value,
         "max_value": attr.max_value,
+        "schema_name": attr.schema_name,
     }
 
 
@@ -190,6 +210,7 @@ def _attr_from_json(raw: dict[str, Any]) -> Attribute:
         precision=raw.get("precision"),
         min_value=raw.get("min_value"),
         max_value=raw.get("max_value"),
+        schema_name=raw.get("schema_name"),
     )
 
 
@@ -261,4 +282,17 @@ def load_schema() -> Schema:
                 change_tracking=bool(item.get("change_tracking", False)),
             )
         )
-    return Schema(entities)
+    many_to_many = [
+        ManyToMany(
+            schema_name=r["schema_name"],
+            entity1=r["entity1"],
+            entity2=r["entity2"],
+            intersect_entity=r["intersect_entity"],
+            entity1_attribute=r["entity1_attribute"],
+            entity2_attribute=r["entity2_attribute"],
+            entity1_navigation=r.get("entity1_navigation", r["schema_name"]),
+            entity2_navigation=r.get("entity2_navigation", r["schema_name"]),
+        )
+        for r in raw.get("many_to_many", [])
+    ]
+    return Schema(entities, many_to_many)
