@@ -3,7 +3,9 @@
 - accepted: submission ids that got a 202;
 - cases: incidents in Dataverse (the case carries its submission id in ``cz_submissionid``,
   the alternate key of ``mappings/incident.toml``);
-- lost: accepted, no case, and not ``failed`` either (a failed one was told to the citizen);
+- lost: accepted, no case, not ``failed`` (a failed one was told to the citizen) and no
+  message waiting for it in the queue either;
+- still queued: accepted, no case, and a message waiting for it when the deadline passed;
 - duplicated: submission ids with more than one case;
 - contacts missing a typed detail: contacts of the run's citizens (the cases' customers) without
   the e-mail or phone the citizen typed (``fill_blanks`` in ``mappings/contact.toml``);
@@ -31,6 +33,7 @@ class Figures:
     cases: int
     failed: int
     lost: int
+    still_queued: int
     duplicated: int
     contacts_missing_typed_detail: int
     citizens_with_several_contacts: int
@@ -41,6 +44,7 @@ class Figures:
         """What makes the run fail, in words (empty: it passed)."""
         found = [
             f"{self.lost} lost" if self.lost else "",
+            f"{self.still_queued} still queued at the deadline" if self.still_queued else "",
             f"{self.duplicated} duplicated" if self.duplicated else "",
             f"{self.contacts_missing_typed_detail} contacts missing a typed detail"
             if self.contacts_missing_typed_detail
@@ -57,9 +61,11 @@ def figures(
     statuses: Mapping[str, Status],
     owners: Mapping[str, Citizen],
     drain_exit_codes: list[int],
+    waiting: Iterable[str] = (),
 ) -> Figures:
     """``cases``: incident columns (``cz_submissionid``, ``customerid``); ``contacts``: contact
-    columns by contact id; ``statuses`` and ``owners`` (who filed it) by submission id."""
+    columns by contact id; ``statuses`` and ``owners`` (who filed it) by submission id;
+    ``waiting``: submission ids of the messages left in the queue."""
     by_submission: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for case in cases:
         by_submission[str(case.get("cz_submissionid"))].append(case)
@@ -78,13 +84,16 @@ def figures(
         for contact_id in contact_ids:
             contact = contacts.get(contact_id, {})
             missing += (contact.get("emailaddress1"), contact.get("mobilephone")) != typed
+    unsettled = {i for i in ids if i not in by_submission and i not in failed}
+    queued = set(waiting)
     # Reasons are our own codes and words (never a submitted value): safe to print.
     reasons = Counter((statuses[i][1] or "no reason")[:80] for i in failed)
     return Figures(
         accepted=len(ids),
         cases=sum(len(rows) for rows in by_submission.values()),
         failed=len(failed),
-        lost=sum(1 for i in ids if i not in by_submission and i not in failed),
+        lost=len(unsettled - queued),
+        still_queued=len(unsettled & queued),
         duplicated=sum(1 for rows in by_submission.values() if len(rows) > 1),
         contacts_missing_typed_detail=missing,
         citizens_with_several_contacts=sum(1 for c in contacts_of.values() if len(c) > 1),
@@ -120,6 +129,7 @@ def table(result: Figures, header: Iterable[str]) -> str:
         ("cases in Dataverse", str(result.cases), ""),
         ("failed (status)", str(result.failed), ""),
         ("lost", str(result.lost), "0"),
+        ("still queued at the deadline", str(result.still_queued), "0"),
         ("duplicated", str(result.duplicated), "0"),
         ("contacts missing a typed detail", str(result.contacts_missing_typed_detail), "0"),
         ("citizens with several contacts", str(result.citizens_with_several_contacts), ""),

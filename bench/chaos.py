@@ -150,6 +150,18 @@ def wait_until_empty(deps: app.Container, deadline: float) -> int:
         time.sleep(0.5)
 
 
+def queued_ids(deps: app.Container) -> set[str]:
+    """The submission ids (correlation ids) of the messages still in the queue."""
+    ids: set[str] = set()
+    sequence = 0
+    while page := deps.bus.peek(
+        deps.settings.submissions_queue, max_messages=500, from_sequence_number=sequence
+    ):
+        ids.update(message.correlation_id or "" for message in page)
+        sequence = page[-1].sequence_number + 1
+    return ids
+
+
 @dataclass
 class Run:
     """One run in ``folder``; ``go()`` returns its figures, header lines and JSON extras."""
@@ -185,12 +197,12 @@ class Run:
         )
         chaos.start()
         self._post(Work(order), f"http://127.0.0.1:{host_port}/api/v1/requests", key, posts, chaos)
-        codes, left, statuses, swept = self._settle(env, chaos, sorted(posts.accepted))
+        codes, left, statuses, swept, waiting = self._settle(env, chaos, sorted(posts.accepted))
         for service in self.services.values():
             service.stop()
         cases, contacts = read_dataverse(self.folder / "emulator" / app.EMULATOR_DATABASE_FILE)
         owners = {submission_id: person for submission_id, (person, _) in filed.items()}
-        result = figures(posts.accepted, cases, contacts, statuses, owners, codes)
+        result = figures(posts.accepted, cases, contacts, statuses, owners, codes, waiting)
         c = self.clock
         header = [
             f"CityZen chaos run, seed {self.seed}: {len(bodies)} submissions by {len(people)}"
@@ -279,10 +291,10 @@ class Run:
 
     def _settle(
         self, env: Mapping[str, str], chaos: Chaos, accepted: list[str]
-    ) -> tuple[list[int], int, dict[str, Status], int]:
+    ) -> tuple[list[int], int, dict[str, Status], int, set[str]]:
         """Wait for the queue and the drains; sweep the dead letters (``failed``, as the timer
         does); read the statuses. Returns the drains' exit codes, the messages left, the
-        statuses and the sweep's exit code."""
+        statuses, the sweep's exit code and the submission ids still in the queue."""
         deps = container(env)
         try:
             left = wait_until_empty(deps, self.plan.deadline_seconds)
@@ -303,9 +315,10 @@ class Run:
                 statuses[submission_id] = (
                     ("unknown", None) if status is None else (status.status, status.reason)
                 )
+            waiting = queued_ids(deps)
         finally:
             deps.close()
-        return codes, left, statuses, swept
+        return codes, left, statuses, swept, waiting
 
 
 def main(argv: list[str] | None = None) -> int:

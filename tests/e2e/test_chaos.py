@@ -53,6 +53,7 @@ def test_every_accepted_submission_becomes_exactly_one_case_through_kills_and_fa
     assert chaos["accepted"] >= 0.95 * chaos["submissions"], table
     assert chaos["left_in_queue"] == 0, table
     assert chaos["lost"] == 0, table
+    assert chaos["still_queued"] == 0, table
     assert chaos["duplicated"] == 0, table
     assert chaos["citizens_with_several_contacts"] == 0, table  # one contact per identity
 
@@ -99,15 +100,17 @@ def test_the_figures_count_what_a_citizen_would_notice() -> None:
         {"cz_submissionid": "p1", "customerid": "c-paul"},  # its phone is missing
     ]
     statuses = {"a3": ("failed", "permanent: refused"), "p2": ("queued", None)}
-    result = figures(
-        ["a1", "a2", "a3", "p1", "p2"], cases, contacts, statuses, owners, drain_exit_codes=[0, 1]
-    )
-    assert (result.accepted, result.cases, result.failed) == (5, 4, 1)
+    accepted = ["a1", "a2", "a3", "p1", "p2", "p3"]
+    owners["p3"] = paul
+    result = figures(accepted, cases, contacts, statuses, owners, [0, 1], waiting=["p3"])
+    assert (result.accepted, result.cases, result.failed) == (6, 4, 1)
     assert result.lost == 1  # p2: accepted, no case, not failed (a3 failed: the citizen knows)
+    assert result.still_queued == 1  # p3: its message is still in the queue
     assert result.duplicated == 1
     assert result.contacts_missing_typed_detail == 1
     assert result.problems() == [
         "1 lost",
+        "1 still queued at the deadline",
         "1 duplicated",
         "1 contacts missing a typed detail",
         "drain exit codes [0, 1]",
