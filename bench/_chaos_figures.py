@@ -9,7 +9,8 @@
 - duplicated: submission ids with more than one case;
 - contacts missing a typed detail: contacts of the run's citizens (the cases' customers) without
   the e-mail or phone the citizen typed (``fill_blanks`` in ``mappings/contact.toml``);
-- the drains' exit codes.
+- the drains' exit codes, and the messages still in the queue at the deadline (a follow-up
+  that has not run yet is one).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Figures:
     contacts_missing_typed_detail: int
     citizens_with_several_contacts: int
     drain_exit_codes: list[int]
+    left_in_queue: int = 0
     failure_reasons: dict[str, int] = field(default_factory=dict)
 
     def problems(self) -> list[str]:
@@ -50,6 +52,9 @@ class Figures:
             if self.contacts_missing_typed_detail
             else "",
             f"drain exit codes {self.drain_exit_codes}" if any(self.drain_exit_codes) else "",
+            f"{self.left_in_queue} messages still in the queue at the deadline"
+            if self.left_in_queue
+            else "",
         ]
         return [text for text in found if text]
 
@@ -62,6 +67,7 @@ def figures(
     owners: Mapping[str, Citizen],
     drain_exit_codes: list[int],
     waiting: Iterable[str] = (),
+    left_in_queue: int = 0,
 ) -> Figures:
     """``cases``: incident columns (``cz_submissionid``, ``customerid``); ``contacts``: contact
     columns by contact id; ``statuses`` and ``owners`` (who filed it) by submission id;
@@ -98,6 +104,7 @@ def figures(
         contacts_missing_typed_detail=missing,
         citizens_with_several_contacts=sum(1 for c in contacts_of.values() if len(c) > 1),
         drain_exit_codes=drain_exit_codes,
+        left_in_queue=left_in_queue,
         failure_reasons=dict(reasons),
     )
 
@@ -134,6 +141,7 @@ def table(result: Figures, header: Iterable[str]) -> str:
         ("contacts missing a typed detail", str(result.contacts_missing_typed_detail), "0"),
         ("citizens with several contacts", str(result.citizens_with_several_contacts), ""),
         ("drain exit codes", drains, "0"),
+        ("messages left in the queue", str(result.left_in_queue), "0"),
     ]
     lines = [*header, "", f"  {'':<34} {'':>8}   must be"]
     lines += [f"  {name:<34} {value:>8}   {rule}".rstrip() for name, value, rule in rows]

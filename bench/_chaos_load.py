@@ -37,10 +37,13 @@ THEMES: tuple[tuple[str, str, dict[str, Any]], ...] = (
 GIVEN_NAMES = ("Angela Claire", "Jean", "Léa", "Mohamed", "Chloé", "Étienne", "Inès", "Hugo")
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256))
 POST_TIMEOUT = 10.0
-# A submission's posts stop after this long: longer than a host restart, and a host killed
-# between reserving an id and accepting it answers 409 "in flight" for the two-minute lease
-# (the ingest record's), which no run waits out.
-POST_BUDGET_SECONDS = 10.0
+# A submission's posts stop this long after its first answer that asks to try again: a host
+# killed between reserving an id and accepting it answers 409 "in flight" for the ingest
+# record's two-minute lease, which no run waits out.
+ANSWERED_BUDGET_SECONDS = 10.0
+# ... or this long after its first try, however many posts found no host listening (a
+# restarting `cityzen run` provisions before it listens, through the injected faults).
+POST_BUDGET_SECONDS = 180.0
 RETRY_PAUSE = 0.2
 
 
@@ -140,7 +143,14 @@ class Posts:
 class Entry:
     body: dict[str, Any]
     first_try: float | None = None
+    first_answer: float | None = None  # the first 409 or 5xx
     not_before: float = 0.0
+
+    def expired(self) -> bool:
+        now = time.monotonic()
+        if self.first_answer is not None and now - self.first_answer > ANSWERED_BUDGET_SECONDS:
+            return True
+        return self.first_try is not None and now - self.first_try > POST_BUDGET_SECONDS
 
 
 class Work:
@@ -176,7 +186,10 @@ def post(http: requests.Session, url: str, key: str, entry: Entry, posts: Posts)
         posts.record("202", entry.body["id"])
         return True
     posts.record(str(answer.status_code))
-    return answer.status_code not in (409, 500, 502, 503)
+    if answer.status_code in (409, 500, 502, 503):
+        entry.first_answer = entry.first_answer or time.monotonic()
+        return False
+    return True
 
 
 def client(work: Work, url: str, key: str, posts: Posts, stop: threading.Event) -> None:
@@ -184,7 +197,7 @@ def client(work: Work, url: str, key: str, posts: Posts, stop: threading.Event) 
         while not stop.is_set() and (entry := work.take()) is not None:
             if post(http, url, key, entry, posts):
                 posts.settle_one()
-            elif time.monotonic() - (entry.first_try or 0.0) > POST_BUDGET_SECONDS:
+            elif entry.expired():
                 posts.record("given up")
                 posts.settle_one()
             else:

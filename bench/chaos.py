@@ -73,7 +73,7 @@ class Plan:
     repost_share: float = 0.1  # submissions posted twice, same id and body
     attachment_share: float = 0.2
     after_seconds: float = 30.0  # the kills after the posts fall within this many seconds
-    deadline_seconds: float = 600.0  # for the queue and the drains, from the last post
+    deadline_seconds: float = 1200.0  # for the queue and the drains, from the last post
 
 
 FULL = Plan(citizens=1000, clients=8, kills=8, drains=3)
@@ -202,7 +202,9 @@ class Run:
             service.stop()
         cases, contacts = read_dataverse(self.folder / "emulator" / app.EMULATOR_DATABASE_FILE)
         owners = {submission_id: person for submission_id, (person, _) in filed.items()}
-        result = figures(posts.accepted, cases, contacts, statuses, owners, codes, waiting)
+        result = figures(
+            posts.accepted, cases, contacts, statuses, owners, codes, waiting, left_in_queue=left
+        )
         c = self.clock
         header = [
             f"CityZen chaos run, seed {self.seed}: {len(bodies)} submissions by {len(people)}"
@@ -225,7 +227,6 @@ class Run:
             "submissions": len(bodies),
             "posted_twice": len(reposts),
             "answers": dict(posts.answers),
-            "left_in_queue": left,
             "events": [e.label() for e in events],
             "seconds": round(time.monotonic() - c["start"], 1),
         }

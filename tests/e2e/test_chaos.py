@@ -102,7 +102,9 @@ def test_the_figures_count_what_a_citizen_would_notice() -> None:
     statuses = {"a3": ("failed", "permanent: refused"), "p2": ("queued", None)}
     accepted = ["a1", "a2", "a3", "p1", "p2", "p3"]
     owners["p3"] = paul
-    result = figures(accepted, cases, contacts, statuses, owners, [0, 1], waiting=["p3"])
+    result = figures(
+        accepted, cases, contacts, statuses, owners, [0, 1], waiting=["p3"], left_in_queue=2
+    )
     assert (result.accepted, result.cases, result.failed) == (6, 4, 1)
     assert result.lost == 1  # p2: accepted, no case, not failed (a3 failed: the citizen knows)
     assert result.still_queued == 1  # p3: its message is still in the queue
@@ -114,4 +116,5 @@ def test_the_figures_count_what_a_citizen_would_notice() -> None:
         "1 duplicated",
         "1 contacts missing a typed detail",
         "drain exit codes [0, 1]",
+        "2 messages still in the queue at the deadline",
     ]
