@@ -34,8 +34,9 @@ docs: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest
 
+# bench/_*.py are a benchmark's own modules, not benchmarks.
 bench: $(STAMP)
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 # Print the exact pins of the runtime set from the current .venv (review, then paste).
 requirements: $(STAMP)
