@@ -123,14 +123,6 @@ class Service:
             self.process = None
 
 
-def run_has_dataverse_url() -> bool:
-    """Whether ``cityzen run`` can serve against a Dataverse of its own."""
-    shown = subprocess.run(
-        cli("run", "--help"), cwd=ROOT, capture_output=True, text=True, check=False
-    )
-    return "--dataverse-url" in shown.stdout
-
-
 # -- what happens when ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Event:

@@ -52,7 +52,6 @@ from _chaos_processes import (  # noqa: E402
     cli,
     free_port,
     reap,
-    run_has_dataverse_url,
     schedule,
     stop_everything,
 )
@@ -180,7 +179,7 @@ class Run:
         host_port = free_port(emulator_port)
         env = environment(self.folder, emulator_port, host_port)
         self._provision(env, emulator_port)
-        host_is_cli = self._start(env, emulator_port, host_port)
+        self._start(env, emulator_port, host_port)
         key_file = Path(env["CITYZEN_DATA_DIR"]) / "host-keys.json"
         key = str(json.loads(key_file.read_text(encoding="utf-8"))["functionKey"])
 
@@ -211,7 +210,7 @@ class Run:
             f" citizens ({len(reposts)} posted twice), {self.plan.clients} clients",
             f"  Dataverse emulator: {self.plan.error_rate:.0%} of requests answered 503,"
             f" {self.plan.drop_rate:.0%} of replies cut{', throttling' if self.throttling else ''}"
-            f"; host: {'cityzen run --dataverse-url' if host_is_cli else 'bench/_chaos_host.py'}",
+            "; host: cityzen run --dataverse-url",
             "  SIGKILL and restart: " + ", ".join(e.label() for e in events if e.what != "drain"),
             "  cityzen sync drain: " + ", ".join(e.label() for e in events if e.what == "drain"),
             "  answers to the posts: "
@@ -254,8 +253,8 @@ class Run:
         if done.returncode != 0:
             raise ChaosError(f"provisioning failed:\n{done.stdout}{done.stderr}")
 
-    def _start(self, env: Mapping[str, str], emulator_port: int, host_port: int) -> bool:
-        """The failing emulator, then the host; True when the host is ``cityzen run``."""
+    def _start(self, env: Mapping[str, str], emulator_port: int, host_port: int) -> None:
+        """The failing emulator, then the host (``cityzen run --dataverse-url``)."""
         faults = [
             *("--fault-error-rate", str(self.plan.error_rate)),
             *("--fault-drop-rate", str(self.plan.drop_rate)),
@@ -263,18 +262,11 @@ class Run:
         ]
         emulator = [*self._emulator(emulator_port), *faults]
         self.services["emulator"] = Service("emulator", emulator, env, emulator_port, self.folder)
-        # TODO(issue 11): drop bench/_chaos_host.py once `cityzen run --dataverse-url` is merged.
-        host_is_cli = run_has_dataverse_url()
         url = env["CITYZEN_DATAVERSE_URL"]
-        host = (
-            cli("run", "--dataverse-url", url, "--port", str(host_port))
-            if host_is_cli
-            else [sys.executable, str(ROOT / "bench" / "_chaos_host.py")]
-        )
+        host = cli("run", "--dataverse-url", url, "--port", str(host_port))
         self.services["host"] = Service("host", host, env, host_port, self.folder)
         for service in self.services.values():
             service.start()
-        return host_is_cli
 
     def _post(self, work: Work, url: str, key: str, posts: Posts, chaos: Chaos) -> None:
         clients = [
