@@ -16,7 +16,7 @@ from cityzen_connector.emulator._config import (
 )
 from cityzen_connector.emulator._errors import EmulatorError, ODataError, ServeError, StoreError
 from cityzen_connector.emulator._http import BASE_PATH
-from cityzen_connector.emulator._seed import CATALOGUE, seed, subject_id, team_id
+from cityzen_connector.emulator._seed import CATALOGUE, ROLES, role_id, seed, subject_id, team_id
 from cityzen_connector.emulator._server import ServerHandle, generate_certificate, serve
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "CALLER_ID",
     "CATALOGUE",
     "ORGANIZATION_ID",
+    "ROLES",
     "EmulatorApp",
     "EmulatorConfig",
     "EmulatorError",
@@ -36,6 +37,7 @@ __all__ = [
     "StoreError",
     "create_app",
     "generate_certificate",
+    "role_id",
     "seed",
     "serve",
     "subject_id",

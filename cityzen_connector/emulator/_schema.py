@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from cityzen_connector.emulator._relationships import Relationships, build_relationships
+
 # Namespace for stable metadata ids (uuid5), so MetadataId values survive restarts.
 METADATA_NS = uuid.UUID("6f1d3a52-5d2e-4a43-9a43-3e1c0d7f2c10")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
@@ -103,9 +105,11 @@ class Entity:
 class Schema:
     """Every entity, by logical name and by entity set name."""
 
-    def __init__(self, entities: list[Entity]) -> None:
+    def __init__(self, entities: list[Entity], relationships: Relationships | None = None) -> None:
         self.by_name = {e.logical_name: e for e in entities}
         self.by_set = {e.entity_set: e for e in entities}
+        # Collection-valued navigation properties (one-to-many, many-to-many).
+        self.relationships = relationships or Relationships([])
 
     def entity_for_set(self, entity_set: str) -> Entity | None:
         return self.by_set.get(entity_set)
@@ -238,4 +242,10 @@ def load_schema() -> Schema:
                 states={int(k): int(v) for k, v in item.get("states", {}).items()},
             )
         )
-    return Schema(entities)
+    lookups = {
+        (e.logical_name, a.name): len(a.targets)
+        for e in entities
+        for a in e.attributes.values()
+        if a.is_lookup
+    }
+    return Schema(entities, build_relationships(raw, lookups))

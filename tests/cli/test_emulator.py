@@ -42,7 +42,7 @@ def _args(tmp_path: Path, **over: object) -> argparse.Namespace:
 
 def test_seed_command_is_idempotent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["emulator", "seed", "--data-dir", str(tmp_path)]) == 0
-    assert "seeded 38 records" in capsys.readouterr().out
+    assert "seeded 42 records" in capsys.readouterr().out  # 38 rows and 4 security roles
     assert main(["emulator", "seed", "--data-dir", str(tmp_path)]) == 0
     assert "seeded 0 records" in capsys.readouterr().out
 
