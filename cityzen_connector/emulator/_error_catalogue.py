@@ -128,3 +128,13 @@ def bad_request(message: str, code: str = "0x80040203") -> ODataError:
 
 def method_not_allowed(method: str) -> ODataError:
     return ODataError(405, "0x80060888", f"The HTTP method '{method}' is not allowed here.")
+
+
+def not_emulated(what: str, page: str, code: str = "0x80060888") -> ODataError:
+    # Dataverse would serve this; the emulator does not, and says so rather than answering
+    # something else. ``page`` names the Microsoft Learn page that documents the feature.
+    return ODataError(
+        400,
+        code,
+        f"The Dataverse emulator does not emulate {what} (Microsoft Learn: {page}).",
+    )
