@@ -138,3 +138,9 @@ def not_emulated(what: str, page: str, code: str = "0x80060888") -> ODataError:
         code,
         f"The Dataverse emulator does not emulate {what} (Microsoft Learn: {page}).",
     )
+
+
+def duplicate_association() -> ODataError:
+    # DuplicateRecord (0x80040237) in the web service error codes list, "Cannot insert
+    # duplicate key.": what Dataverse answers when a many-to-many pair is associated twice.
+    return ODataError(412, "0x80040237", "Cannot insert duplicate key.")

@@ -19,6 +19,7 @@ from cityzen_connector.emulator._http import (
     parse_segment,
 )
 from cityzen_connector.emulator._metadata_api import handle_metadata
+from cityzen_connector.emulator._navigation import forget_associations, handle_navigation
 from cityzen_connector.emulator._query import (
     check_options,
     parse_expand,
@@ -81,6 +82,8 @@ class Router:
         if rest:
             if segment.key is None and rest in BULK and req.method == "POST":
                 return handle_bulk(self.context, entity, rest, req)
+            if segment.key is not None:  # a navigation property, its $ref
+                return handle_navigation(self.context, entity, segment.key, rest, req)
             raise err.segment_not_found(rest)
         if segment.key is None:
             if req.method == "GET":
@@ -176,6 +179,7 @@ class Router:
             if if_match not in (None, "*") and if_match != etag(row.version):
                 raise err.version_mismatch()
             self.context.store.delete(entity.logical_name, row.id)
+            forget_associations(self.context, entity, row.id)
         return Response(204)
 
     def _service_document(self, req: Request) -> Response:

@@ -15,6 +15,8 @@ import re
 import pytest
 import requests
 
+from cityzen_connector.emulator import role_id, team_id
+
 from .conftest import Api
 
 
@@ -64,6 +66,8 @@ def test_expand_one_to_many_on_an_entity_set(mairie: tuple[Api, str, list[str]])
         "?$select=lastname&$orderby=lastname"
     )
     assert empty["contact_customer_accounts"] == []
+    follow = api.session.get(first["contact_customer_accounts@odata.nextLink"], timeout=10)
+    assert [c["lastname"] for c in follow.json()["value"]] == ["Diallo", "Écrivain", "Ndiaye"]
 
 
 def test_expand_options_filter_and_top(mairie: tuple[Api, str, list[str]]) -> None:
@@ -76,6 +80,22 @@ def test_expand_options_filter_and_top(mairie: tuple[Api, str, list[str]]) -> No
     body = response.json()
     assert [c["lastname"] for c in body["contact_customer_accounts"]] == ["Ndiaye"]
     assert "contact_customer_accounts@odata.nextLink" not in body  # one row: rows alone
+
+
+def test_expand_many_to_many(api: Api) -> None:
+    team = team_id("Voirie")
+    for role in ("Basic User", "Customer Service Representative"):
+        reference = {"@odata.id": f"{api.root}roles({role_id(role)})"}
+        assert api.post(f"teams({team})/teamroles_association/$ref", reference).status_code == 204
+    body = api.get(f"teams({team})?$select=name&$expand=teamroles_association($select=name)").json()
+    assert sorted(r["name"] for r in body["teamroles_association"]) == [
+        "Basic User",
+        "Customer Service Representative",
+    ]
+    back = api.get(
+        f"roles({role_id('Basic User')})?$expand=teamroles_association($select=name)"
+    ).json()
+    assert [t["name"] for t in back["teamroles_association"]] == ["Voirie"]
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,11 @@ from urllib.parse import quote
 
 import pytest
 
+from cityzen_connector.emulator import role_id, team_id
+
 from .conftest import Api
+
+AAD = "6f0c1d5e-2a47-4b8e-9c3d-7e1f2a3b4c5d"
 
 
 def _id(response: object) -> str:
@@ -78,6 +82,46 @@ def test_lambda_body_combines_conditions_and_outer_properties(cases: Api) -> Non
         "and startswith(lastname,'A')"
     )
     assert _names(cases, "contacts", "lastname", expression) == ["Awa"]
+
+
+def test_many_to_many_lambdas_and_nesting(api: Api) -> None:
+    user = _id(
+        api.post(
+            "systemusers",
+            {
+                "lastname": "Agent",
+                "azureactivedirectoryobjectid": AAD,
+                "businessunitid@odata.bind": "businessunits(" + _business_unit(api) + ")",
+            },
+        )
+    )
+    team = team_id("Voirie")
+    member = {"@odata.id": f"{api.root}systemusers({user})"}
+    assert api.post(f"teams({team})/teammembership_association/$ref", member).status_code == 204
+    role = {"@odata.id": f"{api.root}roles({role_id('Basic User')})"}
+    assert (
+        api.post(f"systemusers({user})/systemuserroles_association/$ref", role).status_code == 204
+    )
+    teams = _names(
+        api,
+        "teams",
+        "name",
+        f"teammembership_association/any(u:u/azureactivedirectoryobjectid eq {AAD})",
+    )
+    assert teams == ["Voirie"]
+    nested = (
+        "teammembership_association/any("
+        "u:u/systemuserroles_association/any(r:r/name eq 'basic user'))"
+    )
+    assert _names(api, "teams", "name", nested) == ["Voirie"]
+    users = _names(
+        api, "systemusers", "lastname", "teammembership_association/any(t:t/name eq 'voirie')"
+    )
+    assert users == ["Agent"]
+
+
+def _business_unit(api: Api) -> str:
+    return str(api.get("businessunits?$select=businessunitid").json()["value"][0]["businessunitid"])
 
 
 @pytest.mark.parametrize(
