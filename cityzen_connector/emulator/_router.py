@@ -31,7 +31,11 @@ from cityzen_connector.emulator._query import (
 from cityzen_connector.emulator._schema import Entity
 from cityzen_connector.emulator._store import Row
 
-BULK = {"Microsoft.Dynamics.CRM.CreateMultiple", "Microsoft.Dynamics.CRM.UpsertMultiple"}
+BULK = {
+    "Microsoft.Dynamics.CRM.CreateMultiple",
+    "Microsoft.Dynamics.CRM.UpdateMultiple",
+    "Microsoft.Dynamics.CRM.UpsertMultiple",
+}
 
 
 class Router:
