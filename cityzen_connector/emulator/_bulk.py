@@ -3,9 +3,11 @@
 ``{"Targets": [...]}`` with each item's ``@odata.type``; on standard tables the whole request
 succeeds or fails as one transaction ("Any error that occurs in a bulk operation with a standard
 table causes the entire operation to roll back"). Upsert and update items name an existing row
-by ``@odata.id`` (alternate key or id) or by their primary id column. ``UpdateMultiple``
-answers ``204 NoContent`` ("UpdateMultiple Action" reference); a target naming no row fails it
-all with the message the bulk page lists, "Contact With Ids = <guid> Do Not Exist".
+by ``@odata.id`` (alternate key or id) or by their primary id column. ``UpdateMultiple`` and
+``UpsertMultiple`` answer ``204 NoContent`` ("UpdateMultiple Action" reference; "UpsertMultiple
+Action": "The UpsertMultipleResponse complex type is not returned"); ``CreateMultiple`` answers
+its ``Ids``. An update target naming no row fails them all with the message the bulk page
+lists, "Contact With Ids = <guid> Do Not Exist".
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def handle_bulk(context: HandlerContext, entity: Entity, action: str, req: Reque
                 )
             ids.append(_one(context, entity, item, req, name))
     operations = [("x-emulator-operations", str(len(ids)))]
-    if name == "UpdateMultiple":
+    if name != "CreateMultiple":
         return Response(204, operations)
     body: dict[str, Any] = {
         "@odata.context": f"{req.service_root}$metadata#Microsoft.Dynamics.CRM.{name}Response",
