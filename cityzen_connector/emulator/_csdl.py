@@ -22,8 +22,8 @@ from xml.sax.saxutils import quoteattr
 from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator._context import HandlerContext
 from cityzen_connector.emulator._http import Request, Response
+from cityzen_connector.emulator._metadata_relationships import many_to_many
 from cityzen_connector.emulator._query import check_options
-from cityzen_connector.emulator._relationships import many_to_many
 from cityzen_connector.emulator._schema import Attribute, Entity, Schema
 from cityzen_connector.emulator._sql import EDM
 

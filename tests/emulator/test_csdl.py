@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from cityzen_connector.emulator import EmulatorApp
-from cityzen_connector.emulator._schema import ManyToMany
 from cityzen_connector.testing import FakeClock
 
 from .conftest import Api
@@ -173,20 +171,8 @@ def test_annotations_mark_read_only_properties(api: Api) -> None:
 
 
 def test_many_to_many_relationships_are_collection_valued_navigation_properties(
-    app: EmulatorApp, api: Api
+    api: Api,
 ) -> None:
-    app.schema.many_to_many.append(
-        ManyToMany(
-            "teammembership_association",
-            "systemuser",
-            "team",
-            "teammembership",
-            "systemuserid",
-            "teamid",
-            "teammembership_association",
-            "teammembership_association",
-        )
-    )
     schema = _schema(api)
     # '<NavigationProperty Name="teammembership_association" Type="Collection(mscrm.team)"
     # Partner="teammembership_association" />' ("Many-to-Many Relationships").
