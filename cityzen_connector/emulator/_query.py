@@ -22,7 +22,7 @@ from cityzen_connector.emulator._expand import (
     split_options,
 )
 from cityzen_connector.emulator._filter import parse_filter
-from cityzen_connector.emulator._http import Request
+from cityzen_connector.emulator._http import Caller, Request
 from cityzen_connector.emulator._options import QUERY_OPTIONS
 from cityzen_connector.emulator._ordering import MAX_ORDERBY_TERMS, order_by
 from cityzen_connector.emulator._records import Records
@@ -70,11 +70,13 @@ def split_top_level(raw: str) -> list[str]:
     return split_options(raw, ",")
 
 
-def query_env(records: Records) -> QueryEnv:
-    """What query functions compare with: the caller, the caller's business unit, now."""
-    caller = records.store.get("systemuser", records.caller_id)
-    unit = caller.data.get("businessunitid") if caller else None
-    return QueryEnv(records.caller_id, unit, records.clock())
+def query_env(records: Records, caller: Caller | None = None) -> QueryEnv:
+    """What query functions compare with: the caller (the impersonated user under
+    impersonation: "Impersonate another user using the Web API"), its business unit, now."""
+    user_id = caller.user_id if caller is not None else records.caller_id
+    user = records.store.get("systemuser", user_id)
+    unit = user.data.get("businessunitid") if user else None
+    return QueryEnv(user_id, unit, records.clock())
 
 
 def wants_annotations(req: Request) -> Annotations | None:
@@ -107,7 +109,7 @@ def _query_collection(
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     query = req.query
     check_options(query)
-    env = query_env(records)
+    env = query_env(records, req.caller)
     select = parse_select(entity, query.get("$select"))
     expand = parse_expand(records, entity, query.get("$expand"), env)
     compiler = FilterCompiler(records.schema, entity, env)

@@ -30,6 +30,7 @@ from cityzen_connector.emulator._query import (
     parse_expand,
     parse_select,
     query_collection,
+    query_env,
     row_payload,
     wants_annotations,
 )
@@ -137,7 +138,8 @@ class Router:
     def _retrieve(self, entity: Entity, key: str, req: Request) -> Response:
         check_options(req.query, frozenset({"$select", "$expand"}))
         select = parse_select(entity, req.query.get("$select"))
-        expand = parse_expand(self.records, entity, req.query.get("$expand"))
+        env = query_env(self.records, req.caller)  # a collection's $filter may use functions
+        expand = parse_expand(self.records, entity, req.query.get("$expand"), env)
         row = self.records.get(entity, key)
         tag = etag(row.version)
         if not expand and req.header("if-none-match") == tag:
