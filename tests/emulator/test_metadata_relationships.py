@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from cityzen_connector.emulator import EmulatorApp
+
 from .conftest import Api
 
 CRM = "Microsoft.Dynamics.CRM."
@@ -186,3 +188,21 @@ def test_creating_definitions_here_is_not_emulated(api: Api) -> None:
     )
     assert response.status_code == 501
     assert "not emulated" in response.json()["error"]["message"]
+
+
+def test_each_served_one_to_many_collection_is_its_relationships_navigation(
+    app: EmulatorApp, api: Api
+) -> None:
+    # One model: the collections $expand, lambdas and $ref serve are the
+    # ReferencedEntityNavigationPropertyName of the relationship the metadata lists, under the
+    # table reference's schema name.
+    for collection in app.schema.relationships.one_to_many:
+        response = api.get(f"RelationshipDefinitions(SchemaName='{collection.name}')")
+        assert response.status_code == 200, collection.name
+        body = response.json()
+        assert (
+            body["ReferencedEntity"],
+            body["ReferencingEntity"],
+            body["ReferencingAttribute"],
+            body["ReferencedEntityNavigationPropertyName"],
+        ) == (collection.source, collection.target, collection.lookup, collection.name)
