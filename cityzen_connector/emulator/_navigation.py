@@ -28,7 +28,7 @@ from cityzen_connector.emulator._http import Request, Response, json_response, p
 from cityzen_connector.emulator._query import Scope, check_options, query_collection
 from cityzen_connector.emulator._relationships import TARGETS, Collection
 from cityzen_connector.emulator._schema import Entity
-from cityzen_connector.emulator._store import Row
+from cityzen_connector.emulator._store import ROW_VERSION, Row
 
 _PAGE = "Associate and disassociate table rows using the Web API"
 MAX_REFERENCES = 5000
@@ -68,12 +68,13 @@ def handle_navigation(
     if req.method == "POST" and segment.key is None:
         member = _referenced(context, target, req.json_body(entity.entity_set), req)
         with context.store.transaction():
-            _associate(context, collection, parent, member)
+            _associate(context, collection, parent, member, req)
         return Response(204)
     if req.method == "DELETE":
         member_key = segment.key if segment.key is not None else _id_option(req, target)
         with context.store.transaction():
-            _disassociate(context, collection, parent, context.records.get(target, member_key))
+            member = context.records.get(target, member_key)
+            _disassociate(context, collection, parent, member, req)
         return Response(204)
     raise err.method_not_allowed(req.method)
 
@@ -95,7 +96,7 @@ def _single_valued(
     records = context.records
     with context.store.transaction():
         row = records.get(entity, key)
-        records.update(entity, row, records.changes(entity, payload, req))
+        records.update(entity, row, records.changes(entity, payload, req), caller=req.caller)
     return Response(204)
 
 
@@ -158,23 +159,25 @@ def _pair(collection: Collection, parent: Row, member: Row) -> tuple[str, dict[s
     return str(uuid.uuid5(SEED_NS, f"{collection.intersect}:{canonical}")), data
 
 
-def _associate(context: HandlerContext, collection: Collection, parent: Row, member: Row) -> None:
+def _associate(
+    context: HandlerContext, collection: Collection, parent: Row, member: Row, req: Request
+) -> None:
     if collection.intersect is None:  # 1:N: the member's lookup names the parent
         assert collection.lookup is not None
         target = context.schema.by_name[collection.target]
         changes = {collection.lookup: parent.id, TARGETS: {collection.lookup: collection.source}}
-        context.records.update(target, member, changes)
+        context.records.update(target, member, changes, caller=req.caller)
         return
     pair_id, data = _pair(collection, parent, member)
     if context.store.get(collection.intersect, pair_id) is not None:
         raise err.duplicate_association()
     context.store.insert(
-        collection.intersect, Row(pair_id, data, context.store.next_counter("version"))
+        collection.intersect, Row(pair_id, data, context.store.next_counter(ROW_VERSION))
     )
 
 
 def _disassociate(
-    context: HandlerContext, collection: Collection, parent: Row, member: Row
+    context: HandlerContext, collection: Collection, parent: Row, member: Row, req: Request
 ) -> None:
     target = context.schema.by_name[collection.target]
     if collection.intersect is None:
@@ -182,7 +185,7 @@ def _disassociate(
         named = member.data.get(TARGETS, {}).get(collection.lookup, collection.source)
         if member.data.get(collection.lookup) != parent.id or named != collection.source:
             raise err.record_not_found(target.logical_name, member.id)
-        context.records.update(target, member, {collection.lookup: None})
+        context.records.update(target, member, {collection.lookup: None}, caller=req.caller)
         return
     pair_id, _ = _pair(collection, parent, member)
     if context.store.get(collection.intersect, pair_id) is None:

@@ -201,3 +201,41 @@ def test_a_retrieved_rows_expanded_collection_filters_with_user_functions(api: A
 
     assert members({"CallerObjectId": AGNES}) == ["Agnès Martin"]
     assert members({}) == []  # the application user is no member
+
+
+def test_references_written_under_impersonation_are_modified_by_that_user(api: Api) -> None:
+    # "Associate and disassociate table rows using the Web API": a reference written through
+    # $ref is an update of the row holding the lookup, made as the caller.
+    account = _created_id(api.post("accounts", {"name": "Mairie"}))
+    contact = _created_id(api.post("contacts", {"lastname": "Diallo"}))
+    agnes = agent_id("agnes.martin")
+    as_agnes = {"CallerObjectId": AGNES}
+
+    def contact_row() -> tuple[str, str | None]:
+        row = api.get(f"contacts({contact})?$select=_modifiedby_value,_parentcustomerid_value")
+        body = row.json()
+        return body["_modifiedby_value"], body["_parentcustomerid_value"]
+
+    linked = api.post(
+        f"accounts({account})/contact_customer_accounts/$ref",
+        {"@odata.id": f"{api.root}contacts({contact})"},
+        headers=as_agnes,
+    )
+    assert linked.status_code == 204, linked.text
+    assert contact_row() == (agnes, account)
+    assert api.patch(f"contacts({contact})", {"firstname": "Awa"}).status_code == 204
+    assert contact_row() == (CALLER_ID, account)
+    unlinked = api.delete(
+        f"accounts({account})/contact_customer_accounts({contact})/$ref", headers=as_agnes
+    )
+    assert unlinked.status_code == 204, unlinked.text
+    assert contact_row() == (agnes, None)
+    assert api.patch(f"contacts({contact})", {"firstname": "Awa"}).status_code == 204
+    put = api.session.put(
+        api.url(f"contacts({contact})/parentcustomerid_account/$ref"),
+        json={"@odata.id": f"{api.root}accounts({account})"},
+        headers=as_agnes,
+        timeout=10,
+    )
+    assert put.status_code == 204, put.text
+    assert contact_row() == (agnes, account)
