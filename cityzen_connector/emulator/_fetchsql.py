@@ -121,6 +121,11 @@ def _key(scope: Scope, attr: Attribute, alias: str | None) -> str:
 def _link(schema: Schema, plan: Plan, parent: Scope, link: Link) -> None:
     target = schema.by_name.get(link.node.name)
     if target is None:
+        if any(r.intersect_entity == link.node.name for r in schema.relationships.many_to_many):
+            # Many-to-many pairs are kept for $ref, $expand and lambdas, not as a table.
+            raise err.fetch_not_emulated(
+                f"link-entity through the intersect table '{link.node.name}'"
+            )
         raise err.query_builder("no_entity", f"Entity: {link.node.name}.")
     if any(s.prefix == link.alias for s in plan.scopes):
         raise err.query_builder("duplicate_alias", f"Alias: {link.alias}.")
