@@ -3,11 +3,12 @@
 
 >>> where = eq("emailaddress1", "o'brien@example.org") & gt("createdon", some_datetime)
 >>> Query("contacts").select("fullname").where(where).top(10)
+>>> Query("teams").where(any_("teammembership_association", lambda u: eq(u("isdisabled"), False)))
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Self
 
@@ -17,8 +18,11 @@ from ._odata import Literal, check_name, check_path, literal
 __all__ = [
     "Expand",
     "Filter",
+    "LambdaVariable",
     "Query",
+    "all_",
     "and_",
+    "any_",
     "contains",
     "endswith",
     "eq",
@@ -102,6 +106,50 @@ def in_(column: str, values: Sequence[Literal]) -> Filter:
     if not values:
         raise InvalidRequestError("in_() needs at least one value")
     return or_(*(eq(column, v) for v in values))
+
+
+@dataclass(frozen=True)
+class LambdaVariable:
+    """A member of the collection inside ``any_``/``all_``: ``m("lastname")`` is the path
+    ``m/lastname``, ``m("nav")`` a nested collection for another lambda."""
+
+    name: str
+
+    def __call__(self, column: str) -> str:
+        return f"{self.name}/{check_path(column)}"
+
+
+def any_(
+    navigation: str,
+    where: Callable[[LambdaVariable], Filter] | None = None,
+    *,
+    var: str = "m",
+) -> Filter:
+    """``navigation/any(m:…)``: rows with at least one related row matching ``where``, or with
+    any related row at all without it (Microsoft Learn, "Filter rows using OData", lambda
+    operators). ``navigation`` is a collection-valued navigation property."""
+    if where is None:
+        return Filter(f"{check_path(navigation, 'navigation property')}/any()")
+    return _lambda("any", navigation, where, var)
+
+
+def all_(navigation: str, where: Callable[[LambdaVariable], Filter], *, var: str = "m") -> Filter:
+    """``navigation/all(m:…)``: rows whose related rows all match ``where`` (a row without
+    related rows does)."""
+    return _lambda("all", navigation, where, var)
+
+
+def _lambda(
+    op: str, navigation: str, where: Callable[[LambdaVariable], Filter], var: str
+) -> Filter:
+    path = check_path(navigation, "navigation property")
+    variable = LambdaVariable(check_name(var, "lambda variable"))
+    if var in ("and", "or", "not", "eq", "ne", "gt", "ge", "lt", "le", "null", "true", "false"):
+        raise InvalidRequestError(f"invalid lambda variable: {var!r} is an OData keyword")
+    condition = where(variable)
+    if not isinstance(condition, Filter):
+        raise InvalidRequestError(f"{op}_() needs a function returning a Filter")
+    return Filter(f"{path}/{op}({variable.name}:{condition.text})")
 
 
 def and_(*filters: Filter) -> Filter:

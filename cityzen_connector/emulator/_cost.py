@@ -9,8 +9,9 @@ requests limit. However, you will need to be prepared for the execution time lim
 request is one request, but it costs one operation per thing it does:
 
 - a plain request (create, retrieve, update, upsert, delete, query, metadata, WhoAmI): 1;
-- a bulk message (``CreateMultiple``, ``UpsertMultiple``) of N ``Targets``: N ("Use bulk
-  operation messages": each target is a create or an update run in one transaction);
+- a bulk message (``CreateMultiple``, ``UpdateMultiple``, ``UpsertMultiple``) of N
+  ``Targets``: N ("Use bulk operation messages": each target is a create or an update run in
+  one transaction), whether it answers its ``Ids`` or ``204 NoContent``;
 - a ``$batch``: the sum of the operations of the parts it ran (a change set's members
   included, a bulk message inside it counted as its N); the parts after a failure that
   stopped the batch do not run and cost nothing;

@@ -8,11 +8,12 @@ referenced as Dataverse's document does. Each table is an EntityType deriving fr
 ``crmbaseentity`` (``systemuser`` and ``team`` from ``principal``, whose key is ``ownerid``),
 with its Key, a Property per column (a lookup as its ``_x_value`` Edm.Guid), a single-valued
 NavigationProperty per lookup target with its ReferentialConstraint, the collection-valued
-ones of many-to-many relationships, and an AlternateKeys annotation per active key.
+ones of the relationships the emulator serves (one-to-many and many-to-many, each with its
+``Partner``), and an AlternateKeys annotation per active key.
 ``?annotations=true`` adds the Computed and Permissions annotations of read-only properties.
 Not described: the definition types themselves (EntityMetadata…), and the collection-valued
-side of one-to-many relationships, which the emulator does not serve (no ``Partner`` points to
-it either).
+side of one-to-many relationships the emulator does not serve (a lookup that is the partner of
+no served collection has no ``Partner``).
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from xml.sax.saxutils import quoteattr
 from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator._context import HandlerContext
 from cityzen_connector.emulator._http import Request, Response
+from cityzen_connector.emulator._metadata_relationships import many_to_many
 from cityzen_connector.emulator._query import check_options
-from cityzen_connector.emulator._relationships import many_to_many
 from cityzen_connector.emulator._schema import Attribute, Entity, Schema
 from cityzen_connector.emulator._sql import EDM
 
@@ -36,6 +37,7 @@ _READ_ONLY = (
 )
 # "Use Web API functions" (WhoAmI, WhoAmIResponse); "CreateMultiple Action" and
 # "UpsertMultiple Action" (bound to a crmbaseentity collection, Targets, …Response with Ids);
+# "UpdateMultiple Action" (bound the same way, no return type: it answers 204 NoContent);
 # "InsertOptionValue Action" (the parameters the emulator reads).
 _OPERATIONS = (
     '<ComplexType Name="LocalizedLabel"><Property Name="Label" Type="Edm.String"/>'
@@ -61,6 +63,10 @@ _OPERATIONS = (
     '<Parameter Name="entityset" Type="Collection(mscrm.crmbaseentity)" Nullable="false"/>'
     '<Parameter Name="Targets" Type="Collection(mscrm.crmbaseentity)" Nullable="false"/>'
     '<ReturnType Type="mscrm.CreateMultipleResponse" Nullable="false"/></Action>'
+    '<Action Name="UpdateMultiple" IsBound="true">'
+    '<Parameter Name="entityset" Type="Collection(mscrm.crmbaseentity)" Nullable="false"/>'
+    '<Parameter Name="Targets" Type="Collection(mscrm.crmbaseentity)" Nullable="false"/>'
+    "</Action>"
     '<Action Name="UpsertMultiple" IsBound="true">'
     '<Parameter Name="entityset" Type="Collection(mscrm.crmbaseentity)" Nullable="false"/>'
     '<Parameter Name="Targets" Type="Collection(mscrm.crmbaseentity)" Nullable="false"/>'
@@ -144,7 +150,11 @@ def _principals(schema: Schema) -> set[str]:
 
 
 def _navigations(schema: Schema, entity: Entity) -> list[tuple[str, str, str]]:
-    """(name, target table, CSDL element) of each navigation property of ``entity``."""
+    """(name, target table, CSDL element) of each navigation property of ``entity``: one
+    single-valued per lookup target, then the collection-valued ones of the relationship model
+    (``_relationships``), each with its ``Partner`` ("Web API Navigation Properties": a
+    one-to-many collection's partner is the lookup's single-valued property, a many-to-many
+    one's is itself, on the other table)."""
     out = []
     for attr in entity.attributes.values():
         if not attr.is_lookup:
@@ -156,29 +166,47 @@ def _navigations(schema: Schema, entity: Entity) -> list[tuple[str, str, str]]:
                 continue
             seen.add(nav)
             key = "ownerid" if kind == "principal" else schema.by_name[target].primary_id
+            partner = _collection_of(schema, entity, attr.name, target)
+            partnered = f" Partner={quoteattr(partner)}" if partner else ""
             element = (
                 f"<NavigationProperty Name={quoteattr(nav)} Type={quoteattr('mscrm.' + kind)} "
-                f'Nullable="false"><ReferentialConstraint '
+                f'Nullable="false"{partnered}><ReferentialConstraint '
                 f"Property={quoteattr(f'_{attr.name}_value')} ReferencedProperty={quoteattr(key)}/>"
                 "</NavigationProperty>"
             )
             out.append((nav, kind, element))
-    for r in many_to_many(schema):
-        for this, other, nav, partner in (
-            (r.entity1, r.entity2, r.entity1_navigation, r.entity2_navigation),
-            (r.entity2, r.entity1, r.entity2_navigation, r.entity1_navigation),
-        ):
-            if this == entity.logical_name and not any(n == nav for n, _, _ in out):
-                out.append(
-                    (
-                        nav,
-                        other,
-                        f"<NavigationProperty Name={quoteattr(nav)} "
-                        f"Type={quoteattr(f'Collection(mscrm.{other})')} "
-                        f"Partner={quoteattr(partner)}/>",
-                    )
-                )
+    for collection in schema.relationships.collections_of(entity.logical_name):
+        if collection.lookup is not None:  # one-to-many: the lookup's navigation property
+            lookup = schema.by_name[collection.target].attributes[collection.lookup]
+            partner = lookup.targets[collection.source]
+        else:  # many-to-many: the same name on the other table
+            partner = _partner(schema, collection.name, collection.target)
+        if any(n == collection.name for n, _, _ in out):
+            continue
+        element = (
+            f"<NavigationProperty Name={quoteattr(collection.name)} "
+            f"Type={quoteattr(f'Collection(mscrm.{collection.target})')} "
+            f"Partner={quoteattr(partner)}/>"
+        )
+        out.append((collection.name, collection.target, element))
     return out
+
+
+def _collection_of(schema: Schema, entity: Entity, lookup: str, target: str) -> str | None:
+    """The collection-valued property the lookup ``lookup`` of ``entity`` is the partner of."""
+    for collection in schema.relationships.collections_of(target):
+        if collection.lookup == lookup and collection.target == entity.logical_name:
+            return collection.name
+    return None
+
+
+def _partner(schema: Schema, name: str, other: str) -> str:
+    for r in many_to_many(schema):
+        if r.entity1_navigation == name and r.entity2 == other:
+            return r.entity2_navigation
+        if r.entity2_navigation == name and r.entity1 == other:
+            return r.entity1_navigation
+    return name
 
 
 def _property(attr: Attribute, annotations: bool) -> str:

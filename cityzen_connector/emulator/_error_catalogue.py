@@ -319,6 +319,23 @@ def fetch_not_emulated(what: str) -> ODataError:
     )
 
 
-def not_emulated(what: str) -> ODataError:
-    # Not an error Dataverse gives: what the emulator does not do, it refuses loudly (501).
+def method_not_emulated(what: str) -> ODataError:
+    # Not an error Dataverse gives: a write the emulator does not do (a definition it cannot
+    # create or change) is refused loudly with 501, never answered with a silent 200.
     return ODataError(501, "0x80060888", f"{what} is not emulated by the CityZen emulator.")
+
+
+def not_emulated(what: str, page: str, code: str = "0x80060888") -> ODataError:
+    # Dataverse would serve this; the emulator does not, and says so rather than answering
+    # something else. ``page`` names the Microsoft Learn page that documents the feature.
+    return ODataError(
+        400,
+        code,
+        f"The Dataverse emulator does not emulate {what} (Microsoft Learn: {page}).",
+    )
+
+
+def duplicate_association() -> ODataError:
+    # DuplicateRecord (0x80040237) in the web service error codes list, "Cannot insert
+    # duplicate key.": what Dataverse answers when a many-to-many pair is associated twice.
+    return ODataError(412, "0x80040237", "Cannot insert duplicate key.")

@@ -3,7 +3,8 @@ the entity is ``r``, each link-entity a join ``l1``, ``l2``… Names only ever r
 as the aliases the compiler makes up; columns are JSON paths and values are parameters.
 
 Conditions follow "Filter rows using FetchXml" and "condition operator values"; string
-comparisons use the collation of the ``$filter`` compiler (``_sql``), and like patterns the
+comparisons and orders use the collation of the ``$filter`` compiler (``_sql.TEXT_COLLATION``),
+like conditions fold both sides as it compares (``_collation``), and like patterns take the
 wildcards of "Use wildcard characters in conditions for string values" (``%``, ``_``, and a
 bracketed single character as a literal). Orders follow "Order rows using FetchXml": the
 entity's first, then the link-entities', a lookup by the related row's primary name, a choice
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cityzen_connector.emulator import _error_catalogue as err
+from cityzen_connector.emulator._collation import FOLD
 from cityzen_connector.emulator._fetchvalues import CHOICES, DATES, IDS, convert, like_pattern
 from cityzen_connector.emulator._fetchxml import Attribute as FetchAttribute
 from cityzen_connector.emulator._fetchxml import Condition, Fetch, Filter, Link, Node, Order
@@ -119,6 +121,11 @@ def _key(scope: Scope, attr: Attribute, alias: str | None) -> str:
 def _link(schema: Schema, plan: Plan, parent: Scope, link: Link) -> None:
     target = schema.by_name.get(link.node.name)
     if target is None:
+        if any(r.intersect_entity == link.node.name for r in schema.relationships.many_to_many):
+            # Many-to-many pairs are kept for $ref, $expand and lambdas, not as a table.
+            raise err.fetch_not_emulated(
+                f"link-entity through the intersect table '{link.node.name}'"
+            )
         raise err.query_builder("no_entity", f"Entity: {link.node.name}.")
     if any(s.prefix == link.alias for s in plan.scopes):
         raise err.query_builder("duplicate_alias", f"Alias: {link.alias}.")
@@ -164,6 +171,7 @@ def _condition(scope: Scope, cond: Condition) -> Sql:
     op = cond.operator
     if op in ("null", "not-null"):
         return f"({col} IS {'NOT ' if op == 'not-null' else ''}NULL)", params
+    plain = col
     if attr.type in IDS:
         col = f"lower({col})"
     elif attr.type in STRING_TYPES:
@@ -180,7 +188,8 @@ def _condition(scope: Scope, cond: Condition) -> Sql:
         pattern = like_pattern(raw)
         pattern = {"begins-with": pattern + "%", "ends-with": "%" + pattern}.get(op, pattern)
         negate = "NOT " if op == "not-like" else ""
-        return f"({negate}{col} LIKE ? ESCAPE '\\')", [*params, pattern]
+        # LIKE ignores collations: both sides folded as the collation compares them.
+        return f"({negate}{FOLD}({plain}) LIKE ? ESCAPE '\\')", [*params, pattern]
     if op in ("on-or-after", "on-or-before"):
         if attr.type not in DATES:
             raise _not_for_type(op, attr)
@@ -249,9 +258,11 @@ def sort_key(schema: Schema, scope: Scope, attr: Attribute) -> Sql:
             for t in targets
             for x in (t, f'$."{schema.by_name[t].primary_name}"' if t in schema.by_name else "$.")
         ]
-        return sql, [*names_params, *params, *targets]
+        return sql + TEXT_COLLATION, [*names_params, *params, *targets]
     if attr.type in CHOICES and attr.options:
         cases = " ".join("WHEN ? THEN ?" for _ in attr.options)
         labels = [x for value, label in sorted(attr.options.items()) for x in (value, label)]
-        return f"(CASE {col} {cases} END)", [*params, *labels]
+        return f"(CASE {col} {cases} END){TEXT_COLLATION}", [*params, *labels]
+    if attr.type in STRING_TYPES:  # text sorts under the organisation's collation
+        return col + TEXT_COLLATION, params
     return col, params

@@ -2,7 +2,9 @@
 column's values (``123``, ``1``/``true``, ISO dates, GUIDs with or without braces), and like
 patterns with the wildcards of "Use wildcard characters in conditions for string values"
 (Microsoft Learn, power-apps/developer/data-platform/wildcard-characters): ``%``, ``_`` and a
-bracketed single character taken literally (``[%]``); a bracketed set is refused, named.
+bracketed single character taken literally (``[%]``); a bracketed set is refused, named. The
+text of a pattern is folded as the organisation's collation compares (``_collation``), the
+column's value too (``_fetchsql``): SQLite's ``LIKE`` ignores collations.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from cityzen_connector.emulator import _error_catalogue as err
+from cityzen_connector.emulator._collation import fold
 from cityzen_connector.emulator._schema import LOOKUP_TYPES, STRING_TYPES, Attribute
 from cityzen_connector.emulator._sql import format_datetime
 
@@ -25,7 +28,8 @@ IDS = LOOKUP_TYPES | {"Uniqueidentifier"}
 
 
 def like_pattern(raw: str) -> str:
-    """A T-SQL like pattern as SQLite's ``LIKE … ESCAPE '\\'`` reads it."""
+    """A T-SQL like pattern as SQLite's ``LIKE … ESCAPE '\\'`` reads it, its text folded; only
+    the ASCII ``%`` and ``_`` are wildcards (a full-width ``％`` folds to a literal ``%``)."""
     out: list[str] = []
     i = 0
     while i < len(raw):
@@ -34,11 +38,15 @@ def like_pattern(raw: str) -> str:
             if raw.find("]", i + 2) != i + 2:
                 raise err.fetch_not_emulated(f"wildcard set in the like value '{raw[:100]}'")
             ch, i = raw[i + 1], i + 2  # "[%]": one character, taken literally
-            out.append("\\" + ch if ch in "%_\\" else ch)
+            out.append(_literal(ch))
         else:
-            out.append("\\\\" if ch == "\\" else ch)
+            out.append(ch if ch in "%_" else _literal(ch))
         i += 1
     return "".join(out)
+
+
+def _literal(ch: str) -> str:
+    return "".join("\\" + c if c in "%_\\" else c for c in fold(ch))
 
 
 def convert(attr: Attribute, raw: str) -> object:

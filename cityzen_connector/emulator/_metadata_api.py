@@ -16,9 +16,9 @@ from collections.abc import Callable
 from typing import Any
 
 from cityzen_connector.emulator import _error_catalogue as err
+from cityzen_connector.emulator import _metadata_relationships as rel
 from cityzen_connector.emulator import _metadata_shapes as shapes
 from cityzen_connector.emulator import _option_sets as options
-from cityzen_connector.emulator import _relationships as rel
 from cityzen_connector.emulator._context import HandlerContext
 from cityzen_connector.emulator._csdl import csdl_response
 from cityzen_connector.emulator._errors import ODataError
@@ -122,7 +122,7 @@ def _entity_definitions(
 def only_read(req: Request, what: str) -> None:
     """Definitions the emulator reads but does not write: a write is refused, loudly."""
     if req.method in ("POST", "PUT", "PATCH", "DELETE"):
-        raise err.not_emulated(f"{req.method} on {what}")
+        raise err.method_not_emulated(f"{req.method} on {what}")
     if req.method != "GET":
         raise err.method_not_allowed(req.method)
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from cityzen_connector.emulator import _error_catalogue as err
+from cityzen_connector.emulator import _metadata_relationships as rel
 from cityzen_connector.emulator import _metadata_shapes as shapes
 from cityzen_connector.emulator import _option_sets as options
-from cityzen_connector.emulator import _relationships as rel
 from cityzen_connector.emulator._context import HandlerContext
 from cityzen_connector.emulator._definitions import is_global
 from cityzen_connector.emulator._errors import ODataError
@@ -33,7 +33,7 @@ def handle_definition_sets(
     context: HandlerContext, req: Request, head: Segment, tail: list[str]
 ) -> Response:
     if req.method in ("POST", "PUT", "PATCH", "DELETE"):
-        raise err.not_emulated(f"{req.method} on {head.name}")
+        raise err.method_not_emulated(f"{req.method} on {head.name}")
     if req.method != "GET":
         raise err.method_not_allowed(req.method)
     if len(tail) > 1:

@@ -2,127 +2,81 @@
 server-driven paging (``Prefer: odata.maxpagesize`` → ``@odata.nextLink``), as described in
 "Query data using the Web API" on Microsoft Learn. ``$skip`` is refused, as Dataverse does;
 ``$top`` is ignored under ``Prefer: odata.maxpagesize``, as "Page results using OData" says.
+A filtered collection (``teams(<id>)/teammembership_association``, "Use OData to query data")
+is the same query restricted to one parent's related rows.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
 from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator._annotations import Annotations, requested
-from cityzen_connector.emulator._filter import Path, parse_filter
-from cityzen_connector.emulator._http import Request
+from cityzen_connector.emulator._expand import (
+    parse_expand,
+    parse_select,
+    row_payload,
+    split_options,
+)
+from cityzen_connector.emulator._filter import parse_filter
+from cityzen_connector.emulator._http import Caller, Request
+from cityzen_connector.emulator._options import QUERY_OPTIONS
+from cityzen_connector.emulator._ordering import MAX_ORDERBY_TERMS, order_by
 from cityzen_connector.emulator._records import Records
 from cityzen_connector.emulator._schema import Entity
-from cityzen_connector.emulator._sql import FilterCompiler, structural
-from cityzen_connector.emulator._store import Row
+from cityzen_connector.emulator._sql import FilterCompiler, QueryEnv
+
+__all__ = [
+    "MAX_ORDERBY_TERMS",
+    "Scope",
+    "check_options",
+    "parse_expand",
+    "parse_select",
+    "query_collection",
+    "query_env",
+    "row_payload",
+    "split_top_level",
+    "wants_annotations",
+]
 
 DEFAULT_PAGE = 5000
-# "Order rows using OData" (Microsoft Learn, power-apps/developer/data-platform/webapi/query/
-# order-rows) documents no limit on $orderby terms, nor Dataverse's reply past one. The store's
-# SQLite sorts by at most 2,000 terms (SQLITE_MAX_COLUMN, "Limits In SQLite"): the emulator
-# refuses longer lists loudly, as an OData URI error (0x80060888, _error_catalogue.query_error),
-# well below that bound and far above what a client sorts by.
-MAX_ORDERBY_TERMS = 100
 SUPPORTED = frozenset({"$select", "$filter", "$orderby", "$top", "$count", "$expand", "$skiptoken"})
 _PAGE_RE = re.compile(r'pagenumber="(\d{1,9})"')
-_ORDER_RE = re.compile(r"^\s*([A-Za-z_][\w/]*)(?:\s+(asc|desc))?\s*$")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A filtered collection: the rows of ``where`` (with ``params``), named ``path``."""
+
+    where: str
+    params: list[Any]
+    path: str
 
 
 def check_options(query: dict[str, str], allowed: frozenset[str] = SUPPORTED) -> None:
     for name in query:
+        if name in QUERY_OPTIONS:  # a collection query hands these to _options first
+            raise err.query_error(f"The query option {name} applies to collections only.")
         if name == "$skip":
             raise err.query_error("The query parameter $skip is not supported")
         if name.startswith("$") and name not in allowed:
             raise err.query_error(f"The query parameter {name} is not supported")
 
 
-def parse_select(entity: Entity, raw: str | None) -> list[str] | None:
-    if raw is None:
-        return None
-    names = [n.strip() for n in raw.split(",") if n.strip()]
-    if not names:
-        raise err.query_error("The $select query option is empty.")
-    for name in names:
-        structural(entity, name)
-    return names
-
-
 def split_top_level(raw: str) -> list[str]:
-    parts: list[str] = []
-    current: list[str] = []
-    depth = 0
-    for ch in raw:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth < 0:
-                raise err.syntax_error(len("".join(current)), raw)
-        if ch == "," and depth == 0:
-            parts.append("".join(current).strip())
-            current = []
-        else:
-            current.append(ch)
-    if depth != 0:
-        raise err.syntax_error(len(raw), raw)
-    parts.append("".join(current).strip())
-    return [p for p in parts if p]
+    return split_options(raw, ",")
 
 
-def parse_expand(
-    records: Records, entity: Entity, raw: str | None
-) -> list[tuple[str, Entity, str, list[str] | None]]:
-    """[(navigation name, target entity, lookup column, nested $select)]."""
-    if raw is None:
-        return []
-    out = []
-    for item in split_top_level(raw):
-        nav, _, rest = item.partition("(")
-        nav = nav.strip()
-        found = entity.navigation(nav)
-        if found is None:
-            raise err.unknown_property(nav, entity.logical_name)
-        attr, target_name = found
-        target = records.schema.by_name[target_name]
-        select = None
-        if rest:
-            options = rest[:-1] if rest.endswith(")") else rest
-            for option in options.split(";"):
-                name, _, value = option.partition("=")
-                if name.strip() != "$select":
-                    raise err.query_error(
-                        f"Query option '{name.strip()}' is not supported inside $expand."
-                    )
-                select = parse_select(target, value)
-        out.append((nav, target, attr.name, select))
-    return out
-
-
-def row_payload(
-    records: Records,
-    entity: Entity,
-    row: Row,
-    select: list[str] | None,
-    expand: list[tuple[str, Entity, str, list[str] | None]],
-    *,
-    annotations: Annotations | None,
-) -> dict[str, Any]:
-    payload = records.serialize(entity, row, select, annotations)
-    for nav, target, column, nested_select in expand:
-        ref = row.data.get(column)
-        wanted = row.data.get("__targets", {}).get(column, target.logical_name)
-        child = (
-            records.store.get(target.logical_name, ref)
-            if ref and wanted == target.logical_name
-            else None
-        )
-        payload[nav] = (
-            records.serialize(target, child, nested_select, annotations) if child else None
-        )
-    return payload
+def query_env(records: Records, caller: Caller | None = None) -> QueryEnv:
+    """What query functions compare with: the caller (the impersonated user under
+    impersonation: "Impersonate another user using the Web API"), its business unit, now."""
+    user_id = caller.user_id if caller is not None else records.caller_id
+    user = records.store.get("systemuser", user_id)
+    unit = user.data.get("businessunitid") if user else None
+    return QueryEnv(user_id, unit, records.clock())
 
 
 def wants_annotations(req: Request) -> Annotations | None:
@@ -130,17 +84,37 @@ def wants_annotations(req: Request) -> Annotations | None:
 
 
 def query_collection(
-    records: Records, entity: Entity, req: Request
+    records: Records, entity: Entity, req: Request, scope: Scope | None = None
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    special = next((name for name in req.query if name in QUERY_OPTIONS), None)
+    if special is not None:  # served on an entity set only, by the router (_options)
+        raise err.not_emulated(f"the {special} query option on a filtered collection", "Query data")
+    return _query_collection(records, entity, req, scope)
+
+
+def _where(
+    compiler: FilterCompiler, query: dict[str, str], scope: Scope | None
+) -> tuple[str, list[Any]]:
+    where, params = "1=1", list[Any]()
+    if query.get("$filter", "").strip():
+        aliases = {k: v for k, v in query.items() if k.startswith("@")}
+        where, params = compiler.compile(parse_filter(query["$filter"], aliases))
+    if scope is not None:
+        where, params = f"({scope.where}) AND ({where})", [*scope.params, *params]
+    return where, params
+
+
+def _query_collection(
+    records: Records, entity: Entity, req: Request, scope: Scope | None
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     query = req.query
     check_options(query)
+    env = query_env(records, req.caller)
     select = parse_select(entity, query.get("$select"))
-    expand = parse_expand(records, entity, query.get("$expand"))
-    compiler = FilterCompiler(records.schema, entity)
-    where, params = "1=1", list[Any]()
-    if query.get("$filter", "").strip():
-        where, params = compiler.compile(parse_filter(query["$filter"]))
-    order_sql, order_params = _order(compiler, query.get("$orderby"))
+    expand = parse_expand(records, entity, query.get("$expand"), env)
+    compiler = FilterCompiler(records.schema, entity, env)
+    where, params = _where(compiler, query, scope)
+    order_sql, order_params = order_by(compiler, query.get("$orderby"))
     top = _int_option(query, "$top")
     prefer = req.prefer()
     applied: list[str] = []
@@ -188,12 +162,22 @@ def query_collection(
     elif "$count" in query and query["$count"] != "false":
         raise err.query_error(f"'{query['$count']}' is not a valid count option.")
     body["value"] = [
-        row_payload(records, entity, r, select, expand, annotations=annotations) for r in rows
+        row_payload(
+            records,
+            entity,
+            r,
+            select,
+            expand,
+            annotations=annotations,
+            service_root=req.service_root,
+        )
+        for r in rows
     ]
     if more:
         rest = {k: v for k, v in query.items() if k != "$skiptoken"}
         cookie = f'<cookie pagenumber="{page + 1}" istracking="False" />'
-        link = f"{req.service_root}{entity.entity_set}?{urlencode(rest, quote_via=quote)}"
+        path = scope.path if scope is not None else entity.entity_set
+        link = f"{req.service_root}{path}?{urlencode(rest, quote_via=quote)}"
         body["@odata.nextLink"] = link + ("&" if rest else "") + "$skiptoken=" + quote(cookie)
     return body, headers
 
@@ -205,21 +189,3 @@ def _int_option(query: dict[str, str], name: str) -> int | None:
     if not re.fullmatch(r"\d{1,9}", raw.strip()):
         raise err.query_error(f"Invalid value '{raw[:50]}' for {name} query option found.")
     return int(raw)
-
-
-def _order(compiler: FilterCompiler, raw: str | None) -> tuple[str, list[Any]]:
-    parts: list[str] = []
-    params: list[Any] = []
-    items = [item for item in (raw or "").split(",") if item.strip()]
-    if len(items) > MAX_ORDERBY_TERMS:
-        raise err.query_error(f"The $orderby expression has more than {MAX_ORDERBY_TERMS} terms.")
-    for item in items:
-        match = _ORDER_RE.match(item)
-        if match is None:
-            raise err.syntax_error(0, raw or "")
-        col = compiler.column(Path(tuple(match.group(1).split("/"))))
-        params.extend(col.params)
-        direction = "DESC" if match.group(2) == "desc" else "ASC"
-        parts.append(f"{col.sql} {direction}")
-    parts.append("r.id ASC")
-    return ", ".join(parts), params

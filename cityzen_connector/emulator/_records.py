@@ -136,6 +136,12 @@ class Records:
                 continue
             if "@" in name:
                 continue  # instance annotations on a property are ignored, as OData allows
+            if self._navigation_value(entity, name, value):
+                # "Disassociate table rows on update": a single-valued navigation property
+                # set to null clears its lookup (Associate and disassociate … using the Web API).
+                attr, target = self._bind(entity, name, None, req)
+                out[attr.name], targets[attr.name] = None, target[0]
+                continue
             column = entity.attributes.get(name)
             if column is None or column.is_lookup:
                 raise err.undeclared_property(entity.entity_set, name, entity.logical_name)
@@ -145,6 +151,19 @@ class Records:
         if targets:
             out[TARGETS] = targets
         return out
+
+    def _navigation_value(self, entity: Entity, name: str, value: object) -> bool:
+        """True for ``"<lookup navigation>": null``; a related row or list of rows written
+        inline is deep insert, refused by name."""
+        single = entity.navigation(name) is not None
+        many = self.schema.relationships.collection(entity.logical_name, name) is not None
+        if (single or many) and isinstance(value, dict | list):
+            raise err.not_emulated(
+                f"deep insert (the related rows written inline in '{name}')",
+                "Create a table row using the Web API, Create related table rows in one operation",
+                code="0x80048d19",
+            )
+        return single and value is None
 
     def _bind(
         self, entity: Entity, nav: str, value: object, req: Request

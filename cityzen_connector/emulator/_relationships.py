@@ -1,185 +1,170 @@
-"""Relationship definitions, read from the schema: every lookup column is one one-to-many
-relationship per table it targets, and the schema's many-to-many relationships are listed as
-they are declared (Microsoft Learn: "Web API Navigation Properties", "Query table definitions
-using the Web API", section "Querying relationship metadata").
+"""Collection-valued navigation properties: the one-to-many and many-to-many relationships of
+``schema.json``, and the SQL that says whether a row belongs to a parent's collection.
 
-The JSON shapes are those of OneToManyRelationshipMetadata and ManyToManyRelationshipMetadata
-("Create and update table relationships using the Web API"); only properties the emulator can
-back are given (no CascadeConfiguration: it emulates no cascade; no menu configurations).
+"Web API navigation properties" (Microsoft Learn): collection-valued navigation properties
+"correspond to one-to-many or many-to-many relationships". On the referenced table of a
+one-to-many relationship the property is named by ``ReferencedEntityNavigationPropertyName``
+(for these system relationships, the relationship's schema name: ``contact_customer_accounts``,
+``incident_customer_contacts``…, as the account, contact and incident table references list
+them); its items are the rows of the referencing table whose lookup names the parent. A
+many-to-many relationship has the same navigation property on both tables
+(``teammembership_association``: ``Entity1NavigationPropertyName`` and
+``Entity2NavigationPropertyName``, team table reference) and keeps its pairs in an intersect
+table (``teammembership``), held here as rows of the ``records`` table under that name.
+
+This is the one model of the schema's relationships: ``$expand``, lambda operators and
+``$ref`` read its collections; the metadata (``_metadata_relationships``: RelationshipDefinitions,
+EntityDefinitions' ManyToManyRelationships) and ``$metadata`` (``_csdl``) read its
+many-to-many relationships and its one-to-many collections.
 """
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from typing import Any
 
-from cityzen_connector.emulator._definitions import HIERARCHICAL, relationship_name
-from cityzen_connector.emulator._schema import METADATA_NS, Entity, ManyToMany, Schema
+TARGETS = "__targets"  # per-row map: lookup column → logical name of the referenced table
 
-CRM = "Microsoft.Dynamics.CRM."
-ONE_TO_MANY = "OneToManyRelationshipMetadata"
-MANY_TO_MANY = "ManyToManyRelationshipMetadata"
-# Properties of RelationshipMetadataBase, then those of each derived type.
-BASE_PROPERTIES = (
-    "MetadataId",
-    "HasChanged",
-    "SchemaName",
-    "RelationshipType",
-    "IsCustomRelationship",
-    "IsManaged",
-    "IsValidForAdvancedFind",
-    "IsCustomizable",
-    "SecurityTypes",
-    "IntroducedVersion",
-)
-DERIVED_PROPERTIES = {
-    ONE_TO_MANY: (
-        "ReferencedAttribute",
-        "ReferencedEntity",
-        "ReferencingAttribute",
-        "ReferencingEntity",
-        "ReferencedEntityNavigationPropertyName",
-        "ReferencingEntityNavigationPropertyName",
-        "IsHierarchical",
-    ),
-    MANY_TO_MANY: (
-        "Entity1LogicalName",
-        "Entity2LogicalName",
-        "IntersectEntityName",
-        "Entity1IntersectAttribute",
-        "Entity2IntersectAttribute",
-        "Entity1NavigationPropertyName",
-        "Entity2NavigationPropertyName",
-    ),
-}
+
+def json_path(column: str) -> str:
+    return f'$."{column}"'
 
 
 @dataclass(frozen=True)
-class OneToMany:
-    schema_name: str
-    referenced_entity: str
-    referenced_attribute: str
-    referencing_entity: str
-    referencing_attribute: str
-    referencing_navigation: str  # the single-valued navigation property of the lookup
-    custom: bool
+class Collection:
+    """One collection-valued navigation property, seen from the table (``source``) that has it.
+    The items are rows of ``target``."""
+
+    name: str
+    source: str
+    target: str
+    lookup: str | None = None  # 1:N: the target's lookup column naming the source row
+    polymorphic: bool = False  # 1:N: that lookup may name rows of other tables too
+    intersect: str | None = None  # N:N: the intersect table
+    source_column: str | None = None  # N:N: its column naming the source row
+    target_column: str | None = None  # N:N: its column naming the target row
 
     @property
-    def metadata_id(self) -> str:
-        return str(uuid.uuid5(METADATA_NS, f"relationship:{self.schema_name}"))
+    def many_to_many(self) -> bool:
+        return self.intersect is not None
+
+    def link(self, item: str, parent_sql: str, parent_params: list[Any]) -> tuple[str, list[Any]]:
+        """SQL true when the row aliased ``item`` is in the collection of the parent whose id is
+        ``parent_sql`` (``r.id``, or ``?`` with ``parent_params``)."""
+        if self.intersect is not None:
+            assert self.source_column is not None
+            assert self.target_column is not None
+            # Aliases are the compiler's own; values stay parameters.
+            sql = (
+                "EXISTS (SELECT 1 FROM records x WHERE x.entity = ? AND "  # noqa: S608
+                f"json_extract(x.data, ?) = {parent_sql} AND json_extract(x.data, ?) = {item}.id)"
+            )
+            params = [self.intersect, json_path(self.source_column), *parent_params]
+            return sql, [*params, json_path(self.target_column)]
+        assert self.lookup is not None
+        sql = f"json_extract({item}.data, ?) = {parent_sql}"
+        params = [json_path(self.lookup), *parent_params]
+        if self.polymorphic:  # a customer lookup names a contact or an account: which one?
+            sql += f" AND json_extract({item}.data, ?) = ?"
+            params += [f'$."{TARGETS}"."{self.lookup}"', self.source]
+        return sql, params
 
 
-def one_to_many(schema: Schema) -> list[OneToMany]:
-    out: dict[str, OneToMany] = {}
-    for entity in schema.by_name.values():
-        for attr in entity.attributes.values():
-            if not attr.is_lookup:
-                continue
-            for target, navigation in sorted(attr.targets.items()):
-                name = relationship_name(entity, attr, target)
-                if attr.type == "Owner":
-                    # One relationship to the abstract "owner" table ("Web API EntityTypes":
-                    # systemuser and team inherit ownerid from principal).
-                    referenced_entity, referenced = "owner", "ownerid"
-                else:
-                    known = schema.by_name.get(target)
-                    referenced_entity = target
-                    referenced = known.primary_id if known else f"{target}id"
-                out.setdefault(
-                    name,
-                    OneToMany(
-                        name,
-                        referenced_entity,
-                        referenced,
-                        entity.logical_name,
-                        attr.name,
-                        navigation,
-                        attr.custom,
-                    ),
-                )
-    return sorted(out.values(), key=lambda r: r.schema_name.lower())
+@dataclass(frozen=True)
+class ManyToMany:
+    """A many-to-many relationship as ManyToManyRelationshipMetadata describes it ("Create and
+    update table relationships using the Web API"; the values of the team and role table
+    references' "Many-To-Many Relationships")."""
+
+    schema_name: str
+    entity1: str
+    entity2: str
+    intersect_entity: str
+    entity1_attribute: str
+    entity2_attribute: str
+    entity1_navigation: str
+    entity2_navigation: str
+
+    def collections(self) -> tuple[Collection, Collection]:
+        """Its collection-valued navigation property on each of its two tables."""
+        return (
+            Collection(
+                name=self.entity1_navigation,
+                source=self.entity1,
+                target=self.entity2,
+                intersect=self.intersect_entity,
+                source_column=self.entity1_attribute,
+                target_column=self.entity2_attribute,
+            ),
+            Collection(
+                name=self.entity2_navigation,
+                source=self.entity2,
+                target=self.entity1,
+                intersect=self.intersect_entity,
+                source_column=self.entity2_attribute,
+                target_column=self.entity1_attribute,
+            ),
+        )
 
 
-def many_to_many(schema: Schema) -> list[ManyToMany]:
-    # Only those whose two tables the emulator holds.
-    return [r for r in schema.many_to_many if {r.entity1, r.entity2} <= set(schema.by_name)]
+class Relationships:
+    """The one-to-many relationships whose collections are served and the many-to-many
+    relationships; every collection-valued navigation property by (table, property name)."""
+
+    def __init__(self, one_to_many: list[Collection], many_to_many: list[ManyToMany]) -> None:
+        self.one_to_many = list(one_to_many)
+        self.many_to_many = list(many_to_many)
+        collections = [*one_to_many, *(c for r in many_to_many for c in r.collections())]
+        self._by_name = {(c.source, c.name): c for c in collections}
+
+    def collection(self, source: str, name: str) -> Collection | None:
+        return self._by_name.get((source, name))
+
+    def collections_of(self, source: str) -> list[Collection]:
+        """The collection-valued navigation properties of table ``source``."""
+        return [c for c in self._by_name.values() if c.source == source]
+
+    def intersect_collections(self) -> list[Collection]:
+        return [c for c in self._by_name.values() if c.many_to_many]
 
 
-def many_to_many_id(relationship: ManyToMany) -> str:
-    return str(uuid.uuid5(METADATA_NS, f"relationship:{relationship.schema_name}"))
-
-
-def _common(name: str, kind: str, metadata_id: str, custom: bool) -> dict[str, Any]:
-    return {
-        "MetadataId": metadata_id,
-        "HasChanged": None,
-        "SchemaName": name,
-        "RelationshipType": kind,
-        "IsCustomRelationship": custom,
-        "IsManaged": not custom,
-        "IsValidForAdvancedFind": True,
-        "IsCustomizable": {
-            "Value": True,
-            "CanBeChanged": custom,
-            "ManagedPropertyLogicalName": "iscustomizable",
-        },
-        "SecurityTypes": "None",
-        "IntroducedVersion": None,
-    }
-
-
-def one_to_many_json(relationship: OneToMany) -> dict[str, Any]:
-    return {
-        **_common(
-            relationship.schema_name,
-            "OneToManyRelationship",
-            relationship.metadata_id,
-            relationship.custom,
-        ),
-        "ReferencedAttribute": relationship.referenced_attribute,
-        "ReferencedEntity": relationship.referenced_entity,
-        "ReferencingAttribute": relationship.referencing_attribute,
-        "ReferencingEntity": relationship.referencing_entity,
-        # By default the collection-valued side is named after the relationship ("Web API
-        # Navigation Properties": Partner = ReferencedEntityNavigationPropertyName).
-        "ReferencedEntityNavigationPropertyName": relationship.schema_name,
-        "ReferencingEntityNavigationPropertyName": relationship.referencing_navigation,
-        "IsHierarchical": relationship.schema_name in HIERARCHICAL,
-    }
-
-
-def many_to_many_json(relationship: ManyToMany) -> dict[str, Any]:
-    return {
-        **_common(
-            relationship.schema_name,
-            "ManyToManyRelationship",
-            many_to_many_id(relationship),
-            False,  # the schema declares system relationships only
-        ),
-        "Entity1LogicalName": relationship.entity1,
-        "Entity2LogicalName": relationship.entity2,
-        "IntersectEntityName": relationship.intersect_entity,
-        "Entity1IntersectAttribute": relationship.entity1_attribute,
-        "Entity2IntersectAttribute": relationship.entity2_attribute,
-        "Entity1NavigationPropertyName": relationship.entity1_navigation,
-        "Entity2NavigationPropertyName": relationship.entity2_navigation,
-    }
-
-
-def relationship_rows(schema: Schema) -> list[tuple[str, dict[str, Any]]]:
-    """Every relationship as (derived type name, JSON)."""
-    rows = [(ONE_TO_MANY, one_to_many_json(r)) for r in one_to_many(schema)]
-    rows += [(MANY_TO_MANY, many_to_many_json(r)) for r in many_to_many(schema)]
-    return rows
-
-
-def of_entity(schema: Schema, entity: Entity, kind: str) -> list[dict[str, Any]]:
-    """An entity's ``OneToManyRelationships``, ``ManyToOneRelationships`` or
-    ``ManyToManyRelationships`` collection."""
-    name = entity.logical_name
-    if kind == "OneToManyRelationships":
-        return [one_to_many_json(r) for r in one_to_many(schema) if r.referenced_entity == name]
-    if kind == "ManyToOneRelationships":
-        return [one_to_many_json(r) for r in one_to_many(schema) if r.referencing_entity == name]
-    return [many_to_many_json(r) for r in many_to_many(schema) if name in (r.entity1, r.entity2)]
+def build_relationships(
+    raw: Mapping[str, Any],
+    lookup_targets: Mapping[tuple[str, str], int],
+    tables: Set[str],
+) -> Relationships:
+    """From ``schema.json``'s ``one_to_many`` and ``many_to_many`` lists; ``lookup_targets``
+    gives how many tables each (table, lookup column) can name, ``tables`` the tables held."""
+    one_to_many: list[Collection] = []
+    for rel in raw.get("one_to_many", []):
+        lookup = (rel["referencing"], rel["attribute"])
+        if lookup not in lookup_targets:
+            raise ValueError(f"schema.json: {rel['name']} names no lookup {lookup}")
+        one_to_many.append(
+            Collection(
+                name=rel["name"],
+                source=rel["referenced"],
+                target=rel["referencing"],
+                lookup=rel["attribute"],
+                polymorphic=lookup_targets[lookup] > 1,
+            )
+        )
+    many_to_many: list[ManyToMany] = []
+    for rel in raw.get("many_to_many", []):
+        if not {rel["entity1"], rel["entity2"]} <= tables:
+            raise ValueError(f"schema.json: {rel['name']} joins a table the schema lacks")
+        many_to_many.append(
+            ManyToMany(
+                schema_name=rel["name"],
+                entity1=rel["entity1"],
+                entity2=rel["entity2"],
+                intersect_entity=rel["intersect"],
+                entity1_attribute=rel["attribute1"],
+                entity2_attribute=rel["attribute2"],
+                # Both default to the relationship's name, as in the table references.
+                entity1_navigation=rel.get("navigation1", rel["name"]),
+                entity2_navigation=rel.get("navigation2", rel["name"]),
+            )
+        )
+    return Relationships(one_to_many, many_to_many)

@@ -13,7 +13,6 @@ from cityzen_connector.emulator._close_incident import handle_close_incident
 from cityzen_connector.emulator._config import ORGANIZATION_ID
 from cityzen_connector.emulator._context import HandlerContext
 from cityzen_connector.emulator._errors import ODataError
-from cityzen_connector.emulator._fetchrun import handle_fetch_xml
 from cityzen_connector.emulator._http import (
     Request,
     Response,
@@ -24,11 +23,14 @@ from cityzen_connector.emulator._http import (
 )
 from cityzen_connector.emulator._impersonation import resolve_caller
 from cityzen_connector.emulator._metadata_api import handle_metadata
+from cityzen_connector.emulator._navigation import forget_associations, handle_navigation
+from cityzen_connector.emulator._options import query_option_handler
 from cityzen_connector.emulator._query import (
     check_options,
     parse_expand,
     parse_select,
     query_collection,
+    query_env,
     row_payload,
     wants_annotations,
 )
@@ -36,7 +38,11 @@ from cityzen_connector.emulator._schema import Entity
 from cityzen_connector.emulator._store import Row
 from cityzen_connector.emulator._written import written_reply
 
-BULK = {"Microsoft.Dynamics.CRM.CreateMultiple", "Microsoft.Dynamics.CRM.UpsertMultiple"}
+BULK = {
+    "Microsoft.Dynamics.CRM.CreateMultiple",
+    "Microsoft.Dynamics.CRM.UpdateMultiple",
+    "Microsoft.Dynamics.CRM.UpsertMultiple",
+}
 _DEFINITIONS = ("EntityDefinitions", "RelationshipDefinitions", "GlobalOptionSetDefinitions")
 
 
@@ -92,15 +98,12 @@ class Router:
         if rest:
             if segment.key is None and rest in BULK and req.method == "POST":
                 return handle_bulk(self.context, entity, rest, req)
+            if segment.key is not None:  # a navigation property, its $ref
+                return handle_navigation(self.context, entity, segment.key, rest, req)
             raise err.segment_not_found(rest)
         if segment.key is None:
             if req.method == "GET":
-                if "fetchXml" in req.query:  # "Use FetchXml to query data", Web API
-                    return handle_fetch_xml(self.context, entity, req)
-                if tracks_changes(req):  # Prefer: odata.track-changes, or a delta link
-                    return handle_changes(self.context, entity, req)
-                body, headers = query_collection(self.records, entity, req)
-                return json_response(200, body, headers)
+                return self._query(entity, req)
             if req.method == "POST":
                 return self._create(entity, req)
             raise err.method_not_allowed(req.method)
@@ -111,6 +114,15 @@ class Router:
         return handler(entity, segment.key, req)
 
     # -- operations ------------------------------------------------------------------------
+    def _query(self, entity: Entity, req: Request) -> Response:
+        special = query_option_handler(req.query)  # fetchXml, savedQuery…: _options
+        if special is not None:
+            return special(self.context, entity, req)
+        if tracks_changes(req):  # Prefer: odata.track-changes, or a delta link
+            return handle_changes(self.context, entity, req)
+        body, headers = query_collection(self.records, entity, req)
+        return json_response(200, body, headers)
+
     def _written(
         self, req: Request, entity: Entity, row: Row, created: bool, key: str | None = None
     ) -> Response:
@@ -126,7 +138,8 @@ class Router:
     def _retrieve(self, entity: Entity, key: str, req: Request) -> Response:
         check_options(req.query, frozenset({"$select", "$expand"}))
         select = parse_select(entity, req.query.get("$select"))
-        expand = parse_expand(self.records, entity, req.query.get("$expand"))
+        env = query_env(self.records, req.caller)  # a collection's $filter may use functions
+        expand = parse_expand(self.records, entity, req.query.get("$expand"), env)
         row = self.records.get(entity, key)
         tag = etag(row.version)
         if not expand and req.header("if-none-match") == tag:
@@ -171,6 +184,7 @@ class Router:
             if if_match not in (None, "*") and if_match != etag(row.version):
                 raise err.version_mismatch()
             self.context.store.delete(entity.logical_name, row.id)
+            forget_associations(self.context, entity, row.id)
         return Response(204)
 
     def _service_document(self, req: Request) -> Response:

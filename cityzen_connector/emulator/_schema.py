@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from cityzen_connector.emulator._relationships import Relationships, build_relationships
+
 # Namespace for stable metadata ids (uuid5), so MetadataId values survive restarts.
 METADATA_NS = uuid.UUID("6f1d3a52-5d2e-4a43-9a43-3e1c0d7f2c10")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
@@ -110,30 +112,15 @@ class Entity:
         return None
 
 
-@dataclass(frozen=True)
-class ManyToMany:
-    """A many-to-many relationship and its intersect table (ManyToManyRelationshipMetadata)."""
-
-    schema_name: str
-    entity1: str
-    entity2: str
-    intersect_entity: str
-    entity1_attribute: str
-    entity2_attribute: str
-    entity1_navigation: str
-    entity2_navigation: str
-
-
 class Schema:
-    """Every entity, by logical name and by entity set name, and the many-to-many
-    relationships between them."""
+    """Every entity, by logical name and by entity set name, and the relationships between
+    them (``_relationships``)."""
 
-    def __init__(
-        self, entities: list[Entity], many_to_many: list[ManyToMany] | None = None
-    ) -> None:
+    def __init__(self, entities: list[Entity], relationships: Relationships | None = None) -> None:
         self.by_name = {e.logical_name: e for e in entities}
         self.by_set = {e.entity_set: e for e in entities}
-        self.many_to_many: list[ManyToMany] = list(many_to_many or [])
+        # Collection-valued navigation properties (one-to-many, many-to-many).
+        self.relationships = relationships or Relationships([], [])
 
     def entity_for_set(self, entity_set: str) -> Entity | None:
         return self.by_set.get(entity_set)
@@ -282,17 +269,11 @@ def load_schema() -> Schema:
                 change_tracking=bool(item.get("change_tracking", False)),
             )
         )
-    many_to_many = [
-        ManyToMany(
-            schema_name=r["schema_name"],
-            entity1=r["entity1"],
-            entity2=r["entity2"],
-            intersect_entity=r["intersect_entity"],
-            entity1_attribute=r["entity1_attribute"],
-            entity2_attribute=r["entity2_attribute"],
-            entity1_navigation=r.get("entity1_navigation", r["schema_name"]),
-            entity2_navigation=r.get("entity2_navigation", r["schema_name"]),
-        )
-        for r in raw.get("many_to_many", [])
-    ]
-    return Schema(entities, many_to_many)
+    lookups = {
+        (e.logical_name, a.name): len(a.targets)
+        for e in entities
+        for a in e.attributes.values()
+        if a.is_lookup
+    }
+    tables = {e.logical_name for e in entities}
+    return Schema(entities, build_relationships(raw, lookups, tables))

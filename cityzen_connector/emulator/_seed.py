@@ -1,5 +1,5 @@
 """Seed data: a French town's catalogue of subjects (themes and sub-themes), one business
-unit, one team per municipal service and the connector's own system user.
+unit, one team per municipal service, a few security roles and the connector's own system user.
 
 Every seeded row has a stable id (uuid5 of its name) so tests and mappings can refer to it;
 seeding twice changes nothing.
@@ -55,6 +55,15 @@ AGENTS: dict[str, tuple[str, str]] = {
 }
 # The front office: cases no rule routes elsewhere (the shipped mappings' default team).
 FRONT_OFFICE = "Relation usagers"
+# Security roles an agents' access model assigns: Dataverse's predefined "Basic User" and
+# "System Administrator" ("Security roles and privileges", Power Platform admin guide) and the
+# Customer Service app's roles for case handling.
+ROLES = (
+    "Basic User",
+    "Customer Service Representative",
+    "Customer Service Manager",
+    "System Administrator",
+)
 
 
 def subject_id(title: str, parent: str | None = None) -> str:
@@ -64,6 +73,11 @@ def subject_id(title: str, parent: str | None = None) -> str:
 
 def team_id(service: str) -> str:
     return str(uuid.uuid5(SEED_NS, f"team:{service}"))
+
+
+def role_id(name: str) -> str:
+    """Stable id of a seeded security role (``ROLES``)."""
+    return str(uuid.uuid5(SEED_NS, f"role:{name}"))
 
 
 def agent_id(login: str) -> str:
@@ -124,6 +138,18 @@ def _rows() -> list[tuple[str, dict[str, Any]]]:
                     "teamid": team_id(service),
                     "name": service,
                     "teamtype": 0,
+                    "businessunitid": BUSINESS_UNIT_ID,
+                    TARGETS: {"businessunitid": "businessunit"},
+                },
+            )
+        )
+    for role in ROLES:
+        rows.append(
+            (
+                "role",
+                {
+                    "roleid": role_id(role),
+                    "name": role,
                     "businessunitid": BUSINESS_UNIT_ID,
                     TARGETS: {"businessunitid": "businessunit"},
                 },

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from cityzen_connector._sqlite import private_database
+from cityzen_connector.emulator._collation import COLLATION, install
 from cityzen_connector.emulator._errors import StoreError
 
 _DDL = """
@@ -65,6 +66,7 @@ class Store:
             # Every contact the connector files is in this file: it is private (0600).
             private_database(target)
             self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+            install(self._conn)  # before any statement: key indexes use the collation
             self._conn.executescript(_DDL)
             if target != ":memory:":
                 self._conn.execute("PRAGMA journal_mode=WAL")
@@ -132,17 +134,19 @@ class Store:
         return None if row is None else Row(row[0], json.loads(row[1]), row[2])
 
     def find(self, entity: str, values: dict[str, Any]) -> list[str]:
-        """Ids of rows whose columns equal ``values`` (alternate-key lookups).
+        """Ids of rows whose columns equal ``values`` (alternate-key lookups), text compared
+        under the organisation's collation (``_collation``): ``'K-ABC'`` finds ``'k-abc'``.
 
         Key lookups run on every upsert by key, so each column set gets an expression index
         (created on first use): without it every lookup scans the table. SQLite uses such an
-        index only when the query spells the same expression, so the JSON paths are written
-        into the SQL — for names matching ``_SAFE_NAME`` only; the values stay bound.
+        index only when the query spells the same expression and collation, so the JSON paths
+        are written into the SQL — for names matching ``_SAFE_NAME`` only; the values stay
+        bound.
         """
         names = tuple(values)
         if not all(_SAFE_NAME.match(e) for e in (entity, *names)):
             return self._find_unindexed(entity, values)
-        exprs = [f"json_extract(data, '$.\"{name}\"')" for name in names]
+        exprs = [f"json_extract(data, '$.\"{name}\"') COLLATE {COLLATION}" for name in names]
         index = self._ensure_index(entity, names, exprs)
         clauses = " AND ".join(f"{expr} = ?" for expr in exprs)
         params: list[Any] = [entity, *(_sql_value(v) for v in values.values())]
@@ -153,7 +157,8 @@ class Store:
         return [str(r[0]) for r in rows]
 
     def _ensure_index(self, entity: str, names: tuple[str, ...], exprs: list[str]) -> str:
-        index = f"ix_{entity}_{'_'.join(names)}"[:120]
+        # "ixci_": indexes of earlier versions ("ix_") had no collation and cannot serve.
+        index = f"ixci_{entity}_{'_'.join(names)}"[:120]
         if index in self._indexes:
             return index
         with self.lock:
@@ -164,7 +169,7 @@ class Store:
         return index
 
     def _find_unindexed(self, entity: str, values: dict[str, Any]) -> list[str]:
-        clauses = " AND ".join("json_extract(data, ?) = ?" for _ in values)
+        clauses = " AND ".join(f"json_extract(data, ?) COLLATE {COLLATION} = ?" for _ in values)
         params: list[Any] = [entity]
         for name, value in values.items():
             params.extend([f'$."{name}"', _sql_value(value)])
@@ -251,8 +256,9 @@ class Store:
             return int(self._conn.execute(sql, [entity, *params]).fetchone()[0])
 
     def duplicates(self, entity: str, columns: tuple[str, ...]) -> bool:
-        """Whether two rows share the same non-null values for ``columns`` (key index build)."""
-        exprs = ", ".join("json_extract(data, ?)" for _ in columns)
+        """Whether two rows share the same non-null values for ``columns`` (key index build),
+        text compared under the organisation's collation as the unique index would."""
+        exprs = ", ".join(f"json_extract(data, ?) COLLATE {COLLATION}" for _ in columns)
         nonnull = " AND ".join("json_extract(data, ?) IS NOT NULL" for _ in columns)
         paths = [f'$."{c}"' for c in columns]
         sql = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
@@ -15,6 +16,8 @@ from cityzen_connector.dataverse import (
     Expand,
     InvalidRequestError,
     Query,
+    all_,
+    any_,
     contains,
     eq,
     in_,
@@ -25,6 +28,8 @@ from cityzen_connector.dataverse import (
     startswith,
 )
 from cityzen_connector.dataverse._odata import encode_query, key_segment
+from cityzen_connector.emulator import team_id
+from cityzen_connector.testing import emulator_client
 
 
 @pytest.mark.parametrize(
@@ -174,3 +179,59 @@ def test_filter_values_survive_url_encoding_exactly(text: str) -> None:
     assert name == "$filter"
     assert not {"&", "#", " ", "+"} & set(value)
     assert unquote(value) == "lastname eq " + literal(text)
+
+
+def test_any_renders_a_lambda_with_escaped_values() -> None:
+    where = any_("contact_customer_accounts", lambda c: eq(c("lastname"), "O'Brien"))
+    assert where.text == "contact_customer_accounts/any(m:m/lastname eq 'O''Brien')"
+    assert any_("Account_Tasks").text == "Account_Tasks/any()"
+
+
+def test_all_and_nested_lambdas_name_their_variables() -> None:
+    where = any_(
+        "teammembership_association",
+        lambda u: all_(u("systemuserroles_association"), lambda r: ne(r("name"), "x"), var="r"),
+        var="u",
+    )
+    assert where.text == (
+        "teammembership_association/any(u:u/systemuserroles_association/all(r:r/name ne 'x'))"
+    )
+    combined = any_(
+        "incident_customer_contacts", lambda i: contains(i("title"), "%") & eq(i("statecode"), 0)
+    )
+    assert combined.text == (
+        "incident_customer_contacts/any(m:(contains(m/title,'%')) and (m/statecode eq 0))"
+    )
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: any_("a b", lambda m: eq(m("x"), 1)),
+        lambda: any_("nav", lambda m: eq(m("x);drop"), 1)),
+        lambda: any_("nav", lambda m: eq(m("x"), 1), var="1m"),
+        lambda: any_("nav", lambda m: eq(m("x"), 1), var="and"),
+        lambda: all_("nav", lambda m: "m/x eq 1"),  # type: ignore[arg-type, return-value]
+    ],
+)
+def test_lambda_names_and_conditions_are_checked(build: Any) -> None:
+    with pytest.raises(InvalidRequestError):
+        build()
+
+
+def test_lambdas_run_against_the_emulator() -> None:
+    emulated = emulator_client()
+    try:
+        client = emulated.client
+        user = client.create("systemusers", {"lastname": "Sow", "isdisabled": False}).id
+        client.associate(
+            "teams", team_id("Voirie"), "teammembership_association", "systemusers", user
+        )
+        query = (
+            Query("teams")
+            .select("name")
+            .where(any_("teammembership_association", lambda u: eq(u("lastname"), "SOW"), var="u"))
+        )
+        assert [row["name"] for row in client.query(query)] == ["Voirie"]
+    finally:
+        emulated.close()

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from cityzen_connector.emulator import EmulatorApp
-from cityzen_connector.emulator._schema import ManyToMany
 from cityzen_connector.testing import FakeClock
 
 from .conftest import Api
@@ -173,20 +171,8 @@ def test_annotations_mark_read_only_properties(api: Api) -> None:
 
 
 def test_many_to_many_relationships_are_collection_valued_navigation_properties(
-    app: EmulatorApp, api: Api
+    api: Api,
 ) -> None:
-    app.schema.many_to_many.append(
-        ManyToMany(
-            "teammembership_association",
-            "systemuser",
-            "team",
-            "teammembership",
-            "systemuserid",
-            "teamid",
-            "teammembership_association",
-            "teammembership_association",
-        )
-    )
     schema = _schema(api)
     # '<NavigationProperty Name="teammembership_association" Type="Collection(mscrm.team)"
     # Partner="teammembership_association" />' ("Many-to-Many Relationships").
@@ -197,3 +183,69 @@ def test_many_to_many_relationships_are_collection_valued_navigation_properties(
         assert navigation is not None, name
         assert navigation.get("Type") == f"Collection(mscrm.{other})"
         assert navigation.get("Partner") == "teammembership_association"
+
+
+def test_served_one_to_many_collections_are_partners_of_their_lookups(api: Api) -> None:
+    # "Web API Navigation Properties": '<NavigationProperty Name="createdby"
+    # Type="mscrm.systemuser" Nullable="false" Partner="lk_accountbase_createdby">' on account
+    # and '<NavigationProperty Name="lk_accountbase_createdby" Type="Collection(mscrm.account)"
+    # Partner="createdby" />' on systemuser.
+    schema = _schema(api)
+    contact = _entity_type(schema, "contact")
+    collection = contact.find(f"{EDM}NavigationProperty[@Name='incident_customer_contacts']")
+    assert collection is not None
+    assert collection.get("Type") == "Collection(mscrm.incident)"
+    assert collection.get("Partner") == "customerid_contact"
+    incident = _entity_type(schema, "incident")
+    lookup = incident.find(f"{EDM}NavigationProperty[@Name='customerid_contact']")
+    assert lookup is not None
+    assert lookup.get("Partner") == "incident_customer_contacts"
+    # A lookup whose collection the emulator does not serve names no partner.
+    owner = incident.find(f"{EDM}NavigationProperty[@Name='ownerid']")
+    assert owner is not None
+    assert owner.get("Partner") is None
+    # The entity set binds the collection to its target set, as it binds lookups.
+    container = schema.find(f"{EDM}EntityContainer")
+    assert container is not None
+    contacts = container.find(f"{EDM}EntitySet[@Name='contacts']")
+    assert contacts is not None
+    bindings = {
+        b.get("Path"): b.get("Target") for b in contacts.findall(f"{EDM}NavigationPropertyBinding")
+    }
+    assert bindings["incident_customer_contacts"] == "incidents"
+
+
+def test_every_collection_the_emulator_serves_is_described(api: Api) -> None:
+    schema = _schema(api)
+    relationships = api.get("RelationshipDefinitions").json()["value"]
+    many = {r["SchemaName"] for r in relationships if "Entity1LogicalName" in r}
+    assert many == {
+        "teammembership_association",
+        "teamroles_association",
+        "systemuserroles_association",
+    }
+    for table, name, other in (
+        ("team", "teamroles_association", "role"),
+        ("role", "teamroles_association", "team"),
+        ("systemuser", "systemuserroles_association", "role"),
+        ("role", "systemuserroles_association", "systemuser"),
+    ):
+        navigation = _entity_type(schema, table).find(f"{EDM}NavigationProperty[@Name='{name}']")
+        assert navigation is not None, (table, name)
+        assert (navigation.get("Type"), navigation.get("Partner")) == (
+            f"Collection(mscrm.{other})",
+            name,
+        )
+
+
+def test_update_multiple_is_a_bound_action_without_return_type(api: Api) -> None:
+    # "UpdateMultiple Action": bound to a crmbaseentity collection; "HTTP/1.1 204 NoContent".
+    action = _schema(api).find(f"{EDM}Action[@Name='UpdateMultiple']")
+    assert action is not None
+    assert action.get("IsBound") == "true"
+    parameters = [(p.get("Name"), p.get("Type")) for p in action.findall(f"{EDM}Parameter")]
+    assert parameters == [
+        ("entityset", "Collection(mscrm.crmbaseentity)"),
+        ("Targets", "Collection(mscrm.crmbaseentity)"),
+    ]
+    assert action.find(f"{EDM}ReturnType") is None

@@ -10,11 +10,13 @@ from urllib.parse import unquote
 from xml.sax.saxutils import quoteattr
 
 from cityzen_connector.emulator import CATALOGUE
+from cityzen_connector.emulator._collation import fold
 
 from .conftest import Api
 from .fetch import PAGING, account, fetch, rows
 
-SUBJECTS = sorted([*CATALOGUE, *(s for _, subs in CATALOGUE.values() for s in subs)])
+# Sorted as the organisation's collation sorts them ("Éclairage public" among the E's).
+SUBJECTS = sorted([*CATALOGUE, *(s for _, subs in CATALOGUE.values() for s in subs)], key=fold)
 QUERY = (
     "<fetch count='3' page='{page}'{cookie}><entity name='subject'><attribute name='title' />"
     "<order attribute='title' /></entity></fetch>"

@@ -193,3 +193,18 @@ def test_settings_without_effect_are_accepted(api: Api) -> None:
         "</entity></fetch>"
     )
     assert [r["name"] for r in rows(api, "accounts", xml)] == ["A"]
+
+
+def test_a_link_through_an_intersect_table_is_refused_by_name(api: Api) -> None:
+    # "Join tables using FetchXml", many-to-many: link-entity name='teammembership'
+    # intersect='true'. The emulator keeps the pairs of teammembership_association, not an
+    # intersect table FetchXML can join: refused by name, not "The specified entity was not
+    # found".
+    xml = (
+        "<fetch><entity name='team'><attribute name='name' />"
+        "<link-entity name='teammembership' from='teamid' to='teamid' alias='m' "
+        "intersect='true' /></entity></fetch>"
+    )
+    body = error(api, "teams", xml)
+    assert NOT_EMULATED in body["message"]
+    assert "intersect table 'teammembership'" in body["message"]

@@ -13,6 +13,7 @@ from cityzen_connector.emulator import (
     CALLER_OBJECT_ID,
     agent_id,
     agent_object_id,
+    team_id,
 )
 
 from .conftest import Api
@@ -162,3 +163,79 @@ def test_a_batch_runs_its_parts_as_the_impersonated_user(api: Api) -> None:
         timeout=10,
     )
     assert refused.status_code == 403
+
+
+def test_user_query_functions_compare_with_the_impersonated_user(api: Api) -> None:
+    # "EqualUserId Function" (Microsoft Learn, …/webapi/reference/equaluserid): "whether the
+    # value is equal to the ID of the user"; under impersonation the request runs as that user.
+    _created_id(api.post("accounts", {"name": "Agnès"}, headers={"CallerObjectId": AGNES}))
+    _created_id(api.post("accounts", {"name": "Application"}))
+    mine = "$select=name&$filter=Microsoft.Dynamics.CRM.EqualUserId(PropertyName='ownerid')"
+
+    def names(headers: dict[str, str]) -> list[str]:
+        response = api.get("accounts?" + mine, headers=headers)
+        assert response.status_code == 200, response.text
+        return [row["name"] for row in response.json()["value"]]
+
+    assert names({"CallerObjectId": AGNES}) == ["Agnès"]
+    assert names({}) == ["Application"]
+
+
+def test_a_retrieved_rows_expanded_collection_filters_with_user_functions(api: Api) -> None:
+    team = team_id("Relation usagers")
+    agnes = agent_id("agnes.martin")
+    linked = api.post(
+        f"teams({team})/teammembership_association/$ref",
+        {"@odata.id": f"{api.root}systemusers({agnes})"},
+    )
+    assert linked.status_code == 204, linked.text
+    query = (
+        f"teams({team})?$select=name&$expand=teammembership_association($select=fullname;"
+        "$filter=Microsoft.Dynamics.CRM.EqualUserId(PropertyName='systemuserid'))"
+    )
+
+    def members(headers: dict[str, str]) -> list[str]:
+        response = api.get(query, headers=headers)
+        assert response.status_code == 200, response.text
+        return [row["fullname"] for row in response.json()["teammembership_association"]]
+
+    assert members({"CallerObjectId": AGNES}) == ["Agnès Martin"]
+    assert members({}) == []  # the application user is no member
+
+
+def test_references_written_under_impersonation_are_modified_by_that_user(api: Api) -> None:
+    # "Associate and disassociate table rows using the Web API": a reference written through
+    # $ref is an update of the row holding the lookup, made as the caller.
+    account = _created_id(api.post("accounts", {"name": "Mairie"}))
+    contact = _created_id(api.post("contacts", {"lastname": "Diallo"}))
+    agnes = agent_id("agnes.martin")
+    as_agnes = {"CallerObjectId": AGNES}
+
+    def contact_row() -> tuple[str, str | None]:
+        row = api.get(f"contacts({contact})?$select=_modifiedby_value,_parentcustomerid_value")
+        body = row.json()
+        return body["_modifiedby_value"], body["_parentcustomerid_value"]
+
+    linked = api.post(
+        f"accounts({account})/contact_customer_accounts/$ref",
+        {"@odata.id": f"{api.root}contacts({contact})"},
+        headers=as_agnes,
+    )
+    assert linked.status_code == 204, linked.text
+    assert contact_row() == (agnes, account)
+    assert api.patch(f"contacts({contact})", {"firstname": "Awa"}).status_code == 204
+    assert contact_row() == (CALLER_ID, account)
+    unlinked = api.delete(
+        f"accounts({account})/contact_customer_accounts({contact})/$ref", headers=as_agnes
+    )
+    assert unlinked.status_code == 204, unlinked.text
+    assert contact_row() == (agnes, None)
+    assert api.patch(f"contacts({contact})", {"firstname": "Awa"}).status_code == 204
+    put = api.session.put(
+        api.url(f"contacts({contact})/parentcustomerid_account/$ref"),
+        json={"@odata.id": f"{api.root}accounts({account})"},
+        headers=as_agnes,
+        timeout=10,
+    )
+    assert put.status_code == 204, put.text
+    assert contact_row() == (agnes, account)

@@ -114,6 +114,37 @@ def test_protection_and_the_latency_model_count_the_same_operations() -> None:
     app.close()
 
 
+def test_bulk_messages_answering_204_cost_their_targets_too() -> None:
+    # "UpdateMultiple Action" and "UpsertMultiple Action" answer 204 NoContent: no Ids to count,
+    # but each target is an update or a create all the same ("Use bulk operation messages").
+    slept: list[float] = []
+    app = _app(slept.append)
+    ids = ["00000000-0000-0000-0000-00000000000" + str(n) for n in range(3)]
+    created = [
+        {"@odata.type": "Microsoft.Dynamics.CRM.contact", "contactid": i, "lastname": "B"}
+        for i in ids
+    ]
+    status, _, _ = call(
+        app, "POST", "contacts/Microsoft.Dynamics.CRM.CreateMultiple", {"Targets": created}
+    )
+    assert status == 200
+    updated = [{**t, "lastname": "C"} for t in created]
+    for action, targets in (
+        ("UpdateMultiple", updated),
+        (
+            "UpsertMultiple",
+            [*updated, {"@odata.type": "Microsoft.Dynamics.CRM.contact", "lastname": "D"}],
+        ),
+    ):
+        slept.clear()
+        status, _, _ = call(
+            app, "POST", f"contacts/Microsoft.Dynamics.CRM.{action}", {"Targets": targets}
+        )
+        assert status == 204, action
+        assert slept == [pytest.approx(BASE + len(targets) * PER_OPERATION)], action
+    app.close()
+
+
 def test_a_refused_request_costs_one_operation() -> None:
     slept: list[float] = []
     app = _app(slept.append)

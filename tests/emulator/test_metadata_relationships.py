@@ -8,7 +8,6 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from cityzen_connector.emulator import EmulatorApp
-from cityzen_connector.emulator._schema import ManyToMany
 
 from .conftest import Api
 
@@ -27,8 +26,13 @@ def test_relationships_listed_with_their_derived_type(api: Api) -> None:
         "Incident_Annotation",
         "business_unit_teams",
         "owner_incidents",
+        "teammembership_association",
+        "systemuserroles_association",
     } <= names
-    assert {r["@odata.type"] for r in rows} == {f"#{CRM}OneToManyRelationshipMetadata"}
+    assert {r["@odata.type"] for r in rows} == {
+        f"#{CRM}OneToManyRelationshipMetadata",
+        f"#{CRM}ManyToManyRelationshipMetadata",
+    }
 
 
 def test_one_to_many_cast_filters_on_referenced_entity(api: Api) -> None:
@@ -92,43 +96,40 @@ def test_relationship_by_schema_name(api: Api) -> None:
 
 def test_relationship_type_filter_as_the_python_sdk_documents_it(api: Api) -> None:
     query = "RelationshipType eq Microsoft.Dynamics.CRM.RelationshipType'ManyToManyRelationship'"
-    response = api.get("RelationshipDefinitions?$filter=" + quote(query))
+    response = api.get("RelationshipDefinitions?$filter=" + quote(query) + "&$select=SchemaName")
     assert response.status_code == 200, response.text
-    assert response.json()["value"] == []
+    assert sorted(r["SchemaName"] for r in response.json()["value"]) == [
+        "systemuserroles_association",
+        "teammembership_association",
+        "teamroles_association",
+    ]
 
 
-def test_many_to_many_relationships_come_from_the_schema(app: EmulatorApp, api: Api) -> None:
+def test_many_to_many_relationships_come_from_the_schema(api: Api) -> None:
     # "Web API Navigation Properties": teammembership_association between systemuser and team,
-    # through the teammembership intersect table.
-    app.schema.many_to_many.append(
-        ManyToMany(
-            "teammembership_association",
-            "systemuser",
-            "team",
-            "teammembership",
-            "systemuserid",
-            "teamid",
-            "teammembership_association",
-            "teammembership_association",
-        )
-    )
+    # through the teammembership intersect table; the team table reference lists team as its
+    # Entity1 and systemuser as its Entity2.
     response = api.get(f"RelationshipDefinitions/{CRM}ManyToManyRelationshipMetadata")
     assert response.status_code == 200, response.text
-    [row] = response.json()["value"]
+    rows = {r["SchemaName"]: r for r in response.json()["value"]}
+    row = rows["teammembership_association"]
     expected = {
         "SchemaName": "teammembership_association",
         "RelationshipType": "ManyToManyRelationship",
-        "Entity1LogicalName": "systemuser",
-        "Entity2LogicalName": "team",
+        "Entity1LogicalName": "team",
+        "Entity2LogicalName": "systemuser",
         "IntersectEntityName": "teammembership",
-        "Entity1IntersectAttribute": "systemuserid",
-        "Entity2IntersectAttribute": "teamid",
+        "Entity1IntersectAttribute": "teamid",
+        "Entity2IntersectAttribute": "systemuserid",
         "Entity1NavigationPropertyName": "teammembership_association",
         "Entity2NavigationPropertyName": "teammembership_association",
     }
     assert {k: row[k] for k in expected} == expected
     of_team = api.get("EntityDefinitions(LogicalName='team')/ManyToManyRelationships")
-    assert [r["SchemaName"] for r in of_team.json()["value"]] == ["teammembership_association"]
+    assert [r["SchemaName"] for r in of_team.json()["value"]] == [
+        "teammembership_association",
+        "teamroles_association",
+    ]
     # Its properties are not those of OneToManyRelationshipMetadata.
     wrong = api.get(
         "EntityDefinitions(LogicalName='team')/ManyToManyRelationships?$select=ReferencedEntity"
@@ -187,3 +188,21 @@ def test_creating_definitions_here_is_not_emulated(api: Api) -> None:
     )
     assert response.status_code == 501
     assert "not emulated" in response.json()["error"]["message"]
+
+
+def test_each_served_one_to_many_collection_is_its_relationships_navigation(
+    app: EmulatorApp, api: Api
+) -> None:
+    # One model: the collections $expand, lambdas and $ref serve are the
+    # ReferencedEntityNavigationPropertyName of the relationship the metadata lists, under the
+    # table reference's schema name.
+    for collection in app.schema.relationships.one_to_many:
+        response = api.get(f"RelationshipDefinitions(SchemaName='{collection.name}')")
+        assert response.status_code == 200, collection.name
+        body = response.json()
+        assert (
+            body["ReferencedEntity"],
+            body["ReferencingEntity"],
+            body["ReferencingAttribute"],
+            body["ReferencedEntityNavigationPropertyName"],
+        ) == (collection.source, collection.target, collection.lookup, collection.name)
