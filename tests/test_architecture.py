@@ -44,7 +44,10 @@ ALLOWED: dict[str, set[str]] = {
     f"{PACKAGE}.sync.pipeline": _PIPELINE,
     # Themes, provisioning and readiness: as the pipeline, and the two halves they sit beside.
     f"{PACKAGE}.sync": {*_PIPELINE, f"{PACKAGE}.sync.intake", f"{PACKAGE}.sync.pipeline"},
+    # Case events → status history, "my requests", webhooks out.
+    f"{PACKAGE}.cases": _PIPELINE,
     f"{PACKAGE}.api": {
+        f"{PACKAGE}.cases",
         f"{PACKAGE}.sync",
         f"{PACKAGE}.sync.intake",
         f"{PACKAGE}.identity",

@@ -1,0 +1,6 @@
+"""Cases back to citizens: Dataverse events → status history, "my requests", webhooks out,
+change-tracking reconciliation (ARCHITECTURE.md, the ``cases/`` room)."""
+
+from cityzen_connector.cases._webhook import WebhookEvent, WebhookOutbox
+
+__all__ = ["WebhookEvent", "WebhookOutbox"]
