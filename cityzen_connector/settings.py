@@ -152,6 +152,13 @@ class Settings(BaseSettings):
         ),
     )
     submissions_queue: str = Field("submissions", description="Queue of portal submissions.")
+    case_events_queue: str = Field(
+        "case-events",
+        description="Queue the Dataverse service endpoint posts case changes to (cases/).",
+    )
+    webhooks_queue: str = Field(
+        "webhooks", description="Outbox of webhook events waiting for delivery to the portal."
+    )
     # Embedded queue only: in Azure these are properties of the queue itself (infra/).
     queue_lock_duration_seconds: float = Field(
         60.0,

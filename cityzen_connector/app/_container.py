@@ -30,6 +30,7 @@ from ._check import check
 
 if TYPE_CHECKING:
     from cityzen_connector.api import ApiContract, ApiDependencies, HttpApi
+    from cityzen_connector.cases import WebhookOutbox
     from cityzen_connector.dataverse import DataverseClient, TokenProvider, Transport
     from cityzen_connector.identity import BearerAuthenticator, FetchJson
     from cityzen_connector.mapping import MappingSet
@@ -130,6 +131,13 @@ class Container:
             duplicate_window=timedelta(seconds=s.queue_duplicate_window_seconds),
             default_time_to_live=timedelta(days=s.queue_time_to_live_days),
         )
+
+    @_Once
+    def webhook_outbox(self) -> WebhookOutbox:
+        """Where case changes for the portal wait for delivery (``webhooks_queue``)."""
+        from cityzen_connector.cases import QueueWebhookOutbox
+
+        return QueueWebhookOutbox(self.bus, self.settings.webhooks_queue)
 
     @_Once
     def store(self) -> StateStore:
