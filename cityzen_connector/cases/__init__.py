@@ -18,10 +18,10 @@ from cityzen_connector.cases._outbox import (
     event_from_body,
 )
 from cityzen_connector.cases._sender import (
+    NoReply,
     RequestsWebhookSender,
     WebhookReply,
     WebhookSender,
-    WebhookSendError,
 )
 from cityzen_connector.cases._signing import (
     SECRET_PREFIX,
@@ -45,6 +45,7 @@ __all__ = [
     "SECRET_PREFIX",
     "WEBHOOK_SCHEMA",
     "EndpointOutcome",
+    "NoReply",
     "QueueWebhookOutbox",
     "RequestsWebhookSender",
     "WebhookConfig",
@@ -56,7 +57,6 @@ __all__ = [
     "WebhookReply",
     "WebhookRetryPolicy",
     "WebhookSecret",
-    "WebhookSendError",
     "WebhookSender",
     "deliver_webhook_message",
     "endpoint_key",

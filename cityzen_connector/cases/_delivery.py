@@ -46,7 +46,7 @@ from cityzen_connector.messaging import (
 )
 
 from ._outbox import PROP_WEBHOOK_ID, event_from_body
-from ._sender import WebhookSender, WebhookSendError
+from ._sender import NoReply, WebhookSender
 from ._signing import check_webhook_id, signed_headers
 from ._verdict import GiveUp, Retry, Verdict, judge
 from ._webhook_config import WebhookConfig, WebhookEndpoint
@@ -200,14 +200,11 @@ def _deliver_to(
     headers = signed_headers(
         deps.config.secrets, webhook_id, int(now.timestamp()), message.body
     ) | {"content-type": "application/json"}
-    try:
-        reply = deps.sender.post(
-            endpoint.url, message.body, headers, timeout=deps.config.timeout_seconds
-        )
-    except WebhookSendError as exc:
-        verdict: Verdict = Retry(exc.kind)
-    else:
-        verdict = judge(reply, now=now)
+    reply = deps.sender.post(
+        endpoint.url, message.body, headers, timeout=deps.config.timeout_seconds
+    )
+    status = None if isinstance(reply, NoReply) else reply.status
+    verdict: Verdict = Retry(reply.kind) if isinstance(reply, NoReply) else judge(reply, now=now)
     attempt = attempt_of(message)
     if verdict == "delivered":
         deps.logger.info(
@@ -217,7 +214,7 @@ def _deliver_to(
             endpoint.key,
             attempt,
         )
-        return EndpointOutcome(endpoint.key, "delivered", status=reply.status)
+        return EndpointOutcome(endpoint.key, "delivered", status=status)
     if isinstance(verdict, GiveUp):
         return _reject(
             message,

@@ -6,10 +6,8 @@ given bytes and headers, never follow a redirect ("3xx: failure … update the w
 spec "Delivery success and failure"), never read the reply's body (a hostile receiver could
 send gigabytes; nothing in it is ours to log), and translate ``requests`` errors once, here.
 
-::
-
-    WebhookSendError (Exception)     no HTTP answer: timeout, refused or reset connection,
-                                     TLS failure; always worth retrying later (transient)
+What came back is a value, not an exception: a ``WebhookReply`` (a status), or ``NoReply``
+(timeout, refused or reset connection, TLS failure: always worth retrying later).
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ from typing import Protocol
 
 import requests
 
-__all__ = ["RequestsWebhookSender", "WebhookReply", "WebhookSendError", "WebhookSender"]
+__all__ = ["NoReply", "RequestsWebhookSender", "WebhookReply", "WebhookSender"]
 
 USER_AGENT = "CityZen-Webhooks/1"
 
@@ -33,19 +31,18 @@ class WebhookReply:
     retry_after: str | None = None
 
 
-class WebhookSendError(Exception):
-    """No HTTP answer. ``kind`` is a short log-safe code (``timeout``, ``connection``, ``tls``…);
-    the message never holds the URL (it may carry a token in its query)."""
+@dataclass(frozen=True)
+class NoReply:
+    """No HTTP answer. ``kind`` is a short log-safe code (``timeout``, ``connection``, ``tls``…),
+    never the library's message (it may quote the URL, which may carry a token)."""
 
-    def __init__(self, kind: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
+    kind: str
 
 
 class WebhookSender(Protocol):
     def post(
         self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float
-    ) -> WebhookReply: ...
+    ) -> WebhookReply | NoReply: ...
 
 
 class RequestsWebhookSender:
@@ -56,20 +53,20 @@ class RequestsWebhookSender:
 
     def post(
         self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float
-    ) -> WebhookReply:
+    ) -> WebhookReply | NoReply:
         sent = {"User-Agent": USER_AGENT, **headers}
         try:
             response = self._session.post(
                 url, data=body, headers=sent, timeout=timeout, allow_redirects=False, stream=True
             )
-        except requests.exceptions.SSLError as exc:
-            raise WebhookSendError("tls") from exc
-        except requests.exceptions.Timeout as exc:
-            raise WebhookSendError("timeout") from exc
-        except requests.exceptions.ConnectionError as exc:
-            raise WebhookSendError("connection") from exc
+        except requests.exceptions.SSLError:  # before ConnectionError: it is one
+            return NoReply("tls")
+        except requests.exceptions.Timeout:
+            return NoReply("timeout")
+        except requests.exceptions.ConnectionError:
+            return NoReply("connection")
         except requests.exceptions.RequestException as exc:
-            raise WebhookSendError(type(exc).__name__) from exc
+            return NoReply(type(exc).__name__)
         try:
             return WebhookReply(response.status_code, response.headers.get("Retry-After"))
         finally:
