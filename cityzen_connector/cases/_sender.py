@@ -3,8 +3,8 @@
 ``WebhookSender`` is the port (tests inject a ``requests`` session scripted by ``responses``, or
 a real local receiver); ``RequestsWebhookSender`` is the real one. Its duty: send exactly the
 given bytes and headers, never follow a redirect ("3xx: failure … update the webhook URL",
-spec "Delivery success and failure"), never read the reply's body (a hostile receiver could
-send gigabytes; nothing in it is ours to log), and translate ``requests`` errors once, here.
+spec "Delivery success and failure"), never keep or log the reply's body and read at most a
+short one (a hostile receiver could send gigabytes), and translate ``requests`` errors once.
 
 What came back is a value, not an exception: a ``WebhookReply`` (a status), or ``NoReply``
 (timeout, refused or reset connection, TLS failure: always worth retrying later).
@@ -21,6 +21,8 @@ import requests
 __all__ = ["NoReply", "RequestsWebhookSender", "WebhookReply", "WebhookSender"]
 
 USER_AGENT = "CityZen-Webhooks/1"
+# Replies this short are read to keep the connection alive; nothing of them is kept.
+_DRAIN_LIMIT = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -68,9 +70,23 @@ class RequestsWebhookSender:
         except requests.exceptions.RequestException as exc:
             return NoReply(type(exc).__name__)
         try:
+            _drain_small(response)
             return WebhookReply(response.status_code, response.headers.get("Retry-After"))
         finally:
-            response.close()  # stream=True: the body is never downloaded
+            response.close()
 
     def close(self) -> None:
         self._session.close()
+
+
+def _drain_small(response: requests.Response) -> None:
+    """Read (and drop) a short declared body, so the connection goes back to the pool for the
+    next delivery; a long, undeclared or broken one is not read: the connection is closed."""
+    length = response.headers.get("Content-Length", "")
+    if length.isdigit() and int(length) <= _DRAIN_LIMIT:
+        try:
+            # Read through requests (it then knows the body is consumed and releases the
+            # connection); urllib3 stops at the declared length.
+            response.content  # noqa: B018
+        except (requests.exceptions.RequestException, OSError, ValueError):
+            return  # the status is known; a broken body changes nothing

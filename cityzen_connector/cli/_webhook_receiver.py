@@ -20,6 +20,7 @@ on 127.0.0.1, seen ids in memory.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -101,6 +102,9 @@ def _describe(webhook_id: str, payload: Any) -> str:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # Headers and body are two writes: with Nagle's algorithm and the client's delayed ACK,
+    # each keep-alive answer would wait about 40 ms.
+    disable_nagle_algorithm = True
 
     def do_POST(self) -> None:
         length = self.headers.get("Content-Length")
@@ -134,6 +138,11 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     receiver: WebhookReceiver
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client closing its connection is not an error worth a traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 @dataclass
