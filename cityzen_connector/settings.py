@@ -186,6 +186,37 @@ class Settings(BaseSettings):
         24.0, gt=0, le=336, description="Give up and reject after this long since first enqueue."
     )
 
+    # -- webhooks to the portal ----------------------------------------------------------------
+    webhook_urls: str = Field(
+        "",
+        description=(
+            "Where the portal receives case status changes (Standard Webhooks), comma-separated;"
+            " empty: webhooks off. https, or http to 127.0.0.1/localhost in local mode."
+        ),
+    )
+    webhook_secrets: SecretStr = Field(
+        SecretStr(""),
+        description=(
+            "Signing secret(s), whsec_ + base64 of 24-64 random bytes, comma-separated: each one"
+            " signs every delivery (rotation). Prefer a Key Vault reference."
+        ),
+    )
+    webhook_timeout_seconds: float = Field(
+        15.0, gt=0, le=60, description="Per-attempt timeout of a delivery (the spec: 15-30 s)."
+    )
+    webhook_give_up_hours: float = Field(
+        72.0,
+        gt=0,
+        le=336,
+        description=(
+            "Stop retrying an endpoint this long after the event was queued, then dead-letter"
+            " it (replayable); the back-off is the submissions' (retry_* settings)."
+        ),
+    )
+    webhook_max_attempts: int = Field(
+        300, ge=1, le=10000, description="Attempts per endpoint before dead-lettering an event."
+    )
+
     # -- state store and attachment blobs ------------------------------------------------------
     store_url: str = Field(
         "sqlite:///.cityzen/state.db",
@@ -361,6 +392,7 @@ class Settings(BaseSettings):
             *self._pepper_problems(),
             *self._dataverse_auth_problems(),
             *self._auth_mode_problems(),
+            *self._webhook_problems(),
         ]
         if self.retry_initial_delay_seconds > self.retry_max_delay_seconds:
             problems.append(
@@ -376,15 +408,43 @@ class Settings(BaseSettings):
         # a guess can confirm. Local mode (the emulator on loopback) may run without one; a
         # real organisation may not: refuse to start rather than write weak keys that never
         # change.
-        host = urlsplit(self.dataverse_url).hostname or ""
-        local = host in {"127.0.0.1", "localhost", "::1"}
-        if local or len(self.identity_pepper.get_secret_value()) >= _MIN_PEPPER_CHARS:
+        if self.local_mode or len(self.identity_pepper.get_secret_value()) >= _MIN_PEPPER_CHARS:
             return []
         return [
             f"{ENV_PREFIX}IDENTITY_PEPPER: must be set (at least {_MIN_PEPPER_CHARS} characters)"
             f" when {ENV_PREFIX}DATAVERSE_URL is not the local emulator: it keys every"
             " contact's identity hash"
         ]
+
+    @property
+    def local_mode(self) -> bool:
+        """Embedded local mode: Dataverse is the emulator on this machine."""
+        return (urlsplit(self.dataverse_url).hostname or "") in _LOOPBACK
+
+    @property
+    def webhook_url_list(self) -> tuple[str, ...]:
+        return tuple(url.strip() for url in self.webhook_urls.split(",") if url.strip())
+
+    def _webhook_problems(self) -> list[str]:
+        # Each URL by its position, never its text (it may carry a token in its query).
+        name = f"{ENV_PREFIX}WEBHOOK_URLS"
+        urls = self.webhook_url_list
+        problems = [
+            f"{name}: URL {n} of {len(urls)} {rule}"
+            for n, url in enumerate(urls, start=1)
+            if (rule := _webhook_url_rule(url, local=self.local_mode))
+        ]
+        if len(urls) > _MAX_WEBHOOK_URLS:
+            problems.append(f"{name}: at most {_MAX_WEBHOOK_URLS} endpoints")
+        secrets = self.webhook_secrets.get_secret_value()
+        if urls and not secrets.strip():
+            problems.append(f"{ENV_PREFIX}WEBHOOK_SECRETS: required when {name} is set")
+        if LOCAL_WEBHOOK_SECRET in secrets and not self.local_mode:
+            problems.append(
+                f"{ENV_PREFIX}WEBHOOK_SECRETS: the local mode's published secret is refused"
+                f" when {ENV_PREFIX}DATAVERSE_URL is not the local emulator"
+            )
+        return problems
 
     def _dataverse_auth_problems(self) -> list[str]:
         needed: dict[str, bool] = {}
@@ -415,3 +475,30 @@ class Settings(BaseSettings):
 
 
 _MIN_PEPPER_CHARS = 16
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+_MAX_WEBHOOK_URLS = 10
+# The secret `cityzen run` signs local webhooks with (its receiver on 127.0.0.1:7073 holds it):
+# published in the docs, so never accepted outside local mode.
+LOCAL_WEBHOOK_SECRET = "whsec_Y2l0eXplbi1ydW4tbG9jYWwtd2ViaG9vay1zZWNyZXQ="  # noqa: S105
+
+
+def _webhook_url_rule(url: str, *, local: bool) -> str | None:  # noqa: PLR0911 - flat table
+    """The rule ``url`` breaks, or ``None``. Spec, "Enforcing HTTPS": payloads are signed, not
+    encrypted; plain http only to this machine, in local mode."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port out of range
+    except ValueError:
+        return "is not a URL"
+    host = parts.hostname or ""
+    if not host:
+        return "has no host"
+    if parts.username is not None or parts.password is not None:
+        return "must not carry a user or password (secrets go in CITYZEN_WEBHOOK_SECRETS)"
+    if parts.fragment:
+        return "must not have a #fragment"
+    if parts.scheme == "https":
+        return None
+    if parts.scheme == "http" and local and host in _LOOPBACK:
+        return None
+    return "must use https (http only to 127.0.0.1 or localhost in local mode)"

@@ -1,5 +1,5 @@
 // CityZen connector in Azure: Function App (Flex Consumption, Python 3.11, system-assigned
-// identity), its storage account, a Service Bus namespace with the submission queues,
+// identity), its storage account, a Service Bus namespace with the submission and webhook queues,
 // Application Insights, a Key Vault for secrets, and the role assignments between them.
 // No connection string or key is stored anywhere: every service is reached with the app's
 // managed identity ("Identity-based connections", "Flex Consumption plan hosting", Microsoft Learn).
@@ -47,11 +47,15 @@ param retentionDays int = 30
 @description('Object id of the person or group deploying, granted Key Vault Secrets Officer to set the secrets once.')
 param secretsOfficerObjectId string = ''
 
+@description('Portal endpoint(s) receiving signed case status webhooks, https, comma-separated; empty: webhooks off. Their signing secret(s) are the Key Vault secret webhook-secrets (docs/webhooks.md).')
+param webhookUrls string = ''
+
 var suffix = uniqueString(resourceGroup().id, appName)
 var storageName = take(toLower('st${appName}${suffix}'), 24)
 var attachmentsContainer = 'attachments'
 var deploymentContainer = 'app-package'
 var submissionsQueue = 'submissions'
+var webhooksQueue = 'webhooks'
 var stateTable = 'cityzenstate'
 
 // Built-in role definition ids ("Azure built-in roles", Microsoft Learn).
@@ -150,6 +154,37 @@ resource rejected 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = 
   }
 }
 
+// The webhook outbox (cityzen_connector/cases): case status changes waiting for delivery to the
+// portal. As the submissions queue: duplicate detection drops an event published twice (its id is
+// the message id), a failing endpoint's retries are scheduled copies.
+resource webhooks 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = {
+  parent: serviceBus
+  name: webhooksQueue
+  properties: {
+    lockDuration: 'PT1M'
+    maxDeliveryCount: 10
+    requiresDuplicateDetection: true
+    duplicateDetectionHistoryTimeWindow: 'PT10M'
+    defaultMessageTimeToLive: 'P14D'
+    deadLetteringOnMessageExpiration: true
+    maxSizeInMegabytes: 1024
+  }
+}
+
+// Webhooks an endpoint refused or that outlived the give-up age, for `cityzen queue --queue
+// webhooks dead replay`; they expire with the retention period.
+resource webhooksRejected 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = {
+  parent: serviceBus
+  name: '${webhooksQueue}-rejected'
+  properties: {
+    lockDuration: 'PT1M'
+    maxDeliveryCount: 10
+    defaultMessageTimeToLive: 'P${retentionDays}D'
+    deadLetteringOnMessageExpiration: false
+    maxSizeInMegabytes: 1024
+  }
+}
+
 // -- monitoring ----------------------------------------------------------------------------
 
 resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
@@ -190,6 +225,10 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
 // here with a random value only if absent is not expressible in Bicep, so the secret is set
 // by an operator (docs/deployment.md): az keyvault secret set --name identity-pepper ...
 var pepperReference = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=identity-pepper)'
+// The webhooks' signing secret(s), whsec_..., comma-separated during a rotation; set by an
+// operator too (docs/webhooks.md). Referenced only when webhooks are on: an unresolved
+// reference would reach the app as text, which the settings check refuses.
+var webhookSecretsReference = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=webhook-secrets)'
 
 // -- the Function App ----------------------------------------------------------------------
 
@@ -240,6 +279,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         // The connector's own settings (cityzen_connector/settings.py).
         { name: 'CITYZEN_QUEUE_URL', value: 'servicebus://${serviceBus.name}.servicebus.windows.net' }
         { name: 'CITYZEN_SUBMISSIONS_QUEUE', value: submissionsQueue }
+        { name: 'CITYZEN_WEBHOOKS_QUEUE', value: webhooksQueue }
+        { name: 'CITYZEN_WEBHOOK_URLS', value: webhookUrls }
+        { name: 'CITYZEN_WEBHOOK_SECRETS', value: empty(webhookUrls) ? '' : webhookSecretsReference }
         { name: 'CITYZEN_STORE_URL', value: 'azuretables://${storage.name}.table.${environment().suffixes.storage}?table=${stateTable}' }
         { name: 'CITYZEN_BLOB_URL', value: 'azureblob://${storage.name}.blob.${environment().suffixes.storage}/${attachmentsContainer}' }
         { name: 'CITYZEN_DATAVERSE_URL', value: dataverseUrl }

@@ -85,6 +85,15 @@ def test_every_function_and_its_binding_json(load: Any) -> None:
                 "queueName": "submissions",
             }
         ],
+        "deliver_webhook": [
+            {
+                "type": "serviceBusTrigger",
+                "direction": "IN",
+                "name": "msg",
+                "connection": "ServiceBusConnection",
+                "queueName": "webhooks",
+            }
+        ],
         "refresh_themes": timer("0 */10 * * * *"),
         "sweep_dead_letters": timer("0 */5 * * * *"),
         "purge_retention": timer("0 30 2 * * *"),
@@ -97,11 +106,13 @@ def test_settings_shape_the_bindings(load: Any) -> None:
         auth_oidc_issuer="https://idp.example.fr",
         auth_oidc_audience="api://cityzen",
         submissions_queue="demandes",
+        webhooks_queue="webhooks-portail",
     )
     assert found["submit_request"][0]["authLevel"] == "ANONYMOUS"  # browsers present tokens
     assert found["request_status"][0]["authLevel"] == "ANONYMOUS"
     assert found["health_ready"][0]["authLevel"] == "FUNCTION"  # ops keep their key
     assert found["process_submission"][0]["queueName"] == "demandes"
+    assert found["deliver_webhook"][0]["queueName"] == "webhooks-portail"
 
 
 def test_cold_start_imports_only_what_indexing_needs() -> None:
@@ -131,4 +142,4 @@ def test_cold_start_imports_only_what_indexing_needs() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     )
-    assert out.stdout.split("\n")[:2] == ["[]", "11"]
+    assert out.stdout.split("\n")[:2] == ["[]", "12"]

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+from cityzen_connector.cases import webhook_rejected_queue
 from cityzen_connector.dataverse import RetryPolicy
 from cityzen_connector.localhost import read_host_json
 from cityzen_connector.settings import ENV_PREFIX, Settings
@@ -55,6 +56,30 @@ def test_the_rejected_queue_is_named_as_the_code_names_it_and_expires_with_reten
     assert rejected_queue("submissions") == "submissions-rejected"
     assert prop(block, "defaultMessageTimeToLive") == "P${retentionDays}D"
     assert prop(block, "deadLetteringOnMessageExpiration") == "false"
+
+
+def test_the_webhook_outbox_in_azure_behaves_as_the_embedded_one_and_parks_its_dead_letters() -> (
+    None
+):
+    settings = Settings()
+    assert f"var webhooksQueue = '{settings.webhooks_queue}'" in BICEP
+    outbox = BICEP.split("resource webhooks ", 1)[1].split("\n}\n", 1)[0]
+    submissions = BICEP.split("resource submissions ", 1)[1].split("\n}\n", 1)[0]
+    assert prop(outbox, "name") == "webhooksQueue"
+    assert outbox.split("properties:", 1)[1] == submissions.split("properties:", 1)[1]
+    parked = BICEP.split("resource webhooksRejected ", 1)[1].split("\n}\n", 1)[0]
+    assert prop(parked, "name") == "${webhooksQueue}-rejected"
+    assert webhook_rejected_queue("webhooks") == "webhooks-rejected"
+    assert prop(parked, "defaultMessageTimeToLive") == "P${retentionDays}D"
+    assert "{ name: 'CITYZEN_WEBHOOKS_QUEUE', value: webhooksQueue }" in BICEP
+
+
+def test_webhook_secrets_come_from_key_vault_and_only_when_webhooks_are_on() -> None:
+    assert "SecretName=webhook-secrets)'" in BICEP
+    secrets = "{ name: 'CITYZEN_WEBHOOK_SECRETS', value: "
+    assert secrets + "empty(webhookUrls) ? '' : webhookSecretsReference }" in BICEP
+    assert "{ name: 'CITYZEN_WEBHOOK_URLS', value: webhookUrls }" in BICEP
+    assert re.search(r"^param webhookUrls string = ''$", BICEP, re.M)
 
 
 def test_every_app_setting_is_a_real_setting_and_the_trigger_connection_is_set() -> None:
@@ -115,6 +140,10 @@ def test_host_json_sizes_concurrency_for_dataverse_and_keeps_locks_alive() -> No
     work = RetryPolicy.QUEUE_WORK
     worst = work.max_wait_seconds + work.max_attempts * Settings().dataverse_timeout_seconds
     assert timeout.total_seconds() > worst
+    # A webhook message POSTs to every endpoint in turn, each within its timeout.
+    most = Settings.model_fields["webhook_timeout_seconds"].metadata
+    longest = next(m.le for m in most if getattr(m, "le", None) is not None)
+    assert longest * 10 <= timeout.total_seconds()  # 10 endpoints at most (settings)
     assert document["telemetryMode"] == "OpenTelemetry"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from cityzen_connector.settings import Settings
+from cityzen_connector.settings import LOCAL_WEBHOOK_SECRET, Settings
 
 
 def test_defaults_point_at_embedded_backends() -> None:
@@ -49,3 +49,61 @@ def test_a_real_organisation_needs_the_identity_pepper() -> None:
     with pytest.raises(ValidationError, match=rule):
         Settings(dataverse_url="https://contoso.crm4.dynamics.com", identity_pepper="short")
     assert Settings(_env_file=None).identity_pepper.get_secret_value() == ""  # local mode
+
+
+REAL = {"dataverse_url": "https://contoso.crm4.dynamics.com", "identity_pepper": "p" * 32}
+SECRET = "whsec_" + "dGVzdHMtd2ViaG9vay1zZWNyZXQtbnVtYmVyLW9uZSE="
+
+
+@pytest.mark.parametrize(
+    ("urls", "local", "rule"),
+    [
+        ("http://portal.example.fr/hook", False, "URL 1 of 1 must use https"),
+        ("http://127.0.0.1:7073/", False, "URL 1 of 1 must use https"),
+        ("http://portal.example.fr/hook", True, "URL 1 of 1 must use https"),
+        ("https://a.example.fr/, ftp://b.example.fr/", False, "URL 2 of 2 must use https"),
+        ("https://user:pw-secret@portal.example.fr/", False, "must not carry a user or password"),
+        ("https:///no-host", False, "URL 1 of 1 has no host"),
+        ("https://portal.example.fr:99999/", False, "URL 1 of 1 is not a URL"),
+        ("https://portal.example.fr/#frag", False, "must not have a #fragment"),
+        (",".join(f"https://p{n}.example.fr/" for n in range(11)), False, "at most 10"),
+    ],
+)
+def test_webhook_urls_must_be_https_outside_local_mode_and_are_named_by_position(
+    urls: str, local: bool, rule: str
+) -> None:
+    where = {} if local else REAL
+    with pytest.raises(ValidationError, match=f"CITYZEN_WEBHOOK_URLS: .*{rule}") as caught:
+        Settings(_env_file=None, webhook_urls=urls, webhook_secrets=SECRET, **where)
+    text = str(caught.value)
+    assert "example.fr" not in text  # a URL may carry a token: never echoed
+    assert "pw-secret" not in text
+
+
+def test_plain_http_is_allowed_to_this_machine_in_local_mode_only() -> None:
+    for url in ("http://127.0.0.1:7073/", "http://localhost:7073/hooks", "http://[::1]:7073/"):
+        settings = Settings(_env_file=None, webhook_urls=url, webhook_secrets=SECRET)
+        assert settings.webhook_url_list == (url,)
+    remote = Settings(
+        _env_file=None,
+        webhook_urls=" https://portal.example.fr/a , https://portal.example.fr/b ",
+        webhook_secrets=SECRET,
+        **REAL,
+    )
+    assert remote.webhook_url_list == ("https://portal.example.fr/a", "https://portal.example.fr/b")
+
+
+def test_a_webhook_url_needs_a_secret_and_the_published_local_secret_stays_local() -> None:
+    with pytest.raises(ValidationError, match="CITYZEN_WEBHOOK_SECRETS: required when"):
+        Settings(_env_file=None, webhook_urls="https://portal.example.fr/h", **REAL)
+    with pytest.raises(ValidationError, match="local mode's published secret is refused"):
+        Settings(
+            _env_file=None,
+            webhook_urls="https://portal.example.fr/h",
+            webhook_secrets=f"{SECRET},{LOCAL_WEBHOOK_SECRET}",
+            **REAL,
+        )
+    local = Settings(
+        _env_file=None, webhook_urls="http://127.0.0.1:7073/", webhook_secrets=LOCAL_WEBHOOK_SECRET
+    )
+    assert local.local_mode

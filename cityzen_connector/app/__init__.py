@@ -18,10 +18,17 @@ from ._configs import (
     localhost_config,
     retention,
     token_provider,
+    webhook_config,
 )
 from ._container import Container
 from ._errors import ConfigurationError, TelemetryError
-from ._jobs import process_submission, purge_retention, refresh_themes, sweep_dead_letters
+from ._jobs import (
+    deliver_webhook,
+    process_submission,
+    purge_retention,
+    refresh_themes,
+    sweep_dead_letters,
+)
 from ._runtime import current, install, start, telemetry_from_environment
 from ._settings import env_name, load_settings
 
@@ -34,6 +41,7 @@ __all__ = [
     "check",
     "current",
     "dataverse_config",
+    "deliver_webhook",
     "delivery_policy",
     "emulator_config",
     "env_name",
@@ -48,4 +56,5 @@ __all__ = [
     "sweep_dead_letters",
     "telemetry_from_environment",
     "token_provider",
+    "webhook_config",
 ]

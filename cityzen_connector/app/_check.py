@@ -27,6 +27,7 @@ _BUILDERS: tuple[tuple[tuple[str, ...], _Builder], ...] = (
     ),
     (("api_attachment_types",), _configs.attachment_limits),
     (("retry_initial_delay_seconds", "retry_max_delay_seconds"), _configs.delivery_policy),
+    (("webhook_urls", "webhook_secrets"), _configs.webhook_config),
 )
 _IDENTITY_BUILDERS: tuple[tuple[tuple[str, ...], _Builder], ...] = (
     (

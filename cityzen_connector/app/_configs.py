@@ -16,6 +16,7 @@ from cityzen_connector.settings import Settings
 
 if TYPE_CHECKING:
     from cityzen_connector._clock import MonotonicClock
+    from cityzen_connector.cases import WebhookConfig
     from cityzen_connector.dataverse import DataverseConfig, TokenProvider
     from cityzen_connector.emulator import EmulatorConfig
     from cityzen_connector.localhost import LocalHostConfig
@@ -31,6 +32,7 @@ __all__ = [
     "localhost_config",
     "retention",
     "token_provider",
+    "webhook_config",
 ]
 
 EMULATOR_DATABASE_FILE = "dataverse.db"
@@ -78,6 +80,25 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
         initial_delay=timedelta(seconds=settings.retry_initial_delay_seconds),
         max_delay=timedelta(seconds=settings.retry_max_delay_seconds),
         horizon=timedelta(hours=settings.retry_horizon_hours),
+    )
+
+
+def webhook_config(settings: Settings) -> WebhookConfig:
+    """Endpoints, secrets and back-off of webhooks to the portal: the submissions' delays
+    (retry_* settings), the webhooks' own give-up age and attempt count."""
+    from cityzen_connector.cases import WebhookConfig, WebhookRetryPolicy
+
+    retry = WebhookRetryPolicy(
+        initial_delay=timedelta(seconds=settings.retry_initial_delay_seconds),
+        max_delay=timedelta(seconds=settings.retry_max_delay_seconds),
+        give_up_after=timedelta(hours=settings.webhook_give_up_hours),
+        max_attempts=settings.webhook_max_attempts,
+    )
+    return WebhookConfig.of(
+        settings.webhook_url_list,
+        settings.webhook_secrets.get_secret_value(),
+        timeout_seconds=settings.webhook_timeout_seconds,
+        retry=retry,
     )
 
 

@@ -16,6 +16,7 @@ clock) as keyword arguments; everything else is still built from the settings.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from ._check import check
 
 if TYPE_CHECKING:
     from cityzen_connector.api import ApiContract, ApiDependencies, HttpApi
-    from cityzen_connector.cases import WebhookOutbox
+    from cityzen_connector.cases import WebhookDeliveryDeps, WebhookOutbox, WebhookSender
     from cityzen_connector.dataverse import DataverseClient, TokenProvider, Transport
     from cityzen_connector.identity import BearerAuthenticator, FetchJson
     from cityzen_connector.mapping import MappingSet
@@ -90,6 +91,7 @@ class Container:
         fetch: FetchJson | None = None,
         scanner: AttachmentScanner | None = None,
         logger: logging.Logger | None = None,
+        webhook_sender: WebhookSender | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -97,6 +99,7 @@ class Container:
         self._lock = threading.RLock()
         self._transport, self._tokens, self._fetch = transport, tokens, fetch
         self._scanner, self._logger = scanner, logger
+        self._webhook_sender = webhook_sender
         given: dict[str, object] = {
             "bus": bus,
             "store": store,
@@ -138,6 +141,20 @@ class Container:
         from cityzen_connector.cases import QueueWebhookOutbox
 
         return QueueWebhookOutbox(self.bus, self.settings.webhooks_queue)
+
+    @_Once
+    def webhook_delivery(self) -> WebhookDeliveryDeps:
+        """What the outbox worker needs: endpoints, secrets, back-off, the HTTP sender."""
+        from cityzen_connector.cases import RequestsWebhookSender, WebhookDeliveryDeps
+
+        deps = WebhookDeliveryDeps(
+            bus=self.bus,
+            queue=self.settings.webhooks_queue,
+            config=_configs.webhook_config(self.settings),
+            sender=self._webhook_sender or RequestsWebhookSender(),
+            clock=self.clock,
+        )
+        return deps if self._logger is None else dataclasses.replace(deps, logger=self._logger)
 
     @_Once
     def store(self) -> StateStore:

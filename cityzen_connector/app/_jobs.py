@@ -11,13 +11,20 @@ from . import _configs
 if TYPE_CHECKING:
     from datetime import timedelta
 
+    from cityzen_connector.cases import WebhookDeliveryResult
     from cityzen_connector.messaging import ReceivedMessage
     from cityzen_connector.sync import ThemesSnapshot
     from cityzen_connector.sync.pipeline import PurgeReport, SweepReport, WorkerResult
 
     from ._container import Container
 
-__all__ = ["process_submission", "purge_retention", "refresh_themes", "sweep_dead_letters"]
+__all__ = [
+    "deliver_webhook",
+    "process_submission",
+    "purge_retention",
+    "refresh_themes",
+    "sweep_dead_letters",
+]
 
 
 def process_submission(container: Container, message: ReceivedMessage) -> WorkerResult:
@@ -25,6 +32,13 @@ def process_submission(container: Container, message: ReceivedMessage) -> Worker
     from cityzen_connector.sync.pipeline import handle_submission_message
 
     return handle_submission_message(message, container.worker)
+
+
+def deliver_webhook(container: Container, message: ReceivedMessage) -> WebhookDeliveryResult:
+    """The webhook outbox worker on one message: sign, POST to each endpoint, settle."""
+    from cityzen_connector.cases import deliver_webhook_message
+
+    return deliver_webhook_message(message, container.webhook_delivery)
 
 
 def refresh_themes(container: Container) -> ThemesSnapshot:

@@ -8,9 +8,22 @@ import json
 from datetime import datetime
 
 from cityzen_connector.cases._webhook import WebhookEvent
-from cityzen_connector.messaging import MessageBus, OutgoingMessage
+from cityzen_connector.messaging import PROP_SCHEMA, PROP_VERSION, MessageBus, OutgoingMessage
 
-__all__ = ["QueueWebhookOutbox", "event_body", "event_from_body"]
+__all__ = [
+    "PROP_WEBHOOK_ID",
+    "WEBHOOK_SCHEMA",
+    "QueueWebhookOutbox",
+    "event_body",
+    "event_from_body",
+]
+
+# Carried by the message and every copy of it (retries, dead letters, replays, which get new
+# message ids): the ``webhook-id`` a receiver deduplicates on never changes.
+PROP_WEBHOOK_ID = "cityzen-webhook-id"
+# The schema property every CityZen message carries (messaging/_envelope.py), so that the queue
+# commands (sweep, replay) never take a webhook for a submission.
+WEBHOOK_SCHEMA = "cityzen.webhook"
 
 
 def event_body(event: WebhookEvent) -> bytes:
@@ -48,5 +61,14 @@ class QueueWebhookOutbox:
         self._queue = queue
 
     def publish(self, event: WebhookEvent) -> None:
-        message = OutgoingMessage(body=event_body(event), message_id=event.id, subject=event.type)
+        message = OutgoingMessage(
+            body=event_body(event),
+            message_id=event.id,
+            subject=event.type,
+            application_properties={
+                PROP_WEBHOOK_ID: event.id,
+                PROP_SCHEMA: WEBHOOK_SCHEMA,
+                PROP_VERSION: 1,
+            },
+        )
         self._bus.send(self._queue, [message])

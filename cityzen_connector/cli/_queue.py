@@ -2,6 +2,8 @@
 """``cityzen queue …``: look at the submissions queue, sweep, replay and purge failed messages.
 
 ``dead list`` shows metadata only unless ``--show-body`` is given: bodies hold personal data.
+``--queue webhooks`` does the same for the webhook outbox, whose dead letters wait in
+``webhooks-rejected`` as rejected submissions do; replaying one touches no submission status.
 """
 
 from __future__ import annotations
@@ -34,8 +36,13 @@ _PROGRESS_EVERY = 100
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
-    queue = subparsers.add_parser("queue", help="inspect and repair the submissions queue")
-    queue.add_argument("--queue", help="queue name (default: CITYZEN_SUBMISSIONS_QUEUE)")
+    queue = subparsers.add_parser(
+        "queue", help="inspect and repair the submissions queue (or the webhook outbox)"
+    )
+    queue.add_argument(
+        "--queue",
+        help="queue name (default: CITYZEN_SUBMISSIONS_QUEUE; the outbox: CITYZEN_WEBHOOKS_QUEUE)",
+    )
     actions = queue.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
 
     actions.add_parser("stats", help="message counts per state").set_defaults(func=_stats)
@@ -155,7 +162,8 @@ def _dead_replay(args: argparse.Namespace) -> int:
                 source=source,
                 message_ids=None if args.all else args.ids,
                 dry_run=args.dry_run,
-                statuses=deps.statuses,
+                # A submission replayed is "queued" again; a webhook has no status record.
+                statuses=deps.statuses if queue == deps.settings.submissions_queue else None,
                 progress=progress,
             )
             total.selected += report.selected

@@ -8,6 +8,12 @@ blobs under the data folder; and the local Functions host running ``function_app
 commands (file a sample request, read its status). Ctrl-C (or SIGTERM) stops everything and
 exits 0. A port in use is one clear line and exit code 2.
 
+With the emulator, it also starts a local webhook receiver on 127.0.0.1:7073 (``cityzen
+webhooks receive``, in-process) and points ``CITYZEN_WEBHOOK_URLS`` at it, signed with the local
+mode's published secret: each case status change is printed as the portal would receive it.
+``--no-webhook-receiver`` leaves webhooks as the environment configures them; a default port
+already in use is one line, and webhooks stay off.
+
 With ``--dataverse-url`` (or ``CITYZEN_DATAVERSE_URL`` set in the environment) the host and the
 worker use that Dataverse instead: an emulator started apart (``cityzen emulator serve`` with
 faults, for a fault or soak run) or a tenant. No emulator is started and nothing is seeded;
@@ -44,6 +50,7 @@ from cityzen_connector.settings import ENV_PREFIX, Settings
 from ._common import settings as load_settings
 from ._errors import _StartError
 from ._signals import stop_signals
+from ._webhooks import ReceiverPlan, receiver_plan, start_receiver
 
 SAMPLE_FILE = "sample-request.json"
 
@@ -63,6 +70,16 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="use this Dataverse (an emulator started apart, a tenant): no emulator is started",
     )
     parser.add_argument("--data-dir", type=Path, help="folder of the local data (default .cityzen)")
+    parser.add_argument(
+        "--webhook-receiver",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="start a local webhook receiver and send webhooks to it"
+        " (default: on with the embedded emulator, unless CITYZEN_WEBHOOK_URLS is set)",
+    )
+    parser.add_argument(
+        "--webhook-port", type=int, help="the receiver's port (default 7073; 0: any free port)"
+    )
     parser.set_defaults(func=_run)
 
 
@@ -112,6 +129,7 @@ def banner(
     sample: Path,
     submission_id: uuid.UUID,
     endpoints: list[tuple[str, str]],
+    webhooks: str | None = None,
 ) -> str:
     """What ``cityzen run`` prints once everything is up (the README quickstart shows it)."""
     api = f"{host_url}/api/v1"
@@ -133,6 +151,12 @@ def banner(
         "Then read its status (queued, then created with its ticket number):",
         f"  curl -sS '{api}/requests/{submission_id}' -H 'x-functions-key: {function_key}'",
     ]
+    if webhooks:
+        lines += [
+            "",
+            f"Webhooks go to the local receiver at {webhooks}: each status change prints a line"
+            " starting with 'webhook' (signature verified).",
+        ]
     return "\n".join(lines)
 
 
@@ -164,12 +188,13 @@ def run(args: argparse.Namespace) -> int:
     """
     environ = dict(os.environ)  # as it was given: local_environment may name the Dataverse
     os.environ.update(local_environment(args, environ))
+    plan = receiver_plan(args, environ, external=bool(external_dataverse(args, environ)))
     with stop_signals():
         try:
             if external_dataverse(args, environ):
-                _serve_external()
+                _serve_external(plan)
             else:
-                _serve(os.environ, args.emulator_port)
+                _serve(os.environ, args.emulator_port, plan)
         except _StartError as exc:
             print(f"cityzen run: {exc}")
             return exc.code
@@ -190,7 +215,9 @@ def _settings() -> Settings:
     return settings
 
 
-def _serve(env: MutableMapping[str, str], emulator_port: int | None) -> None:
+def _serve(
+    env: MutableMapping[str, str], emulator_port: int | None, plan: ReceiverPlan | None
+) -> None:
     """Runs until Ctrl-C; raises ``_StartError`` when something cannot start."""
     settings = _settings()
     port = settings.emulator_port if emulator_port is None else emulator_port
@@ -199,23 +226,34 @@ def _serve(env: MutableMapping[str, str], emulator_port: int | None) -> None:
     except (ServeError, StoreError, OSError) as exc:
         message = f"Dataverse emulator: {exc} (already running? use --emulator-port)"
         raise _StartError(message) from exc
+    receiver = None
     try:
         env[ENV_PREFIX + "DATAVERSE_URL"] = handle.url
+        receiver = start_receiver(plan, env)
         settings = load_settings()
         _provision_or_stop(settings)
-        _host(settings, handle.url)
+        _host(settings, handle.url, webhooks=receiver.url if receiver else None)
     finally:
+        if receiver is not None:
+            receiver.stop()
         handle.stop()
         emulator.close()
 
 
-def _serve_external() -> None:
+def _serve_external(plan: ReceiverPlan | None) -> None:
     """The host and the worker on a Dataverse started elsewhere, until Ctrl-C."""
-    settings = _settings()
-    url = settings.dataverse_url
-    print(f"Dataverse at {url}: used as it is (no emulator started, nothing seeded)", flush=True)
-    _provision_or_stop(settings, external=True)
-    _host(settings, settings.dataverse_url)
+    receiver = start_receiver(plan, os.environ)
+    try:
+        settings = _settings()
+        url = settings.dataverse_url
+        print(
+            f"Dataverse at {url}: used as it is (no emulator started, nothing seeded)", flush=True
+        )
+        _provision_or_stop(settings, external=True)
+        _host(settings, settings.dataverse_url, webhooks=receiver.url if receiver else None)
+    finally:
+        if receiver is not None:
+            receiver.stop()
 
 
 def _provision_or_stop(settings: Settings, *, external: bool = False) -> None:
@@ -242,7 +280,7 @@ def _provision_or_stop(settings: Settings, *, external: bool = False) -> None:
     print(line, flush=True)
 
 
-def _host(settings: Settings, dataverse_url: str) -> None:
+def _host(settings: Settings, dataverse_url: str, *, webhooks: str | None = None) -> None:
     """The local Functions host on the embedded queue, until Ctrl-C."""
     from cityzen_connector.localhost import LocalHost, LocalHostError  # noqa: PLC0415
 
@@ -261,7 +299,7 @@ def _host(settings: Settings, dataverse_url: str) -> None:
         except LocalHostError as exc:
             raise _StartError(str(exc)) from exc
         try:
-            _announce(settings, host, dataverse_url)
+            _announce(settings, host, dataverse_url, webhooks)
             # Timed waits: a signal caught by a server thread is only handled when the main
             # thread next runs Python code, which an untimed wait would never do.
             while not host.wait(0.25):
@@ -272,7 +310,7 @@ def _host(settings: Settings, dataverse_url: str) -> None:
         deps.close()
 
 
-def _announce(settings: Settings, host: Any, dataverse_url: str) -> None:
+def _announce(settings: Settings, host: Any, dataverse_url: str, webhooks: str | None) -> None:
     submission_id = uuid.uuid4()
     sample = settings.data_dir / SAMPLE_FILE
     body = json.dumps(sample_request(submission_id), ensure_ascii=False, indent=2) + "\n"
@@ -296,6 +334,7 @@ def _announce(settings: Settings, host: Any, dataverse_url: str) -> None:
         sample=sample,
         submission_id=submission_id,
         endpoints=endpoints,
+        webhooks=webhooks,
     )
     print(text, flush=True)
 

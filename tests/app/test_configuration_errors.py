@@ -26,6 +26,7 @@ SECRETS = {
     "CITYZEN_EMULATOR_TOKEN": "emulator-token-secret-7",
     "CITYZEN_IDENTITY_PEPPER": "pepper-secret-of-enough-length",
     "CITYZEN_API_PORTAL_KEY": "portal-key-secret-99",
+    "CITYZEN_WEBHOOK_SECRETS": "whsec_d2ViaG9vay1zZWNyZXQtZm9yLXRoZS1lcnJvci10ZXN0cw==",
 }
 URL_SECRET = "SharedAccessKeySecretXyz"
 # Several ways to break it: each is (variables to set, the variable the report must name).
@@ -64,6 +65,24 @@ BREAKAGES: dict[str, tuple[dict[str, str], str]] = {
             "CITYZEN_AUTH_OIDC_ALGORITHMS": "RS256,HS256",
         },
         "CITYZEN_AUTH_OIDC_ALGORITHMS",
+    ),
+    "webhook over plain http": (
+        {
+            "CITYZEN_DATAVERSE_URL": "https://contoso.crm4.dynamics.com",
+            "CITYZEN_WEBHOOK_URLS": "http://portal.example.fr/hook?token=S3cr3tValue123",
+        },
+        "CITYZEN_WEBHOOK_URLS",
+    ),
+    "webhook secret not whsec": (
+        {
+            "CITYZEN_WEBHOOK_URLS": "https://portal.example.fr/hook",
+            "CITYZEN_WEBHOOK_SECRETS": "whsec_S3cr3tValue123!",
+        },
+        "CITYZEN_WEBHOOK_SECRETS",
+    ),
+    "webhook secret missing": (
+        {"CITYZEN_WEBHOOK_URLS": "https://portal.example.fr/hook", "CITYZEN_WEBHOOK_SECRETS": ""},
+        "CITYZEN_WEBHOOK_SECRETS",
     ),
     "retry delays inverted": (
         {"CITYZEN_RETRY_INITIAL_DELAY_SECONDS": "600", "CITYZEN_RETRY_MAX_DELAY_SECONDS": "60"},

@@ -15,12 +15,14 @@ import pytest
 from cityzen_connector import app
 from cityzen_connector._types import Headers
 from cityzen_connector.api import ApiRequest
+from cityzen_connector.cases import WebhookEvent, WebhookReply, endpoint_key
 from cityzen_connector.dataverse import Query, RetryPolicy, WsgiTransport
 from cityzen_connector.mapping import MappingFileError
 from cityzen_connector.messaging import OutgoingMessage, open_bus
 from cityzen_connector.settings import Settings
 from cityzen_connector.sync.pipeline import DeliveryPolicy
 from cityzen_connector.testing import FakeClock, emulator_client
+from tests.support.webhooks import OLD_SECRET, SECRET
 from tests.support.world import JPEG, ROOT, submission, upload
 
 MAPPINGS = ROOT / "mappings"
@@ -289,3 +291,54 @@ def test_delivery_policy_comes_from_settings(tmp_path: Path) -> None:
         timedelta(seconds=10), timedelta(seconds=40), timedelta(hours=2)
     )
     assert app.delivery_policy(Settings()) == DeliveryPolicy()
+
+
+class _RecordingSender:
+    """A webhook sender that answers 503 and notes what it was asked (the injected seam)."""
+
+    def __init__(self) -> None:
+        self.posted: list[tuple[str, dict[str, str], float]] = []
+
+    def post(self, url: str, body: bytes, headers: Any, *, timeout: float) -> Any:
+        self.posted.append((url, dict(headers), timeout))
+        return WebhookReply(503)
+
+
+def test_webhook_delivery_follows_every_webhook_setting(tmp_path: Path) -> None:
+    clock = FakeClock()
+    sender = _RecordingSender()
+    settings = memory_settings(
+        tmp_path,
+        webhook_urls="http://127.0.0.1:7073/a, http://localhost:7073/b",
+        webhook_secrets=f"{SECRET} {OLD_SECRET}",
+        webhook_timeout_seconds=7,
+        webhook_give_up_hours=2,
+        webhook_max_attempts=9,
+        retry_initial_delay_seconds=11,
+        retry_max_delay_seconds=99,
+        webhooks_queue="webhooks-portail",
+    )
+    deps = app.Container(settings, clock=clock, webhook_sender=sender)
+    config = deps.webhook_delivery.config
+    assert [e.url for e in config.endpoints] == [
+        "http://127.0.0.1:7073/a",
+        "http://localhost:7073/b",
+    ]
+    assert len(config.secrets) == 2
+    retry = config.retry
+    assert (retry.initial_delay, retry.max_delay) == (timedelta(seconds=11), timedelta(seconds=99))
+    assert (retry.give_up_after, retry.max_attempts) == (timedelta(hours=2), 9)
+    # The outbox and the worker share one queue; the injected sender is the one used.
+    deps.webhook_outbox.publish(WebhookEvent("evt_c", "request.status_changed", clock(), {}))
+    [message] = deps.bus.receive("webhooks-portail")
+    result = app.deliver_webhook(deps, message)
+    assert [o.endpoint for o in result.outcomes] == [
+        endpoint_key("http://127.0.0.1:7073/a"),
+        endpoint_key("http://localhost:7073/b"),
+    ]
+    assert [(url, timeout) for url, _, timeout in sender.posted] == [
+        ("http://127.0.0.1:7073/a", 7),
+        ("http://localhost:7073/b", 7),
+    ]
+    assert len(sender.posted[0][1]["webhook-signature"].split(" ")) == 2
+    assert len(deps.bus.peek("webhooks-portail")) == 3  # the original and one retry each

@@ -1,0 +1,79 @@
+"""docs/webhooks.md tells portal developers how to verify a webhook: its examples run here
+against the connector's own signer, so the page cannot drift from what is sent."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+import pytest
+
+from cityzen_connector.cases import parse_secrets, signed_headers
+from cityzen_connector.settings import LOCAL_WEBHOOK_SECRET
+from tests.support.webhooks import OLD_SECRET, OTHER_SECRET, SECRET
+
+from .conftest import DOCS
+
+PAGE = (DOCS / "webhooks.md").read_text(encoding="utf-8")
+PYTHON = re.findall(r"^```python\n(.*?)^```", PAGE, re.M | re.S)
+BODY = b'{"type":"request.status_changed","timestamp":"2026-12-03T09:29:55Z","data":{}}'
+
+
+def _headers(secrets: str = SECRET, *, at: float | None = None) -> dict[str, str]:
+    stamp = int(time.time() if at is None else at)
+    return signed_headers(parse_secrets(secrets), "evt_doc", stamp, BODY)
+
+
+def test_the_page_has_the_two_python_examples() -> None:
+    assert len(PYTHON) == 2
+
+
+def test_the_package_example_accepts_ours_once_and_refuses_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PORTAL_WEBHOOK_SECRET", SECRET)
+    seen: set[str] = set()
+    handled: list[tuple[str, Any]] = []
+
+    def already_processed(webhook_id: str) -> bool:
+        if webhook_id in seen:
+            return True
+        seen.add(webhook_id)
+        return False
+
+    namespace: dict[str, Any] = {
+        "already_processed": already_processed,
+        "handle": lambda kind, data: handled.append((kind, data)),
+    }
+    exec(PYTHON[0], namespace)
+    receive = namespace["receive"]
+    assert receive(BODY, _headers()) == 204
+    assert receive(BODY, _headers()) == 200  # the same id again: not handled twice
+    assert handled == [("request.status_changed", {})]
+    assert receive(BODY, _headers(OTHER_SECRET)) == 401
+    assert receive(BODY, _headers(at=time.time() - 600)) == 401
+
+
+def test_the_hand_written_example_accepts_ours_and_refuses_the_rest() -> None:
+    namespace: dict[str, Any] = {}
+    exec(PYTHON[1], namespace)
+    verify = namespace["verify"]
+    assert verify(SECRET, BODY, _headers())
+    rotating = _headers(f"{SECRET},{OLD_SECRET}")
+    assert verify(SECRET, BODY, rotating)
+    assert verify(OLD_SECRET, BODY, rotating)
+    assert not verify(OTHER_SECRET, BODY, _headers())
+    assert not verify(SECRET, BODY + b" ", _headers())
+    assert not verify(SECRET, BODY, _headers(at=time.time() - 600))
+    assert not verify(SECRET, BODY, _headers(at=time.time() + 600))
+
+
+def test_the_page_shows_the_local_secret_and_a_body_the_outbox_writes() -> None:
+    assert LOCAL_WEBHOOK_SECRET in PAGE
+    example = re.search(r"^```json\n(.*?)^```", PAGE, re.M | re.S)
+    assert example is not None
+    body = json.loads(example.group(1))
+    assert set(body) == {"type", "timestamp", "data"}
+    assert example.group(1).strip() == json.dumps(body, ensure_ascii=False, separators=(",", ":"))
