@@ -46,8 +46,14 @@ ALLOWED: dict[str, set[str]] = {
     f"{PACKAGE}.sync": {*_PIPELINE, f"{PACKAGE}.sync.intake", f"{PACKAGE}.sync.pipeline"},
     # Case events → status history, "my requests", webhooks out.
     f"{PACKAGE}.cases": _PIPELINE,
+    # News and agenda, search, address help: each outside system behind its own port.
+    f"{PACKAGE}.portal": {*PORTS, f"{PACKAGE}.dataverse", f"{PACKAGE}.models"},
+    # Entra ID groups → Dataverse users, teams, roles.
+    f"{PACKAGE}.agents": {f"{PACKAGE}.dataverse", f"{PACKAGE}.mapping", f"{PACKAGE}.models"},
     f"{PACKAGE}.api": {
+        f"{PACKAGE}.agents",
         f"{PACKAGE}.cases",
+        f"{PACKAGE}.portal",
         f"{PACKAGE}.sync",
         f"{PACKAGE}.sync.intake",
         f"{PACKAGE}.identity",
