@@ -44,6 +44,13 @@ BULK = {
     "Microsoft.Dynamics.CRM.UpsertMultiple",
 }
 _DEFINITIONS = ("EntityDefinitions", "RelationshipDefinitions", "GlobalOptionSetDefinitions")
+_METADATA_ACTIONS = ("InsertOptionValue", "CreateEntities", "$metadata")
+# "Delete data in bulk" (Microsoft Learn): BulkDelete starts an asynchronous system job
+# (asyncoperation, bulkdeleteoperation) the emulator has no room for; refused, never faked.
+_BULK_DELETE = (
+    "The BulkDelete action (an asynchronous bulk deletion job; Microsoft Learn: Delete data in "
+    "bulk, https://learn.microsoft.com/power-apps/developer/data-platform/delete-data-bulk)"
+)
 
 
 class Router:
@@ -83,7 +90,9 @@ class Router:
             return self._who_am_i(req)
         if first == CLOSE_INCIDENT and not rest:
             return handle_close_incident(self.context, req)
-        if first.startswith(_DEFINITIONS) or first in ("InsertOptionValue", "$metadata"):
+        if first == "BulkDelete" and not rest:
+            raise err.method_not_emulated(_BULK_DELETE)
+        if first.startswith(_DEFINITIONS) or first in _METADATA_ACTIONS:
             if req.method == "GET":
                 return handle_metadata(self.context, req)
             with self.context.store.lock:  # metadata writes check-then-set; one at a time
