@@ -45,12 +45,20 @@ BULK = {
 }
 _DEFINITIONS = ("EntityDefinitions", "RelationshipDefinitions", "GlobalOptionSetDefinitions")
 _METADATA_ACTIONS = ("InsertOptionValue", "CreateEntities", "$metadata")
-# "Delete data in bulk" (Microsoft Learn): BulkDelete starts an asynchronous system job
-# (asyncoperation, bulkdeleteoperation) the emulator has no room for; refused, never faked.
-_BULK_DELETE = (
-    "The BulkDelete action (an asynchronous bulk deletion job; Microsoft Learn: Delete data in "
-    "bulk, https://learn.microsoft.com/power-apps/developer/data-platform/delete-data-bulk)"
-)
+# Documented messages the emulator has no room for, refused by name (501), never faked nor
+# answered "Resource not found": BulkDelete starts an asynchronous system job (asyncoperation,
+# bulkdeleteoperation); RetrieveMetadataChanges answers a metadata query language and
+# versioned deltas of definitions.
+_NOT_EMULATED = {
+    "BulkDelete": (
+        "The BulkDelete action (an asynchronous bulk deletion job; Microsoft Learn: Delete data "
+        "in bulk, https://learn.microsoft.com/power-apps/developer/data-platform/delete-data-bulk)"
+    ),
+    "RetrieveMetadataChanges": (
+        "The RetrieveMetadataChanges function (Microsoft Learn: Query schema definitions, "
+        "https://learn.microsoft.com/power-apps/developer/data-platform/query-schema-definitions)"
+    ),
+}
 
 
 class Router:
@@ -90,8 +98,9 @@ class Router:
             return self._who_am_i(req)
         if first == CLOSE_INCIDENT and not rest:
             return handle_close_incident(self.context, req)
-        if first == "BulkDelete" and not rest:
-            raise err.method_not_emulated(_BULK_DELETE)
+        refused = _NOT_EMULATED.get(parse_segment(first).name)
+        if refused is not None and not rest:
+            raise err.method_not_emulated(refused)
         if first.startswith(_DEFINITIONS) or first in _METADATA_ACTIONS:
             if req.method == "GET":
                 return handle_metadata(self.context, req)

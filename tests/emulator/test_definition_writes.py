@@ -201,9 +201,15 @@ def test_a_key_column_is_deleted_only_after_its_key(api: Api) -> None:
     assert api.delete(column).status_code == 204
 
 
-def test_bulk_delete_is_refused_as_not_emulated(app: EmulatorApp) -> None:
+def test_bulk_delete_and_metadata_changes_are_refused_as_not_emulated(app: EmulatorApp) -> None:
+    # Both documented messages; the Python SDK sends BulkDelete to delete a list of ids, and
+    # RetrieveMetadataChanges for typed column definitions. A 501 naming them, never a 404
+    # (which the SDK retries as "metadata not yet visible") nor a pretended success.
     status, _, payload = call(app, "POST", "BulkDelete", {"JobName": "purge", "QuerySet": []})
     assert status == 501
     message = json.loads(payload)["error"]["message"]
     assert "BulkDelete" in message
     assert "not emulated" in message
+    status, _, payload = call(app, "GET", "RetrieveMetadataChanges(Query=@p1)", query="@p1=%7B%7D")
+    assert status == 501
+    assert "RetrieveMetadataChanges" in json.loads(payload)["error"]["message"]
