@@ -3,6 +3,8 @@ action), read its definition, add and remove columns, list them, delete the tabl
 
 from __future__ import annotations
 
+import enum
+
 import pytest
 from PowerPlatform.Dataverse.client import DataverseClient
 from PowerPlatform.Dataverse.core.errors import HttpError
@@ -64,3 +66,21 @@ def test_typed_column_definitions_are_refused_as_not_emulated(client: DataverseC
         client.tables.list_columns("account", typed=True)
     assert refused.value.status_code == 501
     assert "RetrieveMetadataChanges" in str(refused.value)
+
+
+def test_definition_writes_it_does_not_emulate_are_refused(client: DataverseClient) -> None:
+    with pytest.raises(HttpError) as update:
+        client.tables.update_column("account", "name", {"max_length": 200})
+    assert update.value.status_code == 501
+    with pytest.raises(HttpError) as lookup:
+        client.tables.create_lookup_field("account", "new_ParentId", "contact")
+    assert lookup.value.status_code == 501
+    with pytest.raises(HttpError) as choice:
+        client.tables.add_columns("account", {"new_Size": Size})
+    assert choice.value.status_code == 400
+    assert "PicklistAttributeMetadata" in str(choice.value)
+
+
+class Size(enum.IntEnum):
+    SMALL = 100000000
+    LARGE = 100000001
