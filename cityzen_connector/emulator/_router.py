@@ -98,7 +98,7 @@ class Router:
             return self._who_am_i(req)
         if first == CLOSE_INCIDENT and not rest:
             return handle_close_incident(self.context, req)
-        refused = _NOT_EMULATED.get(parse_segment(first).name)
+        refused = _NOT_EMULATED.get(first.split("(", 1)[0])
         if refused is not None and not rest:
             raise err.method_not_emulated(refused)
         if first.startswith(_DEFINITIONS) or first in _METADATA_ACTIONS:
