@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 
 from cityzen_connector._clock import WallClock
+from cityzen_connector.emulator._custom_tables import load_tables
 from cityzen_connector.emulator._records import Records
 from cityzen_connector.emulator._schema import Schema
 from cityzen_connector.emulator._store import Store
@@ -22,6 +23,7 @@ _CUSTOM_METADATA = "custom_metadata"
 
 def load_custom_metadata(store: Store, schema: Schema) -> None:
     """Re-apply the metadata written by earlier runs on the same database."""
+    load_tables(store, schema)  # tables created at run time, before the columns they hold
     saved = store.get_meta(_CUSTOM_METADATA)
     if saved:
         schema.apply_custom_metadata(json.loads(saved))

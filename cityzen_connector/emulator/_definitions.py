@@ -92,9 +92,9 @@ def table_info(schema: Schema, entity: Entity) -> TableInfo:
     # Not documented here: named after its logical name, numbered after the known tables.
     unknown = sorted(n for n in schema.by_name if n not in TABLES)
     return TableInfo(
-        entity.logical_name,
+        entity.schema_name or entity.logical_name,
         entity.entity_set,
-        entity.logical_name,
+        entity.schema_name or entity.logical_name,
         entity.entity_set,
         CUSTOM_TYPE_CODES + unknown.index(entity.logical_name),
         is_custom="_" in entity.logical_name,

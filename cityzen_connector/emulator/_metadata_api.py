@@ -1,13 +1,10 @@
 """Table definitions, read the way clients do it (Microsoft Learn: "Query table definitions
-using the Web API", "Reference Dataverse schema definitions by name or MetadataId"); writes are
-routed to ``_metadata_write``, the other definition sets to ``_metadata_sets``, ``$metadata``
-to ``_csdl``.
-
-``EntityDefinitions`` (by ``LogicalName`` or ``MetadataId``), with ``$select``, ``$filter`` and
-``$expand`` of ``Attributes``, ``Keys`` and the three relationship collections; an entity's
-``Attributes``, all or one, cast or not to a derived type (``…/Microsoft.Dynamics.CRM.
-StatusAttributeMetadata``), with ``$expand=OptionSet`` / ``GlobalOptionSet`` on a cast.
-Writes other than creating columns and keys are refused (501).
+using the Web API", "Reference Dataverse schema definitions by name or MetadataId"): by
+``LogicalName`` or ``MetadataId``, ``$select``/``$filter``/``$expand``; ``Attributes`` all or one,
+cast or not (``…/Microsoft.Dynamics.CRM.StatusAttributeMetadata``, ``$expand=OptionSet``).
+Tables, columns and keys are created and deleted by ``_metadata_tables`` and
+``_metadata_write``, other writes refused (501); the other definition sets are
+``_metadata_sets``'s, ``$metadata`` is ``_csdl``'s.
 """
 
 from __future__ import annotations
@@ -18,6 +15,7 @@ from typing import Any
 from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator import _metadata_relationships as rel
 from cityzen_connector.emulator import _metadata_shapes as shapes
+from cityzen_connector.emulator import _metadata_tables as tables
 from cityzen_connector.emulator import _option_sets as options
 from cityzen_connector.emulator._context import HandlerContext
 from cityzen_connector.emulator._csdl import csdl_response
@@ -47,6 +45,11 @@ KEY_PROPERTIES = (
     "KeyAttributes",
     "EntityKeyIndexStatus",
 )
+# Unbound actions on definitions ("InsertOptionValue Action"; CreateEntities: _metadata_tables).
+_ACTIONS: dict[str, Callable[[HandlerContext, Request], Response]] = {
+    "InsertOptionValue": insert_option_value,
+    "CreateEntities": tables.create_entities,
+}
 _RELATIONSHIP_NAVS = {
     "OneToManyRelationships": rel.ONE_TO_MANY,
     "ManyToOneRelationships": rel.ONE_TO_MANY,
@@ -66,8 +69,9 @@ def key_json(context: HandlerContext, entity: Entity, key: Key) -> dict[str, Any
 
 
 def handle_metadata(context: HandlerContext, req: Request) -> Response:
-    if req.path == "InsertOptionValue":
-        return insert_option_value(context, req)
+    action = _ACTIONS.get(req.path)
+    if action is not None:
+        return action(context, req)
     if req.path == "$metadata":
         return csdl_response(context, req)
     parts = req.path.split("/")
@@ -77,8 +81,11 @@ def handle_metadata(context: HandlerContext, req: Request) -> Response:
     if head.name != "EntityDefinitions":
         raise err.segment_not_found(head.name)
     root = f"{req.service_root}$metadata#EntityDefinitions"
+    if len(parts) == 1 and req.method in ("POST", "DELETE"):
+        entity = None if head.key is None else _entity(context, head.key)
+        return tables.table_write(context, req, entity)
     if len(parts) == 1:
-        only_read(req, "tables (EntityDefinitions)")
+        only_read(req, "tables (EntityDefinitions), other than creating and deleting them")
         return _entity_definitions(context, req, head.key, root)
     if head.key is None:
         raise err.segment_not_found(parts[1])
@@ -196,7 +203,9 @@ def _attributes(
 ) -> Response:
     if key is None and req.method == "POST" and not tail:
         return create_attribute(context, entity, req)
-    only_read(req, "columns (other than creating them)")
+    if key is not None and req.method == "DELETE" and not tail:
+        return tables.delete_attribute(context, entity, _child_attribute(entity, key))
+    only_read(req, "columns (other than creating and deleting them)")
     if key is None:
         cast = _cast(tail[0]) if tail else None
         if len(tail) > 1:
@@ -253,16 +262,19 @@ def _keys(
     if raw is None:
         if req.method == "POST":
             return create_key(context, entity, req)
-        only_read(req, "alternate keys (other than creating them)")
+        only_read(req, "alternate keys (other than creating and deleting them)")
         items = [Item(key_json(context, entity, k)) for k in entity.keys.values()]
         rows = shape(items, req.query, "EntityKeyMetadata", KEY_PROPERTIES)
         return json_response(
             200, {"@odata.context": here + context_fragment(req.query), "value": rows}
         )
-    only_read(req, "alternate keys (other than creating them)")
+    if req.method != "DELETE":
+        only_read(req, "alternate keys (other than creating and deleting them)")
     wanted = key_value(raw, "LogicalName")
     for key in entity.keys.values():
         if wanted in (key.logical_name, key.metadata_id):
+            if req.method == "DELETE":
+                return tables.delete_key(context, entity, key)
             [row] = shape(
                 [Item(key_json(context, entity, key))],
                 req.query,

@@ -7,22 +7,29 @@ injected clock; ``Records.key_status`` then makes it ``Active`` (or ``Failed`` o
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from cityzen_connector.emulator import _error_catalogue as err
 from cityzen_connector.emulator._context import HandlerContext
 from cityzen_connector.emulator._http import Request, Response, json_response
 from cityzen_connector.emulator._schema import NAME_RE, Attribute, Entity, Key
 
+_CRM = "Microsoft.Dynamics.CRM."
 _TYPES = {
-    "Microsoft.Dynamics.CRM.StringAttributeMetadata": "String",
-    "Microsoft.Dynamics.CRM.MemoAttributeMetadata": "Memo",
-    "Microsoft.Dynamics.CRM.IntegerAttributeMetadata": "Integer",
-    "Microsoft.Dynamics.CRM.DecimalAttributeMetadata": "Decimal",
-    "Microsoft.Dynamics.CRM.DateTimeAttributeMetadata": "DateTime",
+    "StringAttributeMetadata": "String",
+    "MemoAttributeMetadata": "Memo",
+    "IntegerAttributeMetadata": "Integer",
+    "DecimalAttributeMetadata": "Decimal",
+    "DoubleAttributeMetadata": "Double",
+    "DateTimeAttributeMetadata": "DateTime",
     # "Create a Boolean column" (Microsoft Learn): a two-option set, stored as true/false.
-    "Microsoft.Dynamics.CRM.BooleanAttributeMetadata": "Boolean",
+    "BooleanAttributeMetadata": "Boolean",
 }
-_SCHEMA_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]{1,90}$")
+# "ComplexEntityMetadata ComplexType" (Microsoft Learn, Web API reference): the tables of a
+# CreateEntities request hold their columns as ComplexAttributeMetadata, each concrete type
+# named Complex<Type>AttributeMetadata (ComplexStringAttributeMetadata…).
+COMPLEX = "Complex"
+SCHEMA_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]{1,90}$")
 # Column types Dataverse allows in an alternate key ("Define alternate keys", Microsoft Learn).
 _KEYABLE = frozenset(
     {
@@ -40,11 +47,33 @@ _KEYABLE = frozenset(
 
 def create_attribute(context: HandlerContext, entity: Entity, req: Request) -> Response:
     body = req.json_body("EntityDefinitions")
-    kind = _TYPES.get(str(body.get("@odata.type")))
+    attr = parse_attribute(entity, body)
+    # Copy-on-write: requests served concurrently may be iterating the old mapping.
+    entity.attributes = {**entity.attributes, attr.name: attr}
+    context.persist_metadata()
+    url = f"{req.service_root}{addressed(req)}/Attributes({attr.metadata_id})"
+    return Response(204, [("OData-EntityId", url)])
+
+
+def addressed(req: Request) -> str:
+    """The table definition as the request named it: "Create and update column definitions
+    using the Web API" answers ``POST …/EntityDefinitions(LogicalName='sample_bankaccount')/
+    Attributes`` with ``OData-EntityId: …/EntityDefinitions(LogicalName='sample_bankaccount')/
+    Attributes(<id>)``; Microsoft's Python SDK reads a new key's id from the first GUID in
+    parentheses there, so a reply naming the table by its MetadataId misleads it."""
+    return req.path.split("/", 1)[0]
+
+
+def parse_attribute(entity: Entity, body: dict[str, Any], *, complex: bool = False) -> Attribute:
+    """A column definition as "Create and update column definitions using the Web API" sends
+    it (``complex``: as a CreateEntities table holds it, ``Complex<Type>AttributeMetadata``)."""
+    odata_type = str(body.get("@odata.type"))
+    prefix = _CRM + (COMPLEX if complex else "")
+    kind = _TYPES.get(odata_type.removeprefix(prefix)) if odata_type.startswith(prefix) else None
     schema_name = str(body.get("SchemaName", ""))
     if kind is None:
-        raise err.bad_request(f"Unsupported attribute type {str(body.get('@odata.type'))[:100]}.")
-    if not _SCHEMA_NAME_RE.match(schema_name):
+        raise err.bad_request(f"Unsupported attribute type {odata_type[:100]}.")
+    if not SCHEMA_NAME_RE.match(schema_name):
         raise err.bad_request(
             "The SchemaName must start with a customization prefix and an underscore."
         )
@@ -64,7 +93,7 @@ def create_attribute(context: HandlerContext, entity: Entity, req: Request) -> R
             raise err.bad_request(f"MaxLength must be an integer between 1 and {limit}.")
     required = body.get("RequiredLevel", {})
     level = required.get("Value", "None") if isinstance(required, dict) else "None"
-    attr = Attribute(
+    return Attribute(
         name=name,
         type=kind,
         max_length=max_length if kind in ("String", "Memo") else None,
@@ -73,20 +102,13 @@ def create_attribute(context: HandlerContext, entity: Entity, req: Request) -> R
         precision=body.get("Precision") if isinstance(body.get("Precision"), int) else None,
         schema_name=schema_name,
     )
-    # Copy-on-write: requests served concurrently may be iterating the old mapping.
-    entity.attributes = {**entity.attributes, name: attr}
-    context.persist_metadata()
-    url = (
-        f"{req.service_root}EntityDefinitions({entity.metadata_id})/Attributes({attr.metadata_id})"
-    )
-    return Response(204, [("OData-EntityId", url)])
 
 
 def create_key(context: HandlerContext, entity: Entity, req: Request) -> Response:
     body = req.json_body("EntityDefinitions")
     schema_name = str(body.get("SchemaName", ""))
     columns = body.get("KeyAttributes")
-    if not _SCHEMA_NAME_RE.match(schema_name):
+    if not SCHEMA_NAME_RE.match(schema_name):
         raise err.bad_request(
             "The SchemaName must start with a customization prefix and an underscore."
         )
@@ -101,7 +123,7 @@ def create_key(context: HandlerContext, entity: Entity, req: Request) -> Respons
     key = Key(schema_name, tuple(str(c) for c in columns), "Pending", context.clock().timestamp())
     entity.keys = {**entity.keys, key.logical_name: key}
     context.persist_metadata()
-    url = f"{req.service_root}EntityDefinitions({entity.metadata_id})/Keys({key.metadata_id})"
+    url = f"{req.service_root}{addressed(req)}/Keys({key.metadata_id})"
     return Response(204, [("OData-EntityId", url)])
 
 

@@ -44,6 +44,21 @@ BULK = {
     "Microsoft.Dynamics.CRM.UpsertMultiple",
 }
 _DEFINITIONS = ("EntityDefinitions", "RelationshipDefinitions", "GlobalOptionSetDefinitions")
+_METADATA_ACTIONS = ("InsertOptionValue", "CreateEntities", "$metadata")
+# Documented messages the emulator has no room for, refused by name (501), never faked nor
+# answered "Resource not found": BulkDelete starts an asynchronous system job (asyncoperation,
+# bulkdeleteoperation); RetrieveMetadataChanges answers a metadata query language and
+# versioned deltas of definitions.
+_NOT_EMULATED = {
+    "BulkDelete": (
+        "The BulkDelete action (an asynchronous bulk deletion job; Microsoft Learn: Delete data "
+        "in bulk, https://learn.microsoft.com/power-apps/developer/data-platform/delete-data-bulk)"
+    ),
+    "RetrieveMetadataChanges": (
+        "The RetrieveMetadataChanges function (Microsoft Learn: Query schema definitions, "
+        "https://learn.microsoft.com/power-apps/developer/data-platform/query-schema-definitions)"
+    ),
+}
 
 
 class Router:
@@ -83,7 +98,10 @@ class Router:
             return self._who_am_i(req)
         if first == CLOSE_INCIDENT and not rest:
             return handle_close_incident(self.context, req)
-        if first.startswith(_DEFINITIONS) or first in ("InsertOptionValue", "$metadata"):
+        refused = _NOT_EMULATED.get(first.split("(", 1)[0])
+        if refused is not None and not rest:
+            raise err.method_not_emulated(refused)
+        if first.startswith(_DEFINITIONS) or first in _METADATA_ACTIONS:
             if req.method == "GET":
                 return handle_metadata(self.context, req)
             with self.context.store.lock:  # metadata writes check-then-set; one at a time

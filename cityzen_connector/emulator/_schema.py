@@ -90,6 +90,7 @@ class Entity:
     status_states: dict[int, int] = field(default_factory=dict)  # status reason → its state
     # EntityMetadata.ChangeTrackingEnabled: whether Prefer: odata.track-changes is answered.
     change_tracking: bool = False
+    schema_name: str | None = None  # as created (``cz_Request``); None: the reference's name
 
     @property
     def metadata_id(self) -> str:
@@ -201,7 +202,8 @@ def _attr_from_json(raw: dict[str, Any]) -> Attribute:
     )
 
 
-def _system_attributes(entity: dict[str, Any]) -> list[Attribute]:
+def system_attributes(entity: dict[str, Any]) -> list[Attribute]:
+    """The columns every table of ``entity``'s shape has (a ``schema.json`` entry's keys)."""
     attrs = [
         Attribute(entity["primary_id"], "Uniqueidentifier"),
         Attribute("createdon", "DateTime"),
@@ -250,7 +252,7 @@ def load_schema() -> Schema:
     raw = json.loads(text)
     entities = []
     for item in raw["entities"]:
-        attributes = {a.name: a for a in _system_attributes(item)}
+        attributes = {a.name: a for a in system_attributes(item)}
         for raw_attr in item["attributes"]:
             attr = _attr_from_json(raw_attr)
             attributes[attr.name] = attr

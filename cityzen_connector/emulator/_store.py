@@ -208,6 +208,20 @@ class Store:
                 (entity, record_id, self.next_counter(ROW_VERSION)),
             )
 
+    def drop_entity(self, entity: str) -> None:
+        """Forget every row of a deleted table, and its deletions."""
+        with self.lock, self.transaction():
+            self._conn.execute("DELETE FROM records WHERE entity = ?", (entity,))
+            self._conn.execute("DELETE FROM deleted WHERE entity = ?", (entity,))
+
+    def drop_column(self, entity: str, column: str) -> None:
+        """Remove a deleted column's values from every row of its table."""
+        with self.lock:
+            self._conn.execute(
+                "UPDATE records SET data = json_remove(data, ?) WHERE entity = ?",
+                (f'$."{column}"', entity),
+            )
+
     def current_version(self) -> int:
         """The last row version handed out (0 on an empty store)."""
         return int(self.get_meta(ROW_VERSION) or "0")

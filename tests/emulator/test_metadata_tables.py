@@ -156,19 +156,18 @@ def test_created_columns_keep_their_schema_name(api: Api) -> None:
 
 
 def test_definition_writes_it_does_not_emulate_are_refused(api: Api) -> None:
-    table = api.post(
-        "EntityDefinitions",
-        {"@odata.type": "Microsoft.Dynamics.CRM.EntityMetadata", "SchemaName": "cz_Request"},
+    # Creating and deleting tables, columns and keys is emulated (test_definition_writes.py);
+    # updating a definition (PUT) is not, and says so.
+    table = api.session.put(
+        api.url("EntityDefinitions(LogicalName='account')"),
+        json={"@odata.type": "Microsoft.Dynamics.CRM.EntityMetadata", "SchemaName": "Account"},
+        timeout=10,
     )
     assert table.status_code == 501
     assert "not emulated" in table.json()["error"]["message"]
-    column = api.delete("EntityDefinitions(LogicalName='incident')/Attributes(LogicalName='title')")
-    assert column.status_code == 501
-    api.post(
-        "EntityDefinitions(LogicalName='account')/Keys",
-        {"SchemaName": "cz_number_key", "KeyAttributes": ["accountnumber"]},
+    column = api.session.put(
+        api.url("EntityDefinitions(LogicalName='incident')/Attributes(LogicalName='title')"),
+        json={"@odata.type": "Microsoft.Dynamics.CRM.StringAttributeMetadata"},
+        timeout=10,
     )
-    # The Python SDK's delete_alternate_key: DELETE …/Keys(<id>) must not look like a success.
-    key = api.delete("EntityDefinitions(LogicalName='account')/Keys(LogicalName='cz_number_key')")
-    assert key.status_code == 501
-    assert len(api.get("EntityDefinitions(LogicalName='account')/Keys").json()["value"]) == 1
+    assert column.status_code == 501
