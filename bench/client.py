@@ -1,15 +1,19 @@
-"""Our Dataverse client vs a bare ``requests.Session`` doing the same calls.
+"""Our Dataverse client vs a bare ``requests.Session`` doing the same calls, then vs Microsoft's
+Python SDK on the same emulator.
 
-One command: ``.venv/bin/python bench/client.py``. A tiny threaded HTTP/1.1 server on
-127.0.0.1 (free port) answers every call after a fixed added latency; both sides retrieve the
-same record by id, sequentially and then from 5 threads (our client's default concurrency
-cap), alternating the two sides and keeping the best of two runs each. Prints requests/s side
-by side and our/baseline as a ratio, then the import time of the package and of ``requests``
-(``python -X importtime``, best of 5; the package's budget is 150 ms).
+One command: ``.venv/bin/python bench/client.py`` (``--quick``: fewer calls, one run each).
+First, a tiny threaded HTTP/1.1 server on 127.0.0.1 (free port) answers every call after a
+fixed added latency; both sides retrieve the same record by id, sequentially and then from 5
+threads (our client's default concurrency cap), alternating the two sides and keeping the best
+of two runs each. Prints requests/s side by side and our/baseline as a ratio, then the import
+time of the package and of ``requests`` (``python -X importtime``, best of 5; the package's
+budget is 150 ms). Then ours against ``PowerPlatform-Dataverse-Client`` (the ``conformance``
+extra) on the emulator served over TLS: see ``bench/_client_sdk.py``.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import subprocess
@@ -22,6 +26,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import requests
+
+# This benchmark's own module (bench/ is the script's folder, first on sys.path).
+from _client_sdk import FULL, INSTALL, QUICK, SDK, compare, sdk_available
 
 from cityzen_connector.dataverse import (
     DataverseClient,
@@ -80,6 +87,10 @@ def import_ms(module: str) -> float:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer calls, one run each")
+    quick = parser.parse_args().quick
+    calls = CALLS // 5 if quick else CALLS
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -105,11 +116,11 @@ def main() -> None:
             client.retrieve("contacts", RECORD_ID, select=["lastname"])
 
         bare(), ours()  # warm both connection pools
-        print(f"server latency {LATENCY * 1000:.0f} ms, {CALLS} calls per run")
+        print(f"server latency {LATENCY * 1000:.0f} ms, {calls} calls per run")
         print(f"{'scenario':<22}{'ours req/s':>12}{'requests req/s':>16}{'ratio':>8}")
         for label, threads in (("sequential", 1), (f"{THREADS} threads", THREADS)):
             # Alternate the two, best of two each: a loaded machine drifts over a run.
-            runs = [(rate(ours, CALLS, threads), rate(bare, CALLS, threads)) for _ in range(2)]
+            runs = [(rate(ours, calls, threads), rate(bare, calls, threads)) for _ in range(2)]
             a, b = max(r[0] for r in runs), max(r[1] for r in runs)
             print(f"{label:<22}{a:>12.0f}{b:>16.0f}{a / b:>8.2f}")
     finally:
@@ -118,6 +129,11 @@ def main() -> None:
     ours, baseline = import_ms("cityzen_connector.dataverse"), import_ms("requests")
     print(f"{'import (best of 5)':<22}{ours:>10.0f} ms{baseline:>14.0f} ms{ours / baseline:>8.2f}")
     print("import budget for cityzen_connector.dataverse: 150 ms")
+    if not sdk_available():
+        print(f"\nMicrosoft's SDK ({SDK}) is not installed, so it was not compared; install the")
+        print(f"test-only extra and run again:  {INSTALL}")
+        return
+    compare(QUICK if quick else FULL)
 
 
 if __name__ == "__main__":

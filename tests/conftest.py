@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 # Shared fixtures: signing keys, a scripted identity provider and its clock, the session's
-# emulator server (a suite's own
-# conftest may define a fixture of the same name, which then wins there).
-pytest_plugins = ["tests.support.tokens", "tests.support.emulator"]
+# emulator server, the Dataverse a test runs against (the emulator, or a real organisation with
+# ``-m live``); a suite's own conftest may define a fixture of the same name, which then wins.
+pytest_plugins = ["tests.support.tokens", "tests.support.emulator", "tests.support.live"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,14 +1,26 @@
 """One emulator server per test session, serving whichever emulator app a test installs: a
-real HTTP endpoint on 127.0.0.1 without a server start per test."""
+real HTTP endpoint on 127.0.0.1 without a server start per test; and an emulator provisioned
+for the shipped mappings, as ``cityzen dataverse provision`` leaves an organisation."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from cityzen_connector.emulator import EmulatorApp, serve
+from cityzen_connector.dataverse import (
+    DataverseClient,
+    DataverseConfig,
+    RetryPolicy,
+    StaticTokenProvider,
+    WsgiTransport,
+)
+from cityzen_connector.emulator import EmulatorApp, EmulatorConfig, create_app, seed, serve
+from cityzen_connector.mapping import MappingSet
+from cityzen_connector.sync import apply_provisioning, plan_provisioning
+from cityzen_connector.testing import FakeClock
 
 
 class Switch:
@@ -31,3 +43,32 @@ def emulator_server() -> Iterator[tuple[str, Switch]]:
         yield handle.url, switch
     finally:
         handle.stop()
+
+
+def provisioned_emulator(
+    mappings: MappingSet, clock: FakeClock, config: EmulatorConfig | None = None
+) -> EmulatorApp:
+    """A seeded emulator with the mappings' columns, keys (Active at once unless ``config``
+    says otherwise), option values, teams and subjects."""
+    app = create_app(
+        config or EmulatorConfig(key_activation_seconds=0),
+        clock=clock,
+        sleep=clock.sleep,
+        rng=random.Random(7),
+    )
+    seed(app)
+    token = (config.token if config is not None else None) or "test-token"
+    client = DataverseClient(
+        DataverseConfig("http://127.0.0.1:7072"),
+        WsgiTransport(app),
+        StaticTokenProvider(token),
+        clock=clock,
+        retry=RetryPolicy.QUEUE_WORK,
+        rng=lambda: 0.5,
+    )
+    plan = plan_provisioning(client, mappings.schema(), mappings.catalog)
+    report = apply_provisioning(
+        client, plan, now=lambda: 0.0, sleep=lambda _: None, create_catalog=True
+    )
+    assert report.ok, [s.line() for s in report.steps]
+    return app

@@ -1,6 +1,7 @@
-"""A Dataverse transport wrapper that counts round trips and can play three failures: the
-connection refused (``down``), "the application user lost its role" (``denied``) and 503
-Service Unavailable on the requests a test picks (``unavailable``)."""
+"""Dataverse transport wrappers: one that counts round trips and can play three failures (the
+connection refused, ``down``; "the application user lost its role", ``denied``; 503 Service
+Unavailable on the requests a test picks, ``unavailable``), and one that keeps every reply, for
+tests that read the wire shape of what the client was answered."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from cityzen_connector.dataverse import (
     HttpRequest,
     HttpResponse,
     Transport,
+    decode_batch,
 )
 
 
@@ -62,3 +64,26 @@ class CountingTransport:
         response = self.inner.send(request, timeout=timeout)
         self.statuses[response.status] += 1
         return response
+
+
+class RecordingTransport:
+    """Keeps every exchange (request, reply) of the transport it wraps."""
+
+    def __init__(self, inner: Transport) -> None:
+        self.inner = inner
+        self.exchanges: list[tuple[HttpRequest, HttpResponse]] = []
+
+    def send(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
+        response = self.inner.send(request, timeout=timeout)
+        self.exchanges.append((request, response))
+        return response
+
+    @property
+    def last(self) -> HttpResponse:
+        """The latest reply."""
+        return self.exchanges[-1][1]
+
+    def change_set(self) -> list[HttpResponse]:
+        """The parts answering the one ``$batch`` that held a change set."""
+        (reply,) = [r for q, r in self.exchanges if b"changeset_" in (q.body or b"")]
+        return [p.response for p in decode_batch(reply.headers["Content-Type"], reply.body)]

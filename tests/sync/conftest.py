@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from cityzen_connector.dataverse import (
     StaticTokenProvider,
     WsgiTransport,
 )
-from cityzen_connector.emulator import EmulatorApp, EmulatorConfig, create_app, seed
+from cityzen_connector.emulator import EmulatorApp
 from cityzen_connector.mapping import MappingSet, PlanContext, load_mappings
 from cityzen_connector.messaging import MessageBus, open_bus
 from cityzen_connector.models import EXAMPLE_SUBMISSION, Submission
@@ -32,7 +31,6 @@ from cityzen_connector.store import (
     open_blobs,
     open_store,
 )
-from cityzen_connector.sync import apply_provisioning, plan_provisioning
 from cityzen_connector.sync.pipeline import (
     CircuitBreaker,
     FollowupQueue,
@@ -42,6 +40,7 @@ from cityzen_connector.sync.pipeline import (
 )
 from cityzen_connector.sync.pipeline import DeliveryPolicy as DeliveryRetryPolicy
 from cityzen_connector.testing import FakeClock
+from tests.support.emulator import provisioned_emulator
 from tests.support.transports import CountingTransport
 
 MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
@@ -54,23 +53,8 @@ def mappings() -> MappingSet:
     return load_mappings(MAPPINGS)
 
 
-def provisioned_app(
-    mappings: MappingSet, clock: FakeClock, config: EmulatorConfig | None = None
-) -> EmulatorApp:
-    app = create_app(
-        config or EmulatorConfig(key_activation_seconds=0),
-        clock=clock,
-        sleep=clock.sleep,
-        rng=random.Random(7),
-    )
-    seed(app)
-    client = make_client(WsgiTransport(app), clock)
-    plan = plan_provisioning(client, mappings.schema(), mappings.catalog)
-    report = apply_provisioning(
-        client, plan, now=lambda: 0.0, sleep=lambda _: None, create_catalog=True
-    )
-    assert report.ok, [s.line() for s in report.steps]
-    return app
+# A seeded emulator provisioned for the mappings (tests/support/emulator.py).
+provisioned_app = provisioned_emulator
 
 
 def make_client(transport: Any, clock: FakeClock, **config: Any) -> DataverseClient:
@@ -124,6 +108,34 @@ def breaker(store: StateStore, clock: FakeClock) -> CircuitBreaker:
     return CircuitBreaker(store, clock=clock, open_for=timedelta(seconds=60))
 
 
+def build_processor(
+    client: DataverseClient,
+    mappings: MappingSet,
+    *,
+    blobs: BlobStore,
+    statuses: SubmissionStatuses,
+    breaker: CircuitBreaker,
+    clock: FakeClock,
+    bus: MessageBus,
+    pepper: bytes = PEPPER,
+) -> SubmissionProcessor:
+    """The pipeline as the worker builds it; follow-ups left undone wait on ``bus``'s
+    submissions queue, as in production."""
+    followups = FollowupQueue(bus, "submissions", policy=DeliveryRetryPolicy(), clock=clock)
+    return SubmissionProcessor(
+        client,
+        mappings,
+        blobs,
+        statuses,
+        breaker,
+        clock=clock,
+        logger=logging.getLogger("cityzen_connector.sync.test"),
+        context=PlanContext(pepper=pepper),
+        lookups=LookupCache(client, clock=clock),
+        followup_queue=followups,
+    )
+
+
 @pytest.fixture
 def processor(
     client: DataverseClient,
@@ -134,19 +146,14 @@ def processor(
     clock: FakeClock,
     bus: MessageBus,
 ) -> SubmissionProcessor:
-    """Follow-ups left undone wait on the ``bus`` fixture's submissions queue, as in production."""
-    followups = FollowupQueue(bus, "submissions", policy=DeliveryRetryPolicy(), clock=clock)
-    return SubmissionProcessor(
+    return build_processor(
         client,
         mappings,
-        blobs,
-        statuses,
-        breaker,
+        blobs=blobs,
+        statuses=statuses,
+        breaker=breaker,
         clock=clock,
-        logger=logging.getLogger("cityzen_connector.sync.test"),
-        context=PlanContext(pepper=PEPPER),
-        lookups=LookupCache(client, clock=clock),
-        followup_queue=followups,
+        bus=bus,
     )
 
 

@@ -8,38 +8,14 @@ follow-ups (fill blanks, look-alike flag) run at once instead of waiting for a r
 
 from __future__ import annotations
 
-from cityzen_connector.dataverse import (
-    HttpRequest,
-    HttpResponse,
-    Transport,
-    decode_batch,
-)
 from cityzen_connector.messaging import MessageBus
 from cityzen_connector.store import SubmissionStatuses
 from cityzen_connector.sync.pipeline import Created, WorkerDeps
-from tests.support.transports import CountingTransport
+from tests.support.transports import CountingTransport, RecordingTransport
 from tests.sync.conftest import MakeSubmission, Rows
 
 from .test_followups import TYPED_EMAIL, add_lookalike, deliver_one, flags, new_contact
 from .test_worker import QUEUE, send
-
-
-class Replies:
-    """Keeps every reply the emulator gave (wraps the transport the pipeline's client uses)."""
-
-    def __init__(self, inner: Transport) -> None:
-        self.inner = inner
-        self.exchanges: list[tuple[HttpRequest, HttpResponse]] = []
-
-    def send(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
-        response = self.inner.send(request, timeout=timeout)
-        self.exchanges.append((request, response))
-        return response
-
-    def change_set(self) -> list[HttpResponse]:
-        """The parts answering the one ``$batch`` that held a change set."""
-        (reply,) = [r for q, r in self.exchanges if b"changeset_" in (q.body or b"")]
-        return [p.response for p in decode_batch(reply.headers["Content-Type"], reply.body)]
 
 
 def test_first_submission_of_a_new_citizen_is_created_on_first_delivery_with_its_follow_ups(
@@ -51,7 +27,7 @@ def test_first_submission_of_a_new_citizen_is_created_on_first_delivery_with_its
     rows: Rows,
 ) -> None:
     add_lookalike(rows)  # an agent's hand-made contact with the same names and birthdate
-    replies = Replies(transport.inner)
+    replies = RecordingTransport(transport.inner)
     transport.inner = replies
     submission = make_submission()
     send(bus, submission)
