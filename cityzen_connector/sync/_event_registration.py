@@ -254,6 +254,7 @@ def register_events(
     echo: Callable[[RegistrationLine], None] = lambda line: None,
 ) -> list[RegistrationLine]:
     """Create or update the endpoint, its two steps and their images; one line per object."""
+    sdk = {message: _sdk_ids(client, message) for message in MESSAGES}  # before any write
     registrar = _Registrar(client, dry_run, echo)
     named = eq("name", ENDPOINT_NAME)
     found = client.first(Query("serviceendpoints").select("issaskeyset").where(named))
@@ -271,7 +272,7 @@ def register_events(
         )
     )
     for message in MESSAGES:
-        message_id, filter_id = _sdk_ids(client, message)
+        message_id, filter_id = sdk[message]
         fields = _step_fields(message, endpoint, message_id, filter_id)
         mine = and_(eq("name", fields["name"]), eq("_eventhandler_value", uuid.UUID(endpoint)))
         step = registrar.ensure(
