@@ -32,6 +32,7 @@ which id Dataverse gives the brokered message.
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -109,6 +110,11 @@ class EventPipeline:
     ) -> None:
         self.schema, self.store, self.clock, self.sink = schema, store, clock, sink
         self.stats = PipelineStats()
+        self._counting = threading.Lock()  # posts run outside the store's lock, in parallel
+
+    def _count(self, name: str, by: int = 1) -> None:
+        with self._counting:
+            setattr(self.stats, name, getattr(self.stats, name) + by)
 
     def check(self, entity: Entity, data: Mapping[str, Any], before: Row | None) -> None:
         check_registration(self.schema, self.store, entity, data)
@@ -123,7 +129,7 @@ class EventPipeline:
         if not steps:
             return
         if self.sink is None:
-            self.stats.unposted += len(steps)
+            self._count("unposted", len(steps))
             return
         for step in steps:
             message = self._message(step, write, facts)
@@ -149,7 +155,7 @@ class EventPipeline:
             body = serialize({**context, **_TRIMMED})
             properties[SIZE_EXCEEDED] = True
         if len(body) > MAX_MESSAGE_BYTES:
-            self.stats.failed += 1
+            self._count("failed")
             _LOG.warning(
                 "service endpoint post not sent: over 192 KB (system job %s)", operation_id
             )
@@ -170,11 +176,11 @@ class EventPipeline:
         try:
             self.sink(message)
         except Exception as exc:  # noqa: BLE001 - any sink failure is the job's, not the write's
-            self.stats.failed += 1
+            self._count("failed")
             _LOG.warning(
                 "service endpoint post failed (system job %s): %s",
                 message.message_id,
                 type(exc).__name__,
             )
         else:
-            self.stats.posted += 1
+            self._count("posted")
