@@ -156,6 +156,23 @@ class Settings(BaseSettings):
         "case-events",
         description="Queue the Dataverse service endpoint posts case changes to (cases/).",
     )
+    # The service endpoint `cityzen dataverse register-events` registers in Dataverse to post
+    # there: the queue's namespace and a shared access policy of that queue with Send only.
+    case_events_namespace: str = Field(
+        "",
+        description=(
+            "Service Bus namespace the Dataverse service endpoint posts case events to"
+            " (contoso.servicebus.windows.net); empty: the embedded queue (local mode)."
+        ),
+    )
+    case_events_sas_key_name: str = Field(
+        "dataverse-send",
+        description="Shared access policy of the case-events queue (Send only) for Dataverse.",
+    )
+    case_events_sas_key: SecretStr = Field(
+        SecretStr(""),
+        description="That policy's key: sent to Dataverse by register-events, never printed.",
+    )
     webhooks_queue: str = Field(
         "webhooks", description="Outbox of webhook events waiting for delivery to the portal."
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from cityzen_connector.settings import Settings
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from cityzen_connector.dataverse import DataverseConfig, TokenProvider
     from cityzen_connector.emulator import EmulatorConfig
     from cityzen_connector.localhost import LocalHostConfig
+    from cityzen_connector.sync import EventRegistration
     from cityzen_connector.sync.intake import AttachmentLimits
     from cityzen_connector.sync.pipeline import DeliveryPolicy
 
@@ -29,6 +31,7 @@ __all__ = [
     "dataverse_config",
     "delivery_policy",
     "emulator_config",
+    "event_registration",
     "localhost_config",
     "retention",
     "token_provider",
@@ -180,4 +183,41 @@ def localhost_config(settings: Settings) -> LocalHostConfig:
         max_body_bytes=settings.localhost_max_body_bytes,
         http_threads=settings.localhost_http_threads,
         read_timeout_seconds=settings.localhost_read_timeout_seconds,
+    )
+
+
+# The namespace named for the embedded queue: the emulator posts to the sink `cityzen run`
+# gives it, whatever the endpoint's namespace says (docs/emulator.md).
+EMBEDDED_NAMESPACE = "embedded.servicebus.localhost"
+
+
+def event_registration(settings: Settings) -> EventRegistration:
+    """What ``cityzen dataverse register-events`` registers. A real Dataverse needs the queue's
+    namespace and its Send-only SAS key (``ConfigurationError`` otherwise); the emulator on
+    loopback takes the embedded namespace and needs no key."""
+    from cityzen_connector.sync import EventRegistration
+
+    from ._errors import ConfigurationError
+
+    host = urlsplit(settings.dataverse_url).hostname or ""
+    local = host in {"127.0.0.1", "localhost", "::1"}
+    key = settings.case_events_sas_key.get_secret_value()
+    problems = []
+    if not local and not settings.case_events_namespace:
+        problems.append(
+            "CITYZEN_CASE_EVENTS_NAMESPACE: required to register events in a Dataverse that is"
+            " not the local emulator"
+        )
+    if not local and not key:
+        problems.append(
+            "CITYZEN_CASE_EVENTS_SAS_KEY: required to register events in a Dataverse that is"
+            " not the local emulator (the key of a Send-only policy of the queue)"
+        )
+    if problems:
+        raise ConfigurationError(problems)
+    return EventRegistration(
+        namespace=settings.case_events_namespace or EMBEDDED_NAMESPACE,
+        queue=settings.case_events_queue,
+        sas_key_name=settings.case_events_sas_key_name,
+        sas_key=key,
     )

@@ -1,10 +1,15 @@
 # ruff: noqa: T201 - a CLI module: printing is its job
-"""``cityzen dataverse whoami | provision``.
+"""``cityzen dataverse whoami | provision | register-events``.
 
 ``provision`` prints the plan first (every column, key, option value and — with the catalog —
 team and subject, each ``present`` or ``missing``), then creates what is missing unless
 ``--dry-run``. Nothing printed holds personal data: names of columns, keys, teams and
 subjects, and counts.
+
+``register-events`` creates or updates the service endpoint, steps and images that make
+Dataverse post each change of a case to the case-events queue, one line per object
+(``created``, ``updated``, ``unchanged``; ``would …`` with ``--dry-run``, which writes
+nothing). The SAS key is sent, never printed.
 """
 
 from __future__ import annotations
@@ -16,11 +21,17 @@ from typing import Any
 
 from cityzen_connector.dataverse import DataverseError
 from cityzen_connector.mapping import MappingError
-from cityzen_connector.sync import apply_provisioning, plan_provisioning
+from cityzen_connector.sync import (
+    ProvisionError,
+    RegistrationLine,
+    apply_provisioning,
+    plan_provisioning,
+    register_events,
+)
 
 from ._common import EXIT_FAILED, container, fail
 
-_ERRORS = (DataverseError, MappingError, OSError)
+_ERRORS = (DataverseError, MappingError, ProvisionError, OSError)
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -42,6 +53,17 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--key-timeout", type=float, default=600.0, help="seconds to wait per key (default 600)"
     )
     provision.set_defaults(func=_provision)
+    events = actions.add_parser(
+        "register-events",
+        help="register the service endpoint that posts case changes to the case-events queue",
+    )
+    events.add_argument("--dry-run", action="store_true", help="print what would change only")
+    events.add_argument(
+        "--update-key",
+        action="store_true",
+        help="send the SAS key again (after rotating it in Azure); it is never read back",
+    )
+    events.set_defaults(func=_register_events)
 
 
 def _whoami(args: argparse.Namespace) -> int:
@@ -85,4 +107,30 @@ def _provision(args: argparse.Namespace) -> int:
         print("provisioning incomplete: see the lines not created/active above", file=sys.stderr)
         return EXIT_FAILED
     print("provisioning done")
+    return 0
+
+
+def _register_events(args: argparse.Namespace) -> int:
+    from cityzen_connector.app import event_registration  # noqa: PLC0415
+
+    deps = container()
+    registration = event_registration(deps.settings)  # ConfigurationError: printed by main
+
+    def echo(line: RegistrationLine) -> None:
+        print(line.line(), flush=True)
+
+    try:
+        lines = register_events(
+            deps.api_client,
+            registration,
+            dry_run=args.dry_run,
+            update_key=args.update_key,
+            echo=echo,
+        )
+    except _ERRORS as exc:
+        return fail(exc)
+    changed = sum(1 for line in lines if line.outcome != "unchanged")
+    verb = "would change" if args.dry_run else "changed"
+    where = f"queue {registration.queue} on {registration.namespace_address}"
+    print(f"{changed} object(s) {verb}, {len(lines) - changed} unchanged ({where})")
     return 0

@@ -1,4 +1,5 @@
-"""``cityzen emulator serve`` and ``cityzen emulator seed``: the embedded Dataverse emulator.
+"""``cityzen emulator serve``, ``seed`` and ``case …`` (``_emulator_case``): the embedded
+Dataverse emulator.
 
 Flags override the ``CITYZEN_EMULATOR_*`` settings. Errors a user can fix (port in use, data
 folder not writable) are printed in one line with exit code 2, without a traceback.
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cityzen_connector._private import private_folder
-from cityzen_connector.app import EMULATOR_DATABASE_FILE, emulator_config
+from cityzen_connector.app import EMULATOR_DATABASE_FILE, Container, emulator_config
 from cityzen_connector.emulator import (
     EmulatorConfig,
     ServeError,
@@ -25,6 +26,8 @@ from cityzen_connector.emulator import (
 )
 from cityzen_connector.settings import Settings
 
+from . import _emulator_case
+from ._case_events import QueueSink
 from ._common import settings as load_settings
 from ._signals import stop_signals
 
@@ -54,10 +57,18 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         type=float,
         help="latency model: seconds per operation ($batch, bulk: one per record)",
     )
+    run.add_argument(
+        "--queue-url",
+        help=(
+            "post what registered service endpoints send onto this queue backend"
+            " (sqlite:///path/queue.db, the one cityzen run uses): the emulator's Service Bus"
+        ),
+    )
     run.set_defaults(func=_serve_command)
     fill = commands.add_parser("seed", help="insert the seed data into the emulator database")
     fill.add_argument("--data-dir", type=Path, help="folder of the SQLite file")
     fill.set_defaults(func=_seed_command)
+    _emulator_case.register(commands)
 
 
 def config_from(settings: Settings, args: argparse.Namespace | None = None) -> EmulatorConfig:
@@ -106,9 +117,13 @@ def run_serve(
         print(f"cityzen emulator: {exc}")  # noqa: T201
         return 2
     data_dir: Path = args.data_dir or settings.emulator_data_dir
+    queue_url = getattr(args, "queue_url", None)
+    events = Container(settings.model_copy(update={"queue_url": queue_url})) if queue_url else None
     try:
-        app = create_app(config, sleep=sleep)
+        app = create_app(config, sleep=sleep, sink=QueueSink(events.bus) if events else None)
     except StoreError as exc:
+        if events is not None:
+            events.close()
         print(f"cityzen emulator: {exc} (is the data directory writable?)")  # noqa: T201
         return 2
     try:
@@ -133,6 +148,8 @@ def run_serve(
             handle.stop()
     finally:
         app.close()
+        if events is not None:
+            events.close()
     return 0
 
 

@@ -2,11 +2,14 @@
 """``cityzen run``: the whole connector on a laptop (what ``make run`` calls).
 
 In one process: the Dataverse emulator, seeded, on 127.0.0.1:7072 (threaded ``serve()``); the
-custom columns and alternate keys the mappings need, provisioned; the embedded queue, store and
-blobs under the data folder; and the local Functions host running ``function_app.py`` on
-127.0.0.1:7071. It prints the URLs, the local function key and two ready-to-paste ``curl``
-commands (file a sample request, read its status). Ctrl-C (or SIGTERM) stops everything and
-exits 0. A port in use is one clear line and exit code 2.
+custom columns and alternate keys the mappings need, provisioned; the service endpoint and
+steps that post each change of a case to the case-events queue, registered
+(``register-events``, as an administrator does it in Azure; the emulator's posts go onto the
+embedded queue); the embedded queue, store and blobs under the data folder; and the local
+Functions host running ``function_app.py`` on 127.0.0.1:7071. It prints the URLs, the local
+function key, two ready-to-paste ``curl`` commands (file a sample request, read its status) and
+the ``cityzen emulator case`` commands that act as an agent. Ctrl-C (or SIGTERM) stops
+everything and exits 0. A port in use is one clear line and exit code 2.
 
 With the emulator, it also starts a local webhook receiver on 127.0.0.1:7073 (``cityzen
 webhooks receive``, in-process) and points ``CITYZEN_WEBHOOK_URLS`` at it, signed with the local
@@ -17,7 +20,8 @@ already in use is one line, and webhooks stay off.
 With ``--dataverse-url`` (or ``CITYZEN_DATAVERSE_URL`` set in the environment) the host and the
 worker use that Dataverse instead: an emulator started apart (``cityzen emulator serve`` with
 faults, for a fault or soak run) or a tenant. No emulator is started and nothing is seeded;
-provisioning still runs and reports.
+provisioning still runs and reports; events are not registered (``cityzen dataverse
+register-events`` is an administrator's act on a real organisation).
 
 The flags become ``CITYZEN_*`` variables of this process before anything reads the settings,
 as ``func start`` loads ``local.settings.json`` into the environment: the app the local host
@@ -38,6 +42,7 @@ from typing import Any
 from cityzen_connector import app
 from cityzen_connector._private import private_folder, write_private
 from cityzen_connector.emulator import (
+    EventSink,
     ServeError,
     ServerHandle,
     StoreError,
@@ -47,6 +52,7 @@ from cityzen_connector.emulator import (
 )
 from cityzen_connector.settings import ENV_PREFIX, Settings
 
+from ._case_events import QueueSink, register_case_events
 from ._common import settings as load_settings
 from ._errors import _StartError
 from ._signals import stop_signals
@@ -150,6 +156,9 @@ def banner(
         "",
         "Then read its status (queued, then created with its ticket number):",
         f"  curl -sS '{api}/requests/{submission_id}' -H 'x-functions-key: {function_key}'",
+        "",
+        "Act as an agent on that case (its status then reaches the connector):",
+        *(f"  {line}" for line in agent_commands(dataverse_url)),
     ]
     if webhooks:
         lines += [
@@ -160,12 +169,28 @@ def banner(
     return "\n".join(lines)
 
 
+def agent_commands(dataverse_url: str) -> list[str]:
+    """The ``cityzen emulator case`` lines the banner shows (docs/emulator.md)."""
+    case = f".venv/bin/cityzen emulator case --dataverse-url {dataverse_url.rstrip('/')}"
+    return [
+        f"{case} list",
+        f"{case} hold <ticket>",
+        f"{case} assign <ticket> Voirie",
+        f"{case} resolve <ticket> --resolution 'Nid-de-poule rebouché'",
+    ]
+
+
 def _start_emulator(
-    settings: Settings, port: int, *, sleep: Callable[[float], None] = time.sleep
+    settings: Settings,
+    port: int,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    sink: EventSink | None = None,
 ) -> tuple[Any, ServerHandle]:
-    """The seeded emulator, served; ``sleep`` waits out the configured fault latency."""
+    """The seeded emulator, served; ``sleep`` waits out the configured fault latency; ``sink``
+    receives what its service endpoints post (the embedded queue)."""
     private_folder(settings.emulator_data_dir)  # its database holds every contact
-    emulator = create_app(app.emulator_config(settings), sleep=sleep)
+    emulator = create_app(app.emulator_config(settings), sleep=sleep, sink=sink)
     try:
         seed(emulator)
         handle = serve(
@@ -221,9 +246,11 @@ def _serve(
     """Runs until Ctrl-C; raises ``_StartError`` when something cannot start."""
     settings = _settings()
     port = settings.emulator_port if emulator_port is None else emulator_port
+    events = app.Container(settings)  # the emulator's Service Bus: the embedded queue
     try:
-        emulator, handle = _start_emulator(settings, port)
+        emulator, handle = _start_emulator(settings, port, sink=QueueSink(events.bus))
     except (ServeError, StoreError, OSError) as exc:
+        events.close()
         message = f"Dataverse emulator: {exc} (already running? use --emulator-port)"
         raise _StartError(message) from exc
     receiver = None
@@ -232,12 +259,14 @@ def _serve(
         receiver = start_receiver(plan, env)
         settings = load_settings()
         _provision_or_stop(settings)
+        print(register_case_events(settings), flush=True)
         _host(settings, handle.url, webhooks=receiver.url if receiver else None)
     finally:
         if receiver is not None:
             receiver.stop()
         handle.stop()
         emulator.close()
+        events.close()
 
 
 def _serve_external(plan: ReceiverPlan | None) -> None:

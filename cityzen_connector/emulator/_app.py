@@ -35,6 +35,7 @@ from cityzen_connector.emulator._http import (
     json_response,
     parse_query,
 )
+from cityzen_connector.emulator._pipeline import EventPipeline, EventSink
 from cityzen_connector.emulator._protection import FaultInjector, Protection
 from cityzen_connector.emulator._records import Records
 from cityzen_connector.emulator._router import Router
@@ -55,6 +56,7 @@ class EmulatorApp:
         clock: WallClock = utc_now,
         sleep: Callable[[float], None] | None = None,
         rng: random.Random | None = None,
+        sink: EventSink | None = None,
     ) -> None:
         if sleep is None and (config.latency.enabled or config.faults.latency_seconds):
             # A latency nothing waits out would silently be no latency at all.
@@ -73,6 +75,9 @@ class EmulatorApp:
             key_activation_seconds=config.key_activation_seconds,
             persist_metadata=partial(save_custom_metadata, self.store, self.schema),
         )
+        # Registered steps post to ``sink`` after each commit (_pipeline); None: nowhere.
+        self.pipeline = EventPipeline(self.schema, self.store, clock, sink)
+        self.records.observer = self.pipeline
         # Handlers get this small context, never the app itself.
         self.context = HandlerContext(
             records=self.records,
@@ -246,10 +251,12 @@ def create_app(
     clock: WallClock = utc_now,
     sleep: Callable[[float], None] | None = None,
     rng: random.Random | None = None,
+    sink: EventSink | None = None,
 ) -> EmulatorApp:
     """Build an emulator. ``clock`` drives timestamps, key activation and throttling windows;
-    ``sleep`` waits out the fault latency and the latency model (required when either is on)."""
-    return EmulatorApp(config, clock=clock, sleep=sleep, rng=rng)
+    ``sleep`` waits out the fault latency and the latency model (required when either is on);
+    ``sink`` receives what registered service endpoints post (``ServiceBusMessage``)."""
+    return EmulatorApp(config, clock=clock, sleep=sleep, rng=rng, sink=sink)
 
 
 __all__ = ["EmulatorApp", "create_app", "json_response"]

@@ -49,6 +49,27 @@ TABLES = {
     "incident": TableInfo("Incident", "Incidents", "Case", "Cases", 112),
     "subject": TableInfo("Subject", "Subjects", "Subject", "Subjects", 129),
     "role": TableInfo("Role", "Roles", "Security Role", "Security Roles", 1036),
+    "sdkmessage": TableInfo("SdkMessage", "SdkMessages", "Sdk Message", "Sdk Messages", 4606),
+    "sdkmessagefilter": TableInfo(
+        "SdkMessageFilter", "SdkMessageFilters", "Sdk Message Filter", "Sdk Message Filters", 4607
+    ),
+    "sdkmessageprocessingstep": TableInfo(
+        "SdkMessageProcessingStep",
+        "SdkMessageProcessingSteps",
+        "Sdk Message Processing Step",
+        "Sdk Message Processing Steps",
+        4608,
+    ),
+    "sdkmessageprocessingstepimage": TableInfo(
+        "SdkMessageProcessingStepImage",
+        "SdkMessageProcessingStepImages",
+        "Sdk Message Processing Step Image",
+        "Sdk Message Processing Step Images",
+        4615,
+    ),
+    "serviceendpoint": TableInfo(
+        "ServiceEndpoint", "ServiceEndpoints", "Service Endpoint", "Service Endpoints", 4618
+    ),
 }
 
 # "<Column> Options" of yes/no columns (true label, false label); other yes/no columns use
@@ -80,6 +101,22 @@ RELATIONSHIP_NAMES = {
     ("systemuser", "businessunitid", "businessunit"): "business_unit_system_users",
     ("team", "businessunitid", "businessunit"): "business_unit_teams",
     ("role", "businessunitid", "businessunit"): "business_unit_roles",
+    ("sdkmessagefilter", "sdkmessageid", "sdkmessage"): "sdkmessageid_sdkmessagefilter",
+    ("sdkmessageprocessingstep", "eventhandler", "serviceendpoint"): (
+        "serviceendpoint_sdkmessageprocessingstep"
+    ),
+    ("sdkmessageprocessingstep", "sdkmessageid", "sdkmessage"): (
+        "sdkmessageid_sdkmessageprocessingstep"
+    ),
+    ("sdkmessageprocessingstep", "sdkmessagefilterid", "sdkmessagefilter"): (
+        "sdkmessagefilterid_sdkmessageprocessingstep"
+    ),
+    ("sdkmessageprocessingstep", "impersonatinguserid", "systemuser"): (
+        "impersonatinguserid_sdkmessageprocessingstep"
+    ),
+    ("sdkmessageprocessingstepimage", "sdkmessageprocessingstepid", "sdkmessageprocessingstep"): (
+        "sdkmessageprocessingstepid_sdkmessageprocessingstepimage"
+    ),
 }
 # IsHierarchical is True on subject_parent_subject (the subject reference page).
 HIERARCHICAL = frozenset({"subject_parent_subject"})

@@ -339,3 +339,58 @@ def duplicate_association() -> ODataError:
     # DuplicateRecord (0x80040237) in the web service error codes list, "Cannot insert
     # duplicate key.": what Dataverse answers when a many-to-many pair is associated twice.
     return ODataError(412, "0x80040237", "Cannot insert duplicate key.")
+
+
+# -- event registrations: service endpoints, steps, images ------------------------------------
+# Codes, names and messages from "Web service error codes" (Microsoft Learn,
+# https://learn.microsoft.com/power-apps/developer/data-platform/reference/web-service-error-codes).
+
+
+def message_not_supported(message: str, entity: str) -> ODataError:
+    # SdkEntityDoesNotSupportMessage (0x80040800), "The method being invoked does not support
+    # provided entity type."; the text is the platform's as clients report it. The HTTP status
+    # is not documented: 400, as the other refused requests.
+    return ODataError(
+        400,
+        "0x80040800",
+        f"The '{message}' method does not support entities of type '{entity}'. "
+        "MessageProcessorCache returned MessageProcessor.Empty.",
+    )
+
+
+def invalid_message_property(name: str, message: str) -> ODataError:
+    # SdkInvalidMessagePropertyName (0x8004416b).
+    return ODataError(
+        400, "0x8004416b", f"Message property name '{name}' is not valid on message {message}."
+    )
+
+
+def invalid_image_type(message: str) -> ODataError:
+    # SdkMessageInvalidImageTypeRegistration (0x8004416d).
+    return ODataError(400, "0x8004416d", f"Message {message} does not support this image type.")
+
+
+def image_not_supported(message: str) -> ODataError:
+    # SdkMessageDoesNotSupportImageRegistration (0x80044189).
+    return ODataError(
+        400, "0x80044189", f"Message '{message}' does not support image registration."
+    )
+
+
+def custom_step_not_allowed() -> ODataError:
+    # SdkCustomProcessingStepIsNotAllowed (0x80044187).
+    return ODataError(
+        400,
+        "0x80044187",
+        "Custom SdkMessageProcessingStep is not allowed on the specified message and entity.",
+    )
+
+
+def acs_not_supported() -> ODataError:
+    # ServiceEndpointAcsAuthNotSupported (0x80050209).
+    return ODataError(
+        400,
+        "0x80050209",
+        "Service Endpoint with ACS authentication type is no longer supported. Please change "
+        "your endpoint configuration to use a supported authentication type",
+    )

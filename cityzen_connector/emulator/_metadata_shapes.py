@@ -62,6 +62,7 @@ ATTRIBUTE_TYPES = {
     "Lookup": ("LookupAttributeMetadata", "LookupType"),
     "Customer": ("LookupAttributeMetadata", "CustomerType"),
     "Owner": ("LookupAttributeMetadata", "OwnerType"),
+    "EntityName": ("EntityNameAttributeMetadata", "EntityNameType"),
 }
 ATTRIBUTE_PROPERTIES = (
     "MetadataId",

@@ -26,12 +26,15 @@ from cityzen_connector.emulator._http import (
 )
 from cityzen_connector.emulator._impersonation import audit
 from cityzen_connector.emulator._schema import Attribute, Entity, Key, Schema
+from cityzen_connector.emulator._secrets import seal
 from cityzen_connector.emulator._sql import format_datetime
 from cityzen_connector.emulator._states import settle_state
 from cityzen_connector.emulator._store import ROW_VERSION, Row, Store
 from cityzen_connector.emulator._values import convert_value
+from cityzen_connector.emulator._write_events import Write, WriteObserver
 
 TARGETS = "__targets"  # per-row map: lookup column → logical name of the referenced table
+_STATE_COLUMNS = frozenset({"statecode", "statuscode"})
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -52,6 +55,8 @@ class Records:
         self.caller_id = caller_id
         self.key_activation_seconds = key_activation_seconds
         self._persist_metadata = persist_metadata
+        # The event pipeline (``_pipeline``), told of every write; None: no events.
+        self.observer: WriteObserver | None = None
 
     # -- keys ------------------------------------------------------------------------------
     def key_status(self, entity: Entity, key: Key) -> str:
@@ -252,11 +257,17 @@ class Records:
         if entity.logical_name == "incident":
             data["ticketnumber"] = self._ticket_number(record_id)
         self._computed(entity, data)
+        seal(entity, data, changes)
         self._required(entity, data)
         self._unique(entity, data, record_id)
+        if self.observer is not None:
+            self.observer.check(entity, data, None)
         row = Row(record_id, data, self.store.next_counter(ROW_VERSION))
         data["versionnumber"] = row.version
         self.store.insert(entity.logical_name, row)
+        if self.observer is not None:
+            sent = {k: v for k, v in changes.items() if k != TARGETS}
+            self.observer.written(Write("Create", "Create", entity, None, row, sent, who))
         return row
 
     def update(
@@ -268,6 +279,27 @@ class Records:
         caller: Caller | None = None,
         message: str = "Update",
     ) -> Row:
+        """ "Behavior of specialized update operations" (Microsoft Learn,
+        https://learn.microsoft.com/power-apps/developer/data-platform/special-update-operation-behavior):
+        an update of state/status fields plus other fields is processed once for the other
+        fields, then once for the state/status fields: two operations, two row versions, and
+        Update steps run for each. The caller's transaction makes them one change."""
+        state = {k: v for k, v in changes.items() if k in _STATE_COLUMNS}
+        others = {k: v for k, v in changes.items() if k not in _STATE_COLUMNS}
+        if entity.states and state and set(others) - {TARGETS, entity.primary_id}:
+            row = self._update(entity, row, others, caller, "Update")
+            changes = state
+        return self._update(entity, row, changes, caller, message)
+
+    def _update(
+        self,
+        entity: Entity,
+        row: Row,
+        changes: dict[str, Any],
+        caller: Caller | None,
+        message: str,
+    ) -> Row:
+        who = caller or Caller(self.caller_id)
         data = dict(row.data)
         targets = dict(data.get(TARGETS, {}))
         targets.update(changes.pop(TARGETS, {}))
@@ -277,13 +309,19 @@ class Records:
             data[TARGETS] = targets
         settle_state(entity, row.data, data, changes, message)
         data["modifiedon"] = format_datetime(self.clock())
-        audit(data, caller or Caller(self.caller_id), created=False)
+        audit(data, who, created=False)
         self._computed(entity, data)
+        seal(entity, data, changes)
         self._required(entity, data)
         self._unique(entity, data, row.id)
+        if self.observer is not None:
+            self.observer.check(entity, data, row)
         new = Row(row.id, data, self.store.next_counter(ROW_VERSION))
         data["versionnumber"] = new.version
         self.store.replace(entity.logical_name, new)
+        if self.observer is not None:
+            sent = dict(changes)
+            self.observer.written(Write("Update", message, entity, row, new, sent, who))
         return new
 
     def _set_business_unit(self, data: dict[str, Any]) -> None:

@@ -34,8 +34,10 @@ from cityzen_connector.emulator._query import (
     row_payload,
     wants_annotations,
 )
+from cityzen_connector.emulator._request_facts import request_scope
 from cityzen_connector.emulator._schema import Entity
 from cityzen_connector.emulator._store import Row
+from cityzen_connector.emulator._table_messages import check_message
 from cityzen_connector.emulator._written import written_reply
 
 BULK = {
@@ -71,20 +73,22 @@ class Router:
 
     def handle_top(self, req: Request) -> Response:
         """Handle a top-level request; the reply states its operations (``_cost.py``)."""
-        if req.path == "$batch":
-            try:
-                self._impersonate(req)  # a batch under an unknown user fails as a whole
-            except ODataError as exc:
-                return error_response(exc)  # one operation, as every error reply
-            return handle_batch(self.context, self.handle, req)
-        return self.handle(req)
+        with request_scope(req):  # one correlation id for all it causes (_request_facts)
+            if req.path == "$batch":
+                try:
+                    self._impersonate(req)  # a batch under an unknown user fails as a whole
+                except ODataError as exc:
+                    return error_response(exc)  # one operation, as every error reply
+                return handle_batch(self.context, self.handle, req)
+            return self.handle(req)
 
     def handle(self, req: Request) -> Response:
-        try:
-            self._impersonate(req)
-            return self._dispatch(req)
-        except ODataError as exc:
-            return error_response(exc)
+        with request_scope(req):
+            try:
+                self._impersonate(req)
+                return self._dispatch(req)
+            except ODataError as exc:
+                return error_response(exc)
 
     def _impersonate(self, req: Request) -> None:
         req.caller = resolve_caller(self.context.store, self.context.caller_id, req)
@@ -113,6 +117,8 @@ class Router:
         entity = self.schema.entity_for_set(segment.name)
         if entity is None:
             raise err.segment_not_found(segment.name)
+        if not rest or rest in BULK:
+            check_message(entity, req.method)
         if rest:
             if segment.key is None and rest in BULK and req.method == "POST":
                 return handle_bulk(self.context, entity, rest, req)

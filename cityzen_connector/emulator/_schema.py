@@ -47,6 +47,8 @@ class Attribute:
     min_value: float | None = None
     max_value: float | None = None
     schema_name: str | None = None  # as created (``cz_IdentityKey``); None: the logical name
+    # IsValidForRead False (serviceendpoint.saskey…): written, stored, never returned.
+    readable: bool = True
 
     @property
     def metadata_id(self) -> str:
@@ -91,6 +93,9 @@ class Entity:
     # EntityMetadata.ChangeTrackingEnabled: whether Prefer: odata.track-changes is answered.
     change_tracking: bool = False
     schema_name: str | None = None  # as created (``cz_Request``); None: the reference's name
+    # The table reference's messages when it lacks Create, Update or Delete (sdkmessage: only
+    # Retrieve and RetrieveMultiple); None: every record operation.
+    messages: frozenset[str] | None = None
 
     @property
     def metadata_id(self) -> str:
@@ -199,6 +204,7 @@ def _attr_from_json(raw: dict[str, Any]) -> Attribute:
         min_value=raw.get("min_value"),
         max_value=raw.get("max_value"),
         schema_name=raw.get("schema_name"),
+        readable=bool(raw.get("readable", True)),
     )
 
 
@@ -269,6 +275,7 @@ def load_schema() -> Schema:
                     int(k): int(v[0]) for k, v in item.get("status_options", {}).items()
                 },
                 change_tracking=bool(item.get("change_tracking", False)),
+                messages=frozenset(item["messages"]) if "messages" in item else None,
             )
         )
     lookups = {

@@ -90,6 +90,68 @@ def agent_object_id(login: str) -> str:
     return str(uuid.uuid5(SEED_NS, f"entra:{login}"))
 
 
+# The messages a step on a service endpoint can be registered on in the emulator (_registrations)
+# and the tables whose Create and Update are events: the platform's own rows, which clients
+# look up by name ("Register a plug-in": the message and its primary table) and cannot write
+# (_table_messages). Their ids here are the emulator's: look them up, never hard-code them.
+SDK_MESSAGES = ("Create", "Update")
+EVENT_TABLES = (
+    "account",
+    "annotation",
+    "businessunit",
+    "contact",
+    "incident",
+    "incidentresolution",
+    "role",
+    "subject",
+    "systemuser",
+    "team",
+)
+
+
+def sdk_message_id(name: str) -> str:
+    """Id of a seeded ``sdkmessage`` (``Create``, ``Update``)."""
+    return str(uuid.uuid5(SEED_NS, f"sdkmessage:{name}"))
+
+
+def sdk_message_filter_id(message: str, table: str) -> str:
+    """Id of the seeded ``sdkmessagefilter`` of a message on a table."""
+    return str(uuid.uuid5(SEED_NS, f"sdkmessagefilter:{message}:{table}"))
+
+
+def _sdk_messages() -> list[tuple[str, dict[str, Any]]]:
+    rows: list[tuple[str, dict[str, Any]]] = []
+    for message in SDK_MESSAGES:
+        rows.append(
+            (
+                "sdkmessage",
+                {
+                    "sdkmessageid": sdk_message_id(message),
+                    "name": message,
+                    "categoryname": message,
+                    "availability": 0,  # Server
+                },
+            )
+        )
+        for table in EVENT_TABLES:
+            rows.append(
+                (
+                    "sdkmessagefilter",
+                    {
+                        "sdkmessagefilterid": sdk_message_filter_id(message, table),
+                        "sdkmessageid": sdk_message_id(message),
+                        "primaryobjecttypecode": table,
+                        "secondaryobjecttypecode": "none",
+                        "availability": 0,
+                        "iscustomprocessingstepallowed": True,
+                        "isvisible": True,
+                        TARGETS: {"sdkmessageid": "sdkmessage"},
+                    },
+                )
+            )
+    return rows
+
+
 def _agents() -> list[tuple[str, dict[str, Any]]]:
     return [
         (
@@ -128,6 +190,7 @@ def _rows() -> list[tuple[str, dict[str, Any]]]:
             },
         ),
         *_agents(),
+        *_sdk_messages(),
     ]
     services = [FRONT_OFFICE, *(service for service, _ in CATALOGUE.values())]
     for service in dict.fromkeys(services):

@@ -29,6 +29,8 @@ EDM = {
     "Lookup": "Edm.Guid",
     "Customer": "Edm.Guid",
     "Owner": "Edm.Guid",
+    # A table's logical name (sdkmessagefilter.primaryobjecttypecode: "EntityName" type).
+    "EntityName": "Edm.String",
 }
 NUMERIC = frozenset({"Edm.Int32", "Edm.Int64", "Edm.Decimal", "Edm.Double"})
 TEMPORAL = frozenset({"Edm.DateTimeOffset", "Edm.Date"})

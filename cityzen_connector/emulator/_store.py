@@ -12,7 +12,7 @@ import json
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +75,7 @@ class Store:
             raise StoreError(f"cannot open the emulator database at {target}: {exc}") from exc
         self.lock = threading.RLock()
         self._depth = 0
+        self._after_commit: list[Callable[[], None]] = []
         self._indexes: set[str] = set()
 
     def close(self) -> None:
@@ -83,7 +84,10 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All writes inside commit together or not at all; nesting joins the outer one."""
+        """All writes inside commit together or not at all; nesting joins the outer one.
+        What ``after_commit`` was given runs once the outermost one has committed, outside
+        the lock; a rollback drops it."""
+        committed: list[Callable[[], None]] = []
         with self.lock:
             if self._depth:
                 self._depth += 1
@@ -101,8 +105,21 @@ class Store:
                 raise
             else:
                 self._conn.execute("COMMIT")
+                committed = self._after_commit
             finally:
                 self._depth = 0
+                self._after_commit = []
+        for hook in committed:
+            hook()
+
+    def after_commit(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` once the current transaction commits (now, outside a transaction): the
+        asynchronous service starts a system job only for a committed operation."""
+        with self.lock:
+            if self._depth:
+                self._after_commit.append(hook)
+                return
+        hook()
 
     # -- meta ------------------------------------------------------------------------------
     def get_meta(self, name: str) -> str | None:

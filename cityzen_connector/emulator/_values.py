@@ -106,6 +106,7 @@ def _guid(value: object) -> object:
 _CONVERTERS: dict[str, Callable[[object], object]] = {
     "String": _string,
     "Memo": _string,
+    "EntityName": _string,
     "Integer": _int32,
     "Picklist": _int32,
     "State": _int32,

@@ -3,12 +3,14 @@
 - ``sync.intake``: accept and queue a submission, read its status (no Dataverse);
 - ``sync.pipeline``: write a queued submission into Dataverse, settle, recover;
 - here: the theme tree the portal shows (``refresh_themes``, ``read_themes``), schema and
-  catalogue provisioning (``plan_provisioning``, ``apply_provisioning``) and readiness.
+  catalogue provisioning (``plan_provisioning``, ``apply_provisioning``), the registration
+  that makes Dataverse post case changes (``register_events``) and readiness.
 
 Each use case takes its ports as arguments; none reads settings.
 """
 
 from ._errors import ProvisionError
+from ._event_registration import EventRegistration, RegistrationLine, register_events
 from ._health import (
     Liveness,
     Readiness,
@@ -34,6 +36,7 @@ from ._themes import (
 )
 
 __all__ = [
+    "EventRegistration",
     "Liveness",
     "ProvisionError",
     "ProvisionPlan",
@@ -41,6 +44,7 @@ __all__ = [
     "Readiness",
     "ReadinessPorts",
     "ReadinessProbe",
+    "RegistrationLine",
     "Step",
     "ThemeTree",
     "ThemesReader",
@@ -52,4 +56,5 @@ __all__ = [
     "plan_provisioning",
     "read_themes",
     "refresh_themes",
+    "register_events",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -18,6 +19,7 @@ import pytest
 import requests
 
 from cityzen_connector.emulator import EmulatorConfig, create_app, seed
+from cityzen_connector.messaging import open_bus
 from tests.support.emulator import Switch
 from tests.support.private import loosen, modes, not_private, permissive_umask
 
@@ -182,6 +184,29 @@ def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
         time.sleep(0.05)
     assert status["status"] == "created", status
     assert re.fullmatch(r"CAS-\d{5}-[0-9A-Z]{6}", status["ticket_number"])
+    # An agent puts the case on hold with the printed command: the emulator's service endpoint
+    # (registered at start-up) posts the change onto the embedded case-events queue.
+    run.wait_for(r"^Case events: .* queue case-events \(5 registration\(s\) made, 0 unchanged\)$")
+    hold = run.wait_for(r"^\s+(\.venv/bin/cityzen emulator case .* hold <ticket>)$").group(1)
+    words = shlex.split(hold.replace("<ticket>", status["ticket_number"]))
+    acted = subprocess.run(
+        [sys.executable, "-m", "cityzen_connector.cli", *words[1:]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert acted.returncode == 0, acted.stdout + acted.stderr
+    assert "Active / On Hold (as agnes.martin)" in acted.stdout
+    consumed = any(re.search(r"serviceBusTrigger, queue case-events$", line) for line in run.lines)
+    if not consumed:  # no case-events trigger yet: the messages wait in the queue
+        bus = open_bus(f"sqlite:///{tmp_path / 'queue.db'}")
+        try:
+            names = [json.loads(m.body)["MessageName"] for m in bus.peek("case-events")]
+        finally:
+            bus.close()
+        assert names == ["Create", "Update"]
     # Every file of the queue, the store, the emulator (every contact), the keys and the sample.
     assert not_private(tmp_path) == {}
     assert {

@@ -1,0 +1,53 @@
+"""The registration of case events as data: where it posts, what it prints, and that it stops
+before writing anything when Dataverse lacks the message it registers on."""
+
+from __future__ import annotations
+
+import pytest
+
+from cityzen_connector.dataverse import Query
+from cityzen_connector.sync import (
+    EventRegistration,
+    ProvisionError,
+    RegistrationLine,
+    register_events,
+)
+from cityzen_connector.testing import emulator_client
+
+KEY = "c2VuZC1vbmx5LWtleQ=="
+
+
+@pytest.mark.parametrize(
+    "namespace",
+    ["cityzen-events.servicebus.windows.net", "sb://cityzen-events.servicebus.windows.net/"],
+)
+def test_the_endpoint_address_is_the_namespace_as_service_bus_names_it(namespace: str) -> None:
+    config = EventRegistration(namespace, "case-events", "dataverse-send", KEY)
+    assert config.namespace_address == "sb://cityzen-events.servicebus.windows.net/"
+    assert config.solution_namespace == "cityzen-events"
+    assert KEY not in repr(config)
+
+
+def test_a_line_names_the_object_the_outcome_and_the_columns_never_values() -> None:
+    line = RegistrationLine(
+        "step",
+        "CityZen case events: Update of incident",
+        "updated",
+        True,
+        ("filteringattributes", "saskey"),
+    )
+    assert line.line() == (
+        "would update  step              CityZen case events: Update of incident"
+        " (filteringattributes, saskey)"
+    )
+
+
+def test_without_the_sdk_message_nothing_is_written() -> None:
+    emulator = emulator_client(seeded=False)  # no sdkmessage rows
+    try:
+        config = EventRegistration("embedded.servicebus.localhost", "case-events", "k", KEY)
+        with pytest.raises(ProvisionError, match="no SDK message named Create"):
+            register_events(emulator.client, config)
+        assert list(emulator.client.query(Query("serviceendpoints").select("name"))) == []
+    finally:
+        emulator.close()
