@@ -1,13 +1,81 @@
 """Cases back to citizens: Dataverse events → status history, "my requests", webhooks out,
-change-tracking reconciliation (ARCHITECTURE.md, the ``cases/`` room)."""
+change-tracking reconciliation (ARCHITECTURE.md, the ``cases/`` room).
 
+- ``parse_context`` / ``change_of``: a service endpoint's message (the serialised
+  ``RemoteExecutionContext``) → a ``CaseChange``, or ``Ignored``, or ``InvalidCaseEvent``;
+- ``CaseHistory``: each change once, in order, in the state store; the portal told through
+  the ``WebhookOutbox`` when a citizen-facing status changes;
+- ``handle_case_event``: the case-events queue worker;
+- see docs/cases.md.
+"""
+
+from cityzen_connector.cases._errors import CaseError, InvalidCaseEvent
+from cityzen_connector.cases._events import (
+    STATUS_COLUMNS,
+    CaseChange,
+    Ignored,
+    Owner,
+    change_of,
+    change_of_row,
+)
+from cityzen_connector.cases._history import (
+    CASES_PARTITION,
+    STATUS_CHANGED,
+    SUBMISSION_LINKS,
+    Applied,
+    CaseHistory,
+    contact_partition,
+    status_event,
+    webhook_id,
+)
 from cityzen_connector.cases._outbox import QueueWebhookOutbox, event_body, event_from_body
+from cityzen_connector.cases._record import CaseRecord, Entry
+from cityzen_connector.cases._schema import CASE_COLUMNS, CaseSchema
 from cityzen_connector.cases._webhook import WebhookEvent, WebhookOutbox
+from cityzen_connector.cases._wire import MAX_EVENT_BYTES, RemoteContext, parse_context, wcf_date
+from cityzen_connector.cases._worker import (
+    PROP_REJECTED_AT,
+    PROP_REJECTED_REASON,
+    CaseEventPorts,
+    CaseEventResult,
+    handle_case_event,
+    rejected_queue,
+)
 
 __all__ = [
+    "CASES_PARTITION",
+    "CASE_COLUMNS",
+    "MAX_EVENT_BYTES",
+    "PROP_REJECTED_AT",
+    "PROP_REJECTED_REASON",
+    "STATUS_CHANGED",
+    "STATUS_COLUMNS",
+    "SUBMISSION_LINKS",
+    "Applied",
+    "CaseChange",
+    "CaseError",
+    "CaseEventPorts",
+    "CaseEventResult",
+    "CaseHistory",
+    "CaseRecord",
+    "CaseSchema",
+    "Entry",
+    "Ignored",
+    "InvalidCaseEvent",
+    "Owner",
     "QueueWebhookOutbox",
+    "RemoteContext",
     "WebhookEvent",
     "WebhookOutbox",
+    "change_of",
+    "change_of_row",
+    "contact_partition",
     "event_body",
     "event_from_body",
+    "handle_case_event",
+    "parse_context",
+    "rejected_queue",
+    "status_event",
+    "wcf_date",
+    "webhook_id",
 ]
