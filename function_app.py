@@ -17,7 +17,7 @@ import logging
 import azure.functions as func
 
 from cityzen_connector import app as cityzen
-from functions import http_api, queue_workers, timers
+from functions import case_events, http_api, queue_workers, timers
 
 try:
     settings = cityzen.current().settings
@@ -32,4 +32,5 @@ app.register_functions(
     http_api.blueprint(lambda: cityzen.current().http_api, auth_mode=settings.auth_mode)
 )
 app.register_functions(queue_workers.blueprint(settings.submissions_queue))
+app.register_functions(case_events.blueprint(settings.case_events_queue))
 app.register_functions(timers.blueprint())

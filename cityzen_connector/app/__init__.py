@@ -21,7 +21,14 @@ from ._configs import (
 )
 from ._container import Container
 from ._errors import ConfigurationError, TelemetryError
-from ._jobs import process_submission, purge_retention, refresh_themes, sweep_dead_letters
+from ._jobs import (
+    process_case_event,
+    process_submission,
+    purge_retention,
+    reconcile_cases,
+    refresh_themes,
+    sweep_dead_letters,
+)
 from ._runtime import current, install, start, telemetry_from_environment
 from ._settings import env_name, load_settings
 
@@ -40,8 +47,10 @@ __all__ = [
     "install",
     "load_settings",
     "localhost_config",
+    "process_case_event",
     "process_submission",
     "purge_retention",
+    "reconcile_cases",
     "refresh_themes",
     "retention",
     "start",

@@ -29,7 +29,15 @@ from cityzen_connector.cases._history import (
     webhook_id,
 )
 from cityzen_connector.cases._outbox import QueueWebhookOutbox, event_body, event_from_body
+from cityzen_connector.cases._progress import Progress, progress_of
+from cityzen_connector.cases._reconcile import TRACKING_PARTITION, Reconciler, ReconcileReport
 from cityzen_connector.cases._record import CaseRecord, Entry
+from cityzen_connector.cases._requests import (
+    CITIZEN_CONTACTS,
+    MAX_PAGE_SIZE,
+    MyRequests,
+    RequestsUnavailableError,
+)
 from cityzen_connector.cases._schema import CASE_COLUMNS, CaseSchema
 from cityzen_connector.cases._webhook import WebhookEvent, WebhookOutbox
 from cityzen_connector.cases._wire import MAX_EVENT_BYTES, RemoteContext, parse_context, wcf_date
@@ -45,12 +53,15 @@ from cityzen_connector.cases._worker import (
 __all__ = [
     "CASES_PARTITION",
     "CASE_COLUMNS",
+    "CITIZEN_CONTACTS",
     "MAX_EVENT_BYTES",
+    "MAX_PAGE_SIZE",
     "PROP_REJECTED_AT",
     "PROP_REJECTED_REASON",
     "STATUS_CHANGED",
     "STATUS_COLUMNS",
     "SUBMISSION_LINKS",
+    "TRACKING_PARTITION",
     "Applied",
     "CaseChange",
     "CaseError",
@@ -62,9 +73,14 @@ __all__ = [
     "Entry",
     "Ignored",
     "InvalidCaseEvent",
+    "MyRequests",
     "Owner",
+    "Progress",
     "QueueWebhookOutbox",
+    "ReconcileReport",
+    "Reconciler",
     "RemoteContext",
+    "RequestsUnavailableError",
     "WebhookEvent",
     "WebhookOutbox",
     "change_of",
@@ -74,6 +90,7 @@ __all__ = [
     "event_from_body",
     "handle_case_event",
     "parse_context",
+    "progress_of",
     "rejected_queue",
     "status_event",
     "wcf_date",

@@ -3,6 +3,9 @@
 ::
 
     CaseError                  base
+    ├── RequestsUnavailableError  "my requests" cannot be answered: Dataverse is unreachable
+    │                          and the store does not know the citizen's contact yet, or the
+    │                          store is unreachable (HTTP 503, retry later)
     └── InvalidCaseEvent       a case-events message we cannot read (not JSON, not a
                                RemoteExecutionContext, a value of the wrong type, too large):
                                permanent; the message is parked on ``<queue>-rejected`` with
@@ -33,3 +36,7 @@ class InvalidCaseEvent(CaseError):  # noqa: N818 - as messaging's InvalidMessage
         self.reason = reason
         self.detail = detail
         super().__init__(f"{reason}: {detail}")
+
+
+class RequestsUnavailableError(CaseError):
+    """Dataverse cannot be read and the store does not know this citizen's contact yet."""
