@@ -38,7 +38,7 @@ from cityzen_connector.cases._requests import (
     MyRequests,
     RequestsUnavailableError,
 )
-from cityzen_connector.cases._schema import CASE_COLUMNS, CaseSchema
+from cityzen_connector.cases._schema import CASE_COLUMNS, ROW_ANNOTATIONS, CaseSchema
 from cityzen_connector.cases._webhook import WebhookEvent, WebhookOutbox
 from cityzen_connector.cases._wire import MAX_EVENT_BYTES, RemoteContext, parse_context, wcf_date
 from cityzen_connector.cases._worker import (
@@ -58,6 +58,7 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "PROP_REJECTED_AT",
     "PROP_REJECTED_REASON",
+    "ROW_ANNOTATIONS",
     "STATUS_CHANGED",
     "STATUS_COLUMNS",
     "SUBMISSION_LINKS",

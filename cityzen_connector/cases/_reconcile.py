@@ -41,16 +41,12 @@ from cityzen_connector.store import StateStore
 from ._errors import InvalidCaseEvent
 from ._events import change_of_row
 from ._history import CaseHistory
-from ._schema import CaseSchema
+from ._schema import ROW_ANNOTATIONS, CaseSchema
 
 __all__ = ["TRACKING_PARTITION", "ReconcileReport", "Reconciler"]
 
 TRACKING_PARTITION = "case-tracking"
 _EXPIRED = "0x80044352"
-_ANNOTATIONS = (
-    'odata.include-annotations="OData.Community.Display.V1.FormattedValue,'
-    'Microsoft.Dynamics.CRM.lookuplogicalname"'
-)
 _LOG = logging.getLogger("cityzen_connector.cases.reconcile")
 
 
@@ -91,6 +87,10 @@ class Reconciler:
         self._schema = schema
         self._page_size = page_size
 
+    def forget(self) -> None:
+        """Drop the delta token: the next run reads every case again (``--full``)."""
+        self._store.delete(TRACKING_PARTITION, self._schema.table)
+
     def run(self) -> ReconcileReport:
         found = self._store.get(TRACKING_PARTITION, self._schema.table)
         delta = found.value.get("delta_link") if found is not None else None
@@ -108,7 +108,7 @@ class Reconciler:
     def _request(self, delta_link: str | None) -> DataverseRequest[Page]:
         query = Query(self._schema.entity_set).select(*self._schema.select())
         request = ops.query(query, max_page_size=self._page_size).with_prefer(
-            "odata.track-changes", _ANNOTATIONS
+            "odata.track-changes", ROW_ANNOTATIONS
         )
         return request if delta_link is None else replace(request, path=delta_link, query=())
 

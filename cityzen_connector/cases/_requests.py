@@ -33,14 +33,13 @@ from cityzen_connector.store import StateStore, StoreUnavailableError
 
 from ._errors import RequestsUnavailableError
 from ._history import contact_partition
-from ._schema import CaseSchema
+from ._schema import ROW_ANNOTATIONS, CaseSchema
 
 __all__ = ["CITIZEN_CONTACTS", "MAX_PAGE_SIZE", "MyRequests", "RequestsUnavailableError"]
 
 CITIZEN_CONTACTS = "citizen-contacts"
 MAX_PAGE_SIZE = 100
 _MAX_CACHED = 10_000
-_LABELS = 'odata.include-annotations="OData.Community.Display.V1.FormattedValue"'
 _LABEL = "@OData.Community.Display.V1.FormattedValue"
 
 
@@ -136,7 +135,7 @@ class MyRequests:
             {schema.contact_key_column: key},
             select=(contact_id,),
             expand=(expand,),
-        ).with_prefer(_LABELS)
+        ).with_prefer(ROW_ANNOTATIONS)
         self.reads += 1
         try:
             record = self._client.execute(request)

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 
 from cityzen_connector.mapping import MappingSet
 
-__all__ = ["CASE_COLUMNS", "CaseSchema"]
+__all__ = ["CASE_COLUMNS", "ROW_ANNOTATIONS", "CaseSchema"]
+
+#: What a case row is read with: labels (a team's name, a subject's title) and each lookup's
+#: table (``_ownerid_value`` is a team or a user; "Lookup properties", Web API).
+ROW_ANNOTATIONS = (
+    'odata.include-annotations="OData.Community.Display.V1.FormattedValue,'
+    'Microsoft.Dynamics.CRM.lookuplogicalname"'
+)
 
 #: What a status needs: the columns a post-image must carry, and what reconciliation selects.
 CASE_COLUMNS: tuple[str, ...] = (
