@@ -7,8 +7,10 @@ worker (``app.process_case_event``). Returning completes the message (``autoComp
 raising — the store or the bus unreachable — abandons it and Service Bus redelivers it. A message
 the worker cannot read is parked on ``<queue>-rejected`` with its reason, then completed.
 
-Locally, the local host feeds this trigger from the embedded queue as it feeds the submissions
-one, so ``make run`` follows case changes the emulator posts.
+``connection="CaseEventsConnection"``: ``CaseEventsConnection__fullyQualifiedNamespace`` in
+Azure (the case-events namespace, identity-based). Locally, the local host feeds this trigger
+from the embedded queue as it feeds the submissions one, so ``make run`` follows the case
+changes the emulator posts.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import azure.functions as func
 
 from cityzen_connector import app as cityzen
 
-from .queue_workers import CONNECTION, to_received_message
+from .queue_workers import to_received_message
 
 if TYPE_CHECKING:
     from cityzen_connector.app import Container
@@ -30,8 +32,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger("functions.case_events")
 
 FUNCTION_NAME = "process_case_event"
+# Its own app setting prefix: in Azure the queue lives in a namespace of its own, the one place
+# Dataverse may send with a key (infra/main.bicep); the trigger receives with the identity.
+CONNECTION = "CaseEventsConnection"
 
-__all__ = ["FUNCTION_NAME", "blueprint", "process"]
+__all__ = ["CONNECTION", "FUNCTION_NAME", "blueprint", "process"]
 
 
 def process(message: ReceivedMessage, container: Container) -> str:

@@ -91,7 +91,7 @@ def test_every_function_and_its_binding_json(load: Any) -> None:
                 "type": "serviceBusTrigger",
                 "direction": "IN",
                 "name": "msg",
-                "connection": "ServiceBusConnection",
+                "connection": "CaseEventsConnection",
                 "queueName": "case-events",
             }
         ],

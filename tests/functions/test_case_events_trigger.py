@@ -42,7 +42,7 @@ def _trigger(deps: app.Container, queue: str = "case-events") -> Callable[[Any],
             "type": "serviceBusTrigger",
             "direction": "IN",
             "name": "msg",
-            "connection": "ServiceBusConnection",
+            "connection": "CaseEventsConnection",
             "queueName": queue,
         }
     ]
