@@ -309,6 +309,8 @@ class Container:
             pepper=self._pepper,
             monotonic=self.monotonic,
             cache_seconds=self.settings.case_requests_cache_seconds,
+            clock=self.clock,
+            retention=timedelta(days=self.settings.case_history_days),
         )
 
     @_Once

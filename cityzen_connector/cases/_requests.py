@@ -22,10 +22,10 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cityzen_connector._clock import MonotonicClock
+from cityzen_connector._clock import MonotonicClock, WallClock, utc_now
 from cityzen_connector.dataverse import DataverseClient, DataverseError, Expand, NotFoundError, ops
 from cityzen_connector.mapping import StatusVocabulary, identity_key
 from cityzen_connector.models import MyRequest, MyRequestsPage
@@ -61,6 +61,8 @@ class MyRequests:
         pepper: bytes,
         monotonic: MonotonicClock,
         cache_seconds: float = 60.0,
+        clock: WallClock = utc_now,
+        retention: timedelta = timedelta(days=400),
     ) -> None:
         self._store = store
         self._client = client
@@ -69,6 +71,8 @@ class MyRequests:
         self._pepper = pepper
         self._monotonic = monotonic
         self._ttl = cache_seconds
+        self._clock = clock
+        self._retention = retention
         self._cache: OrderedDict[str, _Read] = OrderedDict()
         self._lock = threading.Lock()
         self.reads = 0  # Dataverse reads made (what the cache saves)
@@ -145,7 +149,9 @@ class MyRequests:
         rows = record.get(schema.contact_cases) or []
         remembered = self._store.get(CITIZEN_CONTACTS, key)
         if remembered is None or remembered.value.get("contact_id") != str(found):
-            self._store.put(CITIZEN_CONTACTS, key, {"contact_id": str(found)})
+            # A pseudonym of a person: it goes with the case histories' retention.
+            expires = self._clock() + self._retention
+            self._store.put(CITIZEN_CONTACTS, key, {"contact_id": str(found)}, expires_at=expires)
         return _Read(found, tuple(r for r in rows if isinstance(r, Mapping)), now)
 
     def _remembered(self, key: str, now: float, cause: Exception) -> _Read:
@@ -156,7 +162,8 @@ class MyRequests:
 
     # -- one item -----------------------------------------------------------------------------
     def _from_summary(self, value: Mapping[str, Any]) -> MyRequest:
-        status = self._vocabulary.of(value.get("state"), value.get("status"), first=value["first"])
+        first = value.get("first") is True
+        status = self._vocabulary.of(value.get("state"), value.get("status"), first=first)
         return MyRequest(
             case_id=uuid.UUID(value["case_id"]),
             request_id=value.get("submission_id"),

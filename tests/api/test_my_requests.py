@@ -15,6 +15,7 @@ import pytest
 
 from cityzen_connector.api import ApiRequest, ApiResponse, Headers
 from cityzen_connector.cases import (
+    CITIZEN_CONTACTS,
     ROW_ANNOTATIONS,
     CaseHistory,
     CaseSchema,
@@ -118,6 +119,8 @@ def town() -> Town:
         pepper=PEPPER,
         monotonic=clock,
         cache_seconds=60,
+        clock=clock,
+        retention=timedelta(days=400),
     )
     return Town(client, transport, store, history, requests, schema, cases, clock)
 
@@ -331,3 +334,14 @@ def test_the_status_route_shows_the_case_progress_and_its_history(town: Town) ->
     assert [h["status"] for h in shown["history"]] == ["received", "waiting_for_you", "resolved"]
     assert shown["updated_at"] == shown["history"][-1]["at"]
     assert "Martin" not in json.dumps(shown)
+
+
+def test_the_remembered_contact_goes_with_the_retention_period(town: Town) -> None:
+    world = portal_world(town)
+    assert get(world, headers=named("sub-marianne")).status == 200
+    key = identity_key(ISSUER, "sub-marianne", pepper=PEPPER)
+    remembered = town.store.get(CITIZEN_CONTACTS, key)
+    assert remembered is not None
+    assert remembered.value == {"contact_id": remembered.value["contact_id"]}  # nothing else
+    town.clock.advance(timedelta(days=401).total_seconds())
+    assert town.store.get(CITIZEN_CONTACTS, key) is None
