@@ -31,7 +31,7 @@ from cityzen_connector.cases._history import (
 from cityzen_connector.cases._outbox import QueueWebhookOutbox, event_body, event_from_body
 from cityzen_connector.cases._progress import Progress, progress_of
 from cityzen_connector.cases._reconcile import TRACKING_PARTITION, Reconciler, ReconcileReport
-from cityzen_connector.cases._record import CaseRecord, Entry
+from cityzen_connector.cases._record import MAX_ENTRIES, CaseRecord, Entry
 from cityzen_connector.cases._requests import (
     CITIZEN_CONTACTS,
     MAX_PAGE_SIZE,
@@ -54,6 +54,7 @@ __all__ = [
     "CASES_PARTITION",
     "CASE_COLUMNS",
     "CITIZEN_CONTACTS",
+    "MAX_ENTRIES",
     "MAX_EVENT_BYTES",
     "MAX_PAGE_SIZE",
     "PROP_REJECTED_AT",

@@ -53,8 +53,8 @@ class Owner:
 
     @classmethod
     def of(cls, ref: EntityRef) -> Owner:
-        service = ref.name if ref.logical_name == "team" else None
-        return cls(ref.logical_name, ref.id, service)
+        service = ref.name[:100] if ref.logical_name == "team" and ref.name else None
+        return cls(ref.logical_name[:64], ref.id, service)
 
 
 @dataclass(frozen=True)

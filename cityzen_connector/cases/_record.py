@@ -29,10 +29,11 @@ from ._events import CaseChange
 
 __all__ = ["MAX_ENTRIES", "MAX_SEEN", "CaseRecord", "Entry", "Placement"]
 
-# A record is one Table Storage property (32K characters): 100 entries of ~170 characters and
-# 200 keys of ~50 leave room. Older entries go first; the record then says its history is cut.
-MAX_ENTRIES = 100
-MAX_SEEN = 200
+# A record is one Table Storage property (32K characters): 50 entries of at most ~350
+# characters (a service's name is cut at 100) and 100 keys of at most ~60 leave room. Older
+# entries go first; the record then says its history is cut.
+MAX_ENTRIES = 50
+MAX_SEEN = 100
 Placement = Literal["current", "history", "same", "duplicate"]
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from cityzen_connector.cases import (
     CASES_PARTITION,
+    MAX_ENTRIES,
     CaseChange,
     CaseHistory,
     CaseSchema,
@@ -234,3 +235,29 @@ def test_two_writers_on_one_case_lose_nothing(
     )
     racing.apply(change("incident_status_change.json", schema))
     assert codes(history) == ["received", "in_progress", "waiting_for_you"]
+
+
+def test_a_long_life_stays_one_storable_record_keeping_the_newest_steps(
+    history: CaseHistory, schema: CaseSchema, store: StateStore
+) -> None:
+    base = change("incident_status_change.json", schema)
+    long_name = "Direction de l'espace public et de la voirie — " * 5
+    owner = dataclasses.replace(base.owner, service=long_name[:100]) if base.owner else None
+    for n in range(400):  # an agent toggling a case between two statuses, without row versions
+        history.apply(
+            dataclasses.replace(
+                base,
+                key=f"e{uuid.uuid4().hex}:{1772546521000 + n}:Update",
+                version=None,
+                at=base.at + timedelta(minutes=n),
+                status=(2, 3)[n % 2],
+                owner=owner,
+            )
+        )
+    record = history.get(uuid.UUID(CASE))
+    assert record is not None
+    assert len(record.entries) == MAX_ENTRIES
+    assert record.trimmed is True
+    assert record.entries[-1].at == base.at + timedelta(minutes=399)
+    assert [record.status_at(0, history.vocabulary).code] != ["received"]  # history was cut
+    assert len(json.dumps(store.get(CASES_PARTITION, CASE).value)) < 32_000  # type: ignore[union-attr]
