@@ -137,7 +137,10 @@ class CaseRecord:
         following = entries[place] if place < len(entries) else None
         entry = _inherit(entry, previous or following)
         placement: Placement
-        if previous is not None and previous.same_state(entry):
+        if self.trimmed and previous is None:
+            # Older than every step kept: it is in the part of the history that was cut.
+            placement = "same"
+        elif previous is not None and previous.same_state(entry):
             placement = "same"
         elif following is not None and following.same_state(entry):
             entries[place] = replace(following, at=entry.at, version=entry.version)

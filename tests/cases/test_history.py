@@ -261,3 +261,8 @@ def test_a_long_life_stays_one_storable_record_keeping_the_newest_steps(
     assert record.entries[-1].at == base.at + timedelta(minutes=399)
     assert [record.status_at(0, history.vocabulary).code] != ["received"]  # history was cut
     assert len(json.dumps(store.get(CASES_PARTITION, CASE).value)) < 32_000  # type: ignore[union-attr]
+    # A very old event delivered again, its key long forgotten: older than what is kept.
+    assert history.apply(change("incident_create.json", schema)).placement == "same"
+    again = history.get(uuid.UUID(CASE))
+    assert again is not None
+    assert again.entries == record.entries
