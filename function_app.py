@@ -17,7 +17,7 @@ import logging
 import azure.functions as func
 
 from cityzen_connector import app as cityzen
-from functions import http_api, queue_workers, timers, webhooks
+from functions import case_events, http_api, queue_workers, timers, webhooks
 
 try:
     settings = cityzen.current().settings
@@ -33,4 +33,5 @@ app.register_functions(
 )
 app.register_functions(queue_workers.blueprint(settings.submissions_queue))
 app.register_functions(webhooks.blueprint(settings.webhooks_queue))
+app.register_functions(case_events.blueprint(settings.case_events_queue))
 app.register_functions(timers.blueprint())

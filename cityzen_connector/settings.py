@@ -320,6 +320,20 @@ class Settings(BaseSettings):
         ),
     )
 
+    # -- case status back to citizens (cases/) ------------------------------------------------
+    case_history_days: int = Field(
+        400,
+        ge=1,
+        le=3650,
+        description="RGPD: days a case's status history is kept after its last change.",
+    )
+    case_requests_cache_seconds: float = Field(
+        60.0,
+        ge=0,
+        le=3600,
+        description='"My requests": how long one Dataverse read of a citizen\'s cases is reused.',
+    )
+
     # -- portal HTTP API -----------------------------------------------------------------------
     api_max_body_bytes: int = Field(
         32 * 1024 * 1024,

@@ -1,4 +1,5 @@
-"""Timer triggers: themes refresh, dead-letter sweep, retention purge. Each calls one use case.
+"""Timer triggers: themes refresh, dead-letter sweep, retention purge, case reconciliation.
+Each calls one use case.
 
 Schedules are 6-field NCRONTAB expressions (``{second} {minute} {hour} {day} {month}
 {day-of-week}``) evaluated in UTC ("Timer trigger for Azure Functions", Microsoft Learn).
@@ -35,14 +36,20 @@ THEMES_SCHEDULE = "0 */10 * * * *"
 SWEEP_SCHEDULE = "0 */5 * * * *"
 # Daily at 02:30 UTC, off-peak: RGPD retention of failed messages, records and blobs.
 RETENTION_SCHEDULE = "0 30 2 * * *"
+# Every 15 minutes: a case change the service endpoint failed to post (its asynchronous system
+# job failed or was cancelled) reaches the citizen within a quarter of an hour, through change
+# tracking; one delta read of the case table when nothing changed.
+CASES_SCHEDULE = "0 */15 * * * *"
 
 __all__ = [
+    "CASES_SCHEDULE",
     "RETENTION_SCHEDULE",
     "SWEEP_SCHEDULE",
     "THEMES_SCHEDULE",
     "Schedule",
     "blueprint",
     "purge_retention",
+    "reconcile_cases",
     "refresh_themes",
     "sweep_dead_letters",
 ]
@@ -55,6 +62,7 @@ class Schedule:
     themes: str = THEMES_SCHEDULE
     sweep: str = SWEEP_SCHEDULE
     retention: str = RETENTION_SCHEDULE
+    cases: str = CASES_SCHEDULE
 
 
 def refresh_themes(deps: Container) -> int:
@@ -83,6 +91,13 @@ def purge_retention(deps: Container) -> int:
     return report.messages + report.records + report.blobs
 
 
+def reconcile_cases(deps: Container) -> int:
+    """Feed case changes the queue missed through the history; returns how many were new."""
+    report = cityzen.reconcile_cases(deps)
+    logger.info("case reconciliation: %s", report.line())
+    return report.recorded
+
+
 def _timer(
     bp: func.Blueprint,
     name: str,
@@ -105,10 +120,11 @@ def _timer(
 def blueprint(
     schedule: Schedule | None = None, *, container: Callable[[], Container] = cityzen.current
 ) -> func.Blueprint:
-    """The Blueprint with the three timers."""
+    """The Blueprint with the timers."""
     schedule = schedule or Schedule()
     bp = func.Blueprint()  # type: ignore[no-untyped-call]  # azure-functions has no annotation here
     _timer(bp, "refresh_themes", schedule.themes, refresh_themes, container)
     _timer(bp, "sweep_dead_letters", schedule.sweep, sweep_dead_letters, container)
     _timer(bp, "purge_retention", schedule.retention, purge_retention, container)
+    _timer(bp, "reconcile_cases", schedule.cases, reconcile_cases, container)
     return bp

@@ -3,6 +3,8 @@
 // Application Insights, a Key Vault for secrets, and the role assignments between them.
 // No connection string or key is stored anywhere: every service is reached with the app's
 // managed identity ("Identity-based connections", "Flex Consumption plan hosting", Microsoft Learn).
+// One exception, Dataverse's: its service endpoint posts case events with a shared access key,
+// so the case-events queue has a namespace of its own with one send-only rule on that queue.
 //
 //   az group create -n rg-cityzen -l francecentral
 //   az deployment group create -g rg-cityzen -f infra/main.bicep -p @infra/main.parameters.json
@@ -56,6 +58,7 @@ var attachmentsContainer = 'attachments'
 var deploymentContainer = 'app-package'
 var submissionsQueue = 'submissions'
 var webhooksQueue = 'webhooks'
+var caseEventsQueue = 'case-events'
 var stateTable = 'cityzenstate'
 
 // Built-in role definition ids ("Azure built-in roles", Microsoft Learn).
@@ -185,6 +188,63 @@ resource webhooksRejected 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-pre
   }
 }
 
+// -- Service Bus: the case events Dataverse posts (docs/cases.md) ------------------------------
+
+// A Dataverse service endpoint authenticates with a shared access key or token only (ServiceEndpoint
+// table, AuthType: SAS Key, SAS Token, Connection String...): local auth must be on where it
+// sends. It is on in this namespace alone, which holds this one queue, and the one rule is
+// send-only, on the queue: no namespace-wide key is ever used or output.
+resource eventsBus 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {
+  name: 'sbev-${appName}-${suffix}'
+  location: location
+  sku: { name: 'Standard', tier: 'Standard' }
+  properties: {
+    disableLocalAuth: false // Dataverse's service endpoint: SAS only
+    minimumTlsVersion: '1.2'
+  }
+}
+
+// The embedded queue's defaults mirror these values too. No dead-lettering on expiry: an event
+// not processed in 14 days is dropped (it holds the case's post-image), and change tracking
+// (the reconcile_cases timer) brings the change back.
+resource caseEvents 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = {
+  parent: eventsBus
+  name: caseEventsQueue
+  properties: {
+    lockDuration: 'PT1M'
+    maxDeliveryCount: 10
+    requiresDuplicateDetection: true
+    duplicateDetectionHistoryTimeWindow: 'PT10M'
+    defaultMessageTimeToLive: 'P14D'
+    deadLetteringOnMessageExpiration: false
+    maxSizeInMegabytes: 1024
+  }
+}
+
+// What `cityzen dataverse register-events` gives the service endpoint (its key is read with
+// `az servicebus queue authorization-rule keys list`, kept in Key Vault, never output here).
+resource dataverseSend 'Microsoft.ServiceBus/namespaces/queues/authorizationRules@2022-10-01-preview' = {
+  parent: caseEvents
+  name: 'dataverse-send'
+  properties: {
+    rights: [ 'Send' ]
+  }
+}
+
+// Case events the connector cannot read are parked here with their reason (the app sends with
+// its identity, on the main namespace), then expire with the retention period.
+resource caseEventsRejected 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = {
+  parent: serviceBus
+  name: '${caseEventsQueue}-rejected'
+  properties: {
+    lockDuration: 'PT1M'
+    maxDeliveryCount: 10
+    defaultMessageTimeToLive: 'P${retentionDays}D'
+    deadLetteringOnMessageExpiration: false
+    maxSizeInMegabytes: 1024
+  }
+}
+
 // -- monitoring ----------------------------------------------------------------------------
 
 resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
@@ -276,12 +336,15 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'PYTHON_ENABLE_OPENTELEMETRY', value: 'true' }
         // The trigger's connection (functions/queue_workers.py: connection="ServiceBusConnection").
         { name: 'ServiceBusConnection__fullyQualifiedNamespace', value: '${serviceBus.name}.servicebus.windows.net' }
+        // The case-events trigger's connection (functions/case_events.py: "CaseEventsConnection").
+        { name: 'CaseEventsConnection__fullyQualifiedNamespace', value: '${eventsBus.name}.servicebus.windows.net' }
         // The connector's own settings (cityzen_connector/settings.py).
         { name: 'CITYZEN_QUEUE_URL', value: 'servicebus://${serviceBus.name}.servicebus.windows.net' }
         { name: 'CITYZEN_SUBMISSIONS_QUEUE', value: submissionsQueue }
         { name: 'CITYZEN_WEBHOOKS_QUEUE', value: webhooksQueue }
         { name: 'CITYZEN_WEBHOOK_URLS', value: webhookUrls }
         { name: 'CITYZEN_WEBHOOK_SECRETS', value: empty(webhookUrls) ? '' : webhookSecretsReference }
+        { name: 'CITYZEN_CASE_EVENTS_QUEUE', value: caseEventsQueue }
         { name: 'CITYZEN_STORE_URL', value: 'azuretables://${storage.name}.table.${environment().suffixes.storage}?table=${stateTable}' }
         { name: 'CITYZEN_BLOB_URL', value: 'azureblob://${storage.name}.blob.${environment().suffixes.storage}/${attachmentsContainer}' }
         { name: 'CITYZEN_DATAVERSE_URL', value: dataverseUrl }
@@ -312,6 +375,17 @@ resource sbSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 resource sbReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: serviceBus
   name: guid(serviceBus.id, app.id, roles.serviceBusDataReceiver)
+  properties: {
+    principalId: app.identity.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataReceiver)
+  }
+}
+
+// The case-events trigger receives with the app's identity (the SAS rule is Dataverse's alone).
+resource eventsReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: eventsBus
+  name: guid(eventsBus.id, app.id, roles.serviceBusDataReceiver)
   properties: {
     principalId: app.identity.principalId
     principalType: 'ServicePrincipal'
@@ -384,3 +458,6 @@ output functionAppUrl string = 'https://${app.properties.defaultHostName}/api/v1
 output principalId string = app.identity.principalId
 output serviceBusNamespace string = '${serviceBus.name}.servicebus.windows.net'
 output keyVaultName string = vault.name
+output caseEventsNamespace string = '${eventsBus.name}.servicebus.windows.net'
+output caseEventsQueue string = caseEventsQueue
+output caseEventsSendRule string = dataverseSend.name

@@ -71,6 +71,7 @@ def test_every_function_and_its_binding_json(load: Any) -> None:
     assert load() == {
         "submit_request": http("v1/requests", "FUNCTION"),
         "request_status": http("v1/requests/{id}", "FUNCTION"),
+        "my_requests": http("v1/citizens/me/requests", "FUNCTION"),
         "themes": http("v1/themes", "ANONYMOUS"),
         "health": http("v1/health", "ANONYMOUS"),
         "health_ready": http("v1/health/ready", "FUNCTION"),
@@ -94,9 +95,19 @@ def test_every_function_and_its_binding_json(load: Any) -> None:
                 "queueName": "webhooks",
             }
         ],
+        "process_case_event": [
+            {
+                "type": "serviceBusTrigger",
+                "direction": "IN",
+                "name": "msg",
+                "connection": "CaseEventsConnection",
+                "queueName": "case-events",
+            }
+        ],
         "refresh_themes": timer("0 */10 * * * *"),
         "sweep_dead_letters": timer("0 */5 * * * *"),
         "purge_retention": timer("0 30 2 * * *"),
+        "reconcile_cases": timer("0 */15 * * * *"),
     }
 
 
@@ -107,12 +118,15 @@ def test_settings_shape_the_bindings(load: Any) -> None:
         auth_oidc_audience="api://cityzen",
         submissions_queue="demandes",
         webhooks_queue="webhooks-portail",
+        case_events_queue="evenements-dossiers",
     )
     assert found["submit_request"][0]["authLevel"] == "ANONYMOUS"  # browsers present tokens
     assert found["request_status"][0]["authLevel"] == "ANONYMOUS"
     assert found["health_ready"][0]["authLevel"] == "FUNCTION"  # ops keep their key
     assert found["process_submission"][0]["queueName"] == "demandes"
     assert found["deliver_webhook"][0]["queueName"] == "webhooks-portail"
+    assert found["process_case_event"][0]["queueName"] == "evenements-dossiers"
+    assert found["my_requests"][0]["authLevel"] == "ANONYMOUS"
 
 
 def test_cold_start_imports_only_what_indexing_needs() -> None:
@@ -142,4 +156,4 @@ def test_cold_start_imports_only_what_indexing_needs() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     )
-    assert out.stdout.split("\n")[:2] == ["[]", "12"]
+    assert out.stdout.split("\n")[:2] == ["[]", "15"]

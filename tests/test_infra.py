@@ -7,11 +7,13 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+from cityzen_connector.cases import rejected_queue as case_events_rejected
 from cityzen_connector.cases import webhook_rejected_queue
 from cityzen_connector.dataverse import RetryPolicy
 from cityzen_connector.localhost import read_host_json
 from cityzen_connector.settings import ENV_PREFIX, Settings
 from cityzen_connector.sync.pipeline import rejected_queue
+from functions.case_events import CONNECTION as CASE_EVENTS_CONNECTION
 from functions.queue_workers import CONNECTION
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,6 +84,51 @@ def test_webhook_secrets_come_from_key_vault_and_only_when_webhooks_are_on() -> 
     assert re.search(r"^param webhookUrls string = ''$", BICEP, re.M)
 
 
+def _block(resource: str) -> str:
+    return BICEP.split(f"resource {resource} ", 1)[1].split("\n}\n", 1)[0]
+
+
+def test_the_case_events_queue_behaves_as_the_embedded_one_and_drops_what_expires() -> None:
+    settings = Settings()
+    assert f"var caseEventsQueue = '{settings.case_events_queue}'" in BICEP
+    block = _block("caseEvents")
+    assert prop(block, "name") == "caseEventsQueue"
+    assert prop(block, "parent") == "eventsBus"
+    assert iso_duration(prop(block, "lockDuration")) == timedelta(
+        seconds=settings.queue_lock_duration_seconds
+    )
+    assert int(prop(block, "maxDeliveryCount")) == settings.queue_max_delivery_count
+    assert iso_duration(prop(block, "defaultMessageTimeToLive")) == timedelta(
+        days=settings.queue_time_to_live_days
+    )
+    # An expired event holds a case's post-image: dropped, not kept; change tracking brings
+    # the change back.
+    assert prop(block, "deadLetteringOnMessageExpiration") == "false"
+
+
+def test_dataverse_may_only_send_and_only_to_the_case_events_queue() -> None:
+    rule = _block("dataverseSend")
+    assert prop(rule, "parent") == "caseEvents"
+    assert "rights: [ 'Send' ]" in rule
+    # Local (key) auth is on in the events namespace alone; the main one stays identity-only.
+    assert "disableLocalAuth: false" in _block("eventsBus")
+    assert "disableLocalAuth: true" in _block("serviceBus")
+    assert BICEP.count("authorizationRules@") == 1
+    assert "listKeys" not in BICEP  # no key is ever read or output by the template
+    receiver = _block("eventsReceiver")
+    assert "scope: eventsBus" in receiver
+    assert "roles.serviceBusDataReceiver" in receiver
+
+
+def test_unreadable_case_events_are_parked_as_the_code_names_it_and_expire() -> None:
+    block = _block("caseEventsRejected")
+    assert prop(block, "name") == "${caseEventsQueue}-rejected"
+    assert case_events_rejected("case-events") == "case-events-rejected"
+    assert prop(block, "parent") == "serviceBus"  # the app parks them with its identity
+    assert prop(block, "defaultMessageTimeToLive") == "P${retentionDays}D"
+    assert prop(block, "deadLetteringOnMessageExpiration") == "false"
+
+
 def test_every_app_setting_is_a_real_setting_and_the_trigger_connection_is_set() -> None:
     names = re.findall(r"\{ name: '([A-Za-z_]+)', value:", BICEP)
     ours = [n for n in names if n.startswith(ENV_PREFIX)]
@@ -89,6 +136,8 @@ def test_every_app_setting_is_a_real_setting_and_the_trigger_connection_is_set()
     assert ours
     assert set(ours) <= fields, set(ours) - fields
     assert f"{CONNECTION}__fullyQualifiedNamespace" in names
+    assert f"{CASE_EVENTS_CONNECTION}__fullyQualifiedNamespace" in names
+    assert "CITYZEN_CASE_EVENTS_QUEUE" in names
     assert "AzureWebJobsStorage__accountName" in names
     # No connection string or key: identity-based everywhere.
     assert "AccountKey" not in BICEP
@@ -151,6 +200,7 @@ def test_the_local_settings_example_is_valid_for_func_start() -> None:
     values = json.loads((ROOT / "local.settings.example.json").read_text())["Values"]
     assert values["FUNCTIONS_WORKER_RUNTIME"] == "python"
     assert f"{CONNECTION}__fullyQualifiedNamespace" in values
+    assert f"{CASE_EVENTS_CONNECTION}__fullyQualifiedNamespace" in values
     fields = {ENV_PREFIX + f.upper() for f in Settings.model_fields}
     ours = {name for name in values if name.startswith(ENV_PREFIX)}
     assert ours <= fields, ours - fields

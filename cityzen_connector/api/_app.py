@@ -9,6 +9,7 @@ import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from cityzen_connector.identity import (
     AuthMode,
@@ -24,6 +25,9 @@ from cityzen_connector.sync.intake import IngestError, IngestPorts, InvalidSubmi
 
 from ._http import ApiRequest, ApiResponse, problem_response
 from ._routes import FALLBACK, PREFIX, Route, match
+
+if TYPE_CHECKING:
+    from cityzen_connector.cases import CaseHistory, MyRequests
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +46,9 @@ class ApiDependencies:
     authenticator: BearerAuthenticator | None = None
     portal_key: str = field(default="", repr=False)
     max_body_bytes: int = 32 * 1024 * 1024
+    # Case progress (cases/): the history the status route adds, and "my requests".
+    case_history: CaseHistory | None = None
+    my_requests: MyRequests | None = None
 
 
 Deps = Callable[[], ApiDependencies]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cityzen_connector.models import ProblemCode
+from cityzen_connector.models import CreatedStatus, ProblemCode
 from cityzen_connector.sync import Liveness
 from cityzen_connector.sync import not_modified as _not_modified
 from cityzen_connector.sync.intake import AcceptedResponse, read_status, submit
 
 from ._app import ApiDependencies, Deps, Handler, HttpApi, caller_of
 from ._body import read_submission
+from ._cases import my_requests, with_progress
 from ._contract import ApiContract
 from ._errors import BodyError
 from ._http import JSON, ApiRequest, ApiResponse, json_response, problem_response
@@ -52,6 +53,8 @@ def request_status(request: ApiRequest, params: dict[str, str], lazy: Deps) -> A
         identity_key=ingest.identity_key,
         retention=ingest.retention,
     )
+    if isinstance(view, CreatedStatus):
+        view = with_progress(view, deps)
     # Statuses change; caches must not keep another citizen's answer (RFC 9111 5.2.2.3).
     return json_response(200, view, cache_control="private, no-store")
 
@@ -95,6 +98,7 @@ def _openapi_from(contract: Callable[[], ApiContract]) -> Handler:
 HANDLERS: dict[str, Handler] = {
     "submitRequest": submit_request,
     "getRequestStatus": request_status,
+    "listMyRequests": my_requests,
     "listThemes": themes,
     "liveness": health,
     "readiness": health_ready,

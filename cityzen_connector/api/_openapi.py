@@ -30,7 +30,13 @@ _HEADERS = {
     " characters, mapped to a UUIDv5). With a body `id` too, both must name the same id (422"
     " otherwise).",
     "If-None-Match": "An ETag of an earlier answer: 304 if the tree has not changed.",
+    "CityZen-Citizen-Issuer": "The portal names the citizen it verified: the `issuer` of a"
+    " submission's `citizen` (visible ASCII). Refused with a citizen's bearer token.",
+    "CityZen-Citizen-Sub": "The portal names the citizen it verified: the `sub` of a"
+    " submission's `citizen`. Refused with a citizen's bearer token.",
 }
+# The citizen-naming headers: required with the portal's key, absent with a citizen's token.
+_CITIZEN_HEADERS = ("CityZen-Citizen-Issuer", "CityZen-Citizen-Sub")
 _HEADER_SCHEMAS: dict[str, dict[str, Any]] = {
     # sync.intake's resolve_id: visible ASCII once trimmed, and never the nil or max UUID.
     "Idempotency-Key": {
@@ -40,6 +46,13 @@ _HEADER_SCHEMAS: dict[str, dict[str, Any]] = {
         "pattern": "^[!-~]([ -~]*[!-~])?$",
         "not": {"pattern": '^"?(0{8}-(0{4}-){3}0{12}|[fF]{8}-([fF]{4}-){3}[fF]{12})"?$'},
     },
+    # api._cases: the same rules as a submission's citizen, in visible ASCII.
+    "CityZen-Citizen-Issuer": {"type": "string", "pattern": r"^https?://[!-~]{1,292}$"},
+    "CityZen-Citizen-Sub": {"type": "string", "pattern": r"^[!-~]{1,255}$"},
+}
+_QUERY: dict[str, tuple[str, dict[str, Any]]] = {
+    "page": ("Page number, from 1.", {"type": "integer", "minimum": 1, "maximum": 10_000}),
+    "page_size": ("Requests per page.", {"type": "integer", "minimum": 1, "maximum": 100}),
 }
 # Path parameters: a submission id is the UUID the 202 gave (anything else is a 404; control
 # characters in a path are refused by the host with a 400 before routing).
@@ -55,13 +68,14 @@ _EVERYWHERE: dict[int, tuple[str, tuple[str, ...]]] = {
 
 def schema_objects() -> dict[str, Any]:
     """What the routing table's schema names stand for."""
-    from cityzen_connector.models import SubmissionStatus  # noqa: PLC0415 - see _routes
+    from cityzen_connector.models import MyRequestsPage, SubmissionStatus  # noqa: PLC0415
     from cityzen_connector.sync import Liveness, Readiness, ThemeTree  # noqa: PLC0415
     from cityzen_connector.sync.intake import AcceptedResponse, SubmissionRequest  # noqa: PLC0415
 
     return {
         "Accepted": AcceptedResponse,
         "StatusView": SubmissionStatus,
+        "MyRequestsPage": MyRequestsPage,
         "ThemeTree": ThemeTree,
         "Liveness": Liveness,
         "Readiness": Readiness,
@@ -176,19 +190,33 @@ def _operation(
         "security": _security(route.access, contract),
         "responses": responses,
     }
-    parameters = [
-        {"name": name, "in": "path", "required": True, "schema": _PATH_PARAMETERS[name]}
-        for name in _path_params(route.template)
-    ] + [
-        {
-            "name": header,
-            "in": "header",
-            "required": False,
-            "description": _HEADERS[header],
-            "schema": _HEADER_SCHEMAS.get(header, {"type": "string"}),
-        }
-        for header in op.headers
-    ]
+    parameters = (
+        [
+            {"name": name, "in": "path", "required": True, "schema": _PATH_PARAMETERS[name]}
+            for name in _path_params(route.template)
+        ]
+        + [
+            {
+                "name": header,
+                "in": "header",
+                "required": header in _CITIZEN_HEADERS and contract.auth_mode == "function_key",
+                "description": _HEADERS[header],
+                "schema": _HEADER_SCHEMAS.get(header, {"type": "string"}),
+            }
+            for header in op.headers
+            if not (header in _CITIZEN_HEADERS and contract.auth_mode == "bearer")
+        ]
+        + [
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "description": _QUERY[name][0],
+                "schema": _QUERY[name][1],
+            }
+            for name in op.query
+        ]
+    )
     if parameters:
         doc["parameters"] = parameters
     if op.request_body is not None:

@@ -37,6 +37,7 @@ class Operation:
     request_body: Schema = None
     multipart: bool = False
     headers: tuple[str, ...] = ()
+    query: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,13 +113,34 @@ ROUTES: tuple[Route, ...] = (
             Operation(
                 "GET",
                 "getRequestStatus",
-                "Where a request stands: queued, created (ticket number) or failed (reason)",
+                "Where a request stands: queued, created (ticket number, the case's status as"
+                " the citizen reads it and its history) or failed (reason)",
                 {
                     200: Answer("The status", "StatusView"),
                     404: Answer("No such request, or not yours"),
                     **_AUTH,
                     **_COMMON,
                 },
+            ),
+        ),
+    ),
+    Route(
+        "/v1/citizens/me/requests",
+        "my_requests",
+        "caller",
+        (
+            Operation(
+                "GET",
+                "listMyRequests",
+                "The citizen's requests, whatever channel they came through, newest first",
+                {
+                    200: Answer("A page of requests", "MyRequestsPage", ("Cache-Control",)),
+                    422: Answer("A paging parameter or the citizen's headers are not valid"),
+                    **_AUTH,
+                    **_COMMON,
+                },
+                headers=("CityZen-Citizen-Issuer", "CityZen-Citizen-Sub"),
+                query=("page", "page_size"),
             ),
         ),
     ),

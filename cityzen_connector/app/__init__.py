@@ -25,8 +25,10 @@ from ._container import Container
 from ._errors import ConfigurationError, TelemetryError
 from ._jobs import (
     deliver_webhook,
+    process_case_event,
     process_submission,
     purge_retention,
+    reconcile_cases,
     refresh_themes,
     sweep_dead_letters,
 )
@@ -50,8 +52,10 @@ __all__ = [
     "install",
     "load_settings",
     "localhost_config",
+    "process_case_event",
     "process_submission",
     "purge_retention",
+    "reconcile_cases",
     "refresh_themes",
     "retention",
     "start",

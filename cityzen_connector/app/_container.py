@@ -31,7 +31,16 @@ from ._check import check
 
 if TYPE_CHECKING:
     from cityzen_connector.api import ApiContract, ApiDependencies, HttpApi
-    from cityzen_connector.cases import WebhookDeliveryDeps, WebhookOutbox, WebhookSender
+    from cityzen_connector.cases import (
+        CaseEventPorts,
+        CaseHistory,
+        CaseSchema,
+        MyRequests,
+        Reconciler,
+        WebhookDeliveryDeps,
+        WebhookOutbox,
+        WebhookSender,
+    )
     from cityzen_connector.dataverse import DataverseClient, TokenProvider, Transport
     from cityzen_connector.identity import BearerAuthenticator, FetchJson
     from cityzen_connector.mapping import MappingSet
@@ -270,6 +279,66 @@ class Container:
             **extra,
         )
 
+    # -- case status back to citizens -----------------------------------------------------------
+    @_Once
+    def case_schema(self) -> CaseSchema:
+        from cityzen_connector.cases import CaseSchema
+
+        return CaseSchema.from_mappings(self.mappings)
+
+    @_Once
+    def case_history(self) -> CaseHistory:
+        """Case histories in the store; status changes published to ``webhook_outbox``."""
+        from cityzen_connector.cases import CaseHistory
+
+        return CaseHistory(
+            self.store,
+            self.webhook_outbox,
+            self.mappings.statuses,
+            clock=self.clock,
+            retention=timedelta(days=self.settings.case_history_days),
+        )
+
+    @_Once
+    def case_events(self) -> CaseEventPorts:
+        """What the case-events queue worker needs."""
+        from dataclasses import replace
+
+        from cityzen_connector.cases import CaseEventPorts
+
+        ports = CaseEventPorts(
+            bus=self.bus,
+            queue=self.settings.case_events_queue,
+            history=self.case_history,
+            schema=self.case_schema,
+            clock=self.clock,
+        )
+        return ports if self._logger is None else replace(ports, logger=self._logger)
+
+    @_Once
+    def my_requests(self) -> MyRequests:
+        """ "My requests": the store, and one cached Dataverse read per citizen."""
+        from cityzen_connector.cases import MyRequests
+
+        return MyRequests(
+            self.store,
+            self.api_client,
+            self.case_schema,
+            self.mappings.statuses,
+            pepper=self._pepper,
+            monotonic=self.monotonic,
+            cache_seconds=self.settings.case_requests_cache_seconds,
+            clock=self.clock,
+            retention=timedelta(days=self.settings.case_history_days),
+        )
+
+    @_Once
+    def reconciler(self) -> Reconciler:
+        """The change-tracking safety net over ``case_history``."""
+        from cityzen_connector.cases import Reconciler
+
+        return Reconciler(self.client, self.store, self.case_history, self.case_schema)
+
     # -- the HTTP API ---------------------------------------------------------------------------
     @_Once
     def authenticator(self) -> BearerAuthenticator | None:
@@ -337,6 +406,8 @@ class Container:
             authenticator=self.authenticator,
             portal_key=s.api_portal_key.get_secret_value(),
             max_body_bytes=s.api_max_body_bytes,
+            case_history=self.case_history,
+            my_requests=self.my_requests,
         )
 
     @_Once

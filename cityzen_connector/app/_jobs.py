@@ -11,7 +11,11 @@ from . import _configs
 if TYPE_CHECKING:
     from datetime import timedelta
 
-    from cityzen_connector.cases import WebhookDeliveryResult
+    from cityzen_connector.cases import (
+        CaseEventResult,
+        ReconcileReport,
+        WebhookDeliveryResult,
+    )
     from cityzen_connector.messaging import ReceivedMessage
     from cityzen_connector.sync import ThemesSnapshot
     from cityzen_connector.sync.pipeline import PurgeReport, SweepReport, WorkerResult
@@ -20,8 +24,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "deliver_webhook",
+    "process_case_event",
     "process_submission",
     "purge_retention",
+    "reconcile_cases",
     "refresh_themes",
     "sweep_dead_letters",
 ]
@@ -69,3 +75,15 @@ def purge_retention(
         now=container.clock(),
         retention=retention or _configs.retention(container.settings),
     )
+
+
+def process_case_event(container: Container, message: ReceivedMessage) -> CaseEventResult:
+    """The case-events queue worker on one message (complete it whatever the result)."""
+    from cityzen_connector.cases import handle_case_event
+
+    return handle_case_event(message, container.case_events)
+
+
+def reconcile_cases(container: Container) -> ReconcileReport:
+    """Read case changes since the last delta token; feed the missed ones to the history."""
+    return container.reconciler.run()

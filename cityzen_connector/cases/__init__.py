@@ -1,5 +1,14 @@
 """Cases back to citizens: Dataverse events → status history, "my requests", webhooks out,
-change-tracking reconciliation (ARCHITECTURE.md, the ``cases/`` room)."""
+change-tracking reconciliation (ARCHITECTURE.md, the ``cases/`` room).
+
+- ``parse_context`` / ``change_of``: a service endpoint's message (the serialised
+  ``RemoteExecutionContext``) → a ``CaseChange``, or ``Ignored``, or ``InvalidCaseEvent``;
+- ``CaseHistory``: each change once, in order, in the state store; the portal told through
+  the ``WebhookOutbox`` when a citizen-facing status changes;
+- ``handle_case_event``: the case-events queue worker;
+- the webhook delivery side: signing (Standard Webhooks), the sender, per-endpoint retries;
+- see docs/cases.md and docs/webhooks.md.
+"""
 
 from cityzen_connector.cases._delivery import (
     MAX_WEBHOOK_BODY_BYTES,
@@ -10,6 +19,25 @@ from cityzen_connector.cases._delivery import (
     deliver_webhook_message,
     webhook_rejected_queue,
 )
+from cityzen_connector.cases._errors import CaseError, InvalidCaseEvent
+from cityzen_connector.cases._events import (
+    STATUS_COLUMNS,
+    CaseChange,
+    Ignored,
+    Owner,
+    change_of,
+    change_of_row,
+)
+from cityzen_connector.cases._history import (
+    CASES_PARTITION,
+    STATUS_CHANGED,
+    SUBMISSION_LINKS,
+    Applied,
+    CaseHistory,
+    contact_partition,
+    status_event,
+    webhook_id,
+)
 from cityzen_connector.cases._outbox import (
     PROP_WEBHOOK_ID,
     WEBHOOK_SCHEMA,
@@ -17,6 +45,16 @@ from cityzen_connector.cases._outbox import (
     event_body,
     event_from_body,
 )
+from cityzen_connector.cases._progress import Progress, progress_of
+from cityzen_connector.cases._reconcile import TRACKING_PARTITION, Reconciler, ReconcileReport
+from cityzen_connector.cases._record import MAX_ENTRIES, CaseRecord, Entry
+from cityzen_connector.cases._requests import (
+    CITIZEN_CONTACTS,
+    MAX_PAGE_SIZE,
+    MyRequests,
+    RequestsUnavailableError,
+)
+from cityzen_connector.cases._schema import CASE_COLUMNS, ROW_ANNOTATIONS, CaseSchema
 from cityzen_connector.cases._sender import (
     NoReply,
     RequestsWebhookSender,
@@ -37,16 +75,56 @@ from cityzen_connector.cases._webhook_config import (
     WebhookRetryPolicy,
     endpoint_key,
 )
+from cityzen_connector.cases._wire import MAX_EVENT_BYTES, RemoteContext, parse_context, wcf_date
+from cityzen_connector.cases._worker import (
+    PROP_REJECTED_AT,
+    PROP_REJECTED_REASON,
+    CaseEventPorts,
+    CaseEventResult,
+    handle_case_event,
+    rejected_queue,
+)
 
 __all__ = [
+    "CASES_PARTITION",
+    "CASE_COLUMNS",
+    "CITIZEN_CONTACTS",
+    "MAX_ENTRIES",
+    "MAX_EVENT_BYTES",
+    "MAX_PAGE_SIZE",
     "MAX_WEBHOOK_BODY_BYTES",
     "PROP_ENDPOINT",
+    "PROP_REJECTED_AT",
+    "PROP_REJECTED_REASON",
     "PROP_WEBHOOK_ID",
+    "ROW_ANNOTATIONS",
     "SECRET_PREFIX",
+    "STATUS_CHANGED",
+    "STATUS_COLUMNS",
+    "SUBMISSION_LINKS",
+    "TRACKING_PARTITION",
     "WEBHOOK_SCHEMA",
+    "Applied",
+    "CaseChange",
+    "CaseError",
+    "CaseEventPorts",
+    "CaseEventResult",
+    "CaseHistory",
+    "CaseRecord",
+    "CaseSchema",
     "EndpointOutcome",
+    "Entry",
+    "Ignored",
+    "InvalidCaseEvent",
+    "MyRequests",
     "NoReply",
+    "Owner",
+    "Progress",
     "QueueWebhookOutbox",
+    "ReconcileReport",
+    "Reconciler",
+    "RemoteContext",
+    "RequestsUnavailableError",
     "RequestsWebhookSender",
     "WebhookConfig",
     "WebhookDeliveryDeps",
@@ -58,12 +136,22 @@ __all__ = [
     "WebhookRetryPolicy",
     "WebhookSecret",
     "WebhookSender",
+    "change_of",
+    "change_of_row",
+    "contact_partition",
     "deliver_webhook_message",
     "endpoint_key",
     "event_body",
     "event_from_body",
+    "handle_case_event",
+    "parse_context",
     "parse_secrets",
+    "progress_of",
+    "rejected_queue",
     "sign",
     "signed_headers",
+    "status_event",
+    "wcf_date",
+    "webhook_id",
     "webhook_rejected_queue",
 ]

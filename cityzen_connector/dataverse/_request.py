@@ -118,13 +118,17 @@ class WriteResult:
 @dataclass(frozen=True)
 class Page:
     """A page of rows. A FetchXML page ("Page results using FetchXml") also says whether more
-    rows remain and gives the paging cookie (decoded) the next page's query carries."""
+    rows remain and gives the paging cookie (decoded) the next page's query carries. The last
+    page of a change-tracking answer (``Prefer: odata.track-changes``) carries the
+    ``@odata.deltaLink`` that asks for the changes since ("Use change tracking to synchronize
+    data with external systems")."""
 
     records: list[JsonObject]
     next_link: str | None = None
     count: int | None = None
     paging_cookie: str | None = None
     more_records: bool = False
+    delta_link: str | None = None
 
 
 def entity_id_from_url(url: str | None) -> uuid.UUID | None:
@@ -212,6 +216,7 @@ def _collection(response: HttpResponse, request: DataverseRequest[Any]) -> Page:
         raise UnexpectedResponseError(f"{operation}: no 'value' list in the collection")
     count = doc.get("@odata.count")
     next_link = doc.get("@odata.nextLink")
+    delta_link = doc.get("@odata.deltaLink")
     cookie = doc.get("@Microsoft.Dynamics.CRM.fetchxmlpagingcookie")
     return Page(
         records,
@@ -219,6 +224,7 @@ def _collection(response: HttpResponse, request: DataverseRequest[Any]) -> Page:
         count if isinstance(count, int) else None,
         paging_cookie=paging_cookie(cookie) if isinstance(cookie, str) else None,
         more_records=doc.get("@Microsoft.Dynamics.CRM.morerecords") is True,
+        delta_link=delta_link if isinstance(delta_link, str) else None,
     )
 
 

@@ -49,6 +49,7 @@ from ._plan_types import (
     SubmissionPlan,
 )
 from ._planner import PlanContext, plan_submission
+from ._status import CitizenStatus, StatusVocabulary
 from ._themes import ThemeCatalog
 from ._wire import bind_value, key_segment, odata_literal, operation_path, wire_body
 
@@ -59,6 +60,7 @@ __all__ = [
     "AlternateKey",
     "Bind",
     "BlobContent",
+    "CitizenStatus",
     "Condition",
     "ContentRef",
     "CustomColumn",
@@ -82,6 +84,7 @@ __all__ = [
     "Route",
     "Scalar",
     "SchemaRequirements",
+    "StatusVocabulary",
     "SubmissionPlan",
     "Target",
     "ThemeCatalog",

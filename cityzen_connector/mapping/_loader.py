@@ -1,7 +1,8 @@
 """Read ``mappings/*.toml`` with ``tomllib`` and validate them; every error names file and key.
 
-Any file may hold any of the top-level tables ``targets``, ``themes``, ``routing`` and ``plan``;
-the shipped defaults use one file per concern. A target or theme defined twice, an unknown
+Any file may hold any of the top-level tables ``targets``, ``themes``, ``routing``, ``plan`` and
+``status`` (optional: without it every case reads as the neutral label); the shipped defaults
+use one file per concern. A target or theme defined twice, an unknown
 top-level table, bad TOML or a value of the wrong shape is reported, all problems at once.
 """
 
@@ -18,9 +19,11 @@ from pydantic import BaseModel, ValidationError
 from ._config import PlanConfig, RoutingConfig, TargetConfig, ThemeConfig
 from ._errors import FileProblem, MappingFileError
 from ._mappingset import MappingSet, build_mapping_set
+from ._status import StatusConfig, StatusVocabulary, build_vocabulary
 
 MAX_FILE_BYTES = 1024 * 1024
-_SECTIONS = ("targets", "themes", "routing", "plan")
+_SECTIONS = ("targets", "themes", "routing", "plan", "status")
+_SINGLES = ("routing", "plan", "status")
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -75,7 +78,7 @@ def _add_section(file: str, section: str, value: Any, out: _Collected) -> None:
         out.problems.append(
             FileProblem(file, section, f"unknown table (known: {', '.join(_SECTIONS)})")
         )
-    elif section in ("routing", "plan"):
+    elif section in _SINGLES:
         if section in out.singles:
             first = out.singles[section][0]
             out.problems.append(FileProblem(file, section, f"already defined in {first}"))
@@ -101,6 +104,7 @@ def _validate(collected: _Collected) -> MappingSet:
     plan_file, plan_raw = collected.singles["plan"]
     routing = _model(routing_file, "routing", routing_raw, RoutingConfig, problems)
     plan = _model(plan_file, "plan", plan_raw, PlanConfig, problems)
+    statuses = _statuses(collected, problems)
     if problems or routing is None or plan is None:
         raise MappingFileError(problems)
     files = {
@@ -109,7 +113,20 @@ def _validate(collected: _Collected) -> MappingSet:
         ("routing", ""): routing_file,
         ("plan", ""): plan_file,
     }
-    return build_mapping_set(targets, themes, routing, plan, files.__getitem__)
+    built = build_mapping_set(targets, themes, routing, plan, files.__getitem__)
+    return built.with_statuses(statuses)
+
+
+def _statuses(collected: _Collected, problems: list[FileProblem]) -> StatusVocabulary:
+    if "status" not in collected.singles:
+        return StatusVocabulary()
+    file, raw = collected.singles["status"]
+    config = _model(file, "status", raw, StatusConfig, problems)
+    if config is None:
+        return StatusVocabulary()
+    vocabulary, found = build_vocabulary(config, file)
+    problems.extend(found)
+    return vocabulary
 
 
 def _models(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from ._config import (
     AlternateKey,
@@ -15,9 +15,10 @@ from ._config import (
     ThemeConfig,
 )
 from ._errors import ExpressionError, FileProblem, MappingFileError
-from ._expressions import Blob, Expression, Ref
+from ._expressions import Blob, Copy, Expression, Option, Ref
 from ._parse import parse_expression
 from ._scope import path_problem
+from ._status import StatusVocabulary
 from ._themes import ThemeCatalog
 
 
@@ -62,9 +63,30 @@ class MappingSet:
     targets: tuple[Target, ...]
     case_target: str
     catalog: ThemeCatalog
+    statuses: StatusVocabulary = field(default_factory=StatusVocabulary)
 
     def target(self, name: str) -> Target:
         return next(target for target in self.targets if target.name == name)
+
+    def with_statuses(self, statuses: StatusVocabulary) -> MappingSet:
+        return replace(self, statuses=statuses)
+
+    def columns_copying(self, path: str) -> tuple[tuple[Target, str], ...]:
+        """(target, column) of each column whose value is ``path`` alone (``copy = "path"``):
+        where a value the pipeline writes can be read back."""
+        return tuple(
+            (target, column)
+            for target in self.targets
+            for column, expression in target.columns
+            if isinstance(expression, Copy) and expression.sources == (path,)
+        )
+
+    def option_map(self, target: str, path: str) -> dict[str, int]:
+        """The ``map`` of the option column of ``target`` fed by ``path`` (``{}`` if none)."""
+        for _, expression in self.target(target).columns:
+            if isinstance(expression, Option) and expression.path == path:
+                return dict(expression.map)
+        return {}
 
     def schema(self) -> SchemaRequirements:
         configs = [(t.config.table, t.config) for t in self.targets]
@@ -209,12 +231,13 @@ def _check_forms(
     mapped = set(case.columns) if case else set()
     for code, theme in themes.items():
         for sub_code, sub in theme.sub_themes.items():
-            for index, field in enumerate(sub.fields):
-                if field.column and field.column in mapped:
+            for index, form_field in enumerate(sub.fields):
+                if form_field.column and form_field.column in mapped:
                     problems.append(
                         FileProblem(
                             file_of(("themes", code)),
                             f"themes.{code}.sub_themes.{sub_code}.fields.{index}.column",
-                            f"'{field.column}' is already mapped in targets.{case_name}.columns",
+                            f"'{form_field.column}' is already mapped in"
+                            f" targets.{case_name}.columns",
                         )
                     )

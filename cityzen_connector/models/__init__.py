@@ -6,6 +6,7 @@ fields, refuse silent coercions and never echo rejected values in their error me
 an invalid field, whether our own check or pydantic found it.
 """
 
+from ._case import HistoryItem, MyRequest, MyRequestsPage
 from ._citizen import PIVOT_FIELDS, CertifiableField, Citizen, EidasLevel, Gender
 from ._examples import EXAMPLE_SUBMISSION
 from ._field_errors import MAX_FIELD_ERRORS, FieldError, field_errors
@@ -74,8 +75,11 @@ __all__ = [
     "FormFieldType",
     "FormValue",
     "Gender",
+    "HistoryItem",
     "LocalizedText",
     "Location",
+    "MyRequest",
+    "MyRequestsPage",
     "PastDate",
     "Problem",
     "ProblemCode",

@@ -3,10 +3,13 @@ status of a submission (``GET /api/v1/themes``, ``GET /api/v1/requests/{id}``)."
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from ._case import HistoryItem
 
 FormFieldType = Literal["text", "number", "date", "choice", "boolean"]
 
@@ -52,7 +55,9 @@ class QueuedStatus(BaseModel):
 
 
 class CreatedStatus(BaseModel):
-    """The case exists in Dynamics 365: its ticket number and current status label."""
+    """The case exists in Dynamics 365: its ticket number, where it stands as the citizen reads
+    it (``citizen_status`` and its labels, from the status vocabulary), since when, and how it
+    got there (``history``, oldest first). ``case_status`` is the French label."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -60,6 +65,12 @@ class CreatedStatus(BaseModel):
     status: Literal["created"] = "created"
     ticket_number: str
     case_status: str
+    citizen_status: str = "received"
+    label_fr: str = "Reçue"
+    label_en: str = "Received"
+    closed: bool = False
+    updated_at: datetime | None = None
+    history: tuple[HistoryItem, ...] = ()
 
 
 class FailedStatus(BaseModel):

@@ -40,6 +40,7 @@ def test_binding_json_in_function_key_mode() -> None:
     assert bindings(blueprint(lambda: make_world().api, auth_mode="function_key")) == {
         "submit_request": ("v1/requests", "FUNCTION", ALL),
         "request_status": ("v1/requests/{id}", "FUNCTION", ALL),
+        "my_requests": ("v1/citizens/me/requests", "FUNCTION", ALL),
         "themes": ("v1/themes", "ANONYMOUS", ALL),
         "health": ("v1/health", "ANONYMOUS", ALL),
         "health_ready": ("v1/health/ready", "FUNCTION", ALL),
