@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import requests
+if TYPE_CHECKING:  # requests loads with the first sender: the API's cold start does not pay
+    import requests
 
 __all__ = ["NoReply", "RequestsWebhookSender", "WebhookReply", "WebhookSender"]
 
@@ -51,11 +52,15 @@ class RequestsWebhookSender:
     """``WebhookSender`` over a ``requests.Session`` (its connection pool is reused)."""
 
     def __init__(self, session: requests.Session | None = None) -> None:
+        import requests  # noqa: PLC0415 - loaded with the first sender, not by the API
+
         self._session = session or requests.Session()
 
     def post(
         self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float
     ) -> WebhookReply | NoReply:
+        import requests  # noqa: PLC0415 - loaded with the first sender, not by the API
+
         sent = {"User-Agent": USER_AGENT, **headers}
         try:
             response = self._session.post(
@@ -82,6 +87,8 @@ class RequestsWebhookSender:
 def _drain_small(response: requests.Response) -> None:
     """Read (and drop) a short declared body, so the connection goes back to the pool for the
     next delivery; a long, undeclared or broken one is not read: the connection is closed."""
+    import requests  # noqa: PLC0415 - loaded with the first sender, not by the API
+
     length = response.headers.get("Content-Length", "")
     if length.isdigit() and int(length) <= _DRAIN_LIMIT:
         try:
