@@ -1,8 +1,9 @@
 """Read ``mappings/*.toml`` with ``tomllib`` and validate them; every error names file and key.
 
-Any file may hold any of the top-level tables ``targets``, ``themes``, ``routing`` and ``plan``;
-the shipped defaults use one file per concern. A target or theme defined twice, an unknown
-top-level table, bad TOML or a value of the wrong shape is reported, all problems at once.
+Any file may hold any of the top-level tables ``targets``, ``themes``, ``routing``, ``plan`` and
+(optionally) ``territory``; the shipped defaults use one file per concern. A target or theme
+defined twice, an unknown top-level table, bad TOML (a key written twice included: TOML forbids
+it, the message names the line) or a value of the wrong shape is reported, all problems at once.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ._config import PlanConfig, RoutingConfig, TargetConfig, ThemeConfig
+from ._config import PlanConfig, RoutingConfig, TargetConfig, TerritoryConfig, ThemeConfig
 from ._errors import FileProblem, MappingFileError
 from ._mappingset import MappingSet, build_mapping_set
 
 MAX_FILE_BYTES = 1024 * 1024
-_SECTIONS = ("targets", "themes", "routing", "plan")
+_SECTIONS = ("targets", "themes", "routing", "plan", "territory")
+_SINGLES = ("routing", "plan", "territory")  # one table each; territory is optional
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -75,7 +77,7 @@ def _add_section(file: str, section: str, value: Any, out: _Collected) -> None:
         out.problems.append(
             FileProblem(file, section, f"unknown table (known: {', '.join(_SECTIONS)})")
         )
-    elif section in ("routing", "plan"):
+    elif section in _SINGLES:
         if section in out.singles:
             first = out.singles[section][0]
             out.problems.append(FileProblem(file, section, f"already defined in {first}"))
@@ -101,6 +103,10 @@ def _validate(collected: _Collected) -> MappingSet:
     plan_file, plan_raw = collected.singles["plan"]
     routing = _model(routing_file, "routing", routing_raw, RoutingConfig, problems)
     plan = _model(plan_file, "plan", plan_raw, PlanConfig, problems)
+    territory = None
+    if "territory" in collected.singles:
+        territory_file, territory_raw = collected.singles["territory"]
+        territory = _model(territory_file, "territory", territory_raw, TerritoryConfig, problems)
     if problems or routing is None or plan is None:
         raise MappingFileError(problems)
     files = {
@@ -109,7 +115,7 @@ def _validate(collected: _Collected) -> MappingSet:
         ("routing", ""): routing_file,
         ("plan", ""): plan_file,
     }
-    return build_mapping_set(targets, themes, routing, plan, files.__getitem__)
+    return build_mapping_set(targets, themes, routing, plan, files.__getitem__, territory=territory)
 
 
 def _models(
