@@ -19,6 +19,7 @@ from cityzen_connector.identity import (
     authenticate_request,
 )
 from cityzen_connector.models import ProblemCode
+from cityzen_connector.portal import AddressHelp
 from cityzen_connector.sync import ReadinessProbe, ThemesReader
 from cityzen_connector.sync.intake import IngestError, IngestPorts, InvalidSubmissionError
 
@@ -42,6 +43,7 @@ class ApiDependencies:
     authenticator: BearerAuthenticator | None = None
     portal_key: str = field(default="", repr=False)
     max_body_bytes: int = 32 * 1024 * 1024
+    addresses: AddressHelp | None = None  # address help (None: its routes answer 503)
 
 
 Deps = Callable[[], ApiDependencies]

@@ -16,7 +16,7 @@ from pydantic import TypeAdapter
 
 from cityzen_connector.models import PROBLEM_CONTENT_TYPE, Citizen, Problem
 
-from ._contract import ApiContract, request_definitions
+from ._contract import ApiContract, location_definition, request_definitions
 from ._http import JSON
 from ._routes import METHODS, PREFIX, ROUTES, Access, Operation, Route, Schema
 
@@ -56,6 +56,11 @@ _EVERYWHERE: dict[int, tuple[str, tuple[str, ...]]] = {
 def schema_objects() -> dict[str, Any]:
     """What the routing table's schema names stand for."""
     from cityzen_connector.models import SubmissionStatus  # noqa: PLC0415 - see _routes
+    from cityzen_connector.portal import (  # noqa: PLC0415
+        AddressResults,
+        AddressReverseParams,
+        AddressSearchParams,
+    )
     from cityzen_connector.sync import Liveness, Readiness, ThemeTree  # noqa: PLC0415
     from cityzen_connector.sync.intake import AcceptedResponse, SubmissionRequest  # noqa: PLC0415
 
@@ -66,6 +71,9 @@ def schema_objects() -> dict[str, Any]:
         "Liveness": Liveness,
         "Readiness": Readiness,
         "SubmissionRequest": SubmissionRequest,
+        "AddressResults": AddressResults,
+        "AddressSearchParams": AddressSearchParams,
+        "AddressReverseParams": AddressReverseParams,
     }
 
 
@@ -176,24 +184,52 @@ def _operation(
         "security": _security(route.access, contract),
         "responses": responses,
     }
-    parameters = [
-        {"name": name, "in": "path", "required": True, "schema": _PATH_PARAMETERS[name]}
-        for name in _path_params(route.template)
-    ] + [
-        {
-            "name": header,
-            "in": "header",
-            "required": False,
-            "description": _HEADERS[header],
-            "schema": _HEADER_SCHEMAS.get(header, {"type": "string"}),
-        }
-        for header in op.headers
-    ]
+    parameters = (
+        [
+            {"name": name, "in": "path", "required": True, "schema": _PATH_PARAMETERS[name]}
+            for name in _path_params(route.template)
+        ]
+        + _query_parameters(op.query)
+        + [
+            {
+                "name": header,
+                "in": "header",
+                "required": False,
+                "description": _HEADERS[header],
+                "schema": _HEADER_SCHEMAS.get(header, {"type": "string"}),
+            }
+            for header in op.headers
+        ]
+    )
     if parameters:
         doc["parameters"] = parameters
     if op.request_body is not None:
         doc["requestBody"] = _request_body(op, refs, contract)
     return doc
+
+
+def _query_parameters(schema: Schema) -> list[dict[str, Any]]:
+    """One ``in: query`` parameter per field of the model ``schema`` names, with the field's
+    JSON Schema (an optional field's ``null`` alternative left out: a query parameter is
+    absent, never null)."""
+    if schema is None:
+        return []
+    model = _adapter(schema).json_schema()
+    required = set(model.get("required", ()))
+    parameters = []
+    for name, declared in model["properties"].items():
+        field = {k: v for k, v in declared.items() if k != "title"}
+        alternatives = [a for a in field.pop("anyOf", []) if a.get("type") != "null"]
+        if len(alternatives) == 1:
+            field = {**alternatives[0], **field}
+        description = field.pop("description", None)
+        if field.get("default", "") is None:
+            del field["default"]
+        parameter: dict[str, Any] = {"name": name, "in": "query", "required": name in required}
+        if description:
+            parameter["description"] = description
+        parameters.append({**parameter, "schema": field})
+    return parameters
 
 
 def _path_params(template: str) -> list[str]:
@@ -207,6 +243,7 @@ def openapi_document(contract: ApiContract = ApiContract()) -> dict[str, Any]:  
     refs, definitions = _schemas()
     request, part = request_definitions(definitions, contract)
     definitions["SubmissionRequest"], definitions["SubmissionPart"] = request, part
+    definitions["Location"] = location_definition(definitions["Location"], contract)
     paths = {
         PREFIX + route.template: {
             op.method.lower(): _operation(route, op, refs, contract) for op in route.operations
