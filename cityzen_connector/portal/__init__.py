@@ -43,7 +43,7 @@ if TYPE_CHECKING:
         search_request,
     )
     from ._geocoder_local import LocalGeocoderApp
-    from ._geocoder_local_index import LocalIndex, load_addresses
+    from ._geocoder_local_data import LocalIndex, load_addresses
     from ._geocoding_cache import CacheStats, TokenBucket, TtlCache
 
 # Loaded on first use: the adapter pulls in requests, which the API's other routes and a
@@ -66,14 +66,14 @@ _LAZY = {
     "GeoplateformeGeocoder": "_geocoder_geoplateforme",
     "LocalGeocoderApp": "_geocoder_local",
     "LocalGeocoderDataError": "_errors",
-    "LocalIndex": "_geocoder_local_index",
+    "LocalIndex": "_geocoder_local_data",
     "LocalQueryRefusedError": "_errors",
     "MAX_ANSWER_BYTES": "_geocoder_geoplateforme",
     "ReverseQuery": "_address_models",
     "SearchQuery": "_address_models",
     "TokenBucket": "_geocoding_cache",
     "TtlCache": "_geocoding_cache",
-    "load_addresses": "_geocoder_local_index",
+    "load_addresses": "_geocoder_local_data",
     "normalise_query": "_address_models",
     "parse_collection": "_geocoder_geoplateforme",
     "retry_after_seconds": "_geocoder_geoplateforme",

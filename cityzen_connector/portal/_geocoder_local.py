@@ -23,7 +23,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from ._errors import LocalQueryRefusedError
-from ._geocoder_local_index import LocalIndex, feature, reverse, search
+from ._geocoder_local_data import LocalIndex
+from ._geocoder_local_index import feature, reverse, search
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 PREFIX = "/geocodage"
