@@ -368,6 +368,38 @@ class Settings(BaseSettings):
         10.0, ge=0, le=600, description="How long a readiness probe's result is reused."
     )
 
+    # -- portal: address help ------------------------------------------------------------------
+    geocoder_url: str = Field(
+        "http://127.0.0.1:7074/geocodage",
+        description=(
+            "Geocoding service behind address help, up to /search and /reverse: the IGN"
+            " Géoplateforme's https://data.geopf.fr/geocodage in Azure (default: the embedded"
+            " geocoder `cityzen run` serves). https, or http to this machine."
+        ),
+    )
+    geocoder_timeout_seconds: float = Field(
+        3.0, gt=0, le=30, description="Per-request timeout towards the geocoder (a citizen types)."
+    )
+    geocoder_requests_per_second: float = Field(
+        40.0,
+        gt=0,
+        le=50,
+        description=(
+            "Our pace towards the geocoder, per process: under the Géoplateforme's 50 requests/s"
+            " per IP (instances sharing one outbound address share it)."
+        ),
+    )
+    geocoder_cache_seconds: float = Field(
+        3600.0, gt=0, le=7 * 86400, description="How long a geocoder answer is reused."
+    )
+    geocoder_cache_entries: int = Field(
+        10_000, ge=1, le=1_000_000, description="How many geocoder answers are kept in memory."
+    )
+    geocoder_sample_dir: Path = Field(
+        Path("samples/addresses"),
+        description="Embedded geocoder (local mode): its BAN-format CSV address files.",
+    )
+
     # -- local Functions host (local mode only) ------------------------------------------------
     localhost_host: str = Field("127.0.0.1", description="Local Functions host listen address.")
     localhost_port: int = Field(
@@ -424,6 +456,7 @@ class Settings(BaseSettings):
             *self._dataverse_auth_problems(),
             *self._auth_mode_problems(),
             *self._webhook_problems(),
+            *self._geocoder_problems(),
         ]
         if self.retry_initial_delay_seconds > self.retry_max_delay_seconds:
             problems.append(
@@ -476,6 +509,19 @@ class Settings(BaseSettings):
                 f" when {ENV_PREFIX}DATAVERSE_URL is not the local emulator"
             )
         return problems
+
+    def _geocoder_problems(self) -> list[str]:
+        # The URL by its rule only: a proxy's URL may carry a key.
+        try:
+            parts = urlsplit(self.geocoder_url)
+            host = parts.hostname or ""
+        except ValueError:
+            return [f"{ENV_PREFIX}GEOCODER_URL: is not a URL"]
+        if parts.scheme == "https" and host:
+            return []
+        if parts.scheme == "http" and host in _LOOPBACK:
+            return []
+        return [f"{ENV_PREFIX}GEOCODER_URL: must use https (http only to 127.0.0.1 or localhost)"]
 
     def _dataverse_auth_problems(self) -> list[str]:
         needed: dict[str, bool] = {}

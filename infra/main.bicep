@@ -355,6 +355,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'CITYZEN_AUTH_MODE', value: authMode }
         { name: 'CITYZEN_RETENTION_DAYS', value: string(retentionDays) }
         { name: 'CITYZEN_MAPPINGS_DIR', value: '/home/site/wwwroot/mappings' }
+        // Address help: the IGN Géoplateforme, limited to 50 requests/s per IP; instances may
+        // share an outbound address, so they share 40/s between them (settings.py).
+        { name: 'CITYZEN_GEOCODER_URL', value: 'https://data.geopf.fr/geocodage' }
+        { name: 'CITYZEN_GEOCODER_REQUESTS_PER_SECOND', value: string(max(1, 40 / maximumInstanceCount)) }
       ]
     }
   }

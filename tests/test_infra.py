@@ -209,3 +209,15 @@ def test_the_local_settings_example_is_valid_for_func_start() -> None:
     assert values["CITYZEN_QUEUE_URL"] == f"servicebus://{namespace}"
     funcignore = (ROOT / ".funcignore").read_text().split()
     assert {"local.settings.json", "tests", ".venv", "infra"} <= set(funcignore)
+
+
+def test_address_help_asks_the_geoplateforme_within_its_limit_from_every_instance() -> None:
+    assert "{ name: 'CITYZEN_GEOCODER_URL', value: 'https://data.geopf.fr/geocodage' }" in BICEP
+    pace = (
+        "{ name: 'CITYZEN_GEOCODER_REQUESTS_PER_SECOND',"
+        " value: string(max(1, 40 / maximumInstanceCount)) }"
+    )
+    assert pace in BICEP
+    Settings(_env_file=None, geocoder_url="https://data.geopf.fr/geocodage")  # a valid value
+    instances = int(re.search(r"param maximumInstanceCount int = (\d+)", BICEP).group(1))  # type: ignore[union-attr]
+    assert max(1, 40 // instances) * instances <= 50  # the service's 50 requests/s per IP

@@ -107,3 +107,27 @@ def test_a_webhook_url_needs_a_secret_and_the_published_local_secret_stays_local
         _env_file=None, webhook_urls="http://127.0.0.1:7073/", webhook_secrets=LOCAL_WEBHOOK_SECRET
     )
     assert local.local_mode
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://geocoder.example.fr/geocodage",
+        "ftp://data.geopf.fr/geocodage",
+        "https:///geocodage",
+        "http://[::1/geocodage?key=s3cr3t",
+    ],
+)
+def test_the_geocoder_is_https_or_this_machine_and_never_shown(url: str) -> None:
+    with pytest.raises(ValidationError, match="CITYZEN_GEOCODER_URL: ") as caught:
+        Settings(_env_file=None, geocoder_url=url)
+    assert url not in str(caught.value)
+
+
+def test_the_geocoder_defaults_to_the_embedded_one_and_takes_the_geoplateforme() -> None:
+    assert Settings(_env_file=None).geocoder_url == "http://127.0.0.1:7074/geocodage"
+    given = Settings(_env_file=None, geocoder_url="https://data.geopf.fr/geocodage")
+    assert given.geocoder_url == "https://data.geopf.fr/geocodage"
+    # Our pace stays under the service's 50 requests/s per IP.
+    with pytest.raises(ValidationError, match="geocoder_requests_per_second"):
+        Settings(_env_file=None, geocoder_requests_per_second=60)

@@ -20,6 +20,7 @@ from cityzen_connector.identity import (
     authenticate_request,
 )
 from cityzen_connector.models import ProblemCode
+from cityzen_connector.portal import AddressHelp
 from cityzen_connector.sync import ReadinessProbe, ThemesReader
 from cityzen_connector.sync.intake import IngestError, IngestPorts, InvalidSubmissionError
 
@@ -49,6 +50,7 @@ class ApiDependencies:
     # Case progress (cases/): the history the status route adds, and "my requests".
     case_history: CaseHistory | None = None
     my_requests: MyRequests | None = None
+    addresses: AddressHelp | None = None  # address help (None: its routes answer 503)
 
 
 Deps = Callable[[], ApiDependencies]

@@ -10,7 +10,9 @@ follows the document is never refused:
   it is optional there;
 - the theme catalogue (``mappings/themes.toml``): the theme and sub-theme codes, and each
   sub-theme's form fields, their types, bounds and which are required;
-- how many files one request may carry (``CITYZEN_API_MAX_ATTACHMENTS``).
+- how many files one request may carry (``CITYZEN_API_MAX_ATTACHMENTS``);
+- the territory (``mappings/territory.toml``): a location's ``citycode``, when given, is one
+  of its communes (another is refused, 422 ``outside_territory``).
 
 A multipart request's ``submission`` part is the same object with no attachments in it (an
 empty list at most): the files are parts of their own.
@@ -19,7 +21,7 @@ empty list at most): the files are parts of their own.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -47,10 +49,18 @@ FILE_TYPES = (
 )
 
 
+class Territory(Protocol):
+    @property
+    def communes(self) -> Mapping[str, str]: ...
+
+
 class Catalogue(Protocol):
     """The theme catalogue as the contract reads it (``mapping.ThemeCatalog``)."""
 
     def tree(self) -> tuple[Theme, ...]: ...
+
+    @property
+    def territory(self) -> Territory | None: ...
 
 
 @dataclass(frozen=True)
@@ -63,16 +73,20 @@ class ApiContract:
     max_attachments: int = MAX_ATTACHMENTS
     # The types a file's bytes may prove (sync.intake: sniffed, never taken from a header).
     file_types: tuple[str, ...] = FILE_TYPES
+    # The territory's communes (INSEE codes); None: any commune.
+    communes: tuple[str, ...] | None = None
 
     @classmethod
     def of(cls, auth_mode: AuthMode, catalogue: Catalogue, limits: AttachmentLimits) -> ApiContract:
         """A deployment's contract: its auth mode, its whole catalogue (what intake validates
         against, whatever Dataverse holds) and its attachment limits."""
+        territory = catalogue.territory
         return cls(
             auth_mode=auth_mode,
             themes=catalogue.tree(),
             max_attachments=limits.max_count,
             file_types=tuple(sorted(limits.types)),
+            communes=tuple(sorted(territory.communes)) if territory is not None else None,
         )
 
 
@@ -168,3 +182,16 @@ def request_definitions(
     # api._body refuses attachments in the part (files are parts); an empty list is tolerated.
     part["properties"]["attachments"] = {"type": "array", "maxItems": 0}
     return request, part
+
+
+def location_definition(location: dict[str, Any], contract: ApiContract) -> dict[str, Any]:
+    """The models' ``Location`` definition, its ``citycode`` narrowed to the territory."""
+    if contract.communes is None:
+        return location
+    narrowed = copy.deepcopy(location)
+    narrowed["properties"]["citycode"] = {
+        "anyOf": [{"enum": list(contract.communes)}, {"type": "null"}],
+        "default": None,
+        "description": "INSEE code of the address's commune: one of the territory's.",
+    }
+    return narrowed

@@ -9,6 +9,7 @@ from cityzen_connector.sync import Liveness
 from cityzen_connector.sync import not_modified as _not_modified
 from cityzen_connector.sync.intake import AcceptedResponse, read_status, submit
 
+from ._address_handlers import address_reverse, address_search
 from ._app import ApiDependencies, Deps, Handler, HttpApi, caller_of
 from ._body import read_submission
 from ._cases import my_requests, with_progress
@@ -100,6 +101,8 @@ HANDLERS: dict[str, Handler] = {
     "getRequestStatus": request_status,
     "listMyRequests": my_requests,
     "listThemes": themes,
+    "searchAddress": address_search,
+    "reverseAddress": address_reverse,
     "liveness": health,
     "readiness": health_ready,
     "openapi": openapi,

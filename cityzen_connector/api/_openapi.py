@@ -16,7 +16,7 @@ from pydantic import TypeAdapter
 
 from cityzen_connector.models import PROBLEM_CONTENT_TYPE, Citizen, Problem
 
-from ._contract import ApiContract, request_definitions
+from ._contract import ApiContract, location_definition, request_definitions
 from ._http import JSON
 from ._routes import METHODS, PREFIX, ROUTES, Access, Operation, Route, Schema
 
@@ -50,10 +50,6 @@ _HEADER_SCHEMAS: dict[str, dict[str, Any]] = {
     "CityZen-Citizen-Issuer": {"type": "string", "pattern": r"^https?://[!-~]{1,292}$"},
     "CityZen-Citizen-Sub": {"type": "string", "pattern": r"^[!-~]{1,255}$"},
 }
-_QUERY: dict[str, tuple[str, dict[str, Any]]] = {
-    "page": ("Page number, from 1.", {"type": "integer", "minimum": 1, "maximum": 10_000}),
-    "page_size": ("Requests per page.", {"type": "integer", "minimum": 1, "maximum": 100}),
-}
 # Path parameters: a submission id is the UUID the 202 gave (anything else is a 404; control
 # characters in a path are refused by the host with a 400 before routing).
 _PATH_PARAMETERS: dict[str, dict[str, Any]] = {"id": {"type": "string", "format": "uuid"}}
@@ -68,7 +64,16 @@ _EVERYWHERE: dict[int, tuple[str, tuple[str, ...]]] = {
 
 def schema_objects() -> dict[str, Any]:
     """What the routing table's schema names stand for."""
-    from cityzen_connector.models import MyRequestsPage, SubmissionStatus  # noqa: PLC0415
+    from cityzen_connector.models import (  # noqa: PLC0415 - see _routes
+        MyRequestsPage,
+        MyRequestsParams,
+        SubmissionStatus,
+    )
+    from cityzen_connector.portal import (  # noqa: PLC0415
+        AddressResults,
+        AddressReverseParams,
+        AddressSearchParams,
+    )
     from cityzen_connector.sync import Liveness, Readiness, ThemeTree  # noqa: PLC0415
     from cityzen_connector.sync.intake import AcceptedResponse, SubmissionRequest  # noqa: PLC0415
 
@@ -76,10 +81,14 @@ def schema_objects() -> dict[str, Any]:
         "Accepted": AcceptedResponse,
         "StatusView": SubmissionStatus,
         "MyRequestsPage": MyRequestsPage,
+        "MyRequestsParams": MyRequestsParams,
         "ThemeTree": ThemeTree,
         "Liveness": Liveness,
         "Readiness": Readiness,
         "SubmissionRequest": SubmissionRequest,
+        "AddressResults": AddressResults,
+        "AddressSearchParams": AddressSearchParams,
+        "AddressReverseParams": AddressReverseParams,
     }
 
 
@@ -195,6 +204,7 @@ def _operation(
             {"name": name, "in": "path", "required": True, "schema": _PATH_PARAMETERS[name]}
             for name in _path_params(route.template)
         ]
+        + _query_parameters(op.query)
         + [
             {
                 "name": header,
@@ -206,22 +216,36 @@ def _operation(
             for header in op.headers
             if not (header in _CITIZEN_HEADERS and contract.auth_mode == "bearer")
         ]
-        + [
-            {
-                "name": name,
-                "in": "query",
-                "required": False,
-                "description": _QUERY[name][0],
-                "schema": _QUERY[name][1],
-            }
-            for name in op.query
-        ]
     )
     if parameters:
         doc["parameters"] = parameters
     if op.request_body is not None:
         doc["requestBody"] = _request_body(op, refs, contract)
     return doc
+
+
+def _query_parameters(schema: Schema) -> list[dict[str, Any]]:
+    """One ``in: query`` parameter per field of the model ``schema`` names, with the field's
+    JSON Schema (an optional field's ``null`` alternative left out: a query parameter is
+    absent, never null)."""
+    if schema is None:
+        return []
+    model = _adapter(schema).json_schema()
+    required = set(model.get("required", ()))
+    parameters = []
+    for name, declared in model["properties"].items():
+        field = {k: v for k, v in declared.items() if k != "title"}
+        alternatives = [a for a in field.pop("anyOf", []) if a.get("type") != "null"]
+        if len(alternatives) == 1:
+            field = {**alternatives[0], **field}
+        description = field.pop("description", None)
+        if field.get("default", "") is None:
+            del field["default"]
+        parameter: dict[str, Any] = {"name": name, "in": "query", "required": name in required}
+        if description:
+            parameter["description"] = description
+        parameters.append({**parameter, "schema": field})
+    return parameters
 
 
 def _path_params(template: str) -> list[str]:
@@ -235,6 +259,7 @@ def openapi_document(contract: ApiContract = ApiContract()) -> dict[str, Any]:  
     refs, definitions = _schemas()
     request, part = request_definitions(definitions, contract)
     definitions["SubmissionRequest"], definitions["SubmissionPart"] = request, part
+    definitions["Location"] = location_definition(definitions["Location"], contract)
     paths = {
         PREFIX + route.template: {
             op.method.lower(): _operation(route, op, refs, contract) for op in route.operations

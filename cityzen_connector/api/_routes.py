@@ -37,7 +37,8 @@ class Operation:
     request_body: Schema = None
     multipart: bool = False
     headers: tuple[str, ...] = ()
-    query: tuple[str, ...] = ()
+    # The query parameters: a model whose fields are the parameters (``_openapi`` lists them).
+    query: Schema = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,19 @@ _AUTH = {
     401: Answer(f"Missing or invalid credentials; {_HOST_401}"),
     403: Answer("This caller may not do this"),
     503: Answer("A dependency is unavailable; retry later"),
+}
+
+_ADDRESS_ANSWERS = {
+    200: Answer(
+        "Addresses, best first (none: nothing matches)", "AddressResults", ("Cache-Control",)
+    ),
+    422: Answer("Invalid query parameters, each listed"),
+    **_AUTH,
+    503: Answer(
+        "Address help unavailable (address_help_unavailable) or over the geocoder's rate"
+        " limit (address_help_busy): Retry-After says when to ask again"
+    ),
+    **_COMMON,
 }
 
 ROUTES: tuple[Route, ...] = (
@@ -140,7 +154,7 @@ ROUTES: tuple[Route, ...] = (
                     **_COMMON,
                 },
                 headers=("CityZen-Citizen-Issuer", "CityZen-Citizen-Sub"),
-                query=("page", "page_size"),
+                query="MyRequestsParams",
             ),
         ),
     ),
@@ -160,6 +174,34 @@ ROUTES: tuple[Route, ...] = (
                     **_COMMON,
                 },
                 headers=("If-None-Match",),
+            ),
+        ),
+    ),
+    Route(
+        "/v1/address",
+        "address_search",
+        "caller",
+        (
+            Operation(
+                "GET",
+                "searchAddress",
+                "Address suggestions as the citizen types (IGN Géoplateforme, cached)",
+                _ADDRESS_ANSWERS,
+                query="AddressSearchParams",
+            ),
+        ),
+    ),
+    Route(
+        "/v1/address/reverse",
+        "address_reverse",
+        "caller",
+        (
+            Operation(
+                "GET",
+                "reverseAddress",
+                '"Use my location": the addresses nearest to a point, nearest first',
+                _ADDRESS_ANSWERS,
+                query="AddressReverseParams",
             ),
         ),
     ),

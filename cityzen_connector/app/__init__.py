@@ -11,6 +11,7 @@ else is imported when first built.
 from ._check import check
 from ._configs import (
     EMULATOR_DATABASE_FILE,
+    address_help_config,
     attachment_limits,
     dataverse_config,
     delivery_policy,
@@ -40,6 +41,7 @@ __all__ = [
     "ConfigurationError",
     "Container",
     "TelemetryError",
+    "address_help_config",
     "attachment_limits",
     "check",
     "current",

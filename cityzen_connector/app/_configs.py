@@ -21,12 +21,14 @@ if TYPE_CHECKING:
     from cityzen_connector.dataverse import DataverseConfig, TokenProvider
     from cityzen_connector.emulator import EmulatorConfig
     from cityzen_connector.localhost import LocalHostConfig
+    from cityzen_connector.portal import AddressHelpConfig
     from cityzen_connector.sync import EventRegistration
     from cityzen_connector.sync.intake import AttachmentLimits
     from cityzen_connector.sync.pipeline import DeliveryPolicy
 
 __all__ = [
     "EMULATOR_DATABASE_FILE",
+    "address_help_config",
     "attachment_limits",
     "dataverse_config",
     "delivery_policy",
@@ -102,6 +104,17 @@ def webhook_config(settings: Settings) -> WebhookConfig:
         settings.webhook_secrets.get_secret_value(),
         timeout_seconds=settings.webhook_timeout_seconds,
         retry=retry,
+    )
+
+
+def address_help_config(settings: Settings) -> AddressHelpConfig:
+    """How hard address help may ask the geocoder, and how long its answers are reused."""
+    from cityzen_connector.portal import AddressHelpConfig
+
+    return AddressHelpConfig(
+        requests_per_second=settings.geocoder_requests_per_second,
+        cache_seconds=settings.geocoder_cache_seconds,
+        cache_entries=settings.geocoder_cache_entries,
     )
 
 

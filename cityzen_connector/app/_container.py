@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from cityzen_connector.identity import BearerAuthenticator, FetchJson
     from cityzen_connector.mapping import MappingSet
     from cityzen_connector.messaging import MessageBus
+    from cityzen_connector.portal import AddressHelp, Geocoder
     from cityzen_connector.store import BlobStore, StateStore, SubmissionStatuses
     from cityzen_connector.sync import ReadinessProbe
     from cityzen_connector.sync.intake import AttachmentScanner, IngestPorts
@@ -101,6 +102,7 @@ class Container:
         scanner: AttachmentScanner | None = None,
         logger: logging.Logger | None = None,
         webhook_sender: WebhookSender | None = None,
+        geocoder: Geocoder | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -115,6 +117,7 @@ class Container:
             "blobs": blobs,
             "mappings": mappings,
             "client": client,
+            "geocoder": geocoder,
         }
         self._given = {name for name, value in given.items() if value is not None}
         self.__dict__.update({name: given[name] for name in self._given})
@@ -259,6 +262,7 @@ class Container:
             context=PlanContext(pepper=self._pepper),
             lookups=LookupCache(self.client, clock=self.clock, ttl=ttl),
             followup_queue=followups,
+            addresses=self.address_help,
         )
 
     @_Once
@@ -339,6 +343,26 @@ class Container:
 
         return Reconciler(self.client, self.store, self.case_history, self.case_schema)
 
+    # -- the portal -----------------------------------------------------------------------------
+    @_Once
+    def geocoder(self) -> Geocoder:
+        """The geocoding service at ``geocoder_url`` (the Géoplateforme, or the embedded one)."""
+        from cityzen_connector.portal import GeoplateformeGeocoder
+
+        s = self.settings
+        return GeoplateformeGeocoder(
+            s.geocoder_url, timeout=s.geocoder_timeout_seconds, clock=self.clock
+        )
+
+    @_Once
+    def address_help(self) -> AddressHelp:
+        """Address help: one cache and one pace for the HTTP API, the intake's check and the
+        pipeline of this process."""
+        from cityzen_connector.portal import AddressHelp
+
+        config = _configs.address_help_config(self.settings)
+        return AddressHelp(self.geocoder, config, clock=self.monotonic)
+
     # -- the HTTP API ---------------------------------------------------------------------------
     @_Once
     def authenticator(self) -> BearerAuthenticator | None:
@@ -371,6 +395,7 @@ class Container:
             limits=_configs.attachment_limits(self.settings),
             scanner=self._scanner or NoScan(),
             identity_key=self._pepper,
+            addresses=self.address_help,
         )
 
     @_Once
@@ -408,6 +433,7 @@ class Container:
             max_body_bytes=s.api_max_body_bytes,
             case_history=self.case_history,
             my_requests=self.my_requests,
+            addresses=self.address_help,
         )
 
     @_Once
@@ -433,6 +459,6 @@ class Container:
 
     def close(self) -> None:
         """Close the backends this container opened (not the ones it was given)."""
-        for name in ("bus", "store", "blobs"):
+        for name in ("bus", "store", "blobs", "geocoder"):
             if name not in self._given and name in self.__dict__:
                 self.__dict__[name].close()

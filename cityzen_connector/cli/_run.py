@@ -17,6 +17,10 @@ mode's published secret: each case status change is printed as the portal would 
 ``--no-webhook-receiver`` leaves webhooks as the environment configures them; a default port
 already in use is one line, and webhooks stay off.
 
+It also serves the embedded geocoder (``_geocoder.py``) on 127.0.0.1:7074 behind address help,
+unless ``CITYZEN_GEOCODER_URL`` names another or ``--no-geocoder`` is given, and prints two more
+``curl`` commands: suggestions as a citizen types, and "use my location".
+
 With ``--dataverse-url`` (or ``CITYZEN_DATAVERSE_URL`` set in the environment) the host and the
 worker use that Dataverse instead: an emulator started apart (``cityzen emulator serve`` with
 faults, for a fault or soak run) or a tenant. No emulator is started and nothing is seeded;
@@ -55,6 +59,7 @@ from cityzen_connector.settings import ENV_PREFIX, Settings
 from ._case_events import QueueSink, register_case_events
 from ._common import settings as load_settings
 from ._errors import _StartError
+from ._geocoder import GeocoderPlan, address_lines, geocoder_plan, start_geocoder
 from ._signals import stop_signals
 from ._webhooks import ReceiverPlan, receiver_plan, start_receiver
 
@@ -85,6 +90,16 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument(
         "--webhook-port", type=int, help="the receiver's port (default 7073; 0: any free port)"
+    )
+    parser.add_argument(
+        "--geocoder",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="serve the embedded geocoder behind address help"
+        " (default: on, unless CITYZEN_GEOCODER_URL is set)",
+    )
+    parser.add_argument(
+        "--geocoder-port", type=int, help="the geocoder's port (default 7074; 0: any free port)"
     )
     parser.set_defaults(func=_run)
 
@@ -136,6 +151,7 @@ def banner(
     submission_id: uuid.UUID,
     endpoints: list[tuple[str, str]],
     webhooks: str | None = None,
+    geocoder: str | None = None,
 ) -> str:
     """What ``cityzen run`` prints once everything is up (the README quickstart shows it)."""
     api = f"{host_url}/api/v1"
@@ -160,6 +176,8 @@ def banner(
         "Act as an agent on that case (its status then reaches the connector):",
         *(f"  {line}" for line in agent_commands(dataverse_url)),
     ]
+    if geocoder:
+        lines += address_lines(api, function_key, geocoder)
     if webhooks:
         lines += [
             "",
@@ -214,12 +232,13 @@ def run(args: argparse.Namespace) -> int:
     environ = dict(os.environ)  # as it was given: local_environment may name the Dataverse
     os.environ.update(local_environment(args, environ))
     plan = receiver_plan(args, environ, external=bool(external_dataverse(args, environ)))
+    geocoder = geocoder_plan(args, environ)
     with stop_signals():
         try:
             if external_dataverse(args, environ):
-                _serve_external(plan)
+                _serve_external(plan, geocoder)
             else:
-                _serve(os.environ, args.emulator_port, plan)
+                _serve(os.environ, args.emulator_port, plan, geocoder)
         except _StartError as exc:
             print(f"cityzen run: {exc}")
             return exc.code
@@ -241,7 +260,10 @@ def _settings() -> Settings:
 
 
 def _serve(
-    env: MutableMapping[str, str], emulator_port: int | None, plan: ReceiverPlan | None
+    env: MutableMapping[str, str],
+    emulator_port: int | None,
+    plan: ReceiverPlan | None,
+    geocoder_plan: GeocoderPlan | None = None,
 ) -> None:
     """Runs until Ctrl-C; raises ``_StartError`` when something cannot start."""
     settings = _settings()
@@ -253,15 +275,23 @@ def _serve(
         events.close()
         message = f"Dataverse emulator: {exc} (already running? use --emulator-port)"
         raise _StartError(message) from exc
-    receiver = None
+    receiver = geocoder = None
     try:
         env[ENV_PREFIX + "DATAVERSE_URL"] = handle.url
         receiver = start_receiver(plan, env)
+        geocoder = start_geocoder(geocoder_plan, env, settings.geocoder_sample_dir)
         settings = load_settings()
         _provision_or_stop(settings)
         print(register_case_events(settings), flush=True)
-        _host(settings, handle.url, webhooks=receiver.url if receiver else None)
+        _host(
+            settings,
+            handle.url,
+            webhooks=receiver.url if receiver else None,
+            geocoder=settings.geocoder_url if geocoder else None,
+        )
     finally:
+        if geocoder is not None:
+            geocoder.stop()
         if receiver is not None:
             receiver.stop()
         handle.stop()
@@ -269,18 +299,28 @@ def _serve(
         events.close()
 
 
-def _serve_external(plan: ReceiverPlan | None) -> None:
+def _serve_external(plan: ReceiverPlan | None, geocoder_plan: GeocoderPlan | None = None) -> None:
     """The host and the worker on a Dataverse started elsewhere, until Ctrl-C."""
     receiver = start_receiver(plan, os.environ)
+    geocoder = None
     try:
+        sample_dir = _settings().geocoder_sample_dir
+        geocoder = start_geocoder(geocoder_plan, os.environ, sample_dir)
         settings = _settings()
         url = settings.dataverse_url
         print(
             f"Dataverse at {url}: used as it is (no emulator started, nothing seeded)", flush=True
         )
         _provision_or_stop(settings, external=True)
-        _host(settings, settings.dataverse_url, webhooks=receiver.url if receiver else None)
+        _host(
+            settings,
+            settings.dataverse_url,
+            webhooks=receiver.url if receiver else None,
+            geocoder=settings.geocoder_url if geocoder else None,
+        )
     finally:
+        if geocoder is not None:
+            geocoder.stop()
         if receiver is not None:
             receiver.stop()
 
@@ -309,7 +349,13 @@ def _provision_or_stop(settings: Settings, *, external: bool = False) -> None:
     print(line, flush=True)
 
 
-def _host(settings: Settings, dataverse_url: str, *, webhooks: str | None = None) -> None:
+def _host(
+    settings: Settings,
+    dataverse_url: str,
+    *,
+    webhooks: str | None = None,
+    geocoder: str | None = None,
+) -> None:
     """The local Functions host on the embedded queue, until Ctrl-C."""
     from cityzen_connector.localhost import LocalHost, LocalHostError  # noqa: PLC0415
 
@@ -328,7 +374,7 @@ def _host(settings: Settings, dataverse_url: str, *, webhooks: str | None = None
         except LocalHostError as exc:
             raise _StartError(str(exc)) from exc
         try:
-            _announce(settings, host, dataverse_url, webhooks)
+            _announce(settings, host, dataverse_url, webhooks, geocoder)
             # Timed waits: a signal caught by a server thread is only handled when the main
             # thread next runs Python code, which an untimed wait would never do.
             while not host.wait(0.25):
@@ -339,7 +385,13 @@ def _host(settings: Settings, dataverse_url: str, *, webhooks: str | None = None
         deps.close()
 
 
-def _announce(settings: Settings, host: Any, dataverse_url: str, webhooks: str | None) -> None:
+def _announce(
+    settings: Settings,
+    host: Any,
+    dataverse_url: str,
+    webhooks: str | None,
+    geocoder: str | None = None,
+) -> None:
     submission_id = uuid.uuid4()
     sample = settings.data_dir / SAMPLE_FILE
     body = json.dumps(sample_request(submission_id), ensure_ascii=False, indent=2) + "\n"
@@ -364,6 +416,7 @@ def _announce(settings: Settings, host: Any, dataverse_url: str, webhooks: str |
         submission_id=submission_id,
         endpoints=endpoints,
         webhooks=webhooks,
+        geocoder=geocoder,
     )
     print(text, flush=True)
 

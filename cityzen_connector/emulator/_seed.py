@@ -55,6 +55,12 @@ AGENTS: dict[str, tuple[str, str]] = {
 }
 # The front office: cases no rule routes elsewhere (the shipped mappings' default team).
 FRONT_OFFICE = "Relation usagers"
+# A metropolis delegates some services to its member communes: their own teams (the shipped
+# mappings route requests located there to them, routing.toml's [routing.communes]).
+MEMBER_COMMUNE_TEAMS = (
+    "Services techniques de Saint-Clair-sur-Orme",
+    "Services techniques de Roche-Aiguë",
+)
 # Security roles an agents' access model assigns: Dataverse's predefined "Basic User" and
 # "System Administrator" ("Security roles and privileges", Power Platform admin guide) and the
 # Customer Service app's roles for case handling.
@@ -192,7 +198,11 @@ def _rows() -> list[tuple[str, dict[str, Any]]]:
         *_agents(),
         *_sdk_messages(),
     ]
-    services = [FRONT_OFFICE, *(service for service, _ in CATALOGUE.values())]
+    services = [
+        FRONT_OFFICE,
+        *(service for service, _ in CATALOGUE.values()),
+        *MEMBER_COMMUNE_TEAMS,
+    ]
     for service in dict.fromkeys(services):
         rows.append(
             (

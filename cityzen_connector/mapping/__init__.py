@@ -5,6 +5,7 @@ Pure: no I/O besides reading the mapping files, no Dataverse client. The pipelin
     mapping = load_mappings(Path("mappings"))            # at start-up; MappingFileError if bad
     mapping.catalog.validate_fields(theme, sub, fields)   # HTTP API: 422 material
     mapping.catalog.tree(subject_titles)                  # GET /api/v1/themes
+    mapping.catalog.outside_territory(citycode)           # HTTP API: 422 outside_territory
     plan = plan_submission(submission, mapping, context=PlanContext(pepper=...))
     mapping.schema()                                      # what provisioning creates
 """
@@ -50,6 +51,7 @@ from ._plan_types import (
 )
 from ._planner import PlanContext, plan_submission
 from ._status import CitizenStatus, StatusVocabulary
+from ._territory import Territory
 from ._themes import ThemeCatalog
 from ._wire import bind_value, key_segment, odata_literal, operation_path, wire_body
 
@@ -87,6 +89,7 @@ __all__ = [
     "StatusVocabulary",
     "SubmissionPlan",
     "Target",
+    "Territory",
     "ThemeCatalog",
     "bind_value",
     "identity_key",

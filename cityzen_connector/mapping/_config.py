@@ -19,6 +19,8 @@ COLUMN_TYPES = ("string", "memo", "integer", "decimal", "boolean", "dateonly", "
 _MAX_LENGTH = {"string": 4000, "memo": 1_048_576}
 
 LogicalName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,99}$")]
+# A commune's INSEE code (Code officiel géographique): 5 digits, 2A/2B for Corsica.
+InseeCode = Annotated[str, Field(pattern=r"^([0-9]{5}|2[AB][0-9]{3})$")]
 Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,63}$")]
 Label = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -136,6 +138,19 @@ class RoutingConfig(_Strict):
     default_team: Label
     # "theme" or "theme/sub_theme" -> team name; the most specific rule wins.
     rules: dict[str, Label] = Field(default_factory=dict)
+    # Delegation of service: a member commune's own rules ("theme" or "theme/sub_theme" ->
+    # team), for requests whose address is in that commune; they come before ``rules``.
+    communes: dict[InseeCode, Annotated[dict[str, Label], Field(min_length=1)]] = Field(
+        default_factory=dict
+    )
+
+
+class TerritoryConfig(_Strict):
+    """The communes whose addresses this deployment serves (a city: one; a metropolis: its
+    members), INSEE code -> name."""
+
+    name: Label
+    communes: Annotated[dict[InseeCode, Label], Field(min_length=1)]
 
 
 class PlanConfig(_Strict):

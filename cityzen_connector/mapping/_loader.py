@@ -1,9 +1,10 @@
 """Read ``mappings/*.toml`` with ``tomllib`` and validate them; every error names file and key.
 
-Any file may hold any of the top-level tables ``targets``, ``themes``, ``routing``, ``plan`` and
-``status`` (optional: without it every case reads as the neutral label); the shipped defaults
-use one file per concern. A target or theme defined twice, an unknown
-top-level table, bad TOML or a value of the wrong shape is reported, all problems at once.
+Any file may hold any of the top-level tables ``targets``, ``themes``, ``routing``, ``plan``,
+``status`` and ``territory`` (both optional: without ``status`` every case reads as the neutral
+label); the shipped defaults use one file per concern. A target or theme defined twice, an
+unknown top-level table, bad TOML (a key written twice included: TOML forbids it, the message
+names the line) or a value of the wrong shape is reported, all problems at once.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ._config import PlanConfig, RoutingConfig, TargetConfig, ThemeConfig
+from ._config import PlanConfig, RoutingConfig, TargetConfig, TerritoryConfig, ThemeConfig
 from ._errors import FileProblem, MappingFileError
 from ._mappingset import MappingSet, build_mapping_set
 from ._status import StatusConfig, StatusVocabulary, build_vocabulary
 
 MAX_FILE_BYTES = 1024 * 1024
-_SECTIONS = ("targets", "themes", "routing", "plan", "status")
-_SINGLES = ("routing", "plan", "status")
+_SECTIONS = ("targets", "themes", "routing", "plan", "status", "territory")
+_SINGLES = ("routing", "plan", "status", "territory")  # one table each; the last two optional
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -105,6 +106,10 @@ def _validate(collected: _Collected) -> MappingSet:
     routing = _model(routing_file, "routing", routing_raw, RoutingConfig, problems)
     plan = _model(plan_file, "plan", plan_raw, PlanConfig, problems)
     statuses = _statuses(collected, problems)
+    territory = None
+    if "territory" in collected.singles:
+        territory_file, territory_raw = collected.singles["territory"]
+        territory = _model(territory_file, "territory", territory_raw, TerritoryConfig, problems)
     if problems or routing is None or plan is None:
         raise MappingFileError(problems)
     files = {
@@ -113,7 +118,9 @@ def _validate(collected: _Collected) -> MappingSet:
         ("routing", ""): routing_file,
         ("plan", ""): plan_file,
     }
-    built = build_mapping_set(targets, themes, routing, plan, files.__getitem__)
+    built = build_mapping_set(
+        targets, themes, routing, plan, files.__getitem__, territory=territory
+    )
     return built.with_statuses(statuses)
 
 

@@ -12,6 +12,7 @@ from ._config import (
     PlanConfig,
     RoutingConfig,
     TargetConfig,
+    TerritoryConfig,
     ThemeConfig,
 )
 from ._errors import ExpressionError, FileProblem, MappingFileError
@@ -19,6 +20,7 @@ from ._expressions import Blob, Copy, Expression, Option, Ref
 from ._parse import parse_expression
 from ._scope import path_problem
 from ._status import StatusVocabulary
+from ._territory import Territory
 from ._themes import ThemeCatalog
 
 
@@ -110,6 +112,8 @@ def build_mapping_set(
     routing: RoutingConfig,
     plan: PlanConfig,
     file_of: FileOf,
+    *,
+    territory: TerritoryConfig | None = None,
 ) -> MappingSet:
     problems: list[FileProblem] = []
 
@@ -132,6 +136,7 @@ def build_mapping_set(
         compiled.append(_compile(name, targets[name], set(written), repeated, report))
         written.add(name)
     _check_routing(themes, routing, lambda k, m: problem(("routing", ""), k, m))
+    _check_places(themes, routing, territory, lambda k, m: problem(("routing", ""), k, m))
     _check_forms(themes, targets.get(plan.case), file_of, plan.case, problems)
     for target in compiled:
         lookalike = target.config.lookalike
@@ -143,7 +148,8 @@ def build_mapping_set(
             )
     if problems:
         raise MappingFileError(problems)
-    return MappingSet(tuple(compiled), plan.case, ThemeCatalog(dict(themes), routing))
+    place = Territory.of(territory) if territory is not None else None
+    return MappingSet(tuple(compiled), plan.case, ThemeCatalog(dict(themes), routing, place))
 
 
 Report = Callable[[str, str], None]
@@ -209,16 +215,41 @@ def _check_keys(prefix: str, config: TargetConfig, mapped: set[str], report: Rep
 def _check_routing(
     themes: Mapping[str, ThemeConfig], routing: RoutingConfig, report: Report
 ) -> None:
-    teams = set(routing.teams)
-    if routing.default_team not in teams:
+    if routing.default_team not in routing.teams:
         report("routing.default_team", f"unknown team '{routing.default_team}'")
-    for rule, team in routing.rules.items():
+    _check_rules(themes, routing.teams, routing.rules, "routing.rules", report)
+
+
+def _check_rules(
+    themes: Mapping[str, ThemeConfig],
+    teams: list[str],
+    rules: Mapping[str, str],
+    where: str,
+    report: Report,
+) -> None:
+    for rule, team in rules.items():
         theme, _, sub_theme = rule.partition("/")
         known = theme in themes and (not sub_theme or sub_theme in themes[theme].sub_themes)
         if not known:
-            report(f"routing.rules.{rule}", f"unknown theme '{rule}'")
+            report(f"{where}.{rule}", f"unknown theme '{rule}'")
         if team not in teams:
-            report(f"routing.rules.{rule}", f"unknown team '{team}' (declare it in routing.teams)")
+            report(f"{where}.{rule}", f"unknown team '{team}' (declare it in routing.teams)")
+
+
+def _check_places(
+    themes: Mapping[str, ThemeConfig],
+    routing: RoutingConfig,
+    territory: TerritoryConfig | None,
+    report: Report,
+) -> None:
+    """A commune's rules name a commune of the territory, known themes and declared teams."""
+    for code, rules in routing.communes.items():
+        where = f"routing.communes.{code}"
+        if territory is None:
+            report(where, "routing by commune needs a territory (a [territory] table)")
+        elif code not in territory.communes:
+            report(where, f"unknown commune '{code}' (not in territory.communes)")
+        _check_rules(themes, routing.teams, rules, where, report)
 
 
 def _check_forms(

@@ -56,7 +56,8 @@ def plan_submission(
 ) -> SubmissionPlan:
     """Turn ``submission`` into ordered operations; ``PlanError`` when it cannot be mapped."""
     catalog = mapping.catalog
-    route = catalog.route(submission.theme, submission.sub_theme)
+    place = submission.location.citycode if submission.location is not None else None
+    route = catalog.route(submission.theme, submission.sub_theme, citycode=place)
     values = catalog.validate_fields(submission.theme, submission.sub_theme, submission.fields)
     theme = catalog.themes[route.theme]
     derived: dict[str, Value | None] = {

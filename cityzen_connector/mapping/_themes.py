@@ -11,14 +11,17 @@ from cityzen_connector.models import FieldError, FormField, FormValue, SubTheme,
 from ._config import FormFieldConfig, RoutingConfig, ThemeConfig
 from ._errors import FormValidationError, PlanError
 from ._plan_types import Route
+from ._territory import Territory, routed_team
 
 
 @dataclass(frozen=True)
 class ThemeCatalog:
-    """The validated themes and routing of a mapping directory."""
+    """The validated themes and routing of a mapping directory, and the territory it serves
+    (``None``: no ``territory.toml``, every address is accepted)."""
 
     themes: Mapping[str, ThemeConfig]
     routing: RoutingConfig
+    territory: Territory | None = None
 
     def _sub_theme(self, theme: str, sub_theme: str) -> tuple[ThemeConfig, FormFieldConfigs]:
         found = self.themes.get(theme)
@@ -27,14 +30,22 @@ class ThemeCatalog:
             raise PlanError("unknown_theme", f"theme '{theme}/{sub_theme}' is not offered")
         return found, tuple(found.sub_themes[sub_theme].fields)
 
-    def route(self, theme: str, sub_theme: str) -> Route:
-        """The owning team and the subject title for a theme / sub-theme."""
+    def route(self, theme: str, sub_theme: str, *, citycode: str | None = None) -> Route:
+        """The owning team and the subject title for a theme / sub-theme, at the place whose
+        commune is ``citycode`` when known (the most specific rule: ``_territory.py``)."""
         found, _ = self._sub_theme(theme, sub_theme)
         sub = found.sub_themes[sub_theme]
-        rules = self.routing.rules
-        team = rules.get(f"{theme}/{sub_theme}") or rules.get(theme) or self.routing.default_team
+        team = routed_team(self.routing, theme, sub_theme, citycode)
         subject = sub.subject or sub.title
         return Route(theme=theme, sub_theme=sub_theme, team=team, subject=subject)
+
+    def outside_territory(self, citycode: str | None) -> bool:
+        """True when the commune is known and this deployment does not serve it."""
+        return (
+            citycode is not None
+            and self.territory is not None
+            and not self.territory.contains(citycode)
+        )
 
     def subjects(self) -> tuple[tuple[str, str], ...]:
         """(parent subject title, subject title) for every sub-theme: what Dataverse must hold

@@ -6,7 +6,7 @@ fields, refuse silent coercions and never echo rejected values in their error me
 an invalid field, whether our own check or pydantic found it.
 """
 
-from ._case import HistoryItem, MyRequest, MyRequestsPage
+from ._case import HistoryItem, MyRequest, MyRequestsPage, MyRequestsParams
 from ._citizen import PIVOT_FIELDS, CertifiableField, Citizen, EidasLevel, Gender
 from ._examples import EXAMPLE_SUBMISSION
 from ._field_errors import MAX_FIELD_ERRORS, FieldError, field_errors
@@ -80,6 +80,7 @@ __all__ = [
     "Location",
     "MyRequest",
     "MyRequestsPage",
+    "MyRequestsParams",
     "PastDate",
     "Problem",
     "ProblemCode",

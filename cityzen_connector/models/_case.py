@@ -47,6 +47,14 @@ class MyRequest(BaseModel):
     updated_at: datetime | None
 
 
+class MyRequestsParams(BaseModel):
+    """The query parameters of "my requests" (documented by the OpenAPI document; the route
+    checks them itself and answers 422 naming the parameter)."""
+
+    page: int = Field(1, ge=1, le=10_000, description="Page number, from 1.")
+    page_size: int = Field(20, ge=1, le=100, description="Requests per page.")
+
+
 class MyRequestsPage(BaseModel):
     """A page of the citizen's requests, newest first."""
 

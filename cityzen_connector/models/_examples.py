@@ -1,6 +1,9 @@
 """A complete, valid submission as JSON: for OpenAPI examples, documentation and tests.
 
-The person is FranceConnect's public sandbox test identity, not a real citizen.
+The person is FranceConnect's public sandbox test identity, not a real citizen. The address is
+in Valbrume, the fictional metropolis of the shipped territory (mappings/territory.toml) and of
+the embedded geocoder's sample (samples/addresses/): a suggestion the portal got from
+``GET /api/v1/address``, its ``id`` as ``geocoder_id``.
 """
 
 from __future__ import annotations
@@ -19,14 +22,14 @@ EXAMPLE_SUBMISSION: dict[str, Any] = {
     "subject": "Nid-de-poule devant l'école",
     "description": "Un trou profond.",
     "location": {
-        "label": "12 Rue de la Paix 75002 Paris",
+        "label": "12 Rue de la République 00100 Valbrume",
         "house_number": "12",
-        "street": "Rue de la Paix",
-        "postcode": "75002",
-        "citycode": "75102",
-        "latitude": 48.8686,
-        "longitude": 2.3314,
-        "geocoder_id": "75102_7088_00012",
+        "street": "Rue de la République",
+        "postcode": "00100",
+        "citycode": "00101",
+        "latitude": 46.39993,
+        "longitude": 2.602816,
+        "geocoder_id": "00101_0010_00012",
         "geocoder_score": 0.97,
     },
     "channel": "portal",

@@ -29,6 +29,7 @@ class ProblemCode(StrEnum):
     MALFORMED_REQUEST = "malformed_request"
     INVALID_JSON = "invalid_json"
     VALIDATION_FAILED = "validation_failed"
+    OUTSIDE_TERRITORY = "outside_territory"
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
@@ -42,6 +43,8 @@ class ProblemCode(StrEnum):
     INTERNAL_ERROR = "internal_error"
     NOT_IMPLEMENTED = "not_implemented"
     SERVICE_UNAVAILABLE = "service_unavailable"
+    ADDRESS_HELP_UNAVAILABLE = "address_help_unavailable"
+    ADDRESS_HELP_BUSY = "address_help_busy"
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,12 @@ CATALOGUE: Mapping[ProblemCode, CatalogueEntry] = MappingProxyType(
         ),
         ProblemCode.VALIDATION_FAILED: CatalogueEntry(
             422, "The request is not valid.", "La demande n’est pas valide."
+        ),
+        # The address's commune is known and is not one the collectivité serves.
+        ProblemCode.OUTSIDE_TERRITORY: CatalogueEntry(
+            422,
+            "This address is outside the territory we serve.",
+            "Cette adresse est en dehors du territoire desservi.",
         ),
         ProblemCode.IDEMPOTENCY_CONFLICT: CatalogueEntry(
             409,
@@ -125,6 +134,20 @@ CATALOGUE: Mapping[ProblemCode, CatalogueEntry] = MappingProxyType(
             503,
             "The service is temporarily unavailable. Please try again later.",
             "Le service est momentanément indisponible. Veuillez réessayer plus tard.",
+        ),
+        # The geocoder behind address help cannot be reached, or refuses what we send.
+        ProblemCode.ADDRESS_HELP_UNAVAILABLE: CatalogueEntry(
+            503,
+            "Address suggestions are temporarily unavailable: type the address, or try again"
+            " later.",
+            "L’aide à la saisie d’adresse est momentanément indisponible : saisissez"
+            " l’adresse, ou réessayez plus tard.",
+        ),
+        # Its rate limit (or our share of it) is reached: Retry-After says when to ask again.
+        ProblemCode.ADDRESS_HELP_BUSY: CatalogueEntry(
+            503,
+            "Address suggestions are very busy: try again in a moment.",
+            "L’aide à la saisie d’adresse est très sollicitée : réessayez dans un instant.",
         ),
     }
 )

@@ -1,4 +1,117 @@
 """What the portal shows besides requests: news and agenda from RSS, procedure and knowledge
-search with popular searches, address help (ARCHITECTURE.md, the ``portal/`` room)."""
+search with popular searches, address help (ARCHITECTURE.md, the ``portal/`` room).
 
-__all__: list[str] = []
+Address help: ``AddressHelp`` answers ``GET /api/v1/address`` (suggestions) and
+``/address/reverse`` ("use my location") through the ``Geocoder`` port, cached and paced under
+the service's rate limit, and resolves a chosen result's id again for the pipeline.
+``GeoplateformeGeocoder`` speaks to the IGN Géoplateforme (or anything shaped like it: the
+embedded ``LocalGeocoderApp`` over a BAN-format sample, in local mode). Errors: ``_errors.py``.
+"""
+
+from typing import TYPE_CHECKING
+
+from cityzen_connector._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from ._address_help import AddressHelp, AddressHelpConfig
+    from ._address_models import (
+        Address,
+        AddressResults,
+        AddressReverseParams,
+        AddressSearchParams,
+        AddressType,
+        ReverseQuery,
+        SearchQuery,
+        normalise_query,
+    )
+    from ._errors import (
+        GeocoderError,
+        GeocoderRateLimitedError,
+        GeocoderRefusedError,
+        GeocoderUnavailableError,
+        LocalGeocoderDataError,
+        LocalQueryRefusedError,
+    )
+    from ._geocoder import Geocoder
+    from ._geocoder_geoplateforme import (
+        DEFAULT_RATE_LIMIT_WAIT,
+        MAX_ANSWER_BYTES,
+        GeoplateformeGeocoder,
+        parse_collection,
+        retry_after_seconds,
+        reverse_request,
+        search_request,
+    )
+    from ._geocoder_local import LocalGeocoderApp
+    from ._geocoder_local_data import LocalIndex, load_addresses
+    from ._geocoding_cache import CacheStats, TokenBucket, TtlCache
+
+# Loaded on first use: the adapter pulls in requests, which the API's other routes and a
+# function_key deployment's cold start do without.
+_LAZY = {
+    "Address": "_address_models",
+    "AddressHelp": "_address_help",
+    "AddressHelpConfig": "_address_help",
+    "AddressResults": "_address_models",
+    "AddressReverseParams": "_address_models",
+    "AddressSearchParams": "_address_models",
+    "AddressType": "_address_models",
+    "CacheStats": "_geocoding_cache",
+    "DEFAULT_RATE_LIMIT_WAIT": "_geocoder_geoplateforme",
+    "Geocoder": "_geocoder",
+    "GeocoderError": "_errors",
+    "GeocoderRateLimitedError": "_errors",
+    "GeocoderRefusedError": "_errors",
+    "GeocoderUnavailableError": "_errors",
+    "GeoplateformeGeocoder": "_geocoder_geoplateforme",
+    "LocalGeocoderApp": "_geocoder_local",
+    "LocalGeocoderDataError": "_errors",
+    "LocalIndex": "_geocoder_local_data",
+    "LocalQueryRefusedError": "_errors",
+    "MAX_ANSWER_BYTES": "_geocoder_geoplateforme",
+    "ReverseQuery": "_address_models",
+    "SearchQuery": "_address_models",
+    "TokenBucket": "_geocoding_cache",
+    "TtlCache": "_geocoding_cache",
+    "load_addresses": "_geocoder_local_data",
+    "normalise_query": "_address_models",
+    "parse_collection": "_geocoder_geoplateforme",
+    "retry_after_seconds": "_geocoder_geoplateforme",
+    "reverse_request": "_geocoder_geoplateforme",
+    "search_request": "_geocoder_geoplateforme",
+}
+
+__getattr__ = lazy_exports(__name__, _LAZY)
+
+__all__ = [
+    "DEFAULT_RATE_LIMIT_WAIT",
+    "MAX_ANSWER_BYTES",
+    "Address",
+    "AddressHelp",
+    "AddressHelpConfig",
+    "AddressResults",
+    "AddressReverseParams",
+    "AddressSearchParams",
+    "AddressType",
+    "CacheStats",
+    "Geocoder",
+    "GeocoderError",
+    "GeocoderRateLimitedError",
+    "GeocoderRefusedError",
+    "GeocoderUnavailableError",
+    "GeoplateformeGeocoder",
+    "LocalGeocoderApp",
+    "LocalGeocoderDataError",
+    "LocalIndex",
+    "LocalQueryRefusedError",
+    "ReverseQuery",
+    "SearchQuery",
+    "TokenBucket",
+    "TtlCache",
+    "load_addresses",
+    "normalise_query",
+    "parse_collection",
+    "retry_after_seconds",
+    "reverse_request",
+    "search_request",
+]

@@ -14,6 +14,8 @@ PATHS = {
     "/v1/requests/{id}": "GET, HEAD, OPTIONS",
     "/v1/citizens/me/requests": "GET, HEAD, OPTIONS",
     "/v1/themes": "GET, HEAD, OPTIONS",
+    "/v1/address": "GET, HEAD, OPTIONS",
+    "/v1/address/reverse": "GET, HEAD, OPTIONS",
     "/v1/health": "GET, HEAD, OPTIONS",
     "/v1/health/ready": "GET, HEAD, OPTIONS",
     "/v1/openapi.json": "GET, HEAD, OPTIONS",

@@ -17,6 +17,8 @@ def test_every_route_and_operation_is_documented() -> None:
         "/api/v1/requests/{id}",
         "/api/v1/citizens/me/requests",
         "/api/v1/themes",
+        "/api/v1/address",
+        "/api/v1/address/reverse",
         "/api/v1/health",
         "/api/v1/health/ready",
         "/api/v1/openapi.json",

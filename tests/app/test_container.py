@@ -342,3 +342,24 @@ def test_webhook_delivery_follows_every_webhook_setting(tmp_path: Path) -> None:
     ]
     assert len(sender.posted[0][1]["webhook-signature"].split(" ")) == 2
     assert len(deps.bus.peek("webhooks-portail")) == 3  # the original and one retry each
+
+
+# -- address help -------------------------------------------------------------------------------
+def test_one_address_help_serves_the_api_the_intake_and_the_pipeline(tmp_path: Path) -> None:
+    from tests.support.geocoder import served_geocoder  # noqa: PLC0415
+
+    with served_geocoder() as url:
+        deps = app.Container(memory_settings(tmp_path, geocoder_url=url))
+        help = deps.address_help
+        assert deps.api.addresses is help
+        assert deps.ingest.addresses is help
+        assert deps.processor.addresses is help
+        response = deps.http_api.handle(
+            ApiRequest(
+                "GET", "/v1/address", Headers({}), b"", {"q": "valbrume"}, function_key_valid=True
+            )
+        )
+        assert response.status == 200
+        assert response.json()["results"][0]["city"] == "Valbrume"
+        assert help.calls == 1
+        deps.close()  # closes the geocoder's HTTP session too

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import socket
 import uuid
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import pytest
 import requests
 
 from cityzen_connector.cli import build_parser
+from cityzen_connector.cli._errors import _StartError
+from cityzen_connector.cli._geocoder import GeocoderPlan, geocoder_plan, start_geocoder
 from cityzen_connector.cli._run import (
     _start_emulator,
     banner,
@@ -21,6 +24,7 @@ from cityzen_connector.cli._run import (
 )
 from cityzen_connector.emulator import BASE_PATH
 from cityzen_connector.settings import ENV_PREFIX, Settings
+from tests.support.paths import ROOT
 
 
 def args(**values: object) -> argparse.Namespace:
@@ -132,3 +136,61 @@ def test_a_dataverse_url_and_an_emulator_port_do_not_go_together(
         parser.parse_args(["run", "--dataverse-url", "http://x", "--emulator-port", "7172"])
     assert refused.value.code == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_the_embedded_geocoder_is_started_unless_one_is_named() -> None:
+    assert geocoder_plan(args(), {}) == GeocoderPlan(7074, explicit=False)
+    assert geocoder_plan(args(geocoder_port=0), {}) == GeocoderPlan(0, explicit=True)
+    assert (
+        geocoder_plan(args(), {"CITYZEN_GEOCODER_URL": "https://data.geopf.fr/geocodage"}) is None
+    )
+    assert geocoder_plan(args(geocoder=False), {}) is None
+    assert geocoder_plan(args(geocoder=True), {"CITYZEN_GEOCODER_URL": "x"}) == GeocoderPlan(
+        7074, explicit=True
+    )
+
+
+def test_the_embedded_geocoder_serves_the_sample_and_names_itself(tmp_path: Path) -> None:
+    env: dict[str, str] = {}
+    handle = start_geocoder(GeocoderPlan(0, explicit=True), env, ROOT / "samples" / "addresses")
+    assert handle is not None
+    try:
+        url = env["CITYZEN_GEOCODER_URL"]
+        assert url == handle.url + "/geocodage"
+        found = requests.get(f"{url}/search", params={"q": "valbrume", "limit": "1"}, timeout=10)
+        assert found.json()["features"][0]["properties"]["label"] == "Valbrume"
+    finally:
+        handle.stop()
+
+
+def test_a_geocoder_that_cannot_start_stops_the_run_only_when_asked_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env: dict[str, str] = {}
+    assert start_geocoder(GeocoderPlan(0, explicit=False), env, tmp_path) is None  # no files
+    assert "embedded geocoder not started" in capsys.readouterr().out
+    assert env == {}
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(_StartError, match=r"cannot listen .*use --geocoder-port"):
+            start_geocoder(GeocoderPlan(port, explicit=True), env, ROOT / "samples" / "addresses")
+
+
+def test_the_address_curl_lines_parse_and_carry_the_key() -> None:
+    text = banner(
+        "http://127.0.0.1:7071",
+        "http://127.0.0.1:7072",
+        "k3y",
+        sample=Path("/tmp/sample-request.json"),
+        submission_id=uuid.UUID(int=1),
+        endpoints=[],
+        geocoder="http://127.0.0.1:7074/geocodage",
+    )
+    curls = [shlex.split(line) for line in text.splitlines() if "/address" in line]
+    assert [c[2] for c in curls] == [
+        "http://127.0.0.1:7071/api/v1/address?q=12+rue+de+la+republique&limit=3",
+        "http://127.0.0.1:7071/api/v1/address/reverse?lat=46.39995&lon=2.60285",
+    ]
+    assert all("x-functions-key: k3y" in c for c in curls)

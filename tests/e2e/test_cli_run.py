@@ -157,7 +157,14 @@ def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
     loosen(tmp_path)  # an existing data folder others may enter: closed, and said so
     with permissive_umask():  # what `cityzen run` creates is private all the same
         run = Run(
-            "--port", "0", "--emulator-port", "0", data_dir=tmp_path, sigint_ignored=sigint_ignored
+            "--port",
+            "0",
+            "--emulator-port",
+            "0",
+            "--geocoder-port",
+            "0",
+            data_dir=tmp_path,
+            sigint_ignored=sigint_ignored,
         )
     runs.append(run)
     run.wait_for(rf"^{re.escape(str(tmp_path))} was open to other users \(mode 755\)")
@@ -169,6 +176,14 @@ def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
     run.wait_for(r"^  process_submission\s+serviceBusTrigger, queue submissions$")
     run.wait_for(r"^  sweep_dead_letters\s+timerTrigger, 0 \*/5 \* \* \* \* \(UTC\)$")
     assert (tmp_path / "host-keys.json").exists()  # the data dir holds everything
+    geocoder_port = int(run.wait_for(r"embedded geocoder at http://127\.0\.0\.1:(\d+)/").group(1))
+    suggest = run.wait_for(r"^\s+(curl -sS 'http.*/address\?q=.*)$").group(1)
+    locate = run.wait_for(r"^\s+(curl -sS 'http.*/address/reverse\?.*)$").group(1)
+    suggestions = requests.request(timeout=TIMEOUT, **curl_as_request(suggest))  # type: ignore[arg-type]
+    assert suggestions.status_code == 200, suggestions.text
+    assert suggestions.json()["results"][0]["label"] == "12 Rue de la République 00100 Valbrume"
+    nearest = requests.request(timeout=TIMEOUT, **curl_as_request(locate)).json()  # type: ignore[arg-type]
+    assert nearest["results"][0]["id"] == "00101_0010_00012"
 
     submitted = requests.request(timeout=TIMEOUT, **curl_as_request(post))  # type: ignore[arg-type]
     assert submitted.status_code == 202, submitted.text
@@ -224,6 +239,7 @@ def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
     assert run.lines[-2:] == ["cityzen run: stopped", "<eof>"]
     assert is_free(host_port)
     assert is_free(emulator_port)
+    assert is_free(geocoder_port)
 
 
 def assert_refused(run: Run, pattern: str) -> None:

@@ -1,6 +1,7 @@
 """The served OpenAPI document and the server agree: schemathesis, property-based, against the
 repository's ``function_app.py`` on the real local Functions host (127.0.0.1, port 0), with the
-embedded SQLite queue and store, file blobs and the emulator as Dataverse.
+embedded SQLite queue and store, file blobs, the emulator as Dataverse and the embedded geocoder
+(its sample of a fictional metropolis, served on 127.0.0.1) behind address help.
 
 Every check schemathesis ships runs on every case (status codes, content types, headers and
 bodies against the document; schema-valid data accepted, schema-invalid data refused, methods
@@ -34,6 +35,7 @@ from cityzen_connector.localhost import LocalHost, LocalHostConfig
 from cityzen_connector.mapping import load_mappings
 from cityzen_connector.settings import Settings
 from cityzen_connector.sync import apply_provisioning, plan_provisioning
+from tests.support.geocoder import served_geocoder
 from tests.support.paths import ROOT
 from tests.support.world import HEIC, JPEG, PDF, PNG, WEBP, submission
 
@@ -87,6 +89,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     )
     seed(emulator_app)
     emulator = serve(emulator_app, "127.0.0.1", 0)
+    geocoder = served_geocoder()
+    geocoder_url = geocoder.__enter__()
     configured = Settings(
         data_dir=data,
         dataverse_url=emulator.url,
@@ -96,6 +100,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         mappings_dir=ROOT / "mappings",
         identity_pepper="contract-pepper",
         localhost_poll_interval_seconds=0.05,
+        geocoder_url=geocoder_url,
     )
     deps = app.Container(configured)
     mappings = load_mappings(configured.mappings_dir)
@@ -124,6 +129,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         deps.close()
         app.install(previous)
         sys.modules.pop("function_app", None)
+        geocoder.__exit__(None, None, None)
         emulator.stop()
         emulator_app.close()
 

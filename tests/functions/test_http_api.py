@@ -42,6 +42,8 @@ def test_binding_json_in_function_key_mode() -> None:
         "request_status": ("v1/requests/{id}", "FUNCTION", ALL),
         "my_requests": ("v1/citizens/me/requests", "FUNCTION", ALL),
         "themes": ("v1/themes", "ANONYMOUS", ALL),
+        "address_search": ("v1/address", "FUNCTION", ALL),
+        "address_reverse": ("v1/address/reverse", "FUNCTION", ALL),
         "health": ("v1/health", "ANONYMOUS", ALL),
         "health_ready": ("v1/health/ready", "FUNCTION", ALL),
         "openapi": ("v1/openapi.json", "ANONYMOUS", ALL),
@@ -54,6 +56,7 @@ def test_caller_routes_are_anonymous_when_tokens_are_accepted(mode: str) -> None
     found = bindings(blueprint(lambda: make_world().api, auth_mode=mode))  # type: ignore[arg-type]
     assert found["submit_request"][1] == "ANONYMOUS"
     assert found["request_status"][1] == "ANONYMOUS"
+    assert found["address_search"][1] == "ANONYMOUS"  # a citizen's token, checked by the API
     assert found["health_ready"][1] == "FUNCTION"  # ops keep their key
 
 

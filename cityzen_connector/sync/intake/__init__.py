@@ -26,6 +26,7 @@ from ._errors import (
     IdempotencyConflictError,
     IngestError,
     InvalidSubmissionError,
+    OutsideTerritoryError,
     PayloadTooLargeError,
     SubmissionNotFoundError,
     UnsupportedFileTypeError,
@@ -35,6 +36,7 @@ from ._request import Accepted as AcceptedResponse
 from ._request import AttachmentUpload, SubmissionRequest
 from ._status import StatusView, read_status
 from ._submit import Accepted, IngestPorts, SubmissionInput, submit
+from ._territory import KnownAddresses, check_territory
 
 __all__ = [
     "INGEST_PARTITION",
@@ -52,7 +54,9 @@ __all__ = [
     "IngestPorts",
     "IngestRecords",
     "InvalidSubmissionError",
+    "KnownAddresses",
     "NoScan",
+    "OutsideTerritoryError",
     "PayloadTooLargeError",
     "ScanVerdict",
     "StatusView",
@@ -61,6 +65,7 @@ __all__ = [
     "SubmissionRequest",
     "UnsupportedFileTypeError",
     "check_files",
+    "check_territory",
     "parse_types",
     "read_status",
     "safe_file_name",

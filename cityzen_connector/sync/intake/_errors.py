@@ -4,6 +4,7 @@
 
     IngestError                     base; ``status`` is the HTTP status the API answers
     ├── InvalidSubmissionError      422: every invalid field, listed (no values)
+    ├── OutsideTerritoryError       422: the address's commune is not one the territory serves
     ├── PayloadTooLargeError        413: body, one attachment or all of them over their cap
     ├── UnsupportedFileTypeError    415: an attachment's bytes are not an accepted type
     ├── IdempotencyConflictError    409: the id was used for another body (or is in flight)
@@ -52,6 +53,11 @@ class InvalidSubmissionError(IngestError):
         if prefix:
             errors = tuple(e.model_copy(update={"field": f"{prefix}.{e.field}"}) for e in errors)
         return cls(errors)
+
+
+class OutsideTerritoryError(IngestError):
+    status = 422
+    code = "outside_territory"
 
 
 class PayloadTooLargeError(IngestError):

@@ -49,6 +49,7 @@ from ._caller import ABSENT, citizen_from_caller, resolve_id
 from ._errors import CallerNotAllowedError, InvalidSubmissionError, unavailable_as_503
 from ._idempotency import IngestRecords, Reservation, body_hash
 from ._request import SubmissionRequest
+from ._territory import KnownAddresses, check_territory
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,8 @@ class IngestPorts:
     limits: AttachmentLimits = field(default_factory=AttachmentLimits)
     scanner: AttachmentScanner = field(default_factory=NoScan)
     identity_key: bytes = field(default=b"", repr=False)
+    # Address help's memory of the results it served (a suggestion's id → its commune).
+    addresses: KnownAddresses | None = None
 
     @property
     def records(self) -> IngestRecords:
@@ -166,6 +169,7 @@ def submit(request: SubmissionInput, caller: CallerIdentity, ports: IngestPorts)
         raise CallerNotAllowedError("agents do not file requests through this API")
     data = dict(request.body)
     citizen, parsed = _validate_all(data, caller, request, ports.catalog)
+    check_territory(parsed.location, ports.catalog, ports.addresses)
     submission_id = resolve_id(parsed.id, request.idempotency_key)
     incoming = request.files if request.files is not None else _decode_uploads(parsed.attachments)
     files = check_files(incoming, ports.limits, ports.scanner)

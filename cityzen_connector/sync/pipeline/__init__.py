@@ -14,6 +14,7 @@ messages (``FOLLOWUP_SCHEMA``, ``FollowupQueue``).
 Errors are drawn in ``_errors.py``; most failures are outcomes, not exceptions.
 """
 
+from ._address import AddressResolver, locate
 from ._backlog import drain
 from ._breaker import BREAKER_PARTITION, BreakerState, CircuitBreaker
 from ._deferred import FOLLOWUP_SCHEMA, DeferredFollowup, FollowupQueue
@@ -66,6 +67,7 @@ __all__ = [
     "PROP_LAST_ERROR",
     "PROP_REJECTED_AT",
     "PROP_REJECTED_REASON",
+    "AddressResolver",
     "AlreadyDone",
     "BreakerState",
     "CircuitBreaker",
@@ -93,6 +95,7 @@ __all__ = [
     "classify",
     "drain",
     "handle_submission_message",
+    "locate",
     "purge_failed_messages",
     "purge_retention",
     "read_submission",

@@ -53,6 +53,7 @@ from cityzen_connector.store import (
     SubmissionStatuses,
 )
 
+from ._address import AddressResolver, locate
 from ._breaker import CircuitBreaker
 from ._deferred import FollowupQueue, Followups
 from ._followups import ContactFollowups, created_with, followup_expand
@@ -115,7 +116,9 @@ def operation_key(operation: Operation) -> Key:
 
 class SubmissionProcessor:
     """``followup_queue`` is where follow-ups a transient failure left undone wait (the
-    submissions queue); without one they are logged (ids and codes) and dropped."""
+    submissions queue); without one they are logged (ids and codes) and dropped.
+    ``addresses`` resolves a location's geocoder id (``_address.py``); without it the typed
+    address is kept."""
 
     def __init__(
         self,
@@ -131,8 +134,10 @@ class SubmissionProcessor:
         lookups: LookupCache | None = None,
         ticket_columns: Mapping[str, str] = DEFAULT_TICKET_COLUMNS,
         followup_queue: FollowupQueue | None = None,
+        addresses: AddressResolver | None = None,
     ) -> None:
         self.client = client
+        self.addresses = addresses
         self.mappings = mappings
         self.blobs = blobs
         self.statuses = statuses
@@ -174,6 +179,10 @@ class SubmissionProcessor:
             return Transient(f"state store: {type(exc).__name__}")
         if status is not None and status.status == "created":
             return AlreadyDone(status.case_id, status.ticket_number)
+        located = locate(submission, self.addresses, self.mappings.catalog, self.log)
+        if isinstance(located, Permanent):
+            return located
+        submission = located
         try:
             plan = plan_submission(submission, self.mappings, context=self.context)
             ids = self.lookups.resolve(plan.lookups)
