@@ -49,6 +49,10 @@ TABLES = {
     "incident": TableInfo("Incident", "Incidents", "Case", "Cases", 112),
     "subject": TableInfo("Subject", "Subjects", "Subject", "Subjects", 129),
     "role": TableInfo("Role", "Roles", "Security Role", "Security Roles", 1036),
+    "knowledgearticle": TableInfo(
+        "KnowledgeArticle", "KnowledgeArticles", "Knowledge Article", "Knowledge Articles", 9953
+    ),
+    "languagelocale": TableInfo("LanguageLocale", "LanguageLocales", "Language", "Languages", 9957),
 }
 
 # "<Column> Options" of yes/no columns (true label, false label); other yes/no columns use
@@ -80,9 +84,19 @@ RELATIONSHIP_NAMES = {
     ("systemuser", "businessunitid", "businessunit"): "business_unit_system_users",
     ("team", "businessunitid", "businessunit"): "business_unit_teams",
     ("role", "businessunitid", "businessunit"): "business_unit_roles",
+    ("knowledgearticle", "languagelocaleid", "languagelocale"): "knowledgearticle_languagelocaleid",
+    ("knowledgearticle", "rootarticleid", "knowledgearticle"): "knowledgearticle_rootarticle_id",
+    ("knowledgearticle", "parentarticlecontentid", "knowledgearticle"): (
+        "knowledgearticle_parentarticle_contentid"
+    ),
+    ("knowledgearticle", "previousarticlecontentid", "knowledgearticle"): (
+        "knowledgearticle_previousarticle_contentid"
+    ),
+    ("knowledgearticle", "subjectid", "subject"): "subject_knowledgearticles",
 }
-# IsHierarchical is True on subject_parent_subject (the subject reference page).
-HIERARCHICAL = frozenset({"subject_parent_subject"})
+# IsHierarchical is True on subject_parent_subject and knowledgearticle_rootarticle_id (the
+# subject and knowledgearticle reference pages).
+HIERARCHICAL = frozenset({"subject_parent_subject", "knowledgearticle_rootarticle_id"})
 
 
 def table_info(schema: Schema, entity: Entity) -> TableInfo:

@@ -43,7 +43,7 @@ def _args(tmp_path: Path, **over: object) -> argparse.Namespace:
 def test_seed_command_is_idempotent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["emulator", "seed", "--data-dir", str(tmp_path)]) == 0
     # 38 rows, 2 agents and 4 security roles
-    assert "seeded 44 records" in capsys.readouterr().out
+    assert "seeded 63 records" in capsys.readouterr().out
     assert main(["emulator", "seed", "--data-dir", str(tmp_path)]) == 0
     assert "seeded 0 records" in capsys.readouterr().out
 
