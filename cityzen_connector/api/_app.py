@@ -19,6 +19,7 @@ from cityzen_connector.identity import (
     authenticate_request,
 )
 from cityzen_connector.models import ProblemCode
+from cityzen_connector.portal import SearchService
 from cityzen_connector.sync import ReadinessProbe, ThemesReader
 from cityzen_connector.sync.intake import IngestError, IngestPorts, InvalidSubmissionError
 
@@ -38,10 +39,12 @@ class ApiDependencies:
     ingest: IngestPorts
     themes: ThemesReader
     readiness: ReadinessProbe
+    search: SearchService | None = None  # None: the search routes answer 503
     auth_mode: AuthMode = "function_key"
     authenticator: BearerAuthenticator | None = None
     portal_key: str = field(default="", repr=False)
     max_body_bytes: int = 32 * 1024 * 1024
+    max_query_chars: int = 200  # a search query's longest (CITYZEN_SEARCH_MAX_QUERY_CHARS)
 
 
 Deps = Callable[[], ApiDependencies]

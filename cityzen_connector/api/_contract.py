@@ -63,16 +63,26 @@ class ApiContract:
     max_attachments: int = MAX_ATTACHMENTS
     # The types a file's bytes may prove (sync.intake: sniffed, never taken from a header).
     file_types: tuple[str, ...] = FILE_TYPES
+    # The longest search query (CITYZEN_SEARCH_MAX_QUERY_CHARS): ``q``'s maxLength.
+    max_query_chars: int = 200
 
     @classmethod
-    def of(cls, auth_mode: AuthMode, catalogue: Catalogue, limits: AttachmentLimits) -> ApiContract:
+    def of(
+        cls,
+        auth_mode: AuthMode,
+        catalogue: Catalogue,
+        limits: AttachmentLimits,
+        *,
+        max_query_chars: int = 200,
+    ) -> ApiContract:
         """A deployment's contract: its auth mode, its whole catalogue (what intake validates
-        against, whatever Dataverse holds) and its attachment limits."""
+        against, whatever Dataverse holds), its attachment limits and its longest query."""
         return cls(
             auth_mode=auth_mode,
             themes=catalogue.tree(),
             max_attachments=limits.max_count,
             file_types=tuple(sorted(limits.types)),
+            max_query_chars=max_query_chars,
         )
 
 

@@ -26,6 +26,7 @@ from ._jobs import (
     deliver_webhook,
     process_submission,
     purge_retention,
+    refresh_search,
     refresh_themes,
     sweep_dead_letters,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "localhost_config",
     "process_submission",
     "purge_retention",
+    "refresh_search",
     "refresh_themes",
     "retention",
     "start",

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from cityzen_connector.identity import BearerAuthenticator, FetchJson
     from cityzen_connector.mapping import MappingSet
     from cityzen_connector.messaging import MessageBus
+    from cityzen_connector.portal import SearchService
     from cityzen_connector.store import BlobStore, StateStore, SubmissionStatuses
     from cityzen_connector.sync import ReadinessProbe
     from cityzen_connector.sync.intake import AttachmentScanner, IngestPorts
@@ -308,10 +309,24 @@ class Container:
     def readiness(self) -> ReadinessProbe:
         from cityzen_connector.sync import ReadinessPorts, ReadinessProbe
 
+        from ._search import knowledge_cache_state
+
         ports = ReadinessPorts(
-            self.probe_client, self.bus, self.settings.submissions_queue, self.store, self.clock
+            self.probe_client,
+            self.bus,
+            self.settings.submissions_queue,
+            self.store,
+            self.clock,
+            caches={"knowledge_articles": lambda: knowledge_cache_state(self.search)},
         )
         return ReadinessProbe(ports, ttl=timedelta(seconds=self.settings.api_ready_cache_seconds))
+
+    @_Once
+    def search(self) -> SearchService:
+        """Procedure and knowledge search, its index in this process (``app/_search.py``)."""
+        from ._search import search_service
+
+        return search_service(self)
 
     @_Once
     def api(self) -> ApiDependencies:
@@ -333,10 +348,12 @@ class Container:
             ingest=self.ingest,
             themes=themes,
             readiness=self.readiness,
+            search=self.search,
             auth_mode=s.auth_mode,
             authenticator=self.authenticator,
             portal_key=s.api_portal_key.get_secret_value(),
             max_body_bytes=s.api_max_body_bytes,
+            max_query_chars=s.search_max_query_chars,
         )
 
     @_Once
@@ -345,7 +362,12 @@ class Container:
         from cityzen_connector.api import ApiContract
 
         limits = _configs.attachment_limits(self.settings)
-        return ApiContract.of(self.settings.auth_mode, self.mappings.catalog, limits)
+        return ApiContract.of(
+            self.settings.auth_mode,
+            self.mappings.catalog,
+            limits,
+            max_query_chars=self.settings.search_max_query_chars,
+        )
 
     @_Once
     def http_api(self) -> HttpApi:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
     from cityzen_connector.cases import WebhookDeliveryResult
     from cityzen_connector.messaging import ReceivedMessage
+    from cityzen_connector.portal import CacheReport
     from cityzen_connector.sync import ThemesSnapshot
     from cityzen_connector.sync.pipeline import PurgeReport, SweepReport, WorkerResult
 
@@ -22,6 +23,7 @@ __all__ = [
     "deliver_webhook",
     "process_submission",
     "purge_retention",
+    "refresh_search",
     "refresh_themes",
     "sweep_dead_letters",
 ]
@@ -69,3 +71,10 @@ def purge_retention(
         now=container.clock(),
         retention=retention or _configs.retention(container.settings),
     )
+
+
+def refresh_search(container: Container) -> CacheReport:
+    """Cache the published knowledge articles for search; write popular-search counts."""
+    from ._search import refresh_search as refresh
+
+    return refresh(container)

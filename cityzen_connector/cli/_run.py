@@ -150,6 +150,10 @@ def banner(
         "",
         "Then read its status (queued, then created with its ticket number):",
         f"  curl -sS '{api}/requests/{submission_id}' -H 'x-functions-key: {function_key}'",
+        "",
+        "Search procedures and knowledge articles, and type ahead:",
+        f"  curl -sS '{api}/search?q=poubelles'",
+        f"  curl -sS '{api}/search/suggestions?q=stationnem'",
     ]
     if webhooks:
         lines += [
@@ -232,6 +236,7 @@ def _serve(
         receiver = start_receiver(plan, env)
         settings = load_settings()
         _provision_or_stop(settings)
+        _refresh_search(settings)
         _host(settings, handle.url, webhooks=receiver.url if receiver else None)
     finally:
         if receiver is not None:
@@ -278,6 +283,23 @@ def _provision_or_stop(settings: Settings, *, external: bool = False) -> None:
         start_when_unavailable=external,
     )
     print(line, flush=True)
+
+
+def _refresh_search(settings: Settings) -> None:
+    """Cache the seeded knowledge articles now, so that search finds them at once (the timer
+    comes every quarter of an hour); a failure is printed, never fatal: search then finds the
+    procedures until the timer succeeds."""
+    from cityzen_connector.dataverse import DataverseError  # noqa: PLC0415
+    from cityzen_connector.store import StoreError  # noqa: PLC0415
+
+    deps = app.Container(settings)
+    try:
+        report = app.refresh_search(deps)
+        print(f"Knowledge articles: {report.summary.count} cached for search", flush=True)
+    except (DataverseError, StoreError) as exc:
+        print(f"Knowledge articles not cached yet ({type(exc).__name__})", flush=True)
+    finally:
+        deps.close()
 
 
 def _host(settings: Settings, dataverse_url: str, *, webhooks: str | None = None) -> None:

@@ -10,6 +10,7 @@ Each use case takes its ports as arguments; none reads settings.
 
 from ._errors import ProvisionError
 from ._health import (
+    CacheState,
     Liveness,
     Readiness,
     ReadinessPorts,
@@ -34,6 +35,7 @@ from ._themes import (
 )
 
 __all__ = [
+    "CacheState",
     "Liveness",
     "ProvisionError",
     "ProvisionPlan",
