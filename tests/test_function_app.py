@@ -72,6 +72,9 @@ def test_every_function_and_its_binding_json(load: Any) -> None:
         "submit_request": http("v1/requests", "FUNCTION"),
         "request_status": http("v1/requests/{id}", "FUNCTION"),
         "themes": http("v1/themes", "ANONYMOUS"),
+        "search": http("v1/search", "ANONYMOUS"),
+        "search_suggestions": http("v1/search/suggestions", "ANONYMOUS"),
+        "search_popular": http("v1/search/popular", "ANONYMOUS"),
         "health": http("v1/health", "ANONYMOUS"),
         "health_ready": http("v1/health/ready", "FUNCTION"),
         "openapi": http("v1/openapi.json", "ANONYMOUS"),
@@ -97,6 +100,7 @@ def test_every_function_and_its_binding_json(load: Any) -> None:
         "refresh_themes": timer("0 */10 * * * *"),
         "sweep_dead_letters": timer("0 */5 * * * *"),
         "purge_retention": timer("0 30 2 * * *"),
+        "refresh_search": timer("0 5-59/15 * * * *"),
     }
 
 
@@ -142,4 +146,4 @@ def test_cold_start_imports_only_what_indexing_needs() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     )
-    assert out.stdout.split("\n")[:2] == ["[]", "12"]
+    assert out.stdout.split("\n")[:2] == ["[]", "16"]

@@ -15,6 +15,7 @@ from cityzen_connector.models import ProblemCode
 from cityzen_connector.portal import SearchIndexError, SearchService, SearchUnavailableError
 
 from ._app import ApiDependencies, Deps, Handler
+from ._errors import QueryParameterError
 from ._http import ApiRequest, ApiResponse, json_response, problem_response
 from ._openapi import PAGE_MAX, PER_PAGE_MAX, POPULAR_MAX, SUGGESTIONS_MAX
 from ._routes import PREFIX
@@ -29,20 +30,14 @@ _DIGITS = frozenset("0123456789")
 _Respond = Callable[[Mapping[str, str], ApiDependencies], ApiResponse]
 
 
-class _InvalidParameterError(Exception):
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
 def _query(params: Mapping[str, str], max_chars: int) -> str:
     q = params.get("q")
     if q is None or q == "":
-        raise _InvalidParameterError("q: required, 1 character at least")
+        raise QueryParameterError("q: required, 1 character at least")
     if len(q) > max_chars:
-        raise _InvalidParameterError(f"q: at most {max_chars} characters")
+        raise QueryParameterError(f"q: at most {max_chars} characters")
     if any("\ud800" <= c <= "\udfff" for c in q):
-        raise _InvalidParameterError("q: must be text (UTF-8)")
+        raise QueryParameterError("q: must be text (UTF-8)")
     return q
 
 
@@ -51,7 +46,7 @@ def _integer(params: Mapping[str, str], name: str, default: int, maximum: int) -
     if raw is None:
         return default
     if not raw or len(raw) > 6 or not set(raw) <= _DIGITS or not 1 <= int(raw) <= maximum:
-        raise _InvalidParameterError(f"{name}: an integer from 1 to {maximum}")
+        raise QueryParameterError(f"{name}: an integer from 1 to {maximum}")
     return int(raw)
 
 
@@ -66,7 +61,7 @@ def _answer(request: ApiRequest, lazy: Deps, respond: _Respond) -> ApiResponse:
     deps = lazy()
     try:
         return respond(request.query, deps)
-    except _InvalidParameterError as exc:
+    except QueryParameterError as exc:
         return problem_response(ProblemCode.INVALID_PARAMETER, detail=exc.detail, instance=instance)
     except (SearchUnavailableError, SearchIndexError):
         return problem_response(

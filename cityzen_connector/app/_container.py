@@ -326,7 +326,13 @@ class Container:
         """Procedure and knowledge search, its index in this process (``app/_search.py``)."""
         from ._search import search_service
 
-        return search_service(self)
+        return search_service(
+            self.settings,
+            self.store,
+            lambda: self.mappings.catalog,
+            clock=self.clock,
+            monotonic=self.monotonic.now,
+        )
 
     @_Once
     def api(self) -> ApiDependencies:

@@ -73,8 +73,15 @@ def purge_retention(
     )
 
 
-def refresh_search(container: Container) -> CacheReport:
-    """Cache the published knowledge articles for search; write popular-search counts."""
-    from ._search import refresh_search as refresh
+def refresh_search(container: Container, *, waiting: bool = False) -> CacheReport:
+    """Read the published knowledge articles from Dataverse into the store (every instance's
+    index follows within ``search_reload_seconds``) and write this instance's buffered
+    popular-search counts. ``waiting``: someone waits for the answer (the CLI), so the HTTP
+    requests' shorter retries; the timer's are the background work's."""
+    from cityzen_connector.portal import KnowledgeCache
 
-    return refresh(container)
+    cache = KnowledgeCache(container.store, container.clock)
+    client = container.api_client if waiting else container.client
+    report = cache.refresh(client, locale=container.settings.search_knowledge_locale)
+    container.search.flush()
+    return report

@@ -1,5 +1,5 @@
 """The portal's search, wired: the mappings' procedures as plain values, the service over the
-container's store, and the refresh job the timer and ``cityzen search refresh`` run."""
+container's store, and what readiness shows of its cache (the refresh job is in ``_jobs``)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from cityzen_connector._clock import WallClock
     from cityzen_connector.mapping import ThemeCatalog
-    from cityzen_connector.portal import CacheReport, Procedure, SearchService
+    from cityzen_connector.portal import Procedure, SearchService
+    from cityzen_connector.settings import Settings
     from cityzen_connector.store import StateStore
     from cityzen_connector.sync import CacheState
 
-    from ._container import Container
-
-__all__ = ["knowledge_cache_state", "procedures", "refresh_search", "search_service"]
+__all__ = ["knowledge_cache_state", "procedures", "search_service"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,38 +80,36 @@ def procedures(catalog: ThemeCatalog, store: StateStore) -> tuple[Procedure, ...
     return tuple(found)
 
 
-def search_service(container: Container) -> SearchService:
+def search_service(
+    settings: Settings,
+    store: StateStore,
+    catalog: Callable[[], ThemeCatalog],
+    *,
+    clock: WallClock,
+    monotonic: Callable[[], float],
+) -> SearchService:
+    """The service over ``store``: its cached articles, the catalogue's procedures (read when
+    the index is checked), popular searches under the deployment's stop list and minimum."""
     from cityzen_connector.portal import KnowledgeCache, PopularCounter, SearchService
 
-    s = container.settings
-    stop_words = frozenset(w.strip() for w in s.search_popular_stop_words.split(",") if w.strip())
+    stop_words = frozenset(
+        word.strip() for word in settings.search_popular_stop_words.split(",") if word.strip()
+    )
     popular = PopularCounter(
-        container.store,
-        clock=container.clock,
-        monotonic=container.monotonic.now,
+        store,
+        clock=clock,
+        monotonic=monotonic,
         stop_list=stop_words,
-        min_count=s.search_popular_min_count,
+        min_count=settings.search_popular_min_count,
     )
     return SearchService(
-        KnowledgeCache(container.store, container.clock),
-        lambda: procedures(container.mappings.catalog, container.store),
+        KnowledgeCache(store, clock),
+        lambda: procedures(catalog(), store),
         popular,
-        clock=container.clock,
-        monotonic=container.monotonic.now,
-        reload_seconds=s.search_reload_seconds,
+        clock=clock,
+        monotonic=monotonic,
+        reload_seconds=settings.search_reload_seconds,
     )
-
-
-def refresh_search(container: Container) -> CacheReport:
-    """Read the published knowledge articles from Dataverse into the store (every instance's
-    index follows within ``search_reload_seconds``) and write this instance's buffered
-    popular-search counts."""
-    from cityzen_connector.portal import KnowledgeCache
-
-    cache = KnowledgeCache(container.store, container.clock)
-    report = cache.refresh(container.client, locale=container.settings.search_knowledge_locale)
-    container.search.flush()
-    return report
 
 
 def knowledge_cache_state(search: SearchService) -> CacheState:

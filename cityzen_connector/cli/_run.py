@@ -294,7 +294,7 @@ def _refresh_search(settings: Settings) -> None:
 
     deps = app.Container(settings)
     try:
-        report = app.refresh_search(deps)
+        report = app.refresh_search(deps, waiting=True)
         print(f"Knowledge articles: {report.summary.count} cached for search", flush=True)
     except (DataverseError, StoreError) as exc:
         print(f"Knowledge articles not cached yet ({type(exc).__name__})", flush=True)

@@ -38,7 +38,7 @@ def _refresh(_args: argparse.Namespace) -> int:
 
     deps = container()
     try:
-        report = app.refresh_search(deps)
+        report = app.refresh_search(deps, waiting=True)
     except _ERRORS as exc:
         return fail(exc)
     finally:

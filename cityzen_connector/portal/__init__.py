@@ -8,6 +8,7 @@ state store (``KnowledgeCache.refresh``); ``PopularCounter`` counts searches und
 rule of ``_popular``.
 """
 
+from ._errors import SearchIndexError, SearchUnavailableError
 from ._knowledge import (
     FRENCH,
     KnowledgeArticle,
@@ -17,7 +18,7 @@ from ._knowledge import (
 )
 from ._knowledge_cache import CacheReport, CacheSummary, KnowledgeCache
 from ._popular import PopularCounter, eligible, normalise
-from ._search_index import SearchDocument, SearchIndex, SearchIndexError
+from ._search_index import SearchDocument, SearchIndex
 from ._search_models import (
     CacheAge,
     PopularSearch,
@@ -28,7 +29,7 @@ from ._search_models import (
     Suggestions,
 )
 from ._search_procedures import Procedure
-from ._search_service import MAX_POPULAR, SearchService, SearchUnavailableError
+from ._search_service import MAX_POPULAR, SearchService
 
 __all__ = [
     "FRENCH",

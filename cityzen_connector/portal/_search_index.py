@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ._errors import SearchIndexError
 from ._search_text import MAX_TERMS, STOP_WORDS, fts_string, stem, terms, words
 
 __all__ = ["Hit", "SearchDocument", "SearchIndex", "SearchIndexError"]
@@ -36,10 +37,7 @@ Kind = Literal["procedure", "article"]
 _RANK: dict[str, int] = {"procedure": 0, "article": 1}
 TITLE_WEIGHT, BODY_WEIGHT = 10.0, 1.0
 _RAW_WORD = re.compile(r"[^\W_]+")
-
-
-class SearchIndexError(RuntimeError):
-    """The SQLite build has no FTS5: the search cannot work at all."""
+_SENTENCE_ENDS = frozenset('.!?:;…\n\r«"')
 
 
 @dataclass(frozen=True)
@@ -72,10 +70,12 @@ class _Vocabulary:
     spellings: dict[str, Counter[str]] = field(default_factory=dict)
 
     def add(self, text: str, *, curated: bool) -> None:
-        for original in _surface_words(text):
-            # A word seen only capitalised in free text is likely a name (a person, a street):
-            # it never makes a query "popular" (popular searches' privacy rules).
-            if not curated and original != original.lower():
+        for match in _RAW_WORD.finditer(text):
+            original = match.group()
+            # A word seen only capitalised in free text, other than at the start of a sentence,
+            # is likely a name (a person, a street): it never makes a query "popular" (the
+            # popular searches' privacy rule). Curated text (procedures, keywords) counts as is.
+            if not curated and original != original.lower() and not _starts(text, match.start()):
                 continue
             folded = words(original)
             if len(folded) != 1 or folded[0] in STOP_WORDS:
@@ -84,8 +84,10 @@ class _Vocabulary:
             self.spellings.setdefault(folded[0], Counter())[original.lower()] += 1
 
 
-def _surface_words(text: str) -> list[str]:
-    return _RAW_WORD.findall(text)
+def _starts(text: str, at: int) -> bool:
+    """Whether the word at ``at`` starts the text or a sentence (after . ! ? : or a line)."""
+    before = text[:at].rstrip(" \t\u00a0\u202f")
+    return not before or before[-1] in _SENTENCE_ENDS
 
 
 class SearchIndex:

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from cityzen_connector.store import StoreError
 
+from ._errors import SearchUnavailableError
 from ._knowledge_cache import KnowledgeCache
 from ._popular import PopularCounter
 from ._search_index import Hit, SearchDocument, SearchIndex
@@ -40,10 +41,6 @@ __all__ = ["MAX_POPULAR", "SearchService", "SearchUnavailableError"]
 logger = logging.getLogger(__name__)
 POPULAR_CACHE_SECONDS = 60.0  # the popular list is read from the store at most this often
 MAX_POPULAR = 50  # the longest list a caller may ask for
-
-
-class SearchUnavailableError(Exception):
-    """What a caller needs cannot be read now (the state store is down): a 503."""
 
 
 @dataclass(frozen=True)
