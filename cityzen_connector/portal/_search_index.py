@@ -6,7 +6,8 @@ answers prefix queries from a prefix index, and needs no server, process or extr
 pure-Python engine (Whoosh, unmaintained since 2016) or a search service would cost more for a
 corpus of a few thousand documents.
 
-Two contentless FTS5 tables (``content=''``: the index only; the text lives in ``docs``):
+Two contentless FTS5 tables (``content=''``: the index only; the documents stay in Python, by
+rowid, procedures first so that the rowid breaks ties in their favour):
 - ``fts(title, body)``: the stemmed terms of each document (``_search_text.terms``), ranked by
   ``bm25(fts, 10, 1)`` -- a title match weighs ten body matches, so a document found by its title
   comes before one found by its body; ties go to procedures, then to the earlier document;
@@ -20,6 +21,7 @@ text never becomes FTS5 syntax. One connection, one lock: queries take well unde
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 import threading
@@ -29,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ._errors import SearchIndexError
-from ._search_text import MAX_TERMS, STOP_WORDS, fts_string, stem, terms, words
+from ._search_text import MAX_TERMS, STOP_WORDS, fold, fts_string, stem, terms, words
 
 __all__ = ["Hit", "SearchDocument", "SearchIndex", "SearchIndexError"]
 
@@ -77,17 +79,25 @@ class _Vocabulary:
             # popular searches' privacy rule). Curated text (procedures, keywords) counts as is.
             if not curated and original != original.lower() and not _starts(text, match.start()):
                 continue
-            folded = words(original)
-            if len(folded) != 1 or folded[0] in STOP_WORDS:
+            folded, stemmed = _token(original)
+            if folded in STOP_WORDS:
                 continue
-            self.stems.add(stem(folded[0]))
-            self.spellings.setdefault(folded[0], Counter())[original.lower()] += 1
+            self.stems.add(stemmed)
+            self.spellings.setdefault(folded, Counter())[original.lower()] += 1
+
+
+@functools.lru_cache(maxsize=65536)
+def _token(word: str) -> tuple[str, str]:
+    folded = fold(word)
+    return folded, stem(folded)
 
 
 def _starts(text: str, at: int) -> bool:
     """Whether the word at ``at`` starts the text or a sentence (after . ! ? : or a line)."""
-    before = text[:at].rstrip(" \t\u00a0\u202f")
-    return not before or before[-1] in _SENTENCE_ENDS
+    at -= 1
+    while at >= 0 and text[at] in " \t\u00a0\u202f":
+        at -= 1
+    return at < 0 or text[at] in _SENTENCE_ENDS
 
 
 class SearchIndex:
@@ -113,14 +123,14 @@ class SearchIndex:
             f"CREATE VIRTUAL TABLE sug USING fts5(words, stems, content='', {tokenizer},"
             " prefix='2 3')"
         )
-        self._db.execute("CREATE TABLE docs(id INTEGER PRIMARY KEY, rank INTEGER NOT NULL)")
 
     def _load(self, documents: Iterable[SearchDocument]) -> None:
+        # Procedures first: rowids then break bm25 ties in their favour with no join.
+        ordered = sorted(documents, key=lambda d: _RANK[d.kind])
         with self._db:
-            for doc in documents:
+            for doc in ordered:
                 rowid = len(self._docs)
                 self._docs.append(doc)
-                self._db.execute("INSERT INTO docs VALUES (?, ?)", (rowid, _RANK[doc.kind]))
                 self._db.execute(
                     "INSERT INTO fts(rowid, title, body) VALUES (?, ?, ?)",
                     (rowid, " ".join(terms(doc.title)), " ".join(terms(doc.body))),
@@ -150,9 +160,8 @@ class SearchIndex:
                 "SELECT count(*) FROM fts WHERE fts MATCH ?", (expression,)
             ).fetchone()
             rows = self._db.execute(
-                "SELECT fts.rowid, bm25(fts, ?, ?) AS score FROM fts"
-                " JOIN docs ON docs.id = fts.rowid WHERE fts MATCH ?"
-                " ORDER BY score, docs.rank, docs.id LIMIT ? OFFSET ?",
+                "SELECT rowid, bm25(fts, ?, ?) AS score FROM fts WHERE fts MATCH ?"
+                " ORDER BY score, rowid LIMIT ? OFFSET ?",
                 (TITLE_WEIGHT, BODY_WEIGHT, expression, limit, offset),
             ).fetchall()
         return total, [Hit(self._docs[i], s) for i, s in rows], wanted
@@ -167,8 +176,7 @@ class SearchIndex:
         clauses.append(f"(words : {fts_string(last)}* OR stems : {fts_string(stem(last))}*)")
         with self._lock:
             rows = self._db.execute(
-                "SELECT sug.rowid FROM sug JOIN docs ON docs.id = sug.rowid WHERE sug MATCH ?"
-                " ORDER BY bm25(sug), docs.rank, docs.id LIMIT ?",
+                "SELECT rowid FROM sug WHERE sug MATCH ? ORDER BY bm25(sug), rowid LIMIT ?",
                 (" AND ".join(clauses), limit),
             ).fetchall()
         return [self._docs[i] for (i,) in rows], typed

@@ -10,6 +10,7 @@ with the type-ahead prefix. The text is never trusted: every piece goes through
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Collection
@@ -22,13 +23,22 @@ SNIPPET_CHARS = 180
 ELLIPSIS = "…"
 _WORD = re.compile(r"[^\W_]+")
 _CONTEXT = 30  # characters kept before the first match of the chosen passage
+# Matches are looked for in the first characters only: a snippet from deep in a long article
+# is rarely the best one, and a page of long articles would cost milliseconds more.
+MAX_SCANNED = 8000
+
+
+@functools.lru_cache(maxsize=65536)
+def _folded_and_stem(word: str) -> tuple[str, str]:
+    folded = fold(word)
+    return folded, stem(folded)
 
 
 def _matches(text: str, stems: Collection[str], prefix: str | None) -> list[tuple[int, int]]:
     spans = []
-    for match in _WORD.finditer(text):
-        folded = fold(match.group())
-        if stem(folded) in stems or (prefix and folded.startswith(prefix)):
+    for match in _WORD.finditer(text, 0, MAX_SCANNED):
+        folded, stemmed = _folded_and_stem(match.group())
+        if stemmed in stems or (prefix and folded.startswith(prefix)):
             spans.append(match.span())
     return spans
 

@@ -46,6 +46,9 @@ MAX_TERMS = 12
 # Letters and digits (not "_", which FTS5's unicode61 tokenizer treats as a separator).
 _WORD = re.compile(r"[^\W_]+")
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
+# The combining marks NFKD splits off Latin letters (the Unicode block "Combining Diacritical
+# Marks", U+0300-U+036F, and its supplement): é → e + U+0301.
+_COMBINING = re.compile("[\u0300-\u036f\u1dc0-\u1dff]")
 # Folded French function words, and the elided forms an apostrophe leaves ("l'", "d'", "qu'").
 _STOP_TEXT = """
 a au aux avec c ce ces cet cette d dans de des du elle en et est il j l la le les leur leurs
@@ -58,8 +61,10 @@ _STEMMER = snowballstemmer.stemmer("french")
 
 def fold(text: str) -> str:
     """Case- and accent-folded text: "État Œuvre" → "etat oeuvre"."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _COMBINING.sub("", decomposed)
 
 
 def words(text: str) -> list[str]:
