@@ -17,8 +17,9 @@ counted ``min_count`` times; it is shown in the corpus' own spelling ("état civ
 user's.
 
 **Counting.** Increments are buffered in memory and written in batches (every
-``FLUSH_SECONDS``, or ``FLUSH_SIZE`` distinct searches): one read and one conditional write per
-search, with the record's ETag (``if_match``; ``create_only`` for a new one), retried on a
+``FLUSH_SECONDS``, or ``FLUSH_SIZE`` distinct searches, ``FLUSH_PER_SEARCH`` at most by the
+search that finds a flush due; the refresh timer writes all): one read and one conditional
+write per search, with the record's ETag (``if_match``; ``create_only`` for a new one), retried on a
 conflict with another instance, so no increment is lost to a race. A failed flush keeps its
 counts for the next one (``MAX_PENDING`` searches at most); a crash loses the last few seconds
 of counts, which a popularity list can afford. Each record expires ``TTL`` after its last count:
@@ -48,6 +49,9 @@ logger = logging.getLogger(__name__)
 PARTITION = "search-popular"
 MAX_WORDS, MAX_CHARS = 5, 60
 FLUSH_SECONDS, FLUSH_SIZE, MAX_PENDING = 10.0, 100, 1000
+# A search that finds a flush due writes this many counts at most (two store calls each): the
+# citizen waiting for it pays a bounded few; the timer's flush writes the rest.
+FLUSH_PER_SEARCH = 10
 TTL = timedelta(days=90)
 _ATTEMPTS = 5  # conflicting writers on one record: each retry reads the newer count
 _REFUSED = re.compile(r"[\d@]")  # any digit of any script, before and after folding ("m²")
@@ -109,7 +113,8 @@ class PopularCounter:
         self._store = store
         self._clock = clock
         self._monotonic = monotonic
-        self._stop_list = frozenset(fold(w) for w in stop_list)
+        # Each word of each entry: "Jeanne Durand" keeps out "jeanne" and "durand" alike.
+        self._stop_list = frozenset(w for entry in stop_list for w in words(entry))
         self._min_count = min_count
         self._pending: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -129,28 +134,37 @@ class PopularCounter:
                 len(self._pending) >= FLUSH_SIZE
                 or self._monotonic() - self._last_flush >= FLUSH_SECONDS
             )
-        if due:
-            self.flush()
+        if due and self._flush_lock.acquire(blocking=False):  # one flush at a time, no wait
+            try:
+                self._flush(FLUSH_PER_SEARCH)
+            finally:
+                self._flush_lock.release()
         return True
 
     def flush(self) -> int:
-        """Write the buffered counts; returns how many searches were written. One flush at a
-        time per process; what fails stays buffered."""
+        """Write every buffered count; returns how many searches were written. What fails
+        stays buffered for the next flush."""
         with self._flush_lock:
-            with self._lock:
-                batch, self._pending = self._pending, Counter()
-                self._last_flush = self._monotonic()
-            written = 0
-            for normalised, count in batch.items():
-                try:
-                    self._add(normalised, count)
-                    written += 1
-                except StoreError as exc:
-                    logger.warning("popular searches: count not written (%s)", type(exc).__name__)
-                    with self._lock:
-                        if normalised in self._pending or len(self._pending) < MAX_PENDING:
-                            self._pending[normalised] += count
-            return written
+            return self._flush(None)
+
+    def _flush(self, most: int | None) -> int:
+        with self._lock:
+            taken = list(self._pending.items())[:most]
+            batch = Counter(dict(taken))
+            self._pending.subtract(batch)
+            self._pending = +self._pending  # drop the zeros
+            self._last_flush = self._monotonic()
+        written = 0
+        for normalised, count in batch.items():
+            try:
+                self._add(normalised, count)
+                written += 1
+            except StoreError as exc:
+                logger.warning("popular searches: count not written (%s)", type(exc).__name__)
+                with self._lock:
+                    if normalised in self._pending or len(self._pending) < MAX_PENDING:
+                        self._pending[normalised] += count
+        return written
 
     def _add(self, normalised: str, count: int) -> None:
         key = _key(normalised)

@@ -3,7 +3,7 @@
 Why FTS5: it ships with Python's ``sqlite3`` (the Functions Python image and our builds have
 ``ENABLE_FTS5``; ``SearchIndex`` fails loudly otherwise), ranks with BM25 and per-column weights,
 answers prefix queries from a prefix index, and needs no server, process or extra package. A
-pure-Python engine (Whoosh, unmaintained since 2016) or a search service would cost more for a
+pure-Python engine (Whoosh: last release 2016) or a search service would cost more for a
 corpus of a few thousand documents.
 
 Two contentless FTS5 tables (``content=''``: the index only; the documents stay in Python, by
@@ -46,7 +46,7 @@ _SENTENCE_ENDS = frozenset('.!?:;…\n\r«"')
 class SearchDocument:
     """One searchable thing: a procedure (theme or sub-theme) or a knowledge article.
     ``curated``: its words may name a popular search even when only ever capitalised (the
-    mappings' titles and help, articles' keywords); see ``SearchIndex.vocabulary``."""
+    mappings' titles and help, articles' keywords); see ``SearchIndex.knows``."""
 
     kind: Kind
     key: str

@@ -59,10 +59,11 @@ def test_a_name_or_an_address_never_shows_however_often_searched(
 def test_a_word_of_the_deployments_stop_list_never_shows(
     index: SearchIndex, clock: FakeClock
 ) -> None:
-    popular = counter(memory_store(clock), clock, stop_list=frozenset({"Collecte"}))
-    search_often(popular, index, "collecte")
-    search_often(popular, index, "poubelle jaune")
-    assert shown(popular, index) == ["poubelle jaune"]
+    stop_list = frozenset({"Collecte", "Maternelle Poubelle"})
+    popular = counter(memory_store(clock), clock, stop_list=stop_list)
+    for query in ("collecte", "poubelle jaune", "école maternelle", "bac jaune"):
+        search_often(popular, index, query)
+    assert shown(popular, index) == ["bac jaune"]
 
 
 def test_a_search_shows_once_counted_min_count_times(index: SearchIndex, clock: FakeClock) -> None:
@@ -192,3 +193,19 @@ def test_a_counted_search_expires_when_nobody_makes_it_any_more(
     search_often(popular, index, "poubelle")
     clock.advance(91 * 24 * 3600)
     assert shown(popular, index) == []
+
+
+def test_a_search_that_finds_a_flush_due_writes_a_bounded_few(
+    index: SearchIndex, clock: FakeClock
+) -> None:
+    store = memory_store(clock)
+    popular = counter(store, clock)
+    vocabulary = ["poubelle", "jaune", "collecte", "ordures", "bac", "tri", "emballages"]
+    searches = [f"{a} {b}" for a in vocabulary for b in vocabulary if a != b][:30]
+    for query in searches:
+        popular.record(query, index)
+    clock.advance(11)
+    popular.record("inscriptions scolaires", index)
+    assert len(store.query("search-popular")) == 10
+    popular.flush()
+    assert len(store.query("search-popular")) == 31
