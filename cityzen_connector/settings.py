@@ -399,6 +399,32 @@ class Settings(BaseSettings):
         Path("samples/addresses"),
         description="Embedded geocoder (local mode): its BAN-format CSV address files.",
     )
+    # -- portal: procedure and knowledge search -------------------------------------------------
+    search_max_query_chars: int = Field(
+        200, ge=10, le=1000, description="Longest search or type-ahead query accepted (else 400)."
+    )
+    search_knowledge_locale: int = Field(
+        1036,
+        ge=1,
+        le=65535,
+        description="Language (LCID, languagelocale.localeid) of the knowledge articles searched.",
+    )
+    search_reload_seconds: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="How often each instance checks the store for newer articles to index.",
+    )
+    search_popular_min_count: int = Field(
+        5, ge=1, le=100000, description="Times a search is made before it may show as popular."
+    )
+    search_popular_stop_words: str = Field(
+        "",
+        description=(
+            "Words a popular search may never contain, comma-separated (e.g. elected officials'"
+            " names), on top of the built-in rules."
+        ),
+    )
 
     # -- local Functions host (local mode only) ------------------------------------------------
     localhost_host: str = Field("127.0.0.1", description="Local Functions host listen address.")

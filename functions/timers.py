@@ -1,4 +1,5 @@
-"""Timer triggers: themes refresh, dead-letter sweep, retention purge, case reconciliation.
+"""Timer triggers: themes refresh, dead-letter sweep, retention purge, case reconciliation,
+search articles refresh.
 Each calls one use case.
 
 Schedules are 6-field NCRONTAB expressions (``{second} {minute} {hour} {day} {month}
@@ -41,15 +42,21 @@ RETENTION_SCHEDULE = "0 30 2 * * *"
 # tracking; one delta read of the case table when nothing changed.
 CASES_SCHEDULE = "0 */15 * * * *"
 
+# Every 15 minutes, off the themes' minutes: published knowledge articles reach the portal's
+# search within a quarter of an hour, for one Dataverse query (96 a day).
+SEARCH_SCHEDULE = "0 5-59/15 * * * *"
+
 __all__ = [
     "CASES_SCHEDULE",
     "RETENTION_SCHEDULE",
+    "SEARCH_SCHEDULE",
     "SWEEP_SCHEDULE",
     "THEMES_SCHEDULE",
     "Schedule",
     "blueprint",
     "purge_retention",
     "reconcile_cases",
+    "refresh_search",
     "refresh_themes",
     "sweep_dead_letters",
 ]
@@ -63,6 +70,7 @@ class Schedule:
     sweep: str = SWEEP_SCHEDULE
     retention: str = RETENTION_SCHEDULE
     cases: str = CASES_SCHEDULE
+    search: str = SEARCH_SCHEDULE
 
 
 def refresh_themes(deps: Container) -> int:
@@ -70,6 +78,18 @@ def refresh_themes(deps: Container) -> int:
     snapshot = cityzen.refresh_themes(deps)
     logger.info("theme tree refreshed (%d bytes, etag %s)", len(snapshot.body), snapshot.etag)
     return len(snapshot.body)
+
+
+def refresh_search(deps: Container) -> int:
+    """Cache the published knowledge articles for search; returns how many are cached."""
+    report = cityzen.refresh_search(deps)
+    logger.info(
+        "knowledge articles cached for search: %d (%d written, %d deleted)",
+        report.summary.count,
+        report.written,
+        report.deleted,
+    )
+    return report.summary.count
 
 
 def sweep_dead_letters(deps: Container) -> int:
@@ -127,4 +147,5 @@ def blueprint(
     _timer(bp, "sweep_dead_letters", schedule.sweep, sweep_dead_letters, container)
     _timer(bp, "purge_retention", schedule.retention, purge_retention, container)
     _timer(bp, "reconcile_cases", schedule.cases, reconcile_cases, container)
+    _timer(bp, "refresh_search", schedule.search, refresh_search, container)
     return bp

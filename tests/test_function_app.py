@@ -75,6 +75,9 @@ def test_every_function_and_its_binding_json(load: Any) -> None:
         "themes": http("v1/themes", "ANONYMOUS"),
         "address_search": http("v1/address", "FUNCTION"),
         "address_reverse": http("v1/address/reverse", "FUNCTION"),
+        "search": http("v1/search", "ANONYMOUS"),
+        "search_suggestions": http("v1/search/suggestions", "ANONYMOUS"),
+        "search_popular": http("v1/search/popular", "ANONYMOUS"),
         "health": http("v1/health", "ANONYMOUS"),
         "health_ready": http("v1/health/ready", "FUNCTION"),
         "openapi": http("v1/openapi.json", "ANONYMOUS"),
@@ -110,6 +113,7 @@ def test_every_function_and_its_binding_json(load: Any) -> None:
         "sweep_dead_letters": timer("0 */5 * * * *"),
         "purge_retention": timer("0 30 2 * * *"),
         "reconcile_cases": timer("0 */15 * * * *"),
+        "refresh_search": timer("0 5-59/15 * * * *"),
     }
 
 
@@ -158,4 +162,4 @@ def test_cold_start_imports_only_what_indexing_needs() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     )
-    assert out.stdout.split("\n")[:2] == ["[]", "17"]
+    assert out.stdout.split("\n")[:2] == ["[]", "21"]

@@ -14,7 +14,18 @@ from typing import TYPE_CHECKING
 from cityzen_connector._lazy import lazy_exports
 from cityzen_connector._types import Headers
 
-from ._routes import FALLBACK, METHODS, PREFIX, ROUTES, Access, Answer, Operation, Route, match
+from ._routes import (
+    FALLBACK,
+    METHODS,
+    PREFIX,
+    ROUTES,
+    Access,
+    Answer,
+    Operation,
+    Param,
+    Route,
+    match,
+)
 
 if TYPE_CHECKING:
     from ._app import ApiDependencies, HttpApi, caller_of
@@ -69,6 +80,7 @@ __all__ = [
     "HttpApi",
     "MultipartError",
     "Operation",
+    "Param",
     "Part",
     "Route",
     "build_api",

@@ -20,7 +20,7 @@ from cityzen_connector.identity import (
     authenticate_request,
 )
 from cityzen_connector.models import ProblemCode
-from cityzen_connector.portal import AddressHelp
+from cityzen_connector.portal import AddressHelp, SearchService
 from cityzen_connector.sync import ReadinessProbe, ThemesReader
 from cityzen_connector.sync.intake import IngestError, IngestPorts, InvalidSubmissionError
 
@@ -43,6 +43,7 @@ class ApiDependencies:
     ingest: IngestPorts
     themes: ThemesReader
     readiness: ReadinessProbe
+    search: SearchService | None = None  # None: the search routes answer 503
     auth_mode: AuthMode = "function_key"
     authenticator: BearerAuthenticator | None = None
     portal_key: str = field(default="", repr=False)
@@ -51,6 +52,7 @@ class ApiDependencies:
     case_history: CaseHistory | None = None
     my_requests: MyRequests | None = None
     addresses: AddressHelp | None = None  # address help (None: its routes answer 503)
+    max_query_chars: int = 200  # a search query's longest (CITYZEN_SEARCH_MAX_QUERY_CHARS)
 
 
 Deps = Callable[[], ApiDependencies]

@@ -75,11 +75,20 @@ class ApiContract:
     file_types: tuple[str, ...] = FILE_TYPES
     # The territory's communes (INSEE codes); None: any commune.
     communes: tuple[str, ...] | None = None
+    # The longest search query (CITYZEN_SEARCH_MAX_QUERY_CHARS): ``q``'s maxLength.
+    max_query_chars: int = 200
 
     @classmethod
-    def of(cls, auth_mode: AuthMode, catalogue: Catalogue, limits: AttachmentLimits) -> ApiContract:
+    def of(
+        cls,
+        auth_mode: AuthMode,
+        catalogue: Catalogue,
+        limits: AttachmentLimits,
+        *,
+        max_query_chars: int = 200,
+    ) -> ApiContract:
         """A deployment's contract: its auth mode, its whole catalogue (what intake validates
-        against, whatever Dataverse holds) and its attachment limits."""
+        against, whatever Dataverse holds), its attachment limits and its longest query."""
         territory = catalogue.territory
         return cls(
             auth_mode=auth_mode,
@@ -87,6 +96,7 @@ class ApiContract:
             max_attachments=limits.max_count,
             file_types=tuple(sorted(limits.types)),
             communes=tuple(sorted(territory.communes)) if territory is not None else None,
+            max_query_chars=max_query_chars,
         )
 
 

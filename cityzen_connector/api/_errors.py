@@ -5,6 +5,7 @@ with a fixed detail (never body content).
 
     BodyError        the body cannot be read as a submission: a problem code and a detail
     MultipartError   (ValueError) the body is not well-formed multipart/form-data
+    QueryParameterError  a query parameter is missing or not valid: a fixed detail naming it
 """
 
 from __future__ import annotations
@@ -23,3 +24,12 @@ class BodyError(Exception):
 
 class MultipartError(ValueError):
     """The body is not well-formed multipart/form-data (a fixed text; never body bytes)."""
+
+
+class QueryParameterError(ValueError):
+    """A query parameter is missing or not valid; ``detail`` names it and its rule (never the
+    value): a 400 ``invalid_parameter``."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(detail)

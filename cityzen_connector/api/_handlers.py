@@ -18,6 +18,7 @@ from ._errors import BodyError
 from ._http import JSON, ApiRequest, ApiResponse, json_response, problem_response
 from ._openapi import openapi_bytes
 from ._routes import PREFIX
+from ._search_handlers import SEARCH_HANDLERS
 
 # Clients may keep the tree a minute, then revalidate with If-None-Match (RFC 9111 5.2.2.1).
 THEMES_CACHE_CONTROL = "public, max-age=60"
@@ -81,7 +82,12 @@ def health_ready(_request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiResp
 
 def contract_of(deps: ApiDependencies) -> ApiContract:
     """This deployment's side of the contract, read from the API's dependencies."""
-    return ApiContract.of(deps.auth_mode, deps.ingest.catalog, deps.ingest.limits)
+    return ApiContract.of(
+        deps.auth_mode,
+        deps.ingest.catalog,
+        deps.ingest.limits,
+        max_query_chars=deps.max_query_chars,
+    )
 
 
 def openapi(_request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiResponse:
@@ -106,6 +112,7 @@ HANDLERS: dict[str, Handler] = {
     "liveness": health,
     "readiness": health_ready,
     "openapi": openapi,
+    **SEARCH_HANDLERS,
 }
 
 

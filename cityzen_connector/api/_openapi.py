@@ -53,6 +53,24 @@ _HEADER_SCHEMAS: dict[str, dict[str, Any]] = {
 # Path parameters: a submission id is the UUID the 202 gave (anything else is a 404; control
 # characters in a path are refused by the host with a 400 before routing).
 _PATH_PARAMETERS: dict[str, dict[str, Any]] = {"id": {"type": "string", "format": "uuid"}}
+# Query parameters' schemas (``_routes.Param.schema``); the search bounds are the handlers'
+# (api._search_handlers), ``q``'s length the deployment's. Integers are written in decimal.
+PAGE_MAX, PER_PAGE_MAX, SUGGESTIONS_MAX, POPULAR_MAX = 100, 50, 20, 50
+
+
+def query_schemas(contract: ApiContract) -> dict[str, dict[str, Any]]:
+    def bounded(default: int, maximum: int) -> dict[str, Any]:
+        return {"type": "integer", "minimum": 1, "maximum": maximum, "default": default}
+
+    return {
+        "query": {"type": "string", "minLength": 1, "maxLength": contract.max_query_chars},
+        "page": bounded(1, PAGE_MAX),
+        "per_page": bounded(10, PER_PAGE_MAX),
+        "suggestion_limit": bounded(8, SUGGESTIONS_MAX),
+        "popular_limit": bounded(10, POPULAR_MAX),
+    }
+
+
 # Answered on every path: 405 for another method (404 via the catch-all route), and 400 when
 # the host refuses the request's framing or target before any function runs (a control
 # character or an undecodable escape in the path, bad chunking; see docs/localhost.md).
@@ -73,6 +91,9 @@ def schema_objects() -> dict[str, Any]:
         AddressResults,
         AddressReverseParams,
         AddressSearchParams,
+        PopularSearches,
+        SearchResults,
+        Suggestions,
     )
     from cityzen_connector.sync import Liveness, Readiness, ThemeTree  # noqa: PLC0415
     from cityzen_connector.sync.intake import AcceptedResponse, SubmissionRequest  # noqa: PLC0415
@@ -89,6 +110,9 @@ def schema_objects() -> dict[str, Any]:
         "AddressResults": AddressResults,
         "AddressSearchParams": AddressSearchParams,
         "AddressReverseParams": AddressReverseParams,
+        "SearchResults": SearchResults,
+        "Suggestions": Suggestions,
+        "PopularSearches": PopularSearches,
     }
 
 
@@ -217,6 +241,17 @@ def _operation(
             if not (header in _CITIZEN_HEADERS and contract.auth_mode == "bearer")
         ]
     )
+    schemas = query_schemas(contract)
+    parameters += [
+        {
+            "name": param.name,
+            "in": "query",
+            "required": param.required,
+            "description": param.description,
+            "schema": schemas[param.schema],
+        }
+        for param in op.params
+    ]
     if parameters:
         doc["parameters"] = parameters
     if op.request_body is not None:

@@ -29,6 +29,17 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Param:
+    """A query parameter: its JSON Schema is ``_openapi``'s ``QUERY_SCHEMAS[schema]`` (some
+    bounds are the deployment's own, read from its ``ApiContract``)."""
+
+    name: str
+    schema: str
+    description: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
 class Operation:
     method: str
     operation_id: str
@@ -39,6 +50,8 @@ class Operation:
     headers: tuple[str, ...] = ()
     # The query parameters: a model whose fields are the parameters (``_openapi`` lists them).
     query: Schema = None
+    # Query parameters one by one, some bounded by the deployment (``Param``).
+    params: tuple[Param, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,6 +81,7 @@ class Route:
 
 
 _COMMON = {500: Answer("Unexpected error (never with details)")}
+_CACHE = ("Cache-Control",)
 # A 401 the API answers is a problem (a refused bearer token, with WWW-Authenticate). A missing
 # or wrong function key is refused by the Functions host before the API is called: Azure's host
 # sends no body (the local host sends its own).
@@ -90,6 +104,23 @@ _ADDRESS_ANSWERS = {
     ),
     **_COMMON,
 }
+# Search (portal.SearchService): public content, so anonymous, as the theme tree is.
+_SEARCH_ANSWERS = {
+    400: Answer("A query parameter is missing or not valid (problem detail names it)"),
+    503: Answer("The search cannot answer now (its store is unavailable); retry later"),
+    **_COMMON,
+}
+_Q = Param(
+    "q",
+    "query",
+    "The words searched, as typed: case, accents and plurals do not matter; any character is"
+    " text (quotes, *, NEAR, AND, parentheses are not operators).",
+    required=True,
+)
+_PAGE = (
+    Param("page", "page", "Page number, from 1."),
+    Param("per_page", "per_page", "Results per page."),
+)
 
 ROUTES: tuple[Route, ...] = (
     Route(
@@ -202,6 +233,55 @@ ROUTES: tuple[Route, ...] = (
                 '"Use my location": the addresses nearest to a point, nearest first',
                 _ADDRESS_ANSWERS,
                 query="AddressReverseParams",
+            ),
+        ),
+    ),
+    Route(
+        "/v1/search",
+        "search",
+        "anonymous",
+        (
+            Operation(
+                "GET",
+                "search",
+                "Search procedures and knowledge articles by title and content (ranked, paged,"
+                " highlighted)",
+                {
+                    200: Answer("One page of results, best first", "SearchResults", _CACHE),
+                    **_SEARCH_ANSWERS,
+                },
+                params=(_Q, *_PAGE),
+            ),
+        ),
+    ),
+    Route(
+        "/v1/search/suggestions",
+        "search_suggestions",
+        "anonymous",
+        (
+            Operation(
+                "GET",
+                "searchSuggestions",
+                "Type-ahead: titles of procedures and articles matching what is typed so far",
+                {200: Answer("Titles, best first", "Suggestions", _CACHE), **_SEARCH_ANSWERS},
+                params=(_Q, Param("limit", "suggestion_limit", "How many titles at most.")),
+            ),
+        ),
+    ),
+    Route(
+        "/v1/search/popular",
+        "search_popular",
+        "anonymous",
+        (
+            Operation(
+                "GET",
+                "popularSearches",
+                "The most frequent searches (never a name or an address: docs/portal.md)",
+                {
+                    200: Answer("Searches, most frequent first", "PopularSearches", _CACHE),
+                    **_SEARCH_ANSWERS,
+                },
+                params=(Param("limit", "popular_limit", "How many searches at most."),),
             ),
         ),
     ),

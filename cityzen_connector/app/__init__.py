@@ -30,6 +30,7 @@ from ._jobs import (
     process_submission,
     purge_retention,
     reconcile_cases,
+    refresh_search,
     refresh_themes,
     sweep_dead_letters,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "process_submission",
     "purge_retention",
     "reconcile_cases",
+    "refresh_search",
     "refresh_themes",
     "retention",
     "start",

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from cityzen_connector.identity import BearerAuthenticator, FetchJson
     from cityzen_connector.mapping import MappingSet
     from cityzen_connector.messaging import MessageBus
-    from cityzen_connector.portal import AddressHelp, Geocoder
+    from cityzen_connector.portal import AddressHelp, Geocoder, SearchService
     from cityzen_connector.store import BlobStore, StateStore, SubmissionStatuses
     from cityzen_connector.sync import ReadinessProbe
     from cityzen_connector.sync.intake import AttachmentScanner, IngestPorts
@@ -402,10 +402,30 @@ class Container:
     def readiness(self) -> ReadinessProbe:
         from cityzen_connector.sync import ReadinessPorts, ReadinessProbe
 
+        from ._search import knowledge_cache_state
+
         ports = ReadinessPorts(
-            self.probe_client, self.bus, self.settings.submissions_queue, self.store, self.clock
+            self.probe_client,
+            self.bus,
+            self.settings.submissions_queue,
+            self.store,
+            self.clock,
+            caches={"knowledge_articles": lambda: knowledge_cache_state(self.search)},
         )
         return ReadinessProbe(ports, ttl=timedelta(seconds=self.settings.api_ready_cache_seconds))
+
+    @_Once
+    def search(self) -> SearchService:
+        """Procedure and knowledge search, its index in this process (``app/_search.py``)."""
+        from ._search import search_service
+
+        return search_service(
+            self.settings,
+            self.store,
+            lambda: self.mappings.catalog,
+            clock=self.clock,
+            monotonic=self.monotonic.now,
+        )
 
     @_Once
     def api(self) -> ApiDependencies:
@@ -427,6 +447,7 @@ class Container:
             ingest=self.ingest,
             themes=themes,
             readiness=self.readiness,
+            search=self.search,
             auth_mode=s.auth_mode,
             authenticator=self.authenticator,
             portal_key=s.api_portal_key.get_secret_value(),
@@ -434,6 +455,7 @@ class Container:
             case_history=self.case_history,
             my_requests=self.my_requests,
             addresses=self.address_help,
+            max_query_chars=s.search_max_query_chars,
         )
 
     @_Once
@@ -442,7 +464,12 @@ class Container:
         from cityzen_connector.api import ApiContract
 
         limits = _configs.attachment_limits(self.settings)
-        return ApiContract.of(self.settings.auth_mode, self.mappings.catalog, limits)
+        return ApiContract.of(
+            self.settings.auth_mode,
+            self.mappings.catalog,
+            limits,
+            max_query_chars=self.settings.search_max_query_chars,
+        )
 
     @_Once
     def http_api(self) -> HttpApi:

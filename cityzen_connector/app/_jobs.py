@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         WebhookDeliveryResult,
     )
     from cityzen_connector.messaging import ReceivedMessage
+    from cityzen_connector.portal import CacheReport
     from cityzen_connector.sync import ThemesSnapshot
     from cityzen_connector.sync.pipeline import PurgeReport, SweepReport, WorkerResult
 
@@ -28,6 +29,7 @@ __all__ = [
     "process_submission",
     "purge_retention",
     "reconcile_cases",
+    "refresh_search",
     "refresh_themes",
     "sweep_dead_letters",
 ]
@@ -87,3 +89,17 @@ def process_case_event(container: Container, message: ReceivedMessage) -> CaseEv
 def reconcile_cases(container: Container) -> ReconcileReport:
     """Read case changes since the last delta token; feed the missed ones to the history."""
     return container.reconciler.run()
+
+
+def refresh_search(container: Container, *, waiting: bool = False) -> CacheReport:
+    """Read the published knowledge articles from Dataverse into the store (every instance's
+    index follows within ``search_reload_seconds``) and write this instance's buffered
+    popular-search counts. ``waiting``: someone waits for the answer (the CLI), so the HTTP
+    requests' shorter retries; the timer's are the background work's."""
+    from cityzen_connector.portal import KnowledgeCache
+
+    cache = KnowledgeCache(container.store, container.clock)
+    client = container.api_client if waiting else container.client
+    report = cache.refresh(client, locale=container.settings.search_knowledge_locale)
+    container.search.flush()
+    return report

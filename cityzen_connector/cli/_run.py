@@ -175,6 +175,10 @@ def banner(
         "",
         "Act as an agent on that case (its status then reaches the connector):",
         *(f"  {line}" for line in agent_commands(dataverse_url)),
+        "",
+        "Search procedures and knowledge articles, and type ahead:",
+        f"  curl -sS '{api}/search?q=poubelles'",
+        f"  curl -sS '{api}/search/suggestions?q=stationnem'",
     ]
     if geocoder:
         lines += address_lines(api, function_key, geocoder)
@@ -283,6 +287,7 @@ def _serve(
         settings = load_settings()
         _provision_or_stop(settings)
         print(register_case_events(settings), flush=True)
+        _refresh_search(settings)
         _host(
             settings,
             handle.url,
@@ -347,6 +352,23 @@ def _provision_or_stop(settings: Settings, *, external: bool = False) -> None:
         start_when_unavailable=external,
     )
     print(line, flush=True)
+
+
+def _refresh_search(settings: Settings) -> None:
+    """Cache the seeded knowledge articles now, so that search finds them at once (the timer
+    comes every quarter of an hour); a failure is printed, never fatal: search then finds the
+    procedures until the timer succeeds."""
+    from cityzen_connector.dataverse import DataverseError  # noqa: PLC0415
+    from cityzen_connector.store import StoreError  # noqa: PLC0415
+
+    deps = app.Container(settings)
+    try:
+        report = app.refresh_search(deps, waiting=True)
+        print(f"Knowledge articles: {report.summary.count} cached for search", flush=True)
+    except (DataverseError, StoreError) as exc:
+        print(f"Knowledge articles not cached yet ({type(exc).__name__})", flush=True)
+    finally:
+        deps.close()
 
 
 def _host(

@@ -70,6 +70,10 @@ TABLES = {
     "serviceendpoint": TableInfo(
         "ServiceEndpoint", "ServiceEndpoints", "Service Endpoint", "Service Endpoints", 4618
     ),
+    "knowledgearticle": TableInfo(
+        "KnowledgeArticle", "KnowledgeArticles", "Knowledge Article", "Knowledge Articles", 9953
+    ),
+    "languagelocale": TableInfo("LanguageLocale", "LanguageLocales", "Language", "Languages", 9957),
 }
 
 # "<Column> Options" of yes/no columns (true label, false label); other yes/no columns use
@@ -117,9 +121,19 @@ RELATIONSHIP_NAMES = {
     ("sdkmessageprocessingstepimage", "sdkmessageprocessingstepid", "sdkmessageprocessingstep"): (
         "sdkmessageprocessingstepid_sdkmessageprocessingstepimage"
     ),
+    ("knowledgearticle", "languagelocaleid", "languagelocale"): "knowledgearticle_languagelocaleid",
+    ("knowledgearticle", "rootarticleid", "knowledgearticle"): "knowledgearticle_rootarticle_id",
+    ("knowledgearticle", "parentarticlecontentid", "knowledgearticle"): (
+        "knowledgearticle_parentarticle_contentid"
+    ),
+    ("knowledgearticle", "previousarticlecontentid", "knowledgearticle"): (
+        "knowledgearticle_previousarticle_contentid"
+    ),
+    ("knowledgearticle", "subjectid", "subject"): "subject_knowledgearticles",
 }
-# IsHierarchical is True on subject_parent_subject (the subject reference page).
-HIERARCHICAL = frozenset({"subject_parent_subject"})
+# IsHierarchical is True on subject_parent_subject and knowledgearticle_rootarticle_id (the
+# subject and knowledgearticle reference pages).
+HIERARCHICAL = frozenset({"subject_parent_subject", "knowledgearticle_rootarticle_id"})
 
 
 def table_info(schema: Schema, entity: Entity) -> TableInfo:

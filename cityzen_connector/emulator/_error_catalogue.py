@@ -325,6 +325,19 @@ def method_not_emulated(what: str) -> ODataError:
     return ODataError(501, "0x80060888", f"{what} is not emulated by the CityZen emulator.")
 
 
+def knowledge_search_not_emulated(name: str) -> ODataError:
+    # Dataverse answers these knowledge-base searches (FullTextSearchKnowledgeArticle: the
+    # "knowledgearticle" table reference's messages; the SearchBy*KbArticle functions of the
+    # legacy kbarticle table); the emulator does not rank text, so it refuses them by name
+    # rather than answering an empty or unranked list.
+    return ODataError(
+        501,
+        "0x80060888",
+        f"{name} is not emulated by the CityZen emulator: query knowledgearticles with $filter"
+        " (statecode, islatestversion, isinternal, languagelocaleid) instead.",
+    )
+
+
 def not_emulated(what: str, page: str, code: str = "0x80060888") -> ODataError:
     # Dataverse would serve this; the emulator does not, and says so rather than answering
     # something else. ``page`` names the Microsoft Learn page that documents the feature.

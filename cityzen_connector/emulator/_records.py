@@ -256,6 +256,11 @@ class Records:
             self._set_business_unit(data)
         if entity.logical_name == "incident":
             data["ticketnumber"] = self._ticket_number(record_id)
+        if entity.logical_name == "knowledgearticle" and not data.get("articlepublicnumber"):
+            # "automatically generated ID exposed to customers" (knowledgearticle reference);
+            # the format is an organisation's auto-number setting: ours is KA-00001.
+            number = self.store.next_counter("articlepublicnumber")
+            data["articlepublicnumber"] = f"KA-{number:05d}"
         self._computed(entity, data)
         seal(entity, data, changes)
         self._required(entity, data)

@@ -61,6 +61,16 @@ _NOT_EMULATED = {
         "https://learn.microsoft.com/power-apps/developer/data-platform/query-schema-definitions)"
     ),
 }
+# Knowledge-base searches Dataverse ranks itself (the knowledgearticle and kbarticle table
+# references' messages): refused by name, with or without the namespace or a parameter list.
+KNOWLEDGE_SEARCHES = frozenset(
+    {
+        "FullTextSearchKnowledgeArticle",
+        "SearchByBodyKbArticle",
+        "SearchByKeywordsKbArticle",
+        "SearchByTitleKbArticle",
+    }
+)
 
 
 class Router:
@@ -102,6 +112,9 @@ class Router:
             return self._who_am_i(req)
         if first == CLOSE_INCIDENT and not rest:
             return handle_close_incident(self.context, req)
+        operation = first.partition("(")[0].removeprefix("Microsoft.Dynamics.CRM.")
+        if operation in KNOWLEDGE_SEARCHES:
+            raise err.knowledge_search_not_emulated(operation)
         refused = _NOT_EMULATED.get(first.split("(", 1)[0])
         if refused is not None and not rest:
             raise err.method_not_emulated(refused)

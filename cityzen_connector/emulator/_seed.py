@@ -1,5 +1,6 @@
 """Seed data: a French town's catalogue of subjects (themes and sub-themes), one business
-unit, one team per municipal service, a few security roles and the connector's own system user.
+unit, one team per municipal service, a few security roles, the connector's own system user and
+the town's knowledge base (``_seed_knowledge``: articles and their languages).
 
 Every seeded row has a stable id (uuid5 of its name) so tests and mappings can refer to it;
 seeding twice changes nothing.
@@ -21,6 +22,7 @@ from cityzen_connector.emulator._config import (
     EmulatorConfig,
 )
 from cityzen_connector.emulator._records import TARGETS
+from cityzen_connector.emulator._seed_knowledge import knowledge_rows
 
 # Theme → (municipal service, sub-themes). The service names the team that handles it.
 CATALOGUE: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -245,6 +247,8 @@ def _rows() -> list[tuple[str, dict[str, Any]]]:
                     },
                 )
             )
+    # The knowledge base last: its articles name the languages (``_seed_knowledge``).
+    rows.extend(knowledge_rows())
     return rows
 
 

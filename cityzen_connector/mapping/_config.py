@@ -23,6 +23,8 @@ LogicalName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,99}$")]
 InseeCode = Annotated[str, Field(pattern=r"^([0-9]{5}|2[AB][0-9]{3})$")]
 Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,63}$")]
 Label = Annotated[str, Field(min_length=1, max_length=200)]
+# What a procedure is for, in the citizen's words: searched by the portal (not shown in forms).
+HelpText = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 class _Strict(BaseModel):
@@ -115,6 +117,7 @@ class SubThemeConfig(_Strict):
     title: Label
     # The Dataverse subject's title the case is bound to; defaults to the sub-theme's title.
     subject: Label | None = None
+    help: HelpText | None = None
     fields: list[FormFieldConfig] = Field(default_factory=list)
 
     @field_validator("fields")
@@ -130,6 +133,7 @@ class SubThemeConfig(_Strict):
 class ThemeConfig(_Strict):
     # The theme's title is also the parent subject's title in Dataverse's subject tree.
     title: Label
+    help: HelpText | None = None
     sub_themes: Annotated[dict[Code, SubThemeConfig], Field(min_length=1)]
 
 

@@ -28,6 +28,7 @@ PROBLEM_TYPE_PREFIX = "tag:cityzen.fr,2026:problem:"
 class ProblemCode(StrEnum):
     MALFORMED_REQUEST = "malformed_request"
     INVALID_JSON = "invalid_json"
+    INVALID_PARAMETER = "invalid_parameter"
     VALIDATION_FAILED = "validation_failed"
     OUTSIDE_TERRITORY = "outside_territory"
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
@@ -66,6 +67,13 @@ CATALOGUE: Mapping[ProblemCode, CatalogueEntry] = MappingProxyType(
             400,
             "The request body is not valid JSON.",
             "Le corps de la requête n’est pas un JSON valide.",
+        ),
+        # A query parameter is missing, mistyped or out of range; ``detail`` names it and the
+        # rule, never the value.
+        ProblemCode.INVALID_PARAMETER: CatalogueEntry(
+            400,
+            "A query parameter is missing or not valid.",
+            "Un paramètre de la requête est absent ou invalide.",
         ),
         ProblemCode.VALIDATION_FAILED: CatalogueEntry(
             422, "The request is not valid.", "La demande n’est pas valide."

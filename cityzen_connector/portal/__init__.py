@@ -6,6 +6,12 @@ Address help: ``AddressHelp`` answers ``GET /api/v1/address`` (suggestions) and
 the service's rate limit, and resolves a chosen result's id again for the pipeline.
 ``GeoplateformeGeocoder`` speaks to the IGN Géoplateforme (or anything shaped like it: the
 embedded ``LocalGeocoderApp`` over a BAN-format sample, in local mode). Errors: ``_errors.py``.
+
+Search: ``SearchService`` answers ``GET /api/v1/search``, ``/search/suggestions`` and
+``/search/popular`` from an in-process SQLite FTS5 index (``SearchIndex``) over the procedures
+(``Procedure``, from the mappings) and the published knowledge articles a timer keeps in the
+state store (``KnowledgeCache.refresh``); ``PopularCounter`` counts searches under the privacy
+rule of ``_popular``.
 """
 
 from typing import TYPE_CHECKING
@@ -31,6 +37,8 @@ if TYPE_CHECKING:
         GeocoderUnavailableError,
         LocalGeocoderDataError,
         LocalQueryRefusedError,
+        SearchIndexError,
+        SearchUnavailableError,
     )
     from ._geocoder import Geocoder
     from ._geocoder_geoplateforme import (
@@ -45,6 +53,27 @@ if TYPE_CHECKING:
     from ._geocoder_local import LocalGeocoderApp
     from ._geocoder_local_data import LocalIndex, load_addresses
     from ._geocoding_cache import CacheStats, TokenBucket, TtlCache
+    from ._knowledge import (
+        FRENCH,
+        KnowledgeArticle,
+        fetch_articles,
+        html_text,
+        published_articles_query,
+    )
+    from ._knowledge_cache import CacheReport, CacheSummary, KnowledgeCache
+    from ._popular import PopularCounter, eligible, normalise
+    from ._search_index import SearchDocument, SearchIndex
+    from ._search_models import (
+        CacheAge,
+        PopularSearch,
+        PopularSearches,
+        SearchHit,
+        SearchResults,
+        Suggestion,
+        Suggestions,
+    )
+    from ._search_procedures import Procedure
+    from ._search_service import MAX_POPULAR, SearchService
 
 # Loaded on first use: the adapter pulls in requests, which the API's other routes and a
 # function_key deployment's cold start do without.
@@ -79,13 +108,40 @@ _LAZY = {
     "retry_after_seconds": "_geocoder_geoplateforme",
     "reverse_request": "_geocoder_geoplateforme",
     "search_request": "_geocoder_geoplateforme",
+    "SearchIndexError": "_errors",
+    "SearchUnavailableError": "_errors",
+    "FRENCH": "_knowledge",
+    "KnowledgeArticle": "_knowledge",
+    "fetch_articles": "_knowledge",
+    "html_text": "_knowledge",
+    "published_articles_query": "_knowledge",
+    "CacheReport": "_knowledge_cache",
+    "CacheSummary": "_knowledge_cache",
+    "KnowledgeCache": "_knowledge_cache",
+    "PopularCounter": "_popular",
+    "eligible": "_popular",
+    "normalise": "_popular",
+    "SearchDocument": "_search_index",
+    "SearchIndex": "_search_index",
+    "CacheAge": "_search_models",
+    "PopularSearch": "_search_models",
+    "PopularSearches": "_search_models",
+    "SearchHit": "_search_models",
+    "SearchResults": "_search_models",
+    "Suggestion": "_search_models",
+    "Suggestions": "_search_models",
+    "Procedure": "_search_procedures",
+    "MAX_POPULAR": "_search_service",
+    "SearchService": "_search_service",
 }
 
 __getattr__ = lazy_exports(__name__, _LAZY)
 
 __all__ = [
     "DEFAULT_RATE_LIMIT_WAIT",
+    "FRENCH",
     "MAX_ANSWER_BYTES",
+    "MAX_POPULAR",
     "Address",
     "AddressHelp",
     "AddressHelpConfig",
@@ -93,24 +149,47 @@ __all__ = [
     "AddressReverseParams",
     "AddressSearchParams",
     "AddressType",
+    "CacheAge",
+    "CacheReport",
     "CacheStats",
+    "CacheSummary",
     "Geocoder",
     "GeocoderError",
     "GeocoderRateLimitedError",
     "GeocoderRefusedError",
     "GeocoderUnavailableError",
     "GeoplateformeGeocoder",
+    "KnowledgeArticle",
+    "KnowledgeCache",
     "LocalGeocoderApp",
     "LocalGeocoderDataError",
     "LocalIndex",
     "LocalQueryRefusedError",
+    "PopularCounter",
+    "PopularSearch",
+    "PopularSearches",
+    "Procedure",
     "ReverseQuery",
+    "SearchDocument",
+    "SearchHit",
+    "SearchIndex",
+    "SearchIndexError",
     "SearchQuery",
+    "SearchResults",
+    "SearchService",
+    "SearchUnavailableError",
+    "Suggestion",
+    "Suggestions",
     "TokenBucket",
     "TtlCache",
+    "eligible",
+    "fetch_articles",
+    "html_text",
     "load_addresses",
+    "normalise",
     "normalise_query",
     "parse_collection",
+    "published_articles_query",
     "retry_after_seconds",
     "reverse_request",
     "search_request",

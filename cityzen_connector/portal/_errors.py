@@ -16,6 +16,10 @@
                                      400, worded as the service words it
     UnfitFeatureError                internal to the adapter: one feature of an answer is not an
                                      address we pass on (it is left out, never raised further)
+    SearchIndexError                 (RuntimeError) this Python's SQLite has no FTS5: search
+                                     cannot work (503, for good)
+    SearchUnavailableError           what a search answer needs cannot be read now (the store):
+                                     503, retry
 
 Messages and summaries name statuses and reasons, never an address, a query or a coordinate:
 what a citizen types is personal data (RGPD).
@@ -64,3 +68,11 @@ class UnfitFeatureError(Exception):
 
 class LocalQueryRefusedError(ValueError):
     """The embedded geocoder refuses a query, as the service would (a 400)."""
+
+
+class SearchIndexError(RuntimeError):
+    """The SQLite build has no FTS5: the search cannot work at all."""
+
+
+class SearchUnavailableError(Exception):
+    """What a caller needs cannot be read now (the state store is down): a 503."""

@@ -12,6 +12,7 @@ Each use case takes its ports as arguments; none reads settings.
 from ._errors import ProvisionError
 from ._event_registration import EventRegistration, RegistrationLine, register_events
 from ._health import (
+    CacheState,
     Liveness,
     Readiness,
     ReadinessPorts,
@@ -36,6 +37,7 @@ from ._themes import (
 )
 
 __all__ = [
+    "CacheState",
     "EventRegistration",
     "Liveness",
     "ProvisionError",

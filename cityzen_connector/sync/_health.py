@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -49,6 +49,18 @@ class Check(BaseModel):
     error: str | None = None
 
 
+class CacheState(BaseModel):
+    """A cache a timer refreshes (the knowledge articles search reads…): when it was last
+    refreshed (``None``: never, or unreadable) and how many items it holds. An old cache is
+    served as it is: its age is for the operator, it does not change the verdict."""
+
+    model_config = ConfigDict(frozen=True)
+
+    refreshed_at: datetime | None
+    age_seconds: float | None
+    items: int | None = None
+
+
 class Readiness(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -57,6 +69,7 @@ class Readiness(BaseModel):
     checks: dict[str, Check]
     queue_active: int | None = None
     queue_dead_letter: int | None = None
+    caches: dict[str, CacheState] = {}
 
     @property
     def http_status(self) -> int:
@@ -70,6 +83,8 @@ class ReadinessPorts:
     queue: str
     store: StateStore
     clock: Callable[[], datetime]
+    # Name → the state of a cache a timer refreshes; each read never raises.
+    caches: Mapping[str, Callable[[], CacheState]] = field(default_factory=dict)
 
 
 def _failed(exc: Exception) -> Check:
@@ -119,6 +134,7 @@ def check_readiness(ports: ReadinessPorts) -> Readiness:
         checks=checks,
         queue_active=active,
         queue_dead_letter=dead,
+        caches={name: read() for name, read in ports.caches.items()},
     )
 
 

@@ -43,8 +43,8 @@ def _args(tmp_path: Path, **over: object) -> argparse.Namespace:
 def test_seed_command_is_idempotent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["emulator", "seed", "--data-dir", str(tmp_path)]) == 0
     # 38 rows, the 2 member communes' teams, 2 agents, 4 security roles, 2 SDK messages and
-    # their 20 filters
-    assert "seeded 68 records" in capsys.readouterr().out
+    # their 20 filters, and the knowledge base's 19 (articles and languages)
+    assert "seeded 87 records" in capsys.readouterr().out
     assert main(["emulator", "seed", "--data-dir", str(tmp_path)]) == 0
     assert "seeded 0 records" in capsys.readouterr().out
 

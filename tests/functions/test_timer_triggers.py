@@ -49,6 +49,7 @@ def test_the_blueprint_has_the_timers_on_the_documented_schedules() -> None:
         "sweep_dead_letters": timers.SWEEP_SCHEDULE,
         "purge_retention": timers.RETENTION_SCHEDULE,
         "reconcile_cases": timers.CASES_SCHEDULE,
+        "refresh_search": timers.SEARCH_SCHEDULE,
     }
     other = timers.Schedule(themes="0 0 * * * *")
     assert (
@@ -72,6 +73,12 @@ def test_schedules_are_valid_ncrontab_and_fire_when_documented() -> None:
     assert CronSchedule.parse(timers.CASES_SCHEDULE).next_after(start) == start.replace(
         minute=15, second=0
     )
+    # Every quarter of an hour, five minutes off the themes' refresh.
+    search = CronSchedule.parse(timers.SEARCH_SCHEDULE)
+    fired = [search.next_after(start)]
+    for _ in range(4):
+        fired.append(search.next_after(fired[-1]))
+    assert [t.minute for t in fired] == [5, 20, 35, 50, 5]
 
 
 @pytest.fixture
@@ -161,4 +168,29 @@ def test_the_themes_timer_caches_the_tree_of_subjects_that_exist(tmp_path: Path)
     codes = {code: {s["code"] for s in t["sub_themes"]} for code, t in themes.items()}
     assert codes["voirie"] == {"nid_de_poule", "eclairage", "depot_sauvage"}
     assert codes["stationnement"] == {"genant", "carte_resident", "pmr"}
+    emulator.close()
+
+
+def test_the_search_timer_caches_the_published_articles_and_the_index_follows(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator = create_app(EmulatorConfig(database=":memory:"))
+    seed(emulator)
+    clock = FakeClock(START)
+    settings = Settings(data_dir=tmp_path, mappings_dir=ROOT / "mappings")
+    deps = app.Container(
+        settings,
+        clock=clock,
+        monotonic=clock,
+        store=open_store("memory://", clock=clock),
+        transport=WsgiTransport(emulator),
+    )
+    before = [h.kind for h in deps.search.search("encombrants", page=1, per_page=10).results]
+    assert before == ["procedure", "procedure"]  # the theme and the sub-theme; no article yet
+    with caplog.at_level(logging.INFO, "functions.timers"):
+        fire(deps, "refresh_search")
+    assert "knowledge articles cached for search: 10 (10 written, 0 deleted)" in caplog.text
+    clock.advance(settings.search_reload_seconds)
+    after = deps.search.search("encombrants", page=1, per_page=10).results
+    assert [h.kind for h in after].count("article") == 1
     emulator.close()

@@ -306,3 +306,13 @@ def test_bad_column_expressions_are_explained(
     with pytest.raises(MappingFileError) as caught:
         probe(column)
     assert f"probe/probe.toml: targets.probe.columns.{message}" in str(caught.value)
+
+
+def test_help_texts_are_optional_bounded_text(mapping_dir: Path) -> None:
+    themes = mapping_dir / "themes.toml"
+    _edit(themes, 'help = "Signaler un lampadaire éteint ou qui clignote."', "help = 3")
+    _edit(themes, 'help = "Collecte des poubelles', 'help = "' + "x" * 2001 + '"\nh = "')
+    error = _error(mapping_dir)
+    assert "themes.voirie.sub_themes.eclairage.help" in error
+    assert "themes.dechets.help" in error
+    assert "at most 2000 characters" in error

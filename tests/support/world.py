@@ -23,6 +23,7 @@ from cityzen_connector.api import (
     HttpApi,
     build_api,
 )
+from cityzen_connector.app._search import procedures
 from cityzen_connector.dataverse import (
     DataverseClient,
     DataverseConfig,
@@ -34,6 +35,7 @@ from cityzen_connector.emulator import EmulatorConfig, create_app, seed
 from cityzen_connector.mapping import MappingSet, load_mappings
 from cityzen_connector.messaging import BusUnavailableError, MessageBus, OutgoingMessage, open_bus
 from cityzen_connector.models import EXAMPLE_SUBMISSION
+from cityzen_connector.portal import KnowledgeCache, PopularCounter, SearchService
 from cityzen_connector.store import (
     BlobRef,
     BlobStore,
@@ -185,9 +187,12 @@ class World:
         headers: Mapping[str, str] | None = None,
         *,
         key: bool = True,
+        query: Mapping[str, str] | None = None,
     ) -> ApiResponse:
         return self.api.handle(
-            ApiRequest(method, path, Headers(headers or {}), body, {}, function_key_valid=key)
+            ApiRequest(
+                method, path, Headers(headers or {}), body, query or {}, function_key_valid=key
+            )
         )
 
     def post_json(self, document: Any, **headers: str) -> ApiResponse:
@@ -196,6 +201,19 @@ class World:
 
 
 _MAPPINGS = load_mappings(ROOT / "mappings")
+
+
+def search_service(store: StateStore, clock: FakeClock, **popular: Any) -> SearchService:
+    """The portal's search over ``store`` (its cached articles, if refreshed), the shipped
+    procedures, popular searches counted from 5 by default."""
+    counter = PopularCounter(store, clock=clock, monotonic=clock.now, **popular)
+    return SearchService(
+        KnowledgeCache(store, clock),
+        lambda: procedures(_MAPPINGS.catalog, store),
+        counter,
+        clock=clock,
+        monotonic=clock.now,
+    )
 
 
 def make_world(*, auth_mode: str = "function_key", authenticator: Any = None, **deps: Any) -> World:
@@ -228,6 +246,8 @@ def make_world(*, auth_mode: str = "function_key", authenticator: Any = None, **
         ReadinessPorts(client, bus, QUEUE, store, clock), ttl=timedelta(seconds=10)
     )
     themes_age = deps.pop("themes_max_age", timedelta(minutes=5))
+    if "search" not in deps:
+        deps["search"] = search_service(store, clock)
     api_deps = ApiDependencies(
         ingest=ingest,
         themes=ThemesReader(client, _MAPPINGS, store, clock, max_age=themes_age),
