@@ -10,7 +10,12 @@ Each use case takes its ports as arguments; none reads settings.
 """
 
 from ._errors import ProvisionError
-from ._event_registration import EventRegistration, RegistrationLine, register_events
+from ._event_registration import (
+    IMAGE_COLUMNS,
+    EventRegistration,
+    RegistrationLine,
+    register_events,
+)
 from ._health import (
     Liveness,
     Readiness,
@@ -36,6 +41,7 @@ from ._themes import (
 )
 
 __all__ = [
+    "IMAGE_COLUMNS",
     "EventRegistration",
     "Liveness",
     "ProvisionError",

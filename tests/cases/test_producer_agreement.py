@@ -33,7 +33,7 @@ from cityzen_connector.messaging import MessageBus, OutgoingMessage, ReceivedMes
 from cityzen_connector.store import StateStore
 from cityzen_connector.testing import FakeClock
 from tests.cases.conftest import Published
-from tests.emulator.case_event_fixtures import CASE, CONTACT, FOLDER, OTHER_CASE
+from tests.emulator.case_event_fixtures import CASE, CONTACT, FOLDER, OTHER_CASE, SUBMISSION
 from tests.sync.conftest import make_client, provisioned_app
 
 QUEUE = "case-events"
@@ -108,6 +108,10 @@ def test_each_case_event_reads_as_the_change_the_agent_made(name: str, schema: C
         assert change.version == int(pairs(context["InputParameters"])["Target"]["RowVersion"])
     if expected.origin is not None:
         assert change.origin == expected.origin
+    # Every event of the portal's case says which request it is (the image's submission id
+    # column), not only its Create: an update processed first still names the request.
+    filed = uuid.UUID(SUBMISSION) if expected.case == CASE else None
+    assert change.submission_id == filed
 
 
 def test_the_event_of_another_table_is_ignored(schema: CaseSchema) -> None:
@@ -180,18 +184,37 @@ def test_the_agents_day_through_the_worker_ends_with_the_citizen_statuses_in_ord
         bus.complete(received)
     assert actions.count("ignored") == 1
     assert actions.count("rejected") == 0
-    told = [(e.data["case_id"], e.data["status"]) for e in published()]
+    told = [(e.data["request_id"], e.data["case_id"], e.data["status"]) for e in published()]
     assert told == [
-        (CASE, "received"),
-        (CASE, "in_progress"),  # the Voirie team took it in charge
-        (CASE, "waiting_for_you"),
-        (CASE, "resolved"),
-        (OTHER_CASE, "received"),
-        (OTHER_CASE, "cancelled"),
+        (SUBMISSION, CASE, "received"),
+        (SUBMISSION, CASE, "in_progress"),  # the Voirie team took it in charge
+        (SUBMISSION, CASE, "waiting_for_you"),
+        (SUBMISSION, CASE, "resolved"),
+        (None, OTHER_CASE, "received"),  # typed in from a phone call: no request of ours
+        (None, OTHER_CASE, "cancelled"),
     ]
     record = history.get(uuid.UUID(CASE))
     assert record is not None
     assert [e.service for e in record.entries] == [None, "Voirie", "Voirie", "Voirie"]
+    assert history.case_of_submission(uuid.UUID(SUBMISSION)) == uuid.UUID(CASE)
+
+
+def test_a_late_create_still_leaves_every_webhook_naming_the_request(
+    bus: MessageBus,
+    history: CaseHistory,
+    schema: CaseSchema,
+    clock: FakeClock,
+    published: Published,
+) -> None:
+    # Service Bus does not keep the order: the resolution may be read before the Create.
+    ports = CaseEventPorts(bus=bus, queue=QUEUE, history=history, schema=schema, clock=clock)
+    for name in ("case_resolved", "case_created"):
+        meta = envelope(name)
+        received = _received(bus, OutgoingMessage(body=body(name), message_id=meta["message_id"]))
+        handle_case_event(received, ports)
+    assert [(e.data["request_id"], e.data["status"]) for e in published()] == [
+        (SUBMISSION, "resolved")  # the late Create is history, not news
+    ]
 
 
 def test_a_context_dataverse_sends_whole_up_to_192_kb_is_read(schema: CaseSchema) -> None:
