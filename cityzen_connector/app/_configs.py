@@ -204,11 +204,15 @@ def localhost_config(settings: Settings) -> LocalHostConfig:
 EMBEDDED_NAMESPACE = "embedded.servicebus.localhost"
 
 
-def event_registration(settings: Settings) -> EventRegistration:
+def event_registration(
+    settings: Settings, *, submission_column: str | None = None
+) -> EventRegistration:
     """What ``cityzen dataverse register-events`` registers. A real Dataverse needs the queue's
     namespace and its Send-only SAS key (``ConfigurationError`` otherwise); the emulator on
-    loopback takes the embedded namespace and needs no key."""
-    from cityzen_connector.sync import EventRegistration
+    loopback takes the embedded namespace and needs no key. ``submission_column`` (the
+    mappings' copy of ``submission.id``, ``CaseSchema.submission_column``) joins the
+    post-image, so every event says which request the case is."""
+    from cityzen_connector.sync import IMAGE_COLUMNS, EventRegistration
 
     from ._errors import ConfigurationError
 
@@ -233,4 +237,5 @@ def event_registration(settings: Settings) -> EventRegistration:
         queue=settings.case_events_queue,
         sas_key_name=settings.case_events_sas_key_name,
         sas_key=key,
+        image_columns=(*IMAGE_COLUMNS, *([submission_column] if submission_column else [])),
     )

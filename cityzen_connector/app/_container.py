@@ -316,6 +316,9 @@ class Container:
             history=self.case_history,
             schema=self.case_schema,
             clock=self.clock,
+            # A message trimmed past 192 KB: read the case. Lazy: the reconciler and its
+            # Dataverse client are built on the first such message, not at cold start.
+            read_case=lambda case_id: self.reconciler.read_case(case_id),  # noqa: PLW0108
         )
         return ports if self._logger is None else replace(ports, logger=self._logger)
 

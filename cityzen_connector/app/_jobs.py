@@ -5,6 +5,7 @@ same thing."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from . import _configs
 
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
     from cityzen_connector.sync.pipeline import PurgeReport, SweepReport, WorkerResult
 
     from ._container import Container
+
+# The backends holding every queue in one place (messaging's alias table): there the
+# case-events queue shares the bus with the others.
+_EMBEDDED_BUSES = frozenset({"sqlite", "memory"})
 
 __all__ = [
     "deliver_webhook",
@@ -66,17 +71,35 @@ def sweep_dead_letters(container: Container, queue: str | None = None) -> SweepR
 def purge_retention(
     container: Container, *, queue: str | None = None, retention: timedelta | None = None
 ) -> PurgeReport:
-    """RGPD retention: failed messages, expired records and old blobs go."""
+    """RGPD retention: failed messages, expired records and old blobs go.
+
+    Failed messages of ``queue``, else of every queue the connector consumes: the submissions,
+    the case events (a post-image names the customer) and the webhooks outbox, each one's
+    dead-letter sub-queue and ``-rejected`` queue. A dead-letter sub-queue ignores time-to-live
+    in Service Bus as in the embedded queue ("Overview of Service Bus dead-letter queues":
+    "There's no automatic cleanup of the DLQ"), so only this job empties them. With Service
+    Bus the case-events queue is in a namespace of its own (infra: Dataverse sends with a key
+    there), which ``container.bus`` does not reach: its ``-rejected`` queue, in the main one,
+    is purged; its own dead letters are not."""
+    from cityzen_connector.sync.pipeline import purge_failed_messages
     from cityzen_connector.sync.pipeline import purge_retention as purge
 
-    return purge(
-        container.bus,
-        queue or container.settings.submissions_queue,
-        container.store,
-        container.blobs,
-        now=container.clock(),
-        retention=retention or _configs.retention(container.settings),
+    settings = container.settings
+    now = container.clock()
+    keep = retention or _configs.retention(settings)
+    queues = [queue] if queue else [settings.submissions_queue, settings.webhooks_queue]
+    report = purge(
+        container.bus, queues[0], container.store, container.blobs, now=now, retention=keep
     )
+    others = [(name, True) for name in queues[1:]]
+    if queue is None:
+        embedded = urlsplit(settings.queue_url).scheme in _EMBEDDED_BUSES
+        others.append((settings.case_events_queue, embedded))
+    for name, dead_letters in others:
+        report.messages += purge_failed_messages(
+            container.bus, name, older_than=now - keep, dead_letters=dead_letters
+        )
+    return report
 
 
 def process_case_event(container: Container, message: ReceivedMessage) -> CaseEventResult:

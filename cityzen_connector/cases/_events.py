@@ -6,7 +6,7 @@ incident ``Create``, or an ``Update`` whose Target touches ``statecode``, ``stat
 runs the state change as an update of the case); ``Ignored`` with a reason for anything else.
 ``change_of_row(row, schema)`` reads a Web API row of the case table (change tracking).
 
-Values come from the post-image when the step registered one (the case as it is after the
+Values come from the post-images when the step registered some (the case as it is after the
 operation, "Entity images", https://learn.microsoft.com/power-apps/developer/data-platform/
 understand-the-data-context#entity-images), else from the Target. The order of two changes is
 the row's ``versionnumber`` (one rowversion per database, it only grows) when both have one,
@@ -84,7 +84,7 @@ class CaseChange:
 class Ignored:
     """Not a status change of a case: completed and counted, never stored."""
 
-    reason: Literal["other_table", "other_message", "status_untouched", "no_case_data"]
+    reason: Literal["other_table", "other_message", "status_untouched", "no_case_data", "case_gone"]
 
 
 def change_of(context: RemoteContext, schema: CaseSchema) -> CaseChange | Ignored:
@@ -93,11 +93,13 @@ def change_of(context: RemoteContext, schema: CaseSchema) -> CaseChange | Ignore
     if context.message_name not in _MESSAGES:
         return Ignored("other_message")
     target = context.target()
-    image = next(
-        (i.value for i in context.post_images if i.value.id == context.primary_entity_id), None
-    )
-    if target is None and image is None:
-        # Over 256 KB Dataverse drops the Target and images: reconciliation reads the row.
+    # Every post-image of the case, whatever its alias and place: an asynchronous step's
+    # images start with ``AsynchronousStepPrimaryName`` (the primary name and key only), then
+    # the registered ones (``status``), as the examples of "Use WebHooks…" show.
+    images = [i.value for i in context.post_images if i.value.id == context.primary_entity_id]
+    if target is None and not images:
+        # Past 192 KB Dataverse drops the Target and the images ("Azure integration",
+        # MessageMaxSizeExceeded): the worker reads the case instead.
         return Ignored("no_case_data")
     if target is not None and target.id not in (context.primary_entity_id, uuid.UUID(int=0)):
         raise InvalidCaseEvent("malformed", "InputParameters.Target: not the primary entity")
@@ -111,7 +113,8 @@ def change_of(context: RemoteContext, schema: CaseSchema) -> CaseChange | Ignore
     option_value(sent.get("statuscode"), "InputParameters.Target.statuscode")
     entity_ref(sent.get("ownerid"), "InputParameters.Target.ownerid")
     values: dict[str, Any] = dict(sent)
-    values.update(image.values() if image is not None else {})
+    for image in images:
+        values.update(image.values())
     version = int_value(values.get("versionnumber"), "versionnumber")
     if version is None and target is not None and (target.row_version or "").isdigit():
         version = int(target.row_version or "0")
@@ -125,7 +128,7 @@ def change_of(context: RemoteContext, schema: CaseSchema) -> CaseChange | Ignore
         key=_key(context, version, when),
         at=when,
         version=version,
-        owner_said=context.message_name == "Create" or "ownerid" in touched or image is not None,
+        owner_said=context.message_name == "Create" or "ownerid" in values,
     )
 
 

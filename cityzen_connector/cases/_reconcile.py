@@ -25,6 +25,7 @@ with a full read, telling the portal about changes of known cases but not about 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -32,6 +33,7 @@ from cityzen_connector.dataverse import (
     DataverseClient,
     DataverseError,
     DataverseRequest,
+    NotFoundError,
     Page,
     Query,
     ops,
@@ -39,7 +41,7 @@ from cityzen_connector.dataverse import (
 from cityzen_connector.store import StateStore
 
 from ._errors import InvalidCaseEvent
-from ._events import change_of_row
+from ._events import CaseChange, change_of_row
 from ._history import CaseHistory
 from ._schema import ROW_ANNOTATIONS, CaseSchema
 
@@ -86,6 +88,19 @@ class Reconciler:
         self._history = history
         self._schema = schema
         self._page_size = page_size
+
+    def read_case(self, case_id: uuid.UUID) -> CaseChange | None:
+        """The case as it is now, read as change tracking reads it (its row version is the
+        change's key, so the event it stands for, or a later one, is one change); ``None`` when
+        the case no longer exists. For a message Dataverse trimmed past 192 KB."""
+        request = ops.retrieve(
+            self._schema.entity_set, case_id, select=self._schema.select()
+        ).with_prefer(ROW_ANNOTATIONS)
+        try:
+            row = self._client.execute(request)
+        except NotFoundError:
+            return None
+        return change_of_row(row, self._schema)
 
     def forget(self) -> None:
         """Drop the delta token: the next run reads every case again (``--full``)."""

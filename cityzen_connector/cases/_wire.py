@@ -51,10 +51,13 @@ __all__ = [
     "wcf_date",
 ]
 
-# Service Bus Standard carries 256 KB per message, properties included; a case event with its
-# images is a few KB. Half the limit leaves room to park a refused one, body and reason, on the
-# rejected queue.
-MAX_EVENT_BYTES = 128 * 1024
+# What Dataverse may post: "When the size of the entire HTTP payload exceeds 192Kb" it drops
+# ParentContext, InputParameters and the images, and past 192Kb even then it sends nothing
+# ("Azure integration", https://learn.microsoft.com/power-apps/developer/data-platform/
+# azure-integration). A case event is a few KB; a larger one (a long custom column in the
+# Target) is still Dataverse's and read. Service Bus Standard carries 256 KB, so a refused one
+# is parked whole with its reason.
+MAX_EVENT_BYTES = 192 * 1024
 _CONTRACTS = ":http://schemas.microsoft.com/xrm/2011/Contracts"
 _WCF_DATE = re.compile(r"^/Date\((-?\d{1,15})([+-]\d{4})?\)/$")
 _Name = Annotated[StrictStr, Field(min_length=1, max_length=128)]

@@ -9,6 +9,11 @@ Service Bus redelivers it.
   reason, as a bad submission is (the Python trigger cannot dead-letter by itself);
 - a message about another table, another message, or an update that does not touch the
   status or the owner is completed and counted (``ignored``);
+- a message Dataverse trimmed because it passed 192 KB (no Target, no image: "Azure
+  integration", ``MessageMaxSizeExceeded``) says only which case changed: the case is read
+  from Dataverse at once (``read_case``) and recorded as change tracking would record it, so
+  the citizen does not wait for the reconciliation timer; Dataverse unreachable raises, and
+  the message is delivered again;
 - a case change is recorded (``CaseHistory.apply``): ``current``, ``history``, ``same`` or
   ``duplicate``.
 
@@ -18,6 +23,7 @@ Logs carry the message id, the case id, decisions and reasons: never the body.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,7 +39,7 @@ from cityzen_connector.messaging import (
 )
 
 from ._errors import InvalidCaseEvent
-from ._events import Ignored, change_of
+from ._events import CaseChange, Ignored, change_of
 from ._history import CaseHistory
 from ._schema import CaseSchema
 from ._wire import parse_context
@@ -69,6 +75,9 @@ class CaseEventPorts:
     schema: CaseSchema
     clock: Callable[[], datetime]
     logger: logging.Logger = _LOG
+    # The case as it is now, ``None`` when it is gone (``Reconciler.read_case``): what a
+    # trimmed message is read with. Without it, such a message waits for the reconciliation.
+    read_case: Callable[[uuid.UUID], CaseChange | None] | None = None
     # Decisions since start, by action and reason (``ignored:other_table``…): what ops graph.
     counts: Counter[str] = field(default_factory=Counter)
 
@@ -104,7 +113,10 @@ def _decide(message: ReceivedMessage, ports: CaseEventPorts) -> CaseEventResult:
             raise InvalidCaseEvent(
                 "unsupported_format", "the service endpoint must post JSON (MessageFormat 2)"
             )
-        change = change_of(parse_context(message.body), ports.schema)
+        context = parse_context(message.body)
+        change = change_of(context, ports.schema)
+        if change == Ignored("no_case_data") and ports.read_case is not None:
+            change = ports.read_case(context.primary_entity_id) or Ignored("case_gone")
     except InvalidCaseEvent as exc:
         _reject(message, ports, str(exc))
         return CaseEventResult("rejected", exc.reason)

@@ -43,13 +43,15 @@ def register_case_events(settings: Settings) -> str:
     without a manual step, and a restart on the same data registers nothing new. The line to
     print; ``_StartError`` when it cannot."""
     from cityzen_connector.dataverse import DataverseError  # noqa: PLC0415
+    from cityzen_connector.mapping import MappingError  # noqa: PLC0415
     from cityzen_connector.sync import ProvisionError, register_events  # noqa: PLC0415
 
     deps = app.Container(settings)
     try:
-        registration = app.event_registration(settings)
+        column = deps.case_schema.submission_column
+        registration = app.event_registration(settings, submission_column=column)
         lines = register_events(deps.api_client, registration)
-    except (DataverseError, ProvisionError, app.ConfigurationError) as exc:
+    except (DataverseError, ProvisionError, MappingError, app.ConfigurationError) as exc:
         raise _StartError(f"case events: {type(exc).__name__}: {exc}", code=1) from exc
     finally:
         deps.close()

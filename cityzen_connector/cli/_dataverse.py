@@ -114,12 +114,15 @@ def _register_events(args: argparse.Namespace) -> int:
     from cityzen_connector.app import event_registration  # noqa: PLC0415
 
     deps = container()
-    registration = event_registration(deps.settings)  # ConfigurationError: printed by main
 
     def echo(line: RegistrationLine) -> None:
         print(line.line(), flush=True)
 
     try:
+        # The image also carries the mappings' submission id column (MappingError: failed).
+        column = deps.case_schema.submission_column
+        # ConfigurationError: printed by main.
+        registration = event_registration(deps.settings, submission_column=column)
         lines = register_events(
             deps.api_client,
             registration,

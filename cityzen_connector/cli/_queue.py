@@ -186,7 +186,8 @@ def _purge(args: argparse.Namespace) -> int:
                 print("error: --days must be at least 1", file=sys.stderr)
                 return 2
             keep = timedelta(days=args.days)
-        report = purge_retention(deps, queue=queue, retention=keep)
+        # Without --queue, every queue the connector consumes, as the retention timer does.
+        report = purge_retention(deps, queue=args.queue, retention=keep)
         print(
             f"purged {report.messages} failed message(s), {report.records} record(s),"
             f" {report.blobs} blob(s) older than {keep.days} day(s)"

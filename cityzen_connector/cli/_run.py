@@ -152,8 +152,10 @@ def banner(
     endpoints: list[tuple[str, str]],
     webhooks: str | None = None,
     geocoder: str | None = None,
+    citizen: tuple[str, str] | None = None,
 ) -> str:
-    """What ``cityzen run`` prints once everything is up (the README quickstart shows it)."""
+    """What ``cityzen run`` prints once everything is up (the README quickstart shows it);
+    ``citizen``: the sample's (issuer, sub), whom the portal names to list their requests."""
     api = f"{host_url}/api/v1"
     lines = [
         "CityZen connector is running. Ctrl-C stops it.",
@@ -175,6 +177,18 @@ def banner(
         "",
         "Act as an agent on that case (its status then reaches the connector):",
         *(f"  {line}" for line in agent_commands(dataverse_url)),
+        "",
+        "Then read its status again (citizen_status, its labels and the history) with the same"
+        " curl.",
+    ]
+    if citizen is not None:
+        issuer, sub = citizen
+        lines += [
+            "The citizen's requests, whatever the channel (the portal names the citizen):",
+            f"  curl -sS '{api}/citizens/me/requests' -H 'x-functions-key: {function_key}'"
+            f" -H 'CityZen-Citizen-Issuer: {issuer}' -H 'CityZen-Citizen-Sub: {sub}'",
+        ]
+    lines += [
         "",
         "Search procedures and knowledge articles, and type ahead:",
         f"  curl -sS '{api}/search?q=poubelles'",
@@ -416,7 +430,8 @@ def _announce(
 ) -> None:
     submission_id = uuid.uuid4()
     sample = settings.data_dir / SAMPLE_FILE
-    body = json.dumps(sample_request(submission_id), ensure_ascii=False, indent=2) + "\n"
+    request = sample_request(submission_id)
+    body = json.dumps(request, ensure_ascii=False, indent=2) + "\n"
     write_private(sample, body.encode("utf-8"))  # a citizen's identity, if a made-up one
     from cityzen_connector.localhost import (  # noqa: PLC0415
         ServiceBusTriggerBinding,
@@ -439,6 +454,7 @@ def _announce(
         endpoints=endpoints,
         webhooks=webhooks,
         geocoder=geocoder,
+        citizen=(request["citizen"]["issuer"], request["citizen"]["sub"]),
     )
     print(text, flush=True)
 

@@ -10,7 +10,12 @@ Each use case takes its ports as arguments; none reads settings.
 """
 
 from ._errors import ProvisionError
-from ._event_registration import EventRegistration, RegistrationLine, register_events
+from ._event_registration import (
+    IMAGE_COLUMNS,
+    EventRegistration,
+    RegistrationLine,
+    register_events,
+)
 from ._health import (
     CacheState,
     Liveness,
@@ -37,6 +42,7 @@ from ._themes import (
 )
 
 __all__ = [
+    "IMAGE_COLUMNS",
     "CacheState",
     "EventRegistration",
     "Liveness",

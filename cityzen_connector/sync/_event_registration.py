@@ -11,7 +11,12 @@ What is registered (tables: "ServiceEndpoint", "SdkMessageProcessingStep",
   WebHooks…"), server only, the finished system jobs deleted (``asyncautodelete``; a failed
   one stays, to be seen in System Jobs); the Update step filtered on the state, status reason
   and owner ("Include filtering attributes with plug-in registration");
-- on each step a post-image ``status`` with the columns a citizen-facing status needs.
+- on each step a post-image ``status`` with the columns a citizen-facing status needs: the
+  case table's own (``IMAGE_COLUMNS``, what ``cases.CASE_COLUMNS`` reads) and the submission id
+  column the mappings name (``EventRegistration.image_columns``; the composition root adds it),
+  so that every event, not only the Create, says which request the case is. Each column must
+  exist before the step is registered: the submission id column is provisioned
+  (``cityzen dataverse provision``), and a missing one stops the command before any write.
 
 The SDK message and its filter are found by name (``sdkmessages``, ``sdkmessagefilters``), as
 "Register a plug-in" describes choosing a message and a primary table. Each object is found by
@@ -46,17 +51,19 @@ ENDPOINT_NAME = "cityzen-case-events"
 TABLE = "incident"
 MESSAGES = ("Create", "Update")
 IMAGE_ALIAS = "status"
+# The case table's columns a status needs (cases.CASE_COLUMNS; tests tie the two). Not the
+# title nor the description: a citizen's words stay out of the queue.
 IMAGE_COLUMNS = (
     "statecode",
     "statuscode",
-    "ticketnumber",
     "ownerid",
+    "ticketnumber",
     "customerid",
+    "subjectid",
+    "caseorigincode",
+    "createdon",
     "modifiedon",
     "versionnumber",
-    "caseorigincode",
-    "subjectid",
-    "title",
 )
 UPDATE_FILTERING = ("statecode", "statuscode", "ownerid")
 _IMAGE_PROPERTY = {"Create": "Id", "Update": "Target"}  # see emulator/_registrations.py
@@ -71,6 +78,8 @@ class EventRegistration:
     queue: str
     sas_key_name: str
     sas_key: str = field(repr=False)  # a secret: in no repr, no line, no log
+    # The post-image's columns: IMAGE_COLUMNS and the mappings' submission id column.
+    image_columns: tuple[str, ...] = IMAGE_COLUMNS
 
     @property
     def namespace_address(self) -> str:
@@ -133,13 +142,13 @@ def _step_fields(message: str, endpoint: str, message_id: str, filter_id: str) -
     return fields
 
 
-def _image_fields(message: str) -> dict[str, Any]:
+def _image_fields(message: str, columns: tuple[str, ...]) -> dict[str, Any]:
     return {
         "name": IMAGE_ALIAS,
         "entityalias": IMAGE_ALIAS,
         "imagetype": 1,  # PostImage
         "messagepropertyname": _IMAGE_PROPERTY[message],
-        "attributes": ",".join(IMAGE_COLUMNS),
+        "attributes": ",".join(dict.fromkeys(columns)),
     }
 
 
@@ -245,6 +254,18 @@ def _sdk_ids(client: DataverseClient, message: str) -> tuple[str, str]:
     return message_id, str(table_filter["sdkmessagefilterid"])
 
 
+def _check_columns(client: DataverseClient, columns: tuple[str, ...]) -> None:
+    """Every column of the image exists: a missing one would stop the registration halfway
+    (Dataverse refuses an image naming an unknown column), after the endpoint was written."""
+    known = client.metadata.entity(TABLE, refresh=True).attributes
+    missing = [name for name in columns if name not in known]
+    if missing:
+        raise ProvisionError(
+            f"the {TABLE} table has no column {', '.join(missing)}: run"
+            " `cityzen dataverse provision` first"
+        )
+
+
 def register_events(
     client: DataverseClient,
     config: EventRegistration,
@@ -255,6 +276,7 @@ def register_events(
 ) -> list[RegistrationLine]:
     """Create or update the endpoint, its two steps and their images; one line per object."""
     sdk = {message: _sdk_ids(client, message) for message in MESSAGES}  # before any write
+    _check_columns(client, config.image_columns)
     registrar = _Registrar(client, dry_run, echo)
     named = eq("name", ENDPOINT_NAME)
     found = client.first(Query("serviceendpoints").select("issaskeyset").where(named))
@@ -293,7 +315,7 @@ def register_events(
                 Query("sdkmessageprocessingstepimages").where(
                     and_(of_step, eq("entityalias", IMAGE_ALIAS))
                 ),
-                _image_fields(message),
+                _image_fields(message, config.image_columns),
                 on_create={
                     "sdkmessageprocessingstepid@odata.bind": f"/sdkmessageprocessingsteps({step})"
                 },

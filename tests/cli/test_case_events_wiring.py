@@ -16,7 +16,12 @@ import requests
 
 from cityzen_connector.cli import main
 from cityzen_connector.cli._case_events import QueueSink, register_case_events
-from cityzen_connector.cli._run import _start_emulator, agent_commands, banner
+from cityzen_connector.cli._run import (
+    _provision_or_stop,
+    _start_emulator,
+    agent_commands,
+    banner,
+)
 from cityzen_connector.emulator import BASE_PATH, CLAIMS, ServiceBusMessage
 from cityzen_connector.messaging import open_bus
 from cityzen_connector.settings import Settings
@@ -86,10 +91,12 @@ def test_serve_with_a_queue_url_posts_onto_that_queue(
         monkeypatch.setenv("CITYZEN_DATAVERSE_URL", url)
         monkeypatch.setenv("CITYZEN_QUEUE_URL", queue)
         monkeypatch.setenv("CITYZEN_STORE_URL", f"sqlite:///{tmp_path}/state.db")
+        assert main(["dataverse", "provision"]) == 0  # the image's submission id column
         assert main(["dataverse", "register-events"]) == 0
         _case(url)
 
-    assert run_serve(args, Settings(_env_file=None), wait=agent_day) == 0
+    settings = Settings(_env_file=None, emulator_key_activation_seconds=0)
+    assert run_serve(args, settings, wait=agent_day) == 0
     bus = open_bus(queue)
     try:
         [message] = bus.peek("case-events")
@@ -102,6 +109,7 @@ def test_serve_with_a_queue_url_posts_onto_that_queue(
 def test_run_registers_case_events_in_its_emulator_once(tmp_path: Path) -> None:
     settings = Settings(
         _env_file=None,
+        emulator_key_activation_seconds=0,
         emulator_data_dir=tmp_path / "emulator",
         queue_url=f"sqlite:///{tmp_path}/queue.db",
         store_url=f"sqlite:///{tmp_path}/state.db",
@@ -110,6 +118,7 @@ def test_run_registers_case_events_in_its_emulator_once(tmp_path: Path) -> None:
     emulator, handle = _start_emulator(settings, 0, sink=QueueSink(bus))
     try:
         served = settings.model_copy(update={"dataverse_url": handle.url})
+        _provision_or_stop(served)  # as `cityzen run` does before registering
         first = register_case_events(served)
         assert first.endswith("(5 registration(s) made, 0 unchanged)")
         assert "queue case-events" in first

@@ -17,14 +17,14 @@ from cityzen_connector.cli import main
 from cityzen_connector.emulator import (
     BASE_PATH,
     EmulatorApp,
-    EmulatorConfig,
     ServiceBusMessage,
     agent_id,
-    create_app,
-    seed,
     team_id,
 )
-from tests.support.emulator import Switch
+from cityzen_connector.mapping import load_mappings
+from cityzen_connector.testing import FakeClock
+from tests.support.emulator import Switch, provisioned_emulator
+from tests.support.paths import MAPPINGS
 
 HEADERS = {"Authorization": "Bearer t", "Accept": "application/json"}
 
@@ -67,8 +67,8 @@ def emulator(
 ) -> Iterator[Emulator]:
     url, switch = emulator_server
     posted: list[ServiceBusMessage] = []
-    app = create_app(EmulatorConfig(), sink=posted.append)
-    seed(app)
+    # Provisioned, as `cityzen run` leaves it: register-events needs the submission id column.
+    app = provisioned_emulator(load_mappings(MAPPINGS), FakeClock(), sink=posted.append)
     switch.target = app
     monkeypatch.setenv("CITYZEN_DATAVERSE_URL", url)
     monkeypatch.setenv("CITYZEN_QUEUE_URL", f"sqlite:///{tmp_path}/queue.db")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cityzen_connector.cli import main
-from cityzen_connector.messaging import MessageBus, encode, open_bus
+from cityzen_connector.messaging import MessageBus, OutgoingMessage, encode, open_bus
 from cityzen_connector.models import SUBMISSION_SCHEMA
 from cityzen_connector.store import SubmissionStatuses, open_blobs, open_store
 from cityzen_connector.sync.pipeline import reject
@@ -129,6 +129,23 @@ def test_purge_removes_only_what_is_past_retention(
     assert blobs.list_older_than(datetime.now(UTC) + timedelta(days=1)) == [new_blob.name]
     assert old_blob.name != new_blob.name
     assert store.get("themes", "cache") is not None
+
+
+def test_purge_without_a_queue_purges_every_queue_of_the_connector_as_the_timer_does(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old_clock = FakeClock(datetime.now(UTC) - timedelta(days=40))
+    bus = _bus(env, old_clock)
+    for queue in ("case-events-rejected", "webhooks-rejected"):
+        bus.send(queue, [OutgoingMessage(body=b"{}", message_id=f"old-{queue}")])
+    bus.close()
+    assert main(["queue", "--queue", "webhooks", "purge"]) == 0
+    assert "purged 1 failed message(s)" in capsys.readouterr().out
+    assert main(["queue", "purge"]) == 0
+    assert "purged 1 failed message(s)" in capsys.readouterr().out
+    bus = _bus(env)
+    assert bus.peek("case-events-rejected") == bus.peek("webhooks-rejected") == []
+    bus.close()
 
 
 def test_bad_usage_and_bad_configuration(

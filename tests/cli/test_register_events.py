@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 
+from cityzen_connector.cases import CASE_COLUMNS, CaseSchema
 from cityzen_connector.cli import main
 from cityzen_connector.emulator import (
     BASE_PATH,
@@ -22,7 +23,10 @@ from cityzen_connector.emulator import (
     create_app,
     seed,
 )
-from tests.support.emulator import Switch
+from cityzen_connector.mapping import load_mappings
+from cityzen_connector.testing import FakeClock
+from tests.support.emulator import Switch, provisioned_emulator
+from tests.support.paths import MAPPINGS
 
 KEY = "U2VuZE9ubHlLZXktZG8tbm90LXByaW50LW1lLTQ0Mg=="
 PEPPER = "p" * 32
@@ -53,8 +57,8 @@ def served(
 ) -> Iterator[Served]:
     url, switch = emulator_server
     posted: list[ServiceBusMessage] = []
-    app = create_app(EmulatorConfig(), sink=posted.append)
-    seed(app)
+    # Provisioned: the image carries the submission id column provisioning creates.
+    app = provisioned_emulator(load_mappings(MAPPINGS), FakeClock(), sink=posted.append)
     switch.target = app
     monkeypatch.setenv("CITYZEN_DATAVERSE_URL", url)
     monkeypatch.setenv("CITYZEN_QUEUE_URL", f"sqlite:///{tmp_path}/queue.db")
@@ -99,6 +103,47 @@ def test_a_first_run_creates_the_endpoint_steps_and_images(
     assert steps[1]["filteringattributes"] == "statecode,statuscode,ownerid"
     images = served.get("sdkmessageprocessingstepimages?$select=entityalias,messagepropertyname")
     assert sorted(i["messagepropertyname"] for i in images) == ["Id", "Target"]
+
+
+def test_the_image_carries_every_column_the_case_events_consumer_reads(
+    served: Served, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What the registration asks for and what cases/ reads cannot drift apart: every column
+    # of CASE_COLUMNS and the mappings' submission id column are in both images.
+    assert _run(capsys)[0] == 0
+    needed = {*CASE_COLUMNS, CaseSchema.from_mappings(load_mappings(MAPPINGS)).submission_column}
+    assert "cz_submissionid" in needed
+    images = served.get("sdkmessageprocessingstepimages?$select=attributes,imagetype")
+    for image in images:
+        assert image["imagetype"] == 1  # a post-image: the case as the operation left it
+        assert set(image["attributes"].split(",")) >= needed
+        assert "title" not in image["attributes"]  # a citizen's words stay out of the queue
+
+
+def test_without_the_provisioned_submission_column_nothing_is_registered(
+    emulator_server: tuple[str, Switch],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url, switch = emulator_server
+    bare = create_app(EmulatorConfig())
+    seed(bare)  # the sample organisation, not provisioned
+    switch.target = bare
+    monkeypatch.setenv("CITYZEN_DATAVERSE_URL", url)
+    monkeypatch.setenv("CITYZEN_STORE_URL", f"sqlite:///{tmp_path}/state.db")
+    try:
+        code = main(["dataverse", "register-events"])
+        written = Served(url, bare, []).get("serviceendpoints?$select=name")
+    finally:
+        switch.target = None
+        bare.close()
+    assert code == 1
+    assert capsys.readouterr().err.strip() == (
+        "error: ProvisionError: the incident table has no column cz_submissionid:"
+        " run `cityzen dataverse provision` first"
+    )
+    assert written == []
 
 
 def test_a_second_run_changes_nothing(served: Served, capsys: pytest.CaptureFixture[str]) -> None:

@@ -83,9 +83,13 @@ def test_the_printed_curl_commands_parse_as_shell_words() -> None:
         sample=Path("/tmp/data dir/sample-request.json"),
         submission_id=uuid.UUID(int=1),
         endpoints=[("health", "http://127.0.0.1:7071/api/v1/health")],
+        citizen=("https://fcp-low.sbx.dev-franceconnect.fr/api/v2", "4abd71ec"),
     )
     curls = [line.strip() for line in text.splitlines() if line.strip().startswith("curl")]
-    post, get, search, suggestions = (shlex.split(c) for c in curls)
+    post, get, mine, search, suggestions = (shlex.split(c) for c in curls)
+    assert mine[2] == "http://127.0.0.1:7071/api/v1/citizens/me/requests"
+    assert "CityZen-Citizen-Issuer: https://fcp-low.sbx.dev-franceconnect.fr/api/v2" in mine
+    assert "CityZen-Citizen-Sub: 4abd71ec" in mine
     assert post[post.index("--data-binary") + 1] == "@/tmp/data dir/sample-request.json"
     assert search[2] == "http://127.0.0.1:7071/api/v1/search?q=poubelles"
     assert suggestions[2] == "http://127.0.0.1:7071/api/v1/search/suggestions?q=stationnem"

@@ -6,11 +6,21 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from cityzen_connector.cases import parse_secrets, signed_headers
+from cityzen_connector.cases import (
+    CaseRecord,
+    Entry,
+    event_body,
+    parse_secrets,
+    signed_headers,
+    status_event,
+)
+from cityzen_connector.mapping import CitizenStatus
 from cityzen_connector.settings import LOCAL_WEBHOOK_SECRET
 from tests.support.webhooks import OLD_SECRET, OTHER_SECRET, SECRET
 
@@ -77,3 +87,26 @@ def test_the_page_shows_the_local_secret_and_a_body_the_outbox_writes() -> None:
     body = json.loads(example.group(1))
     assert set(body) == {"type", "timestamp", "data"}
     assert example.group(1).strip() == json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_the_events_example_and_table_name_exactly_what_the_connector_sends() -> None:
+    # The data of a status change as the history publishes it (cases.status_event).
+    record = CaseRecord(
+        uuid.uuid4(),
+        entries=(Entry("v1", datetime(2026, 12, 3, 9, 29, 55, tzinfo=UTC), 1, 1, 5),),
+        ticket_number="CAS-01042-X7Y8Z9",
+        submission_id=uuid.uuid4(),
+    )
+    sent = json.loads(
+        event_body(status_event(record, CitizenStatus("resolved", "Résolue", "Resolved", True)))
+    )
+    [example] = re.findall(r"^```json\n(.*?)^```", PAGE, re.M | re.S)
+    shown = json.loads(example)
+    assert list(shown) == list(sent)
+    assert list(shown["data"]) == list(sent["data"])
+    assert {k: v for k, v in shown["data"].items() if k not in ("request_id", "case_id")} == {
+        k: v for k, v in sent["data"].items() if k not in ("request_id", "case_id")
+    }
+    table = PAGE[PAGE.index("| `data` member |") : PAGE.index("For example:")]
+    named = re.findall(r"^\| `(\w+)`(?:, `(\w+)`)? \|", table, re.M)
+    assert [n for pair in named for n in pair if n] == list(sent["data"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shlex
@@ -19,7 +18,6 @@ import pytest
 import requests
 
 from cityzen_connector.emulator import EmulatorConfig, create_app, seed
-from cityzen_connector.messaging import open_bus
 from tests.support.emulator import Switch
 from tests.support.private import loosen, modes, not_private, permissive_umask
 
@@ -214,14 +212,23 @@ def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
     )
     assert acted.returncode == 0, acted.stdout + acted.stderr
     assert "Active / On Hold (as agnes.martin)" in acted.stdout
-    consumed = any(re.search(r"serviceBusTrigger, queue case-events$", line) for line in run.lines)
-    if not consumed:  # no case-events trigger yet: the messages wait in the queue
-        bus = open_bus(f"sqlite:///{tmp_path / 'queue.db'}")
-        try:
-            names = [json.loads(m.body)["MessageName"] for m in bus.peek("case-events")]
-        finally:
-            bus.close()
-        assert names == ["Create", "Update"]
+    # The case-events trigger records it: the same printed curl now says "on hold", the
+    # citizen's list says it too, and the local receiver printed the signed webhook.
+    run.wait_for(r"^  process_case_event\s+serviceBusTrigger, queue case-events$")
+    deadline = time.monotonic() + 30
+    while True:
+        status = requests.request(timeout=TIMEOUT, **status_request).json()  # type: ignore[arg-type]
+        if status["citizen_status"] == "on_hold" or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert [h["status"] for h in status["history"]] == ["received", "on_hold"], status
+    mine = curl_as_request(
+        run.wait_for(r"^\s+(curl -sS 'http.*/citizens/me/requests'.*)$").group(1)
+    )
+    [item] = requests.request(timeout=TIMEOUT, **mine).json()["items"]  # type: ignore[arg-type]
+    assert (item["request_id"], item["status"]) == (submission_id, "on_hold")
+    told = rf'^webhook msg_\w+ request\.status_changed .*"request_id":"{submission_id}"'
+    run.wait_for(told + '.*"status":"on_hold"')
     # Every file of the queue, the store, the emulator (every contact), the keys and the sample.
     assert not_private(tmp_path) == {}
     assert {

@@ -3,10 +3,12 @@ case events (``cases/``) and for review against Microsoft's examples.
 
 ``scenario()`` plays an agent's day on a seeded emulator with the registration
 ``cityzen dataverse register-events`` makes (incident Create and Update, post-image
-``status``), plus a step on contact Create (an event of another table), with fixed record
-ids and a fixed clock. The ids the emulator draws at random (``CorrelationId``, ``RequestId``,
-``OperationId``, which is also the message id) are replaced by stable ones, so the files only
-change when what the emulator posts changes.
+``status``, with the submission id column provisioning adds), plus a step on contact Create
+(an event of another table), with fixed record ids and a fixed clock. The case filed through
+the portal carries its submission id; the one an agent typed in from a phone call does not.
+The ids the emulator draws at random (``CorrelationId``, ``RequestId``, ``OperationId``, which
+is also the message id) are replaced by stable ones, so the files only change when what the
+emulator posts changes.
 
 Regenerate after a deliberate change:
 ``.venv/bin/python -m tests.emulator.case_event_fixtures`` (then review the diff).
@@ -32,12 +34,38 @@ from cityzen_connector.emulator import (
 from cityzen_connector.testing import FakeClock
 
 from .conftest import TOKEN, call
-from .service_bus import fixed_id, post, register_case_events, register_endpoint, step_body
+from .service_bus import (
+    STATUS_COLUMNS,
+    fixed_id,
+    post,
+    register_case_events,
+    register_endpoint,
+    step_body,
+)
 
 FOLDER = Path(__file__).parent / "fixtures" / "case_events"
 CONTACT = "6d81597f-0f9f-4e71-8122-000d3aa2331c"
 CASE = "9a7e5c1d-3b2f-4d8e-a6c4-1f0e2d3c4b5a"
 OTHER_CASE = "2b4d6f80-1a3c-4e5f-8b9d-0c1e2f3a4b5c"
+SUBMISSION = "3c8e1f2a-4b5d-4e6f-9a0b-1c2d3e4f5a6b"
+CRM = "Microsoft.Dynamics.CRM."
+# The column `cityzen dataverse provision` adds to the case table (mappings/incident.toml),
+# created the documented way ("Create columns using the Web API").
+SUBMISSION_COLUMN = {
+    "@odata.type": CRM + "StringAttributeMetadata",
+    "SchemaName": "cz_submissionid",
+    "MaxLength": 36,
+    "DisplayName": {
+        "@odata.type": CRM + "Label",
+        "LocalizedLabels": [
+            {
+                "@odata.type": CRM + "LocalizedLabel",
+                "Label": "Identifiant de la demande (portail)",
+                "LanguageCode": 1036,
+            }
+        ],
+    },
+}
 _VOLATILE = ("CorrelationId", "RequestId", "OperationId")
 _NAMESPACE = uuid.UUID("5a0c7b9e-2d4f-4a1b-8c3e-6f7a8b9c0d1e")
 
@@ -56,7 +84,9 @@ def scenario() -> dict[str, ServiceBusMessage]:
 
     try:
         seed(app)
-        register_case_events(app, fixed=True)
+        path = "EntityDefinitions(LogicalName='incident')/Attributes"
+        assert call(app, "POST", path, SUBMISSION_COLUMN)[0] == 204
+        register_case_events(app, fixed=True, columns=f"{STATUS_COLUMNS},cz_submissionid")
         endpoint = register_endpoint(
             app, name="other tables", path="case-events", serviceendpointid=fixed_id("other")
         )
@@ -72,7 +102,7 @@ def scenario() -> dict[str, ServiceBusMessage]:
             "caseorigincode": 3,
             "customerid_contact@odata.bind": f"/contacts({CONTACT})",
         }
-        post(app, "incidents", case)
+        post(app, "incidents", {**case, "cz_submissionid": SUBMISSION})
         happened("case_created")
         _patch(app, CASE, {"ownerid@odata.bind": f"/teams({team_id('Voirie')})"}, agent)
         happened("case_owner_changed")

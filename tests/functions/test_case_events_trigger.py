@@ -94,6 +94,41 @@ def test_when_the_store_is_unreachable_the_trigger_raises_so_the_message_is_aban
         _trigger(deps)(delivered)
 
 
+def test_a_message_trimmed_past_192_kb_reads_the_case_through_the_apps_client(
+    tmp_path: Path,
+) -> None:
+    # The composition root gives the worker a way to read the case: no Target, no image
+    # (MessageMaxSizeExceeded) still ends in the history at once.
+    from cityzen_connector.dataverse import WsgiTransport  # noqa: PLC0415
+    from cityzen_connector.mapping import load_mappings  # noqa: PLC0415
+    from cityzen_connector.testing import FakeClock  # noqa: PLC0415
+    from tests.support.emulator import provisioned_emulator  # noqa: PLC0415
+
+    emulator = provisioned_emulator(load_mappings(ROOT / "mappings"), FakeClock())
+    deps = app.Container(
+        Settings(data_dir=tmp_path, mappings_dir=ROOT / "mappings"),
+        clock=_now,
+        bus=open_bus("memory://"),
+        store=open_store("memory://"),
+        blobs=open_blobs("memory://"),
+        transport=WsgiTransport(emulator),
+    )
+    client = deps.client
+    contact = client.create("contacts", {"lastname": "Martin"}).id
+    body = {"title": "Encombrants", "customerid_contact@odata.bind": f"/contacts({contact})"}
+    case = client.create("incidents", body).id
+    assert case is not None
+    context = json.loads((FIXTURES / "incident_status_change.json").read_bytes())
+    context.update(
+        PrimaryEntityId=str(case), InputParameters=[], PostEntityImages=[], ParentContext=None
+    )
+    _trigger(deps)(_delivered(deps, json.dumps(context).encode(), "m-trimmed"))
+    record = deps.case_history.get(case)
+    assert record is not None
+    assert record.ticket_number is not None
+    emulator.close()
+
+
 @pytest.fixture
 def host(tmp_path: Path) -> Iterator[tuple[LocalHost, app.Container]]:
     settings = Settings(

@@ -17,7 +17,7 @@ from cityzen_connector import app
 from cityzen_connector.dataverse import WsgiTransport
 from cityzen_connector.emulator import EmulatorConfig, create_app, seed, subject_id
 from cityzen_connector.localhost import CronSchedule
-from cityzen_connector.messaging import MessageBus, encode, open_bus
+from cityzen_connector.messaging import MessageBus, OutgoingMessage, encode, open_bus
 from cityzen_connector.models import SUBMISSION_SCHEMA
 from cityzen_connector.settings import Settings
 from cityzen_connector.store import open_blobs, open_store
@@ -133,6 +133,60 @@ def test_retention_purges_only_what_is_older_than_the_period(
     assert bus.peek("submissions-rejected") == []
     names = deps.blobs.list_older_than(clock() + timedelta(days=1))
     assert names == [new_blob.name] != [old_blob.name]
+
+
+def _park_everywhere(bus: MessageBus, queue: str, label: str) -> None:
+    """A message in the queue's dead-letter sub-queue, and one on ``<queue>-rejected``."""
+    bus.send(queue, [OutgoingMessage(body=b"{}", message_id=f"{label}-dead")])
+    [message] = bus.receive(queue)
+    bus.dead_letter(message, reason="MaxDeliveryCountExceeded", description="10 deliveries")
+    bus.send(f"{queue}-rejected", [OutgoingMessage(body=b"{}", message_id=f"{label}-rejected")])
+
+
+def _parked(bus: MessageBus, queue: str) -> list[str]:
+    dead = bus.peek(queue, max_messages=100, sub_queue="deadletter")
+    rejected = bus.peek(f"{queue}-rejected", max_messages=100)
+    return sorted(m.message_id for m in [*dead, *rejected])
+
+
+def test_retention_purges_the_case_events_and_webhooks_parked_past_the_period(
+    world: tuple[app.Container, MessageBus, FakeClock],
+) -> None:
+    # A case event holds the case's post-image (the customer's name), a webhook a request id:
+    # parked ones go after the retention period, as the submissions' do. In Azure a
+    # dead-letter sub-queue ignores time-to-live ("Overview of Service Bus dead-letter
+    # queues": "There's no automatic cleanup of the DLQ").
+    deps, bus, clock = world
+    queues = ("case-events", "webhooks")
+    for queue in queues:
+        _park_everywhere(bus, queue, "old")
+    clock.advance(timedelta(days=31))
+    for queue in queues:
+        _park_everywhere(bus, queue, "new")
+    assert timers.purge_retention(deps) == 4
+    for queue in queues:
+        assert _parked(bus, queue) == ["new-dead", "new-rejected"], queue
+
+
+def test_with_service_bus_the_case_events_dead_letters_are_left_to_their_own_namespace(
+    world: tuple[app.Container, MessageBus, FakeClock], tmp_path: Path
+) -> None:
+    # In Azure the case-events queue is in a namespace of its own (infra: sbev-…), not the
+    # one CITYZEN_QUEUE_URL names: only its -rejected queue, in the main one, is reached.
+    _, bus, clock = world
+    azure = app.Container(
+        Settings(data_dir=tmp_path, retention_days=30, queue_url="servicebus://x.example"),
+        clock=clock,
+        bus=bus,
+        store=open_store("memory://", clock=clock),
+        blobs=open_blobs(f"file://{tmp_path / 'blobs'}", clock=clock),
+    )
+    for queue in ("case-events", "webhooks"):
+        _park_everywhere(bus, queue, "old")
+    clock.advance(timedelta(days=31))
+    assert app.purge_retention(azure).messages == 3
+    assert _parked(bus, "case-events") == ["old-dead"]
+    assert _parked(bus, "webhooks") == []
 
 
 def test_a_failing_job_raises_so_the_runtime_records_the_failure(

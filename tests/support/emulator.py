@@ -17,7 +17,14 @@ from cityzen_connector.dataverse import (
     StaticTokenProvider,
     WsgiTransport,
 )
-from cityzen_connector.emulator import EmulatorApp, EmulatorConfig, create_app, seed, serve
+from cityzen_connector.emulator import (
+    EmulatorApp,
+    EmulatorConfig,
+    EventSink,
+    create_app,
+    seed,
+    serve,
+)
 from cityzen_connector.mapping import MappingSet
 from cityzen_connector.sync import apply_provisioning, plan_provisioning
 from cityzen_connector.testing import FakeClock
@@ -46,15 +53,21 @@ def emulator_server() -> Iterator[tuple[str, Switch]]:
 
 
 def provisioned_emulator(
-    mappings: MappingSet, clock: FakeClock, config: EmulatorConfig | None = None
+    mappings: MappingSet,
+    clock: FakeClock,
+    config: EmulatorConfig | None = None,
+    *,
+    sink: EventSink | None = None,
 ) -> EmulatorApp:
     """A seeded emulator with the mappings' columns, keys (Active at once unless ``config``
-    says otherwise), option values, teams and subjects."""
+    says otherwise), option values, teams and subjects; ``sink`` receives what its service
+    endpoints post."""
     app = create_app(
         config or EmulatorConfig(key_activation_seconds=0),
         clock=clock,
         sleep=clock.sleep,
         rng=random.Random(7),
+        sink=sink,
     )
     seed(app)
     token = (config.token if config is not None else None) or "test-token"

@@ -51,3 +51,17 @@ def test_without_the_sdk_message_nothing_is_written() -> None:
         assert list(emulator.client.query(Query("serviceendpoints").select("name"))) == []
     finally:
         emulator.close()
+
+
+def test_the_image_columns_are_every_column_the_cases_code_reads() -> None:
+    # cases.CASE_COLUMNS is what a status needs (and what reconciliation selects); the
+    # composition root adds the mappings' submission id column to the registered image.
+    from cityzen_connector.app import event_registration  # noqa: PLC0415
+    from cityzen_connector.cases import CASE_COLUMNS  # noqa: PLC0415
+    from cityzen_connector.settings import Settings  # noqa: PLC0415
+    from cityzen_connector.sync import IMAGE_COLUMNS  # noqa: PLC0415
+
+    assert set(IMAGE_COLUMNS) >= set(CASE_COLUMNS)
+    registration = event_registration(Settings(_env_file=None), submission_column="cz_submissionid")
+    assert set(registration.image_columns) == {*IMAGE_COLUMNS, "cz_submissionid"}
+    assert event_registration(Settings(_env_file=None)).image_columns == IMAGE_COLUMNS

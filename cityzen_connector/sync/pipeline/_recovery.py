@@ -173,15 +173,24 @@ def replay(
 
 
 def purge_failed_messages(
-    bus: MessageBus, queue: str, *, older_than: datetime, batch_size: int = 100
+    bus: MessageBus,
+    queue: str,
+    *,
+    older_than: datetime,
+    batch_size: int = 100,
+    dead_letters: bool = True,
 ) -> int:
-    """Retention (RGPD): delete dead-lettered and rejected messages enqueued before a date."""
+    """Retention (RGPD): delete dead-lettered and rejected messages enqueued before a date.
+
+    ``dead_letters``: whether ``queue`` itself is on ``bus`` (its dead-letter sub-queue
+    purged); false for a queue of another namespace whose ``-rejected`` queue is here."""
     removed = 0
     places: list[tuple[str, SubQueue]] = [
-        (queue, "deadletter"),
         (rejected_queue(queue), "main"),
         (rejected_queue(queue), "deadletter"),
     ]
+    if dead_letters:
+        places.insert(0, (queue, "deadletter"))
     for place, sub_queue in places:
         with _held(bus) as held:
             while batch := bus.receive(place, max_messages=batch_size, sub_queue=sub_queue):
