@@ -8,6 +8,7 @@ an invalid field, whether our own check or pydantic found it.
 
 from ._citizen import PIVOT_FIELDS, CertifiableField, Citizen, EidasLevel, Gender
 from ._examples import EXAMPLE_SUBMISSION
+from ._feed import AgendaItem, AgendaPage, NewsItem, NewsPage
 from ._field_errors import MAX_FIELD_ERRORS, FieldError, field_errors
 from ._problems import (
     CATALOGUE,
@@ -62,6 +63,8 @@ __all__ = [
     "RESERVED_IDS",
     "SUBMISSION_SCHEMA",
     "TEXT_PATTERN",
+    "AgendaItem",
+    "AgendaPage",
     "AttachmentRef",
     "CertifiableField",
     "Channel",
@@ -76,6 +79,8 @@ __all__ = [
     "Gender",
     "LocalizedText",
     "Location",
+    "NewsItem",
+    "NewsPage",
     "PastDate",
     "Problem",
     "ProblemCode",
