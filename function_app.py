@@ -33,4 +33,4 @@ app.register_functions(
 )
 app.register_functions(queue_workers.blueprint(settings.submissions_queue))
 app.register_functions(webhooks.blueprint(settings.webhooks_queue))
-app.register_functions(timers.blueprint())
+app.register_functions(timers.blueprint(timers.Schedule(feeds=settings.feeds_refresh_schedule)))

@@ -1,4 +1,5 @@
-"""Timer triggers: themes refresh, dead-letter sweep, retention purge. Each calls one use case.
+"""Timer triggers: themes refresh, dead-letter sweep, retention purge, news and agenda feeds
+refresh. Each calls one use case.
 
 Schedules are 6-field NCRONTAB expressions (``{second} {minute} {hour} {day} {month}
 {day-of-week}``) evaluated in UTC ("Timer trigger for Azure Functions", Microsoft Learn).
@@ -35,14 +36,19 @@ THEMES_SCHEDULE = "0 */10 * * * *"
 SWEEP_SCHEDULE = "0 */5 * * * *"
 # Daily at 02:30 UTC, off-peak: RGPD retention of failed messages, records and blobs.
 RETENTION_SCHEDULE = "0 30 2 * * *"
+# Every 15 minutes (CITYZEN_FEEDS_REFRESH_SCHEDULE): an unchanged feed costs a 304, a news item
+# reaches the portal within a quarter of an hour.
+FEEDS_SCHEDULE = "0 */15 * * * *"
 
 __all__ = [
+    "FEEDS_SCHEDULE",
     "RETENTION_SCHEDULE",
     "SWEEP_SCHEDULE",
     "THEMES_SCHEDULE",
     "Schedule",
     "blueprint",
     "purge_retention",
+    "refresh_feeds",
     "refresh_themes",
     "sweep_dead_letters",
 ]
@@ -55,6 +61,7 @@ class Schedule:
     themes: str = THEMES_SCHEDULE
     sweep: str = SWEEP_SCHEDULE
     retention: str = RETENTION_SCHEDULE
+    feeds: str = FEEDS_SCHEDULE
 
 
 def refresh_themes(deps: Container) -> int:
@@ -83,6 +90,15 @@ def purge_retention(deps: Container) -> int:
     return report.messages + report.records + report.blobs
 
 
+def refresh_feeds(deps: Container) -> int:
+    """Fetch the news and agenda feeds (conditional GETs); returns how many failed (their last
+    good copy stays, readiness shows them stale). A failed feed does not fail the invocation:
+    the next occurrence tries again, as a timer would."""
+    report = cityzen.refresh_feeds(deps)
+    logger.info("feeds: %s", report.line())
+    return report.counts["failed"]
+
+
 def _timer(
     bp: func.Blueprint,
     name: str,
@@ -105,10 +121,11 @@ def _timer(
 def blueprint(
     schedule: Schedule | None = None, *, container: Callable[[], Container] = cityzen.current
 ) -> func.Blueprint:
-    """The Blueprint with the three timers."""
+    """The Blueprint with the four timers."""
     schedule = schedule or Schedule()
     bp = func.Blueprint()  # type: ignore[no-untyped-call]  # azure-functions has no annotation here
     _timer(bp, "refresh_themes", schedule.themes, refresh_themes, container)
     _timer(bp, "sweep_dead_letters", schedule.sweep, sweep_dead_letters, container)
     _timer(bp, "purge_retention", schedule.retention, purge_retention, container)
+    _timer(bp, "refresh_feeds", schedule.feeds, refresh_feeds, container)
     return bp

@@ -72,6 +72,8 @@ def test_every_function_and_its_binding_json(load: Any) -> None:
         "submit_request": http("v1/requests", "FUNCTION"),
         "request_status": http("v1/requests/{id}", "FUNCTION"),
         "themes": http("v1/themes", "ANONYMOUS"),
+        "news": http("v1/news", "ANONYMOUS"),
+        "agenda": http("v1/agenda", "ANONYMOUS"),
         "health": http("v1/health", "ANONYMOUS"),
         "health_ready": http("v1/health/ready", "FUNCTION"),
         "openapi": http("v1/openapi.json", "ANONYMOUS"),
@@ -97,6 +99,7 @@ def test_every_function_and_its_binding_json(load: Any) -> None:
         "refresh_themes": timer("0 */10 * * * *"),
         "sweep_dead_letters": timer("0 */5 * * * *"),
         "purge_retention": timer("0 30 2 * * *"),
+        "refresh_feeds": timer("0 */15 * * * *"),
     }
 
 
@@ -107,12 +110,14 @@ def test_settings_shape_the_bindings(load: Any) -> None:
         auth_oidc_audience="api://cityzen",
         submissions_queue="demandes",
         webhooks_queue="webhooks-portail",
+        feeds_refresh_schedule="0 5/20 * * * *",
     )
     assert found["submit_request"][0]["authLevel"] == "ANONYMOUS"  # browsers present tokens
     assert found["request_status"][0]["authLevel"] == "ANONYMOUS"
     assert found["health_ready"][0]["authLevel"] == "FUNCTION"  # ops keep their key
     assert found["process_submission"][0]["queueName"] == "demandes"
     assert found["deliver_webhook"][0]["queueName"] == "webhooks-portail"
+    assert found["refresh_feeds"][0]["schedule"] == "0 5/20 * * * *"
 
 
 def test_cold_start_imports_only_what_indexing_needs() -> None:
@@ -142,4 +147,4 @@ def test_cold_start_imports_only_what_indexing_needs() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     )
-    assert out.stdout.split("\n")[:2] == ["[]", "12"]
+    assert out.stdout.split("\n")[:2] == ["[]", "15"]

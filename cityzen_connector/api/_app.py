@@ -9,6 +9,7 @@ import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from cityzen_connector.identity import (
     AuthMode,
@@ -23,6 +24,9 @@ from cityzen_connector.sync import ReadinessProbe, ThemesReader
 from cityzen_connector.sync.intake import IngestError, IngestPorts, InvalidSubmissionError
 
 from ._http import ApiRequest, ApiResponse, problem_response
+
+if TYPE_CHECKING:  # the feeds' modules load with the first news or agenda request
+    from cityzen_connector.portal import FeedsReader
 from ._routes import FALLBACK, PREFIX, Route, match
 
 logger = logging.getLogger(__name__)
@@ -42,6 +46,7 @@ class ApiDependencies:
     authenticator: BearerAuthenticator | None = None
     portal_key: str = field(default="", repr=False)
     max_body_bytes: int = 32 * 1024 * 1024
+    feeds: FeedsReader | None = None  # news and agenda (None: no feeds, empty pages)
 
 
 Deps = Callable[[], ApiDependencies]

@@ -13,6 +13,7 @@ from ._app import ApiDependencies, Deps, Handler, HttpApi, caller_of
 from ._body import read_submission
 from ._contract import ApiContract
 from ._errors import BodyError
+from ._feeds import agenda, news
 from ._http import JSON, ApiRequest, ApiResponse, json_response, problem_response
 from ._openapi import openapi_bytes
 from ._routes import PREFIX
@@ -96,6 +97,8 @@ HANDLERS: dict[str, Handler] = {
     "submitRequest": submit_request,
     "getRequestStatus": request_status,
     "listThemes": themes,
+    "listNews": news,
+    "listAgenda": agenda,
     "liveness": health,
     "readiness": health_ready,
     "openapi": openapi,

@@ -55,7 +55,11 @@ _EVERYWHERE: dict[int, tuple[str, tuple[str, ...]]] = {
 
 def schema_objects() -> dict[str, Any]:
     """What the routing table's schema names stand for."""
-    from cityzen_connector.models import SubmissionStatus  # noqa: PLC0415 - see _routes
+    from cityzen_connector.models import (  # noqa: PLC0415 - see _routes
+        AgendaPage,
+        NewsPage,
+        SubmissionStatus,
+    )
     from cityzen_connector.sync import Liveness, Readiness, ThemeTree  # noqa: PLC0415
     from cityzen_connector.sync.intake import AcceptedResponse, SubmissionRequest  # noqa: PLC0415
 
@@ -66,6 +70,8 @@ def schema_objects() -> dict[str, Any]:
         "Liveness": Liveness,
         "Readiness": Readiness,
         "SubmissionRequest": SubmissionRequest,
+        "NewsPage": NewsPage,
+        "AgendaPage": AgendaPage,
     }
 
 
@@ -176,19 +182,32 @@ def _operation(
         "security": _security(route.access, contract),
         "responses": responses,
     }
-    parameters = [
-        {"name": name, "in": "path", "required": True, "schema": _PATH_PARAMETERS[name]}
-        for name in _path_params(route.template)
-    ] + [
-        {
-            "name": header,
-            "in": "header",
-            "required": False,
-            "description": _HEADERS[header],
-            "schema": _HEADER_SCHEMAS.get(header, {"type": "string"}),
-        }
-        for header in op.headers
-    ]
+    parameters = (
+        [
+            {"name": name, "in": "path", "required": True, "schema": _PATH_PARAMETERS[name]}
+            for name in _path_params(route.template)
+        ]
+        + [
+            {
+                "name": header,
+                "in": "header",
+                "required": False,
+                "description": _HEADERS[header],
+                "schema": _HEADER_SCHEMAS.get(header, {"type": "string"}),
+            }
+            for header in op.headers
+        ]
+        + [
+            {
+                "name": param.name,
+                "in": "query",
+                "required": False,
+                "description": param.description,
+                "schema": dict(param.schema),
+            }
+            for param in op.query
+        ]
+    )
     if parameters:
         doc["parameters"] = parameters
     if op.request_body is not None:

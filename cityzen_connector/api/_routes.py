@@ -29,6 +29,16 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Param:
+    """A query parameter: its JSON Schema (as the OpenAPI document shows it) and what it does.
+    The handler checks it the same way; anything else is a 400 ``invalid_query``."""
+
+    name: str
+    schema: Mapping[str, object]
+    description: str
+
+
+@dataclass(frozen=True)
 class Operation:
     method: str
     operation_id: str
@@ -37,6 +47,7 @@ class Operation:
     request_body: Schema = None
     multipart: bool = False
     headers: tuple[str, ...] = ()
+    query: tuple[Param, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,30 @@ _AUTH = {
     401: Answer(f"Missing or invalid credentials; {_HOST_401}"),
     403: Answer("This caller may not do this"),
     503: Answer("A dependency is unavailable; retry later"),
+}
+
+# News and agenda: paged lists, newest or soonest first (portal.FeedsReader).
+MAX_PAGE = 1000
+MAX_PAGE_SIZE = 50
+_PAGING = (
+    Param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "Page"),
+    Param(
+        "page_size",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 20},
+        "Items per page",
+    ),
+    Param(
+        "category",
+        {"type": "string", "minLength": 1, "maxLength": 100},
+        "Only items of this category (case and accents ignored)",
+    ),
+)
+_DAY = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+_FEED_ANSWERS = {
+    304: Answer("Not modified", headers=("ETag",)),
+    400: Answer("A query parameter is not valid"),
+    503: Answer("The feeds' copies cannot be read now"),
+    **_COMMON,
 }
 
 ROUTES: tuple[Route, ...] = (
@@ -138,6 +173,56 @@ ROUTES: tuple[Route, ...] = (
                     **_COMMON,
                 },
                 headers=("If-None-Match",),
+            ),
+        ),
+    ),
+    Route(
+        "/v1/news",
+        "news",
+        "anonymous",
+        (
+            Operation(
+                "GET",
+                "listNews",
+                "The town's news from its feeds, newest first (ETag; 304 on If-None-Match)",
+                {
+                    200: Answer("A page of news", "NewsPage", ("ETag", "Cache-Control")),
+                    **_FEED_ANSWERS,
+                },
+                headers=("If-None-Match",),
+                query=_PAGING,
+            ),
+        ),
+    ),
+    Route(
+        "/v1/agenda",
+        "agenda",
+        "anonymous",
+        (
+            Operation(
+                "GET",
+                "listAgenda",
+                "The town's events from its feeds, soonest first, ongoing ones included"
+                " (ETag; 304 on If-None-Match)",
+                {
+                    200: Answer("A page of events", "AgendaPage", ("ETag", "Cache-Control")),
+                    **_FEED_ANSWERS,
+                },
+                headers=("If-None-Match",),
+                query=(
+                    Param(
+                        "from",
+                        _DAY,
+                        "Events still running on or after this day (the town's time zone;"
+                        " default: today)",
+                    ),
+                    Param(
+                        "to",
+                        _DAY,
+                        "Events starting on or before this day (the town's time zone)",
+                    ),
+                    *_PAGING,
+                ),
             ),
         ),
     ),

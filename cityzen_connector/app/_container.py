@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from cityzen_connector.identity import BearerAuthenticator, FetchJson
     from cityzen_connector.mapping import MappingSet
     from cityzen_connector.messaging import MessageBus
+    from cityzen_connector.portal import FeedFetcher, FeedsConfig, FeedsReader
     from cityzen_connector.store import BlobStore, StateStore, SubmissionStatuses
     from cityzen_connector.sync import ReadinessProbe
     from cityzen_connector.sync.intake import AttachmentScanner, IngestPorts
@@ -92,6 +93,7 @@ class Container:
         scanner: AttachmentScanner | None = None,
         logger: logging.Logger | None = None,
         webhook_sender: WebhookSender | None = None,
+        feeds_fetcher: FeedFetcher | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -100,6 +102,7 @@ class Container:
         self._transport, self._tokens, self._fetch = transport, tokens, fetch
         self._scanner, self._logger = scanner, logger
         self._webhook_sender = webhook_sender
+        self._feeds_fetcher = feeds_fetcher
         given: dict[str, object] = {
             "bus": bus,
             "store": store,
@@ -217,6 +220,26 @@ class Container:
 
         return self.client.with_retry(RetryPolicy.NO_RETRY)
 
+    # -- the portal's news and agenda -------------------------------------------------------------
+    @_Once
+    def feeds_config(self) -> FeedsConfig:
+        return _configs.feeds_config(self.settings)
+
+    @_Once
+    def feeds_fetcher(self) -> FeedFetcher:
+        """Conditional GETs of the feeds (a requests session, reused between refreshes)."""
+        from cityzen_connector.portal import RequestsFeedFetcher
+
+        return self._feeds_fetcher or RequestsFeedFetcher(monotonic=self.monotonic)
+
+    @_Once
+    def feeds_reader(self) -> FeedsReader:
+        """Every feed's last good copy, merged, for the news and agenda routes and readiness."""
+        from cityzen_connector.portal import FeedsReader
+
+        ttl = timedelta(seconds=self.settings.api_feeds_cache_seconds)
+        return FeedsReader(self.feeds_config, self.store, self.clock, ttl=ttl)
+
     # -- the pipeline ---------------------------------------------------------------------------
     @_Once
     def breaker(self) -> CircuitBreaker:
@@ -309,9 +332,25 @@ class Container:
         from cityzen_connector.sync import ReadinessPorts, ReadinessProbe
 
         ports = ReadinessPorts(
-            self.probe_client, self.bus, self.settings.submissions_queue, self.store, self.clock
+            self.probe_client,
+            self.bus,
+            self.settings.submissions_queue,
+            self.store,
+            self.clock,
+            optional=self._optional_checks(),
         )
         return ReadinessProbe(ports, ttl=timedelta(seconds=self.settings.api_ready_cache_seconds))
+
+    def _optional_checks(self) -> dict[str, Callable[[], str | None]]:
+        """What readiness reports without failing on it: the portal's feeds, if any."""
+        if not self.feeds_config.sources:
+            return {}
+
+        def feeds() -> str | None:
+            health = self.feeds_reader.health()
+            return None if health.ok else health.detail()
+
+        return {"feeds": feeds}
 
     @_Once
     def api(self) -> ApiDependencies:
@@ -337,6 +376,7 @@ class Container:
             authenticator=self.authenticator,
             portal_key=s.api_portal_key.get_secret_value(),
             max_body_bytes=s.api_max_body_bytes,
+            feeds=self.feeds_reader,
         )
 
     @_Once

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
     from cityzen_connector.cases import WebhookDeliveryResult
     from cityzen_connector.messaging import ReceivedMessage
+    from cityzen_connector.portal import RefreshReport
     from cityzen_connector.sync import ThemesSnapshot
     from cityzen_connector.sync.pipeline import PurgeReport, SweepReport, WorkerResult
 
@@ -22,6 +23,7 @@ __all__ = [
     "deliver_webhook",
     "process_submission",
     "purge_retention",
+    "refresh_feeds",
     "refresh_themes",
     "sweep_dead_letters",
 ]
@@ -46,6 +48,15 @@ def refresh_themes(container: Container) -> ThemesSnapshot:
     from cityzen_connector.sync import refresh_themes as refresh
 
     return refresh(container.client, container.mappings, container.store, container.clock)
+
+
+def refresh_feeds(container: Container) -> RefreshReport:
+    """Fetch each news and agenda feed (conditionally) and keep its last good copy."""
+    from cityzen_connector.portal import refresh_feeds as refresh
+
+    return refresh(
+        container.feeds_config, container.feeds_fetcher, container.store, container.clock
+    )
 
 
 def sweep_dead_letters(container: Container, queue: str | None = None) -> SweepReport:

@@ -28,6 +28,7 @@ PROBLEM_TYPE_PREFIX = "tag:cityzen.fr,2026:problem:"
 class ProblemCode(StrEnum):
     MALFORMED_REQUEST = "malformed_request"
     INVALID_JSON = "invalid_json"
+    INVALID_QUERY = "invalid_query"
     VALIDATION_FAILED = "validation_failed"
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
     PAYLOAD_TOO_LARGE = "payload_too_large"
@@ -63,6 +64,12 @@ CATALOGUE: Mapping[ProblemCode, CatalogueEntry] = MappingProxyType(
             400,
             "The request body is not valid JSON.",
             "Le corps de la requête n’est pas un JSON valide.",
+        ),
+        # A query parameter (page, a date...) is missing its form or out of its bounds.
+        ProblemCode.INVALID_QUERY: CatalogueEntry(
+            400,
+            "A query parameter is not valid.",
+            "Un paramètre de la requête n’est pas valide.",
         ),
         ProblemCode.VALIDATION_FAILED: CatalogueEntry(
             422, "The request is not valid.", "La demande n’est pas valide."

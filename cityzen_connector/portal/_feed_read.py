@@ -17,8 +17,9 @@ import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from cityzen_connector.models import AgendaItem, AgendaPage, NewsItem, NewsPage
 from cityzen_connector.store import StateStore, StoreError
@@ -98,17 +99,24 @@ class FeedsReader:
         *,
         page: int,
         page_size: int,
-        start: datetime,
-        end: datetime | None = None,
+        first_day: date | None = None,
+        last_day: date | None = None,
         category: str | None = None,
     ) -> AgendaPage | None:
-        """Events overlapping ``[start, end)``: an event without an end is a moment."""
+        """Events still running on ``first_day`` (default: today) or later, and starting on
+        ``last_day`` or before, days in the town's time zone; an event without an end is a
+        moment."""
         found = self._items("agenda")
         if found is None:
             return None
         items, stale = found
         if category:
             items = _in_category(items, category)
+        zone = self._config.time_zone
+        start = _midnight(first_day or self._clock().astimezone(zone).date(), zone)
+        end = None
+        if last_day is not None and last_day < date.max:
+            end = _midnight(last_day + timedelta(days=1), zone)
         items = tuple(
             event
             for event in items
@@ -198,6 +206,16 @@ class FeedsReader:
         if state.succeeded_at is None or now - state.succeeded_at > self._config.stale_after:
             return "too_old"
         return None
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The start of ``day`` in ``zone`` (UTC), clamped at the ends of the calendar."""
+    try:
+        return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+    except OverflowError:
+        return (
+            datetime.min.replace(tzinfo=UTC) if day.year < 2 else datetime.max.replace(tzinfo=UTC)
+        )
 
 
 def _newest_first(item: NewsItem) -> tuple[int, float, str]:

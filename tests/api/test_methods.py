@@ -13,6 +13,8 @@ PATHS = {
     "/v1/requests": "POST, OPTIONS",
     "/v1/requests/{id}": "GET, HEAD, OPTIONS",
     "/v1/themes": "GET, HEAD, OPTIONS",
+    "/v1/news": "GET, HEAD, OPTIONS",
+    "/v1/agenda": "GET, HEAD, OPTIONS",
     "/v1/health": "GET, HEAD, OPTIONS",
     "/v1/health/ready": "GET, HEAD, OPTIONS",
     "/v1/openapi.json": "GET, HEAD, OPTIONS",

@@ -16,6 +16,8 @@ def test_every_route_and_operation_is_documented() -> None:
         "/api/v1/requests",
         "/api/v1/requests/{id}",
         "/api/v1/themes",
+        "/api/v1/news",
+        "/api/v1/agenda",
         "/api/v1/health",
         "/api/v1/health/ready",
         "/api/v1/openapi.json",

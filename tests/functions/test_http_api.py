@@ -41,6 +41,8 @@ def test_binding_json_in_function_key_mode() -> None:
         "submit_request": ("v1/requests", "FUNCTION", ALL),
         "request_status": ("v1/requests/{id}", "FUNCTION", ALL),
         "themes": ("v1/themes", "ANONYMOUS", ALL),
+        "news": ("v1/news", "ANONYMOUS", ALL),
+        "agenda": ("v1/agenda", "ANONYMOUS", ALL),
         "health": ("v1/health", "ANONYMOUS", ALL),
         "health_ready": ("v1/health/ready", "FUNCTION", ALL),
         "openapi": ("v1/openapi.json", "ANONYMOUS", ALL),

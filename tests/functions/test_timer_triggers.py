@@ -38,7 +38,7 @@ def functions_of(bp: func.Blueprint) -> dict[str, Any]:
     return {str(f.get_function_name()): f for f in app.get_functions()}
 
 
-def test_the_blueprint_has_the_three_timers_on_the_documented_schedules() -> None:
+def test_the_blueprint_has_the_four_timers_on_the_documented_schedules() -> None:
     # The full binding JSON is asserted once, on the assembled app (tests/test_function_app.py).
     found = {
         name: json.loads(f.get_function_json())["bindings"][0]["schedule"]
@@ -48,6 +48,7 @@ def test_the_blueprint_has_the_three_timers_on_the_documented_schedules() -> Non
         "refresh_themes": timers.THEMES_SCHEDULE,
         "sweep_dead_letters": timers.SWEEP_SCHEDULE,
         "purge_retention": timers.RETENTION_SCHEDULE,
+        "refresh_feeds": timers.FEEDS_SCHEDULE,
     }
     other = timers.Schedule(themes="0 0 * * * *")
     assert (
@@ -67,6 +68,9 @@ def test_schedules_are_valid_ncrontab_and_fire_when_documented() -> None:
     )
     assert CronSchedule.parse(timers.RETENTION_SCHEDULE).next_after(start) == start.replace(
         hour=2, minute=30, second=0
+    )
+    assert CronSchedule.parse(timers.FEEDS_SCHEDULE).next_after(start) == start.replace(
+        minute=15, second=0
     )
 
 
