@@ -49,6 +49,7 @@ from cityzen_connector.settings import ENV_PREFIX, Settings
 
 from ._common import settings as load_settings
 from ._errors import _StartError
+from ._feeds import start_sample_feeds
 from ._signals import stop_signals
 from ._webhooks import ReceiverPlan, receiver_plan, start_receiver
 
@@ -130,6 +131,7 @@ def banner(
     submission_id: uuid.UUID,
     endpoints: list[tuple[str, str]],
     webhooks: str | None = None,
+    feeds: str | None = None,
 ) -> str:
     """What ``cityzen run`` prints once everything is up (the README quickstart shows it)."""
     api = f"{host_url}/api/v1"
@@ -150,7 +152,13 @@ def banner(
         "",
         "Then read its status (queued, then created with its ticket number):",
         f"  curl -sS '{api}/requests/{submission_id}' -H 'x-functions-key: {function_key}'",
+        "",
+        "Read the town's news (newest first) and agenda (upcoming events first):",
+        f"  curl -sS '{api}/news?page_size=5'",
+        f"  curl -sS '{api}/agenda?category=culture'",
     ]
+    if feeds:
+        lines.append(f"(sample feeds of samples/feeds/, served at {feeds}/)")
     if webhooks:
         lines += [
             "",
@@ -226,14 +234,22 @@ def _serve(
     except (ServeError, StoreError, OSError) as exc:
         message = f"Dataverse emulator: {exc} (already running? use --emulator-port)"
         raise _StartError(message) from exc
-    receiver = None
+    receiver = samples = None
     try:
         env[ENV_PREFIX + "DATAVERSE_URL"] = handle.url
         receiver = start_receiver(plan, env)
+        samples = start_sample_feeds(env, settings.localhost_app_dir)
         settings = load_settings()
         _provision_or_stop(settings)
-        _host(settings, handle.url, webhooks=receiver.url if receiver else None)
+        _host(
+            settings,
+            handle.url,
+            webhooks=receiver.url if receiver else None,
+            feeds=samples.url if samples else None,
+        )
     finally:
+        if samples is not None:
+            samples.stop()
         if receiver is not None:
             receiver.stop()
         handle.stop()
@@ -280,7 +296,13 @@ def _provision_or_stop(settings: Settings, *, external: bool = False) -> None:
     print(line, flush=True)
 
 
-def _host(settings: Settings, dataverse_url: str, *, webhooks: str | None = None) -> None:
+def _host(
+    settings: Settings,
+    dataverse_url: str,
+    *,
+    webhooks: str | None = None,
+    feeds: str | None = None,
+) -> None:
     """The local Functions host on the embedded queue, until Ctrl-C."""
     from cityzen_connector.localhost import LocalHost, LocalHostError  # noqa: PLC0415
 
@@ -299,7 +321,8 @@ def _host(settings: Settings, dataverse_url: str, *, webhooks: str | None = None
         except LocalHostError as exc:
             raise _StartError(str(exc)) from exc
         try:
-            _announce(settings, host, dataverse_url, webhooks)
+            _first_feeds_refresh(deps)
+            _announce(settings, host, dataverse_url, webhooks, feeds)
             # Timed waits: a signal caught by a server thread is only handled when the main
             # thread next runs Python code, which an untimed wait would never do.
             while not host.wait(0.25):
@@ -310,7 +333,15 @@ def _host(settings: Settings, dataverse_url: str, *, webhooks: str | None = None
         deps.close()
 
 
-def _announce(settings: Settings, host: Any, dataverse_url: str, webhooks: str | None) -> None:
+def _first_feeds_refresh(deps: app.Container) -> None:
+    """News and agenda at once, rather than at the timer's first occurrence."""
+    if deps.feeds_config.sources:
+        print(f"News and agenda: {app.refresh_feeds(deps).line()}", flush=True)
+
+
+def _announce(
+    settings: Settings, host: Any, dataverse_url: str, webhooks: str | None, feeds: str | None
+) -> None:
     submission_id = uuid.uuid4()
     sample = settings.data_dir / SAMPLE_FILE
     body = json.dumps(sample_request(submission_id), ensure_ascii=False, indent=2) + "\n"
@@ -335,6 +366,7 @@ def _announce(settings: Settings, host: Any, dataverse_url: str, webhooks: str |
         submission_id=submission_id,
         endpoints=endpoints,
         webhooks=webhooks,
+        feeds=feeds,
     )
     print(text, flush=True)
 

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from cityzen_connector.models import AgendaItem, NewsItem
 
 from ._agenda_fields import event_from_extensions
-from ._agenda_text import event_from_text, place_from_text
+from ._agenda_text import TextEvent, event_from_text, place_from_text
 from ._feed_dates import parse_feed_date
 from ._feed_html import first_image, plain_text, safe_url, sanitise_html, text_lines
 
@@ -83,9 +83,7 @@ def agenda_item(entry: Mapping[str, Any], ctx: ItemContext) -> AgendaItem | None
     found = event_from_extensions(entry, ctx.namespaces, ctx.zone)
     if found is not None:
         start, end, all_day, place = found.start, found.end, found.all_day, found.place
-    elif text_event := event_from_text(
-        f"{item.title}\n{lines}", ctx.zone, item.published or ctx.now
-    ):
+    elif text_event := _event_from_text(lines, item.title, ctx.zone, item.published or ctx.now):
         start, end, all_day = text_event.start, text_event.end, text_event.all_day
     elif item.published is not None:
         start, end, all_day = item.published, None, False
@@ -95,6 +93,14 @@ def agenda_item(entry: Mapping[str, Any], ctx: ItemContext) -> AgendaItem | None
     if place is not None:
         place = plain_text(place, max_chars=MAX_PLACE_CHARS) or None
     return AgendaItem(**item.model_dump(), start=start, end=end, all_day=all_day, place=place)
+
+
+def _event_from_text(
+    lines: str, title: str, zone: ZoneInfo, reference: datetime
+) -> TextEvent | None:
+    # The description first: a title's date is often the occasion ("Feu d'artifice du 14
+    # juillet"), the description's the event ("le 13 juillet 2027 à 22h45").
+    return event_from_text(lines, zone, reference) or event_from_text(title, zone, reference)
 
 
 def _summary_source(entry: Mapping[str, Any]) -> str:
