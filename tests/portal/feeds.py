@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import requests
 
 from cityzen_connector.portal import FeedsConfig, FeedsReader, RequestsFeedFetcher
-from cityzen_connector.store import StateStore
+from cityzen_connector.store import StateStore, StoreUnavailableError
 from cityzen_connector.testing import FakeClock, memory_store
 from tests.support.paths import ROOT
 
@@ -73,3 +74,35 @@ def feeds_world(
     fetcher = RequestsFeedFetcher(requests.Session(), monotonic=clock)
     return FeedsWorld(config, store, clock, fetcher, FeedsReader(config, store, clock))
 
+
+class CountingStore(StateStore):
+    """A real memory store that counts queries and can be taken down."""
+
+    def __init__(self, inner: StateStore) -> None:
+        self.inner = inner
+        self.queries = 0
+        self.down = False
+
+    def _check(self) -> None:
+        if self.down:
+            raise StoreUnavailableError("store down (test)")
+
+    def get(self, partition: str, key: str) -> Any:
+        self._check()
+        return self.inner.get(partition, key)
+
+    def put(self, partition: str, key: str, value: Any, **options: Any) -> Any:
+        self._check()
+        return self.inner.put(partition, key, value, **options)
+
+    def delete(self, partition: str, key: str, *, if_match: str | None = None) -> bool:
+        self._check()
+        return self.inner.delete(partition, key, if_match=if_match)
+
+    def query(self, partition: str, *, limit: int | None = None) -> Any:
+        self._check()
+        self.queries += 1
+        return self.inner.query(partition, limit=limit)
+
+    def purge(self, *, now: datetime, updated_before: datetime | None = None) -> int:
+        return self.inner.purge(now=now, updated_before=updated_before)

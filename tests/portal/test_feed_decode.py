@@ -98,7 +98,7 @@ def test_a_plain_doctype_is_allowed_and_its_dtd_never_fetched() -> None:
 
 
 def test_an_article_quoting_a_declaration_in_cdata_is_accepted() -> None:
-    quoted = "<![CDATA[<p>En XML, on écrit <code><!ENTITY nom \"valeur\"></code>.</p>]]>"
+    quoted = '<![CDATA[<p>En XML, on écrit <code><!ENTITY nom "valeur"></code>.</p>]]>'
     body = rss(item("Atelier XML", description=quoted)).encode()
     assert titles(body) == ["Atelier XML"]
 

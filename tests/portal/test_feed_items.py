@@ -11,6 +11,7 @@ from cityzen_connector.models import AgendaItem, NewsItem
 from cityzen_connector.portal._feed_decode import Decoded, decode_feed
 from cityzen_connector.portal._feed_items import ItemContext, agenda_item, news_item
 from cityzen_connector.portal._feed_parse import ParsedFeed, parse_feed
+from cityzen_connector.store._port import MAX_VALUE_CHARS, dump_value
 from tests.portal.feeds import NOW, item, rss, sample
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -77,7 +78,7 @@ def test_atom_1_0_entries_read_html_xhtml_and_updated() -> None:
 
 def test_rss_1_0_items_are_read_with_dublin_core() -> None:
     items = news(sample("agenda-mediatheque.rdf"))
-    assert [entry.title for entry in items][0] == "L’heure du conte : histoires d’hiver"
+    assert items[0].title == "L’heure du conte : histoires d’hiver"
     assert items[0].published == datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
     assert items[0].categories == ("Jeunesse",)
     assert items[0].link == "https://mediatheque.valmont.example.fr/agenda/heure-du-conte-decembre"
@@ -164,8 +165,6 @@ def test_categories_are_plain_deduplicated_and_capped() -> None:
 
 
 def test_every_item_fits_in_one_record_of_the_store() -> None:
-    from cityzen_connector.store._port import MAX_VALUE_CHARS, dump_value
-
     quotes = "&lt;p title=&quot;&amp;quot;&quot;&gt;" + '"\\' * 6000 + "&lt;/p&gt;"
     body = rss(item("x" * 5000, description=quotes, link="https://a.fr/" + "b" * 5000)).encode()
     [entry] = agenda(body)
