@@ -81,11 +81,13 @@ def test_the_printed_curl_commands_parse_as_shell_words() -> None:
         endpoints=[("health", "http://127.0.0.1:7071/api/v1/health")],
     )
     curls = [line.strip() for line in text.splitlines() if line.strip().startswith("curl")]
-    post, get = (shlex.split(c) for c in curls)
+    post, get, news, agenda = (shlex.split(c) for c in curls)
     assert post[post.index("--data-binary") + 1] == "@/tmp/data dir/sample-request.json"
     assert "x-functions-key: k3y" in post
     assert get[2] == "http://127.0.0.1:7071/api/v1/requests/00000000-0000-0000-0000-000000000001"
     assert "  function key      k3y" in text.splitlines()
+    assert news == ["curl", "-sS", "http://127.0.0.1:7071/api/v1/news?page_size=5"]
+    assert agenda == ["curl", "-sS", "http://127.0.0.1:7071/api/v1/agenda?category=culture"]
 
 
 def test_the_emulator_it_starts_waits_out_the_configured_latency(tmp_path: Path) -> None:
