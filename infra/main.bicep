@@ -50,6 +50,15 @@ param secretsOfficerObjectId string = ''
 @description('Portal endpoint(s) receiving signed case status webhooks, https, comma-separated; empty: webhooks off. Their signing secret(s) are the Key Vault secret webhook-secrets (docs/webhooks.md).')
 param webhookUrls string = ''
 
+@description('The town\'s news feeds (RSS or Atom), comma-separated http(s) URLs; empty: no news (docs/portal.md).')
+param newsFeedUrls string = ''
+
+@description('The town\'s agenda (events) feeds, comma-separated http(s) URLs; empty: no agenda.')
+param agendaFeedUrls string = ''
+
+@description('When the refresh_feeds timer fetches the feeds: a 6-field NCRONTAB expression, UTC.')
+param feedsRefreshSchedule string = '0 */15 * * * *'
+
 var suffix = uniqueString(resourceGroup().id, appName)
 var storageName = take(toLower('st${appName}${suffix}'), 24)
 var attachmentsContainer = 'attachments'
@@ -292,6 +301,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'CITYZEN_AUTH_MODE', value: authMode }
         { name: 'CITYZEN_RETENTION_DAYS', value: string(retentionDays) }
         { name: 'CITYZEN_MAPPINGS_DIR', value: '/home/site/wwwroot/mappings' }
+        { name: 'CITYZEN_FEEDS_NEWS_URLS', value: newsFeedUrls }
+        { name: 'CITYZEN_FEEDS_AGENDA_URLS', value: agendaFeedUrls }
+        { name: 'CITYZEN_FEEDS_REFRESH_SCHEDULE', value: feedsRefreshSchedule }
       ]
     }
   }
