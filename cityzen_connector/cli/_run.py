@@ -14,6 +14,10 @@ mode's published secret: each case status change is printed as the portal would 
 ``--no-webhook-receiver`` leaves webhooks as the environment configures them; a default port
 already in use is one line, and webhooks stay off.
 
+With the emulator, it also serves the French sample feeds of ``samples/feeds/`` on
+127.0.0.1:7074 (``--feeds-port``) and points the news and agenda settings at them, unless the
+environment names feeds; they are refreshed once before the banner.
+
 With ``--dataverse-url`` (or ``CITYZEN_DATAVERSE_URL`` set in the environment) the host and the
 worker use that Dataverse instead: an emulator started apart (``cityzen emulator serve`` with
 faults, for a fault or soak run) or a tenant. No emulator is started and nothing is seeded;
@@ -49,7 +53,7 @@ from cityzen_connector.settings import ENV_PREFIX, Settings
 
 from ._common import settings as load_settings
 from ._errors import _StartError
-from ._feeds import start_sample_feeds
+from ._feeds import SAMPLES_PORT, start_sample_feeds
 from ._signals import stop_signals
 from ._webhooks import ReceiverPlan, receiver_plan, start_receiver
 
@@ -80,6 +84,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument(
         "--webhook-port", type=int, help="the receiver's port (default 7073; 0: any free port)"
+    )
+    parser.add_argument(
+        "--feeds-port",
+        type=int,
+        default=SAMPLES_PORT,
+        help="port of the sample news and agenda feeds (default 7074; 0: any free port)",
     )
     parser.set_defaults(func=_run)
 
@@ -202,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
             if external_dataverse(args, environ):
                 _serve_external(plan)
             else:
-                _serve(os.environ, args.emulator_port, plan)
+                _serve(os.environ, args.emulator_port, plan, feeds_port=args.feeds_port)
         except _StartError as exc:
             print(f"cityzen run: {exc}")
             return exc.code
@@ -224,7 +234,11 @@ def _settings() -> Settings:
 
 
 def _serve(
-    env: MutableMapping[str, str], emulator_port: int | None, plan: ReceiverPlan | None
+    env: MutableMapping[str, str],
+    emulator_port: int | None,
+    plan: ReceiverPlan | None,
+    *,
+    feeds_port: int = SAMPLES_PORT,
 ) -> None:
     """Runs until Ctrl-C; raises ``_StartError`` when something cannot start."""
     settings = _settings()
@@ -238,7 +252,7 @@ def _serve(
     try:
         env[ENV_PREFIX + "DATAVERSE_URL"] = handle.url
         receiver = start_receiver(plan, env)
-        samples = start_sample_feeds(env, settings.localhost_app_dir)
+        samples = start_sample_feeds(env, settings.localhost_app_dir, feeds_port)
         settings = load_settings()
         _provision_or_stop(settings)
         _host(

@@ -155,7 +155,9 @@ def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
     loosen(tmp_path)  # an existing data folder others may enter: closed, and said so
     with permissive_umask():  # what `cityzen run` creates is private all the same
         run = Run(
-            "--port", "0", "--emulator-port", "0", data_dir=tmp_path, sigint_ignored=sigint_ignored
+            *("--port", "0", "--emulator-port", "0", "--feeds-port", "0"),
+            data_dir=tmp_path,
+            sigint_ignored=sigint_ignored,
         )
     runs.append(run)
     run.wait_for(rf"^{re.escape(str(tmp_path))} was open to other users \(mode 755\)")
@@ -167,6 +169,9 @@ def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
     run.wait_for(r"^  process_submission\s+serviceBusTrigger, queue submissions$")
     run.wait_for(r"^  sweep_dead_letters\s+timerTrigger, 0 \*/5 \* \* \* \* \(UTC\)$")
     assert (tmp_path / "host-keys.json").exists()  # the data dir holds everything
+    # The printed news and agenda lines answer the sample feeds, refreshed before the banner.
+    news = curl_as_request(run.wait_for(r"^\s+(curl -sS 'http.*/news\?.*)$").group(1))
+    assert requests.request(timeout=TIMEOUT, **news).json()["total"] == 9  # type: ignore[arg-type]
 
     submitted = requests.request(timeout=TIMEOUT, **curl_as_request(post))  # type: ignore[arg-type]
     assert submitted.status_code == 202, submitted.text
