@@ -34,4 +34,4 @@ app.register_functions(
 app.register_functions(queue_workers.blueprint(settings.submissions_queue))
 app.register_functions(webhooks.blueprint(settings.webhooks_queue))
 app.register_functions(case_events.blueprint(settings.case_events_queue))
-app.register_functions(timers.blueprint())
+app.register_functions(timers.blueprint(timers.Schedule(feeds=settings.feeds_refresh_schedule)))

@@ -425,6 +425,44 @@ class Settings(BaseSettings):
             " names), on top of the built-in rules."
         ),
     )
+    # -- portal: news and agenda (RSS 2.0, Atom 1.0, RSS 1.0 feeds) ----------------------------
+    feeds_news_urls: str = Field(
+        "",
+        description=(
+            "The town's news feeds, comma-separated http(s) URLs (empty: no news; `cityzen run`"
+            " serves sample feeds)."
+        ),
+    )
+    feeds_agenda_urls: str = Field(
+        "", description="The town's agenda (events) feeds, comma-separated http(s) URLs."
+    )
+    feeds_refresh_schedule: str = Field(
+        "0 */15 * * * *",
+        description="When the timer refreshes the feeds: a 6-field NCRONTAB expression (UTC).",
+    )
+    feeds_timeout_seconds: float = Field(
+        10.0, gt=0, le=120, description="Time allowed to fetch one feed, redirections included."
+    )
+    feeds_max_bytes: int = Field(
+        5 * 1024 * 1024,
+        ge=1024,
+        le=50 * 1024 * 1024,
+        description="A feed larger than this (once decompressed) is refused; its last copy stays.",
+    )
+    feeds_max_items: int = Field(50, ge=1, le=200, description="Items kept per feed (the first).")
+    feeds_stale_after_minutes: float = Field(
+        60.0,
+        gt=0,
+        le=10080,
+        description="A feed not refreshed for this long shows stale (readiness: degraded).",
+    )
+    feeds_time_zone: str = Field(
+        "Europe/Paris",
+        description="IANA time zone of the dates feeds write without an offset (local times).",
+    )
+    api_feeds_cache_seconds: float = Field(
+        30.0, ge=0, le=3600, description="How long news and agenda read from the store are reused."
+    )
 
     # -- local Functions host (local mode only) ------------------------------------------------
     localhost_host: str = Field("127.0.0.1", description="Local Functions host listen address.")
@@ -514,6 +552,14 @@ class Settings(BaseSettings):
     @property
     def webhook_url_list(self) -> tuple[str, ...]:
         return tuple(url.strip() for url in self.webhook_urls.split(",") if url.strip())
+
+    @property
+    def feeds_news_url_list(self) -> tuple[str, ...]:
+        return tuple(url.strip() for url in self.feeds_news_urls.split(",") if url.strip())
+
+    @property
+    def feeds_agenda_url_list(self) -> tuple[str, ...]:
+        return tuple(url.strip() for url in self.feeds_agenda_urls.split(",") if url.strip())
 
     def _webhook_problems(self) -> list[str]:
         # Each URL by its position, never its text (it may carry a token in its query).

@@ -1,6 +1,5 @@
 """Timer triggers: themes refresh, dead-letter sweep, retention purge, case reconciliation,
-search articles refresh.
-Each calls one use case.
+search articles refresh, news and agenda feeds refresh. Each calls one use case.
 
 Schedules are 6-field NCRONTAB expressions (``{second} {minute} {hour} {day} {month}
 {day-of-week}``) evaluated in UTC ("Timer trigger for Azure Functions", Microsoft Learn).
@@ -46,8 +45,13 @@ CASES_SCHEDULE = "0 */15 * * * *"
 # search within a quarter of an hour, for one Dataverse query (96 a day).
 SEARCH_SCHEDULE = "0 5-59/15 * * * *"
 
+# Every 15 minutes (CITYZEN_FEEDS_REFRESH_SCHEDULE): an unchanged feed costs a 304, a news item
+# reaches the portal within a quarter of an hour.
+FEEDS_SCHEDULE = "0 */15 * * * *"
+
 __all__ = [
     "CASES_SCHEDULE",
+    "FEEDS_SCHEDULE",
     "RETENTION_SCHEDULE",
     "SEARCH_SCHEDULE",
     "SWEEP_SCHEDULE",
@@ -56,6 +60,7 @@ __all__ = [
     "blueprint",
     "purge_retention",
     "reconcile_cases",
+    "refresh_feeds",
     "refresh_search",
     "refresh_themes",
     "sweep_dead_letters",
@@ -71,6 +76,7 @@ class Schedule:
     retention: str = RETENTION_SCHEDULE
     cases: str = CASES_SCHEDULE
     search: str = SEARCH_SCHEDULE
+    feeds: str = FEEDS_SCHEDULE
 
 
 def refresh_themes(deps: Container) -> int:
@@ -118,6 +124,15 @@ def reconcile_cases(deps: Container) -> int:
     return report.recorded
 
 
+def refresh_feeds(deps: Container) -> int:
+    """Fetch the news and agenda feeds (conditional GETs); returns how many failed (their last
+    good copy stays, readiness shows them stale). A failed feed does not fail the invocation:
+    the next occurrence tries again, as a timer would."""
+    report = cityzen.refresh_feeds(deps)
+    logger.info("feeds: %s", report.line())
+    return report.counts["failed"]
+
+
 def _timer(
     bp: func.Blueprint,
     name: str,
@@ -148,4 +163,5 @@ def blueprint(
     _timer(bp, "purge_retention", schedule.retention, purge_retention, container)
     _timer(bp, "reconcile_cases", schedule.cases, reconcile_cases, container)
     _timer(bp, "refresh_search", schedule.search, refresh_search, container)
+    _timer(bp, "refresh_feeds", schedule.feeds, refresh_feeds, container)
     return bp

@@ -52,6 +52,15 @@ param secretsOfficerObjectId string = ''
 @description('Portal endpoint(s) receiving signed case status webhooks, https, comma-separated; empty: webhooks off. Their signing secret(s) are the Key Vault secret webhook-secrets (docs/webhooks.md).')
 param webhookUrls string = ''
 
+@description('The town\'s news feeds (RSS or Atom), comma-separated http(s) URLs; empty: no news (docs/portal.md).')
+param newsFeedUrls string = ''
+
+@description('The town\'s agenda (events) feeds, comma-separated http(s) URLs; empty: no agenda.')
+param agendaFeedUrls string = ''
+
+@description('When the refresh_feeds timer fetches the feeds: a 6-field NCRONTAB expression, UTC.')
+param feedsRefreshSchedule string = '0 */15 * * * *'
+
 var suffix = uniqueString(resourceGroup().id, appName)
 var storageName = take(toLower('st${appName}${suffix}'), 24)
 var attachmentsContainer = 'attachments'
@@ -359,6 +368,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         // share an outbound address, so they share 40/s between them (settings.py).
         { name: 'CITYZEN_GEOCODER_URL', value: 'https://data.geopf.fr/geocodage' }
         { name: 'CITYZEN_GEOCODER_REQUESTS_PER_SECOND', value: string(max(1, 40 / maximumInstanceCount)) }
+        { name: 'CITYZEN_FEEDS_NEWS_URLS', value: newsFeedUrls }
+        { name: 'CITYZEN_FEEDS_AGENDA_URLS', value: agendaFeedUrls }
+        { name: 'CITYZEN_FEEDS_REFRESH_SCHEDULE', value: feedsRefreshSchedule }
       ]
     }
   }

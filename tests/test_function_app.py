@@ -78,6 +78,8 @@ def test_every_function_and_its_binding_json(load: Any) -> None:
         "search": http("v1/search", "ANONYMOUS"),
         "search_suggestions": http("v1/search/suggestions", "ANONYMOUS"),
         "search_popular": http("v1/search/popular", "ANONYMOUS"),
+        "news": http("v1/news", "ANONYMOUS"),
+        "agenda": http("v1/agenda", "ANONYMOUS"),
         "health": http("v1/health", "ANONYMOUS"),
         "health_ready": http("v1/health/ready", "FUNCTION"),
         "openapi": http("v1/openapi.json", "ANONYMOUS"),
@@ -114,6 +116,7 @@ def test_every_function_and_its_binding_json(load: Any) -> None:
         "purge_retention": timer("0 30 2 * * *"),
         "reconcile_cases": timer("0 */15 * * * *"),
         "refresh_search": timer("0 5-59/15 * * * *"),
+        "refresh_feeds": timer("0 */15 * * * *"),
     }
 
 
@@ -125,6 +128,7 @@ def test_settings_shape_the_bindings(load: Any) -> None:
         submissions_queue="demandes",
         webhooks_queue="webhooks-portail",
         case_events_queue="evenements-dossiers",
+        feeds_refresh_schedule="0 5/20 * * * *",
     )
     assert found["submit_request"][0]["authLevel"] == "ANONYMOUS"  # browsers present tokens
     assert found["request_status"][0]["authLevel"] == "ANONYMOUS"
@@ -133,6 +137,7 @@ def test_settings_shape_the_bindings(load: Any) -> None:
     assert found["deliver_webhook"][0]["queueName"] == "webhooks-portail"
     assert found["process_case_event"][0]["queueName"] == "evenements-dossiers"
     assert found["my_requests"][0]["authLevel"] == "ANONYMOUS"
+    assert found["refresh_feeds"][0]["schedule"] == "0 5/20 * * * *"
 
 
 def test_cold_start_imports_only_what_indexing_needs() -> None:
@@ -162,4 +167,4 @@ def test_cold_start_imports_only_what_indexing_needs() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     )
-    assert out.stdout.split("\n")[:2] == ["[]", "21"]
+    assert out.stdout.split("\n")[:2] == ["[]", "24"]

@@ -25,6 +25,9 @@ from cityzen_connector.sync import ReadinessProbe, ThemesReader
 from cityzen_connector.sync.intake import IngestError, IngestPorts, InvalidSubmissionError
 
 from ._http import ApiRequest, ApiResponse, problem_response
+
+if TYPE_CHECKING:  # the feeds' modules load with the first news or agenda request
+    from cityzen_connector.portal import FeedsReader
 from ._routes import FALLBACK, PREFIX, Route, match
 
 if TYPE_CHECKING:
@@ -53,6 +56,7 @@ class ApiDependencies:
     my_requests: MyRequests | None = None
     addresses: AddressHelp | None = None  # address help (None: its routes answer 503)
     max_query_chars: int = 200  # a search query's longest (CITYZEN_SEARCH_MAX_QUERY_CHARS)
+    feeds: FeedsReader | None = None  # news and agenda (None: no feeds, empty pages)
 
 
 Deps = Callable[[], ApiDependencies]

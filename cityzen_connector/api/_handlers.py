@@ -15,6 +15,7 @@ from ._body import read_submission
 from ._cases import my_requests, with_progress
 from ._contract import ApiContract
 from ._errors import BodyError
+from ._feeds import agenda, news
 from ._http import JSON, ApiRequest, ApiResponse, json_response, problem_response
 from ._openapi import openapi_bytes
 from ._routes import PREFIX
@@ -109,6 +110,8 @@ HANDLERS: dict[str, Handler] = {
     "listThemes": themes,
     "searchAddress": address_search,
     "reverseAddress": address_reverse,
+    "listNews": news,
+    "listAgenda": agenda,
     "liveness": health,
     "readiness": health_ready,
     "openapi": openapi,

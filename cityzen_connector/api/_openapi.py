@@ -83,8 +83,10 @@ _EVERYWHERE: dict[int, tuple[str, tuple[str, ...]]] = {
 def schema_objects() -> dict[str, Any]:
     """What the routing table's schema names stand for."""
     from cityzen_connector.models import (  # noqa: PLC0415 - see _routes
+        AgendaPage,
         MyRequestsPage,
         MyRequestsParams,
+        NewsPage,
         SubmissionStatus,
     )
     from cityzen_connector.portal import (  # noqa: PLC0415
@@ -113,6 +115,8 @@ def schema_objects() -> dict[str, Any]:
         "SearchResults": SearchResults,
         "Suggestions": Suggestions,
         "PopularSearches": PopularSearches,
+        "NewsPage": NewsPage,
+        "AgendaPage": AgendaPage,
     }
 
 
@@ -248,7 +252,9 @@ def _operation(
             "in": "query",
             "required": param.required,
             "description": param.description,
-            "schema": schemas[param.schema],
+            "schema": (
+                schemas[param.schema] if isinstance(param.schema, str) else dict(param.schema)
+            ),
         }
         for param in op.params
     ]

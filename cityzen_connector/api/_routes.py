@@ -30,11 +30,12 @@ class Answer:
 
 @dataclass(frozen=True)
 class Param:
-    """A query parameter: its JSON Schema is ``_openapi``'s ``QUERY_SCHEMAS[schema]`` (some
-    bounds are the deployment's own, read from its ``ApiContract``)."""
+    """A query parameter. Its JSON Schema is given inline, or named: then it is ``_openapi``'s
+    ``query_schemas(contract)[schema]`` (some bounds are the deployment's own, read from its
+    ``ApiContract``). The handler checks it the same way; anything else is a 400 naming it."""
 
     name: str
-    schema: str
+    schema: str | Mapping[str, object]
     description: str
     required: bool = False
 
@@ -121,6 +122,29 @@ _PAGE = (
     Param("page", "page", "Page number, from 1."),
     Param("per_page", "per_page", "Results per page."),
 )
+# News and agenda: paged lists, newest or soonest first (portal.FeedsReader).
+MAX_PAGE = 1000
+MAX_PAGE_SIZE = 50
+_PAGING = (
+    Param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "Page"),
+    Param(
+        "page_size",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 20},
+        "Items per page",
+    ),
+    Param(
+        "category",
+        {"type": "string", "minLength": 1, "maxLength": 100},
+        "Only items of this category (case and accents ignored)",
+    ),
+)
+_DAY = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+_FEED_ANSWERS = {
+    304: Answer("Not modified", headers=("ETag",)),
+    400: Answer("A query parameter is not valid"),
+    503: Answer("The feeds' copies cannot be read now"),
+    **_COMMON,
+}
 
 ROUTES: tuple[Route, ...] = (
     Route(
@@ -282,6 +306,56 @@ ROUTES: tuple[Route, ...] = (
                     **_SEARCH_ANSWERS,
                 },
                 params=(Param("limit", "popular_limit", "How many searches at most."),),
+            ),
+        ),
+    ),
+    Route(
+        "/v1/news",
+        "news",
+        "anonymous",
+        (
+            Operation(
+                "GET",
+                "listNews",
+                "The town's news from its feeds, newest first (ETag; 304 on If-None-Match)",
+                {
+                    200: Answer("A page of news", "NewsPage", ("ETag", "Cache-Control")),
+                    **_FEED_ANSWERS,
+                },
+                headers=("If-None-Match",),
+                params=_PAGING,
+            ),
+        ),
+    ),
+    Route(
+        "/v1/agenda",
+        "agenda",
+        "anonymous",
+        (
+            Operation(
+                "GET",
+                "listAgenda",
+                "The town's events from its feeds, soonest first, ongoing ones included"
+                " (ETag; 304 on If-None-Match)",
+                {
+                    200: Answer("A page of events", "AgendaPage", ("ETag", "Cache-Control")),
+                    **_FEED_ANSWERS,
+                },
+                headers=("If-None-Match",),
+                params=(
+                    Param(
+                        "from",
+                        _DAY,
+                        "Events still running on or after this day (the town's time zone;"
+                        " default: today)",
+                    ),
+                    Param(
+                        "to",
+                        _DAY,
+                        "Events starting on or before this day (the town's time zone)",
+                    ),
+                    *_PAGING,
+                ),
             ),
         ),
     ),

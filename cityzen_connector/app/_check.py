@@ -28,6 +28,8 @@ _BUILDERS: tuple[tuple[tuple[str, ...], _Builder], ...] = (
     (("api_attachment_types",), _configs.attachment_limits),
     (("retry_initial_delay_seconds", "retry_max_delay_seconds"), _configs.delivery_policy),
     (("webhook_urls", "webhook_secrets"), _configs.webhook_config),
+    (("feeds_news_urls", "feeds_agenda_urls", "feeds_time_zone"), _configs.feeds_config),
+    (("feeds_refresh_schedule",), _configs.feeds_schedule),
 )
 _IDENTITY_BUILDERS: tuple[tuple[tuple[str, ...], _Builder], ...] = (
     (

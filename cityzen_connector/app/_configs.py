@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from cityzen_connector.dataverse import DataverseConfig, TokenProvider
     from cityzen_connector.emulator import EmulatorConfig
     from cityzen_connector.localhost import LocalHostConfig
-    from cityzen_connector.portal import AddressHelpConfig
+    from cityzen_connector.portal import AddressHelpConfig, FeedsConfig
     from cityzen_connector.sync import EventRegistration
     from cityzen_connector.sync.intake import AttachmentLimits
     from cityzen_connector.sync.pipeline import DeliveryPolicy
@@ -34,6 +34,8 @@ __all__ = [
     "delivery_policy",
     "emulator_config",
     "event_registration",
+    "feeds_config",
+    "feeds_schedule",
     "localhost_config",
     "retention",
     "token_provider",
@@ -116,6 +118,32 @@ def address_help_config(settings: Settings) -> AddressHelpConfig:
         cache_seconds=settings.geocoder_cache_seconds,
         cache_entries=settings.geocoder_cache_entries,
     )
+
+
+def feeds_config(settings: Settings) -> FeedsConfig:
+    """The news and agenda feeds and the limits of their refresh."""
+    from cityzen_connector.portal import FeedsConfig
+
+    return FeedsConfig.of(
+        settings.feeds_news_url_list,
+        settings.feeds_agenda_url_list,
+        time_zone=settings.feeds_time_zone,
+        timeout_seconds=settings.feeds_timeout_seconds,
+        max_bytes=settings.feeds_max_bytes,
+        max_items=settings.feeds_max_items,
+        stale_after=timedelta(minutes=settings.feeds_stale_after_minutes),
+    )
+
+
+def feeds_schedule(settings: Settings) -> str:
+    """The feeds timer's NCRONTAB schedule, checked as the Functions host reads it."""
+    from cityzen_connector.localhost import CronError, CronSchedule
+
+    try:
+        CronSchedule.parse(settings.feeds_refresh_schedule)
+    except CronError as exc:
+        raise ValueError(str(exc)) from exc
+    return settings.feeds_refresh_schedule
 
 
 def retention(settings: Settings) -> timedelta:

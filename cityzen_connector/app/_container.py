@@ -45,7 +45,14 @@ if TYPE_CHECKING:
     from cityzen_connector.identity import BearerAuthenticator, FetchJson
     from cityzen_connector.mapping import MappingSet
     from cityzen_connector.messaging import MessageBus
-    from cityzen_connector.portal import AddressHelp, Geocoder, SearchService
+    from cityzen_connector.portal import (
+        AddressHelp,
+        FeedFetcher,
+        FeedsConfig,
+        FeedsReader,
+        Geocoder,
+        SearchService,
+    )
     from cityzen_connector.store import BlobStore, StateStore, SubmissionStatuses
     from cityzen_connector.sync import ReadinessProbe
     from cityzen_connector.sync.intake import AttachmentScanner, IngestPorts
@@ -103,6 +110,7 @@ class Container:
         logger: logging.Logger | None = None,
         webhook_sender: WebhookSender | None = None,
         geocoder: Geocoder | None = None,
+        feeds_fetcher: FeedFetcher | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -111,6 +119,7 @@ class Container:
         self._transport, self._tokens, self._fetch = transport, tokens, fetch
         self._scanner, self._logger = scanner, logger
         self._webhook_sender = webhook_sender
+        self._feeds_fetcher = feeds_fetcher
         given: dict[str, object] = {
             "bus": bus,
             "store": store,
@@ -228,6 +237,26 @@ class Container:
         from cityzen_connector.dataverse import RetryPolicy
 
         return self.client.with_retry(RetryPolicy.NO_RETRY)
+
+    # -- the portal's news and agenda -------------------------------------------------------------
+    @_Once
+    def feeds_config(self) -> FeedsConfig:
+        return _configs.feeds_config(self.settings)
+
+    @_Once
+    def feeds_fetcher(self) -> FeedFetcher:
+        """Conditional GETs of the feeds (a requests session, reused between refreshes)."""
+        from cityzen_connector.portal import RequestsFeedFetcher
+
+        return self._feeds_fetcher or RequestsFeedFetcher(monotonic=self.monotonic)
+
+    @_Once
+    def feeds_reader(self) -> FeedsReader:
+        """Every feed's last good copy, merged, for the news and agenda routes and readiness."""
+        from cityzen_connector.portal import FeedsReader
+
+        ttl = timedelta(seconds=self.settings.api_feeds_cache_seconds)
+        return FeedsReader(self.feeds_config, self.store, self.clock, ttl=ttl)
 
     # -- the pipeline ---------------------------------------------------------------------------
     @_Once
@@ -414,8 +443,20 @@ class Container:
             self.store,
             self.clock,
             caches={"knowledge_articles": lambda: knowledge_cache_state(self.search)},
+            optional=self._optional_checks(),
         )
         return ReadinessProbe(ports, ttl=timedelta(seconds=self.settings.api_ready_cache_seconds))
+
+    def _optional_checks(self) -> dict[str, Callable[[], str | None]]:
+        """What readiness reports without failing on it: the portal's feeds, if any."""
+        if not self.feeds_config.sources:
+            return {}
+
+        def feeds() -> str | None:
+            health = self.feeds_reader.health()
+            return None if health.ok else health.detail()
+
+        return {"feeds": feeds}
 
     @_Once
     def search(self) -> SearchService:
@@ -459,6 +500,7 @@ class Container:
             my_requests=self.my_requests,
             addresses=self.address_help,
             max_query_chars=s.search_max_query_chars,
+            feeds=self.feeds_reader,
         )
 
     @_Once

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
         WebhookDeliveryResult,
     )
     from cityzen_connector.messaging import ReceivedMessage
-    from cityzen_connector.portal import CacheReport
+    from cityzen_connector.portal import CacheReport, RefreshReport
     from cityzen_connector.sync import ThemesSnapshot
     from cityzen_connector.sync.pipeline import PurgeReport, SweepReport, WorkerResult
 
@@ -34,6 +34,7 @@ __all__ = [
     "process_submission",
     "purge_retention",
     "reconcile_cases",
+    "refresh_feeds",
     "refresh_search",
     "refresh_themes",
     "sweep_dead_letters",
@@ -59,6 +60,15 @@ def refresh_themes(container: Container) -> ThemesSnapshot:
     from cityzen_connector.sync import refresh_themes as refresh
 
     return refresh(container.client, container.mappings, container.store, container.clock)
+
+
+def refresh_feeds(container: Container) -> RefreshReport:
+    """Fetch each news and agenda feed (conditionally) and keep its last good copy."""
+    from cityzen_connector.portal import refresh_feeds as refresh
+
+    return refresh(
+        container.feeds_config, container.feeds_fetcher, container.store, container.clock
+    )
 
 
 def sweep_dead_letters(container: Container, queue: str | None = None) -> SweepReport:

@@ -1,6 +1,6 @@
 """The ``cityzen`` command: one module per group (run, emulator, queue, dataverse, sync,
-identity, cases, webhooks, search), each exposing ``register(subparsers)``; this module only
-assembles them.
+identity, cases, webhooks, search, feeds), each exposing ``register(subparsers)``; this module
+only assembles them.
 
 Every command reads its configuration through ``_common`` (``app.load_settings`` and
 ``app.check``); a bad configuration is printed by ``main`` alone, one line per problem naming
@@ -15,12 +15,34 @@ from collections.abc import Sequence
 
 from cityzen_connector.app import ConfigurationError
 
-from . import _cases, _dataverse, _emulator, _identity, _queue, _run, _search, _sync, _webhooks
+from . import (
+    _cases,
+    _dataverse,
+    _emulator,
+    _feeds,
+    _identity,
+    _queue,
+    _run,
+    _search,
+    _sync,
+    _webhooks,
+)
 
 __all__ = ["EXIT_CONFIGURATION", "build_parser", "main"]
 
 EXIT_CONFIGURATION = 2
-_GROUPS = (_run, _emulator, _identity, _queue, _dataverse, _sync, _cases, _webhooks, _search)
+_GROUPS = (
+    _run,
+    _emulator,
+    _identity,
+    _queue,
+    _dataverse,
+    _sync,
+    _cases,
+    _webhooks,
+    _search,
+    _feeds,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,6 +20,9 @@ already in use is one line, and webhooks stay off.
 It also serves the embedded geocoder (``_geocoder.py``) on 127.0.0.1:7074 behind address help,
 unless ``CITYZEN_GEOCODER_URL`` names another or ``--no-geocoder`` is given, and prints two more
 ``curl`` commands: suggestions as a citizen types, and "use my location".
+With the emulator, it also serves the French sample feeds of ``samples/feeds/`` on
+127.0.0.1:7075 (``--feeds-port``) and points the news and agenda settings at them, unless the
+environment names feeds; they are refreshed once before the banner.
 
 With ``--dataverse-url`` (or ``CITYZEN_DATAVERSE_URL`` set in the environment) the host and the
 worker use that Dataverse instead: an emulator started apart (``cityzen emulator serve`` with
@@ -59,6 +62,7 @@ from cityzen_connector.settings import ENV_PREFIX, Settings
 from ._case_events import QueueSink, register_case_events
 from ._common import settings as load_settings
 from ._errors import _StartError
+from ._feeds import SAMPLES_PORT, start_sample_feeds
 from ._geocoder import GeocoderPlan, address_lines, geocoder_plan, start_geocoder
 from ._signals import stop_signals
 from ._webhooks import ReceiverPlan, receiver_plan, start_receiver
@@ -100,6 +104,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument(
         "--geocoder-port", type=int, help="the geocoder's port (default 7074; 0: any free port)"
+    )
+    parser.add_argument(
+        "--feeds-port",
+        type=int,
+        default=SAMPLES_PORT,
+        help="port of the sample news and agenda feeds (default 7075; 0: any free port)",
     )
     parser.set_defaults(func=_run)
 
@@ -153,6 +163,7 @@ def banner(
     webhooks: str | None = None,
     geocoder: str | None = None,
     citizen: tuple[str, str] | None = None,
+    feeds: str | None = None,
 ) -> str:
     """What ``cityzen run`` prints once everything is up (the README quickstart shows it);
     ``citizen``: the sample's (issuer, sub), whom the portal names to list their requests."""
@@ -196,6 +207,14 @@ def banner(
     ]
     if geocoder:
         lines += address_lines(api, function_key, geocoder)
+    lines += [
+        "",
+        "Read the town's news (newest first) and agenda (upcoming events first):",
+        f"  curl -sS '{api}/news?page_size=5'",
+        f"  curl -sS '{api}/agenda?category=culture'",
+    ]
+    if feeds:
+        lines.append(f"(sample feeds of samples/feeds/, served at {feeds}/)")
     if webhooks:
         lines += [
             "",
@@ -256,7 +275,7 @@ def run(args: argparse.Namespace) -> int:
             if external_dataverse(args, environ):
                 _serve_external(plan, geocoder)
             else:
-                _serve(os.environ, args.emulator_port, plan, geocoder)
+                _serve(os.environ, args.emulator_port, plan, geocoder, feeds_port=args.feeds_port)
         except _StartError as exc:
             print(f"cityzen run: {exc}")
             return exc.code
@@ -282,6 +301,8 @@ def _serve(
     emulator_port: int | None,
     plan: ReceiverPlan | None,
     geocoder_plan: GeocoderPlan | None = None,
+    *,
+    feeds_port: int = SAMPLES_PORT,
 ) -> None:
     """Runs until Ctrl-C; raises ``_StartError`` when something cannot start."""
     settings = _settings()
@@ -293,11 +314,12 @@ def _serve(
         events.close()
         message = f"Dataverse emulator: {exc} (already running? use --emulator-port)"
         raise _StartError(message) from exc
-    receiver = geocoder = None
+    receiver = geocoder = samples = None
     try:
         env[ENV_PREFIX + "DATAVERSE_URL"] = handle.url
         receiver = start_receiver(plan, env)
         geocoder = start_geocoder(geocoder_plan, env, settings.geocoder_sample_dir)
+        samples = start_sample_feeds(env, settings.localhost_app_dir, feeds_port)
         settings = load_settings()
         _provision_or_stop(settings)
         print(register_case_events(settings), flush=True)
@@ -307,8 +329,11 @@ def _serve(
             handle.url,
             webhooks=receiver.url if receiver else None,
             geocoder=settings.geocoder_url if geocoder else None,
+            feeds=samples.url if samples else None,
         )
     finally:
+        if samples is not None:
+            samples.stop()
         if geocoder is not None:
             geocoder.stop()
         if receiver is not None:
@@ -391,6 +416,7 @@ def _host(
     *,
     webhooks: str | None = None,
     geocoder: str | None = None,
+    feeds: str | None = None,
 ) -> None:
     """The local Functions host on the embedded queue, until Ctrl-C."""
     from cityzen_connector.localhost import LocalHost, LocalHostError  # noqa: PLC0415
@@ -410,7 +436,8 @@ def _host(
         except LocalHostError as exc:
             raise _StartError(str(exc)) from exc
         try:
-            _announce(settings, host, dataverse_url, webhooks, geocoder)
+            _first_feeds_refresh(deps)
+            _announce(settings, host, dataverse_url, webhooks, geocoder=geocoder, feeds=feeds)
             # Timed waits: a signal caught by a server thread is only handled when the main
             # thread next runs Python code, which an untimed wait would never do.
             while not host.wait(0.25):
@@ -421,12 +448,20 @@ def _host(
         deps.close()
 
 
+def _first_feeds_refresh(deps: app.Container) -> None:
+    """News and agenda at once, rather than at the timer's first occurrence."""
+    if deps.feeds_config.sources:
+        print(f"News and agenda: {app.refresh_feeds(deps).line()}", flush=True)
+
+
 def _announce(
     settings: Settings,
     host: Any,
     dataverse_url: str,
     webhooks: str | None,
+    *,
     geocoder: str | None = None,
+    feeds: str | None = None,
 ) -> None:
     submission_id = uuid.uuid4()
     sample = settings.data_dir / SAMPLE_FILE
@@ -455,6 +490,7 @@ def _announce(
         webhooks=webhooks,
         geocoder=geocoder,
         citizen=(request["citizen"]["issuer"], request["citizen"]["sub"]),
+        feeds=feeds,
     )
     print(text, flush=True)
 

@@ -9,6 +9,7 @@ an invalid field, whether our own check or pydantic found it.
 from ._case import HistoryItem, MyRequest, MyRequestsPage, MyRequestsParams
 from ._citizen import PIVOT_FIELDS, CertifiableField, Citizen, EidasLevel, Gender
 from ._examples import EXAMPLE_SUBMISSION
+from ._feed import AgendaItem, AgendaPage, NewsItem, NewsPage
 from ._field_errors import MAX_FIELD_ERRORS, FieldError, field_errors
 from ._problems import (
     CATALOGUE,
@@ -63,6 +64,8 @@ __all__ = [
     "RESERVED_IDS",
     "SUBMISSION_SCHEMA",
     "TEXT_PATTERN",
+    "AgendaItem",
+    "AgendaPage",
     "AttachmentRef",
     "CertifiableField",
     "Channel",
@@ -81,6 +84,8 @@ __all__ = [
     "MyRequest",
     "MyRequestsPage",
     "MyRequestsParams",
+    "NewsItem",
+    "NewsPage",
     "PastDate",
     "Problem",
     "ProblemCode",

@@ -12,6 +12,9 @@ Search: ``SearchService`` answers ``GET /api/v1/search``, ``/search/suggestions`
 (``Procedure``, from the mappings) and the published knowledge articles a timer keeps in the
 state store (``KnowledgeCache.refresh``); ``PopularCounter`` counts searches under the privacy
 rule of ``_popular``.
+
+Names are loaded on first use (``_lazy``): feedparser, nh3 and requests cost a cold start
+about 70 ms, which only the feed refresh and the news, agenda and address routes should pay.
 """
 
 from typing import TYPE_CHECKING
@@ -40,6 +43,19 @@ if TYPE_CHECKING:
         SearchIndexError,
         SearchUnavailableError,
     )
+    from ._feed_config import FeedKind, FeedsConfig, FeedSource
+    from ._feed_fetch import (
+        FeedFetcher,
+        Fetched,
+        FetchFailed,
+        FetchLimits,
+        FetchOutcome,
+        NotModified,
+        RequestsFeedFetcher,
+        Validators,
+    )
+    from ._feed_read import FeedsHealth, FeedsReader
+    from ._feed_refresh import FeedOutcome, RefreshReport, refresh_feeds
     from ._geocoder import Geocoder
     from ._geocoder_geoplateforme import (
         DEFAULT_RATE_LIMIT_WAIT,
@@ -133,6 +149,22 @@ _LAZY = {
     "Procedure": "_search_procedures",
     "MAX_POPULAR": "_search_service",
     "SearchService": "_search_service",
+    "FeedFetcher": "_feed_fetch",
+    "FeedKind": "_feed_config",
+    "FeedOutcome": "_feed_refresh",
+    "FeedSource": "_feed_config",
+    "FeedsConfig": "_feed_config",
+    "FeedsHealth": "_feed_read",
+    "FeedsReader": "_feed_read",
+    "FetchFailed": "_feed_fetch",
+    "FetchLimits": "_feed_fetch",
+    "FetchOutcome": "_feed_fetch",
+    "Fetched": "_feed_fetch",
+    "NotModified": "_feed_fetch",
+    "RefreshReport": "_feed_refresh",
+    "RequestsFeedFetcher": "_feed_fetch",
+    "Validators": "_feed_fetch",
+    "refresh_feeds": "_feed_refresh",
 }
 
 __getattr__ = lazy_exports(__name__, _LAZY)
@@ -153,6 +185,17 @@ __all__ = [
     "CacheReport",
     "CacheStats",
     "CacheSummary",
+    "FeedFetcher",
+    "FeedKind",
+    "FeedOutcome",
+    "FeedSource",
+    "FeedsConfig",
+    "FeedsHealth",
+    "FeedsReader",
+    "FetchFailed",
+    "FetchLimits",
+    "FetchOutcome",
+    "Fetched",
     "Geocoder",
     "GeocoderError",
     "GeocoderRateLimitedError",
@@ -165,10 +208,13 @@ __all__ = [
     "LocalGeocoderDataError",
     "LocalIndex",
     "LocalQueryRefusedError",
+    "NotModified",
     "PopularCounter",
     "PopularSearch",
     "PopularSearches",
     "Procedure",
+    "RefreshReport",
+    "RequestsFeedFetcher",
     "ReverseQuery",
     "SearchDocument",
     "SearchHit",
@@ -182,6 +228,7 @@ __all__ = [
     "Suggestions",
     "TokenBucket",
     "TtlCache",
+    "Validators",
     "eligible",
     "fetch_articles",
     "html_text",
@@ -190,6 +237,7 @@ __all__ = [
     "normalise_query",
     "parse_collection",
     "published_articles_query",
+    "refresh_feeds",
     "retry_after_seconds",
     "reverse_request",
     "search_request",

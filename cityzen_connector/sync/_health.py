@@ -3,7 +3,9 @@
 Readiness checks what accepting a submission needs -- the state store (a write, read and delete
 round trip) and the queue (its counts) -- and reports what processing needs: Dataverse
 (``WhoAmI``) and the circuit breaker. Only the first two make it ``unavailable`` (503): while
-Dataverse is down the API still accepts and queues requests, so it is ``degraded`` (200). The
+Dataverse is down the API still accepts and queues requests, so it is ``degraded`` (200).
+Optional checks (the portal's news and agenda feeds) are reported the same way: one that is not
+fine is ``stale`` with a log-safe ``detail``, and makes readiness ``degraded``, never more. The
 result is reused for a short time so that a probe flood cannot spend the Dataverse budget
 (https://learn.microsoft.com/power-apps/developer/data-platform/api-limits).
 
@@ -32,7 +34,9 @@ logger = logging.getLogger(__name__)
 
 HEALTH_PARTITION = "health"
 Verdict = Literal["ok", "degraded", "unavailable"]
-CheckState = Literal["ok", "failed", "open", "half_open", "closed"]
+CheckState = Literal["ok", "failed", "open", "half_open", "closed", "stale"]
+# An optional check: ``None`` when fine, else a short log-safe detail (no URL, no personal data).
+OptionalCheck = Callable[[], str | None]
 
 
 class Liveness(BaseModel):
@@ -47,6 +51,7 @@ class Check(BaseModel):
     state: CheckState
     # The error's class name only: messages may carry URLs or remote text.
     error: str | None = None
+    detail: str | None = None
 
 
 class CacheState(BaseModel):
@@ -85,6 +90,7 @@ class ReadinessPorts:
     clock: Callable[[], datetime]
     # Name → the state of a cache a timer refreshes; each read never raises.
     caches: Mapping[str, Callable[[], CacheState]] = field(default_factory=dict)
+    optional: Mapping[str, OptionalCheck] = field(default_factory=dict)
 
 
 def _failed(exc: Exception) -> Check:
@@ -122,9 +128,21 @@ def check_readiness(ports: ReadinessPorts) -> Readiness:
     except Exception as exc:  # noqa: BLE001
         checks.setdefault("store", _failed(exc))
         checks.setdefault("breaker", Check(state="failed", error=type(exc).__name__))
+    for name, optional in ports.optional.items():
+        try:
+            detail = optional()
+            checks[name] = (
+                Check(state="ok") if detail is None else Check(state="stale", detail=detail)
+            )
+        except Exception as exc:  # noqa: BLE001
+            checks[name] = _failed(exc)
     if checks["queue"].state != "ok" or checks["store"].state != "ok":
         status: Verdict = "unavailable"
-    elif checks["dataverse"].state != "ok" or checks["breaker"].state != "closed":
+    elif (
+        checks["dataverse"].state != "ok"
+        or checks["breaker"].state != "closed"
+        or any(checks[name].state != "ok" for name in ports.optional)
+    ):
         status = "degraded"
     else:
         status = "ok"

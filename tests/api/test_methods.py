@@ -19,6 +19,8 @@ PATHS = {
     "/v1/search": "GET, HEAD, OPTIONS",
     "/v1/search/suggestions": "GET, HEAD, OPTIONS",
     "/v1/search/popular": "GET, HEAD, OPTIONS",
+    "/v1/news": "GET, HEAD, OPTIONS",
+    "/v1/agenda": "GET, HEAD, OPTIONS",
     "/v1/health": "GET, HEAD, OPTIONS",
     "/v1/health/ready": "GET, HEAD, OPTIONS",
     "/v1/openapi.json": "GET, HEAD, OPTIONS",

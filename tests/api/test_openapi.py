@@ -22,6 +22,8 @@ def test_every_route_and_operation_is_documented() -> None:
         "/api/v1/search",
         "/api/v1/search/suggestions",
         "/api/v1/search/popular",
+        "/api/v1/news",
+        "/api/v1/agenda",
         "/api/v1/health",
         "/api/v1/health/ready",
         "/api/v1/openapi.json",

@@ -84,6 +84,22 @@ BREAKAGES: dict[str, tuple[dict[str, str], str]] = {
         {"CITYZEN_WEBHOOK_URLS": "https://portal.example.fr/hook", "CITYZEN_WEBHOOK_SECRETS": ""},
         "CITYZEN_WEBHOOK_SECRETS",
     ),
+    "feed with credentials": (
+        {"CITYZEN_FEEDS_NEWS_URLS": "https://x.example.fr/rss, https://cms:S3cr3tValue123@y.fr/"},
+        "CITYZEN_FEEDS_NEWS_URLS",
+    ),
+    "feed not http": (
+        {"CITYZEN_FEEDS_AGENDA_URLS": "file:///etc/S3cr3tValue123"},
+        "CITYZEN_FEEDS_AGENDA_URLS",
+    ),
+    "feeds schedule not ncrontab": (
+        {"CITYZEN_FEEDS_REFRESH_SCHEDULE": "*/15 * * * *"},
+        "CITYZEN_FEEDS_REFRESH_SCHEDULE",
+    ),
+    "feeds time zone unknown": (
+        {"CITYZEN_FEEDS_TIME_ZONE": "Europe/S3cr3tValue123"},
+        "CITYZEN_FEEDS_TIME_ZONE",
+    ),
     "retry delays inverted": (
         {"CITYZEN_RETRY_INITIAL_DELAY_SECONDS": "600", "CITYZEN_RETRY_MAX_DELAY_SECONDS": "60"},
         "CITYZEN_RETRY_INITIAL_DELAY_SECONDS",
@@ -104,6 +120,8 @@ COMMANDS = [
     ["dataverse", "whoami"],
     ["dataverse", "provision", "--dry-run"],
     ["sync", "drain"],
+    ["feeds", "refresh"],
+    ["feeds", "status"],
 ]
 EVERY_SECRET = [*SECRETS.values(), URL_SECRET, "short-secret"]
 

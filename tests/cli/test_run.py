@@ -86,7 +86,7 @@ def test_the_printed_curl_commands_parse_as_shell_words() -> None:
         citizen=("https://fcp-low.sbx.dev-franceconnect.fr/api/v2", "4abd71ec"),
     )
     curls = [line.strip() for line in text.splitlines() if line.strip().startswith("curl")]
-    post, get, mine, search, suggestions = (shlex.split(c) for c in curls)
+    post, get, mine, search, suggestions, news, agenda = (shlex.split(c) for c in curls)
     assert mine[2] == "http://127.0.0.1:7071/api/v1/citizens/me/requests"
     assert "CityZen-Citizen-Issuer: https://fcp-low.sbx.dev-franceconnect.fr/api/v2" in mine
     assert "CityZen-Citizen-Sub: 4abd71ec" in mine
@@ -96,6 +96,8 @@ def test_the_printed_curl_commands_parse_as_shell_words() -> None:
     assert "x-functions-key: k3y" in post
     assert get[2] == "http://127.0.0.1:7071/api/v1/requests/00000000-0000-0000-0000-000000000001"
     assert "  function key      k3y" in text.splitlines()
+    assert news == ["curl", "-sS", "http://127.0.0.1:7071/api/v1/news?page_size=5"]
+    assert agenda == ["curl", "-sS", "http://127.0.0.1:7071/api/v1/agenda?category=culture"]
 
 
 def test_the_emulator_it_starts_waits_out_the_configured_latency(tmp_path: Path) -> None:

@@ -161,6 +161,8 @@ def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
             "0",
             "--geocoder-port",
             "0",
+            "--feeds-port",
+            "0",
             data_dir=tmp_path,
             sigint_ignored=sigint_ignored,
         )
@@ -182,6 +184,9 @@ def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
     assert suggestions.json()["results"][0]["label"] == "12 Rue de la République 00100 Valbrume"
     nearest = requests.request(timeout=TIMEOUT, **curl_as_request(locate)).json()  # type: ignore[arg-type]
     assert nearest["results"][0]["id"] == "00101_0010_00012"
+    # The printed news and agenda lines answer the sample feeds, refreshed before the banner.
+    news = curl_as_request(run.wait_for(r"^\s+(curl -sS 'http.*/news\?.*)$").group(1))
+    assert requests.request(timeout=TIMEOUT, **news).json()["total"] == 9  # type: ignore[arg-type]
 
     submitted = requests.request(timeout=TIMEOUT, **curl_as_request(post))  # type: ignore[arg-type]
     assert submitted.status_code == 202, submitted.text

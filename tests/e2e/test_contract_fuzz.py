@@ -30,6 +30,7 @@ from schemathesis.checks import CHECKS, load_all_checks
 
 from cityzen_connector import app
 from cityzen_connector.api import openapi_document
+from cityzen_connector.cli._feeds import serve_samples
 from cityzen_connector.emulator import EmulatorConfig, create_app, seed, serve
 from cityzen_connector.localhost import LocalHost, LocalHostConfig
 from cityzen_connector.mapping import load_mappings
@@ -91,6 +92,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     emulator = serve(emulator_app, "127.0.0.1", 0)
     geocoder = served_geocoder()
     geocoder_url = geocoder.__enter__()
+    # The news and agenda routes answer real items: the sample feeds, served and refreshed.
+    samples = serve_samples(ROOT / "samples" / "feeds", port=0)
     configured = Settings(
         data_dir=data,
         dataverse_url=emulator.url,
@@ -101,8 +104,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         identity_pepper="contract-pepper",
         localhost_poll_interval_seconds=0.05,
         geocoder_url=geocoder_url,
+        feeds_news_urls=f"{samples.url}/actualites.xml,{samples.url}/travaux.atom",
+        feeds_agenda_urls=f"{samples.url}/agenda.xml,{samples.url}/agenda-mediatheque.rdf",
     )
     deps = app.Container(configured)
+    assert app.refresh_feeds(deps).counts["updated"] == 4
     mappings = load_mappings(configured.mappings_dir)
     plan = plan_provisioning(deps.api_client, mappings.schema(), mappings.catalog)
     report = apply_provisioning(
@@ -132,6 +138,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         geocoder.__exit__(None, None, None)
         emulator.stop()
         emulator_app.close()
+        samples.stop()
 
 
 def test_the_host_serves_the_document_the_run_reads(served: Served) -> None:

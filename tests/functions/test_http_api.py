@@ -47,6 +47,8 @@ def test_binding_json_in_function_key_mode() -> None:
         "search": ("v1/search", "ANONYMOUS", ALL),
         "search_suggestions": ("v1/search/suggestions", "ANONYMOUS", ALL),
         "search_popular": ("v1/search/popular", "ANONYMOUS", ALL),
+        "news": ("v1/news", "ANONYMOUS", ALL),
+        "agenda": ("v1/agenda", "ANONYMOUS", ALL),
         "health": ("v1/health", "ANONYMOUS", ALL),
         "health_ready": ("v1/health/ready", "FUNCTION", ALL),
         "openapi": ("v1/openapi.json", "ANONYMOUS", ALL),

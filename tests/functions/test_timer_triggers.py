@@ -50,6 +50,7 @@ def test_the_blueprint_has_the_timers_on_the_documented_schedules() -> None:
         "purge_retention": timers.RETENTION_SCHEDULE,
         "reconcile_cases": timers.CASES_SCHEDULE,
         "refresh_search": timers.SEARCH_SCHEDULE,
+        "refresh_feeds": timers.FEEDS_SCHEDULE,
     }
     other = timers.Schedule(themes="0 0 * * * *")
     assert (
@@ -79,6 +80,9 @@ def test_schedules_are_valid_ncrontab_and_fire_when_documented() -> None:
     for _ in range(4):
         fired.append(search.next_after(fired[-1]))
     assert [t.minute for t in fired] == [5, 20, 35, 50, 5]
+    assert CronSchedule.parse(timers.FEEDS_SCHEDULE).next_after(start) == start.replace(
+        minute=15, second=0
+    )
 
 
 @pytest.fixture
