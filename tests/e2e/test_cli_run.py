@@ -163,6 +163,8 @@ def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
             "0",
             "--feeds-port",
             "0",
+            "--webhook-port",
+            "0",
             data_dir=tmp_path,
             sigint_ignored=sigint_ignored,
         )
