@@ -35,6 +35,7 @@ from cityzen_connector.emulator._query import (
     wants_annotations,
 )
 from cityzen_connector.emulator._schema import Entity
+from cityzen_connector.emulator._security import message_refusal
 from cityzen_connector.emulator._store import Row
 from cityzen_connector.emulator._written import written_reply
 
@@ -94,7 +95,7 @@ class Router:
         segment = parse_segment(first)
         entity = self.schema.entity_for_set(segment.name)
         if entity is None:
-            raise err.segment_not_found(segment.name)
+            raise message_refusal(segment.name) or err.segment_not_found(segment.name)
         if rest:
             if segment.key is None and rest in BULK and req.method == "POST":
                 return handle_bulk(self.context, entity, rest, req)
