@@ -1,26 +1,29 @@
 """Read ``mappings/*.toml`` with ``tomllib`` and validate them; every error names file and key.
 
-Any file may hold any of the top-level tables ``targets``, ``themes``, ``routing`` and ``plan``;
-the shipped defaults use one file per concern. A target or theme defined twice, an unknown
-top-level table, bad TOML or a value of the wrong shape is reported, all problems at once.
+Any file may hold any of the top-level tables ``targets``, ``themes``, ``routing``, ``plan`` and
+``agents`` (optional: the agents' access model); the shipped defaults use one file per concern.
+A target or theme defined twice, an unknown top-level table, bad TOML or a value of the wrong
+shape is reported, all problems at once.
 """
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ._agents import AccessModel, AgentsConfig, build_access_model
 from ._config import PlanConfig, RoutingConfig, TargetConfig, ThemeConfig
 from ._errors import FileProblem, MappingFileError
 from ._mappingset import MappingSet, build_mapping_set
 
 MAX_FILE_BYTES = 1024 * 1024
-_SECTIONS = ("targets", "themes", "routing", "plan")
+_SECTIONS = ("targets", "themes", "routing", "plan", "agents")
+_SINGLES = ("routing", "plan", "agents")
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -75,7 +78,7 @@ def _add_section(file: str, section: str, value: Any, out: _Collected) -> None:
         out.problems.append(
             FileProblem(file, section, f"unknown table (known: {', '.join(_SECTIONS)})")
         )
-    elif section in ("routing", "plan"):
+    elif section in _SINGLES:
         if section in out.singles:
             first = out.singles[section][0]
             out.problems.append(FileProblem(file, section, f"already defined in {first}"))
@@ -101,6 +104,12 @@ def _validate(collected: _Collected) -> MappingSet:
     plan_file, plan_raw = collected.singles["plan"]
     routing = _model(routing_file, "routing", routing_raw, RoutingConfig, problems)
     plan = _model(plan_file, "plan", plan_raw, PlanConfig, problems)
+    agents = AccessModel()
+    if "agents" in collected.singles and routing is not None:
+        agents_file, agents_raw = collected.singles["agents"]
+        config = _model(agents_file, "agents", agents_raw, AgentsConfig, problems)
+        if config is not None:
+            agents = build_access_model(agents_file, config, routing, problems)
     if problems or routing is None or plan is None:
         raise MappingFileError(problems)
     files = {
@@ -109,7 +118,9 @@ def _validate(collected: _Collected) -> MappingSet:
         ("routing", ""): routing_file,
         ("plan", ""): plan_file,
     }
-    return build_mapping_set(targets, themes, routing, plan, files.__getitem__)
+    return replace(
+        build_mapping_set(targets, themes, routing, plan, files.__getitem__), agents=agents
+    )
 
 
 def _models(

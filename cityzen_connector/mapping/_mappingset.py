@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from ._agents import AccessModel
 from ._config import (
     AlternateKey,
     CustomColumn,
@@ -62,6 +64,8 @@ class MappingSet:
     targets: tuple[Target, ...]
     case_target: str
     catalog: ThemeCatalog
+    # The agents' access model (mappings/agents.toml); empty when no file declares [agents].
+    agents: AccessModel = dataclasses.field(default_factory=AccessModel)
 
     def target(self, name: str) -> Target:
         return next(target for target in self.targets if target.name == name)
