@@ -1,4 +1,5 @@
-"""Timer triggers: themes refresh, dead-letter sweep, retention purge. Each calls one use case.
+"""Timer triggers: themes refresh, dead-letter sweep, retention purge, agents' accounts. Each
+calls one use case.
 
 Schedules are 6-field NCRONTAB expressions (``{second} {minute} {hour} {day} {month}
 {day-of-week}``) evaluated in UTC ("Timer trigger for Azure Functions", Microsoft Learn).
@@ -35,14 +36,19 @@ THEMES_SCHEDULE = "0 */10 * * * *"
 SWEEP_SCHEDULE = "0 */5 * * * *"
 # Daily at 02:30 UTC, off-peak: RGPD retention of failed messages, records and blobs.
 RETENTION_SCHEDULE = "0 30 2 * * *"
+# Daily at 03:15 UTC, off-peak and after the retention purge: agents' accounts reconciled with
+# their Entra ID groups (who joined is provisioned before the working day, who left loses access).
+AGENTS_SCHEDULE = "0 15 3 * * *"
 
 __all__ = [
+    "AGENTS_SCHEDULE",
     "RETENTION_SCHEDULE",
     "SWEEP_SCHEDULE",
     "THEMES_SCHEDULE",
     "Schedule",
     "blueprint",
     "purge_retention",
+    "reconcile_agents",
     "refresh_themes",
     "sweep_dead_letters",
 ]
@@ -55,6 +61,7 @@ class Schedule:
     themes: str = THEMES_SCHEDULE
     sweep: str = SWEEP_SCHEDULE
     retention: str = RETENTION_SCHEDULE
+    agents: str = AGENTS_SCHEDULE
 
 
 def refresh_themes(deps: Container) -> int:
@@ -83,6 +90,20 @@ def purge_retention(deps: Container) -> int:
     return report.messages + report.records + report.blobs
 
 
+def reconcile_agents(deps: Container) -> int:
+    """Reconcile the agents' access model (plan, then apply); returns the changes made. A
+    change refused is logged by the use case (object ids only) and fails the invocation, so
+    the runtime reports it; the next day's run retries what is left."""
+    plan, report = cityzen.reconcile_agents(deps)
+    if report is None or plan.empty:
+        logger.info("agents: nothing to change")
+        return 0
+    logger.info("agents: %s", report.summary())
+    if not report.ok:
+        raise RuntimeError(f"agents: {len(report.failed)} change(s) refused")
+    return sum(report.done.values())
+
+
 def _timer(
     bp: func.Blueprint,
     name: str,
@@ -105,10 +126,11 @@ def _timer(
 def blueprint(
     schedule: Schedule | None = None, *, container: Callable[[], Container] = cityzen.current
 ) -> func.Blueprint:
-    """The Blueprint with the three timers."""
+    """The Blueprint with the four timers."""
     schedule = schedule or Schedule()
     bp = func.Blueprint()  # type: ignore[no-untyped-call]  # azure-functions has no annotation here
     _timer(bp, "refresh_themes", schedule.themes, refresh_themes, container)
     _timer(bp, "sweep_dead_letters", schedule.sweep, sweep_dead_letters, container)
     _timer(bp, "purge_retention", schedule.retention, purge_retention, container)
+    _timer(bp, "reconcile_agents", schedule.agents, reconcile_agents, container)
     return bp

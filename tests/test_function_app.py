@@ -97,6 +97,7 @@ def test_every_function_and_its_binding_json(load: Any) -> None:
         "refresh_themes": timer("0 */10 * * * *"),
         "sweep_dead_letters": timer("0 */5 * * * *"),
         "purge_retention": timer("0 30 2 * * *"),
+        "reconcile_agents": timer("0 15 3 * * *"),
     }
 
 
@@ -142,4 +143,4 @@ def test_cold_start_imports_only_what_indexing_needs() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     )
-    assert out.stdout.split("\n")[:2] == ["[]", "12"]
+    assert out.stdout.split("\n")[:2] == ["[]", "13"]

@@ -107,3 +107,17 @@ def test_a_webhook_url_needs_a_secret_and_the_published_local_secret_stays_local
         _env_file=None, webhook_urls="http://127.0.0.1:7073/", webhook_secrets=LOCAL_WEBHOOK_SECRET
     )
     assert local.local_mode
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://graph.example.fr", "http://graph.example.fr", "file:", "graph.microsoft.com"]
+)
+def test_the_agents_directory_is_graph_over_https_or_a_file(url: str) -> None:
+    with pytest.raises(ValidationError, match="CITYZEN_AGENTS_DIRECTORY_URL: ") as caught:
+        Settings(_env_file=None, agents_directory_url=url)
+    assert "example.fr" not in str(caught.value)
+
+
+def test_graph_and_a_local_stand_in_are_accepted() -> None:
+    for url in ("https://graph.microsoft.com", "http://127.0.0.1:7080", "file:dir.json"):
+        assert Settings(_env_file=None, agents_directory_url=url).agents_directory_url == url

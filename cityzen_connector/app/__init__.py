@@ -11,6 +11,7 @@ else is imported when first built.
 from ._check import check
 from ._configs import (
     EMULATOR_DATABASE_FILE,
+    agents_directory,
     attachment_limits,
     dataverse_config,
     delivery_policy,
@@ -26,6 +27,7 @@ from ._jobs import (
     deliver_webhook,
     process_submission,
     purge_retention,
+    reconcile_agents,
     refresh_themes,
     sweep_dead_letters,
 )
@@ -37,6 +39,7 @@ __all__ = [
     "ConfigurationError",
     "Container",
     "TelemetryError",
+    "agents_directory",
     "attachment_limits",
     "check",
     "current",
@@ -50,6 +53,7 @@ __all__ = [
     "localhost_config",
     "process_submission",
     "purge_retention",
+    "reconcile_agents",
     "refresh_themes",
     "retention",
     "start",

@@ -28,8 +28,10 @@ from cityzen_connector.settings import Settings
 
 from . import _configs
 from ._check import check
+from ._errors import ConfigurationError
 
 if TYPE_CHECKING:
+    from cityzen_connector.agents import Directory, Reconciliation
     from cityzen_connector.api import ApiContract, ApiDependencies, HttpApi
     from cityzen_connector.cases import WebhookDeliveryDeps, WebhookOutbox, WebhookSender
     from cityzen_connector.dataverse import DataverseClient, TokenProvider, Transport
@@ -92,6 +94,7 @@ class Container:
         scanner: AttachmentScanner | None = None,
         logger: logging.Logger | None = None,
         webhook_sender: WebhookSender | None = None,
+        directory: Directory | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -106,6 +109,7 @@ class Container:
             "blobs": blobs,
             "mappings": mappings,
             "client": client,
+            "directory": directory,
         }
         self._given = {name for name, value in given.items() if value is not None}
         self.__dict__.update({name: given[name] for name in self._given})
@@ -216,6 +220,35 @@ class Container:
         from cityzen_connector.dataverse import RetryPolicy
 
         return self.client.with_retry(RetryPolicy.NO_RETRY)
+
+    # -- agents' accounts -----------------------------------------------------------------------
+    @_Once
+    def directory(self) -> Directory:
+        """Who is in the access model's groups: Microsoft Graph, or a directory file locally.
+        Checked here, when first needed, not at start-up: a deployment that reconciles no
+        agents needs no directory."""
+        from ._settings import env_name
+
+        try:
+            return _configs.agents_directory(self.settings, clock=self.monotonic)
+        except ValueError as exc:
+            names = ("agents_directory_url", "dataverse_auth")
+            raise ConfigurationError([f"{', '.join(map(env_name, names))}: {exc}"]) from exc
+
+    @_Once
+    def agents(self) -> Reconciliation:
+        """The agents' reconciliation (``plan`` and ``apply``): background work's client."""
+        from cityzen_connector.agents import AgentsDeps, Reconciliation
+
+        deps = AgentsDeps(
+            self.client,
+            self.directory,
+            self.mappings.agents,
+            per_batch=self.settings.agents_batch_operations,
+        )
+        if self._logger is not None:
+            deps = dataclasses.replace(deps, logger=self._logger)
+        return Reconciliation(deps)
 
     # -- the pipeline ---------------------------------------------------------------------------
     @_Once

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING
 from . import _configs
 
 if TYPE_CHECKING:
+    import uuid
     from datetime import timedelta
 
+    from cityzen_connector.agents import Plan, Progress, Report
     from cityzen_connector.cases import WebhookDeliveryResult
     from cityzen_connector.messaging import ReceivedMessage
     from cityzen_connector.sync import ThemesSnapshot
@@ -22,6 +24,7 @@ __all__ = [
     "deliver_webhook",
     "process_submission",
     "purge_retention",
+    "reconcile_agents",
     "refresh_themes",
     "sweep_dead_letters",
 ]
@@ -69,3 +72,18 @@ def purge_retention(
         now=container.clock(),
         retention=retention or _configs.retention(container.settings),
     )
+
+
+def reconcile_agents(
+    container: Container,
+    *,
+    apply: bool = True,
+    acting_for: uuid.UUID | None = None,
+    progress: Progress | None = None,
+) -> tuple[Plan, Report | None]:
+    """Plan the agents' access model against the directory and Dataverse, then apply it
+    (the daily timer; ``cityzen agents plan`` stops after the plan)."""
+    plan = container.agents.plan()
+    if not apply:
+        return plan, None
+    return plan, container.agents.apply(plan, acting_for=acting_for, progress=progress)

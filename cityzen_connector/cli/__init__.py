@@ -1,5 +1,6 @@
 """The ``cityzen`` command: one module per group (run, emulator, queue, dataverse, sync,
-identity, webhooks), each exposing ``register(subparsers)``; this module only assembles them.
+identity, webhooks, agents), each exposing ``register(subparsers)``; this module only
+assembles them.
 
 Every command reads its configuration through ``_common`` (``app.load_settings`` and
 ``app.check``); a bad configuration is printed by ``main`` alone, one line per problem naming
@@ -14,12 +15,12 @@ from collections.abc import Sequence
 
 from cityzen_connector.app import ConfigurationError
 
-from . import _dataverse, _emulator, _identity, _queue, _run, _sync, _webhooks
+from . import _agents, _dataverse, _emulator, _identity, _queue, _run, _sync, _webhooks
 
 __all__ = ["EXIT_CONFIGURATION", "build_parser", "main"]
 
 EXIT_CONFIGURATION = 2
-_GROUPS = (_run, _emulator, _identity, _queue, _dataverse, _sync, _webhooks)
+_GROUPS = (_run, _emulator, _identity, _queue, _dataverse, _sync, _webhooks, _agents)
 
 
 def build_parser() -> argparse.ArgumentParser:

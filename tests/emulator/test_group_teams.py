@@ -17,6 +17,7 @@ from cityzen_connector.emulator import BUSINESS_UNIT_ID, CALLER_ID, role_id
 from .conftest import Api
 
 GROUP = "5b1f0e52-8a3d-4c47-9f0e-2d6c1b7a9e31"
+TEAM = "00000000-0000-0000-0000-000000000001"
 
 
 def _group_team(api: Api, membership: int = 1) -> str:
@@ -90,8 +91,8 @@ def test_a_role_is_granted_to_a_group_team_through_ref(api: Api) -> None:
         ("GET", "RetrieveAadUserPrivileges(DirectoryObjectId=@p)?@p=" + GROUP),
         ("POST", f"roles({role_id('Basic User')})/Microsoft.Dynamics.CRM.AddPrivilegesRole"),
         ("GET", f"roles({role_id('Basic User')})/roleprivileges_association"),
-        ("POST", "teams(00000000-0000-0000-0000-000000000001)/Microsoft.Dynamics.CRM.AddMembersTeam"),
-        ("POST", "teams(00000000-0000-0000-0000-000000000001)/Microsoft.Dynamics.CRM.SyncGroupMembersToTeam"),
+        ("POST", f"teams({TEAM})/Microsoft.Dynamics.CRM.AddMembersTeam"),
+        ("POST", f"teams({TEAM})/Microsoft.Dynamics.CRM.SyncGroupMembersToTeam"),
     ],
 )
 def test_security_messages_are_refused_by_name(api: Api, method: str, path: str) -> None:

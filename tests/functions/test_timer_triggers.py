@@ -38,7 +38,7 @@ def functions_of(bp: func.Blueprint) -> dict[str, Any]:
     return {str(f.get_function_name()): f for f in app.get_functions()}
 
 
-def test_the_blueprint_has_the_three_timers_on_the_documented_schedules() -> None:
+def test_the_blueprint_has_the_four_timers_on_the_documented_schedules() -> None:
     # The full binding JSON is asserted once, on the assembled app (tests/test_function_app.py).
     found = {
         name: json.loads(f.get_function_json())["bindings"][0]["schedule"]
@@ -48,6 +48,7 @@ def test_the_blueprint_has_the_three_timers_on_the_documented_schedules() -> Non
         "refresh_themes": timers.THEMES_SCHEDULE,
         "sweep_dead_letters": timers.SWEEP_SCHEDULE,
         "purge_retention": timers.RETENTION_SCHEDULE,
+        "reconcile_agents": timers.AGENTS_SCHEDULE,
     }
     other = timers.Schedule(themes="0 0 * * * *")
     assert (
@@ -67,6 +68,9 @@ def test_schedules_are_valid_ncrontab_and_fire_when_documented() -> None:
     )
     assert CronSchedule.parse(timers.RETENTION_SCHEDULE).next_after(start) == start.replace(
         hour=2, minute=30, second=0
+    )
+    assert CronSchedule.parse(timers.AGENTS_SCHEDULE).next_after(start) == start.replace(
+        hour=3, minute=15, second=0
     )
 
 
@@ -157,4 +161,24 @@ def test_the_themes_timer_caches_the_tree_of_subjects_that_exist(tmp_path: Path)
     codes = {code: {s["code"] for s in t["sub_themes"]} for code, t in themes.items()}
     assert codes["voirie"] == {"nid_de_poule", "eclairage", "depot_sauvage"}
     assert codes["stationnement"] == {"genant", "carte_resident", "pmr"}
+    emulator.close()
+
+
+def test_the_agents_timer_reconciles_the_access_model_daily(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator = create_app(EmulatorConfig(database=":memory:"))
+    seed(emulator)
+    settings = Settings(
+        data_dir=tmp_path,
+        mappings_dir=ROOT / "mappings",
+        agents_directory_url=f"file:{ROOT / 'samples' / 'directory.json'}",
+    )
+    deps = app.Container(settings, transport=WsgiTransport(emulator))
+    with caplog.at_level(logging.INFO):
+        fire(deps, "reconcile_agents")
+        assert timers.reconcile_agents(deps) == 0  # the second run finds nothing to do
+    assert "agents: 14 change(s) done, 0 already done, 0 failed" in caplog.text
+    assert "agents: nothing to change" in caplog.text
+    assert "emulator.local" not in caplog.text  # principal names never reach a log
     emulator.close()
