@@ -28,6 +28,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from cityzen_connector.dataverse import (
     MAX_BATCH_OPERATIONS,
@@ -67,6 +68,16 @@ class Report:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    def to_json(self) -> dict[str, Any]:
+        """For an operator (an API answer, ``--json``): failed changes carry their labels."""
+        return {
+            "done": dict(self.done),
+            "already": dict(self.already),
+            "failed": [{"change": f.change.to_json(), "error": f.error} for f in self.failed],
+            "dataverse_requests": self.dataverse_requests,
+            "directory_calls": self.directory_calls,
+        }
 
     def summary(self) -> str:
         """Counts only: safe for logs."""

@@ -17,13 +17,13 @@ a cycle is followed once); owners are not ("List group owners").
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+
+from cityzen_connector._private import private_folder, write_private
 
 from ._errors import DirectoryError, UnknownGroupError
 
@@ -231,14 +231,7 @@ def _read_overlay(path: Path) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
 
 
 def _write_overlay(path: Path, overlay: Mapping[uuid.UUID, frozenset[uuid.UUID]]) -> None:
-    """Atomically (a crash leaves the old file or the new one, never half of one)."""
+    """All or nothing, 0600 in a 0700 folder (who holds which licence is about people)."""
     body = {str(user): sorted(str(s) for s in skus) for user, skus in overlay.items()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".licences-")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(body, out, indent=1, sort_keys=True)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    private_folder(path.parent, tighten_existing=False)
+    write_private(path, json.dumps(body, indent=1, sort_keys=True).encode())

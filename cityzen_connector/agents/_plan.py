@@ -93,12 +93,16 @@ class Change:
             raise ValueError("a change's fields are not an object of strings")
         if not set(fields) <= FIELDS.get(action, frozenset()):
             raise ValueError(f"a {action} change has fields it may not have")
+        _check_fields(action, fields)
+        object_id = _optional_guid(raw.get("object_id"), "object_id")
+        if object_id is None and (action in FIELDS or action in GRAPH_ACTIONS):
+            raise ValueError(f"a {action} change needs the object_id it is about")
         return cls(
             action=action,
             principal=_guid(raw.get("principal"), "principal"),
             target=_optional_guid(raw.get("target"), "target"),
             entry=_text(raw.get("entry")),
-            object_id=_optional_guid(raw.get("object_id"), "object_id"),
+            object_id=object_id,
             label=_text(raw.get("label")),
             target_label=_text(raw.get("target_label")),
             fields=tuple(fields.items()),
@@ -186,6 +190,27 @@ class Plan:
             ),
             {str(k): v for k, v in counts.items()},
         )
+
+
+# A created row's fields that name rows or choices (the rest is text Dataverse checks).
+_GUID_FIELDS = ("business_unit", "administrator")
+_CHOICES = {"team_type": ("2", "3"), "membership_type": ("0", "1", "2", "3")}
+
+
+def _check_fields(action: str, fields: Mapping[str, str]) -> None:
+    if action not in FIELDS:
+        return
+    required = {"name", "business_unit", "team_type", "membership_type", "administrator"}
+    if action == "create_user":
+        required = {"upn", "lastname", "business_unit"}
+    if not required <= set(fields):
+        raise ValueError(f"a {action} change lacks {', '.join(sorted(required - set(fields)))}")
+    for name in _GUID_FIELDS:
+        if name in fields:
+            _guid(fields[name], name)
+    for name, allowed in _CHOICES.items():
+        if name in fields and fields[name] not in allowed:
+            raise ValueError(f"{name} is not one of {', '.join(allowed)}")
 
 
 def _guid(value: object, what: str) -> uuid.UUID:

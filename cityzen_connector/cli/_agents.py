@@ -105,7 +105,7 @@ def _apply(args: argparse.Namespace) -> int:
     finally:
         deps.close()
     if args.json:
-        print(json.dumps({"plan": plan.to_json(), "report": report_json(report)}, indent=1))
+        print(json.dumps({"plan": plan.to_json(), "report": report.to_json()}, indent=1))
     else:
         print(render_report(report))
     return 0 if report.ok else EXIT_FAILED
@@ -156,16 +156,6 @@ def render_report(report: Report) -> str:
         for f in report.failed
     ]
     return "\n".join(lines)
-
-
-def report_json(report: Report) -> dict[str, Any]:
-    return {
-        "done": dict(report.done),
-        "already": dict(report.already),
-        "failed": [{"change": f.change.to_json(), "error": f.error} for f in report.failed],
-        "dataverse_requests": report.dataverse_requests,
-        "directory_calls": report.directory_calls,
-    }
 
 
 def _progress(settled: int, total: int) -> None:

@@ -44,6 +44,8 @@ def test_assigned_licences_persist_beside_the_file_which_stays_as_written(tmp_pa
     assert found is not None
     assert found.licences == frozenset({SKU})
     assert json.loads(source.read_text(encoding="utf-8")) == directory_document()
+    assert oct(overlay.stat().st_mode & 0o777) == "0o600"  # who holds which licence
+    assert oct(overlay.parent.stat().st_mode & 0o777) == "0o700"
 
 
 @pytest.mark.parametrize(

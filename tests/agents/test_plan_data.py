@@ -50,6 +50,55 @@ def _plan(change: dict[str, Any]) -> dict[str, Any]:
             "change 0: a create_user change has fields it may not have",
         ),
         (_plan({"label": "x" * 5000}), "change 0: a text field is not a string"),
+        (
+            _plan(
+                {
+                    "action": "create_user",
+                    "object_id": str(uuid.UUID(int=3)),
+                    "fields": {"upn": "a@b.fr", "lastname": "B", "business_unit": "Mairie"},
+                }
+            ),
+            "change 0: business_unit is not a GUID",
+        ),
+        (
+            _plan(
+                {
+                    "action": "create_user",
+                    "fields": {
+                        "upn": "a@b.fr",
+                        "lastname": "B",
+                        "business_unit": str(uuid.UUID(int=8)),
+                    },
+                }
+            ),
+            "change 0: a create_user change needs the object_id it is about",
+        ),
+        (
+            _plan(
+                {
+                    "action": "create_team",
+                    "object_id": str(uuid.UUID(int=3)),
+                    "fields": {
+                        "name": "T",
+                        "business_unit": str(uuid.UUID(int=8)),
+                        "administrator": str(uuid.UUID(int=9)),
+                        "team_type": "0",
+                        "membership_type": "0",
+                    },
+                }
+            ),
+            "change 0: team_type is not one of 2, 3",
+        ),
+        (
+            _plan(
+                {
+                    "action": "create_user",
+                    "object_id": str(uuid.UUID(int=3)),
+                    "fields": {"upn": "a@b.fr"},
+                }
+            ),
+            "change 0: a create_user change lacks business_unit, lastname",
+        ),
         ({"changes": [], "counts": {"groups": "many"}}, "'counts' is an object of integers"),
         ({"changes": [None] * 10_001}, "at most 10000 changes"),
     ],
