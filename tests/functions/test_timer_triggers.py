@@ -182,3 +182,24 @@ def test_the_agents_timer_reconciles_the_access_model_daily(
     assert "agents: nothing to change" in caplog.text
     assert "emulator.local" not in caplog.text  # principal names never reach a log
     emulator.close()
+
+
+def test_the_agents_timer_fails_the_invocation_when_the_model_does_not_fit(
+    tmp_path: Path,
+) -> None:
+    from cityzen_connector.agents import ReconcileError  # noqa: PLC0415
+
+    directory = json.loads((ROOT / "samples" / "directory.json").read_text(encoding="utf-8"))
+    directory["groups"] = directory["groups"][1:]  # a group of the model was deleted
+    (tmp_path / "directory.json").write_text(json.dumps(directory), encoding="utf-8")
+    emulator = create_app(EmulatorConfig(database=":memory:"))
+    seed(emulator)
+    settings = Settings(
+        data_dir=tmp_path,
+        mappings_dir=ROOT / "mappings",
+        agents_directory_url=f"file:{tmp_path / 'directory.json'}",
+    )
+    deps = app.Container(settings, transport=WsgiTransport(emulator))
+    with pytest.raises(ReconcileError, match=r"agents\.groups\.relation-usagers\.object_id"):
+        fire(deps, "reconcile_agents")
+    emulator.close()
