@@ -333,6 +333,18 @@ class Settings(BaseSettings):
         le=3600,
         description='"My requests": how long one Dataverse read of a citizen\'s cases is reused.',
     )
+    # -- agents' accounts: Entra ID groups to Dynamics 365 -------------------------------------
+    agents_directory_url: str = Field(
+        "file:samples/directory.json",
+        description=(
+            "Where the access model's groups are read: https://graph.microsoft.com (Microsoft"
+            " Graph, with the Dataverse app registration's credentials) or file:<path> (a"
+            " directory file, local mode)."
+        ),
+    )
+    agents_batch_operations: int = Field(
+        500, ge=1, le=1000, description="Agents' reconciliation: writes sent in one $batch."
+    )
 
     # -- portal HTTP API -----------------------------------------------------------------------
     api_max_body_bytes: int = Field(
@@ -521,6 +533,7 @@ class Settings(BaseSettings):
             *self._auth_mode_problems(),
             *self._webhook_problems(),
             *self._geocoder_problems(),
+            *self._agents_problems(),
         ]
         if self.retry_initial_delay_seconds > self.retry_max_delay_seconds:
             problems.append(
@@ -594,6 +607,19 @@ class Settings(BaseSettings):
         if parts.scheme == "http" and host in _LOOPBACK:
             return []
         return [f"{ENV_PREFIX}GEOCODER_URL: must use https (http only to 127.0.0.1 or localhost)"]
+
+    def _agents_problems(self) -> list[str]:
+        # The URL names a host only, never a secret: still, only its rule is shown.
+        name = f"{ENV_PREFIX}AGENTS_DIRECTORY_URL"
+        url = self.agents_directory_url
+        if url.startswith("file:"):
+            return [] if url[5:].strip() else [f"{name}: file: needs a path"]
+        parts = urlsplit(url)
+        if parts.scheme == "https" and parts.hostname and not parts.query:
+            return []
+        if parts.scheme == "http" and (parts.hostname or "") in _LOOPBACK:
+            return []  # a local stand-in for Graph (tests)
+        return [f"{name}: must be https://<Graph host> or file:<path> (http only to 127.0.0.1)"]
 
     def _dataverse_auth_problems(self) -> list[str]:
         needed: dict[str, bool] = {}

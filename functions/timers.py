@@ -1,5 +1,6 @@
 """Timer triggers: themes refresh, dead-letter sweep, retention purge, case reconciliation,
-search articles refresh, news and agenda feeds refresh. Each calls one use case.
+search articles refresh, news and agenda feeds refresh,
+agents' accounts. Each calls one use case.
 
 Schedules are 6-field NCRONTAB expressions (``{second} {minute} {hour} {day} {month}
 {day-of-week}``) evaluated in UTC ("Timer trigger for Azure Functions", Microsoft Learn).
@@ -49,7 +50,12 @@ SEARCH_SCHEDULE = "0 5-59/15 * * * *"
 # reaches the portal within a quarter of an hour.
 FEEDS_SCHEDULE = "0 */15 * * * *"
 
+# Daily at 03:15 UTC, off-peak and after the retention purge: agents' accounts reconciled with
+# their Entra ID groups (who joined is provisioned before the working day, who left loses access).
+AGENTS_SCHEDULE = "0 15 3 * * *"
+
 __all__ = [
+    "AGENTS_SCHEDULE",
     "CASES_SCHEDULE",
     "FEEDS_SCHEDULE",
     "RETENTION_SCHEDULE",
@@ -59,6 +65,7 @@ __all__ = [
     "Schedule",
     "blueprint",
     "purge_retention",
+    "reconcile_agents",
     "reconcile_cases",
     "refresh_feeds",
     "refresh_search",
@@ -77,6 +84,7 @@ class Schedule:
     cases: str = CASES_SCHEDULE
     search: str = SEARCH_SCHEDULE
     feeds: str = FEEDS_SCHEDULE
+    agents: str = AGENTS_SCHEDULE
 
 
 def refresh_themes(deps: Container) -> int:
@@ -133,6 +141,20 @@ def refresh_feeds(deps: Container) -> int:
     return report.counts["failed"]
 
 
+def reconcile_agents(deps: Container) -> int:
+    """Reconcile the agents' access model (plan, then apply); returns the changes made. A
+    change refused is logged by the use case (object ids only) and fails the invocation, so
+    the runtime reports it; the next day's run retries what is left."""
+    plan, report = cityzen.reconcile_agents(deps)
+    if report is None or plan.empty:
+        logger.info("agents: nothing to change")
+        return 0
+    logger.info("agents: %s", report.summary())
+    if not report.ok:
+        raise RuntimeError(f"agents: {len(report.failed)} change(s) refused")
+    return sum(report.done.values())
+
+
 def _timer(
     bp: func.Blueprint,
     name: str,
@@ -164,4 +186,5 @@ def blueprint(
     _timer(bp, "reconcile_cases", schedule.cases, reconcile_cases, container)
     _timer(bp, "refresh_search", schedule.search, refresh_search, container)
     _timer(bp, "refresh_feeds", schedule.feeds, refresh_feeds, container)
+    _timer(bp, "reconcile_agents", schedule.agents, reconcile_agents, container)
     return bp

@@ -117,6 +117,7 @@ def test_every_function_and_its_binding_json(load: Any) -> None:
         "reconcile_cases": timer("0 */15 * * * *"),
         "refresh_search": timer("0 5-59/15 * * * *"),
         "refresh_feeds": timer("0 */15 * * * *"),
+        "reconcile_agents": timer("0 15 3 * * *"),
     }
 
 
@@ -167,4 +168,4 @@ def test_cold_start_imports_only_what_indexing_needs() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     )
-    assert out.stdout.split("\n")[:2] == ["[]", "24"]
+    assert out.stdout.split("\n")[:2] == ["[]", "25"]

@@ -131,3 +131,17 @@ def test_the_geocoder_defaults_to_the_embedded_one_and_takes_the_geoplateforme()
     # Our pace stays under the service's 50 requests/s per IP.
     with pytest.raises(ValidationError, match="geocoder_requests_per_second"):
         Settings(_env_file=None, geocoder_requests_per_second=60)
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://graph.example.fr", "http://graph.example.fr", "file:", "graph.microsoft.com"]
+)
+def test_the_agents_directory_is_graph_over_https_or_a_file(url: str) -> None:
+    with pytest.raises(ValidationError, match="CITYZEN_AGENTS_DIRECTORY_URL: ") as caught:
+        Settings(_env_file=None, agents_directory_url=url)
+    assert "example.fr" not in str(caught.value)
+
+
+def test_graph_and_a_local_stand_in_are_accepted() -> None:
+    for url in ("https://graph.microsoft.com", "http://127.0.0.1:7080", "file:dir.json"):
+        assert Settings(_env_file=None, agents_directory_url=url).agents_directory_url == url

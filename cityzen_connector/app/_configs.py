@@ -17,8 +17,9 @@ from cityzen_connector.settings import Settings
 
 if TYPE_CHECKING:
     from cityzen_connector._clock import MonotonicClock
+    from cityzen_connector.agents import Directory
     from cityzen_connector.cases import WebhookConfig
-    from cityzen_connector.dataverse import DataverseConfig, TokenProvider
+    from cityzen_connector.dataverse import DataverseConfig, TokenProvider, Transport
     from cityzen_connector.emulator import EmulatorConfig
     from cityzen_connector.localhost import LocalHostConfig
     from cityzen_connector.portal import AddressHelpConfig, FeedsConfig
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EMULATOR_DATABASE_FILE",
     "address_help_config",
+    "agents_directory",
     "attachment_limits",
     "dataverse_config",
     "delivery_policy",
@@ -56,11 +58,14 @@ def dataverse_config(settings: Settings) -> DataverseConfig:
     )
 
 
-def token_provider(settings: Settings, *, clock: MonotonicClock | None = None) -> TokenProvider:
-    """The token provider ``dataverse_auth`` names. Building one makes no network call."""
+def token_provider(
+    settings: Settings, *, clock: MonotonicClock | None = None, resource: str | None = None
+) -> TokenProvider:
+    """The token provider ``dataverse_auth`` names, for Dataverse or another ``resource`` of
+    the same app registration (Microsoft Graph). Building one makes no network call."""
     from cityzen_connector import dataverse
 
-    auth, url = settings.dataverse_auth, settings.dataverse_url
+    auth, url = settings.dataverse_auth, resource or settings.dataverse_url
     if auth == "static":
         return dataverse.StaticTokenProvider(settings.dataverse_static_token.get_secret_value())
     if auth == "managed_identity":
@@ -77,6 +82,38 @@ def token_provider(settings: Settings, *, clock: MonotonicClock | None = None) -
         certificate_password=settings.dataverse_certificate_password.get_secret_value() or None,
         clock=clock,
     )
+
+
+def agents_directory(
+    settings: Settings, *, clock: MonotonicClock | None = None, transport: Transport | None = None
+) -> Directory:
+    """The directory ``agents_directory_url`` names: a directory file (local mode only; the
+    licences it assigns kept under ``data_dir``), or Microsoft Graph with the Dataverse app
+    registration's credentials, for the scope ``<Graph URL>/.default``. Building one makes no
+    network call. ``ValueError`` naming the setting and its rule otherwise."""
+    from cityzen_connector import agents, dataverse
+
+    url = settings.agents_directory_url
+    if url.startswith("file:"):
+        if not settings.local_mode:
+            raise ValueError(
+                "a directory file is for local mode: set https://graph.microsoft.com to read"
+                " Microsoft Entra ID"
+            )
+        return agents.FileDirectory.from_file(
+            Path(url[5:]), licences_path=settings.data_dir / "directory-licences.json"
+        )
+    config = agents.GraphConfig(base_url=url)
+    if settings.dataverse_auth == "static":
+        if not settings.local_mode:
+            raise ValueError("Microsoft Graph needs client_secret, certificate or managed_identity")
+        tokens: dataverse.TokenProvider = dataverse.StaticTokenProvider(
+            settings.dataverse_static_token.get_secret_value()
+        )
+    else:
+        tokens = token_provider(settings, clock=clock, resource=config.base_url)
+    sender = transport if transport is not None else dataverse.RequestsTransport(pool_size=4)
+    return agents.GraphDirectory(config, sender, tokens, clock=clock)
 
 
 def delivery_policy(settings: Settings) -> DeliveryPolicy:

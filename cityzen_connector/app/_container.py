@@ -28,8 +28,10 @@ from cityzen_connector.settings import Settings
 
 from . import _configs
 from ._check import check
+from ._errors import ConfigurationError
 
 if TYPE_CHECKING:
+    from cityzen_connector.agents import Directory, Reconciliation
     from cityzen_connector.api import ApiContract, ApiDependencies, HttpApi
     from cityzen_connector.cases import (
         CaseEventPorts,
@@ -111,6 +113,7 @@ class Container:
         webhook_sender: WebhookSender | None = None,
         geocoder: Geocoder | None = None,
         feeds_fetcher: FeedFetcher | None = None,
+        directory: Directory | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -127,6 +130,7 @@ class Container:
             "mappings": mappings,
             "client": client,
             "geocoder": geocoder,
+            "directory": directory,
         }
         self._given = {name for name, value in given.items() if value is not None}
         self.__dict__.update({name: given[name] for name in self._given})
@@ -257,6 +261,35 @@ class Container:
 
         ttl = timedelta(seconds=self.settings.api_feeds_cache_seconds)
         return FeedsReader(self.feeds_config, self.store, self.clock, ttl=ttl)
+
+    # -- agents' accounts -----------------------------------------------------------------------
+    @_Once
+    def directory(self) -> Directory:
+        """Who is in the access model's groups: Microsoft Graph, or a directory file locally.
+        Checked here, when first needed, not at start-up: a deployment that reconciles no
+        agents needs no directory."""
+        from ._settings import env_name
+
+        try:
+            return _configs.agents_directory(self.settings, clock=self.monotonic)
+        except ValueError as exc:
+            names = ("agents_directory_url", "dataverse_auth")
+            raise ConfigurationError([f"{', '.join(map(env_name, names))}: {exc}"]) from exc
+
+    @_Once
+    def agents(self) -> Reconciliation:
+        """The agents' reconciliation (``plan`` and ``apply``): background work's client."""
+        from cityzen_connector.agents import AgentsDeps, Reconciliation
+
+        deps = AgentsDeps(
+            self.client,
+            self.directory,
+            self.mappings.agents,
+            per_batch=self.settings.agents_batch_operations,
+        )
+        if self._logger is not None:
+            deps = dataclasses.replace(deps, logger=self._logger)
+        return Reconciliation(deps)
 
     # -- the pipeline ---------------------------------------------------------------------------
     @_Once

@@ -10,8 +10,10 @@ from urllib.parse import urlsplit
 from . import _configs
 
 if TYPE_CHECKING:
+    import uuid
     from datetime import timedelta
 
+    from cityzen_connector.agents import Plan, Progress, Report
     from cityzen_connector.cases import (
         CaseEventResult,
         ReconcileReport,
@@ -33,6 +35,7 @@ __all__ = [
     "process_case_event",
     "process_submission",
     "purge_retention",
+    "reconcile_agents",
     "reconcile_cases",
     "refresh_feeds",
     "refresh_search",
@@ -136,3 +139,18 @@ def refresh_search(container: Container, *, waiting: bool = False) -> CacheRepor
     report = cache.refresh(client, locale=container.settings.search_knowledge_locale)
     container.search.flush()
     return report
+
+
+def reconcile_agents(
+    container: Container,
+    *,
+    apply: bool = True,
+    acting_for: uuid.UUID | None = None,
+    progress: Progress | None = None,
+) -> tuple[Plan, Report | None]:
+    """Plan the agents' access model against the directory and Dataverse, then apply it
+    (the daily timer; ``cityzen agents plan`` stops after the plan)."""
+    plan = container.agents.plan()
+    if not apply:
+        return plan, None
+    return plan, container.agents.apply(plan, acting_for=acting_for, progress=progress)

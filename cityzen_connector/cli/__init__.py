@@ -1,6 +1,6 @@
 """The ``cityzen`` command: one module per group (run, emulator, queue, dataverse, sync,
-identity, cases, webhooks, search, feeds), each exposing ``register(subparsers)``; this module
-only assembles them.
+identity, cases, webhooks, search, feeds, agents), each exposing ``register(subparsers)``; this
+module only assembles them.
 
 Every command reads its configuration through ``_common`` (``app.load_settings`` and
 ``app.check``); a bad configuration is printed by ``main`` alone, one line per problem naming
@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from cityzen_connector.app import ConfigurationError
 
 from . import (
+    _agents,
     _cases,
     _dataverse,
     _emulator,
@@ -42,6 +43,7 @@ _GROUPS = (
     _webhooks,
     _search,
     _feeds,
+    _agents,
 )
 
 

@@ -28,6 +28,7 @@ from cityzen_connector.emulator._http import Request, Response, json_response, p
 from cityzen_connector.emulator._query import Scope, check_options, query_collection
 from cityzen_connector.emulator._relationships import TARGETS, Collection
 from cityzen_connector.emulator._schema import Entity
+from cityzen_connector.emulator._security import message_refusal, navigation_refusal
 from cityzen_connector.emulator._store import ROW_VERSION, Row
 
 _PAGE = "Associate and disassociate table rows using the Web API"
@@ -39,6 +40,9 @@ def handle_navigation(
 ) -> Response:
     first, _, tail = rest.partition("/")
     segment = parse_segment(first)
+    refusal = message_refusal(segment.name) or navigation_refusal(segment.name)
+    if refusal is not None:
+        raise refusal
     collection = context.schema.relationships.collection(entity.logical_name, segment.name)
     single = entity.navigation(segment.name) is not None
     if tail not in ("", "$ref"):

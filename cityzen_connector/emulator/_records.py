@@ -27,6 +27,7 @@ from cityzen_connector.emulator._http import (
 from cityzen_connector.emulator._impersonation import audit
 from cityzen_connector.emulator._schema import Attribute, Entity, Key, Schema
 from cityzen_connector.emulator._secrets import seal
+from cityzen_connector.emulator._security import key_refusal
 from cityzen_connector.emulator._sql import format_datetime
 from cityzen_connector.emulator._states import settle_state
 from cityzen_connector.emulator._store import ROW_VERSION, Row, Store
@@ -84,7 +85,9 @@ class Records:
             return (row.id if row else None), converted
         wanted = set(converted)
         if not any(set(k.attributes) == wanted for k in self.active_keys(entity)):
-            raise err.key_not_usable(entity.logical_name)
+            raise key_refusal(entity.logical_name, wanted) or err.key_not_usable(
+                entity.logical_name
+            )
         ids = self.store.find(entity.logical_name, converted)
         return (ids[0] if ids else None), converted
 

@@ -55,13 +55,15 @@ class Collection:
         if self.intersect is not None:
             assert self.source_column is not None
             assert self.target_column is not None
-            # Aliases are the compiler's own; values stay parameters.
+            # Aliases are the compiler's own; values stay parameters. An IN over the pairs,
+            # not a correlated EXISTS: for one parent (``?``) SQLite reads the pairs once and
+            # probes the table's primary key, instead of scanning every pair for every row.
             sql = (
-                "EXISTS (SELECT 1 FROM records x WHERE x.entity = ? AND "  # noqa: S608
-                f"json_extract(x.data, ?) = {parent_sql} AND json_extract(x.data, ?) = {item}.id)"
+                f"{item}.id IN (SELECT json_extract(x.data, ?) FROM records x"  # noqa: S608
+                f" WHERE x.entity = ? AND json_extract(x.data, ?) = {parent_sql})"
             )
-            params = [self.intersect, json_path(self.source_column), *parent_params]
-            return sql, [*params, json_path(self.target_column)]
+            params = [json_path(self.target_column), self.intersect, json_path(self.source_column)]
+            return sql, [*params, *parent_params]
         assert self.lookup is not None
         sql = f"json_extract({item}.data, ?) = {parent_sql}"
         params = [json_path(self.lookup), *parent_params]

@@ -36,6 +36,7 @@ from cityzen_connector.emulator._query import (
 )
 from cityzen_connector.emulator._request_facts import request_scope
 from cityzen_connector.emulator._schema import Entity
+from cityzen_connector.emulator._security import message_refusal
 from cityzen_connector.emulator._store import Row
 from cityzen_connector.emulator._table_messages import check_message
 from cityzen_connector.emulator._written import written_reply
@@ -129,7 +130,7 @@ class Router:
         segment = parse_segment(first)
         entity = self.schema.entity_for_set(segment.name)
         if entity is None:
-            raise err.segment_not_found(segment.name)
+            raise message_refusal(segment.name) or err.segment_not_found(segment.name)
         if not rest or rest in BULK:
             check_message(entity, req.method)
         if rest:

@@ -8,8 +8,10 @@ Pure: no I/O besides reading the mapping files, no Dataverse client. The pipelin
     mapping.catalog.outside_territory(citycode)           # HTTP API: 422 outside_territory
     plan = plan_submission(submission, mapping, context=PlanContext(pepper=...))
     mapping.schema()                                      # what provisioning creates
+    mapping.agents                                        # agents' access model (agents/)
 """
 
+from ._agents import MEMBERSHIP_TYPES, TEAM_TYPES, AccessGroup, AccessModel
 from ._config import (
     COLUMN_TYPES,
     AlternateKey,
@@ -58,7 +60,11 @@ from ._wire import bind_value, key_segment, odata_literal, operation_path, wire_
 __all__ = [
     "COLUMN_TYPES",
     "MAX_FILE_BYTES",
+    "MEMBERSHIP_TYPES",
     "NORMALISERS",
+    "TEAM_TYPES",
+    "AccessGroup",
+    "AccessModel",
     "AlternateKey",
     "Bind",
     "BlobContent",

@@ -1,30 +1,32 @@
 """Read ``mappings/*.toml`` with ``tomllib`` and validate them; every error names file and key.
 
 Any file may hold any of the top-level tables ``targets``, ``themes``, ``routing``, ``plan``,
-``status`` and ``territory`` (both optional: without ``status`` every case reads as the neutral
-label); the shipped defaults use one file per concern. A target or theme defined twice, an
-unknown top-level table, bad TOML (a key written twice included: TOML forbids it, the message
-names the line) or a value of the wrong shape is reported, all problems at once.
+``status``, ``territory`` and ``agents`` (the last three optional: without ``status`` every
+case reads as the neutral label; ``agents`` is the agents' access model); the shipped defaults
+use one file per concern. A target or theme defined twice, an unknown top-level table, bad TOML
+(a key written twice included: TOML forbids it, the message names the line) or a value of the
+wrong shape is reported, all problems at once.
 """
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ._agents import AccessModel, AgentsConfig, build_access_model
 from ._config import PlanConfig, RoutingConfig, TargetConfig, TerritoryConfig, ThemeConfig
 from ._errors import FileProblem, MappingFileError
 from ._mappingset import MappingSet, build_mapping_set
 from ._status import StatusConfig, StatusVocabulary, build_vocabulary
 
 MAX_FILE_BYTES = 1024 * 1024
-_SECTIONS = ("targets", "themes", "routing", "plan", "status", "territory")
-_SINGLES = ("routing", "plan", "status", "territory")  # one table each; the last two optional
+_SECTIONS = ("targets", "themes", "routing", "plan", "status", "territory", "agents")
+_SINGLES = ("routing", "plan", "status", "territory", "agents")  # the last three optional
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -110,6 +112,12 @@ def _validate(collected: _Collected) -> MappingSet:
     if "territory" in collected.singles:
         territory_file, territory_raw = collected.singles["territory"]
         territory = _model(territory_file, "territory", territory_raw, TerritoryConfig, problems)
+    agents = AccessModel()
+    if "agents" in collected.singles and routing is not None:
+        agents_file, agents_raw = collected.singles["agents"]
+        config = _model(agents_file, "agents", agents_raw, AgentsConfig, problems)
+        if config is not None:
+            agents = build_access_model(agents_file, config, routing, problems)
     if problems or routing is None or plan is None:
         raise MappingFileError(problems)
     files = {
@@ -121,7 +129,7 @@ def _validate(collected: _Collected) -> MappingSet:
     built = build_mapping_set(
         targets, themes, routing, plan, files.__getitem__, territory=territory
     )
-    return built.with_statuses(statuses)
+    return replace(built.with_statuses(statuses), agents=agents)
 
 
 def _statuses(collected: _Collected, problems: list[FileProblem]) -> StatusVocabulary:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
+from ._agents import AccessModel
 from ._config import (
     AlternateKey,
     CustomColumn,
@@ -66,6 +68,8 @@ class MappingSet:
     case_target: str
     catalog: ThemeCatalog
     statuses: StatusVocabulary = field(default_factory=StatusVocabulary)
+    # The agents' access model (mappings/agents.toml); empty when no file declares [agents].
+    agents: AccessModel = dataclasses.field(default_factory=AccessModel)
 
     def target(self, name: str) -> Target:
         return next(target for target in self.targets if target.name == name)

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cityzen_connector import app
+from cityzen_connector.agents import FileDirectory, GraphDirectory
 from cityzen_connector.dataverse import (
     ManagedIdentityProvider,
     MsalClientCredentialsProvider,
@@ -66,3 +69,30 @@ def test_local_host_config_follows_the_data_folder(tmp_path: Path) -> None:
     assert (config.port, config.http_threads) == (0, 3)
     assert config.key_file == tmp_path / "host-keys.json"
     assert config.state_dir == tmp_path / "localhost"
+
+
+def test_the_agents_directory_is_graph_with_the_app_registrations_credentials() -> None:
+    graph = app.agents_directory(
+        Settings(
+            **ORG,
+            dataverse_auth="client_secret",
+            dataverse_tenant_id="tenant",
+            dataverse_client_id="client",
+            dataverse_client_secret="s3cret",
+            agents_directory_url="https://graph.microsoft.com",
+        )
+    )
+    assert isinstance(graph, GraphDirectory)
+    assert graph.config.root == "https://graph.microsoft.com/v1.0/"
+    tokens = graph._tokens
+    assert isinstance(tokens, MsalClientCredentialsProvider)
+    assert tokens._scopes == ["https://graph.microsoft.com/.default"]
+    static_remote = Settings(**ORG, agents_directory_url="https://graph.microsoft.com")
+    with pytest.raises(ValueError, match="needs client_secret, certificate or managed_identity"):
+        app.agents_directory(static_remote)
+    with pytest.raises(ValueError, match="a directory file is for local mode"):
+        app.agents_directory(Settings(**ORG))
+    local = Settings(
+        agents_directory_url=f"file:{Path(__file__).parents[2] / 'samples' / 'directory.json'}"
+    )
+    assert isinstance(app.agents_directory(local), FileDirectory)

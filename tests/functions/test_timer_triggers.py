@@ -51,6 +51,7 @@ def test_the_blueprint_has_the_timers_on_the_documented_schedules() -> None:
         "reconcile_cases": timers.CASES_SCHEDULE,
         "refresh_search": timers.SEARCH_SCHEDULE,
         "refresh_feeds": timers.FEEDS_SCHEDULE,
+        "reconcile_agents": timers.AGENTS_SCHEDULE,
     }
     other = timers.Schedule(themes="0 0 * * * *")
     assert (
@@ -82,6 +83,9 @@ def test_schedules_are_valid_ncrontab_and_fire_when_documented() -> None:
     assert [t.minute for t in fired] == [5, 20, 35, 50, 5]
     assert CronSchedule.parse(timers.FEEDS_SCHEDULE).next_after(start) == start.replace(
         minute=15, second=0
+    )
+    assert CronSchedule.parse(timers.AGENTS_SCHEDULE).next_after(start) == start.replace(
+        hour=3, minute=15, second=0
     )
 
 
@@ -251,4 +255,45 @@ def test_the_search_timer_caches_the_published_articles_and_the_index_follows(
     clock.advance(settings.search_reload_seconds)
     after = deps.search.search("encombrants", page=1, per_page=10).results
     assert [h.kind for h in after].count("article") == 1
+    emulator.close()
+
+
+def test_the_agents_timer_reconciles_the_access_model_daily(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator = create_app(EmulatorConfig(database=":memory:"))
+    seed(emulator)
+    settings = Settings(
+        data_dir=tmp_path,
+        mappings_dir=ROOT / "mappings",
+        agents_directory_url=f"file:{ROOT / 'samples' / 'directory.json'}",
+    )
+    deps = app.Container(settings, transport=WsgiTransport(emulator))
+    with caplog.at_level(logging.INFO):
+        fire(deps, "reconcile_agents")
+        assert timers.reconcile_agents(deps) == 0  # the second run finds nothing to do
+    assert "agents: 14 change(s) done, 0 already done, 0 failed" in caplog.text
+    assert "agents: nothing to change" in caplog.text
+    assert "emulator.local" not in caplog.text  # principal names never reach a log
+    emulator.close()
+
+
+def test_the_agents_timer_fails_the_invocation_when_the_model_does_not_fit(
+    tmp_path: Path,
+) -> None:
+    from cityzen_connector.agents import ReconcileError  # noqa: PLC0415
+
+    directory = json.loads((ROOT / "samples" / "directory.json").read_text(encoding="utf-8"))
+    directory["groups"] = directory["groups"][1:]  # a group of the model was deleted
+    (tmp_path / "directory.json").write_text(json.dumps(directory), encoding="utf-8")
+    emulator = create_app(EmulatorConfig(database=":memory:"))
+    seed(emulator)
+    settings = Settings(
+        data_dir=tmp_path,
+        mappings_dir=ROOT / "mappings",
+        agents_directory_url=f"file:{tmp_path / 'directory.json'}",
+    )
+    deps = app.Container(settings, transport=WsgiTransport(emulator))
+    with pytest.raises(ReconcileError, match=r"agents\.groups\.relation-usagers\.object_id"):
+        fire(deps, "reconcile_agents")
     emulator.close()
