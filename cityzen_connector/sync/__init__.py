@@ -3,12 +3,13 @@
 - ``sync.intake``: accept and queue a submission, read its status (no Dataverse);
 - ``sync.pipeline``: write a queued submission into Dataverse, settle, recover;
 - here: the theme tree the portal shows (``refresh_themes``, ``read_themes``), schema and
-  catalogue provisioning (``plan_provisioning``, ``apply_provisioning``) and readiness.
+  catalogue provisioning (``plan_provisioning``, ``apply_provisioning``), readiness, and the
+  queues as ops see them (``ConnectorQueues``: counts, dead letters, replays).
 
 Each use case takes its ports as arguments; none reads settings.
 """
 
-from ._errors import ProvisionError
+from ._errors import ProvisionError, UnknownQueueError
 from ._health import (
     Liveness,
     Readiness,
@@ -23,6 +24,7 @@ from ._provisioning import (
     apply_provisioning,
     plan_provisioning,
 )
+from ._queues import ConnectorQueue, ConnectorQueues
 from ._themes import (
     ThemesReader,
     ThemesSnapshot,
@@ -34,6 +36,8 @@ from ._themes import (
 )
 
 __all__ = [
+    "ConnectorQueue",
+    "ConnectorQueues",
     "Liveness",
     "ProvisionError",
     "ProvisionPlan",
@@ -45,6 +49,7 @@ __all__ = [
     "ThemeTree",
     "ThemesReader",
     "ThemesSnapshot",
+    "UnknownQueueError",
     "apply_provisioning",
     "cached_themes",
     "check_readiness",
