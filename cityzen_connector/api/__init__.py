@@ -14,7 +14,18 @@ from typing import TYPE_CHECKING
 from cityzen_connector._lazy import lazy_exports
 from cityzen_connector._types import Headers
 
-from ._routes import FALLBACK, METHODS, PREFIX, ROUTES, Access, Answer, Operation, Route, match
+from ._routes import (
+    FALLBACK,
+    METHODS,
+    OPS_ROUTES,
+    PREFIX,
+    ROUTES,
+    Access,
+    Answer,
+    Operation,
+    Route,
+    match,
+)
 
 if TYPE_CHECKING:
     from ._app import ApiDependencies, HttpApi, caller_of
@@ -25,6 +36,7 @@ if TYPE_CHECKING:
     from ._http import ApiRequest, ApiResponse, json_response, problem_response
     from ._multipart import Part, parse_multipart
     from ._openapi import openapi_bytes, openapi_document
+    from ._ops import AgentsReconciler, OpsDependencies
 
 _LAZY = {
     "ApiDependencies": "_app",
@@ -46,6 +58,8 @@ _LAZY = {
     "parse_multipart": "_multipart",
     "openapi_bytes": "_openapi",
     "openapi_document": "_openapi",
+    "AgentsReconciler": "_ops",
+    "OpsDependencies": "_ops",
 }
 
 
@@ -56,9 +70,11 @@ __all__ = [
     "FALLBACK",
     "HANDLERS",
     "METHODS",
+    "OPS_ROUTES",
     "PREFIX",
     "ROUTES",
     "Access",
+    "AgentsReconciler",
     "Answer",
     "ApiContract",
     "ApiDependencies",
@@ -69,6 +85,7 @@ __all__ = [
     "HttpApi",
     "MultipartError",
     "Operation",
+    "OpsDependencies",
     "Part",
     "Route",
     "build_api",

@@ -23,6 +23,7 @@ from cityzen_connector.sync import ReadinessProbe, ThemesReader
 from cityzen_connector.sync.intake import IngestError, IngestPorts, InvalidSubmissionError
 
 from ._http import ApiRequest, ApiResponse, problem_response
+from ._ops import OpsDependencies
 from ._routes import FALLBACK, PREFIX, Route, match
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class ApiDependencies:
     authenticator: BearerAuthenticator | None = None
     portal_key: str = field(default="", repr=False)
     max_body_bytes: int = 32 * 1024 * 1024
+    ops: OpsDependencies | None = None  # None: every ops call is refused (401)
 
 
 Deps = Callable[[], ApiDependencies]

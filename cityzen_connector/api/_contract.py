@@ -10,7 +10,9 @@ follows the document is never refused:
   it is optional there;
 - the theme catalogue (``mappings/themes.toml``): the theme and sub-theme codes, and each
   sub-theme's form fields, their types, bounds and which are required;
-- how many files one request may carry (``CITYZEN_API_MAX_ATTACHMENTS``).
+- how many files one request may carry (``CITYZEN_API_MAX_ATTACHMENTS``);
+- the queues the ops routes name (``CITYZEN_SUBMISSIONS_QUEUE``, ``…_CASE_EVENTS_QUEUE``,
+  ``…_WEBHOOKS_QUEUE``).
 
 A multipart request's ``submission`` part is the same object with no attachments in it (an
 empty list at most): the files are parts of their own.
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
     from cityzen_connector.sync.intake import AttachmentLimits
 
 AuthMode = Literal["function_key", "bearer", "both"]
+# The settings' default queue names: what the published reference shows.
+OPS_QUEUES = ("submissions", "case-events", "webhooks")
 _REF = "#/components/schemas/{}"
 _FORM_TEXT_MAX = 2000
 FILE_TYPES = (
@@ -63,16 +67,24 @@ class ApiContract:
     max_attachments: int = MAX_ATTACHMENTS
     # The types a file's bytes may prove (sync.intake: sniffed, never taken from a header).
     file_types: tuple[str, ...] = FILE_TYPES
+    ops_queues: tuple[str, ...] = OPS_QUEUES
 
     @classmethod
-    def of(cls, auth_mode: AuthMode, catalogue: Catalogue, limits: AttachmentLimits) -> ApiContract:
+    def of(
+        cls,
+        auth_mode: AuthMode,
+        catalogue: Catalogue,
+        limits: AttachmentLimits,
+        ops_queues: tuple[str, ...] | None = None,
+    ) -> ApiContract:
         """A deployment's contract: its auth mode, its whole catalogue (what intake validates
-        against, whatever Dataverse holds) and its attachment limits."""
+        against, whatever Dataverse holds), its attachment limits and its queues."""
         return cls(
             auth_mode=auth_mode,
             themes=catalogue.tree(),
             max_attachments=limits.max_count,
             file_types=tuple(sorted(limits.types)),
+            ops_queues=OPS_QUEUES if ops_queues is None else ops_queues,
         )
 
 
@@ -168,3 +180,12 @@ def request_definitions(
     # api._body refuses attachments in the part (files are parts); an empty list is tolerated.
     part["properties"]["attachments"] = {"type": "array", "maxItems": 0}
     return request, part
+
+
+def ops_definitions(definitions: dict[str, Any], contract: ApiContract) -> None:
+    """The replay bodies name one of this deployment's queues."""
+    for name in ("ReplayByIds", "ReplayAll"):
+        definitions[name]["properties"]["queue"] = {
+            "enum": list(contract.ops_queues),
+            "description": "One of the queues the connector uses.",
+        }

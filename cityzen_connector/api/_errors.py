@@ -5,11 +5,14 @@ with a fixed detail (never body content).
 
     BodyError        the body cannot be read as a submission: a problem code and a detail
     MultipartError   (ValueError) the body is not well-formed multipart/form-data
+    QueryError       query parameters not valid: each one named, as a 422 lists fields
 """
 
 from __future__ import annotations
 
-from cityzen_connector.models import ProblemCode
+from collections.abc import Iterable
+
+from cityzen_connector.models import FieldError, ProblemCode
 
 
 class BodyError(Exception):
@@ -23,3 +26,11 @@ class BodyError(Exception):
 
 class MultipartError(ValueError):
     """The body is not well-formed multipart/form-data (a fixed text; never body bytes)."""
+
+
+class QueryError(ValueError):
+    """Query parameters are not valid: the fields (``query.<name>``) and rules, no values."""
+
+    def __init__(self, errors: Iterable[FieldError]) -> None:
+        self.errors = tuple(errors)
+        super().__init__(f"{len(self.errors)} query parameter(s) not valid")

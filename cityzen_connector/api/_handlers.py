@@ -15,6 +15,7 @@ from ._contract import ApiContract
 from ._errors import BodyError
 from ._http import JSON, ApiRequest, ApiResponse, json_response, problem_response
 from ._openapi import openapi_bytes
+from ._ops_handlers import OPS_HANDLERS
 from ._routes import PREFIX
 
 # Clients may keep the tree a minute, then revalidate with If-None-Match (RFC 9111 5.2.2.1).
@@ -77,7 +78,8 @@ def health_ready(_request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiResp
 
 def contract_of(deps: ApiDependencies) -> ApiContract:
     """This deployment's side of the contract, read from the API's dependencies."""
-    return ApiContract.of(deps.auth_mode, deps.ingest.catalog, deps.ingest.limits)
+    queues = deps.ops.queues.names if deps.ops is not None else None
+    return ApiContract.of(deps.auth_mode, deps.ingest.catalog, deps.ingest.limits, queues)
 
 
 def openapi(_request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiResponse:
@@ -99,6 +101,7 @@ HANDLERS: dict[str, Handler] = {
     "liveness": health,
     "readiness": health_ready,
     "openapi": openapi,
+    **OPS_HANDLERS,
 }
 
 

@@ -14,9 +14,10 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from cityzen_connector.models import PROBLEM_CONTENT_TYPE, Citizen, Problem
+from cityzen_connector.models import MAX_PAGE_SIZE, PROBLEM_CONTENT_TYPE, Citizen, Problem
+from cityzen_connector.models._ops import PAGE_TOKEN_PATTERN
 
-from ._contract import ApiContract, request_definitions
+from ._contract import ApiContract, ops_definitions, request_definitions
 from ._http import JSON
 from ._routes import METHODS, PREFIX, ROUTES, Access, Operation, Route, Schema
 
@@ -30,6 +31,8 @@ _HEADERS = {
     " characters, mapped to a UUIDv5). With a body `id` too, both must name the same id (422"
     " otherwise).",
     "If-None-Match": "An ETag of an earlier answer: 304 if the tree has not changed.",
+    "If-Match": "The ETag of the plan that was reviewed (GET /api/v1/ops/agents/plan): 412 if"
+    " the plan has changed since; absent, the current plan is applied.",
 }
 _HEADER_SCHEMAS: dict[str, dict[str, Any]] = {
     # sync.intake's resolve_id: visible ASCII once trimmed, and never the nil or max UUID.
@@ -40,6 +43,31 @@ _HEADER_SCHEMAS: dict[str, dict[str, Any]] = {
         "pattern": "^[!-~]([ -~]*[!-~])?$",
         "not": {"pattern": '^"?(0{8}-(0{4}-){3}0{12}|[fF]{8}-([fF]{4}-){3}[fF]{12})"?$'},
     },
+}
+# Query parameters (the ops routes'): description and schema; ``queue`` names this deployment's
+# queues (``ApiContract.ops_queues``).
+_QUERY: dict[str, tuple[str, dict[str, Any]]] = {
+    "queue": ("One of the queues the connector uses.", {"type": "string"}),
+    "source": (
+        "deadletter: the queue's dead-letter sub-queue; rejected: <queue>-rejected; all: both.",
+        {"enum": ["deadletter", "rejected", "all"], "default": "all"},
+    ),
+    "page_size": (
+        "Messages per page.",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 50},
+    ),
+    "page_token": (
+        "Where the previous page ended (its next_page_token).",
+        {"type": "string", "pattern": PAGE_TOKEN_PATTERN},
+    ),
+}
+_REQUIRED_QUERY = frozenset({"queue"})
+_OPS_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "bearerFormat": "JWT",
+    "description": "A Microsoft Entra ID access token for this API from the ops tenant, whose"
+    " roles claim holds the ops app role (CITYZEN_OPS_ROLE). Function keys are not accepted.",
 }
 # Path parameters: a submission id is the UUID the 202 gave (anything else is a 404; control
 # characters in a path are refused by the host with a 400 before routing).
@@ -55,7 +83,15 @@ _EVERYWHERE: dict[int, tuple[str, tuple[str, ...]]] = {
 
 def schema_objects() -> dict[str, Any]:
     """What the routing table's schema names stand for."""
-    from cityzen_connector.models import SubmissionStatus  # noqa: PLC0415 - see _routes
+    from cityzen_connector.models import (  # noqa: PLC0415 - see _routes
+        AgentsPlanView,
+        AgentsReportView,
+        DeadLetterPage,
+        QueuesView,
+        ReplayRequest,
+        ReplayResult,
+        SubmissionStatus,
+    )
     from cityzen_connector.sync import Liveness, Readiness, ThemeTree  # noqa: PLC0415
     from cityzen_connector.sync.intake import AcceptedResponse, SubmissionRequest  # noqa: PLC0415
 
@@ -66,6 +102,12 @@ def schema_objects() -> dict[str, Any]:
         "Liveness": Liveness,
         "Readiness": Readiness,
         "SubmissionRequest": SubmissionRequest,
+        "QueuesView": QueuesView,
+        "DeadLetterPage": DeadLetterPage,
+        "ReplayRequest": ReplayRequest,
+        "ReplayResult": ReplayResult,
+        "AgentsPlanView": AgentsPlanView,
+        "AgentsReportView": AgentsReportView,
     }
 
 
@@ -81,6 +123,8 @@ def _key(schema: Schema) -> str:
 def _security(access: Access, contract: ApiContract) -> list[dict[str, list[str]]]:
     if access == "anonymous":
         return []
+    if access == "ops":
+        return [{"opsBearer": []}]
     if access == "function" or contract.auth_mode == "function_key":
         return [{"functionKey": []}]
     if contract.auth_mode == "bearer":
@@ -158,9 +202,14 @@ def _operation(
             entry["content"] = _content(refs[(_key(answer.schema), "serialization")])
         elif status >= 400:
             entry["content"] = _content(problem_ref, PROBLEM_CONTENT_TYPE)
-        names = answer.headers + _STATUS_HEADERS.get(status, ())
-        if names:
-            entry["headers"] = {name: {"schema": {"type": "string"}} for name in names}
+        names = answer.headers + tuple(
+            name for name in _STATUS_HEADERS.get(status, ()) if name not in answer.sometimes
+        )
+        documented: dict[str, Any] = {name: {"schema": {"type": "string"}} for name in names}
+        for name in answer.sometimes:
+            documented[name] = {"required": False, "schema": {"type": "string"}}
+        if documented:
+            entry["headers"] = documented
         responses[str(status)] = entry
     for status, (description, headers) in _EVERYWHERE.items():
         everywhere: dict[str, Any] = {
@@ -176,24 +225,43 @@ def _operation(
         "security": _security(route.access, contract),
         "responses": responses,
     }
-    parameters = [
-        {"name": name, "in": "path", "required": True, "schema": _PATH_PARAMETERS[name]}
-        for name in _path_params(route.template)
-    ] + [
-        {
-            "name": header,
-            "in": "header",
-            "required": False,
-            "description": _HEADERS[header],
-            "schema": _HEADER_SCHEMAS.get(header, {"type": "string"}),
-        }
-        for header in op.headers
-    ]
+    parameters = (
+        [
+            {"name": name, "in": "path", "required": True, "schema": _PATH_PARAMETERS[name]}
+            for name in _path_params(route.template)
+        ]
+        + [
+            {
+                "name": name,
+                "in": "query",
+                "required": name in _REQUIRED_QUERY,
+                "description": _QUERY[name][0],
+                "schema": _query_schema(name, contract),
+            }
+            for name in op.query
+        ]
+        + [
+            {
+                "name": header,
+                "in": "header",
+                "required": False,
+                "description": _HEADERS[header],
+                "schema": _HEADER_SCHEMAS.get(header, {"type": "string"}),
+            }
+            for header in op.headers
+        ]
+    )
     if parameters:
         doc["parameters"] = parameters
     if op.request_body is not None:
         doc["requestBody"] = _request_body(op, refs, contract)
     return doc
+
+
+def _query_schema(name: str, contract: ApiContract) -> dict[str, Any]:
+    if name == "queue":
+        return {"enum": list(contract.ops_queues)}
+    return _QUERY[name][1]
 
 
 def _path_params(template: str) -> list[str]:
@@ -207,6 +275,7 @@ def openapi_document(contract: ApiContract = ApiContract()) -> dict[str, Any]:  
     refs, definitions = _schemas()
     request, part = request_definitions(definitions, contract)
     definitions["SubmissionRequest"], definitions["SubmissionPart"] = request, part
+    ops_definitions(definitions, contract)
     paths = {
         PREFIX + route.template: {
             op.method.lower(): _operation(route, op, refs, contract) for op in route.operations
@@ -224,6 +293,7 @@ def openapi_document(contract: ApiContract = ApiContract()) -> dict[str, Any]:  
             "securitySchemes": {
                 "functionKey": {"type": "apiKey", "in": "header", "name": "x-functions-key"},
                 "bearerToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "opsBearer": _OPS_SCHEME,
             },
         },
     }

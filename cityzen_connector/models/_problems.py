@@ -42,6 +42,8 @@ class ProblemCode(StrEnum):
     INTERNAL_ERROR = "internal_error"
     NOT_IMPLEMENTED = "not_implemented"
     SERVICE_UNAVAILABLE = "service_unavailable"
+    PLAN_CHANGED = "plan_changed"
+    AGENTS_UNAVAILABLE = "agents_unavailable"
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,18 @@ CATALOGUE: Mapping[ProblemCode, CatalogueEntry] = MappingProxyType(
             503,
             "The service is temporarily unavailable. Please try again later.",
             "Le service est momentanément indisponible. Veuillez réessayer plus tard.",
+        ),
+        # POST /ops/agents/apply with If-Match: the plan changed since it was reviewed.
+        ProblemCode.PLAN_CHANGED: CatalogueEntry(
+            412,
+            "The plan has changed since it was read: review the new plan, then apply it.",
+            "Le plan a changé depuis sa lecture : relisez le nouveau plan, puis appliquez-le.",
+        ),
+        # A deployment without an agents access model: a state, not an outage (no Retry-After).
+        ProblemCode.AGENTS_UNAVAILABLE: CatalogueEntry(
+            503,
+            "Agent account reconciliation is not configured on this deployment.",
+            "La réconciliation des comptes des agents n’est pas configurée sur ce déploiement.",
         ),
     }
 )
