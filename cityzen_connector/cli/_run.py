@@ -4,9 +4,9 @@
 In one process: the Dataverse emulator, seeded, on 127.0.0.1:7072 (threaded ``serve()``); the
 custom columns and alternate keys the mappings need, provisioned; the embedded queue, store and
 blobs under the data folder; and the local Functions host running ``function_app.py`` on
-127.0.0.1:7071. It prints the URLs, the local function key and two ready-to-paste ``curl``
-commands (file a sample request, read its status). Ctrl-C (or SIGTERM) stops everything and
-exits 0. A port in use is one clear line and exit code 2.
+127.0.0.1:7071. It prints the URLs, the local function key and ready-to-paste ``curl`` commands
+(file a sample request, read its status, count the queues with a local ops token). Ctrl-C (or
+SIGTERM) stops everything and exits 0. A port in use is one clear line and exit code 2.
 
 With the emulator, it also starts a local webhook receiver on 127.0.0.1:7073 (``cityzen
 webhooks receive``, in-process) and points ``CITYZEN_WEBHOOK_URLS`` at it, signed with the local
@@ -49,6 +49,7 @@ from cityzen_connector.settings import ENV_PREFIX, Settings
 
 from ._common import settings as load_settings
 from ._errors import _StartError
+from ._identity import ops_token_command
 from ._signals import stop_signals
 from ._webhooks import ReceiverPlan, receiver_plan, start_receiver
 
@@ -130,8 +131,10 @@ def banner(
     submission_id: uuid.UUID,
     endpoints: list[tuple[str, str]],
     webhooks: str | None = None,
+    ops_token_command: str | None = None,
 ) -> str:
-    """What ``cityzen run`` prints once everything is up (the README quickstart shows it)."""
+    """What ``cityzen run`` prints once everything is up (the README quickstart shows it).
+    ``ops_token_command``: the command printing a local ops token (local mode only)."""
     api = f"{host_url}/api/v1"
     lines = [
         "CityZen connector is running. Ctrl-C stops it.",
@@ -151,6 +154,12 @@ def banner(
         "Then read its status (queued, then created with its ticket number):",
         f"  curl -sS '{api}/requests/{submission_id}' -H 'x-functions-key: {function_key}'",
     ]
+    if ops_token_command:
+        lines += [
+            "",
+            "Ops API (an Entra ID-shaped token signed by the local key):",
+            f"  curl -sS '{api}/ops/queues' -H \"Authorization: Bearer $({ops_token_command})\"",
+        ]
     if webhooks:
         lines += [
             "",
@@ -335,6 +344,7 @@ def _announce(settings: Settings, host: Any, dataverse_url: str, webhooks: str |
         submission_id=submission_id,
         endpoints=endpoints,
         webhooks=webhooks,
+        ops_token_command=ops_token_command(settings),
     )
     print(text, flush=True)
 
