@@ -51,7 +51,7 @@ from tests.support.world import HEIC, JPEG, PDF, PNG, WEBP, submission
 
 pytestmark = pytest.mark.e2e
 TIMEOUT = 10
-# Fuzzing cases per operation; the examples and coverage phases add their own (about 1,900 in
+# Fuzzing cases per operation; the examples and coverage phases add their own (about 1,600 in
 # all: boundaries, each parameter missing or mistyped, undocumented methods), about 13 s here.
 EXAMPLES = 25
 
