@@ -1,4 +1,5 @@
-"""api: the portal HTTP API, independent of ``azure.functions``.
+"""api: the HTTP API -- the portal's routes and the ops routes (``/v1/ops``, Entra ID ops tokens
+only, ``OpsDependencies``, ``AgentsReconciler``) -- independent of ``azure.functions``.
 
 ``build_api(deps).handle(ApiRequest) -> ApiResponse`` routes, identifies the caller, runs the
 use case and answers; every error is ``application/problem+json``. ``ROUTES`` drives dispatch,
