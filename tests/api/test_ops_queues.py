@@ -146,6 +146,7 @@ def test_pages_go_through_both_sources_once_each(world: World) -> None:
         ({"queue": "submissions", "page_size": "0"}, "query.page_size"),
         ({"queue": "submissions", "page_size": "201"}, "query.page_size"),
         ({"queue": "submissions", "page_size": "٣"}, "query.page_size"),
+        ({"queue": "submissions", "page_size": "9" * 5000}, "query.page_size"),
         ({"queue": "submissions", "source": "inbox"}, "query.source"),
         ({"queue": "submissions", "page_token": "deadletter:x"}, "query.page_token"),
         ({"queue": "sub missions"}, "query.queue"),
