@@ -46,6 +46,8 @@ logger = logging.getLogger(__name__)
 _NO_STORE = "no-store"
 _SOURCES: tuple[SourceChoice, ...] = ("deadletter", "rejected", "all")
 _DEFAULT_PAGE = 50
+# 100 ids of 128 characters, JSON-escaped at worst (6 bytes a character), and room to spare.
+MAX_REPLAY_BODY = 128 * 1024
 
 
 def _ops(lazy: Deps) -> OpsDependencies | None:
@@ -121,6 +123,12 @@ def ops_replay(request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiRespons
     caller = ops_caller(request, ops)
     assert ops is not None
     instance = PREFIX + request.path
+    if len(request.body) > MAX_REPLAY_BODY:
+        return problem_response(
+            ProblemCode.PAYLOAD_TOO_LARGE,
+            detail=f"a replay request is at most {MAX_REPLAY_BODY} bytes",
+            instance=instance,
+        )
     kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if kind != "application/json":
         return problem_response(

@@ -243,6 +243,7 @@ OPS_ROUTES: tuple[Route, ...] = (
                     200: Answer("What was replayed, and the ids not found", "ReplayResult"),
                     400: Answer("The body is not valid JSON"),
                     404: Answer("Not a queue the connector uses"),
+                    413: Answer("The body is larger than a replay request can be"),
                     415: Answer("The body is not application/json"),
                     422: Answer("The body is not valid, each field listed"),
                     **_OPS,

@@ -241,6 +241,13 @@ def test_a_bad_replay_body_is_refused_and_replays_nothing(
     assert [m.message_id for m in world.bus.peek(rejected_queue(QUEUE))] == ["rejected-1"]
 
 
+def test_a_replay_body_larger_than_any_replay_request_is_refused_unread(world: World) -> None:
+    ids = ["x" * 128] * 100_000
+    response = replay(world, {"queue": "submissions", "message_ids": ids})
+    assert response.status == 413
+    assert response.json()["code"] == "payload_too_large"
+
+
 def test_replay_wants_json(world: World) -> None:
     response = replay(world, b"queue=submissions", **{"Content-Type": "text/plain"})
     assert response.status == 415
