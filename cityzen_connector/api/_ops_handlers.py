@@ -24,7 +24,7 @@ from cityzen_connector.models import (
     validation_problem,
 )
 from cityzen_connector.models._ops import PAGE_TOKEN_PATTERN, QUEUE_NAME_PATTERN
-from cityzen_connector.sync import UnknownQueueError
+from cityzen_connector.sync import ReplayInterruptedError, UnknownQueueError
 
 from ._app import Deps, Handler
 from ._body import parse_json
@@ -110,18 +110,20 @@ def ops_dead_letters(request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiR
         return problem_response(
             ProblemCode.VALIDATION_FAILED, instance=PREFIX + request.path, errors=exc.errors
         )
-    try:
-        page = ops.queues.dead_letters(queue, source=source, page_size=size, page_token=token)
-    except UnknownQueueError:
-        return _unknown_queue(request)
-    audit(ops, caller, "dead_letters.list", queue=queue, source=source, count=len(page.items))
-    return json_response(200, page, cache_control=_NO_STORE)
+
+    def run() -> ApiResponse:
+        try:
+            page = ops.queues.dead_letters(queue, source=source, page_size=size, page_token=token)
+        except UnknownQueueError:
+            return _unknown_queue(request)
+        audit(ops, caller, "dead_letters.list", queue=queue, source=source, count=len(page.items))
+        return json_response(200, page, cache_control=_NO_STORE)
+
+    return _guarded(request, run, "queue")
 
 
-def ops_replay(request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiResponse:
-    ops = _ops(lazy)
-    caller = ops_caller(request, ops)
-    assert ops is not None
+def _read_replay(request: ApiRequest) -> ReplayByIds | ReplayAll | ApiResponse:
+    """The replay request in the body, or the problem answering why it is not one."""
     instance = PREFIX + request.path
     if len(request.body) > MAX_REPLAY_BODY:
         return problem_response(
@@ -139,33 +141,42 @@ def ops_replay(request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiRespons
         # The two shapes never overlap: "all" says which one the caller meant, so errors are
         # reported for that one alone.
         model = ReplayAll if isinstance(document, dict) and "all" in document else ReplayByIds
-        wanted = model.model_validate(document)
+        return model.model_validate(document)
     except BodyError as exc:
         return problem_response(exc.code, detail=exc.detail, instance=instance)
     except ValidationError as exc:
         body = validation_problem(exc, instance=instance)
         return ApiResponse(422, body.to_bytes(), {"Content-Type": PROBLEM_CONTENT_TYPE})
-    by_ids = isinstance(wanted, ReplayByIds)
+
+
+def ops_replay(request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiResponse:
+    ops = _ops(lazy)
+    caller = ops_caller(request, ops)
+    assert ops is not None
+    wanted = _read_replay(request)
+    if isinstance(wanted, ApiResponse):
+        return wanted
+    ids = wanted.message_ids if isinstance(wanted, ReplayByIds) else None
+    limit = wanted.limit if isinstance(wanted, ReplayAll) else None
+    figures: dict[str, str | int] = {
+        "queue": wanted.queue,
+        "source": wanted.source,
+        "selection": "oldest" if ids is None else "ids",
+        "requested": len(set(ids)) if ids is not None else limit or 0,
+    }
     try:
-        result = ops.queues.replay(
-            wanted.queue,
-            source=wanted.source,
-            message_ids=wanted.message_ids if isinstance(wanted, ReplayByIds) else None,
-            limit=None if isinstance(wanted, ReplayByIds) else wanted.limit,
-        )
+        result = ops.queues.replay(wanted.queue, source=wanted.source, message_ids=ids, limit=limit)
     except UnknownQueueError:
         return _unknown_queue(request)
-    audit(
-        ops,
-        caller,
-        "dead_letters.replay",
-        queue=wanted.queue,
-        source=wanted.source,
-        selection="ids" if by_ids else "oldest",
-        requested=len(set(wanted.message_ids)) if isinstance(wanted, ReplayByIds) else wanted.limit,
-        replayed=len(result.replayed),
-        not_found=len(result.not_found),
-    )
+    except ReplayInterruptedError as exc:
+        # What was done is audited even when the rest could not be: asking again finishes it.
+        done = len(exc.result.replayed)
+        audit(ops, caller, "dead_letters.replay", **figures, replayed=done, outcome="interrupted")
+        if not exc.is_transient:
+            raise
+        return _unavailable(request, exc, "queue", f"{done} message(s) replayed before it failed")
+    counts = {"replayed": len(result.replayed), "not_found": len(result.not_found)}
+    audit(ops, caller, "dead_letters.replay", **figures, **counts)
     return json_response(200, result, cache_control=_NO_STORE)
 
 
@@ -184,18 +195,27 @@ def _reconciler(
     return ops, caller, ops.agents
 
 
-def _guarded(request: ApiRequest, run: Callable[[], ApiResponse]) -> ApiResponse:
-    """A transient failure of the reconciliation (Graph or Dataverse unreachable) is a 503;
-    anything else is left to the API's last resort (500, nothing told)."""
+def _guarded(request: ApiRequest, run: Callable[[], ApiResponse], what: str) -> ApiResponse:
+    """A failure that says it is transient (the queue, Graph or Dataverse unreachable) is a 503
+    to retry; anything else is left to the API's last resort (500, nothing told)."""
     try:
         return run()
     except Exception as exc:
         if getattr(exc, "is_transient", False) is not True:
             raise
-        logger.warning("agents reconciliation unavailable: %s", type(exc).__name__)
-        return problem_response(
-            ProblemCode.SERVICE_UNAVAILABLE, instance=PREFIX + request.path, retry_after="30"
-        )
+        return _unavailable(request, exc, what)
+
+
+def _unavailable(
+    request: ApiRequest, exc: Exception, what: str, detail: str | None = None
+) -> ApiResponse:
+    logger.warning("%s unavailable: %s", what, type(exc.__cause__ or exc).__name__)
+    return problem_response(
+        ProblemCode.SERVICE_UNAVAILABLE,
+        detail=detail,
+        instance=PREFIX + request.path,
+        retry_after="30",
+    )
 
 
 def ops_agents_plan(request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiResponse:
@@ -211,7 +231,7 @@ def ops_agents_plan(request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiRe
         view = AgentsPlanView(plan=document)
         return json_response(200, view, cache_control=_NO_STORE, etag=etag)
 
-    return _guarded(request, run)
+    return _guarded(request, run, "agents reconciliation")
 
 
 def ops_agents_apply(request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiResponse:
@@ -233,7 +253,7 @@ def ops_agents_apply(request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiR
         audit(ops, caller, "agents.apply", plan=etag.strip('"'), outcome="applied")
         return json_response(200, AgentsReportView(report=report), cache_control=_NO_STORE)
 
-    return _guarded(request, run)
+    return _guarded(request, run, "agents reconciliation")
 
 
 OPS_HANDLERS: dict[str, Handler] = {

@@ -9,7 +9,7 @@
 Each use case takes its ports as arguments; none reads settings.
 """
 
-from ._errors import ProvisionError, UnknownQueueError
+from ._errors import ProvisionError, ReplayInterruptedError, UnknownQueueError
 from ._health import (
     Liveness,
     Readiness,
@@ -45,6 +45,7 @@ __all__ = [
     "Readiness",
     "ReadinessPorts",
     "ReadinessProbe",
+    "ReplayInterruptedError",
     "Step",
     "ThemeTree",
     "ThemesReader",

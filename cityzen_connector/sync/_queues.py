@@ -11,6 +11,7 @@ the queue.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -33,12 +34,13 @@ from cityzen_connector.models import (
 from cityzen_connector.store import SubmissionStatuses
 from cityzen_connector.sync.pipeline import (
     PROP_REJECTED_REASON,
+    ReplayReport,
     rejected_queue,
     replay,
     source_of,
 )
 
-from ._errors import UnknownQueueError
+from ._errors import ReplayInterruptedError, UnknownQueueError
 
 logger = logging.getLogger(__name__)
 
@@ -185,30 +187,46 @@ class ConnectorQueues:
         wanted = list(dict.fromkeys(message_ids)) if message_ids is not None else None
         remaining = set(wanted or ())
         replayed: list[ReplayedMessage] = []
-        for src in _SOURCES[source]:
-            cap = None if limit is None else limit - len(replayed)
-            if cap is not None and cap <= 0:
-                break
-            chosen = self._present(queue.name, src, remaining if wanted is not None else None, cap)
-            if not chosen:
-                continue
-            report = replay(
-                self._bus,
-                queue.name,
-                source=src,
-                message_ids=chosen,
-                statuses=queue.statuses,
-                now=now or self._clock(),
-                # replay locks a whole batch and releases the messages it does not want, which
-                # counts a delivery on each: a batch no larger than the selection touches none
-                # when the oldest are chosen, and only those before the last one otherwise.
-                batch_size=min(len(chosen), _PEEK_PAGE),
-            )
-            for old, new in report.pairs:
-                replayed.append(ReplayedMessage(message_id=old, source=src, new_message_id=new))
+
+        def result() -> ReplayResult:
+            not_found = [i for i in wanted if i in remaining] if wanted is not None else []
+            return ReplayResult(queue=queue.name, replayed=replayed, not_found=not_found)
+
+        def record(source: DeadLetterSource, report: ReplayReport) -> None:
+            # Called after each message: the report holds every pair replayed so far.
+            for old, new in report.pairs[len(done[source]) :]:
+                done[source].append(old)
+                replayed.append(ReplayedMessage(message_id=old, source=source, new_message_id=new))
                 remaining.discard(old)
-        not_found = [i for i in wanted if i in remaining] if wanted is not None else []
-        return ReplayResult(queue=queue.name, replayed=replayed, not_found=not_found)
+
+        done: dict[DeadLetterSource, list[str]] = {"deadletter": [], "rejected": []}
+        try:
+            for src in _SOURCES[source]:
+                cap = None if limit is None else limit - len(replayed)
+                if cap is not None and cap <= 0:
+                    break
+                chosen = self._present(
+                    queue.name, src, remaining if wanted is not None else None, cap
+                )
+                if not chosen:
+                    continue
+                replay(
+                    self._bus,
+                    queue.name,
+                    source=src,
+                    message_ids=chosen,
+                    statuses=queue.statuses,
+                    now=now or self._clock(),
+                    progress=functools.partial(record, src),
+                    # replay locks a whole batch and releases the messages it does not want,
+                    # which counts a delivery on each: a batch no larger than the selection
+                    # touches none when the oldest are chosen, only those before the last
+                    # wanted one otherwise.
+                    batch_size=min(len(chosen), _PEEK_PAGE),
+                )
+        except Exception as exc:
+            raise ReplayInterruptedError(result()) from exc
+        return result()
 
     def _present(
         self, queue: str, source: DeadLetterSource, ids: set[str] | None, cap: int | None

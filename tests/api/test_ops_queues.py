@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,18 @@ from typing import Any
 import pytest
 
 from cityzen_connector.api import ApiResponse
-from cityzen_connector.messaging import PROP_SCHEMA, PROP_VERSION, OutgoingMessage, open_bus
+from cityzen_connector.messaging import (
+    PROP_SCHEMA,
+    PROP_VERSION,
+    BusUnavailableError,
+    OutgoingMessage,
+    open_bus,
+)
 from cityzen_connector.store import SubmissionStatuses
 from cityzen_connector.sync.pipeline import PROP_REJECTED_REASON, rejected_queue, sweep_dead_letters
 from tests.support.ops import CASE_EVENTS, OID, call, dead_letter, ops_token, with_ops
 from tests.support.schema_check import check_response
-from tests.support.world import QUEUE, World, make_world, submission
+from tests.support.world import QUEUE, FlakyBus, World, make_world, submission
 
 SECRET = b'{"citizen": {"family_name": "Delacroix", "email": "marianne@example.org"}}'
 LIST, REPLAY = "/v1/ops/dead-letters", "/v1/ops/dead-letters/replay"
@@ -269,3 +276,61 @@ def test_every_ops_action_is_logged_with_the_object_id_and_figures_only(
     ]
     for secret in ("Delacroix", "marianne@example.org", typed, "dead-1"):
         assert secret not in caplog.text
+
+
+@dataclass
+class FailingLater(FlakyBus):
+    """A real bus whose ``send`` fails from the ``fail_from``-th call on, and whose ``peek``
+    can be made to fail: the queue going away half-way."""
+
+    fail_from: int | None = None
+    sends: int = 0
+    fail_peek: bool = False
+
+    def send(self, queue: str, messages: Any) -> None:
+        self.sends += 1
+        if self.fail_from is not None and self.sends >= self.fail_from:
+            raise BusUnavailableError("queue down (test)")
+        self.inner.send(queue, messages)
+
+    def peek(self, *args: Any, **kwargs: Any) -> Any:
+        if self.fail_peek:
+            raise BusUnavailableError("queue down (test)")
+        return self.inner.peek(*args, **kwargs)
+
+
+def test_a_replay_cut_short_is_audited_answered_503_and_finished_by_asking_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    world = make_world()
+    bus = FailingLater(world.bus.inner)
+    with_ops(world, bus=bus)
+    for n in range(3):
+        reject(world, f"rejected-{n}")  # sent through world.bus: the same queue underneath
+    bus.fail_from = 2  # the first copy goes out, the second does not
+    body = {"queue": "submissions", "message_ids": ["rejected-0", "rejected-1", "rejected-2"]}
+    with caplog.at_level(logging.INFO, logger="cityzen_connector.audit"):
+        cut = replay(world, body)
+    assert cut.status == 503
+    assert cut.headers["Retry-After"] == "30"
+    assert cut.json()["detail"] == "1 message(s) replayed before it failed"
+    assert f"oid={OID} queue=submissions source=all selection=ids requested=3 replayed=1" in (
+        caplog.text
+    )
+    assert "outcome=interrupted" in caplog.text
+    left = [m.message_id for m in world.bus.peek(rejected_queue(QUEUE), max_messages=10)]
+    assert left == ["rejected-1", "rejected-2"]  # untouched, where they were
+    bus.fail_from = None
+    again = replay(world, body).json()
+    assert [r["message_id"] for r in again["replayed"]] == ["rejected-1", "rejected-2"]
+    assert again["not_found"] == ["rejected-0"]
+    assert len(world.bus.peek(QUEUE, max_messages=10)) == 3
+
+
+def test_listing_while_the_queue_is_unreachable_is_a_503_to_retry() -> None:
+    world = make_world()
+    bus = FailingLater(world.bus.inner, fail_peek=True)
+    with_ops(world, bus=bus)
+    response = listing(world, queue="submissions")
+    assert response.status == 503
+    assert response.headers["Retry-After"] == "30"
