@@ -189,7 +189,10 @@ _OPS = {
         " enough here"
     ),
     403: Answer("A valid ops token without the ops app role"),
-    503: Answer("The tenant's signing keys cannot be fetched now; retry later"),
+    503: Answer(
+        "The tenant's signing keys or the queue cannot be reached now; retry later (a replay"
+        " cut short says how many it did: asking again finishes it)"
+    ),
     **_COMMON,
 }
 _AGENTS_503 = Answer(
