@@ -249,7 +249,12 @@ def ops_agents_apply(request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiR
             return problem_response(
                 ProblemCode.PLAN_CHANGED, instance=PREFIX + request.path, etag=etag
             )
-        report = to_jsonable(agents.apply(plan, caller=caller.object_id))
+        try:
+            report = to_jsonable(agents.apply(plan, caller=caller.object_id))
+        except Exception:
+            # It may have written some of the plan: the attempt is on record all the same.
+            audit(ops, caller, "agents.apply", plan=etag.strip('"'), outcome="failed")
+            raise
         audit(ops, caller, "agents.apply", plan=etag.strip('"'), outcome="applied")
         return json_response(200, AgentsReportView(report=report), cache_control=_NO_STORE)
 

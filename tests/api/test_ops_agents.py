@@ -167,3 +167,17 @@ def test_the_audit_log_holds_the_object_id_and_the_plans_fingerprint_never_a_nam
     ]
     assert UPN not in caplog.text
     assert "paul.martin" not in caplog.text
+
+
+def test_an_apply_that_fails_is_on_record_with_the_caller(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    agents = SmallReconciler(Directory({"voirie": {UPN}}), apply_failure=GraphDown("half-way"))
+    world = world_with(agents)
+    with caplog.at_level(logging.INFO, logger="cityzen_connector.audit"):
+        response = apply(world)
+    assert response.status == 503
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "cityzen_connector.audit"]
+    assert line.startswith(f"ops action=agents.apply oid={OID} plan=")
+    assert line.endswith(" outcome=failed")
+    assert agents.directory.applied_by == [OID]

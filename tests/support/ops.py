@@ -182,9 +182,16 @@ class Directory:
 class SmallReconciler:
     """Plans the differences between the groups and the teams; applies them for a caller."""
 
-    def __init__(self, directory: Directory, *, failure: Exception | None = None) -> None:
+    def __init__(
+        self,
+        directory: Directory,
+        *,
+        failure: Exception | None = None,
+        apply_failure: Exception | None = None,
+    ) -> None:
         self.directory = directory
         self.failure = failure
+        self.apply_failure = apply_failure
 
     def plan(self) -> Plan:
         if self.failure is not None:
@@ -198,6 +205,8 @@ class SmallReconciler:
 
     def apply(self, plan: Plan, *, caller: str) -> dict[str, Any]:
         self.directory.applied_by.append(caller)
+        if self.apply_failure is not None:
+            raise self.apply_failure
         for change in plan.changes:
             team = self.directory.actual.setdefault(change.group, set())
             (team.add if change.action == "add" else team.discard)(change.member)
