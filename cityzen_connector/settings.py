@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from cityzen_connector.identity import AuthMode, TokenTypeCheck
+from cityzen_connector.identity import DEFAULT_OPS_ROLE, AuthMode, TokenTypeCheck
 
 ENV_PREFIX = "CITYZEN_"
 
@@ -308,6 +308,38 @@ class Settings(BaseSettings):
         16384, ge=1024, le=65536, description="Bearer tokens larger than this are refused unread."
     )
 
+    # -- ops API: who may call /api/v1/ops ------------------------------------------------------
+    ops_tenant_id: str = Field(
+        "",
+        description=(
+            "Entra ID tenant id (a GUID) whose access tokens open /api/v1/ops. Empty: in local"
+            " mode a local key stands in (cityzen identity ops-token); elsewhere every ops call"
+            " is refused."
+        ),
+    )
+    ops_audience: str = Field(
+        "",
+        description=(
+            "Our API in ops tokens: its application (client) id, the aud of v2.0 tokens; add"
+            " its application ID URI (api://...) for v1.0 tokens. Comma-separated."
+        ),
+    )
+    ops_role: str = Field(
+        DEFAULT_OPS_ROLE,
+        description="App role an ops token's roles claim must hold (assigned to the ops group).",
+    )
+    ops_accept_v1_tokens: bool = Field(
+        False,
+        description="Also accept v1.0 access tokens (issuer https://sts.windows.net/<tenant>/).",
+    )
+    ops_jwks_uri: str = Field(
+        "",
+        description=(
+            "Signing keys URL (default: https://login.microsoftonline.com/<tenant>/discovery/"
+            "v2.0/keys, and .../discovery/keys for v1.0 tokens)."
+        ),
+    )
+
     # -- mappings and contact matching ---------------------------------------------------------
     mappings_dir: Path = Field(
         Path("mappings"), description="Folder of the mapping files (mappings/*.toml)."
@@ -534,6 +566,7 @@ class Settings(BaseSettings):
             *self._webhook_problems(),
             *self._geocoder_problems(),
             *self._agents_problems(),
+            *self._ops_problems(),
         ]
         if self.retry_initial_delay_seconds > self.retry_max_delay_seconds:
             problems.append(
@@ -647,6 +680,19 @@ class Settings(BaseSettings):
             f"{ENV_PREFIX}AUTH_MODE: {self.auth_mode} needs {ENV_PREFIX}AUTH_OIDC_ISSUER"
             f" or {ENV_PREFIX}AUTH_ENTRA_TENANT_ID"
         ]
+
+    def _ops_problems(self) -> list[str]:
+        tenant, audience = f"{ENV_PREFIX}OPS_TENANT_ID", f"{ENV_PREFIX}OPS_AUDIENCE"
+        audiences = {a.strip() for a in self.ops_audience.split(",") if a.strip()}
+        if self.ops_tenant_id and not audiences:
+            return [f"{audience}: required when {tenant} is set"]
+        if audiences and not self.ops_tenant_id:
+            return [f"{tenant}: required when {audience} is set"]
+        citizens = {a.strip() for a in self.auth_oidc_audience.split(",") if a.strip()}
+        if audiences & citizens:
+            # One audience for both would make the API registration serve citizens and ops.
+            return [f"{audience}: must differ from {ENV_PREFIX}AUTH_OIDC_AUDIENCE"]
+        return []
 
 
 _MIN_PEPPER_CHARS = 16

@@ -350,6 +350,9 @@ def _callers(operation: Mapping[str, Any], schemes: Mapping[str, Any]) -> str:
             scheme = schemes.get(name, {})
             if scheme.get("type") == "apiKey":
                 names.append(f"function key ({md_code(str(scheme.get('name', name)))} header)")
+            elif scheme.get("scheme") == "bearer" and scheme.get("description"):
+                # A scheme that says who issues its tokens (the ops routes' Entra ID tokens).
+                names.append(f"bearer token ({md_code(name)}): {md_text(scheme['description'])}")
             elif scheme.get("scheme") == "bearer":
                 names.append("bearer token (`Authorization: Bearer …`)")
             else:

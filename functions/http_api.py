@@ -9,7 +9,9 @@ for problem+json 404s. No function lists its methods: the host then hands it eve
 
 Auth levels: ``function`` routes always need a function key; ``caller`` routes need one in
 ``function_key`` mode, and are anonymous in ``bearer``/``both`` modes, where browsers and apps
-present tokens (they cannot keep a key secret) and the API checks them.
+present tokens (they cannot keep a key secret) and the API checks them. ``ops`` routes are
+always anonymous to the host: the Entra ID ops token is their one credential and the API checks
+it; a host-level key there would only add a shared secret that names nobody (docs/ops-api.md).
 
 ``function_app.py`` registers it::
 
@@ -37,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 
 def auth_level(access: Access, mode: AuthMode) -> func.AuthLevel:
+    if access == "ops":
+        return func.AuthLevel.ANONYMOUS  # the API checks the ops token, whatever the mode
     if access == "function" or (access == "caller" and mode == "function_key"):
         return func.AuthLevel.FUNCTION
     return func.AuthLevel.ANONYMOUS

@@ -17,7 +17,7 @@ from ._errors import AgentsError, DirectoryError, ReconcileError, UnknownGroupEr
 from ._graph import USER_PROPERTIES, GraphConfig, GraphDirectory
 from ._plan import ACTIONS, Action, Change, Notice, Plan
 from ._planner import NAMESPACE, plan_reconciliation, team_id_for, user_id_for
-from ._reconcile import AgentsDeps, Reconciliation
+from ._reconcile import AgentsDeps, OpsReconciliation, Reconciliation
 from ._state import DataverseState, read_state
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "GraphConfig",
     "GraphDirectory",
     "Notice",
+    "OpsReconciliation",
     "Plan",
     "Progress",
     "ReconcileError",

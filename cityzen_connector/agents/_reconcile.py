@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cityzen_connector.dataverse import DataverseClient
@@ -21,7 +22,7 @@ from ._plan import Plan
 from ._planner import plan_reconciliation
 from ._state import read_state
 
-__all__ = ["AgentsDeps", "Reconciliation"]
+__all__ = ["AgentsDeps", "OpsReconciliation", "Reconciliation"]
 
 _LOG = logging.getLogger("cityzen_connector.agents")
 
@@ -87,3 +88,20 @@ class Reconciliation:
                 failure.error,
             )
         return report
+
+
+class OpsReconciliation:
+    """The reconciliation as the ops routes call it (``api.AgentsReconciler``): ``apply`` runs
+    on behalf of the calling agent, whose Entra ID object id Dataverse impersonates
+    (``CallerObjectId``), so the audit in Dynamics 365 names the agent, not the application.
+    Built on first use: a deployment whose directory is misconfigured still serves the other
+    ops routes."""
+
+    def __init__(self, reconciliation: Callable[[], Reconciliation]) -> None:
+        self._reconciliation = reconciliation
+
+    def plan(self) -> Plan:
+        return self._reconciliation().plan()
+
+    def apply(self, plan: Plan, *, caller: str) -> Report:
+        return self._reconciliation().apply(plan, acting_for=uuid.UUID(caller))

@@ -1,4 +1,5 @@
-"""api: the portal HTTP API, independent of ``azure.functions``.
+"""api: the HTTP API -- the portal's routes and the ops routes (``/v1/ops``, Entra ID ops tokens
+only, ``OpsDependencies``, ``AgentsReconciler``) -- independent of ``azure.functions``.
 
 ``build_api(deps).handle(ApiRequest) -> ApiResponse`` routes, identifies the caller, runs the
 use case and answers; every error is ``application/problem+json``. ``ROUTES`` drives dispatch,
@@ -17,6 +18,7 @@ from cityzen_connector._types import Headers
 from ._routes import (
     FALLBACK,
     METHODS,
+    OPS_ROUTES,
     PREFIX,
     ROUTES,
     Access,
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from ._http import ApiRequest, ApiResponse, json_response, problem_response
     from ._multipart import Part, parse_multipart
     from ._openapi import openapi_bytes, openapi_document
+    from ._ops import AgentsReconciler, OpsDependencies
 
 _LAZY = {
     "ApiDependencies": "_app",
@@ -57,6 +60,8 @@ _LAZY = {
     "parse_multipart": "_multipart",
     "openapi_bytes": "_openapi",
     "openapi_document": "_openapi",
+    "AgentsReconciler": "_ops",
+    "OpsDependencies": "_ops",
 }
 
 
@@ -67,9 +72,11 @@ __all__ = [
     "FALLBACK",
     "HANDLERS",
     "METHODS",
+    "OPS_ROUTES",
     "PREFIX",
     "ROUTES",
     "Access",
+    "AgentsReconciler",
     "Answer",
     "ApiContract",
     "ApiDependencies",
@@ -80,6 +87,7 @@ __all__ = [
     "HttpApi",
     "MultipartError",
     "Operation",
+    "OpsDependencies",
     "Param",
     "Part",
     "Route",

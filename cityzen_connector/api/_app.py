@@ -25,6 +25,7 @@ from cityzen_connector.sync import ReadinessProbe, ThemesReader
 from cityzen_connector.sync.intake import IngestError, IngestPorts, InvalidSubmissionError
 
 from ._http import ApiRequest, ApiResponse, problem_response
+from ._ops import OpsDependencies
 
 if TYPE_CHECKING:  # the feeds' modules load with the first news or agenda request
     from cityzen_connector.portal import FeedsReader
@@ -57,6 +58,7 @@ class ApiDependencies:
     addresses: AddressHelp | None = None  # address help (None: its routes answer 503)
     max_query_chars: int = 200  # a search query's longest (CITYZEN_SEARCH_MAX_QUERY_CHARS)
     feeds: FeedsReader | None = None  # news and agenda (None: no feeds, empty pages)
+    ops: OpsDependencies | None = None  # None: every ops call is refused (401)
 
 
 Deps = Callable[[], ApiDependencies]

@@ -13,6 +13,8 @@ follows the document is never refused:
 - how many files one request may carry (``CITYZEN_API_MAX_ATTACHMENTS``);
 - the territory (``mappings/territory.toml``): a location's ``citycode``, when given, is one
   of its communes (another is refused, 422 ``outside_territory``).
+- the queues the ops routes name (``CITYZEN_SUBMISSIONS_QUEUE``, ``…_CASE_EVENTS_QUEUE``,
+  ``…_WEBHOOKS_QUEUE``).
 
 A multipart request's ``submission`` part is the same object with no attachments in it (an
 empty list at most): the files are parts of their own.
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
     from cityzen_connector.sync.intake import AttachmentLimits
 
 AuthMode = Literal["function_key", "bearer", "both"]
+# The settings' default queue names: what the published reference shows.
+OPS_QUEUES = ("submissions", "case-events", "webhooks")
 _REF = "#/components/schemas/{}"
 _FORM_TEXT_MAX = 2000
 FILE_TYPES = (
@@ -77,6 +81,7 @@ class ApiContract:
     communes: tuple[str, ...] | None = None
     # The longest search query (CITYZEN_SEARCH_MAX_QUERY_CHARS): ``q``'s maxLength.
     max_query_chars: int = 200
+    ops_queues: tuple[str, ...] = OPS_QUEUES
 
     @classmethod
     def of(
@@ -86,9 +91,11 @@ class ApiContract:
         limits: AttachmentLimits,
         *,
         max_query_chars: int = 200,
+        ops_queues: tuple[str, ...] | None = None,
     ) -> ApiContract:
         """A deployment's contract: its auth mode, its whole catalogue (what intake validates
-        against, whatever Dataverse holds), its attachment limits and its longest query."""
+        against, whatever Dataverse holds), its attachment limits, its longest query and its
+        queues."""
         territory = catalogue.territory
         return cls(
             auth_mode=auth_mode,
@@ -97,6 +104,7 @@ class ApiContract:
             file_types=tuple(sorted(limits.types)),
             communes=tuple(sorted(territory.communes)) if territory is not None else None,
             max_query_chars=max_query_chars,
+            ops_queues=OPS_QUEUES if ops_queues is None else ops_queues,
         )
 
 
@@ -205,3 +213,12 @@ def location_definition(location: dict[str, Any], contract: ApiContract) -> dict
         "description": "INSEE code of the address's commune: one of the territory's.",
     }
     return narrowed
+
+
+def ops_definitions(definitions: dict[str, Any], contract: ApiContract) -> None:
+    """The replay bodies name one of this deployment's queues."""
+    for name in ("ReplayByIds", "ReplayAll"):
+        definitions[name]["properties"]["queue"] = {
+            "enum": list(contract.ops_queues),
+            "description": "One of the queues the connector uses.",
+        }

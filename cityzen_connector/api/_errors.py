@@ -6,11 +6,14 @@ with a fixed detail (never body content).
     BodyError        the body cannot be read as a submission: a problem code and a detail
     MultipartError   (ValueError) the body is not well-formed multipart/form-data
     QueryParameterError  a query parameter is missing or not valid: a fixed detail naming it
+    QueryError       query parameters not valid: each one named, as a 422 lists fields
 """
 
 from __future__ import annotations
 
-from cityzen_connector.models import ProblemCode
+from collections.abc import Iterable
+
+from cityzen_connector.models import FieldError, ProblemCode
 
 
 class BodyError(Exception):
@@ -33,3 +36,11 @@ class QueryParameterError(ValueError):
     def __init__(self, detail: str) -> None:
         self.detail = detail
         super().__init__(detail)
+
+
+class QueryError(ValueError):
+    """Query parameters are not valid: the fields (``query.<name>``) and rules, no values."""
+
+    def __init__(self, errors: Iterable[FieldError]) -> None:
+        self.errors = tuple(errors)
+        super().__init__(f"{len(self.errors)} query parameter(s) not valid")

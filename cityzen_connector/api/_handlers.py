@@ -18,6 +18,7 @@ from ._errors import BodyError
 from ._feeds import agenda, news
 from ._http import JSON, ApiRequest, ApiResponse, json_response, problem_response
 from ._openapi import openapi_bytes
+from ._ops_handlers import OPS_HANDLERS
 from ._routes import PREFIX
 from ._search_handlers import SEARCH_HANDLERS
 
@@ -83,11 +84,13 @@ def health_ready(_request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiResp
 
 def contract_of(deps: ApiDependencies) -> ApiContract:
     """This deployment's side of the contract, read from the API's dependencies."""
+    queues = deps.ops.queues.names if deps.ops is not None else None
     return ApiContract.of(
         deps.auth_mode,
         deps.ingest.catalog,
         deps.ingest.limits,
         max_query_chars=deps.max_query_chars,
+        ops_queues=queues,
     )
 
 
@@ -116,6 +119,7 @@ HANDLERS: dict[str, Handler] = {
     "readiness": health_ready,
     "openapi": openapi,
     **SEARCH_HANDLERS,
+    **OPS_HANDLERS,
 }
 
 

@@ -14,9 +14,10 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from cityzen_connector.models import PROBLEM_CONTENT_TYPE, Citizen, Problem
+from cityzen_connector.models import MAX_PAGE_SIZE, PROBLEM_CONTENT_TYPE, Citizen, Problem
+from cityzen_connector.models._ops import PAGE_TOKEN_PATTERN
 
-from ._contract import ApiContract, location_definition, request_definitions
+from ._contract import ApiContract, location_definition, ops_definitions, request_definitions
 from ._http import JSON
 from ._routes import METHODS, PREFIX, ROUTES, Access, Operation, Route, Schema
 
@@ -34,6 +35,8 @@ _HEADERS = {
     " submission's `citizen` (visible ASCII). Refused with a citizen's bearer token.",
     "CityZen-Citizen-Sub": "The portal names the citizen it verified: the `sub` of a"
     " submission's `citizen`. Refused with a citizen's bearer token.",
+    "If-Match": "The ETag of the plan that was reviewed (GET /api/v1/ops/agents/plan): 412 if"
+    " the plan has changed since; absent, the current plan is applied.",
 }
 # The citizen-naming headers: required with the portal's key, absent with a citizen's token.
 _CITIZEN_HEADERS = ("CityZen-Citizen-Issuer", "CityZen-Citizen-Sub")
@@ -49,6 +52,31 @@ _HEADER_SCHEMAS: dict[str, dict[str, Any]] = {
     # api._cases: the same rules as a submission's citizen, in visible ASCII.
     "CityZen-Citizen-Issuer": {"type": "string", "pattern": r"^https?://[!-~]{1,292}$"},
     "CityZen-Citizen-Sub": {"type": "string", "pattern": r"^[!-~]{1,255}$"},
+}
+# Query parameters (the ops routes'): description and schema; ``queue`` names this deployment's
+# queues (``ApiContract.ops_queues``).
+_QUERY: dict[str, tuple[str, dict[str, Any]]] = {
+    "queue": ("One of the queues the connector uses.", {"type": "string"}),
+    "source": (
+        "deadletter: the queue's dead-letter sub-queue; rejected: <queue>-rejected; all: both.",
+        {"enum": ["deadletter", "rejected", "all"], "default": "all"},
+    ),
+    "page_size": (
+        "Messages per page.",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 50},
+    ),
+    "page_token": (
+        "Where the previous page ended (its next_page_token).",
+        {"type": "string", "pattern": PAGE_TOKEN_PATTERN},
+    ),
+}
+_REQUIRED_QUERY = frozenset({"queue"})
+_OPS_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "bearerFormat": "JWT",
+    "description": "A Microsoft Entra ID access token for this API from the ops tenant, whose"
+    " roles claim holds the ops app role (CITYZEN_OPS_ROLE). Function keys are not accepted.",
 }
 # Path parameters: a submission id is the UUID the 202 gave (anything else is a 404; control
 # characters in a path are refused by the host with a 400 before routing).
@@ -84,9 +112,15 @@ def schema_objects() -> dict[str, Any]:
     """What the routing table's schema names stand for."""
     from cityzen_connector.models import (  # noqa: PLC0415 - see _routes
         AgendaPage,
+        AgentsPlanView,
+        AgentsReportView,
+        DeadLetterPage,
         MyRequestsPage,
         MyRequestsParams,
         NewsPage,
+        QueuesView,
+        ReplayRequest,
+        ReplayResult,
         SubmissionStatus,
     )
     from cityzen_connector.portal import (  # noqa: PLC0415
@@ -117,6 +151,12 @@ def schema_objects() -> dict[str, Any]:
         "PopularSearches": PopularSearches,
         "NewsPage": NewsPage,
         "AgendaPage": AgendaPage,
+        "QueuesView": QueuesView,
+        "DeadLetterPage": DeadLetterPage,
+        "ReplayRequest": ReplayRequest,
+        "ReplayResult": ReplayResult,
+        "AgentsPlanView": AgentsPlanView,
+        "AgentsReportView": AgentsReportView,
     }
 
 
@@ -132,6 +172,8 @@ def _key(schema: Schema) -> str:
 def _security(access: Access, contract: ApiContract) -> list[dict[str, list[str]]]:
     if access == "anonymous":
         return []
+    if access == "ops":
+        return [{"opsBearer": []}]
     if access == "function" or contract.auth_mode == "function_key":
         return [{"functionKey": []}]
     if contract.auth_mode == "bearer":
@@ -209,9 +251,14 @@ def _operation(
             entry["content"] = _content(refs[(_key(answer.schema), "serialization")])
         elif status >= 400:
             entry["content"] = _content(problem_ref, PROBLEM_CONTENT_TYPE)
-        names = answer.headers + _STATUS_HEADERS.get(status, ())
-        if names:
-            entry["headers"] = {name: {"schema": {"type": "string"}} for name in names}
+        names = answer.headers + tuple(
+            name for name in _STATUS_HEADERS.get(status, ()) if name not in answer.sometimes
+        )
+        documented: dict[str, Any] = {name: {"schema": {"type": "string"}} for name in names}
+        for name in answer.sometimes:
+            documented[name] = {"required": False, "schema": {"type": "string"}}
+        if documented:
+            entry["headers"] = documented
         responses[str(status)] = entry
     for status, (description, headers) in _EVERYWHERE.items():
         everywhere: dict[str, Any] = {
@@ -233,6 +280,16 @@ def _operation(
             for name in _path_params(route.template)
         ]
         + _query_parameters(op.query)
+        + [
+            {
+                "name": name,
+                "in": "query",
+                "required": name in _REQUIRED_QUERY,
+                "description": _QUERY[name][0],
+                "schema": _query_schema(name, contract),
+            }
+            for name in op.query_names
+        ]
         + [
             {
                 "name": header,
@@ -289,6 +346,12 @@ def _query_parameters(schema: Schema) -> list[dict[str, Any]]:
     return parameters
 
 
+def _query_schema(name: str, contract: ApiContract) -> dict[str, Any]:
+    if name == "queue":
+        return {"enum": list(contract.ops_queues)}
+    return _QUERY[name][1]
+
+
 def _path_params(template: str) -> list[str]:
     return [s[1:-1] for s in template.split("/") if s.startswith("{") and s.endswith("}")]
 
@@ -301,6 +364,7 @@ def openapi_document(contract: ApiContract = ApiContract()) -> dict[str, Any]:  
     request, part = request_definitions(definitions, contract)
     definitions["SubmissionRequest"], definitions["SubmissionPart"] = request, part
     definitions["Location"] = location_definition(definitions["Location"], contract)
+    ops_definitions(definitions, contract)
     paths = {
         PREFIX + route.template: {
             op.method.lower(): _operation(route, op, refs, contract) for op in route.operations
@@ -318,6 +382,7 @@ def openapi_document(contract: ApiContract = ApiContract()) -> dict[str, Any]:  
             "securitySchemes": {
                 "functionKey": {"type": "apiKey", "in": "header", "name": "x-functions-key"},
                 "bearerToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "opsBearer": _OPS_SCHEME,
             },
         },
     }

@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-# anonymous: anyone; function: a function key (ops, probes); caller: a function key (the
-# trusted portal) or a bearer token (a citizen), as CITYZEN_AUTH_MODE says.
-Access = Literal["anonymous", "function", "caller"]
+# anonymous: anyone; function: a function key (probes); caller: a function key (the trusted
+# portal) or a bearer token (a citizen), as CITYZEN_AUTH_MODE says; ops: an Entra ID access
+# token of the ops tenant with the ops app role, never a function key (api/_ops.py says why).
+Access = Literal["anonymous", "function", "caller", "ops"]
 # The name of a schema ``_openapi.schema_objects()`` knows (a pydantic model or a union).
 Schema = str | None
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -26,6 +27,7 @@ class Answer:
     description: str
     schema: Schema = None  # None: no body (or a problem, for 4xx/5xx)
     headers: tuple[str, ...] = ()  # response headers worth documenting
+    sometimes: tuple[str, ...] = ()  # headers sent with some of these answers only
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class Operation:
     query: Schema = None
     # Query parameters one by one, some bounded by the deployment (``Param``).
     params: tuple[Param, ...] = ()
+    # Query parameters by name, described in ``_openapi``'s table (the ops routes).
+    query_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -396,6 +400,116 @@ ROUTES: tuple[Route, ...] = (
         (Operation("GET", "openapi", "This document", {200: Answer("OpenAPI 3.1 document")}),),
     ),
 )
+# The ops routes: the Functions host lets them through (anonymous level); the API checks the
+# token. Every answer may also be a 503 while the tenant's signing keys cannot be fetched.
+_OPS = {
+    401: Answer(
+        "Missing or invalid ops token (WWW-Authenticate says why); a function key is never"
+        " enough here"
+    ),
+    403: Answer("A valid ops token without the ops app role"),
+    503: Answer(
+        "The tenant's signing keys or the queue cannot be reached now; retry later (a replay"
+        " cut short says how many it did: asking again finishes it)"
+    ),
+    **_COMMON,
+}
+_AGENTS_503 = Answer(
+    "Reconciliation not configured on this deployment (agents_unavailable), or Entra ID,"
+    " Graph or Dataverse unreachable now (service_unavailable, with Retry-After)",
+    sometimes=("Retry-After",),
+)
+OPS_ROUTES: tuple[Route, ...] = (
+    Route(
+        "/v1/ops/queues",
+        "ops_queues",
+        "ops",
+        (
+            Operation(
+                "GET",
+                "getQueueStats",
+                "Counts of each queue the connector uses and of its failed messages",
+                {200: Answer("The counts", "QueuesView"), **_OPS},
+            ),
+        ),
+    ),
+    Route(
+        "/v1/ops/dead-letters",
+        "ops_dead_letters",
+        "ops",
+        (
+            Operation(
+                "GET",
+                "listDeadLetters",
+                "A queue's failed messages, oldest first, by their metadata (never a body)",
+                {
+                    200: Answer("One page of failed messages", "DeadLetterPage"),
+                    404: Answer("Not a queue the connector uses"),
+                    422: Answer("A query parameter is not valid, each listed"),
+                    **_OPS,
+                },
+                query_names=("queue", "source", "page_size", "page_token"),
+            ),
+        ),
+    ),
+    Route(
+        "/v1/ops/dead-letters/replay",
+        "ops_replay",
+        "ops",
+        (
+            Operation(
+                "POST",
+                "replayDeadLetters",
+                "Send failed messages back to their queue: by id, or the oldest up to a limit",
+                {
+                    200: Answer("What was replayed, and the ids not found", "ReplayResult"),
+                    400: Answer("The body is not valid JSON"),
+                    404: Answer("Not a queue the connector uses"),
+                    413: Answer("The body is larger than a replay request can be"),
+                    415: Answer("The body is not application/json"),
+                    422: Answer("The body is not valid, each field listed"),
+                    **_OPS,
+                },
+                request_body="ReplayRequest",
+            ),
+        ),
+    ),
+    Route(
+        "/v1/ops/agents/plan",
+        "ops_agents_plan",
+        "ops",
+        (
+            Operation(
+                "GET",
+                "planAgents",
+                "What reconciling agent accounts would change (Entra ID groups to Dataverse"
+                " users, teams and roles); changes nothing",
+                {200: Answer("The plan", "AgentsPlanView", ("ETag",)), **_OPS, 503: _AGENTS_503},
+            ),
+        ),
+    ),
+    Route(
+        "/v1/ops/agents/apply",
+        "ops_agents_apply",
+        "ops",
+        (
+            Operation(
+                "POST",
+                "applyAgents",
+                "Reconcile agent accounts now, on the caller's behalf (If-Match: only the plan"
+                " that was reviewed)",
+                {
+                    200: Answer("What was done", "AgentsReportView"),
+                    412: Answer("The plan changed since the ETag in If-Match", headers=("ETag",)),
+                    **_OPS,
+                    503: _AGENTS_503,
+                },
+                headers=("If-Match",),
+            ),
+        ),
+    ),
+)
+ROUTES += OPS_ROUTES
 # Everything else under /v1: a problem+json 404 instead of the host's empty one.
 FALLBACK = Route("/v1/{*rest}", "not_found", "anonymous")
 

@@ -44,6 +44,9 @@ _IDENTITY_BUILDERS: tuple[tuple[tuple[str, ...], _Builder], ...] = (
     ),
     (("auth_entra_tenant_id", "auth_entra_audience", "auth_entra_roles"), _identity.agent_config),
 )
+_OPS_BUILDERS: tuple[tuple[tuple[str, ...], _Builder], ...] = (
+    (("ops_tenant_id", "ops_role", "ops_jwks_uri"), _identity.checked_ops_authenticator),
+)
 
 
 def check(settings: Settings) -> None:
@@ -51,6 +54,8 @@ def check(settings: Settings) -> None:
     builders = _BUILDERS
     if settings.auth_mode != "function_key":  # identity is imported only when it is used
         builders += _IDENTITY_BUILDERS
+    if settings.ops_tenant_id:  # the ops tenant's rules (a local key has none to break)
+        builders += _OPS_BUILDERS
     problems: list[str] = []
     for names, build in builders:
         try:

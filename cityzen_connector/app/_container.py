@@ -32,7 +32,13 @@ from ._errors import ConfigurationError
 
 if TYPE_CHECKING:
     from cityzen_connector.agents import Directory, Reconciliation
-    from cityzen_connector.api import ApiContract, ApiDependencies, HttpApi
+    from cityzen_connector.api import (
+        AgentsReconciler,
+        ApiContract,
+        ApiDependencies,
+        HttpApi,
+        OpsDependencies,
+    )
     from cityzen_connector.cases import (
         CaseEventPorts,
         CaseHistory,
@@ -44,7 +50,7 @@ if TYPE_CHECKING:
         WebhookSender,
     )
     from cityzen_connector.dataverse import DataverseClient, TokenProvider, Transport
-    from cityzen_connector.identity import BearerAuthenticator, FetchJson
+    from cityzen_connector.identity import BearerAuthenticator, FetchJson, OpsAuthenticator
     from cityzen_connector.mapping import MappingSet
     from cityzen_connector.messaging import MessageBus
     from cityzen_connector.portal import (
@@ -56,7 +62,7 @@ if TYPE_CHECKING:
         SearchService,
     )
     from cityzen_connector.store import BlobStore, StateStore, SubmissionStatuses
-    from cityzen_connector.sync import ReadinessProbe
+    from cityzen_connector.sync import ConnectorQueues, ReadinessProbe
     from cityzen_connector.sync.intake import AttachmentScanner, IngestPorts
     from cityzen_connector.sync.pipeline import CircuitBreaker, SubmissionProcessor, WorkerDeps
 
@@ -114,6 +120,7 @@ class Container:
         geocoder: Geocoder | None = None,
         feeds_fetcher: FeedFetcher | None = None,
         directory: Directory | None = None,
+        agents: AgentsReconciler | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -123,6 +130,9 @@ class Container:
         self._scanner, self._logger = scanner, logger
         self._webhook_sender = webhook_sender
         self._feeds_fetcher = feeds_fetcher
+        # The agents reconciliation the ops routes call: none until a deployment has an agents
+        # access model (the routes then answer 503 agents_unavailable).
+        self._agents = agents
         given: dict[str, object] = {
             "bus": bus,
             "store": store,
@@ -436,14 +446,52 @@ class Container:
 
         if self.settings.auth_mode == "function_key":
             return None
-        fetch = self._fetch
-        if fetch is None:
-            import requests
+        return _identity.authenticator(self.settings, self._fetcher(), self.clock)
 
-            from cityzen_connector.identity import requests_fetcher
+    def _fetcher(self) -> FetchJson:
+        if self._fetch is not None:
+            return self._fetch
+        import requests
 
-            fetch = requests_fetcher(requests.Session())
-        return _identity.authenticator(self.settings, fetch, self.clock)
+        from cityzen_connector.identity import requests_fetcher
+
+        return requests_fetcher(requests.Session())
+
+    @_Once
+    def ops_authenticator(self) -> OpsAuthenticator | None:
+        """The ops routes' own authenticator (the ops tenant, or the local key in local mode);
+        ``None`` when neither: every ops call is refused."""
+        from . import _identity
+
+        return _identity.ops_authenticator(self.settings, self._fetcher(), self.clock)
+
+    @_Once
+    def connector_queues(self) -> ConnectorQueues:
+        """The queues the connector uses, as the ops routes count, list and replay them."""
+        from cityzen_connector.sync import ConnectorQueue, ConnectorQueues
+
+        s = self.settings
+        queues = (
+            ConnectorQueue(s.submissions_queue, "submissions", self.statuses),
+            ConnectorQueue(s.case_events_queue, "case-events"),
+            ConnectorQueue(s.webhooks_queue, "webhooks"),
+        )
+        return ConnectorQueues(self.bus, queues, clock=self.clock)
+
+    @_Once
+    def ops(self) -> OpsDependencies:
+        from cityzen_connector.api import OpsDependencies
+
+        agents = self._agents
+        if agents is None and self.mappings.agents.groups:
+            from cityzen_connector.agents import OpsReconciliation
+
+            agents = OpsReconciliation(lambda: self.agents)
+        return OpsDependencies(
+            authenticator=self.ops_authenticator,
+            queues=self.connector_queues,
+            agents=agents,
+        )
 
     @_Once
     def ingest(self) -> IngestPorts:
@@ -534,6 +582,7 @@ class Container:
             addresses=self.address_help,
             max_query_chars=s.search_max_query_chars,
             feeds=self.feeds_reader,
+            ops=self.ops,
         )
 
     @_Once
@@ -541,12 +590,15 @@ class Container:
         """What the served OpenAPI document describes: settings and mappings, no backend."""
         from cityzen_connector.api import ApiContract
 
-        limits = _configs.attachment_limits(self.settings)
+        s = self.settings
+        limits = _configs.attachment_limits(s)
+        queues = (s.submissions_queue, s.case_events_queue, s.webhooks_queue)
         return ApiContract.of(
-            self.settings.auth_mode,
+            s.auth_mode,
             self.mappings.catalog,
             limits,
-            max_query_chars=self.settings.search_max_query_chars,
+            max_query_chars=s.search_max_query_chars,
+            ops_queues=queues,
         )
 
     @_Once

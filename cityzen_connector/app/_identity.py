@@ -1,7 +1,9 @@
-"""Settings → the verifiers of the identity providers a deployment trusts."""
+"""Settings → the verifiers of the identity providers a deployment trusts: the citizens' (and
+agents') for the portal routes, and apart from them the ops tenant's for ``/api/v1/ops``."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from cityzen_connector.settings import Settings
@@ -12,10 +14,29 @@ if TYPE_CHECKING:
         BearerAuthenticator,
         FetchJson,
         HttpJwksSource,
+        JwksSource,
+        LocalSigningKey,
+        OpsAuthenticator,
+        OpsIssuer,
         VerifierConfig,
     )
 
-__all__ = ["agent_config", "authenticator", "citizen_config", "issuers", "jwks_source"]
+__all__ = [
+    "agent_config",
+    "authenticator",
+    "checked_ops_authenticator",
+    "citizen_config",
+    "issuers",
+    "jwks_source",
+    "local_ops_key",
+    "mint_local_ops_token",
+    "ops_authenticator",
+    "ops_issuers",
+    "uses_local_ops_key",
+]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _items(value: str) -> frozenset[str]:
@@ -91,3 +112,114 @@ def authenticator(settings: Settings, fetch: FetchJson, clock: WallClock) -> Bea
         for config in issuers(settings)
     ]
     return BearerAuthenticator(verifiers)
+
+
+# -- the ops routes ------------------------------------------------------------------------------
+def uses_local_ops_key(settings: Settings) -> bool:
+    """Local mode without an ops tenant: a key in the data folder stands in for Entra ID."""
+    return settings.local_mode and not settings.ops_tenant_id
+
+
+def ops_issuers(settings: Settings) -> tuple[OpsIssuer, ...]:
+    """The ops tenant's issuers (v2.0, and v1.0 if accepted); none when no tenant is set."""
+    from cityzen_connector.identity import (
+        LOCAL_OPS_AUDIENCE,
+        LOCAL_OPS_TENANT_ID,
+        entra_ops_issuers,
+    )
+
+    local = uses_local_ops_key(settings)
+    if not settings.ops_tenant_id and not local:
+        return ()
+    return entra_ops_issuers(
+        LOCAL_OPS_TENANT_ID if local else settings.ops_tenant_id,
+        frozenset({LOCAL_OPS_AUDIENCE}) if local else _items(settings.ops_audience),
+        settings.ops_role,
+        accept_v1=settings.ops_accept_v1_tokens and not local,
+        jwks_uri=settings.ops_jwks_uri,
+        clock_skew_seconds=settings.auth_clock_skew_seconds,
+        max_token_bytes=settings.auth_token_max_bytes,
+    )
+
+
+def local_ops_key(settings: Settings) -> LocalSigningKey:
+    """The local mode's signing key, created (0600) in the data folder the first time."""
+    from cityzen_connector.identity import LOCAL_OPS_KEY_FILE, LocalSigningKey
+
+    return LocalSigningKey.load_or_create(settings.data_dir / LOCAL_OPS_KEY_FILE)
+
+
+def ops_authenticator(
+    settings: Settings, fetch: FetchJson, clock: WallClock
+) -> OpsAuthenticator | None:
+    """The ops routes' authenticator; ``None`` outside local mode without an ops tenant (then
+    every ops call is refused). Fetches nothing yet: keys are fetched on the first token."""
+    from cityzen_connector.identity import (
+        LOCAL_OPS_KEY_FILE,
+        BearerAuthenticator,
+        HttpJwksSource,
+        LocalKeySource,
+        OpsAuthenticator,
+        TokenVerifier,
+    )
+
+    found = ops_issuers(settings)
+    if not found:
+        return None
+    verifiers = []
+    for issuer in found:
+        source: JwksSource
+        if uses_local_ops_key(settings) and not settings.ops_jwks_uri:
+            source = LocalKeySource(settings.data_dir / LOCAL_OPS_KEY_FILE)
+        else:
+            source = HttpJwksSource(
+                fetch,
+                clock=clock,
+                issuer=issuer.config.issuer,
+                jwks_uri=issuer.jwks_uri,
+                cache_ttl_seconds=settings.auth_jwks_cache_ttl_seconds,
+                min_refresh_interval_seconds=settings.auth_jwks_min_refresh_seconds,
+            )
+        verifiers.append(TokenVerifier(issuer.config, source, clock=clock))
+    return OpsAuthenticator(BearerAuthenticator(verifiers))
+
+
+def checked_ops_authenticator(settings: Settings) -> OpsAuthenticator | None:
+    """The ops authenticator built for its rules alone (``app.check``): no fetch, no key file."""
+
+    def never(url: str) -> object:
+        raise AssertionError("a start-up check fetches nothing")
+
+    return ops_authenticator(settings, never, lambda: _EPOCH)
+
+
+def mint_local_ops_token(
+    settings: Settings,
+    *,
+    now: float,
+    roles: tuple[str, ...] | None = None,
+    object_id: str | None = None,
+    lifetime_seconds: int = 3600,
+) -> str:
+    """An ops token the local mode's routes accept (``cityzen identity ops-token``)."""
+    from cityzen_connector.identity import (
+        LOCAL_OPS_AGENT_OID,
+        LOCAL_OPS_AUDIENCE,
+        LOCAL_OPS_TENANT_ID,
+        IdentityConfigError,
+        entra_style_claims,
+    )
+
+    if not uses_local_ops_key(settings):
+        raise IdentityConfigError(
+            "ops tokens are signed locally only in local mode without CITYZEN_OPS_TENANT_ID"
+        )
+    claims = entra_style_claims(
+        tenant_id=LOCAL_OPS_TENANT_ID,
+        audience=LOCAL_OPS_AUDIENCE,
+        object_id=object_id or LOCAL_OPS_AGENT_OID,
+        roles=(settings.ops_role,) if roles is None else roles,
+        now=now,
+        lifetime_seconds=lifetime_seconds,
+    )
+    return local_ops_key(settings).sign(claims)

@@ -8,7 +8,8 @@ steps that post each change of a case to the case-events queue, registered
 embedded queue); the embedded queue, store and blobs under the data folder; and the local
 Functions host running ``function_app.py`` on 127.0.0.1:7071. It prints the URLs, the local
 function key, two ready-to-paste ``curl`` commands (file a sample request, read its status) and
-the ``cityzen emulator case`` commands that act as an agent. Ctrl-C (or SIGTERM) stops
+the ``cityzen emulator case`` commands that act as an agent, and a ``curl`` that counts the
+queues with a local ops token. Ctrl-C (or SIGTERM) stops
 everything and exits 0. A port in use is one clear line and exit code 2.
 
 With the emulator, it also starts a local webhook receiver on 127.0.0.1:7073 (``cityzen
@@ -64,6 +65,7 @@ from ._common import settings as load_settings
 from ._errors import _StartError
 from ._feeds import SAMPLES_PORT, start_sample_feeds
 from ._geocoder import GeocoderPlan, address_lines, geocoder_plan, start_geocoder
+from ._identity import ops_token_command
 from ._signals import stop_signals
 from ._webhooks import ReceiverPlan, receiver_plan, start_receiver
 
@@ -164,9 +166,11 @@ def banner(
     geocoder: str | None = None,
     citizen: tuple[str, str] | None = None,
     feeds: str | None = None,
+    ops_token_command: str | None = None,
 ) -> str:
     """What ``cityzen run`` prints once everything is up (the README quickstart shows it);
-    ``citizen``: the sample's (issuer, sub), whom the portal names to list their requests."""
+    ``citizen``: the sample's (issuer, sub), whom the portal names to list their requests;
+    ``ops_token_command``: the command printing a local ops token (local mode only)."""
     api = f"{host_url}/api/v1"
     lines = [
         "CityZen connector is running. Ctrl-C stops it.",
@@ -215,6 +219,12 @@ def banner(
     ]
     if feeds:
         lines.append(f"(sample feeds of samples/feeds/, served at {feeds}/)")
+    if ops_token_command:
+        lines += [
+            "",
+            "Ops API (an Entra ID-shaped token signed by the local key):",
+            f"  curl -sS '{api}/ops/queues' -H \"Authorization: Bearer $({ops_token_command})\"",
+        ]
     if webhooks:
         lines += [
             "",
@@ -491,6 +501,7 @@ def _announce(
         geocoder=geocoder,
         citizen=(request["citizen"]["issuer"], request["citizen"]["sub"]),
         feeds=feeds,
+        ops_token_command=ops_token_command(settings),
     )
     print(text, flush=True)
 

@@ -2,7 +2,9 @@
 
 Citizens (browsers, mobile apps) present OAuth 2.0 access tokens from a configured OpenID
 Connect provider; agents and ops present Microsoft Entra ID v2.0 access tokens; the trusted
-portal back end presents a function key. See docs/identity.md.
+portal back end presents a function key. The ops routes have their own authenticator
+(``OpsAuthenticator``), which knows only the ops tenant; in local mode a ``LocalSigningKey``
+stands in for it. See docs/identity.md and docs/ops-api.md.
 
 Only the literals (``AuthMode``, ``TokenTypeCheck``) are imported eagerly: ``settings`` imports
 them, and everything that imports ``settings`` (the Functions cold start, every CLI command)
@@ -13,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from cityzen_connector._lazy import lazy_exports
 
-from ._modes import AuthMode, TokenTypeCheck
+from ._modes import DEFAULT_OPS_ROLE, AuthMode, TokenTypeCheck
 
 if TYPE_CHECKING:
     from ._bearer import BearerAuthenticator, authenticate_request, bearer_token
@@ -41,6 +43,25 @@ if TYPE_CHECKING:
     )
     from ._fetch import requests_fetcher
     from ._jwks import FetchJson, HttpJwksSource, JwkSet, JwksSource, StaticJwksSource
+    from ._local_issuer import (
+        LOCAL_OPS_AGENT_OID,
+        LOCAL_OPS_AUDIENCE,
+        LOCAL_OPS_CLIENT_ID,
+        LOCAL_OPS_KEY_FILE,
+        LOCAL_OPS_TENANT_ID,
+        LocalKeySource,
+        LocalSigningKey,
+        entra_style_claims,
+    )
+    from ._ops import (
+        ENTRA_V1_ISSUER,
+        ENTRA_V1_KEYS,
+        ENTRA_V2_KEYS,
+        OpsAuthenticator,
+        OpsCaller,
+        OpsIssuer,
+        entra_ops_issuers,
+    )
     from ._verifier import TokenVerifier
 
 _LAZY = {
@@ -69,6 +90,21 @@ _LAZY = {
     "JwkSet": "_jwks",
     "JwksSource": "_jwks",
     "StaticJwksSource": "_jwks",
+    "LOCAL_OPS_AGENT_OID": "_local_issuer",
+    "LOCAL_OPS_AUDIENCE": "_local_issuer",
+    "LOCAL_OPS_CLIENT_ID": "_local_issuer",
+    "LOCAL_OPS_KEY_FILE": "_local_issuer",
+    "LOCAL_OPS_TENANT_ID": "_local_issuer",
+    "LocalKeySource": "_local_issuer",
+    "LocalSigningKey": "_local_issuer",
+    "entra_style_claims": "_local_issuer",
+    "ENTRA_V1_ISSUER": "_ops",
+    "ENTRA_V1_KEYS": "_ops",
+    "ENTRA_V2_KEYS": "_ops",
+    "OpsAuthenticator": "_ops",
+    "OpsCaller": "_ops",
+    "OpsIssuer": "_ops",
+    "entra_ops_issuers": "_ops",
     "TokenVerifier": "_verifier",
 }
 
@@ -81,7 +117,16 @@ __all__ = [
     "CITIZEN_CLAIMS",
     "DEFAULT_ALGORITHMS",
     "DEFAULT_CERTIFIED_CLAIMS",
+    "DEFAULT_OPS_ROLE",
+    "ENTRA_V1_ISSUER",
+    "ENTRA_V1_KEYS",
     "ENTRA_V2_ISSUER",
+    "ENTRA_V2_KEYS",
+    "LOCAL_OPS_AGENT_OID",
+    "LOCAL_OPS_AUDIENCE",
+    "LOCAL_OPS_CLIENT_ID",
+    "LOCAL_OPS_KEY_FILE",
+    "LOCAL_OPS_TENANT_ID",
     "AuthMode",
     "BearerAuthenticator",
     "CallerIdentity",
@@ -96,6 +141,11 @@ __all__ = [
     "JwkSet",
     "JwksSource",
     "KeysUnavailable",
+    "LocalKeySource",
+    "LocalSigningKey",
+    "OpsAuthenticator",
+    "OpsCaller",
+    "OpsIssuer",
     "StaticJwksSource",
     "TokenTypeCheck",
     "TokenVerifier",
@@ -104,5 +154,7 @@ __all__ = [
     "bearer_token",
     "citizen_claims_from_payload",
     "entra_agent_config",
+    "entra_ops_issuers",
+    "entra_style_claims",
     "requests_fetcher",
 ]

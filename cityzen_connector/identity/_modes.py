@@ -20,3 +20,6 @@ AuthMode = Literal["function_key", "bearer", "both"]
 #: In both modes ``aud`` must name our API, and an ``aud`` naming a configured client id (which
 #: is what an ID token's audience is, OpenID Connect Core section 2) is refused as an ID token.
 TokenTypeCheck = Literal["rfc9068", "claims"]
+
+#: The app role an ops token's ``roles`` claim must hold (``CITYZEN_OPS_ROLE``'s default).
+DEFAULT_OPS_ROLE = "CityZen.Ops"

@@ -1,4 +1,5 @@
-"""Wire models the API speaks: submissions, citizens, themes, statuses, problem details.
+"""Wire models the API speaks: submissions, citizens, themes, statuses, problem details, and the
+ops routes' queue counts, dead letters and replays.
 
 Input models (``Submission``, ``Citizen``, ``Location``, ``AttachmentRef``) forbid unknown
 fields, refuse silent coercions and never echo rejected values in their error messages; use
@@ -11,6 +12,25 @@ from ._citizen import PIVOT_FIELDS, CertifiableField, Citizen, EidasLevel, Gende
 from ._examples import EXAMPLE_SUBMISSION
 from ._feed import AgendaItem, AgendaPage, NewsItem, NewsPage
 from ._field_errors import MAX_FIELD_ERRORS, FieldError, field_errors
+from ._ops import (
+    MAX_PAGE_SIZE,
+    MAX_REPLAY_IDS,
+    MAX_REPLAY_LIMIT,
+    AgentsPlanView,
+    AgentsReportView,
+    DeadLetter,
+    DeadLetterPage,
+    DeadLetterSource,
+    QueueRole,
+    QueuesView,
+    QueueView,
+    ReplayAll,
+    ReplayByIds,
+    ReplayedMessage,
+    ReplayRequest,
+    ReplayResult,
+    SourceChoice,
+)
 from ._problems import (
     CATALOGUE,
     PROBLEM_CONTENT_TYPE,
@@ -59,6 +79,9 @@ __all__ = [
     "MAX_ATTACHMENT_BYTES",
     "MAX_FIELD_ERRORS",
     "MAX_FORM_FIELDS",
+    "MAX_PAGE_SIZE",
+    "MAX_REPLAY_IDS",
+    "MAX_REPLAY_LIMIT",
     "PIVOT_FIELDS",
     "PROBLEM_CONTENT_TYPE",
     "RESERVED_IDS",
@@ -66,11 +89,16 @@ __all__ = [
     "TEXT_PATTERN",
     "AgendaItem",
     "AgendaPage",
+    "AgentsPlanView",
+    "AgentsReportView",
     "AttachmentRef",
     "CertifiableField",
     "Channel",
     "Citizen",
     "CreatedStatus",
+    "DeadLetter",
+    "DeadLetterPage",
+    "DeadLetterSource",
     "EidasLevel",
     "FailedStatus",
     "FieldError",
@@ -89,7 +117,16 @@ __all__ = [
     "PastDate",
     "Problem",
     "ProblemCode",
+    "QueueRole",
+    "QueueView",
     "QueuedStatus",
+    "QueuesView",
+    "ReplayAll",
+    "ReplayByIds",
+    "ReplayRequest",
+    "ReplayResult",
+    "ReplayedMessage",
+    "SourceChoice",
     "SubTheme",
     "Submission",
     "SubmissionStatus",

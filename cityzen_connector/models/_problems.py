@@ -46,6 +46,8 @@ class ProblemCode(StrEnum):
     SERVICE_UNAVAILABLE = "service_unavailable"
     ADDRESS_HELP_UNAVAILABLE = "address_help_unavailable"
     ADDRESS_HELP_BUSY = "address_help_busy"
+    PLAN_CHANGED = "plan_changed"
+    AGENTS_UNAVAILABLE = "agents_unavailable"
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,18 @@ CATALOGUE: Mapping[ProblemCode, CatalogueEntry] = MappingProxyType(
             503,
             "Address suggestions are very busy: try again in a moment.",
             "L’aide à la saisie d’adresse est très sollicitée : réessayez dans un instant.",
+        ),
+        # POST /ops/agents/apply with If-Match: the plan changed since it was reviewed.
+        ProblemCode.PLAN_CHANGED: CatalogueEntry(
+            412,
+            "The plan has changed since it was read: review the new plan, then apply it.",
+            "Le plan a changé depuis sa lecture : relisez le nouveau plan, puis appliquez-le.",
+        ),
+        # A deployment without an agents access model: a state, not an outage (no Retry-After).
+        ProblemCode.AGENTS_UNAVAILABLE: CatalogueEntry(
+            503,
+            "Agent account reconciliation is not configured on this deployment.",
+            "La réconciliation des comptes des agents n’est pas configurée sur ce déploiement.",
         ),
     }
 )

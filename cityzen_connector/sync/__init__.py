@@ -4,12 +4,13 @@
 - ``sync.pipeline``: write a queued submission into Dataverse, settle, recover;
 - here: the theme tree the portal shows (``refresh_themes``, ``read_themes``), schema and
   catalogue provisioning (``plan_provisioning``, ``apply_provisioning``), the registration
-  that makes Dataverse post case changes (``register_events``) and readiness.
+  that makes Dataverse post case changes (``register_events``), readiness, and the queues as
+  ops see them (``ConnectorQueues``: counts, dead letters, replays).
 
 Each use case takes its ports as arguments; none reads settings.
 """
 
-from ._errors import ProvisionError
+from ._errors import ProvisionError, ReplayInterruptedError, UnknownQueueError
 from ._event_registration import (
     IMAGE_COLUMNS,
     EventRegistration,
@@ -31,6 +32,7 @@ from ._provisioning import (
     apply_provisioning,
     plan_provisioning,
 )
+from ._queues import ConnectorQueue, ConnectorQueues
 from ._themes import (
     ThemesReader,
     ThemesSnapshot,
@@ -44,6 +46,8 @@ from ._themes import (
 __all__ = [
     "IMAGE_COLUMNS",
     "CacheState",
+    "ConnectorQueue",
+    "ConnectorQueues",
     "EventRegistration",
     "Liveness",
     "ProvisionError",
@@ -53,10 +57,12 @@ __all__ = [
     "ReadinessPorts",
     "ReadinessProbe",
     "RegistrationLine",
+    "ReplayInterruptedError",
     "Step",
     "ThemeTree",
     "ThemesReader",
     "ThemesSnapshot",
+    "UnknownQueueError",
     "apply_provisioning",
     "cached_themes",
     "check_readiness",

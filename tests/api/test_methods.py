@@ -24,6 +24,11 @@ PATHS = {
     "/v1/health": "GET, HEAD, OPTIONS",
     "/v1/health/ready": "GET, HEAD, OPTIONS",
     "/v1/openapi.json": "GET, HEAD, OPTIONS",
+    "/v1/ops/queues": "GET, HEAD, OPTIONS",
+    "/v1/ops/dead-letters": "GET, HEAD, OPTIONS",
+    "/v1/ops/dead-letters/replay": "POST, OPTIONS",
+    "/v1/ops/agents/plan": "GET, HEAD, OPTIONS",
+    "/v1/ops/agents/apply": "POST, OPTIONS",
 }
 
 

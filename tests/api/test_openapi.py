@@ -27,6 +27,11 @@ def test_every_route_and_operation_is_documented() -> None:
         "/api/v1/health",
         "/api/v1/health/ready",
         "/api/v1/openapi.json",
+        "/api/v1/ops/queues",
+        "/api/v1/ops/dead-letters",
+        "/api/v1/ops/dead-letters/replay",
+        "/api/v1/ops/agents/plan",
+        "/api/v1/ops/agents/apply",
     }
     for route in ROUTES:
         for op in route.operations:

@@ -15,6 +15,7 @@ import requests
 from cityzen_connector.cli import build_parser
 from cityzen_connector.cli._errors import _StartError
 from cityzen_connector.cli._geocoder import GeocoderPlan, geocoder_plan, start_geocoder
+from cityzen_connector.cli._identity import ops_token_command
 from cityzen_connector.cli._run import (
     _start_emulator,
     banner,
@@ -83,10 +84,11 @@ def test_the_printed_curl_commands_parse_as_shell_words() -> None:
         sample=Path("/tmp/data dir/sample-request.json"),
         submission_id=uuid.UUID(int=1),
         endpoints=[("health", "http://127.0.0.1:7071/api/v1/health")],
+        ops_token_command="CITYZEN_DATA_DIR='/tmp/data dir' .venv/bin/cityzen identity ops-token",
         citizen=("https://fcp-low.sbx.dev-franceconnect.fr/api/v2", "4abd71ec"),
     )
     curls = [line.strip() for line in text.splitlines() if line.strip().startswith("curl")]
-    post, get, mine, search, suggestions, news, agenda = (shlex.split(c) for c in curls)
+    post, get, mine, search, suggestions, news, agenda, ops = (shlex.split(c) for c in curls)
     assert mine[2] == "http://127.0.0.1:7071/api/v1/citizens/me/requests"
     assert "CityZen-Citizen-Issuer: https://fcp-low.sbx.dev-franceconnect.fr/api/v2" in mine
     assert "CityZen-Citizen-Sub: 4abd71ec" in mine
@@ -98,6 +100,32 @@ def test_the_printed_curl_commands_parse_as_shell_words() -> None:
     assert "  function key      k3y" in text.splitlines()
     assert news == ["curl", "-sS", "http://127.0.0.1:7071/api/v1/news?page_size=5"]
     assert agenda == ["curl", "-sS", "http://127.0.0.1:7071/api/v1/agenda?category=culture"]
+    assert ops[2] == "http://127.0.0.1:7071/api/v1/ops/queues"
+    assert ops[4] == (
+        "Authorization: Bearer $(CITYZEN_DATA_DIR='/tmp/data dir' .venv/bin/cityzen identity"
+        " ops-token)"
+    )
+
+
+def test_the_ops_line_is_printed_only_where_a_local_key_signs_ops_tokens(tmp_path: Path) -> None:
+    local = Settings(_env_file=None)
+    assert ops_token_command(local, "cityzen") == "cityzen identity ops-token"
+    elsewhere = Settings(_env_file=None, data_dir=tmp_path / "a b")
+    assert ops_token_command(elsewhere, ".venv/bin/cityzen") == (
+        f"CITYZEN_DATA_DIR='{tmp_path / 'a b'}' .venv/bin/cityzen identity ops-token"
+    )
+    tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+    entra = Settings(_env_file=None, ops_tenant_id=tenant, ops_audience="api-client-id")
+    assert ops_token_command(entra) is None
+    without = banner(
+        "http://127.0.0.1:7071",
+        "http://127.0.0.1:7072",
+        "k3y",
+        sample=Path("/tmp/sample.json"),
+        submission_id=uuid.UUID(int=1),
+        endpoints=[],
+    )
+    assert "/ops/" not in without
 
 
 def test_the_emulator_it_starts_waits_out_the_configured_latency(tmp_path: Path) -> None:

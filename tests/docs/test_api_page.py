@@ -73,3 +73,14 @@ def test_the_raw_document_is_published_unchanged(hooks: ModuleType) -> None:
 def test_generated_pages_are_never_committed(hooks: ModuleType) -> None:
     for path in hooks.GENERATED:
         assert not (DOCS / path).exists(), f"docs/{path} is generated at build time"
+
+
+def test_an_ops_route_says_which_token_opens_it(hooks: ModuleType) -> None:
+    page = hooks.api_page(openapi_document())
+    section = _section(page, "### `GET /api/v1/ops/queues`")
+    line = next(row for row in section.splitlines() if row.startswith("- Who may call:"))
+    assert "`opsBearer`" in line
+    assert "ops app role" in line
+    assert "Function keys are not accepted" in line
+    listing = _section(page, "### `GET /api/v1/ops/dead-letters`")
+    assert "- Parameter `queue` in query, required:" in listing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -236,6 +237,18 @@ def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
     assert (item["request_id"], item["status"]) == (submission_id, "on_hold")
     told = rf'^webhook msg_\w+ request\.status_changed .*"request_id":"{submission_id}"'
     run.wait_for(told + '.*"status":"on_hold"')
+
+    # The printed ops line, pasted into a shell as it is: the local key signs, the host checks.
+    ops = run.wait_for(r"^\s+(curl -sS '.*/ops/queues' .*)$").group(1)
+    assert "identity ops-token" in ops
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    shell = subprocess.run(
+        ["bash", "-c", ops], cwd=ROOT, env={**os.environ, "PATH": path}, capture_output=True,
+        text=True, timeout=60, check=True,
+    )  # fmt: skip
+    counts = {q["name"]: q for q in json.loads(shell.stdout)["queues"]}
+    assert counts["submissions"]["state"] == "ok"
+    assert counts["submissions"]["dead_letter"] == 0
     # Every file of the queue, the store, the emulator (every contact), the keys and the sample.
     assert not_private(tmp_path) == {}
     assert {
@@ -247,6 +260,7 @@ def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
         "host-keys.json",
         "sample-request.json",
         "localhost/timers/sweep_dead_letters.json",
+        "ops-signing-key.pem",
     } <= set(modes(tmp_path))
 
     assert run.interrupt() == 0

@@ -9,8 +9,16 @@ the document does not list refused with ``Allow``, authentication enforced...), 
 derives from the document: its examples, its coverage phase (boundaries, each missing or
 mistyped parameter, undocumented methods) and a fixed-seed fuzzing phase (``derandomize``), so
 a run is the same every time. The document it reads is built before the host starts, from the
-same inputs the deployment uses (auth mode, catalogue, attachment limit); the first test proves
-the host serves exactly that one.
+same inputs the deployment uses (auth mode, catalogue, attachment limit, queues); the first test
+proves the host serves exactly that one.
+
+The ops routes are fuzzed too, with a valid ops token signed by the local key (local mode), over
+queues holding failed messages and a small real agents reconciler, so that their 200 answers
+are checked against the document as well; schemathesis's auth check then sends each of them
+without the token and with a wrong one, and they must refuse (401/403). Each operation gets the
+credential its security scheme names, and only that one: a bearer token sent to a function-key
+route would be a credential the document does not declare there, and schemathesis would then
+skip its auth check.
 """
 
 from __future__ import annotations
@@ -30,20 +38,24 @@ from schemathesis.checks import CHECKS, load_all_checks
 
 from cityzen_connector import app
 from cityzen_connector.api import openapi_document
+from cityzen_connector.app._identity import mint_local_ops_token
 from cityzen_connector.cli._feeds import serve_samples
 from cityzen_connector.emulator import EmulatorConfig, create_app, seed, serve
 from cityzen_connector.localhost import LocalHost, LocalHostConfig
 from cityzen_connector.mapping import load_mappings
+from cityzen_connector.messaging import OutgoingMessage
 from cityzen_connector.settings import Settings
 from cityzen_connector.sync import apply_provisioning, plan_provisioning
+from cityzen_connector.sync.pipeline import rejected_queue
 from tests.support.geocoder import served_geocoder
+from tests.support.ops import Directory, SmallReconciler, dead_letter
 from tests.support.paths import ROOT
 from tests.support.world import HEIC, JPEG, PDF, PNG, WEBP, submission
 
 pytestmark = pytest.mark.e2e
 TIMEOUT = 10
-# Fuzzing cases per operation; the examples and coverage phases add their own (about 1,300 in
-# all: boundaries, each parameter missing or mistyped, undocumented methods), about 8 s here.
+# Fuzzing cases per operation; the examples and coverage phases add their own (about 1,600 in
+# all: boundaries, each parameter missing or mistyped, undocumented methods), about 13 s here.
 EXAMPLES = 25
 
 # The deployment's contract as the container derives it (settings and mappings only).
@@ -57,11 +69,17 @@ ALL_CHECKS = list(CHECKS.get_all())
 
 
 def breaks_a_rule_stated_in_words(case: Any) -> bool:
-    """Two rules between fields that the document states in words, JSON Schema having no form
-    schemathesis can generate from (an if/then per certified claim; a header against a body
-    member); the models' and the intake's tests cover both, and such cases are not sent:
+    """Rules that the document states in words, JSON Schema having no form schemathesis can
+    generate from (an if/then per certified claim; a header against a body member or against
+    the server's state); the models', the intake's and the ops tests cover them, and such
+    cases are not sent:
     - a citizen listing a certified claim without its value;
-    - a body ``id`` together with an ``Idempotency-Key`` header (they must name the same id)."""
+    - a body ``id`` together with an ``Idempotency-Key`` header (they must name the same id);
+    - an ``If-Match`` on the agents' apply that is not the current plan's ETag (a 412 by
+      design: tests/api/test_ops_agents.py)."""
+    if_match = {k.lower(): v for k, v in (case.headers or {}).items()}.get("if-match")
+    if case.operation.path == "/api/v1/ops/agents/apply" and if_match not in (None, "*"):
+        return True
     body = case.body
     document = body.get("submission", body) if isinstance(body, dict) else None
     if not isinstance(document, dict):
@@ -80,6 +98,13 @@ class Served:
     url: str
     key: str
     http: requests.Session
+    ops_token: str
+
+    def credentials(self, case: Any) -> dict[str, str]:
+        """The credential the operation's security scheme names."""
+        if case.operation.path.startswith("/api/v1/ops/"):
+            return {"Authorization": f"Bearer {self.ops_token}"}
+        return {"x-functions-key": self.key}
 
 
 @pytest.fixture(scope="module")
@@ -107,8 +132,15 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         feeds_news_urls=f"{samples.url}/actualites.xml,{samples.url}/travaux.atom",
         feeds_agenda_urls=f"{samples.url}/agenda.xml,{samples.url}/agenda-mediatheque.rdf",
     )
-    deps = app.Container(configured)
+    agents = SmallReconciler(Directory(wanted={"voirie": {"agent-1@ville-exemple.fr"}}))
+    deps = app.Container(configured, agents=agents)
     assert app.refresh_feeds(deps).counts["updated"] == 4
+    # Failed messages for the ops listing and replays: a dead letter (no trigger reads the
+    # case-events queue here) and a rejected submission.
+    dead_letter(deps.bus, "case-events", b"{}", "event-dead", "MaxDeliveryCountExceeded")
+    rejected = OutgoingMessage(body=b"{}", message_id="rejected-1")
+    deps.bus.send(rejected_queue("submissions"), [rejected])
+    ops_token = mint_local_ops_token(configured, now=time.time())
     mappings = load_mappings(configured.mappings_dir)
     plan = plan_provisioning(deps.api_client, mappings.schema(), mappings.catalog)
     report = apply_provisioning(
@@ -130,7 +162,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     )
     try:
         with LocalHost(ROOT, deps.bus, config) as host, requests.Session() as http:
-            yield Served(host.url, host.function_key, http)
+            yield Served(host.url, host.function_key, http, ops_token)
     finally:
         deps.close()
         app.install(previous)
@@ -145,6 +177,17 @@ def test_the_host_serves_the_document_the_run_reads(served: Served) -> None:
     response = served.http.get(f"{served.url}/api/v1/openapi.json", timeout=TIMEOUT)
     assert response.status_code == 200
     assert response.json() == openapi_document(CONTRACT)
+
+
+def test_on_the_host_a_function_key_never_opens_an_ops_route_and_the_token_does(
+    served: Served,
+) -> None:
+    url = f"{served.url}/api/v1/ops/queues"
+    keyed = served.http.get(url, headers={"x-functions-key": served.key}, timeout=TIMEOUT)
+    assert keyed.status_code == 401
+    assert keyed.headers["Content-Type"] == "application/problem+json"
+    bearer = {"Authorization": f"Bearer {served.ops_token}"}
+    assert served.http.get(url, headers=bearer, timeout=TIMEOUT).status_code == 200
 
 
 def test_an_empty_idempotency_key_reaches_the_api_and_is_refused(served: Served) -> None:
@@ -174,7 +217,7 @@ def test_every_answer_keeps_to_the_document(case: Any, served: Served) -> None:
     case.call_and_validate(
         base_url=served.url,
         session=served.http,
-        headers={"x-functions-key": served.key},
+        headers=served.credentials(case),
         checks=ALL_CHECKS,
         timeout=TIMEOUT,
     )

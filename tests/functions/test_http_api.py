@@ -52,6 +52,12 @@ def test_binding_json_in_function_key_mode() -> None:
         "health": ("v1/health", "ANONYMOUS", ALL),
         "health_ready": ("v1/health/ready", "FUNCTION", ALL),
         "openapi": ("v1/openapi.json", "ANONYMOUS", ALL),
+        # The ops token is the check, in the API: the host must let the request through.
+        "ops_queues": ("v1/ops/queues", "ANONYMOUS", ALL),
+        "ops_dead_letters": ("v1/ops/dead-letters", "ANONYMOUS", ALL),
+        "ops_replay": ("v1/ops/dead-letters/replay", "ANONYMOUS", ALL),
+        "ops_agents_plan": ("v1/ops/agents/plan", "ANONYMOUS", ALL),
+        "ops_agents_apply": ("v1/ops/agents/apply", "ANONYMOUS", ALL),
         "not_found": ("v1/{*rest}", "ANONYMOUS", ALL),
     }
 
@@ -63,6 +69,7 @@ def test_caller_routes_are_anonymous_when_tokens_are_accepted(mode: str) -> None
     assert found["request_status"][1] == "ANONYMOUS"
     assert found["address_search"][1] == "ANONYMOUS"  # a citizen's token, checked by the API
     assert found["health_ready"][1] == "FUNCTION"  # ops keep their key
+    assert found["ops_replay"][1] == "ANONYMOUS"  # an ops token, whatever the mode
 
 
 def test_from_settings_builds_nothing_until_the_first_request(tmp_path: Path) -> None:

@@ -57,6 +57,8 @@ def test_every_code_has_a_status_and_both_languages() -> None:
         ("internal_error", 500),
         ("not_implemented", 501),
         ("service_unavailable", 503),
+        ("plan_changed", 412),
+        ("agents_unavailable", 503),
     ],
 )
 def test_rendered_body_is_rfc9457_with_our_members(code: str, status: int) -> None:

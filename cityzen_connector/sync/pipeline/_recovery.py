@@ -109,6 +109,8 @@ class ReplayReport:
     selected: int = 0
     replayed: int = 0
     new_message_ids: list[str] = field(default_factory=list)
+    # (failed message id, its copy's id), in the order replayed: what an ops answer lists.
+    pairs: list[tuple[str, str]] = field(default_factory=list)
 
 
 def replay(
@@ -167,6 +169,7 @@ def replay(
                     wanted.discard(message.message_id)
                 report.replayed += 1
                 report.new_message_ids.append(new_id)
+                report.pairs.append((message.message_id, new_id))
                 if progress is not None:
                     progress(report)
     return report
