@@ -23,7 +23,7 @@ import azure.functions as func
 
 from cityzen_connector import app as cityzen
 
-from .queue_workers import to_received_message
+from .queue_workers import queue_trigger
 
 if TYPE_CHECKING:
     from cityzen_connector.app import Container
@@ -49,12 +49,4 @@ def blueprint(
     queue: str, *, container: Callable[[], Container] = cityzen.current
 ) -> func.Blueprint:
     """The Blueprint with the case-events queue trigger on ``queue``."""
-    bp = func.Blueprint()  # type: ignore[no-untyped-call]  # azure-functions has no annotation here
-
-    @bp.function_name(name=FUNCTION_NAME)
-    @bp.service_bus_queue_trigger(arg_name="msg", queue_name=queue, connection=CONNECTION)
-    def process_case_event(msg: func.ServiceBusMessage) -> None:
-        deps = container()
-        process(to_received_message(msg, queue, now=deps.clock), deps)
-
-    return bp
+    return queue_trigger(FUNCTION_NAME, queue, CONNECTION, process, container)

@@ -43,6 +43,7 @@ __all__ = [
     "TriggerMessageError",
     "blueprint",
     "process",
+    "queue_trigger",
     "to_received_message",
 ]
 
@@ -107,16 +108,30 @@ def process(message: ReceivedMessage, container: Container) -> str:
     return action
 
 
-def blueprint(
-    queue: str, *, container: Callable[[], Container] = cityzen.current
+def queue_trigger(
+    name: str,
+    queue: str,
+    connection: str,
+    process: Callable[[ReceivedMessage, Container], object],
+    container: Callable[[], Container],
 ) -> func.Blueprint:
-    """The Blueprint with the submissions queue trigger on ``queue``."""
+    """A Blueprint with one Service Bus queue trigger ``name`` on ``queue``: the runtime's
+    message as our ``ReceivedMessage``, then ``process``. Returning completes the message
+    (``autoCompleteMessages``); raising abandons it, and Service Bus redelivers it. Every queue
+    trigger of the app is this one adapter, so they settle alike."""
     bp = func.Blueprint()  # type: ignore[no-untyped-call]  # azure-functions has no annotation here
 
-    @bp.function_name(name=FUNCTION_NAME)
-    @bp.service_bus_queue_trigger(arg_name="msg", queue_name=queue, connection=CONNECTION)
-    def process_submission(msg: func.ServiceBusMessage) -> None:
+    @bp.function_name(name=name)
+    @bp.service_bus_queue_trigger(arg_name="msg", queue_name=queue, connection=connection)
+    def trigger(msg: func.ServiceBusMessage) -> None:
         deps = container()
         process(to_received_message(msg, queue, now=deps.clock), deps)
 
     return bp
+
+
+def blueprint(
+    queue: str, *, container: Callable[[], Container] = cityzen.current
+) -> func.Blueprint:
+    """The Blueprint with the submissions queue trigger on ``queue``."""
+    return queue_trigger(FUNCTION_NAME, queue, CONNECTION, process, container)

@@ -17,7 +17,7 @@ import azure.functions as func
 
 from cityzen_connector import app as cityzen
 
-from .queue_workers import CONNECTION, to_received_message
+from .queue_workers import CONNECTION, queue_trigger
 
 if TYPE_CHECKING:
     from cityzen_connector.app import Container
@@ -42,12 +42,4 @@ def blueprint(
     queue: str, *, container: Callable[[], Container] = cityzen.current
 ) -> func.Blueprint:
     """The Blueprint with the outbox queue trigger on ``queue``."""
-    bp = func.Blueprint()  # type: ignore[no-untyped-call]  # azure-functions has no annotation here
-
-    @bp.function_name(name=FUNCTION_NAME)
-    @bp.service_bus_queue_trigger(arg_name="msg", queue_name=queue, connection=CONNECTION)
-    def deliver_webhook(msg: func.ServiceBusMessage) -> None:
-        deps = container()
-        process(to_received_message(msg, queue, now=deps.clock), deps)
-
-    return bp
+    return queue_trigger(FUNCTION_NAME, queue, CONNECTION, process, container)
