@@ -5,8 +5,10 @@ through the provider's discovery documents like any other provider's."""
 
 from __future__ import annotations
 
+import argparse
 import base64
 import hashlib
+import io
 import json
 import logging
 import re
@@ -26,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from cityzen_connector import app
 from cityzen_connector.app import _identity as configured
+from cityzen_connector.cli._signin import login as cli_login
 from cityzen_connector.emulator import EmulatorConfig, create_app, seed, serve
 from cityzen_connector.identity import InvalidToken
 from cityzen_connector.localhost import LocalHost, LocalHostConfig
@@ -45,7 +48,7 @@ from tests.support.world import submission
 
 pytestmark = pytest.mark.e2e
 TIMEOUT = 10
-PASSWORD = "correct horse battery staple"  # noqa: S105 - a test account's
+PASSWORD = "correct horse battery staple"
 
 
 @dataclass
@@ -273,11 +276,13 @@ def test_sign_in_then_file_a_request_and_find_it_in_my_requests(world: World) ->
     tokens = reply.json()
     access, id_token = claims(tokens["access_token"]), claims(tokens["id_token"])
     assert id_token["nonce"] == started.nonce  # round trip
-    assert id_token["aud"] == LOCAL_CLIENT_ID and access["aud"] == LOCAL_API_AUDIENCE
+    assert id_token["aud"] == LOCAL_CLIENT_ID
+    assert access["aud"] == LOCAL_API_AUDIENCE
     digest = hashlib.sha256(tokens["access_token"].encode()).digest()
     assert id_token["at_hash"] == b64(digest[:16])  # OIDC Core 3.1.3.6
     assert jwt.get_unverified_header(tokens["access_token"])["typ"] == "at+jwt"
-    assert access["acr"] == "eidas1" and access["family_name"] == "DUBOIS"
+    assert access["acr"] == "eidas1"
+    assert access["family_name"] == "DUBOIS"
     assert access["exp"] > access["iat"]
 
     bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
@@ -324,10 +329,8 @@ def test_userinfo_answers_the_identity_of_the_access_token(world: World) -> None
         url, headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=TIMEOUT
     )
     assert info.status_code == 200
-    assert (
-        info.json()["family_name"] == "BENSAÏD"
-        and info.json()["sub"] == claims(tokens["access_token"])["sub"]
-    )
+    assert info.json()["family_name"] == "BENSAÏD"
+    assert info.json()["sub"] == claims(tokens["access_token"])["sub"]
     assert (
         requests.get(url, headers={"Authorization": "Bearer nope"}, timeout=TIMEOUT).status_code
         == 401
@@ -342,12 +345,13 @@ def test_subjects_are_pairwise_stable_and_differ_between_identities(world: World
     assert re.fullmatch(r"[0-9a-f]{64}v1", first)
 
 
-# -- strictness ----------------------------------------------------------------------------------
+# -- strictness ------------------------------------------------------------------------------------
 def test_a_wrong_pkce_verifier_is_refused_and_spends_the_code(world: World) -> None:
     started = authorize(world)
     code = code_of(consent(world, started))["code"][0]
     wrong = exchange(world, code, secrets.token_urlsafe(48))
-    assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
+    assert wrong.status_code == 400
+    assert wrong.json()["error"] == "invalid_grant"
     assert exchange(world, code, started.verifier).json()["error"] == "invalid_grant"
 
 
@@ -356,7 +360,8 @@ def test_a_code_is_used_once(world: World) -> None:
     code = code_of(consent(world, started))["code"][0]
     assert exchange(world, code, started.verifier).status_code == 200
     replay = exchange(world, code, started.verifier)
-    assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
+    assert replay.status_code == 400
+    assert replay.json()["error"] == "invalid_grant"
 
 
 def test_a_code_older_than_sixty_seconds_is_refused(world: World) -> None:
@@ -367,7 +372,8 @@ def test_a_code_older_than_sixty_seconds_is_refused(world: World) -> None:
         expired = exchange(world, code, started.verifier)
     finally:
         world.clock.seconds = 0
-    assert expired.status_code == 400 and expired.json()["error"] == "invalid_grant"
+    assert expired.status_code == 400
+    assert expired.json()["error"] == "invalid_grant"
 
 
 def test_the_token_request_must_name_the_same_redirect_uri(world: World) -> None:
@@ -408,7 +414,8 @@ def test_a_bad_request_to_a_known_redirect_goes_back_with_the_error_and_state(
 ) -> None:
     started = authorize(world, **overrides)
     query = code_of(started.page)
-    assert query["error"] == [error] and query["state"] == [started.state]
+    assert query["error"] == [error]
+    assert query["state"] == [started.state]
 
 
 def test_the_consent_form_needs_its_csrf_token_in_form_and_cookie(world: World) -> None:
@@ -422,7 +429,8 @@ def test_the_consent_form_needs_its_csrf_token_in_form_and_cookie(world: World) 
 def test_cancel_goes_back_with_access_denied(world: World) -> None:
     started = authorize(world)
     query = code_of(consent(world, started, decision="deny"))
-    assert query["error"] == ["access_denied"] and "code" not in query
+    assert query["error"] == ["access_denied"]
+    assert "code" not in query
 
 
 def test_values_in_pages_are_escaped(world: World) -> None:
@@ -430,7 +438,8 @@ def test_values_in_pages_are_escaped(world: World) -> None:
         f"{world.issuers['franceconnect']}/<script>alert(1)</script>", timeout=TIMEOUT
     )
     assert page.status_code == 404
-    assert "<script>" not in page.text and "&lt;script&gt;" in page.text
+    assert "<script>" not in page.text
+    assert "&lt;script&gt;" in page.text
 
 
 def test_logout_redirects_only_to_a_registered_uri_with_the_state(world: World) -> None:
@@ -447,7 +456,8 @@ def test_logout_redirects_only_to_a_registered_uri_with_the_state(world: World) 
         allow_redirects=False,
         timeout=TIMEOUT,
     )
-    assert ok.status_code == 302 and ok.headers["Location"] == back + "?state=s1"
+    assert ok.status_code == 302
+    assert ok.headers["Location"] == back + "?state=s1"
     evil = requests.get(
         url,
         params={
@@ -457,7 +467,8 @@ def test_logout_redirects_only_to_a_registered_uri_with_the_state(world: World) 
         allow_redirects=False,
         timeout=TIMEOUT,
     )
-    assert evil.status_code == 400 and "Location" not in evil.headers
+    assert evil.status_code == 400
+    assert "Location" not in evil.headers
 
 
 # -- the API's verifier, independently -------------------------------------------------------------
@@ -466,7 +477,8 @@ def test_the_verifier_accepts_both_issuers_and_refuses_an_unknown_key(world: Wor
     assert authenticator is not None
     fc_token = signed_in(world)[1]["access_token"]
     caller = authenticator.authenticate(fc_token)
-    assert caller.issuer == world.issuers["franceconnect"] and caller.citizen is not None
+    assert caller.issuer == world.issuers["franceconnect"]
+    assert caller.citizen is not None
     assert caller.citizen.is_certified("family_name")
     account = login(
         world.issuers["external"],
@@ -475,7 +487,8 @@ def test_the_verifier_accepts_both_issuers_and_refuses_an_unknown_key(world: Wor
         password=PASSWORD,
     )
     external = authenticator.authenticate(account["access_token"])
-    assert external.issuer == world.issuers["external"] and external.citizen is not None
+    assert external.issuer == world.issuers["external"]
+    assert external.citizen is not None
     assert external.citizen.certified == frozenset({"email"})  # email_verified, nothing else
     # The same claims, signed by a key the provider never published: under its kid, then a new one.
     header = jwt.get_unverified_header(fc_token)
@@ -489,7 +502,7 @@ def test_the_verifier_accepts_both_issuers_and_refuses_an_unknown_key(world: Wor
         assert refused.value.reason == reason
 
 
-# -- the portal's own accounts -----------------------------------------------------------------------
+# -- the portal's own accounts ---------------------------------------------------------------------
 def _confirmed_account(world: World) -> str:
     email = f"compte-{secrets.token_hex(4)}@example.fr"
     signup = f"{world.issuers['external']}/signup"
@@ -576,3 +589,16 @@ def test_no_password_code_or_token_reaches_the_logs(
     ]
     assert not [s for s in secrets_seen if s in text]
     assert json.dumps(started.verifier) not in text
+
+
+def test_the_cli_login_prints_an_access_token_the_api_accepts(world: World) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    args = argparse.Namespace(identity="corse", email=None, id_token=False)
+    assert cli_login(world.settings, args, "", out, err) == 0, err.getvalue()
+    token = out.getvalue().strip()
+    mine = requests.get(
+        f"{world.api}/citizens/me/requests",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=TIMEOUT,
+    )
+    assert mine.status_code == 200, mine.text
