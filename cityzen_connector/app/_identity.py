@@ -94,7 +94,11 @@ def signin_configs(settings: Settings) -> list[VerifierConfig]:
     FranceConnect-shaped identities (the pivot identity certified), and portal accounts (only a
     confirmed e-mail, certified through ``email_verified``). Both type their access tokens
     ``at+jwt`` (RFC 9068), and name the portal's client id, whose ID tokens are refused."""
-    from cityzen_connector.identity import IdentityConfigError, VerifierConfig
+    from cityzen_connector.identity import (
+        DEFAULT_CERTIFIED_CLAIMS,
+        IdentityConfigError,
+        VerifierConfig,
+    )
     from cityzen_connector.signin import LOCAL_API_AUDIENCE, LOCAL_CLIENT_ID, issuer_urls
 
     if not settings.signin_provider:
@@ -102,21 +106,19 @@ def signin_configs(settings: Settings) -> list[VerifierConfig]:
     if not settings.local_mode:  # Settings refuses it already; never trust one check alone
         raise IdentityConfigError("the local sign-in provider runs only in embedded mode")
     urls = issuer_urls(signin_url(settings))
-    common = {
-        "audiences": frozenset({LOCAL_API_AUDIENCE}),
-        "client_ids": frozenset({LOCAL_CLIENT_ID}),
-        "kind": "citizen",
-        "type_check": "rfc9068",
-        "clock_skew_seconds": settings.auth_clock_skew_seconds,
-        "max_token_bytes": settings.auth_token_max_bytes,
-    }
     return [
-        VerifierConfig(issuer=urls["franceconnect"], **common),  # type: ignore[arg-type]
         VerifierConfig(
-            issuer=urls["external"],
-            certified_claims=frozenset(),
-            **common,  # type: ignore[arg-type]
-        ),
+            issuer=urls[name],
+            audiences=frozenset({LOCAL_API_AUDIENCE}),
+            client_ids=frozenset({LOCAL_CLIENT_ID}),
+            kind="citizen",
+            type_check="rfc9068",
+            clock_skew_seconds=settings.auth_clock_skew_seconds,
+            max_token_bytes=settings.auth_token_max_bytes,
+            # Portal accounts certify nothing but a confirmed e-mail (email_verified).
+            certified_claims=frozenset() if name == "external" else DEFAULT_CERTIFIED_CLAIMS,
+        )
+        for name in ("franceconnect", "external")
     ]
 
 

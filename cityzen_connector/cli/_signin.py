@@ -135,6 +135,12 @@ def banner_lines(settings: Settings, api: str, program: str = "cityzen") -> list
     login_cmd = f"{shlex.quote(program)} identity login --identity angela"
     if settings.signin_port != DEFAULT_PORT:
         login_cmd = f"{ENV_PREFIX}SIGNIN_PORT={settings.signin_port} {login_cmd}"
+    if settings.auth_mode == "function_key":
+        return [
+            "",
+            f"Local sign-in provider at {urls['franceconnect']}/: its tokens are not accepted"
+            f" ({ENV_PREFIX}AUTH_MODE is function_key)",
+        ]
     return [
         "",
         f"Local sign-in provider (OpenID Connect, auth mode {settings.auth_mode}):",

@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cityzen_connector import app
 from cityzen_connector.app import _identity as configured
 from cityzen_connector.cli._signin import login as cli_login
+from cityzen_connector.dataverse import Query, eq
 from cityzen_connector.emulator import EmulatorConfig, create_app, seed, serve
 from cityzen_connector.identity import InvalidToken
 from cityzen_connector.localhost import LocalHost, LocalHostConfig
@@ -602,3 +603,52 @@ def test_the_cli_login_prints_an_access_token_the_api_accepts(world: World) -> N
         timeout=TIMEOUT,
     )
     assert mine.status_code == 200, mine.text
+
+
+# -- two kinds of identity, one person: never merged ---------------------------------------------
+def _file_and_wait(world: World, token: str) -> str:
+    bearer = {"Authorization": f"Bearer {token}"}
+    body = submission()
+    del body["citizen"]
+    filed = requests.post(f"{world.api}/requests", json=body, headers=bearer, timeout=TIMEOUT)
+    assert filed.status_code == 202, filed.text
+    deadline = time.monotonic() + 30
+    while True:
+        status = requests.get(f"{world.api}/requests/{body['id']}", headers=bearer, timeout=TIMEOUT)
+        if status.json()["status"] == "created":
+            return str(body["id"])
+        assert time.monotonic() < deadline, status.text
+        time.sleep(0.1)
+
+
+def _case(world: World, submission_id: str) -> dict[str, Any]:
+    client = app.Container(world.settings).api_client
+    query = (
+        Query("incidents")
+        .select("_customerid_value", "cz_lookalikecontact")
+        .where(eq("cz_submissionid", submission_id))
+    )
+    [case] = list(client.query(query))
+    return case
+
+
+def test_a_franceconnect_identity_and_an_account_with_its_email_stay_two_contacts(
+    world: World,
+) -> None:
+    franceconnect = _file_and_wait(world, signed_in(world, "pierre")[1]["access_token"])
+    signup = f"{world.issuers['external']}/signup"
+    email = "pierre.mercier@example.fr"  # the sandbox identity's own address
+    created = requests.post(signup, data={"email": email, "password": PASSWORD}, timeout=TIMEOUT)
+    assert created.status_code == 200
+    assert requests.get(world.links[-1], timeout=TIMEOUT).status_code == 200
+    tokens = login(
+        world.issuers["external"], redirect_uri=world.redirect, email=email, password=PASSWORD
+    )
+    account = _file_and_wait(world, tokens["access_token"])
+    first, second = _case(world, franceconnect), _case(world, account)
+    assert first["_customerid_value"] != second["_customerid_value"]  # not merged
+    deadline = time.monotonic() + 30
+    while not second["cz_lookalikecontact"]:  # the agent is told they may be one person
+        assert time.monotonic() < deadline, second
+        time.sleep(0.1)
+        second = _case(world, account)
