@@ -13,12 +13,11 @@ Nothing is logged but paths and outcome codes: never an e-mail, a password, a co
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 import jwt
 
@@ -27,62 +26,14 @@ from ._accounts import AccountStore
 from ._config import EXTERNAL_PATH, LOCAL_SCOPES, IssuerName, SigninConfig
 from ._errors import AccountError, FlowError
 from ._flow import EpochClock, Flow, identity_claims, valid_challenge
+from ._http import Reply, StartResponse, form_body, html, json_reply, oauth_error, params, redirect
 from ._keys import SigningKeys
 from ._people import IDENTITIES, Person
 
 logger = logging.getLogger(__name__)
 
 Outbox = Callable[[str], None]  # receives a confirmation link
-StartResponse = Callable[[str, list[tuple[str, str]]], Any]
-_MAX_BODY = 16 * 1024
 _CSRF_COOKIE = "cz_signin_csrf"
-_SECURITY = [
-    ("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'"),
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "no-referrer"),
-    ("Cache-Control", "no-store"),
-]
-
-
-class _Reply:
-    def __init__(
-        self, status: str, body: bytes, ctype: str, headers: Iterable[tuple[str, str]] = ()
-    ):
-        self.status, self.body = status, body
-        self.headers = [("Content-Type", ctype), *_SECURITY, *headers]
-
-
-def _html(body: bytes, status: str = "200 OK", headers: Iterable[tuple[str, str]] = ()) -> _Reply:
-    return _Reply(status, body, "text/html; charset=utf-8", headers)
-
-
-def _json(
-    document: object, status: str = "200 OK", headers: Iterable[tuple[str, str]] = ()
-) -> _Reply:
-    body = json.dumps(document, ensure_ascii=False).encode("utf-8")
-    return _Reply(status, body, "application/json", headers)
-
-
-def _redirect(url: str, headers: Iterable[tuple[str, str]] = ()) -> _Reply:
-    return _Reply("302 Found", b"", "text/plain", [("Location", url), *headers])
-
-
-def _oauth_error(error: str, description: str, status: str = "400 Bad Request") -> _Reply:
-    return _json({"error": error, "error_description": description}, status)
-
-
-def _params(text: str) -> dict[str, str]:
-    """Form or query parameters; a repeated or undecodable one is a ``FlowError``."""
-    try:
-        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False, max_num_fields=50)
-    except ValueError as exc:
-        raise FlowError("invalid_request", "too many or malformed parameters") from exc
-    found: dict[str, str] = {}
-    for name, value in pairs:
-        if name in found:
-            raise FlowError("invalid_request", f"parameter {name} repeated")
-        found[name] = value
-    return found
 
 
 class SigninApp:
@@ -106,7 +57,7 @@ class SigninApp:
         try:
             reply = self._route(environ)
         except FlowError as exc:
-            reply = _html(_pages.message("Demande refusée", exc.description), "400 Bad Request")
+            reply = html(_pages.message("Demande refusée", exc.description), "400 Bad Request")
         logger.info(
             "signin %s %s -> %s",
             environ.get("REQUEST_METHOD"),
@@ -117,36 +68,38 @@ class SigninApp:
         return [reply.body]
 
     # -- routing --------------------------------------------------------------------------------
-    def _route(self, environ: dict[str, Any]) -> _Reply:
+    def _route(self, environ: dict[str, Any]) -> Reply:
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "/")
         if path == "/signin.css" and method == "GET":
-            return _Reply("200 OK", _pages.STYLESHEET, "text/css; charset=utf-8")
+            return Reply("200 OK", _pages.STYLESHEET, "text/css; charset=utf-8")
         issuer: IssuerName = "franceconnect"
         if path.startswith(EXTERNAL_PATH + "/"):
             issuer, path = "external", path[len(EXTERNAL_PATH) :]
-        query = _params(environ.get("QUERY_STRING", ""))
-        routes: dict[tuple[str, str], Callable[[], _Reply]] = {
-            ("GET", "/.well-known/openid-configuration"): lambda: _json(self.discovery(issuer)),
-            ("GET", "/jwks"): lambda: _json(self.flow.keys.jwks(issuer)),
+        query = params(environ.get("QUERY_STRING", ""))
+        routes: dict[tuple[str, str], Callable[[], Reply]] = {
+            ("GET", "/.well-known/openid-configuration"): lambda: json_reply(
+                self.discovery(issuer)
+            ),
+            ("GET", "/jwks"): lambda: json_reply(self.flow.keys.jwks(issuer)),
             ("GET", "/authorize"): lambda: self._authorize(issuer, query),
             ("POST", "/authorize"): lambda: self._decide(issuer, environ),
             ("POST", "/token"): lambda: self._token(issuer, environ),
             ("GET", "/userinfo"): lambda: self._userinfo(issuer, environ),
             ("POST", "/userinfo"): lambda: self._userinfo(issuer, environ),
             ("GET", "/logout"): lambda: self._logout(issuer, query),
-            ("GET", "/cli/callback"): lambda: _html(_pages.message("Connexion", "Code reçu.")),
+            ("GET", "/cli/callback"): lambda: html(_pages.message("Connexion", "Code reçu.")),
         }
         if issuer == "external":
-            routes[("GET", "/signup")] = lambda: _html(_pages.sign_up("signup"))
+            routes[("GET", "/signup")] = lambda: html(_pages.sign_up("signup"))
             routes[("POST", "/signup")] = lambda: self._sign_up(environ)
             routes[("GET", "/confirm")] = lambda: self._confirm(query)
         handler = routes.get((method, path))
         if handler is not None:
             return handler()
         if any(known == path for _, known in routes):
-            return _html(_pages.message("Méthode refusée", method), "405 Method Not Allowed")
-        return _html(_pages.message("Page introuvable", path), "404 Not Found")
+            return html(_pages.message("Méthode refusée", method), "405 Method Not Allowed")
+        return html(_pages.message("Page introuvable", path), "404 Not Found")
 
     def discovery(self, issuer: IssuerName) -> dict[str, Any]:
         iss = self.config.issuers[issuer]
@@ -190,7 +143,7 @@ class SigninApp:
         }
 
     # -- /authorize -----------------------------------------------------------------------------
-    def _authorize(self, issuer: IssuerName, query: dict[str, str]) -> _Reply:
+    def _authorize(self, issuer: IssuerName, query: dict[str, str]) -> Reply:
         client = self.config.client(query.get("client_id", ""))
         if client is None:
             raise FlowError("invalid_client", "Client inconnu.")
@@ -199,7 +152,7 @@ class SigninApp:
             raise FlowError("invalid_request", "redirect_uri non enregistrée pour ce client.")
         state = query.get("state")
 
-        def refuse(error: str, description: str) -> _Reply:
+        def refuse(error: str, description: str) -> Reply:
             return self._back(
                 issuer, redirect_uri, state, error=error, error_description=description
             )
@@ -228,25 +181,25 @@ class SigninApp:
 
     def _form(
         self, issuer: IssuerName, request_id: str, csrf: str, client_id: str, error: str = ""
-    ) -> _Reply:
+    ) -> Reply:
         cookie = f"{_CSRF_COOKIE}={csrf}; Path=/; HttpOnly; SameSite=Strict"
         if issuer == "franceconnect":
             body = _pages.consent("authorize", request_id, csrf, client_id)
         else:
             body = _pages.account_sign_in("authorize", request_id, csrf, client_id, error)
-        return _html(body, "200 OK" if not error else "400 Bad Request", [("Set-Cookie", cookie)])
+        return html(body, "200 OK" if not error else "400 Bad Request", [("Set-Cookie", cookie)])
 
     def _back(
         self, issuer: IssuerName, redirect_uri: str, state: str | None, **values: str
-    ) -> _Reply:
+    ) -> Reply:
         # RFC 9207: the issuer in the response tells two providers' answers apart (mix-up).
         params = {**values, **({"state": state} if state is not None else {})}
         params["iss"] = self.config.issuers[issuer]
         separator = "&" if "?" in redirect_uri else "?"
-        return _redirect(redirect_uri + separator + urlencode(params))
+        return redirect(redirect_uri + separator + urlencode(params))
 
-    def _decide(self, issuer: IssuerName, environ: dict[str, Any]) -> _Reply:
-        form = _params(_body(environ))
+    def _decide(self, issuer: IssuerName, environ: dict[str, Any]) -> Reply:
+        form = params(form_body(environ))
         cookies = SimpleCookie(environ.get("HTTP_COOKIE", ""))
         cookie = cookies[_CSRF_COOKIE].value if _CSRF_COOKIE in cookies else ""
         request_id = form.get("request_id", "")
@@ -281,26 +234,26 @@ class SigninApp:
         return self._back(issuer, pending.redirect_uri, pending.state, code=code)
 
     # -- /token, /userinfo, /logout -------------------------------------------------------------
-    def _token(self, issuer: IssuerName, environ: dict[str, Any]) -> _Reply:
+    def _token(self, issuer: IssuerName, environ: dict[str, Any]) -> Reply:
         try:
-            return _json(
-                self.flow.exchange(issuer, _params(_body(environ))),
+            return json_reply(
+                self.flow.exchange(issuer, params(form_body(environ))),
                 headers=[("Pragma", "no-cache")],
             )
         except FlowError as exc:
             logger.info("signin token refused: %s", exc.error)
-            return _oauth_error(exc.error, exc.description)
+            return oauth_error(exc.error, exc.description)
 
-    def _userinfo(self, issuer: IssuerName, environ: dict[str, Any]) -> _Reply:
+    def _userinfo(self, issuer: IssuerName, environ: dict[str, Any]) -> Reply:
         header = environ.get("HTTP_AUTHORIZATION", "")
         scheme, _, token = header.partition(" ")
         challenge = [("WWW-Authenticate", 'Bearer error="invalid_token"')]
         if scheme.lower() != "bearer" or not token:
-            return _json({"error": "invalid_token"}, "401 Unauthorized", challenge)
+            return json_reply({"error": "invalid_token"}, "401 Unauthorized", challenge)
         try:
             claims = self.flow.keys.decode(issuer, token.strip(), self.config, self.flow.clock())
         except jwt.PyJWTError:
-            return _json({"error": "invalid_token"}, "401 Unauthorized", challenge)
+            return json_reply({"error": "invalid_token"}, "401 Unauthorized", challenge)
         reserved = {
             "iss",
             "aud",
@@ -313,9 +266,9 @@ class SigninApp:
             "acr",
             "amr",
         }
-        return _json({k: v for k, v in claims.items() if k not in reserved})
+        return json_reply({k: v for k, v in claims.items() if k not in reserved})
 
-    def _logout(self, issuer: IssuerName, query: dict[str, str]) -> _Reply:
+    def _logout(self, issuer: IssuerName, query: dict[str, str]) -> Reply:
         hint = query.get("id_token_hint", "")
         client_id = query.get("client_id", "")
         if hint:
@@ -334,47 +287,30 @@ class SigninApp:
                 raise FlowError("invalid_request", "post_logout_redirect_uri non enregistrée.")
             state = query.get("state")
             suffix = ("&" if "?" in target else "?") + urlencode({"state": state}) if state else ""
-            return _redirect(target + suffix)
-        return _html(_pages.message("Vous êtes déconnecté", "Vous pouvez fermer cette page."))
+            return redirect(target + suffix)
+        return html(_pages.message("Vous êtes déconnecté", "Vous pouvez fermer cette page."))
 
     # -- portal accounts ------------------------------------------------------------------------
-    def _sign_up(self, environ: dict[str, Any]) -> _Reply:
-        form = _params(_body(environ))
+    def _sign_up(self, environ: dict[str, Any]) -> Reply:
+        form = params(form_body(environ))
         try:
             token = self.accounts.sign_up(
                 form.get("email", ""), form.get("password", ""), now=self.flow.clock()
             )
         except AccountError as exc:
             logger.info("signin sign-up refused: %s", exc.code)
-            return _html(_pages.sign_up("signup", str(exc)), "400 Bad Request")
+            return html(_pages.sign_up("signup", str(exc)), "400 Bad Request")
         self.outbox(f"{self.config.issuers['external']}/confirm?{urlencode({'token': token})}")
-        return _html(_pages.sign_up("signup", done=True))
+        return html(_pages.sign_up("signup", done=True))
 
-    def _confirm(self, query: dict[str, str]) -> _Reply:
+    def _confirm(self, query: dict[str, str]) -> Reply:
         try:
             self.accounts.confirm(query.get("token", ""), now=self.flow.clock())
         except AccountError as exc:
-            return _html(_pages.message("Lien invalide", str(exc)), "400 Bad Request")
-        return _html(_pages.message("Adresse confirmée", "Vous pouvez vous connecter."))
+            return html(_pages.message("Lien invalide", str(exc)), "400 Bad Request")
+        return html(_pages.message("Adresse confirmée", "Vous pouvez vous connecter."))
 
 
 def _args_of(pending: Any) -> dict[str, Any]:
     names = ("issuer", "client_id", "redirect_uri", "scope", "state", "nonce", "challenge")
     return {name: getattr(pending, name) for name in names}
-
-
-def _body(environ: dict[str, Any]) -> str:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError as exc:
-        raise FlowError("invalid_request", "bad Content-Length") from exc
-    if length > _MAX_BODY:
-        raise FlowError("invalid_request", "request too large")
-    ctype = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
-    if ctype != "application/x-www-form-urlencoded":
-        raise FlowError("invalid_request", "application/x-www-form-urlencoded expected")
-    raw: bytes = environ["wsgi.input"].read(length) if length else b""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise FlowError("invalid_request", "form is not UTF-8") from exc

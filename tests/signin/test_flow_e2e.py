@@ -652,3 +652,39 @@ def test_a_franceconnect_identity_and_an_account_with_its_email_stay_two_contact
         assert time.monotonic() < deadline, second
         time.sleep(0.1)
         second = _case(world, account)
+
+
+# -- hostile and malformed input -------------------------------------------------------------------
+def test_a_repeated_parameter_is_refused(world: World) -> None:
+    url = f"{world.issuers['franceconnect']}/authorize?client_id={LOCAL_CLIENT_ID}&client_id=x"
+    page = requests.get(url, allow_redirects=False, timeout=TIMEOUT)
+    assert page.status_code == 400
+    assert "Location" not in page.headers
+
+
+@pytest.mark.parametrize(
+    ("request_kwargs", "error"),
+    [
+        ({"json": {"grant_type": "authorization_code"}}, "invalid_request"),  # not a form
+        ({"data": {"grant_type": "authorization_code", "code": "x" * 20000}}, "invalid_request"),
+        ({"data": {"grant_type": "client_credentials"}}, "unsupported_grant_type"),
+        ({"data": {"grant_type": "authorization_code", "code": "nope"}}, "invalid_grant"),
+    ],
+    ids=["json", "oversized", "grant-type", "unknown-code"],
+)
+def test_the_token_endpoint_answers_oauth_errors_as_json(
+    world: World, request_kwargs: dict[str, Any], error: str
+) -> None:
+    reply = requests.post(
+        f"{world.issuers['franceconnect']}/token", timeout=TIMEOUT, **request_kwargs
+    )
+    assert reply.status_code == 400
+    assert reply.json()["error"] == error
+    assert reply.headers["Cache-Control"] == "no-store"
+
+
+def test_a_code_is_redeemed_only_at_the_issuer_that_issued_it(world: World) -> None:
+    started = authorize(world)
+    code = code_of(consent(world, started))["code"][0]
+    elsewhere = exchange(world, code, started.verifier, issuer="external")
+    assert elsewhere.json()["error"] == "invalid_grant"
