@@ -41,6 +41,7 @@ _ALGS: dict[IssuerName, tuple[str, str]] = {
     "external": ("ES256", "RS256"),
 }
 _MAX_PENDING = 1000  # a flood of GET /authorize cannot grow memory without bound
+_MAX_SESSIONS = 10000
 
 
 def b64url(data: bytes) -> str:
@@ -139,6 +140,8 @@ class Flow:
             self._codes[code] = _Code(
                 pending, person, claims, now, sid, now + self.config.code_lifetime_seconds
             )
+            if len(self.sessions) >= _MAX_SESSIONS:  # forget the oldest: a demo, not a store
+                del self.sessions[next(iter(self.sessions))]
             self.sessions[sid] = person
         return code
 
