@@ -307,6 +307,17 @@ class Settings(BaseSettings):
     auth_token_max_bytes: int = Field(
         16384, ge=1024, le=65536, description="Bearer tokens larger than this are refused unread."
     )
+    signin_provider: bool = Field(
+        False,
+        description=(
+            "Embedded mode only (cityzen run sets it): serve the local OpenID Connect sign-in"
+            " provider on 127.0.0.1 and trust its two issuers (FranceConnect-shaped test"
+            " identities, portal accounts). Refused when Dataverse is not the local emulator."
+        ),
+    )
+    signin_port: int = Field(
+        7076, ge=1, le=65535, description="Port of the local sign-in provider on 127.0.0.1."
+    )
 
     # -- ops API: who may call /api/v1/ops ------------------------------------------------------
     ops_tenant_id: str = Field(
@@ -567,6 +578,7 @@ class Settings(BaseSettings):
             *self._geocoder_problems(),
             *self._agents_problems(),
             *self._ops_problems(),
+            *self._signin_problems(),
         ]
         if self.retry_initial_delay_seconds > self.retry_max_delay_seconds:
             problems.append(
@@ -674,12 +686,26 @@ class Settings(BaseSettings):
         ]
 
     def _auth_mode_problems(self) -> list[str]:
-        if self.auth_mode == "function_key" or self.auth_oidc_issuer or self.auth_entra_tenant_id:
+        if (
+            self.auth_mode == "function_key"
+            or self.auth_oidc_issuer
+            or self.auth_entra_tenant_id
+            or self.signin_provider
+        ):
             return []
         return [
             f"{ENV_PREFIX}AUTH_MODE: {self.auth_mode} needs {ENV_PREFIX}AUTH_OIDC_ISSUER"
             f" or {ENV_PREFIX}AUTH_ENTRA_TENANT_ID"
         ]
+
+    def _signin_problems(self) -> list[str]:
+        # A provider that signs anyone in as anyone: never where real citizens are.
+        if self.signin_provider and not self.local_mode:
+            return [
+                f"{ENV_PREFIX}SIGNIN_PROVIDER: the local sign-in provider runs only in embedded"
+                f" mode ({ENV_PREFIX}DATAVERSE_URL must be the local emulator on 127.0.0.1)"
+            ]
+        return []
 
     def _ops_problems(self) -> list[str]:
         tenant, audience = f"{ENV_PREFIX}OPS_TENANT_ID", f"{ENV_PREFIX}OPS_AUDIENCE"

@@ -61,6 +61,8 @@ ALLOWED: dict[str, set[str]] = {
     },
     f"{PACKAGE}.settings": {f"{PACKAGE}.identity"},  # the libraries' own literals
     f"{PACKAGE}.emulator": set(),  # never the client: it must not share its assumptions
+    # The local sign-in provider: never identity, whose verifier must check it independently.
+    f"{PACKAGE}.signin": set(),
     # The wire models too: the host's own refusals use the API's problem catalogue.
     f"{PACKAGE}.localhost": {f"{PACKAGE}.messaging", f"{PACKAGE}.models"},
     f"{PACKAGE}.testing": {*PORTS, f"{PACKAGE}.emulator", f"{PACKAGE}.dataverse"},

@@ -3,6 +3,7 @@ agents') for the portal routes, and apart from them the ops tenant's for ``/api/
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
         OpsIssuer,
         VerifierConfig,
     )
+    from cityzen_connector.signin import SigninApp
 
 __all__ = [
     "agent_config",
@@ -32,6 +34,9 @@ __all__ = [
     "mint_local_ops_token",
     "ops_authenticator",
     "ops_issuers",
+    "signin_app",
+    "signin_configs",
+    "signin_url",
     "uses_local_ops_key",
 ]
 
@@ -79,9 +84,48 @@ def agent_config(settings: Settings) -> VerifierConfig | None:
     )
 
 
+def signin_url(settings: Settings) -> str:
+    """Where ``cityzen run`` serves the local sign-in provider."""
+    return f"http://127.0.0.1:{settings.signin_port}"
+
+
+def signin_configs(settings: Settings) -> list[VerifierConfig]:
+    """The local sign-in provider's two issuers (embedded mode with ``signin_provider``):
+    FranceConnect-shaped identities (the pivot identity certified), and portal accounts (only a
+    confirmed e-mail, certified through ``email_verified``). Both type their access tokens
+    ``at+jwt`` (RFC 9068), and name the portal's client id, whose ID tokens are refused."""
+    from cityzen_connector.identity import (
+        DEFAULT_CERTIFIED_CLAIMS,
+        IdentityConfigError,
+        VerifierConfig,
+    )
+    from cityzen_connector.signin import LOCAL_API_AUDIENCE, LOCAL_CLIENT_ID, issuer_urls
+
+    if not settings.signin_provider:
+        return []
+    if not settings.local_mode:  # Settings refuses it already; never trust one check alone
+        raise IdentityConfigError("the local sign-in provider runs only in embedded mode")
+    urls = issuer_urls(signin_url(settings))
+    return [
+        VerifierConfig(
+            issuer=urls[name],
+            audiences=frozenset({LOCAL_API_AUDIENCE}),
+            client_ids=frozenset({LOCAL_CLIENT_ID}),
+            kind="citizen",
+            type_check="rfc9068",
+            clock_skew_seconds=settings.auth_clock_skew_seconds,
+            max_token_bytes=settings.auth_token_max_bytes,
+            # Portal accounts certify nothing but a confirmed e-mail (email_verified).
+            certified_claims=frozenset() if name == "external" else DEFAULT_CERTIFIED_CLAIMS,
+        )
+        for name in ("franceconnect", "external")
+    ]
+
+
 def issuers(settings: Settings) -> list[VerifierConfig]:
     """Every issuer this deployment trusts, citizens' first."""
-    return [c for c in (citizen_config(settings), agent_config(settings)) if c is not None]
+    found = [c for c in (citizen_config(settings), agent_config(settings)) if c is not None]
+    return [*found, *signin_configs(settings)]
 
 
 def jwks_source(
@@ -90,7 +134,9 @@ def jwks_source(
     """Where one configured issuer's keys come from (citizens may pin a URL; Entra discovers)."""
     from cityzen_connector.identity import HttpJwksSource
 
-    pinned = config.kind == "citizen"
+    # Only the configured citizens' provider may pin its URLs; the others (Entra ID, the local
+    # sign-in provider's two issuers) are found through their discovery documents.
+    pinned = config.issuer == settings.auth_oidc_issuer
     return HttpJwksSource(
         fetch,
         clock=clock,
@@ -223,3 +269,36 @@ def mint_local_ops_token(
         lifetime_seconds=lifetime_seconds,
     )
     return local_ops_key(settings).sign(claims)
+
+
+# -- the local sign-in provider ------------------------------------------------------------------
+def signin_app(
+    settings: Settings, *, outbox: Callable[[str], None], clock: Callable[[], float]
+) -> SigninApp:
+    """The local sign-in provider (WSGI), its keys and accounts 0600 in the data folder; the
+    reference portal (on the local host) and the CLI helper are its registered redirects."""
+    from cityzen_connector.identity import IdentityConfigError
+    from cityzen_connector.signin import (
+        ACCOUNTS_FILE,
+        KEY_FILE,
+        AccountStore,
+        SigninApp,
+        SigninConfig,
+        SigningKeys,
+        portal_client,
+    )
+
+    if not (settings.signin_provider and settings.local_mode):
+        raise IdentityConfigError(
+            "CITYZEN_SIGNIN_PROVIDER: the local sign-in provider runs only in embedded mode"
+        )
+    base = signin_url(settings)
+    portal = f"http://127.0.0.1:{settings.localhost_port}"
+    config = SigninConfig(base_url=base, clients=(portal_client(portal, base),))
+    return SigninApp(
+        config,
+        SigningKeys.load_or_create(settings.data_dir / KEY_FILE),
+        AccountStore(settings.data_dir / ACCOUNTS_FILE),
+        clock=clock,
+        outbox=outbox,
+    )

@@ -34,6 +34,7 @@ from cityzen_connector.identity import (
 from cityzen_connector.settings import Settings
 
 from ._common import settings as load_settings
+from ._signin import add_login
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -62,6 +63,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--minutes", type=int, default=60, help="lifetime in minutes, 1 to 1440 (default 60)"
     )
     ops.set_defaults(func=_run_ops_token)
+    add_login(commands)
 
 
 def check_providers(settings: Settings, fetch: FetchJson, clock: WallClock, out: TextIO) -> int:

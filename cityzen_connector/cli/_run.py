@@ -65,8 +65,9 @@ from ._common import settings as load_settings
 from ._errors import _StartError
 from ._feeds import SAMPLES_PORT, start_sample_feeds
 from ._geocoder import GeocoderPlan, address_lines, geocoder_plan, start_geocoder
-from ._identity import ops_token_command
+from ._identity import _program, ops_token_command
 from ._signals import stop_signals
+from ._signin import banner_lines, ensure_portal_key, start_signin
 from ._webhooks import ReceiverPlan, receiver_plan, start_receiver
 
 SAMPLE_FILE = "sample-request.json"
@@ -112,6 +113,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         type=int,
         default=SAMPLES_PORT,
         help="port of the sample news and agenda feeds (default 7075; 0: any free port)",
+    )
+    parser.add_argument(
+        "--signin-port",
+        type=int,
+        help="the local sign-in provider's port (default 7076; 0: any free port)",
     )
     parser.set_defaults(func=_run)
 
@@ -167,6 +173,7 @@ def banner(
     citizen: tuple[str, str] | None = None,
     feeds: str | None = None,
     ops_token_command: str | None = None,
+    signin: list[str] | None = None,
 ) -> str:
     """What ``cityzen run`` prints once everything is up (the README quickstart shows it);
     ``citizen``: the sample's (issuer, sub), whom the portal names to list their requests;
@@ -203,6 +210,7 @@ def banner(
             f"  curl -sS '{api}/citizens/me/requests' -H 'x-functions-key: {function_key}'"
             f" -H 'CityZen-Citizen-Issuer: {issuer}' -H 'CityZen-Citizen-Sub: {sub}'",
         ]
+    lines += signin or []
     lines += [
         "",
         "Search procedures and knowledge articles, and type ahead:",
@@ -285,7 +293,14 @@ def run(args: argparse.Namespace) -> int:
             if external_dataverse(args, environ):
                 _serve_external(plan, geocoder)
             else:
-                _serve(os.environ, args.emulator_port, plan, geocoder, feeds_port=args.feeds_port)
+                _serve(
+                    os.environ,
+                    args.emulator_port,
+                    plan,
+                    geocoder,
+                    feeds_port=args.feeds_port,
+                    signin_port=getattr(args, "signin_port", None),
+                )
         except _StartError as exc:
             print(f"cityzen run: {exc}")
             return exc.code
@@ -313,9 +328,11 @@ def _serve(
     geocoder_plan: GeocoderPlan | None = None,
     *,
     feeds_port: int = SAMPLES_PORT,
+    signin_port: int | None = None,
 ) -> None:
     """Runs until Ctrl-C; raises ``_StartError`` when something cannot start."""
     settings = _settings()
+    ensure_portal_key(env, settings)  # the sign-in provider, auth mode both (embedded only)
     port = settings.emulator_port if emulator_port is None else emulator_port
     events = app.Container(settings)  # the emulator's Service Bus: the embedded queue
     try:
@@ -324,9 +341,10 @@ def _serve(
         events.close()
         message = f"Dataverse emulator: {exc} (already running? use --emulator-port)"
         raise _StartError(message) from exc
-    receiver = geocoder = samples = None
+    receiver = geocoder = samples = signin = None
     try:
         env[ENV_PREFIX + "DATAVERSE_URL"] = handle.url
+        signin = start_signin(env, signin_port)
         receiver = start_receiver(plan, env)
         geocoder = start_geocoder(geocoder_plan, env, settings.geocoder_sample_dir)
         samples = start_sample_feeds(env, settings.localhost_app_dir, feeds_port)
@@ -342,6 +360,8 @@ def _serve(
             feeds=samples.url if samples else None,
         )
     finally:
+        if signin is not None:
+            signin.stop()
         if samples is not None:
             samples.stop()
         if geocoder is not None:
@@ -502,6 +522,7 @@ def _announce(
         citizen=(request["citizen"]["issuer"], request["citizen"]["sub"]),
         feeds=feeds,
         ops_token_command=ops_token_command(settings),
+        signin=banner_lines(settings, f"{host.url}/api/v1", _program()),
     )
     print(text, flush=True)
 

@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from cityzen_connector.emulator import EmulatorConfig, create_app, seed
+from cityzen_connector.signin import login
 from tests.support.emulator import Switch
 from tests.support.private import loosen, modes, not_private, permissive_umask
 
@@ -43,6 +44,8 @@ class Run:
         }
         env.pop("CITYZEN_DATA_DIR", None)
         env.pop("CITYZEN_DATAVERSE_URL", None)  # set, it means "start no emulator"
+        if "--signin-port" not in args:  # 7076 may be taken (another run, another test)
+            args = (*args, "--signin-port", "0")
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -237,6 +240,17 @@ def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
     assert (item["request_id"], item["status"]) == (submission_id, "on_hold")
     told = rf'^webhook msg_\w+ request\.status_changed .*"request_id":"{submission_id}"'
     run.wait_for(told + '.*"status":"on_hold"')
+    # The local sign-in provider: a citizen signs in there, and the API takes the token.
+    issuer = run.wait_for(r"FranceConnect-shaped test identities\s+(http://127\.0\.0\.1:\d+)/$")
+    by_token = run.wait_for(r"^\s+(curl -sS 'http.*/citizens/me/requests' -H .*Bearer.*)$").group(1)
+    tokens = login(
+        issuer.group(1), redirect_uri=f"{issuer.group(1)}/cli/callback", identity="angela"
+    )
+    url = shlex.split(by_token)[2]
+    signed = requests.get(
+        url, headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=TIMEOUT
+    )
+    assert signed.status_code == 200, signed.text
 
     # The printed ops line, pasted into a shell as it is: the local key signs, the host checks.
     ops = run.wait_for(r"^\s+(curl -sS '.*/ops/queues' .*)$").group(1)
