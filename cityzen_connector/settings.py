@@ -340,6 +340,30 @@ class Settings(BaseSettings):
         ),
     )
 
+    # -- KPIs and open data (docs/kpis.md) ------------------------------------------------------
+    stats_roles: str = Field(
+        "CityZen.Agent",
+        description=(
+            "App roles that open GET /api/v1/stats besides the ops role (agents, managers),"
+            " comma-separated; tokens of the ops tenant, as the ops routes. Empty: ops only."
+        ),
+    )
+    stats_reconcile_cache_seconds: float = Field(
+        300.0,
+        ge=0,
+        le=86400,
+        description="How long Dataverse's counts (one FetchXML aggregate) are reused by the stats.",
+    )
+    open_data_threshold: int = Field(
+        5,
+        ge=2,
+        le=1000,
+        description=(
+            "Open data: counts below this are withheld, with complementary cells (statistical"
+            " secrecy, as INSEE and CNIL practice for small cells)."
+        ),
+    )
+
     # -- mappings and contact matching ---------------------------------------------------------
     mappings_dir: Path = Field(
         Path("mappings"), description="Folder of the mapping files (mappings/*.toml)."

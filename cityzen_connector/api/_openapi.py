@@ -118,9 +118,11 @@ def schema_objects() -> dict[str, Any]:
         MyRequestsPage,
         MyRequestsParams,
         NewsPage,
+        OpenDataDocument,
         QueuesView,
         ReplayRequest,
         ReplayResult,
+        StatsReport,
         SubmissionStatus,
     )
     from cityzen_connector.portal import (  # noqa: PLC0415
@@ -157,6 +159,8 @@ def schema_objects() -> dict[str, Any]:
         "ReplayResult": ReplayResult,
         "AgentsPlanView": AgentsPlanView,
         "AgentsReportView": AgentsReportView,
+        "StatsReport": StatsReport,
+        "OpenDataDocument": OpenDataDocument,
     }
 
 
