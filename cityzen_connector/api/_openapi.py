@@ -253,6 +253,8 @@ def _operation(
         entry: dict[str, Any] = {"description": answer.description}
         if answer.schema is not None:
             entry["content"] = _content(refs[(_key(answer.schema), "serialization")])
+        elif answer.media_type is not None:
+            entry["content"] = _content({"type": "string"}, answer.media_type)
         elif status >= 400:
             entry["content"] = _content(problem_ref, PROBLEM_CONTENT_TYPE)
         names = answer.headers + tuple(

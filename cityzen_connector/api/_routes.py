@@ -28,6 +28,7 @@ class Answer:
     schema: Schema = None  # None: no body (or a problem, for 4xx/5xx)
     headers: tuple[str, ...] = ()  # response headers worth documenting
     sometimes: tuple[str, ...] = ()  # headers sent with some of these answers only
+    media_type: str | None = None  # a body that is not JSON (text/csv), documented as text
 
 
 @dataclass(frozen=True)
@@ -563,7 +564,12 @@ STATS_ROUTES: tuple[Route, ...] = (
                 "Requests by month, theme, sub-theme, channel and status as CSV (UTF-8, comma);"
                 " small counts withheld (docs/open-data/schema.json)",
                 {
-                    200: Answer("The table (text/csv)", None, ("ETag", "Cache-Control")),
+                    200: Answer(
+                        "The table (RFC 4180, UTF-8, comma, header row)",
+                        None,
+                        ("ETag", "Cache-Control"),
+                        media_type="text/csv",
+                    ),
                     **_OPEN_DATA,
                 },
                 headers=("If-None-Match",),
