@@ -10,8 +10,24 @@ from datetime import timedelta
 
 import pytest
 
-from cityzen_connector.cases import CaseChange, CaseHistory, KpiService, Owner, QueueWebhookOutbox
+from cityzen_connector._types import Headers
+from cityzen_connector.cases import (
+    CASES_PARTITION,
+    CaseChange,
+    CaseHistory,
+    KpiService,
+    Owner,
+    QueueWebhookOutbox,
+)
 from cityzen_connector.cases._kpis import StatsQuery
+from cityzen_connector.dataverse import (
+    DataverseClient,
+    DataverseConfig,
+    HttpRequest,
+    HttpResponse,
+    RetryPolicy,
+    StaticTokenProvider,
+)
 from tests.cases.kpi_world import TEAMS, reader_of
 from tests.support.world import World, make_world
 
@@ -127,3 +143,54 @@ def test_without_dataverse_the_figures_are_still_given(
     assert found["reconciliation"]["available"] is False
     assert found["reconciliation"]["dataverse"] is None
     assert "reconciliation unavailable" in caplog.text
+
+
+class _Replies:
+    """A Dataverse that answers every request with one body (hostile replies)."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def send(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
+        headers = Headers({"Content-Type": "application/json; odata.metadata=minimal"})
+        return HttpResponse(200, headers, self.body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"value": [{"state": 0, "origin": 3}]}',  # no count
+        b'{"value": [{"count": -4, "state": 0}]}',
+        b'{"value": [{"count": "12", "state": 0}]}',
+        b'{"value": [{"count": true, "state": 0}]}',
+        b'{"value": "many"}',
+        b"not json",
+    ],
+)
+def test_a_malformed_aggregate_reply_is_no_reconciliation_never_wrong_counts(
+    world: World, body: bytes
+) -> None:
+    client = DataverseClient(
+        DataverseConfig("http://127.0.0.1:7072"),
+        _Replies(body),
+        StaticTokenProvider("t"),
+        clock=world.clock,
+        retry=RetryPolicy.NO_RETRY,
+    )
+    service = KpiService(world.store, reader_of(world.mappings), clock=world.clock, client=client)
+    found = service.stats(query(world))["reconciliation"]
+    assert found["available"] is False
+    assert found["dataverse"] is None
+
+
+def test_an_unreadable_case_record_is_left_out_and_said(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    service, history = service_of(world)
+    told(world, history, uuid.uuid4(), 3)
+    world.store.put(CASES_PARTITION, "broken", {"case_id": "not-a-guid", "entries": []})
+    world.store.put(CASES_PARTITION, "broken-2", {"entries": [{"at": "yesterday"}]})
+    with caplog.at_level(logging.WARNING):
+        found = service.stats(query(world))
+    assert found["totals"]["received"] == 1
+    assert "could not be read" in caplog.text
