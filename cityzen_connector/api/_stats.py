@@ -14,6 +14,7 @@ parameter and the rule, never the value.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -77,8 +78,6 @@ def stats(request: ApiRequest, _: dict[str, str], lazy: Deps) -> ApiResponse:
 
 
 def _json(value: object) -> bytes:
-    import json  # noqa: PLC0415 - small, and only here
-
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 

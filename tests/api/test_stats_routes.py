@@ -12,8 +12,8 @@ from datetime import timedelta
 
 import pytest
 
-from cityzen_connector.api import build_api
-from cityzen_connector.cases import CaseHistory, KpiService, QueueWebhookOutbox
+from cityzen_connector.api import _stats, build_api
+from cityzen_connector.cases import DIMENSIONS, PERIODS, CaseHistory, KpiService, QueueWebhookOutbox
 from cityzen_connector.identity import (
     BearerAuthenticator,
     HttpJwksSource,
@@ -183,3 +183,7 @@ def test_without_figures_the_routes_answer_503() -> None:
         response = call(world, "GET", path, None)
         check_response("GET", path, response)
         assert response.status == 503
+
+
+def test_the_routes_parameters_are_the_kpis_own() -> None:
+    assert (_stats.DIMENSIONS, _stats.PERIODS) == (DIMENSIONS, PERIODS)
