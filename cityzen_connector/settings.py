@@ -8,6 +8,7 @@ never reads ``os.environ``; it receives this object, or a small frozen piece of 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -591,6 +592,7 @@ class Settings(BaseSettings):
             *self._geocoder_problems(),
             *self._agents_problems(),
             *self._ops_problems(),
+            *self._stats_problems(),
         ]
         if self.retry_initial_delay_seconds > self.retry_max_delay_seconds:
             problems.append(
@@ -716,6 +718,14 @@ class Settings(BaseSettings):
         if audiences & citizens:
             # One audience for both would make the API registration serve citizens and ops.
             return [f"{audience}: must differ from {ENV_PREFIX}AUTH_OIDC_AUDIENCE"]
+        return []
+
+    def _stats_problems(self) -> list[str]:
+        # An app role's value has no spaces (Entra admin centre, app roles); ours are split on
+        # commas. Checked here so that a typo stops the start, not the first stats request.
+        roles = [r.strip() for r in self.stats_roles.split(",") if r.strip()]
+        if any(not re.fullmatch(r"[!-~]{1,120}", role) for role in roles):
+            return [f"{ENV_PREFIX}STATS_ROLES: app role values, comma-separated, without spaces"]
         return []
 
 

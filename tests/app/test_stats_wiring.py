@@ -6,6 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+from pydantic import ValidationError
+
 from cityzen_connector import app
 from cityzen_connector._types import Headers
 from cityzen_connector.api import ApiRequest, ApiResponse
@@ -69,3 +72,12 @@ def test_the_open_data_is_served_with_the_configured_threshold(tmp_path: Path) -
         "seuil_secret": 10,
         "donnees": [],
     }
+
+
+@pytest.mark.parametrize("roles", ["CityZen Agent", "CityZen.Agent, Chef de service"])
+def test_a_stats_role_with_a_space_stops_the_start_naming_the_setting(roles: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None, stats_roles=roles)  # type: ignore[call-arg]
+    assert "CITYZEN_STATS_ROLES" in str(caught.value)
+    assert roles not in str(caught.value)
+    assert "Agent" not in str(caught.value).split("CITYZEN_STATS_ROLES")[1]
