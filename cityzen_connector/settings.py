@@ -8,6 +8,7 @@ never reads ``os.environ``; it receives this object, or a small frozen piece of 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -351,6 +352,30 @@ class Settings(BaseSettings):
         ),
     )
 
+    # -- KPIs and open data (docs/kpis.md) ------------------------------------------------------
+    stats_roles: str = Field(
+        "CityZen.Agent",
+        description=(
+            "App roles that open GET /api/v1/stats besides the ops role (agents, managers),"
+            " comma-separated; tokens of the ops tenant, as the ops routes. Empty: ops only."
+        ),
+    )
+    stats_reconcile_cache_seconds: float = Field(
+        300.0,
+        ge=0,
+        le=86400,
+        description="How long Dataverse's counts (one FetchXML aggregate) are reused by the stats.",
+    )
+    open_data_threshold: int = Field(
+        5,
+        ge=2,
+        le=1000,
+        description=(
+            "Open data: counts below this are withheld, with complementary cells (statistical"
+            " secrecy, as INSEE and CNIL practice for small cells)."
+        ),
+    )
+
     # -- mappings and contact matching ---------------------------------------------------------
     mappings_dir: Path = Field(
         Path("mappings"), description="Folder of the mapping files (mappings/*.toml)."
@@ -579,6 +604,7 @@ class Settings(BaseSettings):
             *self._agents_problems(),
             *self._ops_problems(),
             *self._signin_problems(),
+            *self._stats_problems(),
         ]
         if self.retry_initial_delay_seconds > self.retry_max_delay_seconds:
             problems.append(
@@ -718,6 +744,14 @@ class Settings(BaseSettings):
         if audiences & citizens:
             # One audience for both would make the API registration serve citizens and ops.
             return [f"{audience}: must differ from {ENV_PREFIX}AUTH_OIDC_AUDIENCE"]
+        return []
+
+    def _stats_problems(self) -> list[str]:
+        # An app role's value has no spaces (Entra admin centre, app roles); ours are split on
+        # commas. Checked here so that a typo stops the start, not the first stats request.
+        roles = [r.strip() for r in self.stats_roles.split(",") if r.strip()]
+        if any(not re.fullmatch(r"[!-~]{1,120}", role) for role in roles):
+            return [f"{ENV_PREFIX}STATS_ROLES: app role values, comma-separated, without spaces"]
         return []
 
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # the feeds' modules load with the first news or agenda reque
 from ._routes import FALLBACK, PREFIX, Route, match
 
 if TYPE_CHECKING:
-    from cityzen_connector.cases import CaseHistory, MyRequests
+    from cityzen_connector.cases import CaseHistory, KpiService, MyRequests
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +59,7 @@ class ApiDependencies:
     max_query_chars: int = 200  # a search query's longest (CITYZEN_SEARCH_MAX_QUERY_CHARS)
     feeds: FeedsReader | None = None  # news and agenda (None: no feeds, empty pages)
     ops: OpsDependencies | None = None  # None: every ops call is refused (401)
+    kpis: KpiService | None = None  # stats and open data (None: they answer 503)
 
 
 Deps = Callable[[], ApiDependencies]

@@ -21,6 +21,7 @@ from ._openapi import openapi_bytes
 from ._ops_handlers import OPS_HANDLERS
 from ._routes import PREFIX
 from ._search_handlers import SEARCH_HANDLERS
+from ._stats import STATS_HANDLERS
 
 # Clients may keep the tree a minute, then revalidate with If-None-Match (RFC 9111 5.2.2.1).
 THEMES_CACHE_CONTROL = "public, max-age=60"
@@ -120,6 +121,7 @@ HANDLERS: dict[str, Handler] = {
     "openapi": openapi,
     **SEARCH_HANDLERS,
     **OPS_HANDLERS,
+    **STATS_HANDLERS,
 }
 
 

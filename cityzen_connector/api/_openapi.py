@@ -118,9 +118,11 @@ def schema_objects() -> dict[str, Any]:
         MyRequestsPage,
         MyRequestsParams,
         NewsPage,
+        OpenDataDocument,
         QueuesView,
         ReplayRequest,
         ReplayResult,
+        StatsReport,
         SubmissionStatus,
     )
     from cityzen_connector.portal import (  # noqa: PLC0415
@@ -157,6 +159,8 @@ def schema_objects() -> dict[str, Any]:
         "ReplayResult": ReplayResult,
         "AgentsPlanView": AgentsPlanView,
         "AgentsReportView": AgentsReportView,
+        "StatsReport": StatsReport,
+        "OpenDataDocument": OpenDataDocument,
     }
 
 
@@ -249,6 +253,8 @@ def _operation(
         entry: dict[str, Any] = {"description": answer.description}
         if answer.schema is not None:
             entry["content"] = _content(refs[(_key(answer.schema), "serialization")])
+        elif answer.media_type is not None:
+            entry["content"] = _content({"type": "string"}, answer.media_type)
         elif status >= 400:
             entry["content"] = _content(problem_ref, PROBLEM_CONTENT_TYPE)
         names = answer.headers + tuple(

@@ -58,6 +58,8 @@ class OpsDependencies:
     authenticator: OpsAuthenticator | None
     queues: ConnectorQueues
     agents: AgentsReconciler | None = None
+    # ``GET /api/v1/stats``: the ops role or an agents' role (api/_stats.py); None: ops only.
+    stats_authenticator: OpsAuthenticator | None = None
     audit: logging.Logger = field(default=AUDIT, repr=False)
 
 

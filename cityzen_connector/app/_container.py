@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         CaseEventPorts,
         CaseHistory,
         CaseSchema,
+        KpiService,
         MyRequests,
         Reconciler,
         WebhookDeliveryDeps,
@@ -466,6 +467,38 @@ class Container:
         return _identity.ops_authenticator(self.settings, self._fetcher(), self.clock)
 
     @_Once
+    def stats_authenticator(self) -> OpsAuthenticator | None:
+        """``GET /api/v1/stats``: the ops tenant's tokens with the ops role or one of
+        ``CITYZEN_STATS_ROLES`` (agents); ``None`` as ``ops_authenticator``."""
+        from . import _identity
+
+        roles = frozenset(r.strip() for r in self.settings.stats_roles.split(",") if r.strip())
+        return _identity.ops_authenticator(self.settings, self._fetcher(), self.clock, roles)
+
+    @_Once
+    def kpis(self) -> KpiService:
+        """The KPIs and open data over the case histories (docs/kpis.md)."""
+        from cityzen_connector.cases import FactReader, KpiService
+
+        mappings, s = self.mappings, self.settings
+        channels = mappings.option_map(mappings.case_target, "submission.channel")
+        reader = FactReader(
+            vocabulary=mappings.statuses,
+            subjects=mappings.catalog.by_subject(),
+            channels={number: name for name, number in channels.items()},
+            targets=mappings.catalog.target_days(),
+        )
+        return KpiService(
+            self.store,
+            reader,
+            clock=self.clock,
+            client=self.api_client,
+            entity_set=self.case_schema.entity_set,
+            cache_seconds=s.stats_reconcile_cache_seconds,
+            open_data_threshold=s.open_data_threshold,
+        )
+
+    @_Once
     def connector_queues(self) -> ConnectorQueues:
         """The queues the connector uses, as the ops routes count, list and replay them."""
         from cityzen_connector.sync import ConnectorQueue, ConnectorQueues
@@ -491,6 +524,7 @@ class Container:
             authenticator=self.ops_authenticator,
             queues=self.connector_queues,
             agents=agents,
+            stats_authenticator=self.stats_authenticator,
         )
 
     @_Once
@@ -583,6 +617,8 @@ class Container:
             max_query_chars=s.search_max_query_chars,
             feeds=self.feeds_reader,
             ops=self.ops,
+            # Lazy: the store is read on the first stats or open-data request only.
+            kpis=self.kpis,
         )
 
     @_Once

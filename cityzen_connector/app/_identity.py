@@ -166,8 +166,11 @@ def uses_local_ops_key(settings: Settings) -> bool:
     return settings.local_mode and not settings.ops_tenant_id
 
 
-def ops_issuers(settings: Settings) -> tuple[OpsIssuer, ...]:
-    """The ops tenant's issuers (v2.0, and v1.0 if accepted); none when no tenant is set."""
+def ops_issuers(
+    settings: Settings, also_roles: frozenset[str] = frozenset()
+) -> tuple[OpsIssuer, ...]:
+    """The ops tenant's issuers (v2.0, and v1.0 if accepted); none when no tenant is set.
+    ``also_roles``: roles accepted besides the ops role (the stats route's)."""
     from cityzen_connector.identity import (
         LOCAL_OPS_AUDIENCE,
         LOCAL_OPS_TENANT_ID,
@@ -185,6 +188,7 @@ def ops_issuers(settings: Settings) -> tuple[OpsIssuer, ...]:
         jwks_uri=settings.ops_jwks_uri,
         clock_skew_seconds=settings.auth_clock_skew_seconds,
         max_token_bytes=settings.auth_token_max_bytes,
+        also_roles=also_roles,
     )
 
 
@@ -196,7 +200,10 @@ def local_ops_key(settings: Settings) -> LocalSigningKey:
 
 
 def ops_authenticator(
-    settings: Settings, fetch: FetchJson, clock: WallClock
+    settings: Settings,
+    fetch: FetchJson,
+    clock: WallClock,
+    also_roles: frozenset[str] = frozenset(),
 ) -> OpsAuthenticator | None:
     """The ops routes' authenticator; ``None`` outside local mode without an ops tenant (then
     every ops call is refused). Fetches nothing yet: keys are fetched on the first token."""
@@ -209,7 +216,7 @@ def ops_authenticator(
         TokenVerifier,
     )
 
-    found = ops_issuers(settings)
+    found = ops_issuers(settings, also_roles)
     if not found:
         return None
     verifiers = []

@@ -38,6 +38,11 @@ from cityzen_connector.cases._history import (
     status_event,
     webhook_id,
 )
+from cityzen_connector.cases._kpi_facts import Fact, FactReader
+from cityzen_connector.cases._kpi_service import KpiService
+from cityzen_connector.cases._kpis import DIMENSIONS, PERIODS, StatsQuery, compute_kpis
+from cityzen_connector.cases._opendata import COLUMNS as OPEN_DATA_COLUMNS
+from cityzen_connector.cases._opendata import open_data_rows
 from cityzen_connector.cases._outbox import (
     PROP_WEBHOOK_ID,
     WEBHOOK_SCHEMA,
@@ -89,10 +94,13 @@ __all__ = [
     "CASES_PARTITION",
     "CASE_COLUMNS",
     "CITIZEN_CONTACTS",
+    "DIMENSIONS",
     "MAX_ENTRIES",
     "MAX_EVENT_BYTES",
     "MAX_PAGE_SIZE",
     "MAX_WEBHOOK_BODY_BYTES",
+    "OPEN_DATA_COLUMNS",
+    "PERIODS",
     "PROP_ENDPOINT",
     "PROP_REJECTED_AT",
     "PROP_REJECTED_REASON",
@@ -114,8 +122,11 @@ __all__ = [
     "CaseSchema",
     "EndpointOutcome",
     "Entry",
+    "Fact",
+    "FactReader",
     "Ignored",
     "InvalidCaseEvent",
+    "KpiService",
     "MyRequests",
     "NoReply",
     "Owner",
@@ -126,6 +137,7 @@ __all__ = [
     "RemoteContext",
     "RequestsUnavailableError",
     "RequestsWebhookSender",
+    "StatsQuery",
     "WebhookConfig",
     "WebhookDeliveryDeps",
     "WebhookDeliveryResult",
@@ -138,12 +150,14 @@ __all__ = [
     "WebhookSender",
     "change_of",
     "change_of_row",
+    "compute_kpis",
     "contact_partition",
     "deliver_webhook_message",
     "endpoint_key",
     "event_body",
     "event_from_body",
     "handle_case_event",
+    "open_data_rows",
     "parse_context",
     "parse_secrets",
     "progress_of",

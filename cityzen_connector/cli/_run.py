@@ -224,6 +224,9 @@ def banner(
         "Read the town's news (newest first) and agenda (upcoming events first):",
         f"  curl -sS '{api}/news?page_size=5'",
         f"  curl -sS '{api}/agenda?category=culture'",
+        "",
+        "Open data (requests by month, theme, channel and status; small counts withheld):",
+        f"  curl -sS '{api}/open-data/requests.csv'",
     ]
     if feeds:
         lines.append(f"(sample feeds of samples/feeds/, served at {feeds}/)")
@@ -232,6 +235,9 @@ def banner(
             "",
             "Ops API (an Entra ID-shaped token signed by the local key):",
             f"  curl -sS '{api}/ops/queues' -H \"Authorization: Bearer $({ops_token_command})\"",
+            "KPIs for agents and ops (the same token):",
+            f"  curl -sS '{api}/stats?group_by=sub_theme&period=week'"
+            f' -H "Authorization: Bearer $({ops_token_command})"',
         ]
     if webhooks:
         lines += [

@@ -52,14 +52,19 @@ def entra_ops_issuers(
     jwks_uri: str = "",
     clock_skew_seconds: float = 60.0,
     max_token_bytes: int = 16 * 1024,
+    also_roles: frozenset[str] = frozenset(),
 ) -> tuple[OpsIssuer, ...]:
     """The v2.0 issuer of ``tenant_id`` (and its v1.0 issuer if ``accept_v1``), each verifying
     RS256 access tokens for ``audiences`` that carry ``role`` in ``roles``. ``jwks_uri``
-    replaces the published keys' URL (a proxy, a national cloud)."""
+    replaces the published keys' URL (a proxy, a national cloud); ``also_roles``: other roles
+    that pass too (the stats route's agents' roles)."""
     if not _GUID.fullmatch(tenant_id):
         raise IdentityConfigError("the ops tenant must be its id (a GUID), as tokens' iss carry it")
-    if not _ROLE.fullmatch(role) or "," in role:
-        raise IdentityConfigError("the ops role must be one app role value (no spaces or commas)")
+    for value in (role, *also_roles):
+        if not _ROLE.fullmatch(value) or "," in value:
+            raise IdentityConfigError(
+                "an ops role must be one app role value (no spaces or commas)"
+            )
     tenant = tenant_id.lower()
     versions = [(ENTRA_V2_ISSUER, ENTRA_V2_KEYS)]
     if accept_v1:
@@ -73,7 +78,7 @@ def entra_ops_issuers(
                 algorithms=frozenset({"RS256"}),  # what Entra ID signs with
                 clock_skew_seconds=clock_skew_seconds,
                 type_check="claims",  # Entra ID types access tokens "JWT", never "at+jwt"
-                accepted_roles=frozenset({role}),
+                accepted_roles=frozenset({role, *also_roles}),
                 subject_claim="oid",
                 tenant_id=tenant,
                 certified_claims=frozenset(),

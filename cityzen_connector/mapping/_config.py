@@ -119,6 +119,9 @@ class SubThemeConfig(_Strict):
     subject: Label | None = None
     help: HelpText | None = None
     fields: list[FormFieldConfig] = Field(default_factory=list)
+    # The service's target delay, in days from receipt to resolution (KPIs: share resolved in
+    # time, docs/kpis.md); a whole number of days, at most ten years.
+    target_days: Annotated[int, Field(strict=True, ge=1, le=3650)] | None = None
 
     @field_validator("fields")
     @classmethod

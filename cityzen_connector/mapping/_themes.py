@@ -56,6 +56,24 @@ class ThemeCatalog:
             for sub_code in theme.sub_themes
         )
 
+    def target_days(self) -> dict[tuple[str, str], int]:
+        """(theme, sub-theme) → its declared target delay in days (``target_days``)."""
+        return {
+            (code, sub_code): sub.target_days
+            for code, theme in self.themes.items()
+            for sub_code, sub in theme.sub_themes.items()
+            if sub.target_days is not None
+        }
+
+    def by_subject(self) -> dict[str, tuple[str, str]]:
+        """Subject title → (theme, sub-theme): which sub-theme a case's subject stands for (the
+        first sub-theme declaring a title wins, as routing binds it)."""
+        found: dict[str, tuple[str, str]] = {}
+        for code, theme in self.themes.items():
+            for sub_code, sub in theme.sub_themes.items():
+                found.setdefault(sub.subject or sub.title, (code, sub_code))
+        return found
+
     @property
     def teams(self) -> tuple[str, ...]:
         """Names of the teams cases may be assigned to."""

@@ -41,6 +41,7 @@ from ._problems import (
     validation_problem,
 )
 from ._scalars import RESERVED_IDS, PastDate, WireId, uuid_from_text
+from ._stats import OpenDataDocument, StatsReport
 from ._submission import (
     MAX_ATTACHMENT_BYTES,
     MAX_ATTACHMENTS,
@@ -114,6 +115,7 @@ __all__ = [
     "MyRequestsParams",
     "NewsItem",
     "NewsPage",
+    "OpenDataDocument",
     "PastDate",
     "Problem",
     "ProblemCode",
@@ -127,6 +129,7 @@ __all__ = [
     "ReplayResult",
     "ReplayedMessage",
     "SourceChoice",
+    "StatsReport",
     "SubTheme",
     "Submission",
     "SubmissionStatus",

@@ -29,6 +29,9 @@ PATHS = {
     "/v1/ops/dead-letters/replay": "POST, OPTIONS",
     "/v1/ops/agents/plan": "GET, HEAD, OPTIONS",
     "/v1/ops/agents/apply": "POST, OPTIONS",
+    "/v1/stats": "GET, HEAD, OPTIONS",
+    "/v1/open-data/requests.csv": "GET, HEAD, OPTIONS",
+    "/v1/open-data/requests.json": "GET, HEAD, OPTIONS",
 }
 
 

@@ -32,6 +32,9 @@ def test_every_route_and_operation_is_documented() -> None:
         "/api/v1/ops/dead-letters/replay",
         "/api/v1/ops/agents/plan",
         "/api/v1/ops/agents/apply",
+        "/api/v1/stats",
+        "/api/v1/open-data/requests.csv",
+        "/api/v1/open-data/requests.json",
     }
     for route in ROUTES:
         for op in route.operations:

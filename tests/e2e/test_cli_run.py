@@ -263,6 +263,20 @@ def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
     counts = {q["name"]: q for q in json.loads(shell.stdout)["queues"]}
     assert counts["submissions"]["state"] == "ok"
     assert counts["submissions"]["dead_letter"] == 0
+    # The printed stats line, the same way: the request filed above is counted, beside
+    # Dataverse's own count (the embedded emulator answers the FetchXML aggregate).
+    stats_line = run.wait_for(r"^\s+(curl -sS '.*/stats\?.*)$").group(1)
+    shell = subprocess.run(
+        ["bash", "-c", stats_line], cwd=ROOT, env={**os.environ, "PATH": path},
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    stats = json.loads(shell.stdout)
+    assert stats["totals"]["received"] >= 1
+    assert stats["reconciliation"]["available"] is True
+    open_data = run.wait_for(r"^\s+(curl -sS '.*/open-data/requests\.csv')$").group(1)
+    table = requests.request(timeout=TIMEOUT, **curl_as_request(open_data))  # type: ignore[arg-type]
+    assert table.status_code == 200
+    assert table.text.startswith("mois,theme,sous_theme,canal,statut,nombre_demandes,")
     # Every file of the queue, the store, the emulator (every contact), the keys and the sample.
     assert not_private(tmp_path) == {}
     assert {

@@ -58,6 +58,9 @@ def test_binding_json_in_function_key_mode() -> None:
         "ops_replay": ("v1/ops/dead-letters/replay", "ANONYMOUS", ALL),
         "ops_agents_plan": ("v1/ops/agents/plan", "ANONYMOUS", ALL),
         "ops_agents_apply": ("v1/ops/agents/apply", "ANONYMOUS", ALL),
+        "stats": ("v1/stats", "ANONYMOUS", ALL),
+        "open_data_csv": ("v1/open-data/requests.csv", "ANONYMOUS", ALL),
+        "open_data_json": ("v1/open-data/requests.json", "ANONYMOUS", ALL),
         "not_found": ("v1/{*rest}", "ANONYMOUS", ALL),
     }
 
