@@ -98,6 +98,9 @@ class Entity:
     # The table reference's messages when it lacks Create, Update or Delete (sdkmessage: only
     # Retrieve and RetrieveMultiple); None: every record operation.
     messages: frozenset[str] | None = None
+    # EntityMetadata.IsActivity: its rows are activities, each with its activitypointer row
+    # (_activities).
+    is_activity: bool = False
 
     @property
     def metadata_id(self) -> str:
