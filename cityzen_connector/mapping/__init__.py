@@ -15,6 +15,7 @@ from ._config import (
     CustomColumn,
     OptionValue,
 )
+from ._conversation import CONVERSATION, ConversationTable
 from ._errors import (
     FileProblem,
     FormValidationError,
@@ -55,6 +56,7 @@ from ._wire import bind_value, key_segment, odata_literal, operation_path, wire_
 
 __all__ = [
     "COLUMN_TYPES",
+    "CONVERSATION",
     "MAX_FILE_BYTES",
     "NORMALISERS",
     "AlternateKey",
@@ -63,6 +65,7 @@ __all__ = [
     "CitizenStatus",
     "Condition",
     "ContentRef",
+    "ConversationTable",
     "CustomColumn",
     "FileProblem",
     "FormValidationError",
