@@ -21,6 +21,7 @@ from cityzen_connector.emulator import BASE_PATH, CLAIMS, ServiceBusMessage
 from cityzen_connector.messaging import open_bus
 from cityzen_connector.settings import Settings
 from cityzen_connector.testing import memory_bus
+from tests.support.emulator import conversation_table
 
 HEADERS = {"Authorization": "Bearer local-dev-token", "Content-Type": "application/json"}
 
@@ -86,6 +87,7 @@ def test_serve_with_a_queue_url_posts_onto_that_queue(
         monkeypatch.setenv("CITYZEN_DATAVERSE_URL", url)
         monkeypatch.setenv("CITYZEN_QUEUE_URL", queue)
         monkeypatch.setenv("CITYZEN_STORE_URL", f"sqlite:///{tmp_path}/state.db")
+        conversation_table(url)  # provisioned: register-events needs its message filter
         assert main(["dataverse", "register-events"]) == 0
         _case(url)
 
@@ -110,10 +112,11 @@ def test_run_registers_case_events_in_its_emulator_once(tmp_path: Path) -> None:
     emulator, handle = _start_emulator(settings, 0, sink=QueueSink(bus))
     try:
         served = settings.model_copy(update={"dataverse_url": handle.url})
+        conversation_table(handle.url)
         first = register_case_events(served)
-        assert first.endswith("(5 registration(s) made, 0 unchanged)")
+        assert first.endswith("(7 registration(s) made, 0 unchanged)")
         assert "queue case-events" in first
-        assert register_case_events(served).endswith("(0 registration(s) made, 5 unchanged)")
+        assert register_case_events(served).endswith("(0 registration(s) made, 7 unchanged)")
         _case(handle.url)
         [message] = bus.peek("case-events")
         assert json.loads(message.body)["PrimaryEntityName"] == "incident"

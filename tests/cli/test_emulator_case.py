@@ -24,7 +24,7 @@ from cityzen_connector.emulator import (
     seed,
     team_id,
 )
-from tests.support.emulator import Switch
+from tests.support.emulator import Switch, conversation_table
 
 HEADERS = {"Authorization": "Bearer t", "Accept": "application/json"}
 
@@ -69,6 +69,7 @@ def emulator(
     posted: list[ServiceBusMessage] = []
     app = create_app(EmulatorConfig(), sink=posted.append)
     seed(app)
+    conversation_table(app)  # provisioned: register-events needs its message filter
     switch.target = app
     monkeypatch.setenv("CITYZEN_DATAVERSE_URL", url)
     monkeypatch.setenv("CITYZEN_QUEUE_URL", f"sqlite:///{tmp_path}/queue.db")

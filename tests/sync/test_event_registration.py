@@ -51,3 +51,16 @@ def test_without_the_sdk_message_nothing_is_written() -> None:
         assert list(emulator.client.query(Query("serviceendpoints").select("name"))) == []
     finally:
         emulator.close()
+
+
+def test_without_the_conversation_table_nothing_is_written_and_it_says_provision() -> None:
+    emulator = emulator_client()  # seeded, not provisioned: no cz_casemessage table
+    try:
+        config = EventRegistration("embedded.servicebus.localhost", "case-events", "k", KEY)
+        with pytest.raises(
+            ProvisionError, match=r"cz_casemessage table .*cityzen dataverse provision"
+        ):
+            register_events(emulator.client, config)
+        assert list(emulator.client.query(Query("serviceendpoints").select("name"))) == []
+    finally:
+        emulator.close()
