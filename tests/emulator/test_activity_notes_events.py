@@ -205,3 +205,37 @@ def test_an_activity_table_its_rows_and_notes_survive_a_restart(tmp_path: Path) 
         assert [r["new_direction"] for r in own["value"]] == [1]
     finally:
         second.close()
+
+
+def test_change_tracking_is_what_the_definition_said(app: EmulatorApp) -> None:
+    # "Use change tracking to synchronize data with external systems": a table whose
+    # ChangeTrackingEnabled is false answers 0x80072491; the conversation table asks for it.
+    create_activity_table(app, ChangeTrackingEnabled=True)
+    case = a_case(app)
+    message = a_message(app, case, "Bonjour")
+    tracked = get(
+        app, "new_instantmessages", "$select=subject", headers={"Prefer": "odata.track-changes"}
+    )
+    assert [r["activityid"] for r in tracked["value"]] == [message]
+    assert "@odata.deltaLink" in tracked
+    call(app, "DELETE", TABLE)
+    create_activity_table(app)  # ChangeTrackingEnabled left out: false
+    status, _, payload = call(
+        app, "GET", "new_instantmessages", headers={"Prefer": "odata.track-changes"}
+    )
+    assert status == 400
+    assert json.loads(payload)["error"]["code"] == "0x80072491"
+
+
+def test_seeding_after_a_table_was_created_gives_it_its_message_filters() -> None:
+    app = create_app(EmulatorConfig(), clock=FakeClock())
+    try:
+        create_activity_table(app)  # no SDK message yet: no filter
+        create = sdk_message_filter_id("Create", "new_instantmessage")
+        assert call(app, "GET", f"sdkmessagefilters({create})")[0] == 404
+        seed(app)
+        assert get(app, f"sdkmessagefilters({create})")["primaryobjecttypecode"] == (
+            "new_instantmessage"
+        )
+    finally:
+        app.close()
