@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         CaseEventPorts,
         CaseHistory,
         CaseSchema,
+        CaseThreads,
         MyRequests,
         Reconciler,
         WebhookDeliveryDeps,
@@ -376,6 +377,19 @@ class Container:
         )
 
     @_Once
+    def case_threads(self) -> CaseThreads:
+        """The conversation on each request (agents' messages in, the thread read)."""
+        from cityzen_connector.cases import CaseThreads
+
+        return CaseThreads(
+            self.store,
+            self.webhook_outbox,
+            self.case_history,
+            clock=self.clock,
+            retention=timedelta(days=self.settings.case_history_days),
+        )
+
+    @_Once
     def case_events(self) -> CaseEventPorts:
         """What the case-events queue worker needs."""
         from dataclasses import replace
@@ -391,6 +405,7 @@ class Container:
             # A message trimmed past 192 KB: read the case. Lazy: the reconciler and its
             # Dataverse client are built on the first such message, not at cold start.
             read_case=lambda case_id: self.reconciler.read_case(case_id),  # noqa: PLW0108
+            threads=self.case_threads,
         )
         return ports if self._logger is None else replace(ports, logger=self._logger)
 

@@ -68,6 +68,14 @@ from cityzen_connector.cases._signing import (
     sign,
     signed_headers,
 )
+from cityzen_connector.cases._thread import (
+    MESSAGE_CREATED,
+    CaseThreads,
+    ThreadMessage,
+    message_event,
+    message_of,
+    thread_partition,
+)
 from cityzen_connector.cases._webhook import WebhookEvent, WebhookOutbox
 from cityzen_connector.cases._webhook_config import (
     WebhookConfig,
@@ -93,6 +101,7 @@ __all__ = [
     "MAX_EVENT_BYTES",
     "MAX_PAGE_SIZE",
     "MAX_WEBHOOK_BODY_BYTES",
+    "MESSAGE_CREATED",
     "PROP_ENDPOINT",
     "PROP_REJECTED_AT",
     "PROP_REJECTED_REASON",
@@ -112,6 +121,7 @@ __all__ = [
     "CaseHistory",
     "CaseRecord",
     "CaseSchema",
+    "CaseThreads",
     "EndpointOutcome",
     "Entry",
     "Ignored",
@@ -126,6 +136,7 @@ __all__ = [
     "RemoteContext",
     "RequestsUnavailableError",
     "RequestsWebhookSender",
+    "ThreadMessage",
     "WebhookConfig",
     "WebhookDeliveryDeps",
     "WebhookDeliveryResult",
@@ -144,6 +155,8 @@ __all__ = [
     "event_body",
     "event_from_body",
     "handle_case_event",
+    "message_event",
+    "message_of",
     "parse_context",
     "parse_secrets",
     "progress_of",
@@ -151,6 +164,7 @@ __all__ = [
     "sign",
     "signed_headers",
     "status_event",
+    "thread_partition",
     "wcf_date",
     "webhook_id",
     "webhook_rejected_queue",
