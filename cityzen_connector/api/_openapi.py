@@ -122,6 +122,7 @@ def schema_objects() -> dict[str, Any]:
         ReplayRequest,
         ReplayResult,
         SubmissionStatus,
+        ThreadView,
     )
     from cityzen_connector.portal import (  # noqa: PLC0415
         AddressResults,
@@ -139,6 +140,7 @@ def schema_objects() -> dict[str, Any]:
         "StatusView": SubmissionStatus,
         "MyRequestsPage": MyRequestsPage,
         "MyRequestsParams": MyRequestsParams,
+        "ThreadView": ThreadView,
         "ThemeTree": ThemeTree,
         "Liveness": Liveness,
         "Readiness": Readiness,

@@ -198,6 +198,27 @@ ROUTES: tuple[Route, ...] = (
         ),
     ),
     Route(
+        "/v1/requests/{id}/messages",
+        "request_messages",
+        "caller",
+        (
+            Operation(
+                "GET",
+                "listRequestMessages",
+                "The conversation on a request, both directions, oldest first (with each"
+                " attachment's name, type and size); only for the citizen who filed it",
+                {
+                    200: Answer("The thread", "ThreadView", ("Cache-Control",)),
+                    404: Answer("No such request, or not yours"),
+                    422: Answer("The citizen's headers are not valid"),
+                    **_AUTH,
+                    **_COMMON,
+                },
+                headers=("CityZen-Citizen-Issuer", "CityZen-Citizen-Sub"),
+            ),
+        ),
+    ),
+    Route(
         "/v1/citizens/me/requests",
         "my_requests",
         "caller",

@@ -594,6 +594,7 @@ class Container:
             max_body_bytes=s.api_max_body_bytes,
             case_history=self.case_history,
             my_requests=self.my_requests,
+            case_threads=self.case_threads,
             addresses=self.address_help,
             max_query_chars=s.search_max_query_chars,
             feeds=self.feeds_reader,

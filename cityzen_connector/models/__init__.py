@@ -70,6 +70,7 @@ from ._theme import (
     SubTheme,
     Theme,
 )
+from ._thread import AttachmentInfo, ThreadItem, ThreadView
 
 __all__ = [
     "CATALOGUE",
@@ -91,6 +92,7 @@ __all__ = [
     "AgendaPage",
     "AgentsPlanView",
     "AgentsReportView",
+    "AttachmentInfo",
     "AttachmentRef",
     "CertifiableField",
     "Channel",
@@ -131,6 +133,8 @@ __all__ = [
     "Submission",
     "SubmissionStatus",
     "Theme",
+    "ThreadItem",
+    "ThreadView",
     "WireId",
     "clean_text",
     "email_address",

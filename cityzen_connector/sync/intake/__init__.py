@@ -34,7 +34,7 @@ from ._errors import (
 from ._idempotency import INGEST_PARTITION, IngestRecords
 from ._request import Accepted as AcceptedResponse
 from ._request import AttachmentUpload, SubmissionRequest
-from ._status import StatusView, read_status
+from ._status import StatusView, filed_by, read_status
 from ._submit import Accepted, IngestPorts, SubmissionInput, submit
 from ._territory import KnownAddresses, check_territory
 
@@ -66,6 +66,7 @@ __all__ = [
     "UnsupportedFileTypeError",
     "check_files",
     "check_territory",
+    "filed_by",
     "parse_types",
     "read_status",
     "safe_file_name",
