@@ -10,14 +10,30 @@ never cached by a shared cache.
 
 from __future__ import annotations
 
-from cityzen_connector.models import AttachmentInfo, ThreadItem, ThreadView
-from cityzen_connector.sync.intake import filed_by
+import uuid
 
-from ._app import Deps, caller_of
+from cityzen_connector.cases import ThreadMessage
+from cityzen_connector.models import (
+    AttachmentInfo,
+    MessageAccepted,
+    ProblemCode,
+    ThreadItem,
+    ThreadView,
+)
+from cityzen_connector.sync.intake import RequestClosedError, accept_message, filed_by
+
+from ._app import ApiDependencies, Deps, caller_of
+from ._body import parse_json
 from ._cases import citizen_named
-from ._http import ApiRequest, ApiResponse, json_response
+from ._errors import BodyError
+from ._http import ApiRequest, ApiResponse, json_response, problem_response
+from ._routes import PREFIX
 
-__all__ = ["request_messages"]
+__all__ = ["post_request_message", "request_messages"]
+
+# A message body is a JSON object with a text of 2,000 characters at most: 16 KB is ample
+# (each character escaped as \uXXXX is 12 KB), and a larger one is refused unread.
+MAX_MESSAGE_BODY_BYTES = 16 * 1024
 
 
 def request_messages(request: ApiRequest, params: dict[str, str], lazy: Deps) -> ApiResponse:
@@ -28,7 +44,7 @@ def request_messages(request: ApiRequest, params: dict[str, str], lazy: Deps) ->
     items: list[ThreadItem] = []
     history, threads = deps.case_history, deps.case_threads
     case_id = history.case_of_submission(request_id) if history is not None else None
-    if case_id is not None and threads is not None:
+    if threads is not None:
         items = [
             ThreadItem(
                 id=m.row_id,
@@ -37,8 +53,60 @@ def request_messages(request: ApiRequest, params: dict[str, str], lazy: Deps) ->
                 created_at=m.created_at,
                 attachments=tuple(AttachmentInfo.model_validate(a) for a in m.attachments),
             )
-            for m in threads.thread(case_id)
+            for m in threads.thread(case_id, request_id)
         ]
     view = ThreadView(request_id=request_id, messages=tuple(items))
     # One citizen's words: never kept by a shared cache (RFC 9111 section 5.2.2.3).
     return json_response(200, view, cache_control="private, no-store")
+
+
+def _open_request(request_id: uuid.UUID, deps: ApiDependencies) -> None:
+    """``RequestClosedError`` when the request is over: failed, or its case's citizen-facing
+    status is a closed one (resolved, cancelled…). A request still queued is open."""
+    status = deps.ingest.statuses.get(str(request_id))
+    if status is not None and status.status == "failed":
+        raise RequestClosedError("this request failed: it takes no messages")
+    history = deps.case_history
+    case_id = history.case_of_submission(request_id) if history is not None else None
+    record = history.get(case_id) if history is not None and case_id is not None else None
+    current = record.current(history.vocabulary) if history and record else None
+    if current is not None and current.closed:
+        raise RequestClosedError("this request is closed: it takes no more messages")
+
+
+def post_request_message(request: ApiRequest, params: dict[str, str], lazy: Deps) -> ApiResponse:
+    deps = lazy()
+    instance = PREFIX + request.path
+    if len(request.body) > MAX_MESSAGE_BODY_BYTES:
+        detail = f"the body exceeds {MAX_MESSAGE_BODY_BYTES} bytes"
+        return problem_response(ProblemCode.PAYLOAD_TOO_LARGE, detail=detail, instance=instance)
+    caller = caller_of(request, deps)
+    issuer, sub = citizen_named(request, caller)
+    request_id = filed_by(params["id"], issuer, sub, deps.ingest)
+    _open_request(request_id, deps)
+    kind = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    try:
+        if kind != "application/json":
+            # Attachments (multipart) are not accepted on messages yet (docs/cases.md).
+            raise BodyError(ProblemCode.UNSUPPORTED_MEDIA_TYPE, "send application/json")
+        body = parse_json(request.body)
+        if not isinstance(body, dict):
+            raise BodyError(ProblemCode.INVALID_JSON, "the body is not a JSON object")
+    except BodyError as exc:
+        return problem_response(exc.code, detail=exc.detail, instance=instance)
+    accepted = accept_message(request_id, body, deps.ingest)
+    threads = deps.case_threads
+    if threads is not None and not accepted.replay:
+        threads.record_citizen(
+            request_id,
+            ThreadMessage(
+                row_id=accepted.message_id,
+                case_id=None,
+                direction="from_citizen",
+                created_at=deps.ingest.clock(),
+                version=None,
+                text=str(body["text"]),
+            ),
+        )
+    answer = MessageAccepted(request_id=request_id, message_id=accepted.message_id)
+    return json_response(202, answer)

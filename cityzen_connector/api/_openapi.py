@@ -115,6 +115,7 @@ def schema_objects() -> dict[str, Any]:
         AgentsPlanView,
         AgentsReportView,
         DeadLetterPage,
+        MessageAccepted,
         MyRequestsPage,
         MyRequestsParams,
         NewsPage,
@@ -133,7 +134,11 @@ def schema_objects() -> dict[str, Any]:
         Suggestions,
     )
     from cityzen_connector.sync import Liveness, Readiness, ThemeTree  # noqa: PLC0415
-    from cityzen_connector.sync.intake import AcceptedResponse, SubmissionRequest  # noqa: PLC0415
+    from cityzen_connector.sync.intake import (  # noqa: PLC0415
+        AcceptedResponse,
+        CitizenMessageBody,
+        SubmissionRequest,
+    )
 
     return {
         "Accepted": AcceptedResponse,
@@ -141,6 +146,8 @@ def schema_objects() -> dict[str, Any]:
         "MyRequestsPage": MyRequestsPage,
         "MyRequestsParams": MyRequestsParams,
         "ThreadView": ThreadView,
+        "MessageAccepted": MessageAccepted,
+        "CitizenMessageBody": CitizenMessageBody,
         "ThemeTree": ThemeTree,
         "Liveness": Liveness,
         "Readiness": Readiness,

@@ -216,6 +216,25 @@ ROUTES: tuple[Route, ...] = (
                 },
                 headers=("CityZen-Citizen-Issuer", "CityZen-Citizen-Sub"),
             ),
+            Operation(
+                "POST",
+                "postRequestMessage",
+                "The citizen writes on their open request (JSON; text of 2,000 characters at"
+                " most); queued, then written to the case's timeline in one change set",
+                {
+                    202: Answer("Accepted and queued", "MessageAccepted"),
+                    400: Answer("The body is not valid JSON"),
+                    404: Answer("No such request, or not yours"),
+                    409: Answer("The request is closed, or this message id was another message"),
+                    413: Answer("The body is too large"),
+                    415: Answer("Content type not accepted"),
+                    422: Answer("Invalid fields, each listed"),
+                    **_AUTH,
+                    **_COMMON,
+                },
+                request_body="CitizenMessageBody",
+                headers=("CityZen-Citizen-Issuer", "CityZen-Citizen-Sub"),
+            ),
         ),
     ),
     Route(

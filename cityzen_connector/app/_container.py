@@ -341,9 +341,11 @@ class Container:
     @_Once
     def worker(self) -> WorkerDeps:
         """What the submissions queue worker (and the backlog drain) needs."""
-        from cityzen_connector.sync.pipeline import WorkerDeps
+        from cityzen_connector.sync.pipeline import MessageWriter, WorkerDeps
 
-        extra = {"logger": self._logger} if self._logger is not None else {}
+        extra: dict[str, Any] = {"logger": self._logger} if self._logger is not None else {}
+        column = self.case_schema.submission_column or "cz_submissionid"
+        extra["messages"] = MessageWriter(self.client, self.statuses, submission_column=column)
         return WorkerDeps(
             bus=self.bus,
             queue=self.settings.submissions_queue,

@@ -40,6 +40,7 @@ __all__ = [
     "CaseThreads",
     "Direction",
     "ThreadMessage",
+    "citizen_partition",
     "message_event",
     "message_of",
     "thread_partition",
@@ -53,12 +54,18 @@ def thread_partition(case_id: uuid.UUID) -> str:
     return f"case-messages-{case_id}"
 
 
+def citizen_partition(request_id: uuid.UUID) -> str:
+    """The citizen's own messages, kept by request: one may be sent while the request is still
+    queued, before it has a case."""
+    return f"request-messages-{request_id}"
+
+
 @dataclass(frozen=True)
 class ThreadMessage:
     """One message of a thread; ``row_id`` is the conversation row's ``activityid``."""
 
-    row_id: uuid.UUID
-    case_id: uuid.UUID
+    row_id: uuid.UUID  # a citizen's message: the portal's message id (cz_messageid)
+    case_id: uuid.UUID | None  # a citizen's message: None (kept by request)
     direction: Direction
     created_at: datetime
     version: int | None
@@ -76,7 +83,7 @@ class ThreadMessage:
     def to_json(self) -> dict[str, Any]:
         return {
             "row_id": str(self.row_id),
-            "case_id": str(self.case_id),
+            "case_id": str(self.case_id) if self.case_id else None,
             "direction": self.direction,
             "created_at": self.created_at.isoformat(),
             "version": self.version,
@@ -93,7 +100,7 @@ class ThreadMessage:
         )
         return cls(
             row_id=uuid.UUID(value["row_id"]),
-            case_id=uuid.UUID(value["case_id"]),
+            case_id=uuid.UUID(value["case_id"]) if value.get("case_id") else None,
             direction=direction,
             created_at=datetime.fromisoformat(value["created_at"]),
             version=value.get("version"),
@@ -167,6 +174,7 @@ class CaseThreads:
 
     def record(self, message: ThreadMessage) -> Recorded:
         """Keep ``message`` once (its row decides) and tell the portal."""
+        assert message.case_id is not None  # an agent's message is on a case
         partition, key = thread_partition(message.case_id), message.sort_key
         if self._store.get(partition, key) is not None:
             return Recorded("duplicate")
@@ -184,9 +192,24 @@ class CaseThreads:
             return Recorded("duplicate")  # another delivery of the same row won the race
         return Recorded("recorded", event)
 
-    def thread(self, case_id: uuid.UUID) -> list[ThreadMessage]:
-        """The case's messages, oldest first."""
-        records = self._store.query(thread_partition(case_id))
+    def record_citizen(self, request_id: uuid.UUID, message: ThreadMessage) -> None:
+        """Keep the citizen's own message (accepted, on its way to the case); the portal
+        knows of it (it sent it): no webhook."""
+        self._store.put(
+            citizen_partition(request_id),
+            message.sort_key,
+            message.to_json(),
+            expires_at=self._clock() + self._retention,
+        )
+
+    def thread(
+        self, case_id: uuid.UUID | None, request_id: uuid.UUID | None = None
+    ) -> list[ThreadMessage]:
+        """The case's messages and the citizen's on the request, oldest first."""
+        records = self._store.query(thread_partition(case_id)) if case_id else []
+        if request_id is not None:
+            records += self._store.query(citizen_partition(request_id))
+        records.sort(key=lambda r: r.key)
         return [ThreadMessage.from_json(r.value) for r in records]
 
     def _request_of(self, case_id: uuid.UUID) -> uuid.UUID | None:
@@ -203,7 +226,7 @@ def message_event(message: ThreadMessage, request_id: uuid.UUID | None) -> Webho
         timestamp=message.created_at,
         data={
             "request_id": str(request_id) if request_id else None,
-            "case_id": str(message.case_id),
+            "case_id": str(message.case_id) if message.case_id else None,
             "message_id": str(message.row_id),
             "direction": message.direction,
             "created_at": message.created_at.isoformat().replace("+00:00", "Z"),

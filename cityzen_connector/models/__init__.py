@@ -70,9 +70,18 @@ from ._theme import (
     SubTheme,
     Theme,
 )
-from ._thread import AttachmentInfo, ThreadItem, ThreadView
+from ._thread import (
+    CASE_MESSAGE_SCHEMA,
+    MAX_MESSAGE_CHARS,
+    AttachmentInfo,
+    CaseMessagePayload,
+    MessageAccepted,
+    ThreadItem,
+    ThreadView,
+)
 
 __all__ = [
+    "CASE_MESSAGE_SCHEMA",
     "CATALOGUE",
     "EXAMPLE_SUBMISSION",
     "FILLED_TEXT_PATTERN",
@@ -80,6 +89,7 @@ __all__ = [
     "MAX_ATTACHMENT_BYTES",
     "MAX_FIELD_ERRORS",
     "MAX_FORM_FIELDS",
+    "MAX_MESSAGE_CHARS",
     "MAX_PAGE_SIZE",
     "MAX_REPLAY_IDS",
     "MAX_REPLAY_LIMIT",
@@ -94,6 +104,7 @@ __all__ = [
     "AgentsReportView",
     "AttachmentInfo",
     "AttachmentRef",
+    "CaseMessagePayload",
     "CertifiableField",
     "Channel",
     "Citizen",
@@ -111,6 +122,7 @@ __all__ = [
     "HistoryItem",
     "LocalizedText",
     "Location",
+    "MessageAccepted",
     "MyRequest",
     "MyRequestsPage",
     "MyRequestsParams",

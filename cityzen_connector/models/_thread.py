@@ -6,10 +6,15 @@ never logged; no agent is named."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# The conversation table's description: a Memo of 2,000 characters (activitypointer).
+MAX_MESSAGE_CHARS = 2000
+#: A citizen's message on the submissions queue (sync/intake → sync/pipeline).
+CASE_MESSAGE_SCHEMA = "cityzen.case-message/v1"
 
 
 class AttachmentInfo(BaseModel):
@@ -41,3 +46,26 @@ class ThreadView(BaseModel):
 
     request_id: UUID
     messages: tuple[ThreadItem, ...]
+
+
+class MessageAccepted(BaseModel):
+    """A citizen's message accepted and queued: it reaches the case once the request is one."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request_id: UUID
+    message_id: UUID = Field(description="The message's id (the one sent, or a new one).")
+    status: Literal["queued"] = "queued"
+
+
+class CaseMessagePayload(BaseModel):
+    """The queue message's payload: which request, which message, the text, and the status
+    reason to set on the case in the same change set (``reopen_status``: a request "waiting
+    for you" goes back to "in progress" when the vocabulary says so)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    request_id: UUID
+    message_id: UUID
+    text: Annotated[str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS)]
+    reopen_status: int | None = None

@@ -12,7 +12,7 @@ from tests.support.world import World
 PATHS = {
     "/v1/requests": "POST, OPTIONS",
     "/v1/requests/{id}": "GET, HEAD, OPTIONS",
-    "/v1/requests/{id}/messages": "GET, HEAD, OPTIONS",
+    "/v1/requests/{id}/messages": "GET, POST, HEAD, OPTIONS",
     "/v1/citizens/me/requests": "GET, HEAD, OPTIONS",
     "/v1/themes": "GET, HEAD, OPTIONS",
     "/v1/address": "GET, HEAD, OPTIONS",
