@@ -60,9 +60,10 @@ def request_messages(request: ApiRequest, params: dict[str, str], lazy: Deps) ->
     return json_response(200, view, cache_control="private, no-store")
 
 
-def _open_request(request_id: uuid.UUID, deps: ApiDependencies) -> None:
+def _open_request(request_id: uuid.UUID, deps: ApiDependencies) -> int | None:
     """``RequestClosedError`` when the request is over: failed, or its case's citizen-facing
-    status is a closed one (resolved, cancelled…). A request still queued is open."""
+    status is a closed one (resolved, cancelled…). A request still queued is open. Else the
+    status reason the message moves the case to (``reopen_on_citizen_message``), if any."""
     status = deps.ingest.statuses.get(str(request_id))
     if status is not None and status.status == "failed":
         raise RequestClosedError("this request failed: it takes no messages")
@@ -72,6 +73,10 @@ def _open_request(request_id: uuid.UUID, deps: ApiDependencies) -> None:
     current = record.current(history.vocabulary) if history and record else None
     if current is not None and current.closed:
         raise RequestClosedError("this request is closed: it takes no more messages")
+    if history is None or record is None or not record.entries:
+        return None
+    last = record.entries[-1]
+    return history.vocabulary.reopen_status(last.state, last.status)
 
 
 def post_request_message(request: ApiRequest, params: dict[str, str], lazy: Deps) -> ApiResponse:
@@ -83,7 +88,7 @@ def post_request_message(request: ApiRequest, params: dict[str, str], lazy: Deps
     caller = caller_of(request, deps)
     issuer, sub = citizen_named(request, caller)
     request_id = filed_by(params["id"], issuer, sub, deps.ingest)
-    _open_request(request_id, deps)
+    reopen_status = _open_request(request_id, deps)
     kind = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     try:
         if kind != "application/json":
@@ -94,7 +99,7 @@ def post_request_message(request: ApiRequest, params: dict[str, str], lazy: Deps
             raise BodyError(ProblemCode.INVALID_JSON, "the body is not a JSON object")
     except BodyError as exc:
         return problem_response(exc.code, detail=exc.detail, instance=instance)
-    accepted = accept_message(request_id, body, deps.ingest)
+    accepted = accept_message(request_id, body, deps.ingest, reopen_status=reopen_status)
     threads = deps.case_threads
     if threads is not None and not accepted.replay:
         threads.record_citizen(

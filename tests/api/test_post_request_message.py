@@ -143,3 +143,22 @@ def test_a_closed_request_takes_no_message_409_in_french_and_english() -> None:
         "en": "This request is closed: it takes no more messages.",
     }
     assert _queued_messages(world) == []
+
+
+@pytest.mark.parametrize(("status", "reopen"), [(3, 1), (2, None), (1, None)])
+def test_a_message_on_a_request_waiting_for_the_citizen_asks_to_reopen_it(
+    status: int, reopen: int | None
+) -> None:
+    # mappings/status.toml: "Waiting for Details" (0, 3) has reopen_on_citizen_message.
+    world = _world()
+    request_id, named = _filed(world)
+    history = world.deps.case_history
+    assert history is not None
+    at = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    change = CaseChange(
+        uuid.uuid4(), "queue", "Update", "v4", at, 4, 0, status, submission_id=uuid.UUID(request_id)
+    )
+    history.apply(change)
+    assert _post(world, request_id, named, {"text": TEXT}).status == 202
+    [queued] = _queued_messages(world)
+    assert queued["payload"]["reopen_status"] == reopen

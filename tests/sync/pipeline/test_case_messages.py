@@ -139,3 +139,27 @@ def test_a_message_on_a_failed_request_is_rejected_and_a_malformed_one_parked(
     assert _settle(bus, deps) == "rejected"
     [parked] = bus.peek(f"{QUEUE}-rejected", max_messages=10)
     assert "InvalidCaseMessage" in str(parked.application_properties)
+
+
+def test_a_message_answering_waiting_for_you_moves_the_case_back_in_the_same_change_set(
+    deps: WorkerDeps,
+    statuses: SubmissionStatuses,
+    make_submission: MakeSubmission,
+    rows: Rows,
+    transport: CountingTransport,
+) -> None:
+    deps = _with_messages(deps, statuses)
+    submission = make_submission()
+    deps.processor.process(submission)
+    [case] = rows.all("incidents", "incidentid")
+    rows.client.update("incidents", case["incidentid"], {"statuscode": 3})  # Waiting for Details
+    writer = deps.messages
+    assert writer is not None
+    payload = CaseMessagePayload(
+        request_id=submission.id, message_id=uuid.uuid4(), text=TEXT, reopen_status=1
+    )
+    before = transport.count
+    assert type(writer.write(payload)).__name__ == "Created"
+    assert transport.count - before == 1
+    [after] = rows.all("incidents", "statecode,statuscode")
+    assert (after["statecode"], after["statuscode"]) == (0, 1)  # In Progress again
