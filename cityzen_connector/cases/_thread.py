@@ -128,7 +128,11 @@ def message_of(
         return Ignored("no_case_data")
     direction = option_value(values.get(table.direction), table.direction)
     visible = values.get(table.visible)
-    if direction != table.to_citizen or visible is not True:
+    message_id = text_value(
+        values.get(table.message_id), table.message_id, max_length=table.message_id_max_length
+    )
+    echo = direction == table.from_citizen and _portal_id(message_id) is not None
+    if not echo and (direction != table.to_citizen or visible is not True):
         return Ignored("not_for_citizen")  # fail closed: only a ticked message to the citizen
     case = entity_ref(values.get("regardingobjectid"), "regardingobjectid")
     if case is None or case.logical_name != "incident":
@@ -136,19 +140,25 @@ def message_of(
     created = values.get("createdon")
     row = guid_value(values.get(table.primary_id), table.primary_id) or context.primary_entity_id
     return ThreadMessage(
-        row_id=row,
+        # A citizen's message keeps the portal's id: the one its POST answered.
+        row_id=_portal_id(message_id) or row if echo else row,
         case_id=case.id,
-        direction="to_citizen",
+        direction="from_citizen" if echo else "to_citizen",
         created_at=_wcf_date(created, "createdon") if created else context.operation_time,
         version=int_value(values.get("versionnumber"), "versionnumber"),
         text=text_value(values.get(table.text), table.text, max_length=table.text_max_length) or "",
         subject=text_value(
             values.get(table.subject), table.subject, max_length=table.subject_max_length
         ),
-        message_id=text_value(
-            values.get(table.message_id), table.message_id, max_length=table.message_id_max_length
-        ),
+        message_id=message_id,
     )
+
+
+def _portal_id(text: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text) if text else None
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -192,6 +202,32 @@ class CaseThreads:
             return Recorded("duplicate")  # another delivery of the same row won the race
         return Recorded("recorded", event)
 
+    def confirm_citizen(self, message: ThreadMessage) -> Recorded:
+        """The citizen's message as Dataverse wrote it (its Create came back through the
+        case-events queue): kept under the case by ``createdon`` and row version, the same
+        order as the case's timeline, and the copy kept at acceptance dropped. No webhook: the
+        portal sent it."""
+        assert message.case_id is not None
+        partition, key = thread_partition(message.case_id), message.sort_key
+        if self._store.get(partition, key) is not None:
+            return Recorded("duplicate")
+        try:
+            self._store.put(
+                partition,
+                key,
+                message.to_json(),
+                create_only=True,
+                expires_at=self._clock() + self._retention,
+            )
+        except PreconditionFailedError:
+            return Recorded("duplicate")
+        request_id = self._request_of(message.case_id)
+        if request_id is not None:
+            for found in self._store.query(citizen_partition(request_id)):
+                if found.value.get("row_id") == str(message.row_id):
+                    self._store.delete(citizen_partition(request_id), found.key)
+        return Recorded("recorded")
+
     def record_citizen(self, request_id: uuid.UUID, message: ThreadMessage) -> None:
         """Keep the citizen's own message (accepted, on its way to the case); the portal
         knows of it (it sent it): no webhook."""
@@ -208,7 +244,9 @@ class CaseThreads:
         """The case's messages and the citizen's on the request, oldest first."""
         records = self._store.query(thread_partition(case_id)) if case_id else []
         if request_id is not None:
-            records += self._store.query(citizen_partition(request_id))
+            confirmed = {r.value.get("row_id") for r in records}
+            pending = self._store.query(citizen_partition(request_id))
+            records += [r for r in pending if r.value.get("row_id") not in confirmed]
         records.sort(key=lambda r: r.key)
         return [ThreadMessage.from_json(r.value) for r in records]
 

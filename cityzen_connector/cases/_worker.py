@@ -142,10 +142,15 @@ def _message(context: RemoteContext, threads: CaseThreads) -> CaseEventResult:
     said = message_of(context, threads.table)
     if isinstance(said, Ignored):
         return CaseEventResult("ignored", said.reason)
-    recorded = threads.record(said)
+    if said.direction == "from_citizen":
+        recorded = threads.confirm_citizen(said)
+        reason = "citizen_message"
+    else:
+        recorded = threads.record(said)
+        reason = "message"
     if recorded.placement == "duplicate":
         return CaseEventResult("duplicate", case_id=str(said.case_id))
-    return CaseEventResult("recorded", "message", str(said.case_id))
+    return CaseEventResult("recorded", reason, str(said.case_id))
 
 
 def _reject(message: ReceivedMessage, ports: CaseEventPorts, reason: str) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ from cityzen_connector.cases import (
     CaseSchema,
     CaseThreads,
     QueueWebhookOutbox,
+    ThreadMessage,
     handle_case_event,
 )
 from cityzen_connector.messaging import MessageBus, OutgoingMessage, ReceivedMessage
@@ -52,6 +53,7 @@ def message_event(
     table: str = "cz_casemessage",
     text: str = TEXT,
     drop: tuple[str, ...] = (),
+    portal_id: str | None = None,
 ) -> bytes:
     """A Create of a conversation row as the emulator posts it (docs/cases.md)."""
     row = row or str(uuid.uuid4())
@@ -67,6 +69,7 @@ def message_event(
         "createdon": f"/Date({created_ms})/",
         "versionnumber": version,
         "activityid": row,
+        "cz_messageid": portal_id,
     }
     attributes = [{"key": k, "value": v} for k, v in values.items() if k not in drop]
     image = {"Attributes": attributes, "FormattedValues": [], "Id": row, "LogicalName": table}
@@ -222,3 +225,29 @@ def test_logs_never_carry_the_text_nor_the_agents_name(
     assert "photo" not in caplog.text
     assert "Agnès" not in caplog.text
     assert "recorded (message)" in caplog.text
+
+
+def test_the_citizens_own_message_coming_back_is_placed_as_the_timeline_orders_it(
+    ports: CaseEventPorts, threads: CaseThreads, published: Published
+) -> None:
+    handle_case_event(deliver(ports, raw("incident_create.json")), ports)  # the case is known
+    request, case = uuid.UUID(SUBMISSION), uuid.UUID(CASE)
+    portal_id = uuid.uuid4()
+    accepted = ThreadMessage(
+        portal_id, None, "from_citizen", datetime(2026, 3, 2, 9, 0, 0, 900000, UTC), None, "photo"
+    )
+    threads.record_citizen(request, accepted)  # kept when the API accepted it
+    # The agent wrote in the same second, before the citizen's message reached Dataverse.
+    handle_case_event(deliver(ports, message_event(version=80, text="Une photo ?")), ports)
+    echo = message_event(
+        direction=1, visible=True, version=81, text="photo", portal_id=str(portal_id)
+    )
+    result = handle_case_event(deliver(ports, echo), ports)
+    assert (result.action, result.reason) == ("recorded", "citizen_message")
+    shown = threads.thread(case, request)
+    assert [(m.direction, m.text) for m in shown] == [
+        ("to_citizen", "Une photo ?"),
+        ("from_citizen", "photo"),
+    ]
+    assert shown[1].row_id == portal_id  # the id the POST answered, still
+    assert [e.type for e in published()].count(MESSAGE_CREATED) == 1  # the agent's only
