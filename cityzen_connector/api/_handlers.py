@@ -17,7 +17,7 @@ from ._contract import ApiContract
 from ._errors import BodyError
 from ._feeds import agenda, news
 from ._http import JSON, ApiRequest, ApiResponse, json_response, problem_response
-from ._messages import post_request_message, request_messages
+from ._messages import message_attachment, post_request_message, request_messages
 from ._openapi import openapi_bytes
 from ._ops_handlers import OPS_HANDLERS
 from ._routes import PREFIX
@@ -113,6 +113,7 @@ HANDLERS: dict[str, Handler] = {
     "listMyRequests": my_requests,
     "listRequestMessages": request_messages,
     "postRequestMessage": post_request_message,
+    "getRequestMessageAttachment": message_attachment,
     "listThemes": themes,
     "searchAddress": address_search,
     "reverseAddress": address_reverse,

@@ -11,6 +11,7 @@ never cached by a shared cache.
 from __future__ import annotations
 
 import uuid
+from urllib.parse import quote
 
 from cityzen_connector.cases import ThreadMessage
 from cityzen_connector.models import (
@@ -20,7 +21,14 @@ from cityzen_connector.models import (
     ThreadItem,
     ThreadView,
 )
-from cityzen_connector.sync.intake import RequestClosedError, accept_message, filed_by
+from cityzen_connector.sync.intake import (
+    RequestClosedError,
+    SubmissionNotFoundError,
+    accept_message,
+    filed_by,
+    safe_file_name,
+    sniff,
+)
 
 from ._app import ApiDependencies, Deps, caller_of
 from ._body import parse_json
@@ -115,3 +123,50 @@ def post_request_message(request: ApiRequest, params: dict[str, str], lazy: Deps
         )
     answer = MessageAccepted(request_id=request_id, message_id=accepted.message_id)
     return json_response(202, answer)
+
+
+def message_attachment(request: ApiRequest, params: dict[str, str], lazy: Deps) -> ApiResponse:
+    """An agent's file, streamed as a download with the type its bytes prove; ``nosniff`` so a
+    browser never runs it as something else."""
+    deps = lazy()
+    caller = caller_of(request, deps)
+    issuer, sub = citizen_named(request, caller)
+    request_id = filed_by(params["id"], issuer, sub, deps.ingest)
+    missing = SubmissionNotFoundError("no such file")
+    history, threads = deps.case_history, deps.case_threads
+    case_id = history.case_of_submission(request_id) if history is not None else None
+    if threads is None or threads.notes is None or case_id is None:
+        raise missing
+    try:
+        message_id, index = uuid.UUID(params["message_id"]), int(params["n"])
+    except ValueError:
+        raise missing from None
+    found = [m for m in threads.thread(case_id) if m.row_id == message_id]
+    if (
+        not found
+        or found[0].direction != "to_citizen"
+        or not 0 <= index < len(found[0].attachments)
+    ):
+        raise missing
+    attachment = found[0].attachments[index]
+    data = threads.notes.content(uuid.UUID(str(attachment["note_id"])))
+    if data is None:
+        raise missing
+    kind = sniff(data) or "application/octet-stream"
+    return ApiResponse(
+        200,
+        data,
+        {
+            "Content-Type": kind,
+            "Content-Disposition": _disposition(str(attachment.get("name") or "fichier"), kind),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+def _disposition(name: str, kind: str) -> str:
+    """``attachment`` with an ASCII fallback and the UTF-8 name (RFC 6266 section 4.3)."""
+    safe = safe_file_name(name, kind)
+    ascii_name = safe.encode("ascii", "replace").decode("ascii").replace('"', "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(safe)}"

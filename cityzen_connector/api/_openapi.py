@@ -80,7 +80,22 @@ _OPS_SCHEME = {
 }
 # Path parameters: a submission id is the UUID the 202 gave (anything else is a 404; control
 # characters in a path are refused by the host with a 400 before routing).
-_PATH_PARAMETERS: dict[str, dict[str, Any]] = {"id": {"type": "string", "format": "uuid"}}
+_PATH_PARAMETERS: dict[str, dict[str, Any]] = {
+    "id": {"type": "string", "format": "uuid"},
+    "message_id": {"type": "string", "format": "uuid"},
+    "n": {"type": "integer", "minimum": 0, "maximum": 99},
+}
+# A file served as it is (an agent's attachment): its real type, one of those a note may hold.
+FILE_SCHEMA = "File"
+_FILE_TYPES = (
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/heic",
+    "image/heif",
+    "application/pdf",
+    "application/octet-stream",
+)
 # Query parameters' schemas (``_routes.Param.schema``); the search bounds are the handlers'
 # (api._search_handlers), ``q``'s length the deployment's. Integers are written in decimal.
 PAGE_MAX, PER_PAGE_MAX, SUGGESTIONS_MAX, POPULAR_MAX = 100, 50, 20, 50
@@ -200,7 +215,7 @@ def _schemas() -> tuple[dict[tuple[str, str], Any], dict[str, Any]]:
             if op.request_body is not None:
                 inputs[(_key(op.request_body), "validation")] = _adapter(op.request_body)
             for answer in op.answers.values():
-                if answer.schema is not None:
+                if answer.schema not in (None, FILE_SCHEMA):
                     inputs[(_key(answer.schema), "serialization")] = _adapter(answer.schema)
     mapping, definitions = TypeAdapter.json_schemas(
         [(key, mode, adapter) for (key, mode), adapter in inputs.items()],  # type: ignore[misc]
@@ -256,7 +271,10 @@ def _operation(
     responses: dict[str, Any] = {}
     for status, answer in sorted({**op.answers}.items()):
         entry: dict[str, Any] = {"description": answer.description}
-        if answer.schema is not None:
+        if answer.schema == FILE_SCHEMA:
+            binary = {"type": "string", "format": "binary"}
+            entry["content"] = {kind: {"schema": binary} for kind in _FILE_TYPES}
+        elif answer.schema is not None:
             entry["content"] = _content(refs[(_key(answer.schema), "serialization")])
         elif status >= 400:
             entry["content"] = _content(problem_ref, PROBLEM_CONTENT_TYPE)

@@ -238,6 +238,32 @@ ROUTES: tuple[Route, ...] = (
         ),
     ),
     Route(
+        "/v1/requests/{id}/messages/{message_id}/attachments/{n}",
+        "request_message_attachment",
+        "caller",
+        (
+            Operation(
+                "GET",
+                "getRequestMessageAttachment",
+                "A file an agent attached to a message (n: its position in the message's"
+                " attachments, from 0), with its real type, as a download; only for the citizen"
+                " who filed the request",
+                {
+                    200: Answer(
+                        "The file",
+                        "File",
+                        ("Content-Disposition", "X-Content-Type-Options", "Cache-Control"),
+                    ),
+                    404: Answer("No such request, message or file, or not yours"),
+                    422: Answer("The citizen's headers are not valid"),
+                    **_AUTH,
+                    **_COMMON,
+                },
+                headers=("CityZen-Citizen-Issuer", "CityZen-Citizen-Sub"),
+            ),
+        ),
+    ),
+    Route(
         "/v1/citizens/me/requests",
         "my_requests",
         "caller",

@@ -381,7 +381,8 @@ class Container:
     @_Once
     def case_threads(self) -> CaseThreads:
         """The conversation on each request (agents' messages in, the thread read)."""
-        from cityzen_connector.cases import CaseThreads
+        from cityzen_connector.cases import CaseThreads, DataverseNotes
+        from cityzen_connector.sync.intake import sniff
 
         return CaseThreads(
             self.store,
@@ -389,6 +390,7 @@ class Container:
             self.case_history,
             clock=self.clock,
             retention=timedelta(days=self.settings.case_history_days),
+            notes=DataverseNotes(self.client, sniff),
         )
 
     @_Once

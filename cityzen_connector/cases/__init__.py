@@ -38,6 +38,7 @@ from cityzen_connector.cases._history import (
     status_event,
     webhook_id,
 )
+from cityzen_connector.cases._notes import DataverseNotes, MessageNotes
 from cityzen_connector.cases._outbox import (
     PROP_WEBHOOK_ID,
     WEBHOOK_SCHEMA,
@@ -122,10 +123,12 @@ __all__ = [
     "CaseRecord",
     "CaseSchema",
     "CaseThreads",
+    "DataverseNotes",
     "EndpointOutcome",
     "Entry",
     "Ignored",
     "InvalidCaseEvent",
+    "MessageNotes",
     "MyRequests",
     "NoReply",
     "Owner",

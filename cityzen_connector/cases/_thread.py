@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -31,6 +31,7 @@ from cityzen_connector.store import PreconditionFailedError, StateStore
 
 from ._events import Ignored
 from ._history import CaseHistory
+from ._notes import MessageNotes
 from ._webhook import WebhookEvent, WebhookOutbox
 from ._wire import RemoteContext, entity_ref, guid_value, int_value, option_value, text_value
 from ._wire import wcf_date as _wcf_date
@@ -177,18 +178,24 @@ class CaseThreads:
         clock: Callable[[], datetime],
         retention: timedelta,
         table: ConversationTable = CONVERSATION,
+        notes: MessageNotes | None = None,
     ) -> None:
         self._store, self._outbox, self._history = store, outbox, history
         self._clock, self._retention = clock, retention
         self.table = table
+        self.notes = notes  # an agent's files (None: listed as none, never served)
 
     def record(self, message: ThreadMessage) -> Recorded:
         """Keep ``message`` once (its row decides) and tell the portal."""
-        assert message.case_id is not None  # an agent's message is on a case
-        partition, key = thread_partition(message.case_id), message.sort_key
+        case_id = message.case_id
+        assert case_id is not None  # an agent's message is on a case
+        partition, key = thread_partition(case_id), message.sort_key
         if self._store.get(partition, key) is not None:
             return Recorded("duplicate")
-        event = message_event(message, self._request_of(message.case_id))
+        if self.notes is not None:
+            # The files an agent attached: notes on the row, written in its change set.
+            message = replace(message, attachments=tuple(self.notes.files_of(message.row_id)))
+        event = message_event(message, self._request_of(case_id))
         self._outbox.publish(event)
         try:
             self._store.put(

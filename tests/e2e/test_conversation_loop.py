@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -56,7 +57,10 @@ def _timeline(loop: Loop, case_id: str) -> list[dict[str, Any]]:
     return rows
 
 
-def test_agent_asks_citizen_answers_agent_replies_and_resolves(loop: Loop) -> None:
+PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4  # a JPEG's signature
+
+
+def test_agent_asks_citizen_answers_agent_replies_and_resolves(loop: Loop, tmp_path: Path) -> None:
     connector = loop.connector
     citizen = {**submission()["citizen"], "sub": uuid.uuid4().hex}
     body = submission(citizen=citizen)
@@ -96,16 +100,39 @@ def test_agent_asks_citizen_answers_agent_replies_and_resolves(loop: Loop) -> No
     )
     until(lambda: citizen_status() == "in_progress", "the answer did not move the case back")
 
-    loop.agent("reply", ticket, "--text", THANKS)
+    photo = tmp_path / "plan d'intervention.txt"  # a misleading name: the bytes say JPEG
+    photo.write_bytes(PHOTO)
+    loop.agent("reply", ticket, "--text", THANKS, "--attach", str(photo))
     until(lambda: len(thread()) == 3, "the agent's second message never arrived")
+    last = thread()[-1]
+    assert last["attachments"] == [
+        {"name": "plan d'intervention.txt", "type": "image/jpeg", "size": len(PHOTO)}
+    ]
+    file = connector.http.get(
+        f"{connector.url}/api{path}/{last['id']}/attachments/0",
+        headers={"x-functions-key": connector.key, **named},
+        timeout=10,
+    )
+    assert file.status_code == 200
+    assert file.content == PHOTO
+    assert file.headers["Content-Type"] == "image/jpeg"
+    assert file.headers["Content-Disposition"].startswith("attachment;")
+    assert file.headers["X-Content-Type-Options"] == "nosniff"
+    stranger = {**named, "CityZen-Citizen-Sub": "someone-else"}
+    refused = connector.http.get(
+        f"{connector.url}/api{path}/{last['id']}/attachments/0",
+        headers={"x-functions-key": connector.key, **stranger},
+        timeout=10,
+    )
+    assert refused.status_code == 404
     loop.agent("resolve", ticket, "--resolution", "Nid-de-poule rebouché")
     until(lambda: citizen_status() == "resolved", "the resolution never reached the status")
 
     shown = thread()
-    assert [(m["direction"], m["text"]) for m in shown] == [
-        ("to_citizen", ASK),
-        ("from_citizen", ANSWER),
-        ("to_citizen", THANKS),
+    assert [(m["direction"], m["text"], len(m["attachments"])) for m in shown] == [
+        ("to_citizen", ASK, 0),
+        ("from_citizen", ANSWER, 0),
+        ("to_citizen", THANKS, 1),
     ]
     timeline = [
         r["description"]
