@@ -31,7 +31,7 @@ from cityzen_connector.sync.intake import (
 )
 
 from ._app import ApiDependencies, Deps, caller_of
-from ._body import parse_json
+from ._body import read_message
 from ._cases import citizen_named
 from ._errors import BodyError
 from ._http import ApiRequest, ApiResponse, json_response, problem_response
@@ -90,26 +90,27 @@ def _open_request(request_id: uuid.UUID, deps: ApiDependencies) -> int | None:
 def post_request_message(request: ApiRequest, params: dict[str, str], lazy: Deps) -> ApiResponse:
     deps = lazy()
     instance = PREFIX + request.path
-    if len(request.body) > MAX_MESSAGE_BODY_BYTES:
-        detail = f"the body exceeds {MAX_MESSAGE_BODY_BYTES} bytes"
+    json_body = (request.headers.get("content-type") or "").lower().startswith("application/json")
+    limit = MAX_MESSAGE_BODY_BYTES if json_body else deps.max_body_bytes
+    if len(request.body) > limit:
+        detail = f"the body exceeds {limit} bytes"
         return problem_response(ProblemCode.PAYLOAD_TOO_LARGE, detail=detail, instance=instance)
     caller = caller_of(request, deps)
     issuer, sub = citizen_named(request, caller)
     request_id = filed_by(params["id"], issuer, sub, deps.ingest)
     reopen_status = _open_request(request_id, deps)
-    kind = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     try:
-        if kind != "application/json":
-            # Attachments (multipart) are not accepted on messages yet (docs/cases.md).
-            raise BodyError(ProblemCode.UNSUPPORTED_MEDIA_TYPE, "send application/json")
-        body = parse_json(request.body)
-        if not isinstance(body, dict):
-            raise BodyError(ProblemCode.INVALID_JSON, "the body is not a JSON object")
+        parsed = read_message(request, max_body_bytes=deps.max_body_bytes)
     except BodyError as exc:
         return problem_response(exc.code, detail=exc.detail, instance=instance)
-    accepted = accept_message(request_id, body, deps.ingest, reopen_status=reopen_status)
+    accepted = accept_message(
+        request_id, parsed.body, deps.ingest, reopen_status=reopen_status, files=parsed.files or ()
+    )
     threads = deps.case_threads
     if threads is not None and not accepted.replay:
+        files = tuple(
+            {"name": f.file_name, "type": f.media_type, "size": f.size} for f in accepted.files
+        )
         threads.record_citizen(
             request_id,
             ThreadMessage(
@@ -118,7 +119,8 @@ def post_request_message(request: ApiRequest, params: dict[str, str], lazy: Deps
                 direction="from_citizen",
                 created_at=deps.ingest.clock(),
                 version=None,
-                text=str(body["text"]),
+                text=str(parsed.body["text"]),
+                attachments=files,
             ),
         )
     answer = MessageAccepted(request_id=request_id, message_id=accepted.message_id)

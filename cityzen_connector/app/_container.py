@@ -345,7 +345,9 @@ class Container:
 
         extra: dict[str, Any] = {"logger": self._logger} if self._logger is not None else {}
         column = self.case_schema.submission_column or "cz_submissionid"
-        extra["messages"] = MessageWriter(self.client, self.statuses, submission_column=column)
+        extra["messages"] = MessageWriter(
+            self.client, self.statuses, submission_column=column, blobs=self.blobs
+        )
         return WorkerDeps(
             bus=self.bus,
             queue=self.settings.submissions_queue,

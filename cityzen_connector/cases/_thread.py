@@ -218,6 +218,15 @@ class CaseThreads:
         partition, key = thread_partition(message.case_id), message.sort_key
         if self._store.get(partition, key) is not None:
             return Recorded("duplicate")
+        request_id = self._request_of(message.case_id)
+        pending = [
+            found
+            for found in (self._store.query(citizen_partition(request_id)) if request_id else [])
+            if found.value.get("row_id") == str(message.row_id)
+        ]
+        if pending:  # the files the citizen sent, as the API accepted them
+            files = pending[0].value.get("attachments") or ()
+            message = replace(message, attachments=tuple(files))
         try:
             self._store.put(
                 partition,
@@ -228,11 +237,8 @@ class CaseThreads:
             )
         except PreconditionFailedError:
             return Recorded("duplicate")
-        request_id = self._request_of(message.case_id)
-        if request_id is not None:
-            for found in self._store.query(citizen_partition(request_id)):
-                if found.value.get("row_id") == str(message.row_id):
-                    self._store.delete(citizen_partition(request_id), found.key)
+        for found in pending:
+            self._store.delete(found.partition, found.key)
         return Recorded("recorded")
 
     def record_citizen(self, request_id: uuid.UUID, message: ThreadMessage) -> None:

@@ -76,6 +76,7 @@ from ._thread import (
     AttachmentInfo,
     CaseMessagePayload,
     MessageAccepted,
+    MessageFile,
     ThreadItem,
     ThreadView,
 )
@@ -123,6 +124,7 @@ __all__ = [
     "LocalizedText",
     "Location",
     "MessageAccepted",
+    "MessageFile",
     "MyRequest",
     "MyRequestsPage",
     "MyRequestsParams",

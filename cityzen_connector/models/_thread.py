@@ -58,6 +58,17 @@ class MessageAccepted(BaseModel):
     status: Literal["queued"] = "queued"
 
 
+class MessageFile(BaseModel):
+    """A citizen's file on the queue: its bytes are a blob (claim check), checked at intake."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    blob_name: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+    file_name: Annotated[str, Field(min_length=1, max_length=200)]
+    media_type: Annotated[str, Field(min_length=1, max_length=100)]
+    size: Annotated[int, Field(ge=1)]
+
+
 class CaseMessagePayload(BaseModel):
     """The queue message's payload: which request, which message, the text, and the status
     reason to set on the case in the same change set (``reopen_status``: a request "waiting
@@ -69,3 +80,4 @@ class CaseMessagePayload(BaseModel):
     message_id: UUID
     text: Annotated[str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS)]
     reopen_status: int | None = None
+    attachments: Annotated[tuple[MessageFile, ...], Field(max_length=10)] = ()

@@ -17,7 +17,7 @@ from cityzen_connector.cases import CaseChange
 from cityzen_connector.models import CASE_MESSAGE_SCHEMA
 from tests.api.test_request_messages import _named, _world
 from tests.support.schema_check import check_response
-from tests.support.world import World, submission
+from tests.support.world import JPEG, World, multipart, submission
 
 TEXT = "Voici la photo demandée, le trou est devant le n° 12."
 
@@ -79,7 +79,7 @@ def test_the_same_message_twice_is_one_message_and_another_text_under_its_id_a_4
     ("body", "status", "field"),
     [
         (b"{not json", 400, None),
-        (b'["text"]', 400, None),
+        (b'["text"]', 422, "(body)"),  # as a submission's: a JSON object is expected
         (b'{"text": "a", "text": "b"}', 400, None),  # duplicate members
         (b"\xff\xfe", 400, None),
         ({}, 422, "text"),
@@ -106,11 +106,57 @@ def test_malformed_and_hostile_bodies_are_refused_and_nothing_is_queued(
     assert _queued_messages(world) == []
 
 
-def test_only_json_is_accepted_for_now() -> None:
+def _multipart(text: str, files: list[tuple[str, bytes]]) -> tuple[bytes, str]:
+    body, kind = multipart({"text": text}, files)
+    return body.replace(b'name="submission"', b'name="message"', 1), kind
+
+
+def test_a_message_with_a_photo_is_checked_stored_as_a_blob_and_listed() -> None:
+    world = _world()
+    request_id, named = _filed(world)
+    raw, kind = _multipart(TEXT, [("IMG_0042.HEIC.jpg", JPEG)])
+    answer = _post(world, request_id, named, raw, **{"Content-Type": kind})
+    assert answer.status == 202, answer.body
+    [queued] = _queued_messages(world)
+    [file] = queued["payload"]["attachments"]
+    assert (file["media_type"], file["size"]) == ("image/jpeg", len(JPEG))
+    assert world.blobs.get(file["blob_name"]) == JPEG
+    thread = world.request("GET", f"/v1/requests/{request_id}/messages", headers=named)
+    [shown] = json.loads(thread.body)["messages"]
+    assert shown["attachments"] == [
+        {"name": file["file_name"], "type": "image/jpeg", "size": len(JPEG)}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("files", "status"),
+    [
+        ([("photo.jpg", b"<script>alert(1)</script>")], 415),  # the name lies: the bytes decide
+        ([("vide.jpg", b"")], 422),
+        ([(f"p{i}.jpg", JPEG) for i in range(6)], 422),  # more than the submission's limit
+    ],
+)
+def test_hostile_files_are_refused_as_a_submissions_are(
+    files: list[tuple[str, bytes]], status: int
+) -> None:
+    world = _world()
+    request_id, named = _filed(world)
+    raw, kind = _multipart(TEXT, files)
+    answer = _post(world, request_id, named, raw, **{"Content-Type": kind})
+    assert answer.status == status, answer.body
+    assert _queued_messages(world) == []
+
+
+def test_a_malformed_multipart_or_another_type_is_refused() -> None:
     world = _world()
     request_id, named = _filed(world)
     answer = _post(world, request_id, named, b"--x\r\n", **{"Content-Type": "multipart/form-data"})
+    assert answer.status == 400
+    raw, kind = multipart({"text": TEXT}, [])  # its JSON part is not named "message"
+    assert _post(world, request_id, named, raw, **{"Content-Type": kind}).status == 422
+    answer = _post(world, request_id, named, b"text=hi", **{"Content-Type": "text/plain"})
     assert answer.status == 415
+    assert _queued_messages(world) == []
 
 
 def test_someone_elses_request_is_a_404_and_nothing_is_queued() -> None:

@@ -42,6 +42,19 @@ def _messages_told(loop: Loop, case_id: str) -> list[dict[str, Any]]:
     return found
 
 
+def _rows(loop: Loop, query: str) -> list[dict[str, Any]]:
+    url = loop.emulator_url.rstrip("/") + BASE_PATH + query
+    headers = {"Authorization": "Bearer t", "Accept": "application/json"}
+    answer = requests.get(url, headers=headers, timeout=10)
+    assert answer.status_code == 200, answer.text
+    rows: list[dict[str, Any]] = answer.json()["value"]
+    return rows
+
+
+def _etag(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k.startswith("@") or k == "annotationid"}
+
+
 def _timeline(loop: Loop, case_id: str) -> list[dict[str, Any]]:
     """The emulator's timeline query: every activity regarding the case, oldest first."""
     url = loop.emulator_url.rstrip("/") + BASE_PATH + "activitypointers"
@@ -92,13 +105,27 @@ def test_agent_asks_citizen_answers_agent_replies_and_resolves(loop: Loop, tmp_p
     assert "text" not in told
     until(lambda: [m["text"] for m in thread()] == [ASK], "the agent's message never arrived")
 
-    posted = connector.call("POST", path, template=template, headers=named, json={"text": ANSWER})
+    # The citizen answers with a photo (multipart: a JSON part "message" and the file).
+    parts = {
+        "message": (None, json.dumps({"text": ANSWER}), "application/json"),
+        "attachments": ("trou.jpg", PHOTO, "image/jpeg"),
+    }
+    posted = connector.call("POST", path, template=template, headers=named, files=parts)
     assert posted.status_code == 202, posted.text
     until(
         lambda: ANSWER in [r.get("description") for r in _timeline(loop, case_id)],
         "the citizen's answer never reached the case's timeline",
     )
     until(lambda: citizen_status() == "in_progress", "the answer did not move the case back")
+    message_id = posted.json()["message_id"]
+    [row] = _rows(
+        loop, f"cz_casemessages?$select=activityid&$filter=cz_messageid eq '{message_id}'"
+    )
+    notes = _rows(
+        loop,
+        f"annotations?$select=filename,mimetype&$filter=_objectid_value eq {row['activityid']}",
+    )
+    assert notes == [{"filename": "trou.jpg", "mimetype": "image/jpeg", **_etag(notes[0])}]
 
     photo = tmp_path / "plan d'intervention.txt"  # a misleading name: the bytes say JPEG
     photo.write_bytes(PHOTO)
@@ -131,7 +158,7 @@ def test_agent_asks_citizen_answers_agent_replies_and_resolves(loop: Loop, tmp_p
     shown = thread()
     assert [(m["direction"], m["text"], len(m["attachments"])) for m in shown] == [
         ("to_citizen", ASK, 0),
-        ("from_citizen", ANSWER, 0),
+        ("from_citizen", ANSWER, 1),
         ("to_citizen", THANKS, 1),
     ]
     timeline = [

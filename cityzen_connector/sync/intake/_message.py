@@ -14,7 +14,7 @@ writes it in one change set once its request is a case.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -22,9 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, f
 
 from cityzen_connector.mapping import CONVERSATION
 from cityzen_connector.messaging import encode
-from cityzen_connector.models import CASE_MESSAGE_SCHEMA, CaseMessagePayload
+from cityzen_connector.models import CASE_MESSAGE_SCHEMA, CaseMessagePayload, MessageFile
 from cityzen_connector.store import PreconditionFailedError
 
+from ._attachments import CheckedFile, IncomingFile, check_files
 from ._errors import IdempotencyConflictError, InvalidSubmissionError, unavailable_as_503
 from ._idempotency import body_hash
 from ._submit import IngestPorts
@@ -66,6 +67,7 @@ class AcceptedMessage:
     request_id: uuid.UUID
     message_id: uuid.UUID
     replay: bool  # the same message sent again: nothing new was recorded
+    files: tuple[MessageFile, ...] = ()
 
 
 @unavailable_as_503
@@ -75,6 +77,7 @@ def accept_message(
     ports: IngestPorts,
     *,
     reopen_status: int | None = None,
+    files: Sequence[IncomingFile] = (),
 ) -> AcceptedMessage:
     """Validate, claim the message id, queue; ``InvalidSubmissionError`` (422) or
     ``IdempotencyConflictError`` (409) otherwise. The caller checked who files it and that the
@@ -83,8 +86,16 @@ def accept_message(
         parsed = CitizenMessageBody.model_validate(dict(body))
     except ValidationError as exc:
         raise InvalidSubmissionError.from_validation(exc) from None
+    # The submission's rules: count and size limits, the type from the bytes, the scan hook.
+    checked = check_files(files, ports.limits, ports.scanner)
     message_id = parsed.message_id or uuid.uuid4()
-    digest = body_hash({"request_id": str(request_id), "text": parsed.text})
+    digest = body_hash(
+        {
+            "request_id": str(request_id),
+            "text": parsed.text,
+            "files": [f.sha256 for f in checked],
+        }
+    )
     now = ports.clock()
     replay = False
     try:
@@ -100,8 +111,15 @@ def accept_message(
         if found is None or found.value.get("digest") != digest:
             raise IdempotencyConflictError("this message id was used for another message") from None
         replay = True
+        if found.value.get("state") == "queued":
+            return AcceptedMessage(request_id, message_id, replay, _files(found.value))
+    stored = _store_files(checked, ports)
     payload = CaseMessagePayload(
-        request_id=request_id, message_id=message_id, text=parsed.text, reopen_status=reopen_status
+        request_id=request_id,
+        message_id=message_id,
+        text=parsed.text,
+        reopen_status=reopen_status,
+        attachments=stored,
     )
     # Sent again on a replay: the first send may be what failed; the queue drops a repeat id.
     ports.bus.send(
@@ -115,4 +133,35 @@ def accept_message(
             )
         ],
     )
-    return AcceptedMessage(request_id, message_id, replay)
+    ports.store.put(
+        MESSAGE_INTAKE_PARTITION,
+        str(message_id),
+        {
+            "request_id": str(request_id),
+            "digest": digest,
+            "at": now.isoformat(),
+            "state": "queued",
+            "files": [f.model_dump() for f in stored],
+        },
+        expires_at=now + ports.retention,
+    )
+    return AcceptedMessage(request_id, message_id, replay, stored)
+
+
+def _store_files(checked: Sequence[CheckedFile], ports: IngestPorts) -> tuple[MessageFile, ...]:
+    stored = []
+    for file in checked:
+        ref = ports.blobs.put(file.data, media_type=file.media_type)
+        stored.append(
+            MessageFile(
+                blob_name=ref.name,
+                file_name=file.file_name,
+                media_type=file.media_type,
+                size=file.size,
+            )
+        )
+    return tuple(stored)
+
+
+def _files(value: Mapping[str, Any]) -> tuple[MessageFile, ...]:
+    return tuple(MessageFile.model_validate(f) for f in value.get("files") or ())

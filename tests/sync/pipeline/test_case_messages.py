@@ -5,6 +5,7 @@ queued waits for its case, and the submission's status is never touched by it.""
 
 from __future__ import annotations
 
+import base64
 import uuid
 from dataclasses import replace
 from datetime import timedelta
@@ -14,8 +15,9 @@ from cityzen_connector.models import (
     CASE_MESSAGE_SCHEMA,
     SUBMISSION_SCHEMA,
     CaseMessagePayload,
+    MessageFile,
 )
-from cityzen_connector.store import SubmissionStatuses
+from cityzen_connector.store import BlobStore, SubmissionStatuses
 from cityzen_connector.sync.pipeline import MessageWriter, WorkerDeps, handle_submission_message
 from cityzen_connector.testing import FakeClock
 from tests.support.transports import CountingTransport
@@ -163,3 +165,42 @@ def test_a_message_answering_waiting_for_you_moves_the_case_back_in_the_same_cha
     assert transport.count - before == 1
     [after] = rows.all("incidents", "statecode,statuscode")
     assert (after["statecode"], after["statuscode"]) == (0, 1)  # In Progress again
+
+
+def test_a_citizens_photo_is_a_note_on_the_message_in_the_same_change_set(
+    deps: WorkerDeps,
+    statuses: SubmissionStatuses,
+    make_submission: MakeSubmission,
+    rows: Rows,
+    transport: CountingTransport,
+    blobs: BlobStore,
+) -> None:
+    submission = make_submission()
+    deps.processor.process(submission)
+    writer = MessageWriter(
+        deps.processor.client, statuses, submission_column="cz_submissionid", blobs=blobs
+    )
+    photo = b"\xff\xd8\xff\xe0" + b"\x01" * 500
+    ref = blobs.put(photo, media_type="image/jpeg")
+    file = MessageFile(
+        blob_name=ref.name, file_name="trou.jpg", media_type="image/jpeg", size=len(photo)
+    )
+    payload = CaseMessagePayload(
+        request_id=submission.id, message_id=uuid.uuid4(), text=TEXT, attachments=(file,)
+    )
+    before = transport.count
+    assert type(writer.write(payload)).__name__ == "Created"
+    assert transport.count - before == 1  # the row, its completion and its file: one change set
+    [row] = rows.all("cz_casemessages", "activityid")
+    notes = [
+        n
+        for n in rows.all("annotations", "filename,mimetype,documentbody,_objectid_value")
+        if n["_objectid_value"] == row["activityid"]
+    ]
+    assert [(n["filename"], n["mimetype"]) for n in notes] == [("trou.jpg", "image/jpeg")]
+    assert base64.b64decode(notes[0]["documentbody"]) == photo
+    blobs.delete(ref.name)
+    gone = CaseMessagePayload(
+        request_id=submission.id, message_id=uuid.uuid4(), text=TEXT, attachments=(file,)
+    )
+    assert type(writer.write(gone)).__name__ == "Permanent"  # a lost file is said, not skipped
