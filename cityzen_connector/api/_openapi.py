@@ -234,6 +234,12 @@ def _request_body(
 ) -> dict[str, Any]:
     schema = refs[(_key(op.request_body), "validation")]
     content = _content(schema)
+    # A citizen's message names its JSON part "message" (api._body.read_message).
+    document, document_schema = (
+        ("message", schema)
+        if op.request_body == "CitizenMessageBody"
+        else ("submission", {"$ref": _REF.format(model="SubmissionPart")})
+    )
     if op.multipart:
         # api._body: one JSON part "submission" (without attachments) and one part per file,
         # each with a filename; no other part. A file's type is read from its bytes, whatever
@@ -241,9 +247,9 @@ def _request_body(
         content["multipart/form-data"] = {
             "schema": {
                 "type": "object",
-                "required": ["submission"],
+                "required": [document],
                 "properties": {
-                    "submission": {"$ref": _REF.format(model="SubmissionPart")},
+                    document: document_schema,
                     "attachments": {
                         "type": "array",
                         "maxItems": contract.max_attachments,
@@ -257,7 +263,7 @@ def _request_body(
                 "additionalProperties": False,
             },
             "encoding": {
-                "submission": {"contentType": JSON},
+                document: {"contentType": JSON},
                 "attachments": {"contentType": ", ".join(contract.file_types)},
             },
         }

@@ -219,8 +219,9 @@ ROUTES: tuple[Route, ...] = (
             Operation(
                 "POST",
                 "postRequestMessage",
-                "The citizen writes on their open request (JSON; text of 2,000 characters at"
-                " most); queued, then written to the case's timeline in one change set",
+                "The citizen writes on their open request (JSON, or multipart with a JSON part"
+                " 'message' and files; text of 2,000 characters at most); queued, then written"
+                " to the case's timeline in one change set",
                 {
                     202: Answer("Accepted and queued", "MessageAccepted"),
                     400: Answer("The body is not valid JSON"),
@@ -233,6 +234,7 @@ ROUTES: tuple[Route, ...] = (
                     **_COMMON,
                 },
                 request_body="CitizenMessageBody",
+                multipart=True,
                 headers=("CityZen-Citizen-Issuer", "CityZen-Citizen-Sub"),
             ),
         ),
