@@ -1,4 +1,6 @@
-"""The conversation on a request, on the portal API: ``GET /api/v1/requests/{id}/messages``.
+"""The conversation on a request, on the portal API: ``GET /api/v1/requests/{id}/messages``
+(the thread), ``POST`` on it (the citizen writes, while the request is open), and ``GET
+…/messages/{message_id}/attachments/{n}`` (a file an agent attached, as a download).
 
 Only the citizen who filed the request reads its thread: a citizen's bearer token, or the
 trusted portal (function key) naming the citizen with ``CityZen-Citizen-Issuer`` and

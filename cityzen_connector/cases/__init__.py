@@ -6,6 +6,8 @@ change-tracking reconciliation (ARCHITECTURE.md, the ``cases/`` room).
 - ``CaseHistory``: each change once, in order, in the state store; the portal told through
   the ``WebhookOutbox`` when a citizen-facing status changes;
 - ``handle_case_event``: the case-events queue worker;
+- ``CaseThreads``: the conversation on each request (agents' messages in, citizens' kept, the
+  thread read), ``message_of`` reading a Create of the conversation table;
 - the webhook delivery side: signing (Standard Webhooks), the sender, per-endpoint retries;
 - see docs/cases.md and docs/webhooks.md.
 """
