@@ -71,6 +71,10 @@ def test_every_function_and_its_binding_json(load: Any) -> None:
     assert load() == {
         "submit_request": http("v1/requests", "FUNCTION"),
         "request_status": http("v1/requests/{id}", "FUNCTION"),
+        "request_messages": http("v1/requests/{id}/messages", "FUNCTION"),
+        "request_message_attachment": http(
+            "v1/requests/{id}/messages/{message_id}/attachments/{n}", "FUNCTION"
+        ),
         "my_requests": http("v1/citizens/me/requests", "FUNCTION"),
         "themes": http("v1/themes", "ANONYMOUS"),
         "address_search": http("v1/address", "FUNCTION"),
@@ -178,4 +182,4 @@ def test_cold_start_imports_only_what_indexing_needs() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     )
-    assert out.stdout.split("\n")[:2] == ["[]", "33"]
+    assert out.stdout.split("\n")[:2] == ["[]", "35"]

@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # the feeds' modules load with the first news or agenda reque
 from ._routes import FALLBACK, PREFIX, Route, match
 
 if TYPE_CHECKING:
-    from cityzen_connector.cases import CaseHistory, KpiService, MyRequests
+    from cityzen_connector.cases import CaseHistory, CaseThreads, KpiService, MyRequests
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ class ApiDependencies:
     # Case progress (cases/): the history the status route adds, and "my requests".
     case_history: CaseHistory | None = None
     my_requests: MyRequests | None = None
+    case_threads: CaseThreads | None = None  # the conversation on each request
     addresses: AddressHelp | None = None  # address help (None: its routes answer 503)
     max_query_chars: int = 200  # a search query's longest (CITYZEN_SEARCH_MAX_QUERY_CHARS)
     feeds: FeedsReader | None = None  # news and agenda (None: no feeds, empty pages)

@@ -22,6 +22,7 @@ from ._multipart import Part, header_params, parse_multipart
 _MAX_DEPTH = 32
 SUBMISSION_PART = "submission"
 ATTACHMENTS_PART = "attachments"
+MESSAGE_PART = "message"
 
 
 def _depth(value: Any, limit: int = _MAX_DEPTH) -> int:
@@ -96,16 +97,19 @@ def _part_kind(content_type: str | None) -> str:
         return ""
 
 
-def _read_multipart(request: ApiRequest, key: str | None) -> SubmissionInput:
+def _read_multipart(
+    request: ApiRequest, key: str | None, document: str = SUBMISSION_PART
+) -> SubmissionInput:
+    """A JSON part named ``document`` and file parts (a citizen's message: ``message``)."""
     try:
         parts = parse_multipart(request.body, request.headers.get("content-type", ""))
     except MultipartError as exc:
         raise BodyError(ProblemCode.INVALID_JSON, f"malformed multipart body: {exc}") from None
     files = [p for p in parts if _is_file(p)]
-    documents = [p for p in parts if not _is_file(p) and p.name == SUBMISSION_PART]
-    others = [p for p in parts if not _is_file(p) and p.name != SUBMISSION_PART]
+    documents = [p for p in parts if not _is_file(p) and p.name == document]
+    others = [p for p in parts if not _is_file(p) and p.name != document]
     if len(documents) != 1:
-        problem = FieldError.of(SUBMISSION_PART, "missing", "exactly one JSON part 'submission'")
+        problem = FieldError.of(document, "missing", f"exactly one JSON part '{document}'")
         raise InvalidSubmissionError([problem])
     if others:
         problems = [
@@ -114,8 +118,8 @@ def _read_multipart(request: ApiRequest, key: str | None) -> SubmissionInput:
         ]
         raise InvalidSubmissionError(problems)
     if _part_kind(documents[0].content_type) not in ("application/json", "text/plain"):
-        raise BodyError(ProblemCode.UNSUPPORTED_MEDIA_TYPE, "the submission part must be JSON")
-    body = _object(parse_json(documents[0].data), SUBMISSION_PART)
+        raise BodyError(ProblemCode.UNSUPPORTED_MEDIA_TYPE, f"the {document} part must be JSON")
+    body = _object(parse_json(documents[0].data), document)
     incoming = [IncomingFile(data=p.data, file_name=p.filename) for p in files]
     return SubmissionInput(body=body, files=incoming, idempotency_key=key)
 
@@ -125,3 +129,21 @@ def _is_file(part: Part) -> bool:
     # a SHOULD, so such a part is a file even without one. A part of any other name with a
     # filename is a file too (clients name their file fields as they like).
     return part.filename is not None or part.name == ATTACHMENTS_PART
+
+
+def read_message(request: ApiRequest, *, max_body_bytes: int) -> SubmissionInput:
+    """A citizen's message: JSON, or multipart with a JSON part ``message`` and its files."""
+    kind, params = _media_type(request)
+    if kind == "application/json":
+        if params.get("charset", "utf-8").lower() != "utf-8":
+            raise BodyError(ProblemCode.UNSUPPORTED_MEDIA_TYPE, "JSON must be UTF-8")
+        return SubmissionInput(body=_object(parse_json(request.body), "(body)"))
+    if kind == "multipart/form-data":
+        if len(request.body) > max_body_bytes:
+            raise BodyError(
+                ProblemCode.PAYLOAD_TOO_LARGE, f"the body exceeds {max_body_bytes} bytes"
+            )
+        return _read_multipart(request, None, MESSAGE_PART)
+    raise BodyError(
+        ProblemCode.UNSUPPORTED_MEDIA_TYPE, "send application/json or multipart/form-data"
+    )

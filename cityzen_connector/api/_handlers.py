@@ -17,6 +17,7 @@ from ._contract import ApiContract
 from ._errors import BodyError
 from ._feeds import agenda, news
 from ._http import JSON, ApiRequest, ApiResponse, json_response, problem_response
+from ._messages import message_attachment, post_request_message, request_messages
 from ._openapi import openapi_bytes
 from ._ops_handlers import OPS_HANDLERS
 from ._routes import PREFIX
@@ -111,6 +112,9 @@ HANDLERS: dict[str, Handler] = {
     "submitRequest": submit_request,
     "getRequestStatus": request_status,
     "listMyRequests": my_requests,
+    "listRequestMessages": request_messages,
+    "postRequestMessage": post_request_message,
+    "getRequestMessageAttachment": message_attachment,
     "listThemes": themes,
     "searchAddress": address_search,
     "reverseAddress": address_reverse,

@@ -80,7 +80,22 @@ _OPS_SCHEME = {
 }
 # Path parameters: a submission id is the UUID the 202 gave (anything else is a 404; control
 # characters in a path are refused by the host with a 400 before routing).
-_PATH_PARAMETERS: dict[str, dict[str, Any]] = {"id": {"type": "string", "format": "uuid"}}
+_PATH_PARAMETERS: dict[str, dict[str, Any]] = {
+    "id": {"type": "string", "format": "uuid"},
+    "message_id": {"type": "string", "format": "uuid"},
+    "n": {"type": "integer", "minimum": 0, "maximum": 99},
+}
+# A file served as it is (an agent's attachment): its real type, one of those a note may hold.
+FILE_SCHEMA = "File"
+_FILE_TYPES = (
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/heic",
+    "image/heif",
+    "application/pdf",
+    "application/octet-stream",
+)
 # Query parameters' schemas (``_routes.Param.schema``); the search bounds are the handlers'
 # (api._search_handlers), ``q``'s length the deployment's. Integers are written in decimal.
 PAGE_MAX, PER_PAGE_MAX, SUGGESTIONS_MAX, POPULAR_MAX = 100, 50, 20, 50
@@ -115,6 +130,7 @@ def schema_objects() -> dict[str, Any]:
         AgentsPlanView,
         AgentsReportView,
         DeadLetterPage,
+        MessageAccepted,
         MyRequestsPage,
         MyRequestsParams,
         NewsPage,
@@ -124,6 +140,7 @@ def schema_objects() -> dict[str, Any]:
         ReplayResult,
         StatsReport,
         SubmissionStatus,
+        ThreadView,
     )
     from cityzen_connector.portal import (  # noqa: PLC0415
         AddressResults,
@@ -134,13 +151,20 @@ def schema_objects() -> dict[str, Any]:
         Suggestions,
     )
     from cityzen_connector.sync import Liveness, Readiness, ThemeTree  # noqa: PLC0415
-    from cityzen_connector.sync.intake import AcceptedResponse, SubmissionRequest  # noqa: PLC0415
+    from cityzen_connector.sync.intake import (  # noqa: PLC0415
+        AcceptedResponse,
+        CitizenMessageBody,
+        SubmissionRequest,
+    )
 
     return {
         "Accepted": AcceptedResponse,
         "StatusView": SubmissionStatus,
         "MyRequestsPage": MyRequestsPage,
         "MyRequestsParams": MyRequestsParams,
+        "ThreadView": ThreadView,
+        "MessageAccepted": MessageAccepted,
+        "CitizenMessageBody": CitizenMessageBody,
         "ThemeTree": ThemeTree,
         "Liveness": Liveness,
         "Readiness": Readiness,
@@ -195,7 +219,7 @@ def _schemas() -> tuple[dict[tuple[str, str], Any], dict[str, Any]]:
             if op.request_body is not None:
                 inputs[(_key(op.request_body), "validation")] = _adapter(op.request_body)
             for answer in op.answers.values():
-                if answer.schema is not None:
+                if answer.schema not in (None, FILE_SCHEMA):
                     inputs[(_key(answer.schema), "serialization")] = _adapter(answer.schema)
     mapping, definitions = TypeAdapter.json_schemas(
         [(key, mode, adapter) for (key, mode), adapter in inputs.items()],  # type: ignore[misc]
@@ -214,6 +238,12 @@ def _request_body(
 ) -> dict[str, Any]:
     schema = refs[(_key(op.request_body), "validation")]
     content = _content(schema)
+    # A citizen's message names its JSON part "message" (api._body.read_message).
+    document, document_schema = (
+        ("message", schema)
+        if op.request_body == "CitizenMessageBody"
+        else ("submission", {"$ref": _REF.format(model="SubmissionPart")})
+    )
     if op.multipart:
         # api._body: one JSON part "submission" (without attachments) and one part per file,
         # each with a filename; no other part. A file's type is read from its bytes, whatever
@@ -221,9 +251,9 @@ def _request_body(
         content["multipart/form-data"] = {
             "schema": {
                 "type": "object",
-                "required": ["submission"],
+                "required": [document],
                 "properties": {
-                    "submission": {"$ref": _REF.format(model="SubmissionPart")},
+                    document: document_schema,
                     "attachments": {
                         "type": "array",
                         "maxItems": contract.max_attachments,
@@ -237,7 +267,7 @@ def _request_body(
                 "additionalProperties": False,
             },
             "encoding": {
-                "submission": {"contentType": JSON},
+                document: {"contentType": JSON},
                 "attachments": {"contentType": ", ".join(contract.file_types)},
             },
         }
@@ -251,7 +281,10 @@ def _operation(
     responses: dict[str, Any] = {}
     for status, answer in sorted({**op.answers}.items()):
         entry: dict[str, Any] = {"description": answer.description}
-        if answer.schema is not None:
+        if answer.schema == FILE_SCHEMA:
+            binary = {"type": "string", "format": "binary"}
+            entry["content"] = {kind: {"schema": binary} for kind in _FILE_TYPES}
+        elif answer.schema is not None:
             entry["content"] = _content(refs[(_key(answer.schema), "serialization")])
         elif answer.media_type is not None:
             entry["content"] = _content({"type": "string"}, answer.media_type)

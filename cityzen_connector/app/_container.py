@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         CaseEventPorts,
         CaseHistory,
         CaseSchema,
+        CaseThreads,
         KpiService,
         MyRequests,
         Reconciler,
@@ -341,9 +342,13 @@ class Container:
     @_Once
     def worker(self) -> WorkerDeps:
         """What the submissions queue worker (and the backlog drain) needs."""
-        from cityzen_connector.sync.pipeline import WorkerDeps
+        from cityzen_connector.sync.pipeline import MessageWriter, WorkerDeps
 
-        extra = {"logger": self._logger} if self._logger is not None else {}
+        extra: dict[str, Any] = {"logger": self._logger} if self._logger is not None else {}
+        column = self.case_schema.submission_column or "cz_submissionid"
+        extra["messages"] = MessageWriter(
+            self.client, self.statuses, submission_column=column, blobs=self.blobs
+        )
         return WorkerDeps(
             bus=self.bus,
             queue=self.settings.submissions_queue,
@@ -377,6 +382,21 @@ class Container:
         )
 
     @_Once
+    def case_threads(self) -> CaseThreads:
+        """The conversation on each request (agents' messages in, the thread read)."""
+        from cityzen_connector.cases import CaseThreads, DataverseNotes
+        from cityzen_connector.sync.intake import sniff
+
+        return CaseThreads(
+            self.store,
+            self.webhook_outbox,
+            self.case_history,
+            clock=self.clock,
+            retention=timedelta(days=self.settings.case_history_days),
+            notes=DataverseNotes(self.client, sniff),
+        )
+
+    @_Once
     def case_events(self) -> CaseEventPorts:
         """What the case-events queue worker needs."""
         from dataclasses import replace
@@ -392,6 +412,7 @@ class Container:
             # A message trimmed past 192 KB: read the case. Lazy: the reconciler and its
             # Dataverse client are built on the first such message, not at cold start.
             read_case=lambda case_id: self.reconciler.read_case(case_id),  # noqa: PLW0108
+            threads=self.case_threads,
         )
         return ports if self._logger is None else replace(ports, logger=self._logger)
 
@@ -613,6 +634,7 @@ class Container:
             max_body_bytes=s.api_max_body_bytes,
             case_history=self.case_history,
             my_requests=self.my_requests,
+            case_threads=self.case_threads,
             addresses=self.address_help,
             max_query_chars=s.search_max_query_chars,
             feeds=self.feeds_reader,

@@ -6,6 +6,8 @@ change-tracking reconciliation (ARCHITECTURE.md, the ``cases/`` room).
 - ``CaseHistory``: each change once, in order, in the state store; the portal told through
   the ``WebhookOutbox`` when a citizen-facing status changes;
 - ``handle_case_event``: the case-events queue worker;
+- ``CaseThreads``: the conversation on each request (agents' messages in, citizens' kept, the
+  thread read), ``message_of`` reading a Create of the conversation table;
 - the webhook delivery side: signing (Standard Webhooks), the sender, per-endpoint retries;
 - see docs/cases.md and docs/webhooks.md.
 """
@@ -41,6 +43,7 @@ from cityzen_connector.cases._history import (
 from cityzen_connector.cases._kpi_facts import Fact, FactReader
 from cityzen_connector.cases._kpi_service import KpiService
 from cityzen_connector.cases._kpis import DIMENSIONS, PERIODS, StatsQuery, compute_kpis
+from cityzen_connector.cases._notes import DataverseNotes, MessageNotes
 from cityzen_connector.cases._opendata import COLUMNS as OPEN_DATA_COLUMNS
 from cityzen_connector.cases._opendata import open_data_rows
 from cityzen_connector.cases._outbox import (
@@ -73,6 +76,14 @@ from cityzen_connector.cases._signing import (
     sign,
     signed_headers,
 )
+from cityzen_connector.cases._thread import (
+    MESSAGE_CREATED,
+    CaseThreads,
+    ThreadMessage,
+    message_event,
+    message_of,
+    thread_partition,
+)
 from cityzen_connector.cases._webhook import WebhookEvent, WebhookOutbox
 from cityzen_connector.cases._webhook_config import (
     WebhookConfig,
@@ -99,6 +110,7 @@ __all__ = [
     "MAX_EVENT_BYTES",
     "MAX_PAGE_SIZE",
     "MAX_WEBHOOK_BODY_BYTES",
+    "MESSAGE_CREATED",
     "OPEN_DATA_COLUMNS",
     "PERIODS",
     "PROP_ENDPOINT",
@@ -120,6 +132,8 @@ __all__ = [
     "CaseHistory",
     "CaseRecord",
     "CaseSchema",
+    "CaseThreads",
+    "DataverseNotes",
     "EndpointOutcome",
     "Entry",
     "Fact",
@@ -127,6 +141,7 @@ __all__ = [
     "Ignored",
     "InvalidCaseEvent",
     "KpiService",
+    "MessageNotes",
     "MyRequests",
     "NoReply",
     "Owner",
@@ -138,6 +153,7 @@ __all__ = [
     "RequestsUnavailableError",
     "RequestsWebhookSender",
     "StatsQuery",
+    "ThreadMessage",
     "WebhookConfig",
     "WebhookDeliveryDeps",
     "WebhookDeliveryResult",
@@ -157,6 +173,8 @@ __all__ = [
     "event_body",
     "event_from_body",
     "handle_case_event",
+    "message_event",
+    "message_of",
     "open_data_rows",
     "parse_context",
     "parse_secrets",
@@ -165,6 +183,7 @@ __all__ = [
     "sign",
     "signed_headers",
     "status_event",
+    "thread_partition",
     "wcf_date",
     "webhook_id",
     "webhook_rejected_queue",

@@ -84,7 +84,15 @@ class CaseChange:
 class Ignored:
     """Not a status change of a case: completed and counted, never stored."""
 
-    reason: Literal["other_table", "other_message", "status_untouched", "no_case_data", "case_gone"]
+    reason: Literal[
+        "other_table",
+        "other_message",
+        "status_untouched",
+        "no_case_data",
+        "case_gone",
+        "not_for_citizen",  # a conversation row not marked for the citizen (cases/_thread.py)
+        "not_on_a_case",
+    ]
 
 
 def change_of(context: RemoteContext, schema: CaseSchema) -> CaseChange | Ignored:

@@ -15,7 +15,11 @@ Service Bus redelivers it.
   the citizen does not wait for the reconciliation timer; Dataverse unreachable raises, and
   the message is delivered again;
 - a case change is recorded (``CaseHistory.apply``): ``current``, ``history``, ``same`` or
-  ``duplicate``.
+  ``duplicate``;
+- a Create of the conversation table (when ``threads`` is given) is an agent's message: kept in
+  the request's thread and told to the portal only when it is for the citizen
+  (``cases/_thread.py``; ``recorded`` reason ``message``, or ``duplicate``), else ``ignored``
+  (``not_for_citizen``, ``not_on_a_case``).
 
 Logs carry the message id, the case id, decisions and reasons: never the body.
 """
@@ -42,7 +46,8 @@ from ._errors import InvalidCaseEvent
 from ._events import CaseChange, Ignored, change_of
 from ._history import CaseHistory
 from ._schema import CaseSchema
-from ._wire import parse_context
+from ._thread import CaseThreads, message_of
+from ._wire import RemoteContext, parse_context
 
 __all__ = [
     "PROP_REJECTED_AT",
@@ -78,6 +83,9 @@ class CaseEventPorts:
     # The case as it is now, ``None`` when it is gone (``Reconciler.read_case``): what a
     # trimmed message is read with. Without it, such a message waits for the reconciliation.
     read_case: Callable[[uuid.UUID], CaseChange | None] | None = None
+    # The conversation: agents' messages (``None``: the conversation table's events are
+    # another table's, ignored).
+    threads: CaseThreads | None = None
     # Decisions since start, by action and reason (``ignored:other_table``…): what ops graph.
     counts: Counter[str] = field(default_factory=Counter)
 
@@ -114,6 +122,8 @@ def _decide(message: ReceivedMessage, ports: CaseEventPorts) -> CaseEventResult:
                 "unsupported_format", "the service endpoint must post JSON (MessageFormat 2)"
             )
         context = parse_context(message.body)
+        if ports.threads is not None and context.primary_entity_name == ports.threads.table.table:
+            return _message(context, ports.threads)
         change = change_of(context, ports.schema)
         if change == Ignored("no_case_data") and ports.read_case is not None:
             change = ports.read_case(context.primary_entity_id) or Ignored("case_gone")
@@ -126,6 +136,21 @@ def _decide(message: ReceivedMessage, ports: CaseEventPorts) -> CaseEventResult:
     if applied.placement == "duplicate":
         return CaseEventResult("duplicate", case_id=str(change.case_id))
     return CaseEventResult("recorded", applied.placement, str(change.case_id))
+
+
+def _message(context: RemoteContext, threads: CaseThreads) -> CaseEventResult:
+    said = message_of(context, threads.table)
+    if isinstance(said, Ignored):
+        return CaseEventResult("ignored", said.reason)
+    if said.direction == "from_citizen":
+        recorded = threads.confirm_citizen(said)
+        reason = "citizen_message"
+    else:
+        recorded = threads.record(said)
+        reason = "message"
+    if recorded.placement == "duplicate":
+        return CaseEventResult("duplicate", case_id=str(said.case_id))
+    return CaseEventResult("recorded", reason, str(said.case_id))
 
 
 def _reject(message: ReceivedMessage, ports: CaseEventPorts, reason: str) -> None:

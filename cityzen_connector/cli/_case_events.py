@@ -57,6 +57,6 @@ def register_case_events(settings: Settings) -> str:
         deps.close()
     made = sum(1 for line in lines if line.outcome != "unchanged")
     return (
-        f"Case events: the emulator posts each change of a case to the queue"
+        f"Case events: the emulator posts each change of a case and each message to the queue"
         f" {registration.queue} ({made} registration(s) made, {len(lines) - made} unchanged)"
     )

@@ -11,7 +11,9 @@ own session would write: the case's ``modifiedby`` is the agent, and so is the
   Action"; a plain ``statecode`` update to Resolved is refused, as Dataverse refuses it);
 - ``cancel``, ``hold``, ``status``, ``reopen``: an update of ``statecode`` and ``statuscode``
   ("Behavior of specialized update operations": ``SetState`` is an update);
-- ``assign``: an update of ``ownerid`` to a team.
+- ``assign``: an update of ``ownerid`` to a team;
+- ``reply``: a message to the citizen on the conversation table, or an internal note
+  (``_emulator_reply``).
 
 Only a Dataverse on this machine is acted on: these are the emulator's commands. Printed lines
 hold tickets, status labels, team and agent names: never a citizen's name or request text.
@@ -27,6 +29,7 @@ from cityzen_connector.dataverse import DataverseClient, DataverseError, Query, 
 from cityzen_connector.emulator import AGENTS, agent_object_id
 
 from ._common import EXIT_FAILED, container, fail
+from ._emulator_reply import register_reply
 from ._errors import _RefusedError
 
 # "Case (Incident) table/entity reference": status reasons and their states.
@@ -95,6 +98,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     assign.add_argument("ticket")
     assign.add_argument("team", help="the team's name, e.g. Voirie")
     assign.set_defaults(func=_assign)
+    register_reply(actions, _run, _case)
 
 
 def _local(url: str) -> None:

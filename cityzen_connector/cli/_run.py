@@ -197,7 +197,7 @@ def banner(
         "Then read its status (queued, then created with its ticket number):",
         f"  curl -sS '{api}/requests/{submission_id}' -H 'x-functions-key: {function_key}'",
         "",
-        "Act as an agent on that case (its status then reaches the connector):",
+        "Act as an agent on that case (its status and your answers then reach the connector):",
         *(f"  {line}" for line in agent_commands(dataverse_url)),
         "",
         "Then read its status again (citizen_status, its labels and the history) with the same"
@@ -255,6 +255,7 @@ def agent_commands(dataverse_url: str) -> list[str]:
         f"{case} list",
         f"{case} hold <ticket>",
         f"{case} assign <ticket> Voirie",
+        f"{case} reply <ticket> --text 'Pouvez-vous envoyer une photo ?'",
         f"{case} resolve <ticket> --resolution 'Nid-de-poule rebouché'",
     ]
 

@@ -80,8 +80,12 @@ if TYPE_CHECKING:
         EntityDefinition,
         Metadata,
         create_column_request,
-        create_key_request,
         entity_definition_request,
+    )
+    from ._metadata_writes import (
+        TableSpec,
+        create_key_request,
+        create_table_request,
         insert_option_value_request,
     )
     from ._transport import RequestsTransport, WsgiTransport
@@ -108,9 +112,11 @@ _LAZY = {
     "EntityDefinition": "_metadata",
     "Metadata": "_metadata",
     "create_column_request": "_metadata",
-    "create_key_request": "_metadata",
+    "create_key_request": "_metadata_writes",
     "entity_definition_request": "_metadata",
-    "insert_option_value_request": "_metadata",
+    "insert_option_value_request": "_metadata_writes",
+    "TableSpec": "_metadata_writes",
+    "create_table_request": "_metadata_writes",
     "RequestsTransport": "_transport",
     "WsgiTransport": "_transport",
 }
@@ -159,6 +165,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "StaticTokenProvider",
+    "TableSpec",
     "ThrottledError",
     "TokenProvider",
     "TransientServerError",
@@ -175,6 +182,7 @@ __all__ = [
     "contains",
     "create_column_request",
     "create_key_request",
+    "create_table_request",
     "decode_batch",
     "encode_batch",
     "endswith",

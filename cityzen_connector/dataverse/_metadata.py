@@ -1,8 +1,9 @@
-"""Table metadata: read entity definitions (cached), create columns, alternate keys and option
-values. Used by provisioning; wire shapes from Microsoft Learn, "Query table definitions using
-the Web API", "Create and update column definitions using the Web API" and "Define alternate
-keys using the Web API". Alternate key indexes are built in the background by Dataverse:
-``EntityKeyIndexStatus`` goes Pending -> InProgress -> Active, or Failed.
+"""Table metadata: read entity definitions (cached), create tables (``_metadata_tables``),
+columns, alternate keys and option values. Used by provisioning; wire shapes from Microsoft
+Learn, "Query table definitions using the Web API", "Create and update column definitions
+using the Web API" and "Define alternate keys using the Web API". Alternate key indexes are
+built in the background by Dataverse: ``EntityKeyIndexStatus`` goes Pending -> InProgress ->
+Active, or Failed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,16 @@ from typing import Any, Literal, Protocol, TypeVar
 from cityzen_connector._types import Headers, JsonObject
 
 from ._errors import InvalidRequestError, UnexpectedResponseError
-from ._odata import check_name, literal
+from ._metadata_writes import (
+    TableSpec,
+    create_key_request,
+    create_table_request,
+    entity_path,
+    insert_option_value_request,
+    label,
+    local_option_set,
+)
+from ._odata import check_name
 from ._request import DataverseRequest, Expect, WriteResult
 
 R = TypeVar("R")
@@ -27,7 +37,9 @@ class Executor(Protocol):
     def execute(self, request: DataverseRequest[R]) -> R: ...
 
 
-ColumnKind = Literal["string", "memo", "integer", "decimal", "boolean", "datetime", "date"]
+ColumnKind = Literal[
+    "string", "memo", "integer", "decimal", "boolean", "datetime", "date", "choice"
+]
 _CRM = "Microsoft.Dynamics.CRM."
 
 
@@ -46,6 +58,7 @@ class EntityDefinition:
     primary_name_attribute: str | None
     attributes: Mapping[str, str]  # logical name -> AttributeType
     keys: tuple[AlternateKey, ...]
+    is_activity: bool = False  # EntityMetadata.IsActivity
 
 
 @dataclass(frozen=True)
@@ -62,30 +75,23 @@ class ColumnSpec:
     precision: int = 2
     required: bool = False
     language_code: int = 1036
-
-
-def label(text: str, language_code: int) -> JsonObject:
-    return {
-        "@odata.type": _CRM + "Label",
-        "LocalizedLabels": [
-            {"@odata.type": _CRM + "LocalizedLabel", "Label": text, "LanguageCode": language_code}
-        ],
-    }
-
-
-def _entity_path(logical_name: str) -> str:
-    return f"EntityDefinitions(LogicalName={literal(check_name(logical_name, 'table name'))})"
+    # A choice column's options (value, label), and the value a new row's form starts with.
+    options: tuple[tuple[int, str], ...] = ()
+    default_option: int | None = None
 
 
 def entity_definition_request(logical_name: str) -> DataverseRequest[JsonObject]:
     return DataverseRequest(
         "GET",
-        _entity_path(logical_name),
+        entity_path(logical_name),
         f"metadata {logical_name}",
         Expect.RECORD,
         safe_to_repeat=True,
         query=(
-            ("$select", "LogicalName,EntitySetName,PrimaryIdAttribute,PrimaryNameAttribute"),
+            (
+                "$select",
+                "LogicalName,EntitySetName,PrimaryIdAttribute,PrimaryNameAttribute,IsActivity",
+            ),
             (
                 "$expand",
                 "Attributes($select=LogicalName,AttributeType),"
@@ -103,6 +109,7 @@ _TYPES: dict[str, tuple[str, str, str]] = {
     "decimal": ("DecimalAttributeMetadata", "Decimal", "DecimalType"),
     "datetime": ("DateTimeAttributeMetadata", "DateTime", "DateTimeType"),
     "date": ("DateTimeAttributeMetadata", "DateTime", "DateTimeType"),
+    "choice": ("PicklistAttributeMetadata", "Picklist", "PicklistType"),
 }
 
 
@@ -149,6 +156,15 @@ def create_column_request(
                 "OptionSetType": "Boolean",
             },
         }
+    elif spec.kind == "choice":
+        # "Create a choice column": a local option set; DefaultFormValue -1 is "no default".
+        default = spec.default_option if spec.default_option is not None else -1
+        if default != -1 and default not in {value for value, _ in spec.options}:
+            raise InvalidRequestError("a choice column's default is one of its options")
+        body |= {
+            "OptionSet": local_option_set(spec.options, spec.language_code),
+            "DefaultFormValue": default,
+        }
     elif spec.kind in ("integer", "decimal"):
         bounds = {"MinValue": spec.min_value, "MaxValue": spec.max_value}
         body |= {k: v for k, v in bounds.items() if v is not None}
@@ -161,62 +177,12 @@ def create_column_request(
         }
     return DataverseRequest(
         "POST",
-        _entity_path(table) + "/Attributes",
+        entity_path(table) + "/Attributes",
         f"create column on {table}",
         Expect.ENTITY,
         safe_to_repeat=True,
         headers=_solution(solution),
         body=body,
-    )
-
-
-def create_key_request(
-    table: str,
-    schema_name: str,
-    display_name: str,
-    columns: Sequence[str],
-    *,
-    language_code: int = 1036,
-    solution: str | None = None,
-) -> DataverseRequest[WriteResult]:
-    if not columns:
-        raise InvalidRequestError("an alternate key needs at least one column")
-    return DataverseRequest(
-        "POST",
-        _entity_path(table) + "/Keys",
-        f"create key on {table}",
-        Expect.ENTITY,
-        safe_to_repeat=True,
-        headers=_solution(solution),
-        body={
-            "SchemaName": check_name(schema_name, "schema name"),
-            "DisplayName": label(display_name, language_code),
-            "KeyAttributes": [check_name(c, "column") for c in columns],
-        },
-    )
-
-
-def insert_option_value_request(
-    table: str,
-    column: str,
-    text: str,
-    *,
-    value: int | None = None,
-    language_code: int = 1036,
-    solution: str | None = None,
-) -> DataverseRequest[JsonObject]:
-    """The ``InsertOptionValue`` action on a local choice column."""
-    body: JsonObject = {
-        "EntityLogicalName": check_name(table, "table name"),
-        "AttributeLogicalName": check_name(column, "column"),
-        "Label": label(text, language_code),
-    }
-    if value is not None:
-        body["Value"] = value
-    if solution:
-        body["SolutionUniqueName"] = check_name(solution)
-    return DataverseRequest(
-        "POST", "InsertOptionValue", "InsertOptionValue", Expect.JSON, False, body=body
     )
 
 
@@ -237,6 +203,7 @@ def parse_entity_definition(doc: Mapping[str, Any]) -> EntityDefinition:
                 a["LogicalName"]: a.get("AttributeType", "") for a in doc.get("Attributes") or ()
             },
             keys=keys,
+            is_activity=doc.get("IsActivity") is True,
         )
     except (KeyError, TypeError) as exc:
         raise UnexpectedResponseError("entity definition lacks expected fields") from exc
@@ -270,6 +237,10 @@ class Metadata:
     def forget(self, logical_name: str) -> None:
         with self._lock:
             self._cache.pop(logical_name, None)
+
+    def create_table(self, spec: TableSpec, *, solution: str | None = None) -> None:
+        self._core.execute(create_table_request(spec, solution=solution))
+        self.forget(spec.logical_name)
 
     def create_column(self, table: str, spec: ColumnSpec, *, solution: str | None = None) -> None:
         self._core.execute(create_column_request(table, spec, solution=solution))

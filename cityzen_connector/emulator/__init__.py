@@ -18,6 +18,7 @@ from cityzen_connector.emulator._config import (
     ProtectionLimits,
 )
 from cityzen_connector.emulator._errors import EmulatorError, ODataError, ServeError, StoreError
+from cityzen_connector.emulator._event_filters import sdk_message_filter_id, sdk_message_id
 from cityzen_connector.emulator._http import BASE_PATH
 from cityzen_connector.emulator._pipeline import (
     CLAIMS,
@@ -33,8 +34,6 @@ from cityzen_connector.emulator._seed import (
     agent_id,
     agent_object_id,
     role_id,
-    sdk_message_filter_id,
-    sdk_message_id,
     seed,
     subject_id,
     team_id,

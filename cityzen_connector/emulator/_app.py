@@ -20,6 +20,7 @@ from typing import Any
 from cityzen_connector._clock import WallClock, utc_now
 from cityzen_connector.emulator import _cost as cost
 from cityzen_connector.emulator import _error_catalogue as err
+from cityzen_connector.emulator._activities import ActivityPointers
 from cityzen_connector.emulator._config import EmulatorConfig
 from cityzen_connector.emulator._context import (
     HandlerContext,
@@ -77,7 +78,8 @@ class EmulatorApp:
         )
         # Registered steps post to ``sink`` after each commit (_pipeline); None: nowhere.
         self.pipeline = EventPipeline(self.schema, self.store, clock, sink)
-        self.records.observer = self.pipeline
+        # Each activity's activitypointer row is kept as it is written, then the pipeline runs.
+        self.records.observer = ActivityPointers(self.schema, self.store, then=self.pipeline)
         # Handlers get this small context, never the app itself.
         self.context = HandlerContext(
             records=self.records,

@@ -41,6 +41,9 @@ TABLES = {
     "account": TableInfo("Account", "Accounts", "Account", "Accounts", 1),
     "contact": TableInfo("Contact", "Contacts", "Contact", "Contacts", 2),
     "annotation": TableInfo("Annotation", "Annotations", "Note", "Notes", 5),
+    "activitypointer": TableInfo(
+        "ActivityPointer", "ActivityPointers", "Activity", "Activities", 4200
+    ),
     "systemuser": TableInfo("SystemUser", "SystemUsers", "User", "Users", 8),
     "team": TableInfo("Team", "Teams", "Team", "Teams", 9),
     "businessunit": TableInfo(
@@ -101,6 +104,9 @@ RELATIONSHIP_NAMES = {
     ("annotation", "objectid", "account"): "Account_Annotation",
     ("annotation", "objectid", "contact"): "Contact_Annotation",
     ("annotation", "objectid", "incident"): "Incident_Annotation",
+    ("activitypointer", "regardingobjectid", "account"): "Account_ActivityPointers",
+    ("activitypointer", "regardingobjectid", "contact"): "Contact_ActivityPointers",
+    ("activitypointer", "regardingobjectid", "incident"): "Incident_ActivityPointers",
     ("businessunit", "parentbusinessunitid", "businessunit"): "business_unit_parent_business_unit",
     ("systemuser", "businessunitid", "businessunit"): "business_unit_system_users",
     ("team", "businessunitid", "businessunit"): "business_unit_teams",
@@ -199,5 +205,14 @@ def relationship_name(entity: Entity, attr: Attribute, target: str) -> str:
     if attr.name == "owningbusinessunit":
         return f"business_unit_{entity.entity_set}"  # business_unit_accounts, …_annotations
     known = RELATIONSHIP_NAMES.get((entity.logical_name, attr.name, target))
+    if known is not None:
+        return known
+    if entity.is_activity and attr.name == "regardingobjectid":
+        # A custom activity's regarding relationships, as the Portal Comment reference lists
+        # an activity's: "account_adx_portalcomments", "contact_adx_portalcomments".
+        return f"{target}_{entity.entity_set}"
+    if entity.logical_name == "annotation" and attr.name == "objectid":
+        # The notes of a table created with HasNotes: "adx_portalcomment_Annotations".
+        return f"{target}_Annotations"
     # Not documented here: the name the Dataverse SDK for Python gives a lookup it creates.
-    return known or f"{target}_{entity.logical_name}_{attr.name}"
+    return f"{target}_{entity.logical_name}_{attr.name}"

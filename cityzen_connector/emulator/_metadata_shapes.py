@@ -152,7 +152,7 @@ def entity_json(schema: Schema, entity: Entity) -> dict[str, Any]:
         "IsCustomEntity": info.is_custom,
         "IsManaged": not info.is_custom,
         "IsPrivate": False,
-        "IsActivity": False,
+        "IsActivity": entity.is_activity,  # "Custom activities": EntityMetadata.IsActivity
         "IsIntersect": False,
         "IsCustomizable": managed_property(True, info.is_custom, "iscustomizable"),
         "CanCreateAttributes": managed_property(True, info.is_custom, "cancreateattributes"),

@@ -4,6 +4,12 @@
   https://learn.microsoft.com/power-apps/developer/data-platform/webapi/create-update-entity-definitions-using-web-api):
   an ``EntityMetadata`` whose ``Attributes`` hold one ``StringAttributeMetadata`` with
   ``IsPrimaryName`` true; "204 No Content" and ``OData-EntityId: …/EntityDefinitions(<id>)``.
+- An activity table: ``IsActivity`` true, as "Custom activities" describes it (``_activities``):
+  its primary column is ``Subject``, it has notes, and each of its rows has its
+  ``activitypointer`` row. ``HasNotes`` on any table lets notes name its rows
+  (``objectid_<table>``); ``ChangeTrackingEnabled`` is kept.
+- A new table gets the SDK message filters of its Create and Update (``_event_filters``), so
+  that steps can be registered on it; deleting it removes them and its relationships.
 - ``POST CreateEntities`` (what Microsoft's Python SDK sends to create a table): ``Entities``,
   a collection of ``ComplexEntityMetadata`` ("ComplexEntityMetadata ComplexType", Microsoft
   Learn, https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/complexentitymetadata),
@@ -22,6 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from cityzen_connector.emulator import _error_catalogue as err
+from cityzen_connector.emulator._activities import check_activity_definition
 from cityzen_connector.emulator._context import HandlerContext
 from cityzen_connector.emulator._custom_tables import (
     TableSkeleton,
@@ -29,6 +36,7 @@ from cityzen_connector.emulator._custom_tables import (
     is_created,
     remove_table,
 )
+from cityzen_connector.emulator._event_filters import add_event_filters, remove_event_filters
 from cityzen_connector.emulator._http import Request, Response
 from cityzen_connector.emulator._metadata_write import (
     COMPLEX,
@@ -81,6 +89,7 @@ def delete_table(context: HandlerContext, entity: Entity) -> Response:
         )
     with context.store.transaction():
         remove_table(context.store, context.schema, entity)
+        remove_event_filters(context.store, entity.logical_name)
         context.persist_metadata()
     return Response(204)
 
@@ -115,6 +124,7 @@ def _add(context: HandlerContext, tables: list[tuple[TableSkeleton, Entity]]) ->
     with context.store.transaction():
         for table, entity in tables:
             add_table(context.store, context.schema, table, entity)
+            add_event_filters(context.records, entity.logical_name)
         context.persist_metadata()
 
 
@@ -147,19 +157,15 @@ def _table(
     if name in context.schema.by_name or not NAME_RE.match(name):
         raise err.bad_request(f"A table named {name} already exists.")
     _refuse_kinds(body)
+    activity = body.get("IsActivity") is True
+    if activity:
+        check_activity_definition(body)
     ownership = body.get("OwnershipType")
     if ownership not in _OWNERSHIPS:
         raise err.not_emulated(f"OwnershipType {str(ownership)[:40]}", _PAGE)
     attributes = body.get("Attributes")
     columns = [a for a in attributes if isinstance(a, dict)] if isinstance(attributes, list) else []
-    primary = [a for a in columns if a.get("IsPrimaryName") is True]
-    # "The entity must include the definition for the primary name attribute", "one
-    # StringAttributeMetadata… The attribute IsPrimaryName property must be true."
-    string_type = f"{_CRM}{COMPLEX if complex else ''}StringAttributeMetadata"
-    if len(primary) != 1 or primary[0].get("@odata.type") != string_type:
-        raise err.bad_request(
-            f"Attributes must hold exactly one {string_type} whose IsPrimaryName is true."
-        )
+    primary = _primary(columns, complex=complex, activity=activity)
     entity_set = body.get("EntitySetName")
     if not isinstance(entity_set, str) or not NAME_RE.match(entity_set):
         entity_set = _plural(name)
@@ -169,22 +175,53 @@ def _table(
         logical_name=name,
         schema_name=schema_name,
         entity_set=entity_set,
-        primary_id=f"{name}id",
-        primary_name=str(primary[0].get("SchemaName", "")).lower(),
+        primary_id="activityid" if activity else f"{name}id",
+        primary_name=str(primary.get("SchemaName", "")).lower(),
         ownership=str(ownership),
+        is_activity=activity,
+        has_notes=body.get("HasNotes") is True,
+        change_tracking=body.get("ChangeTrackingEnabled") is True,
+        subject_max_length=_max_length(primary) if activity else 100,
     )
     entity = table.entity()
     for column in columns:
+        if activity and column is primary:
+            continue  # an activity's subject is activitypointer's, sized by its definition
         attr = parse_attribute(entity, column, complex=complex)
         entity.attributes[attr.name] = attr
     return table, entity
 
 
+def _primary(columns: list[dict[str, Any]], *, complex: bool, activity: bool) -> dict[str, Any]:
+    # "The entity must include the definition for the primary name attribute", "one
+    # StringAttributeMetadata… The attribute IsPrimaryName property must be true."
+    primary = [a for a in columns if a.get("IsPrimaryName") is True]
+    string_type = f"{_CRM}{COMPLEX if complex else ''}StringAttributeMetadata"
+    if len(primary) != 1 or primary[0].get("@odata.type") != string_type:
+        raise err.bad_request(
+            f"Attributes must hold exactly one {string_type} whose IsPrimaryName is true."
+        )
+    if activity and primary[0].get("SchemaName") != "Subject":
+        # "Custom activities": "The schema name of the PrimaryAttribute for all activities must
+        # be 'Subject'."
+        raise err.bad_request(
+            "The schema name of the primary attribute of an activity must be Subject."
+        )
+    return primary[0]
+
+
+def _max_length(column: dict[str, Any]) -> int:
+    value = column.get("MaxLength", 100)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4000:
+        raise err.bad_request("MaxLength must be an integer between 1 and 4000.")
+    return value
+
+
 def _refuse_kinds(body: dict[str, Any]) -> None:
     """Kinds of tables the emulator's records cannot be: refused by name, never half-made."""
-    if body.get("IsActivity") is True:
-        raise err.not_emulated("activity tables (IsActivity true)", "Custom activities")
-    if body.get("HasActivities") is True:
+    if body.get("IsActivityParty") is True:
+        raise err.not_emulated("activity party tables (IsActivityParty true)", "Activity tables")
+    if body.get("HasActivities") is True and body.get("IsActivity") is not True:
         raise err.not_emulated("activities of a table (HasActivities true)", "Custom activities")
     kind = body.get("TableType", "Standard")
     if kind != "Standard":

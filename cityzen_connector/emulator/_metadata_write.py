@@ -1,7 +1,9 @@
 """Metadata writes, as provisioning sends them (Microsoft Learn: "Create and update column
 definitions using the Web API", "Define alternate keys using the Web API", "InsertOptionValue
-Action"). A new key's index is ``Pending`` until the configured delay has passed on the
-injected clock; ``Records.key_status`` then makes it ``Active`` (or ``Failed`` on duplicates).
+Action"). A choice column is a local one, its options in ``OptionSet.Options`` ("Create a choice
+column"); one bound to a global choice (``GlobalOptionSet@odata.bind``) is refused by name. A
+new key's index is ``Pending`` until the configured delay has passed on the injected clock;
+``Records.key_status`` then makes it ``Active`` (or ``Failed`` on duplicates).
 """
 
 from __future__ import annotations
@@ -24,7 +26,10 @@ _TYPES = {
     "DateTimeAttributeMetadata": "DateTime",
     # "Create a Boolean column" (Microsoft Learn): a two-option set, stored as true/false.
     "BooleanAttributeMetadata": "Boolean",
+    "PicklistAttributeMetadata": "Picklist",
 }
+_CHOICES_PAGE = "Create and update column definitions using the Web API"
+_MAX_OPTIONS = 1000
 # "ComplexEntityMetadata ComplexType" (Microsoft Learn, Web API reference): the tables of a
 # CreateEntities request hold their columns as ComplexAttributeMetadata, each concrete type
 # named Complex<Type>AttributeMetadata (ComplexStringAttributeMetadata…).
@@ -93,15 +98,68 @@ def parse_attribute(entity: Entity, body: dict[str, Any], *, complex: bool = Fal
             raise err.bad_request(f"MaxLength must be an integer between 1 and {limit}.")
     required = body.get("RequiredLevel", {})
     level = required.get("Value", "None") if isinstance(required, dict) else "None"
+    options = _options(body, complex=complex) if kind == "Picklist" else {}
     return Attribute(
         name=name,
         type=kind,
         max_length=max_length if kind in ("String", "Memo") else None,
         required="ApplicationRequired" if level == "ApplicationRequired" else "None",
+        options=options,
+        default=_default(body, kind, options),
         custom=True,
         precision=body.get("Precision") if isinstance(body.get("Precision"), int) else None,
         schema_name=schema_name,
     )
+
+
+def _options(body: dict[str, Any], *, complex: bool) -> dict[int, str]:
+    """A local choice's options: ``OptionSet`` an ``OptionSetMetadata`` (in a CreateEntities
+    table, ``ComplexOptionSetMetadata``) whose ``Options`` give each ``Value`` and ``Label``."""
+    if "GlobalOptionSet@odata.bind" in body:
+        raise err.not_emulated("choice columns bound to a global choice", _CHOICES_PAGE)
+    option_set = body.get("OptionSet")
+    expected = f"{_CRM}{COMPLEX if complex else ''}OptionSetMetadata"
+    if not isinstance(option_set, dict) or option_set.get("@odata.type", expected) != expected:
+        raise err.bad_request(f"A choice column needs its OptionSet, a {expected}.")
+    if option_set.get("IsGlobal") is True:
+        raise err.not_emulated("global choices (OptionSet IsGlobal true)", _CHOICES_PAGE)
+    raw = option_set.get("Options")
+    if not isinstance(raw, list) or not 1 <= len(raw) <= _MAX_OPTIONS:
+        raise err.bad_request(f"OptionSet.Options must list between 1 and {_MAX_OPTIONS} options.")
+    options: dict[int, str] = {}
+    for option in raw:
+        value = option.get("Value") if isinstance(option, dict) else None
+        text = _label_text(option.get("Label")) if isinstance(option, dict) else None
+        if isinstance(value, bool) or not isinstance(value, int) or text is None:
+            raise err.bad_request("Each option needs an integer Value and a Label.")
+        if value in options:
+            raise err.bad_request(f"An option with the value {value} already exists.")
+        options[value] = text
+    return options
+
+
+def _label_text(raw: object) -> str | None:
+    """The text of a ``Label``: its first localized label (the schema keeps one per option)."""
+    labels = raw.get("LocalizedLabels") if isinstance(raw, dict) else None
+    first = labels[0] if isinstance(labels, list) and labels else None
+    text = first.get("Label") if isinstance(first, dict) else None
+    return text if isinstance(text, str) and text else None
+
+
+def _default(body: dict[str, Any], kind: str, options: dict[int, str]) -> int | None:
+    """A yes/no column's ``DefaultValue``, a choice's ``DefaultFormValue`` (-1 or none: no
+    default): what a row created without the column gets ("Create a Boolean column")."""
+    if kind == "Boolean":
+        value = body.get("DefaultValue")
+        return value if isinstance(value, bool) else None
+    if kind == "Picklist":
+        value = body.get("DefaultFormValue")
+        if value is None or value == -1:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value not in options:
+            raise err.bad_request("DefaultFormValue must be one of the options' values.")
+        return value
+    return None
 
 
 def create_key(context: HandlerContext, entity: Entity, req: Request) -> Response:

@@ -14,6 +14,7 @@ from typing import Any
 
 from cityzen_connector._clock import WallClock
 from cityzen_connector.emulator import _error_catalogue as err
+from cityzen_connector.emulator._activities import refuse_parties
 from cityzen_connector.emulator._annotations import Annotations
 from cityzen_connector.emulator._errors import ODataError
 from cityzen_connector.emulator._http import (
@@ -152,6 +153,7 @@ class Records:
                 continue
             column = entity.attributes.get(name)
             if column is None or column.is_lookup:
+                refuse_parties(entity, name)  # activity parties: not emulated, said so
                 raise err.undeclared_property(entity.entity_set, name, entity.logical_name)
             if column.readonly or (name == entity.primary_id and value is None):
                 continue

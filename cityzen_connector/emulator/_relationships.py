@@ -130,6 +130,16 @@ class Relationships:
     def intersect_collections(self) -> list[Collection]:
         return [c for c in self._by_name.values() if c.many_to_many]
 
+    def changed(
+        self, *, added: list[Collection], removed: Set[tuple[str, str]] = frozenset()
+    ) -> Relationships:
+        """A copy with the one-to-many collections ``added`` and without those ``removed``
+        (by (table, name)): a table created at run time brings its own (``_activities``).
+        Copy-on-write, as the schema's other mappings: requests served meanwhile keep theirs."""
+        gone = set(removed) | {(c.source, c.name) for c in added}
+        kept = [c for c in self.one_to_many if (c.source, c.name) not in gone]
+        return Relationships([*kept, *added], self.many_to_many)
+
 
 def build_relationships(
     raw: Mapping[str, Any],

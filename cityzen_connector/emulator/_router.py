@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cityzen_connector.emulator import _error_catalogue as err
+from cityzen_connector.emulator._activities import forget_pointer
 from cityzen_connector.emulator._batch import handle_batch
 from cityzen_connector.emulator._bulk import handle_bulk
 from cityzen_connector.emulator._changes import handle_changes, tracks_changes
@@ -223,6 +224,7 @@ class Router:
                 raise err.version_mismatch()
             self.context.store.delete(entity.logical_name, row.id)
             forget_associations(self.context, entity, row.id)
+            forget_pointer(self.context.store, entity, row.id)  # an activity's pointer row
         return Response(204)
 
     def _service_document(self, req: Request) -> Response:

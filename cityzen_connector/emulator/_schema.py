@@ -40,7 +40,9 @@ class Attribute:
     required: str = "None"
     targets: dict[str, str] = field(default_factory=dict)
     options: dict[int, str] = field(default_factory=dict)
-    default: int | None = None
+    # DefaultValue (a yes/no column's bool) or DefaultFormValue (a choice's value); a table's
+    # own logical name for an activity's activitytypecode (_activities).
+    default: int | str | None = None
     computed: str | None = None
     custom: bool = False
     precision: int | None = None
@@ -96,6 +98,9 @@ class Entity:
     # The table reference's messages when it lacks Create, Update or Delete (sdkmessage: only
     # Retrieve and RetrieveMultiple); None: every record operation.
     messages: frozenset[str] | None = None
+    # EntityMetadata.IsActivity: its rows are activities, each with its activitypointer row
+    # (_activities).
+    is_activity: bool = False
 
     @property
     def metadata_id(self) -> str:
@@ -187,6 +192,7 @@ def _attr_to_json(attr: Attribute) -> dict[str, Any]:
         "min_value": attr.min_value,
         "max_value": attr.max_value,
         "schema_name": attr.schema_name,
+        "default": attr.default,
     }
 
 

@@ -21,6 +21,12 @@ from cityzen_connector.emulator._config import (
     SEED_NS,
     EmulatorConfig,
 )
+from cityzen_connector.emulator._custom_tables import created_tables
+from cityzen_connector.emulator._event_filters import (
+    SDK_MESSAGES,
+    filter_row,
+    sdk_message_id,
+)
 from cityzen_connector.emulator._records import TARGETS
 from cityzen_connector.emulator._seed_knowledge import knowledge_rows
 
@@ -98,11 +104,8 @@ def agent_object_id(login: str) -> str:
     return str(uuid.uuid5(SEED_NS, f"entra:{login}"))
 
 
-# The messages a step on a service endpoint can be registered on in the emulator (_registrations)
-# and the tables whose Create and Update are events: the platform's own rows, which clients
-# look up by name ("Register a plug-in": the message and its primary table) and cannot write
-# (_table_messages). Their ids here are the emulator's: look them up, never hard-code them.
-SDK_MESSAGES = ("Create", "Update")
+# The tables of the schema whose Create and Update are events: their filters are seeded with
+# the messages (_event_filters); a table created through the Web API gets its own.
 EVENT_TABLES = (
     "account",
     "annotation",
@@ -117,17 +120,7 @@ EVENT_TABLES = (
 )
 
 
-def sdk_message_id(name: str) -> str:
-    """Id of a seeded ``sdkmessage`` (``Create``, ``Update``)."""
-    return str(uuid.uuid5(SEED_NS, f"sdkmessage:{name}"))
-
-
-def sdk_message_filter_id(message: str, table: str) -> str:
-    """Id of the seeded ``sdkmessagefilter`` of a message on a table."""
-    return str(uuid.uuid5(SEED_NS, f"sdkmessagefilter:{message}:{table}"))
-
-
-def _sdk_messages() -> list[tuple[str, dict[str, Any]]]:
+def _sdk_messages(created: list[str]) -> list[tuple[str, dict[str, Any]]]:
     rows: list[tuple[str, dict[str, Any]]] = []
     for message in SDK_MESSAGES:
         rows.append(
@@ -141,22 +134,8 @@ def _sdk_messages() -> list[tuple[str, dict[str, Any]]]:
                 },
             )
         )
-        for table in EVENT_TABLES:
-            rows.append(
-                (
-                    "sdkmessagefilter",
-                    {
-                        "sdkmessagefilterid": sdk_message_filter_id(message, table),
-                        "sdkmessageid": sdk_message_id(message),
-                        "primaryobjecttypecode": table,
-                        "secondaryobjecttypecode": "none",
-                        "availability": 0,
-                        "iscustomprocessingstepallowed": True,
-                        "isvisible": True,
-                        TARGETS: {"sdkmessageid": "sdkmessage"},
-                    },
-                )
-            )
+        for table in (*EVENT_TABLES, *created):
+            rows.append(("sdkmessagefilter", filter_row(message, table)))
     return rows
 
 
@@ -180,7 +159,7 @@ def _agents() -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def _rows() -> list[tuple[str, dict[str, Any]]]:
+def _rows(created: list[str]) -> list[tuple[str, dict[str, Any]]]:
     rows: list[tuple[str, dict[str, Any]]] = [
         ("businessunit", {"businessunitid": BUSINESS_UNIT_ID, "name": BUSINESS_UNIT_NAME}),
         (
@@ -198,7 +177,7 @@ def _rows() -> list[tuple[str, dict[str, Any]]]:
             },
         ),
         *_agents(),
-        *_sdk_messages(),
+        *_sdk_messages(created),
     ]
     services = [
         FRONT_OFFICE,
@@ -262,7 +241,7 @@ def seed(target: EmulatorApp | str | Path) -> int:
     inserted = 0
     try:
         with app.store.transaction():
-            for logical_name, data in _rows():
+            for logical_name, data in _rows(created_tables(app.store)):
                 entity = app.schema.by_name[logical_name]
                 if app.store.get(logical_name, data[entity.primary_id]) is None:
                     app.records.create(entity, dict(data))

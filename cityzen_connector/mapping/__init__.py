@@ -18,6 +18,7 @@ from ._config import (
     CustomColumn,
     OptionValue,
 )
+from ._conversation import CONVERSATION, ConversationTable
 from ._errors import (
     FileProblem,
     FormValidationError,
@@ -59,6 +60,7 @@ from ._wire import bind_value, key_segment, odata_literal, operation_path, wire_
 
 __all__ = [
     "COLUMN_TYPES",
+    "CONVERSATION",
     "MAX_FILE_BYTES",
     "MEMBERSHIP_TYPES",
     "NORMALISERS",
@@ -71,6 +73,7 @@ __all__ = [
     "CitizenStatus",
     "Condition",
     "ContentRef",
+    "ConversationTable",
     "CustomColumn",
     "FileProblem",
     "FormValidationError",

@@ -9,6 +9,10 @@ switch on, French and English labels, and whether the request is over (``closed`
 
 - ``[status.new]``: the pair a new case starts in and what it reads as until an agent first
   acts on the case (changes its owner, state or status reason): "Reçue", not "En cours".
+- ``reopen_on_citizen_message = true`` on an entry (out of the box: "waiting for you"): a
+  citizen's message on a case in that pair moves it back to ``[status.new]``'s status reason
+  (In Progress), in the change set that writes the message (docs/cases.md, "The
+  conversation"). Only within the same state: a status reason belongs to one state.
 - ``[status.unknown]``: what any pair the file does not list reads as. Such a pair is still
   stored as it came (a status reason added in Dynamics 365 later is never dropped); it is shown
   with this neutral label, ``closed`` if its state is one of ``closed_states``.
@@ -54,6 +58,8 @@ class StatusEntry(_Words):
     closed: StrictBool
     # The label Dynamics 365 shows agents: documentation for whoever edits the file.
     dataverse_label: Label | None = None
+    # A citizen's message moves the case back to [status.new]'s status reason.
+    reopen_on_citizen_message: StrictBool = False
 
 
 class NewCase(_Words):
@@ -94,6 +100,14 @@ class StatusVocabulary:
         "updated", "Demande mise à jour", "Request updated", False
     )
     closed_states: frozenset[int] = frozenset({1, 2})
+    # (state, status reason) → the status reason a citizen's message moves the case to.
+    reopen: Mapping[tuple[int, int], int] = field(default_factory=dict)
+
+    def reopen_status(self, state: int | None, status: int | None) -> int | None:
+        """The status reason to set when the citizen writes on a case in this pair, if any."""
+        if state is None or status is None:
+            return None
+        return self.reopen.get((state, status))
 
     def of(self, state: int | None, status: int | None, *, first: bool = False) -> CitizenStatus:
         """The status for a pair; ``first``: the pair is the case's first known one (a new
@@ -140,6 +154,17 @@ def build_vocabulary(config: StatusConfig, file: str) -> tuple[StatusVocabulary,
         first_at[pair] = index
         entries[pair] = CitizenStatus(entry.code, entry.label_fr, entry.label_en, entry.closed)
     new = config.new
+    reopen: dict[tuple[int, int], int] = {}
+    for index, entry in enumerate(config.values):
+        if not entry.reopen_on_citizen_message:
+            continue
+        where = f"status.values.{index}.reopen_on_citizen_message"
+        if entry.closed:
+            problems.append(FileProblem(file, where, "a closed request takes no messages"))
+        elif entry.state != new.state:
+            problems.append(FileProblem(file, where, "only within the state of status.new"))
+        elif (entry.state, entry.status) != (new.state, new.status):
+            reopen[(entry.state, entry.status)] = new.status
     if (new.state, new.status) not in entries:
         problems.append(FileProblem(file, "status.new", "its pair is not one of status.values"))
     elif entries[(new.state, new.status)].closed:
@@ -152,6 +177,7 @@ def build_vocabulary(config: StatusConfig, file: str) -> tuple[StatusVocabulary,
             config.unknown.code, config.unknown.label_fr, config.unknown.label_en, False
         ),
         closed_states=frozenset(config.closed_states),
+        reopen=reopen,
     )
     return vocabulary, problems
 

@@ -32,6 +32,7 @@ class ProblemCode(StrEnum):
     VALIDATION_FAILED = "validation_failed"
     OUTSIDE_TERRITORY = "outside_territory"
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+    REQUEST_CLOSED = "request_closed"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     UNSUPPORTED_FILE_TYPE = "unsupported_file_type"
@@ -90,6 +91,11 @@ CATALOGUE: Mapping[ProblemCode, CatalogueEntry] = MappingProxyType(
             409,
             "A different request was already sent with this identifier.",
             "Une demande différente a déjà été envoyée avec cet identifiant.",
+        ),
+        ProblemCode.REQUEST_CLOSED: CatalogueEntry(
+            409,
+            "This request is closed: it takes no more messages.",
+            "Cette demande est close : elle ne reçoit plus de messages.",
         ),
         ProblemCode.PAYLOAD_TOO_LARGE: CatalogueEntry(
             413, "The request is too large.", "La demande est trop volumineuse."

@@ -25,14 +25,9 @@ from ._health import (
     ReadinessProbe,
     check_readiness,
 )
-from ._provisioning import (
-    ProvisionPlan,
-    ProvisionReport,
-    Step,
-    apply_provisioning,
-    plan_provisioning,
-)
+from ._provisioning import apply_provisioning, plan_provisioning
 from ._queues import ConnectorQueue, ConnectorQueues
+from ._steps import ProvisionPlan, ProvisionReport, Step
 from ._themes import (
     ThemesReader,
     ThemesSnapshot,

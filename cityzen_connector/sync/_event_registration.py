@@ -1,5 +1,6 @@
 """``cityzen dataverse register-events``: the service endpoint and steps that make Dataverse post
-each change of a case to the ``case-events`` queue, created or brought up to date idempotently.
+each change of a case, and each message written on the conversation table, to the
+``case-events`` queue, created or brought up to date idempotently.
 
 What is registered (tables: "ServiceEndpoint", "SdkMessageProcessingStep",
 "SdkMessageProcessingStepImage table/entity reference", Microsoft Learn; the walkthrough
@@ -11,12 +12,17 @@ What is registered (tables: "ServiceEndpoint", "SdkMessageProcessingStep",
   WebHooks…"), server only, the finished system jobs deleted (``asyncautodelete``; a failed
   one stays, to be seen in System Jobs); the Update step filtered on the state, status reason
   and owner ("Include filtering attributes with plug-in registration");
-- on each step a post-image ``status`` with the columns a citizen-facing status needs: the
+- on each case step a post-image ``status`` with the columns a citizen-facing status needs: the
   case table's own (``IMAGE_COLUMNS``, what ``cases.CASE_COLUMNS`` reads) and the submission id
   column the mappings name (``EventRegistration.image_columns``; the composition root adds it),
   so that every event, not only the Create, says which request the case is. Each column must
   exist before the step is registered: the submission id column is provisioned
-  (``cityzen dataverse provision``), and a missing one stops the command before any write.
+  (``cityzen dataverse provision``), and a missing one stops the command before any write;
+- a step on the conversation table's Create (``mapping.CONVERSATION``, a custom activity: its
+  Create is an event as any table's), with a post-image ``message`` holding what the cases code
+  needs to tell the portal of an agent's message (direction, visibility, the case, the text).
+  Its message filter exists once provisioning created the table: without it nothing is written
+  and the error says to provision first.
 
 The SDK message and its filter are found by name (``sdkmessages``, ``sdkmessagefilters``), as
 "Register a plug-in" describes choosing a message and a primary table. Each object is found by
@@ -36,59 +42,36 @@ from typing import Any, Literal
 from cityzen_connector.dataverse import DataverseClient, Query, and_, eq
 
 from ._errors import ProvisionError
+from ._event_steps import (
+    ENDPOINT_NAME,
+    IMAGE_ALIAS,
+    IMAGE_COLUMNS,
+    MESSAGE_IMAGE_ALIAS,
+    MESSAGE_IMAGE_COLUMNS,
+    STEPS,
+    TABLE,
+    UPDATE_FILTERING,
+    EventRegistration,
+    StepSpec,
+    endpoint_fields,
+    image_fields,
+    step_fields,
+)
 
 __all__ = [
     "ENDPOINT_NAME",
     "IMAGE_ALIAS",
     "IMAGE_COLUMNS",
+    "MESSAGE_IMAGE_ALIAS",
+    "MESSAGE_IMAGE_COLUMNS",
+    "STEPS",
     "UPDATE_FILTERING",
     "EventRegistration",
     "RegistrationLine",
     "register_events",
 ]
 
-ENDPOINT_NAME = "cityzen-case-events"
-TABLE = "incident"
-MESSAGES = ("Create", "Update")
-IMAGE_ALIAS = "status"
-# The case table's columns a status needs (cases.CASE_COLUMNS; tests tie the two). Not the
-# title nor the description: a citizen's words stay out of the queue.
-IMAGE_COLUMNS = (
-    "statecode",
-    "statuscode",
-    "ownerid",
-    "ticketnumber",
-    "customerid",
-    "subjectid",
-    "caseorigincode",
-    "createdon",
-    "modifiedon",
-    "versionnumber",
-)
-UPDATE_FILTERING = ("statecode", "statuscode", "ownerid")
-_IMAGE_PROPERTY = {"Create": "Id", "Update": "Target"}  # see emulator/_registrations.py
 Outcome = Literal["created", "updated", "unchanged"]
-
-
-@dataclass(frozen=True)
-class EventRegistration:
-    """Where Dataverse posts: the Service Bus namespace (FQDN), the queue, the SAS policy."""
-
-    namespace: str
-    queue: str
-    sas_key_name: str
-    sas_key: str = field(repr=False)  # a secret: in no repr, no line, no log
-    # The post-image's columns: IMAGE_COLUMNS and the mappings' submission id column.
-    image_columns: tuple[str, ...] = IMAGE_COLUMNS
-
-    @property
-    def namespace_address(self) -> str:
-        host = self.namespace.removeprefix("sb://").strip("/")
-        return f"sb://{host}/"
-
-    @property
-    def solution_namespace(self) -> str:
-        return self.namespace.removeprefix("sb://").strip("/").split(".", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -105,51 +88,6 @@ class RegistrationLine:
             outcome = {"created": "would create", "updated": "would update"}[outcome]
         detail = f" ({', '.join(self.changed)})" if self.changed else ""
         return f"{outcome:<13} {self.kind:<17} {self.name}{detail}"
-
-
-def _endpoint_fields(config: EventRegistration) -> dict[str, Any]:
-    return {
-        "name": ENDPOINT_NAME,
-        "description": "CityZen connector: each change of a case, posted to its queue",
-        "contract": 2,  # Queue
-        "connectionmode": 1,  # Normal
-        "authtype": 2,  # SAS Key
-        "namespaceaddress": config.namespace_address,
-        "namespaceformat": 2,  # Namespace Address
-        "solutionnamespace": config.solution_namespace,
-        "path": config.queue,
-        "messageformat": 2,  # Json
-        "userclaim": 1,  # None
-        "saskeyname": config.sas_key_name,
-    }
-
-
-def _step_fields(message: str, endpoint: str, message_id: str, filter_id: str) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        "name": f"CityZen case events: {message} of {TABLE}",
-        "description": "Posts the case to the case-events queue (register-events)",
-        "stage": 40,  # Post-operation
-        "mode": 1,  # Asynchronous
-        "rank": 1,
-        "supporteddeployment": 0,  # Server Only
-        "asyncautodelete": True,
-        "filteringattributes": ",".join(UPDATE_FILTERING) if message == "Update" else None,
-        "statecode": 0,
-        "_eventhandler_value": endpoint,
-        "_sdkmessageid_value": message_id,
-        "_sdkmessagefilterid_value": filter_id,
-    }
-    return fields
-
-
-def _image_fields(message: str, columns: tuple[str, ...]) -> dict[str, Any]:
-    return {
-        "name": IMAGE_ALIAS,
-        "entityalias": IMAGE_ALIAS,
-        "imagetype": 1,  # PostImage
-        "messagepropertyname": _IMAGE_PROPERTY[message],
-        "attributes": ",".join(dict.fromkeys(columns)),
-    }
 
 
 _BINDS = {
@@ -239,23 +177,33 @@ class _Registrar:
         self.echo(line)
 
 
-def _sdk_ids(client: DataverseClient, message: str) -> tuple[str, str]:
-    found = client.first(Query("sdkmessages").select("sdkmessageid").where(eq("name", message)))
-    if found is None:
-        raise ProvisionError(f"Dataverse has no SDK message named {message}")
-    message_id = str(found["sdkmessageid"])
+def _sdk_ids(client: DataverseClient, spec: StepSpec, messages: dict[str, str]) -> tuple[str, str]:
+    """The SDK message's id and its filter's on the step's table, looked up by name."""
+    if spec.message not in messages:
+        query = Query("sdkmessages").select("sdkmessageid").where(eq("name", spec.message))
+        found = client.first(query)
+        if found is None:
+            raise ProvisionError(f"Dataverse has no SDK message named {spec.message}")
+        messages[spec.message] = str(found["sdkmessageid"])
+    message_id = messages[spec.message]
     query = Query("sdkmessagefilters").select("sdkmessagefilterid")
     query = query.where(
-        and_(eq("_sdkmessageid_value", uuid.UUID(message_id)), eq("primaryobjecttypecode", TABLE))
+        and_(
+            eq("_sdkmessageid_value", uuid.UUID(message_id)),
+            eq("primaryobjecttypecode", spec.table),
+        )
     )
     table_filter = client.first(query)
     if table_filter is None:
-        raise ProvisionError(f"Dataverse has no {message} message filter for the {TABLE} table")
+        hint = " (run `cityzen dataverse provision` first)" if spec.table != TABLE else ""
+        raise ProvisionError(
+            f"Dataverse has no {spec.message} message filter for the {spec.table} table{hint}"
+        )
     return message_id, str(table_filter["sdkmessagefilterid"])
 
 
 def _check_columns(client: DataverseClient, columns: tuple[str, ...]) -> None:
-    """Every column of the image exists: a missing one would stop the registration halfway
+    """Every column of the case image exists: a missing one would stop the registration halfway
     (Dataverse refuses an image naming an unknown column), after the endpoint was written."""
     known = client.metadata.entity(TABLE, refresh=True).attributes
     missing = [name for name in columns if name not in known]
@@ -274,9 +222,11 @@ def register_events(
     update_key: bool = False,
     echo: Callable[[RegistrationLine], None] = lambda line: None,
 ) -> list[RegistrationLine]:
-    """Create or update the endpoint, its two steps and their images; one line per object."""
-    sdk = {message: _sdk_ids(client, message) for message in MESSAGES}  # before any write
-    _check_columns(client, config.image_columns)
+    """Create or update the endpoint, its steps (``STEPS``) and their images; one line per
+    object."""
+    messages: dict[str, str] = {}
+    _check_columns(client, config.image_columns)  # before any write
+    sdk = [(spec, _sdk_ids(client, spec, messages)) for spec in STEPS]
     registrar = _Registrar(client, dry_run, echo)
     named = eq("name", ENDPOINT_NAME)
     found = client.first(Query("serviceendpoints").select("issaskeyset").where(named))
@@ -289,13 +239,12 @@ def register_events(
             "serviceendpoints",
             "serviceendpointid",
             Query("serviceendpoints").where(named),
-            _endpoint_fields(config),
+            endpoint_fields(config),
             secret={"saskey": config.sas_key} if send_key else {},
         )
     )
-    for message in MESSAGES:
-        message_id, filter_id = sdk[message]
-        fields = _step_fields(message, endpoint, message_id, filter_id)
+    for spec, (message_id, filter_id) in sdk:
+        fields = step_fields(spec, endpoint, message_id, filter_id)
         mine = and_(eq("name", fields["name"]), eq("_eventhandler_value", uuid.UUID(endpoint)))
         step = registrar.ensure(
             _Wanted(
@@ -309,13 +258,13 @@ def register_events(
         of_step = eq("_sdkmessageprocessingstepid_value", uuid.UUID(step))
         registrar.ensure(
             _Wanted(
-                f"image of {message}",
+                f"image of {spec.message}",
                 "sdkmessageprocessingstepimages",
                 "sdkmessageprocessingstepimageid",
                 Query("sdkmessageprocessingstepimages").where(
-                    and_(of_step, eq("entityalias", IMAGE_ALIAS))
+                    and_(of_step, eq("entityalias", spec.image_alias))
                 ),
-                _image_fields(message, config.image_columns),
+                image_fields(spec, config),
                 on_create={
                     "sdkmessageprocessingstepid@odata.bind": f"/sdkmessageprocessingsteps({step})"
                 },

@@ -1,20 +1,21 @@
-"""Provisioning: create what the mappings need in Dataverse (``mapping.schema()``), idempotently.
+"""Provisioning: create what the mappings need in Dataverse (``mapping.schema()``), and the
+conversation table (``mapping.CONVERSATION``, ``_conversation_plan``), idempotently.
 
 ``plan_provisioning`` reads the tables' definitions and returns every step with its state
-(``present`` or ``missing``); ``apply_provisioning`` creates what is missing in order — columns,
-then alternate keys (Dataverse builds a key's index in the background: poll until ``Active``,
-with an injected clock and sleep and a bounded deadline; ``Failed`` — usually duplicate values
-already in the table — is reported, not retried), then option values (``InsertOptionValue``).
+(``present`` or ``missing``); ``apply_provisioning`` creates what is missing in order — tables
+and columns, then alternate keys (Dataverse builds a key's index in the background: poll until
+``Active``, with an injected clock and sleep and a bounded deadline; ``Failed`` — usually
+duplicate values already in the table — is reported, not retried), then option values
+(``InsertOptionValue``).
 A second run finds everything present and does nothing.
-Wire shapes: Microsoft Learn, "Create and update column definitions using the Web API",
+Wire shapes: Microsoft Learn, "Create and update table definitions using the Web API",
+"Custom activities", "Create and update column definitions using the Web API",
 "Define alternate keys using the Web API", "Query table definitions using the Web API".
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Literal
 
 from cityzen_connector.dataverse import (
     ColumnSpec,
@@ -24,13 +25,18 @@ from cityzen_connector.dataverse import (
     Expect,
     literal,
 )
-from cityzen_connector.mapping import SchemaRequirements, ThemeCatalog
+from cityzen_connector.mapping import (
+    CONVERSATION,
+    ConversationTable,
+    SchemaRequirements,
+    ThemeCatalog,
+)
 
-from ._catalog import CatalogRecord, create_record, existing_records, required_records
+from ._catalog import create_record, existing_records, required_records
+from ._conversation_plan import conversation_steps
 from ._errors import ProvisionError
+from ._steps import ProvisionPlan, ProvisionReport, Step, StepState
 
-StepKind = Literal["column", "key", "option", "record"]
-StepState = Literal["present", "missing", "created", "active", "failed", "timed_out"]
 # mapping column type -> the client's column kind (choice columns carry their own option set:
 # create them in the maker portal, provisioning only adds values to existing ones).
 _KINDS = {
@@ -42,40 +48,6 @@ _KINDS = {
     "dateonly": "date",
     "datetime": "datetime",
 }
-
-
-@dataclass(frozen=True)
-class Step:
-    kind: StepKind
-    table: str
-    name: str  # column logical name, key schema name, or "column=value"
-    detail: str
-    state: StepState
-    spec: ColumnSpec | None = None
-    key_columns: tuple[str, ...] = ()
-    option_value: int | None = None
-    record: CatalogRecord | None = None
-
-    def line(self) -> str:
-        return f"{self.state:<9} {self.kind:<6} {self.table}.{self.name}  {self.detail}"
-
-
-@dataclass(frozen=True)
-class ProvisionPlan:
-    steps: tuple[Step, ...]
-
-    @property
-    def todo(self) -> tuple[Step, ...]:
-        return tuple(s for s in self.steps if s.state == "missing")
-
-
-@dataclass
-class ProvisionReport:
-    steps: list[Step] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return all(s.state in ("present", "created", "active") for s in self.steps)
 
 
 def _option_values(client: DataverseClient, table: str, column: str) -> set[int]:
@@ -97,10 +69,14 @@ def _option_values(client: DataverseClient, table: str, column: str) -> set[int]
 
 
 def plan_provisioning(
-    client: DataverseClient, schema: SchemaRequirements, catalog: ThemeCatalog | None = None
+    client: DataverseClient,
+    schema: SchemaRequirements,
+    catalog: ThemeCatalog | None = None,
+    *,
+    conversation: ConversationTable | None = CONVERSATION,
 ) -> ProvisionPlan:
-    """Every step the schema (and the catalog's teams and subjects) needs, marked present or
-    missing. Reads only."""
+    """Every step the schema (the conversation table, and the catalog's teams and subjects)
+    needs, marked present or missing. Reads only."""
     tables = {r.table for r in schema.columns} | {r.table for r in schema.keys}
     tables |= {r.table for r in schema.option_values}
     definitions: dict[str, EntityDefinition] = {
@@ -153,6 +129,8 @@ def plan_provisioning(
                 option_value=option.value,
             )
         )
+    if conversation is not None:
+        steps += conversation_steps(client, conversation)
     records = required_records(catalog) if catalog is not None else ()
     in_dataverse = existing_records(client, records) if records else frozenset()
     for record in records:
@@ -179,7 +157,10 @@ def apply_provisioning(
     new_keys: list[Step] = []
     for step in plan.steps:
         done = step
-        if step.state == "missing" and step.kind == "column" and step.spec is not None:
+        if step.state == "missing" and step.table_spec is not None:
+            client.metadata.create_table(step.table_spec)
+            done = _with_state(step, "created")
+        elif step.state == "missing" and step.kind == "column" and step.spec is not None:
             client.metadata.create_column(step.table, step.spec)
             done = _with_state(step, "created")
         elif step.state == "missing" and step.kind == "key":

@@ -12,6 +12,8 @@ from tests.support.world import World
 PATHS = {
     "/v1/requests": "POST, OPTIONS",
     "/v1/requests/{id}": "GET, HEAD, OPTIONS",
+    "/v1/requests/{id}/messages": "GET, POST, HEAD, OPTIONS",
+    "/v1/requests/{id}/messages/{message_id}/attachments/{n}": "GET, HEAD, OPTIONS",
     "/v1/citizens/me/requests": "GET, HEAD, OPTIONS",
     "/v1/themes": "GET, HEAD, OPTIONS",
     "/v1/address": "GET, HEAD, OPTIONS",

@@ -15,6 +15,8 @@ def test_every_route_and_operation_is_documented() -> None:
     assert set(doc["paths"]) == {
         "/api/v1/requests",
         "/api/v1/requests/{id}",
+        "/api/v1/requests/{id}/messages",
+        "/api/v1/requests/{id}/messages/{message_id}/attachments/{n}",
         "/api/v1/citizens/me/requests",
         "/api/v1/themes",
         "/api/v1/address",

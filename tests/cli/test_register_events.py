@@ -82,9 +82,9 @@ def test_a_first_run_creates_the_endpoint_steps_and_images(
 ) -> None:
     code, lines, text = _run(capsys)
     assert code == 0
-    assert [line.split()[0] for line in lines[:-1]] == ["created"] * 5
+    assert [line.split()[0] for line in lines[:-1]] == ["created"] * 7
     assert "service endpoint  cityzen-case-events" in lines[0]
-    assert lines[-1].startswith("5 object(s) changed, 0 unchanged (queue case-events on sb://")
+    assert lines[-1].startswith("7 object(s) changed, 0 unchanged (queue case-events on sb://")
     assert KEY not in text
     [endpoint] = served.get(
         "serviceendpoints?$select=contract,messageformat,authtype,path,saskeyname,issaskeyset"
@@ -97,24 +97,31 @@ def test_a_first_run_creates_the_endpoint_steps_and_images(
         "&$orderby=name"
     )
     assert [(s["name"], s["stage"], s["mode"]) for s in steps] == [
+        ("CityZen case events: Create of cz_casemessage", 40, 1),
         ("CityZen case events: Create of incident", 40, 1),
         ("CityZen case events: Update of incident", 40, 1),
     ]
-    assert steps[1]["filteringattributes"] == "statecode,statuscode,ownerid"
+    assert steps[2]["filteringattributes"] == "statecode,statuscode,ownerid"
     images = served.get("sdkmessageprocessingstepimages?$select=entityalias,messagepropertyname")
-    assert sorted(i["messagepropertyname"] for i in images) == ["Id", "Target"]
+    assert sorted((i["entityalias"], i["messagepropertyname"]) for i in images) == [
+        ("message", "Id"),
+        ("status", "Id"),
+        ("status", "Target"),
+    ]
 
 
 def test_the_image_carries_every_column_the_case_events_consumer_reads(
     served: Served, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # What the registration asks for and what cases/ reads cannot drift apart: every column
-    # of CASE_COLUMNS and the mappings' submission id column are in both images.
+    # of CASE_COLUMNS and the mappings' submission id column are in both case images.
     assert _run(capsys)[0] == 0
     needed = {*CASE_COLUMNS, CaseSchema.from_mappings(load_mappings(MAPPINGS)).submission_column}
     assert "cz_submissionid" in needed
-    images = served.get("sdkmessageprocessingstepimages?$select=attributes,imagetype")
-    for image in images:
+    images = served.get("sdkmessageprocessingstepimages?$select=attributes,imagetype,entityalias")
+    case_images = [image for image in images if image["entityalias"] == "status"]
+    assert len(case_images) == 2
+    for image in case_images:
         assert image["imagetype"] == 1  # a post-image: the case as the operation left it
         assert set(image["attributes"].split(",")) >= needed
         assert "title" not in image["attributes"]  # a citizen's words stay out of the queue
@@ -150,8 +157,8 @@ def test_a_second_run_changes_nothing(served: Served, capsys: pytest.CaptureFixt
     assert _run(capsys)[0] == 0
     code, lines, _ = _run(capsys)
     assert code == 0
-    assert [line.split()[0] for line in lines[:-1]] == ["unchanged"] * 5
-    assert lines[-1].startswith("0 object(s) changed, 5 unchanged")
+    assert [line.split()[0] for line in lines[:-1]] == ["unchanged"] * 7
+    assert lines[-1].startswith("0 object(s) changed, 7 unchanged")
 
 
 def test_a_dry_run_says_what_it_would_do_and_writes_nothing(
@@ -159,8 +166,8 @@ def test_a_dry_run_says_what_it_would_do_and_writes_nothing(
 ) -> None:
     code, lines, _ = _run(capsys, "--dry-run")
     assert code == 0
-    assert [" ".join(line.split()[:2]) for line in lines[:-1]] == ["would create"] * 5
-    assert lines[-1].startswith("5 object(s) would change")
+    assert [" ".join(line.split()[:2]) for line in lines[:-1]] == ["would create"] * 7
+    assert lines[-1].startswith("7 object(s) would change")
     assert served.get("serviceendpoints?$select=name") == []
 
 
@@ -226,3 +233,36 @@ def test_what_it_registers_makes_the_emulator_post_case_changes(
     assert (create.queue, update.queue) == ("case-events", "case-events")
     names = [json.loads(m.body)["MessageName"] for m in (create, update)]
     assert names == ["Create", "Update"]
+
+
+def test_what_it_registers_makes_the_emulator_post_a_message_written_on_a_case(
+    served: Served, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _run(capsys)
+    headers = {"Authorization": "Bearer t", "Content-Type": "application/json"}
+    root = served.url + BASE_PATH
+    contact = requests.post(root + "contacts", json={"lastname": "Diallo"}, headers=headers)
+    contact_id = contact.headers["OData-EntityId"].rsplit("(", 1)[1].rstrip(")")
+    body = {"title": "Encombrants", "customerid_contact@odata.bind": f"/contacts({contact_id})"}
+    created = requests.post(root + "incidents", json=body, headers=headers, timeout=10)
+    case = created.headers["OData-EntityId"].rsplit("(", 1)[1].rstrip(")")
+    message = {
+        "subject": "Réponse de la mairie",
+        "description": "Collecte prévue jeudi",
+        "cz_direction": 2,
+        "cz_visibletocitizen": True,
+        "regardingobjectid_incident_cz_casemessage@odata.bind": f"/incidents({case})",
+    }
+    written = requests.post(root + "cz_casemessages", json=message, headers=headers, timeout=10)
+    assert written.status_code == 204, written.text
+    posted = json.loads(served.posted[-1].body)
+    assert (posted["MessageName"], posted["PrimaryEntityName"]) == ("Create", "cz_casemessage")
+    images = {i["key"]: i["value"] for i in posted["PostEntityImages"]}
+    image = {a["key"]: a["value"] for a in images["message"]["Attributes"]}
+    assert image["cz_direction"]["Value"] == 2  # an OptionSetValue
+    assert image["cz_visibletocitizen"] is True
+    assert (image["regardingobjectid"]["LogicalName"], image["regardingobjectid"]["Id"]) == (
+        "incident",
+        case,
+    )
+    assert image["description"] == "Collecte prévue jeudi"

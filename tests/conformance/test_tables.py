@@ -75,12 +75,30 @@ def test_definition_writes_it_does_not_emulate_are_refused(client: DataverseClie
     with pytest.raises(HttpError) as lookup:
         client.tables.create_lookup_field("account", "new_ParentId", "contact")
     assert lookup.value.status_code == 501
-    with pytest.raises(HttpError) as choice:
-        client.tables.add_columns("account", {"new_Size": Size})
-    assert choice.value.status_code == 400
-    assert "PicklistAttributeMetadata" in str(choice.value)
 
 
 class Size(enum.IntEnum):
     SMALL = 100000000
     LARGE = 100000001
+
+
+def test_choice_columns_are_created_and_their_options_read_back(
+    client: DataverseClient, served: Served
+) -> None:
+    # The SDK sends a local PicklistAttributeMetadata (OptionSetMetadata, IsGlobal false) to
+    # …/Attributes, and a ComplexPicklistAttributeMetadata in CreateEntities ("Create a choice
+    # column"); to write a label it reads the options back through the
+    # …/Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$expand=OptionSet cast.
+    assert client.tables.add_columns("account", {"new_Size": Size}) == ["new_Size"]
+    mark = served.recorder.mark()
+    account_id = client.records.create("account", {"name": "Kiosque", "new_size": "LARGE"})
+    assert any("PicklistAttributeMetadata" in path for _, path in served.recorder.since(mark))
+    account = client.records.retrieve("account", account_id, select=["new_size"])
+    assert account is not None
+    assert account["new_size"] == Size.LARGE
+    client.tables.create("new_Stall", {"new_Size": Size})
+    stall_id = client.records.create("new_Stall", {"new_name": "Marché", "new_size": "SMALL"})
+    stall = client.records.retrieve("new_Stall", stall_id, select=["new_size"])
+    assert stall is not None
+    assert stall["new_size"] == Size.SMALL
+    client.tables.delete("new_Stall")

@@ -36,7 +36,7 @@ DEFINITION = {
 }
 DEF_URL = (
     ROOT + "EntityDefinitions(LogicalName='incident')"
-    "?$select=LogicalName,EntitySetName,PrimaryIdAttribute,PrimaryNameAttribute"
+    "?$select=LogicalName,EntitySetName,PrimaryIdAttribute,PrimaryNameAttribute,IsActivity"
     "&$expand=Attributes($select=LogicalName,AttributeType),"
     "Keys($select=LogicalName,KeyAttributes,EntityKeyIndexStatus)"
 )

@@ -15,7 +15,9 @@ import pytest
 from cityzen_connector.cases import (
     CaseRecord,
     Entry,
+    ThreadMessage,
     event_body,
+    message_event,
     parse_secrets,
     signed_headers,
     status_event,
@@ -100,7 +102,7 @@ def test_the_events_example_and_table_name_exactly_what_the_connector_sends() ->
     sent = json.loads(
         event_body(status_event(record, CitizenStatus("resolved", "Résolue", "Resolved", True)))
     )
-    [example] = re.findall(r"^```json\n(.*?)^```", PAGE, re.M | re.S)
+    [example, _] = re.findall(r"^```json\n(.*?)^```", PAGE, re.M | re.S)
     shown = json.loads(example)
     assert list(shown) == list(sent)
     assert list(shown["data"]) == list(sent["data"])
@@ -110,3 +112,23 @@ def test_the_events_example_and_table_name_exactly_what_the_connector_sends() ->
     table = PAGE[PAGE.index("| `data` member |") : PAGE.index("For example:")]
     named = re.findall(r"^\| `(\w+)`(?:, `(\w+)`)? \|", table, re.M)
     assert [n for pair in named for n in pair if n] == list(sent["data"])
+
+
+def test_the_message_example_names_exactly_what_the_connector_sends() -> None:
+    # The data of an agent's message as the thread publishes it (cases.message_event).
+    message = ThreadMessage(
+        row_id=uuid.uuid4(),
+        case_id=uuid.uuid4(),
+        direction="to_citizen",
+        created_at=datetime(2026, 12, 3, 10, 2, 11, tzinfo=UTC),
+        version=7,
+        text="Pouvez-vous envoyer une photo ?",
+    )
+    sent = json.loads(event_body(message_event(message, uuid.uuid4())))
+    [_, example] = re.findall(r"^```json\n(.*?)^```", PAGE, re.M | re.S)
+    shown = json.loads(example)
+    assert list(shown) == list(sent)
+    assert list(shown["data"]) == list(sent["data"])
+    assert shown["type"] == sent["type"] == "request.message_created"
+    assert shown["data"]["created_at"] == sent["data"]["created_at"]
+    assert "text" not in sent["data"]

@@ -210,7 +210,7 @@ def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
     assert re.fullmatch(r"CAS-\d{5}-[0-9A-Z]{6}", status["ticket_number"])
     # An agent puts the case on hold with the printed command: the emulator's service endpoint
     # (registered at start-up) posts the change onto the embedded case-events queue.
-    run.wait_for(r"^Case events: .* queue case-events \(5 registration\(s\) made, 0 unchanged\)$")
+    run.wait_for(r"^Case events: .* queue case-events \(7 registration\(s\) made, 0 unchanged\)$")
     hold = run.wait_for(r"^\s+(\.venv/bin/cityzen emulator case .* hold <ticket>)$").group(1)
     words = shlex.split(hold.replace("<ticket>", status["ticket_number"]))
     acted = subprocess.run(

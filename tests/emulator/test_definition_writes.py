@@ -101,7 +101,8 @@ def test_a_table_definition_it_cannot_hold_is_refused_by_name(api: Api) -> None:
     no_primary["Attributes"][0]["IsPrimaryName"] = False
     assert api.post("EntityDefinitions", no_primary).status_code == 400
     for change, named in (
-        ({"IsActivity": True}, "activity tables"),
+        ({"IsActivityParty": True}, "activity party tables"),
+        ({"HasActivities": True}, "activities of a table"),
         ({"TableType": "Elastic"}, "TableType Elastic"),
         ({"OwnershipType": "TeamOwned"}, "OwnershipType TeamOwned"),
     ):
@@ -111,7 +112,7 @@ def test_a_table_definition_it_cannot_hold_is_refused_by_name(api: Api) -> None:
         assert "does not emulate" in message
         assert named in message
     # All or nothing: a CreateEntities with one bad table creates none.
-    bad = {**bank_account("Complex"), "SchemaName": "new_Other", "IsActivity": True}
+    bad = {**bank_account("Complex"), "SchemaName": "new_Other", "IsActivityParty": True}
     both = api.post("CreateEntities", {"Entities": [bank_account("Complex"), bad]})
     assert both.status_code == 400
     assert api.get("EntityDefinitions(LogicalName='new_bankaccount')").status_code == 404

@@ -93,6 +93,7 @@ def test_filters_on_primitive_enum_and_managed_properties(api: Api) -> None:
         "incident",
         "incidentresolution",
         "annotation",
+        "activitypointer",
         "knowledgearticle",
     }
     # "Use complex types in $filter operations".

@@ -40,6 +40,12 @@ def test_binding_json_in_function_key_mode() -> None:
     assert bindings(blueprint(lambda: make_world().api, auth_mode="function_key")) == {
         "submit_request": ("v1/requests", "FUNCTION", ALL),
         "request_status": ("v1/requests/{id}", "FUNCTION", ALL),
+        "request_messages": ("v1/requests/{id}/messages", "FUNCTION", ALL),
+        "request_message_attachment": (
+            "v1/requests/{id}/messages/{message_id}/attachments/{n}",
+            "FUNCTION",
+            ALL,
+        ),
         "my_requests": ("v1/citizens/me/requests", "FUNCTION", ALL),
         "themes": ("v1/themes", "ANONYMOUS", ALL),
         "address_search": ("v1/address", "FUNCTION", ALL),

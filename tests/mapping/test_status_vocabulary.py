@@ -117,3 +117,34 @@ def test_the_status_table_is_defined_once(mapping_dir: Path) -> None:
 
 def test_the_shipped_file_is_the_one_the_docs_describe() -> None:
     assert (SHIPPED / "status.toml").is_file()
+
+
+def test_a_citizens_message_reopens_a_case_waiting_for_them(shipped: MappingSet) -> None:
+    # Out of the box: "Waiting for Details" (0, 3) goes back to In Progress (0, 1).
+    assert shipped.statuses.reopen_status(0, 3) == 1
+    assert shipped.statuses.reopen_status(0, 2) is None  # on hold stays on hold
+    assert shipped.statuses.reopen_status(None, None) is None
+
+
+@pytest.mark.parametrize(
+    ("pair", "expected"),
+    [
+        ("state = 1\nstatus = 5\n", "reopen_on_citizen_message: a closed request takes no"),
+        ("state = 1\nstatus = 1000\n", "reopen_on_citizen_message: a closed request takes no"),
+    ],
+)
+def test_reopening_is_refused_where_it_cannot_apply(
+    mapping_dir: Path, pair: str, expected: str
+) -> None:
+    _edit(mapping_dir / "status.toml", pair, pair + "reopen_on_citizen_message = true\n")
+    assert expected in _error(mapping_dir)
+    assert "Résolue" not in _error(mapping_dir)
+
+
+def test_reopening_is_a_yes_or_no(mapping_dir: Path) -> None:
+    _edit(
+        mapping_dir / "status.toml",
+        "\nreopen_on_citizen_message = true\n",
+        '\nreopen_on_citizen_message = "yes"\n',
+    )
+    assert "reopen_on_citizen_message: Input should be a valid boolean" in _error(mapping_dir)

@@ -13,6 +13,7 @@ import pytest
 from cityzen_connector.dataverse import (
     DataverseClient,
     DataverseConfig,
+    RequestsTransport,
     RetryPolicy,
     StaticTokenProvider,
     WsgiTransport,
@@ -25,7 +26,7 @@ from cityzen_connector.emulator import (
     seed,
     serve,
 )
-from cityzen_connector.mapping import MappingSet
+from cityzen_connector.mapping import CONVERSATION, MappingSet
 from cityzen_connector.sync import apply_provisioning, plan_provisioning
 from cityzen_connector.testing import FakeClock
 
@@ -85,3 +86,15 @@ def provisioned_emulator(
     )
     assert report.ok, [s.line() for s in report.steps]
     return app
+
+
+def conversation_table(target: EmulatorApp | str, token: str = "test-token") -> None:
+    """The conversation table and its columns, as ``cityzen dataverse provision`` creates them
+    (its alternate key aside: no wait for an index), in an emulator app or at a URL: what
+    ``register-events`` needs to find the table's message filter and image columns."""
+    transport = WsgiTransport(target) if isinstance(target, EmulatorApp) else RequestsTransport()
+    url = target if isinstance(target, str) else "http://127.0.0.1:7072"
+    client = DataverseClient(DataverseConfig(url), transport, StaticTokenProvider(token))
+    client.metadata.create_table(CONVERSATION.table_spec())
+    for column in CONVERSATION.columns():
+        client.metadata.create_column(CONVERSATION.table, column)

@@ -65,3 +65,16 @@ def test_the_image_columns_are_every_column_the_cases_code_reads() -> None:
     registration = event_registration(Settings(_env_file=None), submission_column="cz_submissionid")
     assert set(registration.image_columns) == {*IMAGE_COLUMNS, "cz_submissionid"}
     assert event_registration(Settings(_env_file=None)).image_columns == IMAGE_COLUMNS
+
+
+def test_without_the_conversation_table_nothing_is_written_and_it_says_provision() -> None:
+    emulator = emulator_client()  # seeded, not provisioned: no cz_casemessage table
+    try:
+        config = EventRegistration("embedded.servicebus.localhost", "case-events", "k", KEY)
+        with pytest.raises(
+            ProvisionError, match=r"cz_casemessage table .*cityzen dataverse provision"
+        ):
+            register_events(emulator.client, config)
+        assert list(emulator.client.query(Query("serviceendpoints").select("name"))) == []
+    finally:
+        emulator.close()

@@ -34,13 +34,14 @@ def test_plan_lists_everything_missing_then_second_run_has_nothing_to_do(
     assert ("column", "incident", "cz_lookalikecontact") in kinds
     assert ("key", "incident", "cz_submissionid_key") in kinds
     assert ("option", "incident", "caseorigincode=100000000") in kinds
+    assert ("table", "cz_casemessage", "cz_casemessage") in kinds  # the conversation table
     assert all(s.state == "missing" for s in plan.steps)  # nothing exists yet
 
     report = apply_provisioning(client, plan, now=lambda: 0.0, sleep=lambda _: None)
     assert report.ok
     assert {s.state for s in report.steps} == {"created", "active"}
     assert [s.name for s in report.steps if s.kind == "key"] == [
-        "cz_identitykey_key", "cz_pivotkey_key", "cz_submissionid_key",
+        "cz_identitykey_key", "cz_pivotkey_key", "cz_submissionid_key", "cz_messageid_key",
     ]  # fmt: skip
 
     again = plan_provisioning(client, mappings.schema())
@@ -76,7 +77,7 @@ def test_a_key_that_never_activates_times_out_clearly(
     )
     assert not report.ok
     timed_out = [s for s in report.steps if s.state == "timed_out"]
-    assert len(timed_out) == 3
+    assert len(timed_out) == 4
     assert timed_out[0].detail == "still Pending after 30 s"
 
 
@@ -86,7 +87,7 @@ def test_a_key_over_duplicate_rows_is_reported_failed(
     client = make_client(WsgiTransport(fresh(clock)), clock)
     schema = mappings.schema()
     plan = plan_provisioning(client, schema)
-    columns_only = type(plan)(tuple(s for s in plan.steps if s.kind == "column"))
+    columns_only = type(plan)(tuple(s for s in plan.steps if s.kind in ("table", "column")))
     apply_provisioning(client, columns_only, now=lambda: 0.0, sleep=lambda _: None)
     for _ in range(2):  # two contacts holding the same future key value
         client.create("contacts", {"lastname": "X", "cz_identitykey": "same"})

@@ -28,25 +28,39 @@ from ._errors import (
     InvalidSubmissionError,
     OutsideTerritoryError,
     PayloadTooLargeError,
+    RequestClosedError,
     SubmissionNotFoundError,
     UnsupportedFileTypeError,
 )
 from ._idempotency import INGEST_PARTITION, IngestRecords
+from ._message import (
+    CASE_MESSAGE_SCHEMA,
+    MESSAGE_INTAKE_PARTITION,
+    AcceptedMessage,
+    CaseMessagePayload,
+    CitizenMessageBody,
+    accept_message,
+)
 from ._request import Accepted as AcceptedResponse
 from ._request import AttachmentUpload, SubmissionRequest
-from ._status import StatusView, read_status
+from ._status import StatusView, filed_by, read_status
 from ._submit import Accepted, IngestPorts, SubmissionInput, submit
 from ._territory import KnownAddresses, check_territory
 
 __all__ = [
+    "CASE_MESSAGE_SCHEMA",
     "INGEST_PARTITION",
+    "MESSAGE_INTAKE_PARTITION",
     "Accepted",
+    "AcceptedMessage",
     "AcceptedResponse",
     "AttachmentLimits",
     "AttachmentScanner",
     "AttachmentUpload",
     "CallerNotAllowedError",
+    "CaseMessagePayload",
     "CheckedFile",
+    "CitizenMessageBody",
     "DependencyUnavailableError",
     "IdempotencyConflictError",
     "IncomingFile",
@@ -58,14 +72,17 @@ __all__ = [
     "NoScan",
     "OutsideTerritoryError",
     "PayloadTooLargeError",
+    "RequestClosedError",
     "ScanVerdict",
     "StatusView",
     "SubmissionInput",
     "SubmissionNotFoundError",
     "SubmissionRequest",
     "UnsupportedFileTypeError",
+    "accept_message",
     "check_files",
     "check_territory",
+    "filed_by",
     "parse_types",
     "read_status",
     "safe_file_name",

@@ -75,6 +75,13 @@ class IdempotencyConflictError(IngestError):
     code = "idempotency_conflict"
 
 
+class RequestClosedError(IngestError):
+    """A message on a request that is over (resolved, cancelled…, or failed)."""
+
+    status = 409
+    code = "request_closed"
+
+
 class CallerNotAllowedError(IngestError):
     status = 403
     code = "forbidden"

@@ -11,6 +11,7 @@ import hmac
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from cityzen_connector.identity import CallerIdentity
 from cityzen_connector.mapping import identity_key as pseudonym
@@ -19,6 +20,9 @@ from cityzen_connector.store import SUBMISSIONS_PARTITION, StateStore
 
 from ._errors import CallerNotAllowedError, SubmissionNotFoundError, unavailable_as_503
 from ._idempotency import IngestRecords
+
+if TYPE_CHECKING:
+    from ._submit import IngestPorts
 
 StatusView = QueuedStatus | CreatedStatus | FailedStatus
 
@@ -68,3 +72,19 @@ def read_status(
         reason = str(value.get("reason") or "the request could not be processed")
         return FailedStatus(id=parsed, code=str(value.get("code") or FAILED_CODE), reason=reason)
     return QueuedStatus(id=parsed)
+
+
+def filed_by(submission_id: str, issuer: str, sub: str, ports: IngestPorts) -> uuid.UUID:
+    """The request's id when the citizen (``issuer``, ``sub``) filed it, as its intake record
+    keeps the filer's pseudonym; else ``SubmissionNotFoundError``, which says nothing of whose
+    it is (the conversation routes: only the filer reads or writes its thread)."""
+    try:
+        parsed = uuid.UUID(submission_id)
+    except (ValueError, TypeError, AttributeError):
+        raise SubmissionNotFoundError("no such submission") from None
+    record = ports.records.get(str(parsed))
+    expected = record.value.get("filer") if record is not None else None
+    mine = pseudonym(issuer, sub, pepper=ports.identity_key)
+    if not isinstance(expected, str) or not hmac.compare_digest(expected, mine):
+        raise SubmissionNotFoundError("no such submission")
+    return parsed

@@ -31,6 +31,7 @@ from ._delivery import (
 )
 from ._errors import LookupNotFoundError
 from ._lookups import LookupCache
+from ._messages import MessageWriter, message_changes
 from ._outcome import (
     AlreadyDone,
     Created,
@@ -79,6 +80,7 @@ __all__ = [
     "FollowupQueue",
     "LookupCache",
     "LookupNotFoundError",
+    "MessageWriter",
     "Permanent",
     "Prepared",
     "ProcessOutcome",
@@ -96,6 +98,7 @@ __all__ = [
     "drain",
     "handle_submission_message",
     "locate",
+    "message_changes",
     "purge_failed_messages",
     "purge_retention",
     "read_submission",

@@ -36,6 +36,7 @@ from cityzen_connector.messaging import (
     MessagingError,
     ReceivedMessage,
 )
+from cityzen_connector.models import CaseMessagePayload
 
 from ._deferred import DeferredFollowup
 from ._outcome import ProcessOutcome, classify
@@ -49,6 +50,7 @@ from ._worker import (
     read_work,
     reject_invalid,
     settle,
+    write_message,
 )
 
 Item = tuple[ReceivedMessage, Prepared]
@@ -211,6 +213,9 @@ class _Drain:
             return None
         if isinstance(work, DeferredFollowup):
             self.finish(message, partial(follow_up, message, work, deps))
+            return None
+        if isinstance(work, CaseMessagePayload):  # a citizen's message: its own change set
+            self.finish(message, partial(write_message, message, work, deps))
             return None
         prepared = deps.processor.prepare(work)
         if not isinstance(prepared, Prepared):

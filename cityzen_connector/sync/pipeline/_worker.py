@@ -16,6 +16,10 @@ The same queue carries a new contact's deferred follow-ups (``cityzen.contact-fo
 ``_deferred.py``), behind the same breaker: done → complete; a transient or systemic failure →
 ``retry_later`` carrying only the steps left; a permanent one → ``reject``. Neither ever
 touches the submission's status: its case exists.
+
+And citizens' messages on their requests (``cityzen.case-message/v1``, ``_messages.py``):
+written → complete; waiting for the request's case, or a transient failure → ``retry_later``
+with the same back-off (the submission's status untouched); permanent → ``reject``.
 """
 
 from __future__ import annotations
@@ -37,12 +41,19 @@ from cityzen_connector.messaging import (
     ReceivedMessage,
     decode,
 )
-from cityzen_connector.models import SUBMISSION_SCHEMA, Submission, field_errors
+from cityzen_connector.models import (
+    CASE_MESSAGE_SCHEMA,
+    SUBMISSION_SCHEMA,
+    CaseMessagePayload,
+    Submission,
+    field_errors,
+)
 from cityzen_connector.store import SubmissionStatuses
 
 from ._breaker import CircuitBreaker
 from ._deferred import FOLLOWUP_SCHEMA, INVALID_FOLLOWUP, DeferredFollowup
 from ._delivery import DeliveryPolicy, Settlement, reject, retry_later
+from ._messages import MessageWriter, read_case_message
 from ._outcome import AlreadyDone, Created, Permanent, ProcessOutcome, Systemic, Transient
 from ._processor import SubmissionProcessor
 
@@ -62,6 +73,8 @@ class WorkerDeps:
     clock: Callable[[], datetime]
     probe: Callable[[], Any]  # e.g. ``client.who_am_i``: closes a half-open breaker
     logger: logging.Logger = _LOG
+    # Citizens' messages (None: such a message is rejected, and stays to be replayed).
+    messages: MessageWriter | None = None
 
 
 @dataclass(frozen=True)
@@ -74,11 +87,14 @@ class WorkerResult:
     retry_at: datetime | None = None
 
 
-def read_work(message: ReceivedMessage) -> Submission | DeferredFollowup:
-    """A submission or a deferred follow-up; ``InvalidMessage`` with a stable reason otherwise."""
-    envelope = decode(message, accept=(SUBMISSION_SCHEMA, FOLLOWUP_SCHEMA))
+def read_work(message: ReceivedMessage) -> Submission | DeferredFollowup | CaseMessagePayload:
+    """A submission, a deferred follow-up or a citizen's message; ``InvalidMessage`` with a
+    stable reason otherwise."""
+    envelope = decode(message, accept=(SUBMISSION_SCHEMA, FOLLOWUP_SCHEMA, CASE_MESSAGE_SCHEMA))
     if envelope.schema_id == FOLLOWUP_SCHEMA:
         return DeferredFollowup.from_envelope(envelope)
+    if envelope.schema_id == CASE_MESSAGE_SCHEMA:
+        return read_case_message(envelope)
     return _submission(envelope)
 
 
@@ -134,6 +150,8 @@ def handle_submission_message(message: ReceivedMessage, deps: WorkerDeps) -> Wor
         return postponed(message, deps)
     if isinstance(work, DeferredFollowup):
         return follow_up(message, work, deps)
+    if isinstance(work, CaseMessagePayload):
+        return write_message(message, work, deps)
     outcome = deps.processor.process(work)
     return settle(message, outcome, deps)
 
@@ -163,6 +181,42 @@ def follow_up(message: ReceivedMessage, task: DeferredFollowup, deps: WorkerDeps
     if settlement.action == "rejected":
         deps.logger.warning("submission %s: follow-ups given up: %s", sid, settlement.reason)
     return WorkerResult(_action(settlement), result.failure, settlement, settlement.retry_at)
+
+
+def write_message(
+    message: ReceivedMessage, work: CaseMessagePayload, deps: WorkerDeps
+) -> WorkerResult:
+    """Write a citizen's message to its case and settle it; never the submission's status."""
+    now = deps.clock()
+    rid = work.request_id
+    if deps.messages is None:
+        reason = "messages are not configured on this worker"
+        return WorkerResult(
+            "rejected",
+            settlement=reject(deps.bus, None, deps.queue, message, reason=reason, now=now),
+        )
+    outcome = deps.messages.write(work)
+    now = deps.clock()
+    if isinstance(outcome, Created | AlreadyDone):
+        return WorkerResult("completed", outcome)
+    if isinstance(outcome, Transient):
+        settlement = retry_later(
+            deps.bus, deps.queue, message, error=outcome.error, policy=deps.retry, now=now
+        )
+        if settlement.action == "rejected":
+            deps.logger.warning("request %s: message %s given up", rid, work.message_id)
+        return WorkerResult(_action(settlement), outcome, settlement, settlement.retry_at)
+    if isinstance(outcome, Permanent):
+        deps.logger.warning(
+            "request %s: message %s rejected: %s", rid, work.message_id, outcome.code
+        )
+        reason = f"{outcome.code}: {outcome.reason}"
+        settlement = reject(deps.bus, None, deps.queue, message, reason=reason, now=now)
+        return WorkerResult("rejected", outcome, settlement)
+    deps.logger.error(
+        "ALERT processing paused, circuit breaker open: %s (%s)", outcome.code, outcome.reason
+    )
+    return _postponed(deps, message, outcome, now)
 
 
 def settle(message: ReceivedMessage, outcome: ProcessOutcome, deps: WorkerDeps) -> WorkerResult:
