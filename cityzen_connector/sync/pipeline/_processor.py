@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from cityzen_connector._metrics import METRICS, SUBMISSIONS_CREATED, SUBMISSIONS_FAILED
 from cityzen_connector.dataverse import (
     ChangeSet,
     DataverseClient,
@@ -328,6 +329,7 @@ class SubmissionProcessor:
         return AlreadyDone(case_id or None, ticket or None)
 
     def _done(self, submission_id: str, blob_names: Sequence[str], created: Created) -> Created:
+        METRICS.count(SUBMISSIONS_CREATED)  # the case exists, whatever follows
         try:
             self.statuses.mark_created(
                 submission_id, case_id=created.case_id, ticket_number=created.ticket_number
@@ -344,6 +346,8 @@ class SubmissionProcessor:
 
     def record(self, sid: str, outcome: ProcessOutcome) -> ProcessOutcome:
         """Log a failure (codes only) and trip the breaker on a systemic one."""
+        if isinstance(outcome, Systemic | Permanent | Transient):
+            METRICS.count(SUBMISSIONS_FAILED, failure=type(outcome).__name__.lower())
         if isinstance(outcome, Systemic):
             if self.breaker is not None:
                 self.breaker.trip(outcome.code, outcome.reason)
