@@ -33,6 +33,7 @@ __all__ = [
     "SUBMISSIONS_ACCEPTED",
     "SUBMISSIONS_CREATED",
     "SUBMISSIONS_FAILED",
+    "SUBMISSIONS_QUEUE_AGE_MS",
     "WEBHOOKS_DELIVERED",
     "WEBHOOKS_FAILED",
     "Metric",
@@ -44,6 +45,7 @@ METER_NAME = "cityzen_connector"
 SUBMISSIONS_ACCEPTED = "cityzen.submissions.accepted"
 SUBMISSIONS_CREATED = "cityzen.submissions.created"
 SUBMISSIONS_FAILED = "cityzen.submissions.failed"
+SUBMISSIONS_QUEUE_AGE_MS = "cityzen.submissions.queue_age_ms"
 DATAVERSE_THROTTLED = "cityzen.dataverse.throttled"
 DATAVERSE_LATENCY_MS = "cityzen.dataverse.latency_ms"
 WEBHOOKS_DELIVERED = "cityzen.webhooks.delivered"
@@ -71,6 +73,12 @@ CATALOGUE: dict[str, Metric] = {
             "1",
             "Submissions whose processing failed, by class (transient, permanent, systemic).",
             ("failure",),
+        ),
+        Metric(
+            SUBMISSIONS_QUEUE_AGE_MS,
+            "histogram",
+            "ms",
+            "Time a submission has waited since its first enqueue, at each delivery.",
         ),
         Metric(DATAVERSE_THROTTLED, "counter", "1", "Dataverse replies 429 (service protection)."),
         Metric(

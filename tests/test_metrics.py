@@ -20,6 +20,7 @@ def test_the_names_are_stable_and_namespaced() -> None:
         "cityzen.submissions.accepted",
         "cityzen.submissions.created",
         "cityzen.submissions.failed",
+        "cityzen.submissions.queue_age_ms",
         "cityzen.dataverse.throttled",
         "cityzen.dataverse.latency_ms",
         "cityzen.webhooks.delivered",

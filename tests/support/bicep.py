@@ -8,6 +8,7 @@ What pycep 0.7.1 gives and how it is read here:
   (``'submissions'`` and ``submissionsQueue`` alike): :func:`Template.ref` tells them apart by
   the declared names. Interpolated strings stay as their source text (``'${a}-rejected'``).
 * Expressions are ``{"function": {...}}`` / ``{"operator": {...}}`` dicts.
+* A quoted object key keeps its quotes: ``'odata.type': ...`` is the key ``"'odata.type'"``.
 * Known mis-parse: ``a < 30 ? 30 : a`` reads as ``a < (30 ? 30 : a)`` (the conditional binds
   tighter than a comparison), so the template writes ``max(30, retentionDays)`` instead.
 """
