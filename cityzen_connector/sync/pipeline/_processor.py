@@ -242,6 +242,8 @@ class SubmissionProcessor:
                     return self.record(prepared.submission_id, _NOT_DEFERRED)
                 flagged |= result.flagged
         created = Created(str(case.id), ticket, contact_created, flagged)
+        # Counted here, where the case was written: a redelivery finding it done is not counted.
+        METRICS.count(SUBMISSIONS_CREATED)
         return self._done(prepared.submission_id, prepared.blob_names, created)
 
     # -- building --------------------------------------------------------------------------
@@ -329,7 +331,6 @@ class SubmissionProcessor:
         return AlreadyDone(case_id or None, ticket or None)
 
     def _done(self, submission_id: str, blob_names: Sequence[str], created: Created) -> Created:
-        METRICS.count(SUBMISSIONS_CREATED)  # the case exists, whatever follows
         try:
             self.statuses.mark_created(
                 submission_id, case_id=created.case_id, ticket_number=created.ticket_number
