@@ -7,8 +7,8 @@ use is one of these). Rename one only with the workbook and the alerts.
 Emission goes through the OpenTelemetry metrics API: the global meter provider, which
 ``configure_azure_monitor()`` (app/_telemetry.py) sets to export to Application Insights
 ("Add and modify Azure Monitor OpenTelemetry for Python applications", custom metrics,
-Microsoft Learn). Without it the API's provider is a no-op, so a local run pays nothing but a
-lookup. Tests bind a provider of their own (an SDK ``MeterProvider`` with an
+Microsoft Learn). Without it nothing is imported and nothing emitted: a local run pays a
+dictionary lookup. Tests bind a provider of their own (an SDK ``MeterProvider`` with an
 ``InMemoryMetricReader``) with :meth:`Metrics.bind`.
 
 Attributes carry codes only (failure class, status), never an id or a person's data: every
@@ -18,6 +18,7 @@ attribute value multiplies the series Application Insights stores.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -97,11 +98,25 @@ CATALOGUE: dict[str, Metric] = {
 _log = logging.getLogger("cityzen_connector.metrics")
 
 
-def _global_provider() -> Any:
-    # Imported on first emission: the kernel loads nothing beyond the standard library.
-    from opentelemetry import metrics  # noqa: PLC0415
+class _Nowhere:
+    """An instrument for when no meter provider exists: emits nothing."""
 
-    return metrics.get_meter_provider()
+    def add(self, value: float, attributes: dict[str, str]) -> None:
+        pass
+
+    def record(self, value: float, attributes: dict[str, str]) -> None:
+        pass
+
+
+_NOWHERE = _Nowhere()
+
+
+def _global_provider() -> Any:
+    """The process's meter provider, or None when nothing could have set one: a provider is set
+    through ``opentelemetry.metrics``, so while that module is not loaded there is nowhere to
+    export to, and a local run never imports OpenTelemetry for its metrics."""
+    module = sys.modules.get("opentelemetry.metrics")
+    return None if module is None else module.get_meter_provider()
 
 
 class Metrics:
@@ -143,6 +158,8 @@ class Metrics:
 
     def _instrument(self, metric: Metric) -> Any:
         provider = self._provider if self._provider is not None else _global_provider()
+        if provider is None:
+            return _NOWHERE
         key = (id(provider), metric.name)
         with self._lock:
             found = self._instruments.get(key)

@@ -3,6 +3,8 @@ the work happens, read back through an in-memory OpenTelemetry reader bound to t
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -79,3 +81,18 @@ def test_dataverse_429s_and_the_latency_of_each_request_are_measured() -> None:
         assert readings.total(m.DATAVERSE_LATENCY_MS, status_class="4xx") == 1
         assert readings.total(m.DATAVERSE_LATENCY_MS, status_class="2xx") == 1
         assert readings.histogram_sum(m.DATAVERSE_LATENCY_MS) == pytest.approx(250.0)
+
+
+def test_without_telemetry_nothing_is_imported_to_emit_metrics() -> None:
+    # A fresh interpreter, as a local run or an app without a connection string: counting
+    # loads no OpenTelemetry module.
+    code = (
+        "import sys\n"
+        "from cityzen_connector._metrics import METRICS, SUBMISSIONS_ACCEPTED\n"
+        "METRICS.count(SUBMISSIONS_ACCEPTED)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('opentelemetry')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]"
