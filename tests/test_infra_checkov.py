@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from functools import cache
@@ -82,3 +83,17 @@ def test_every_skipped_check_has_a_reason_in_the_template() -> None:
         assert len(reason.strip()) > 20, check["check_id"]
     declared = set(main().resources)
     assert {c["resource"].split(".")[-1] for c in skipped} <= declared
+
+
+def test_a_weakened_template_fails_the_scan(tmp_path: Path) -> None:
+    # The scan is not vacuous: old TLS on the storage account is reported (CKV_AZURE_44).
+    copy = tmp_path / "infra"
+    shutil.copytree(ROOT / "infra", copy)
+    bicep = copy / "main.bicep"
+    text = bicep.read_text(encoding="utf-8")
+    secure = "minimumTlsVersion: 'TLS1_2'"
+    assert secure in text
+    text = text.replace(secure, "minimumTlsVersion: 'TLS1_0'", 1)
+    bicep.write_text(text, encoding="utf-8")
+    failed = {c["check_id"] for c in scan(copy)["results"]["failed_checks"]}
+    assert "CKV_AZURE_44" in failed
