@@ -4,6 +4,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# checkov in an environment of its own (its pins conflict with the dev set): requirements-checkov.txt.
+CHECKOV_STAMP := $(VENV)/.checkov
 
 .PHONY: run test lint types docs unit bench clean requirements
 
@@ -12,6 +14,11 @@ $(STAMP): pyproject.toml requirements.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt -e '.[dev,conformance]'
 	@touch $(STAMP)
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	@test -x $(VENV)/checkov/bin/python || $(PYTHON) -m venv $(VENV)/checkov || python3 -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/python -m pip install --quiet -r requirements-checkov.txt
+	@touch $(CHECKOV_STAMP)
 
 run: $(STAMP)
 	$(BIN)/cityzen run
@@ -31,7 +38,7 @@ types: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
 
-unit: $(STAMP)
+unit: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/python -m pytest
 
 # bench/_*.py are a benchmark's own modules, not benchmarks.

@@ -61,6 +61,13 @@ param agendaFeedUrls string = ''
 @description('When the refresh_feeds timer fetches the feeds: a 6-field NCRONTAB expression, UTC.')
 param feedsRefreshSchedule string = '0 */15 * * * *'
 
+@description('E-mail address alerts are sent to (the action group\'s receiver); empty: alerts fire and show in the portal, no e-mail.')
+param alertEmail string = ''
+
+@description('Alert when a submission has waited longer than this since it was first queued (minutes).')
+@minValue(5)
+param oldestSubmissionAlertMinutes int = 30
+
 var suffix = uniqueString(resourceGroup().id, appName)
 var storageName = take(toLower('st${appName}${suffix}'), 24)
 var attachmentsContainer = 'attachments'
@@ -87,6 +94,9 @@ var roles = {
 // -- storage: host state, deployment package, attachments (blobs), state store (tables) --------
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  // checkov:skip=CKV_AZURE_35: no virtual network in this template; the Flex Consumption app reaches its host storage over the public endpoint, and shared keys are off (Entra ID roles only)
+  // checkov:skip=CKV_AZURE_206: Standard_ZRS replicates across the region's availability zones; geo-replication would keep citizens' attachments beyond the RGPD retention in a second region
+  // checkov:skip=CKV_AZURE_43: the name is computed (take(toLower('st' + appName + uniqueString), 24)), lowercase letters and digits, 24 at most; checkov cannot evaluate it
   name: storageName
   location: location
   sku: { name: 'Standard_ZRS' }
@@ -261,7 +271,7 @@ resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   location: location
   properties: {
     sku: { name: 'PerGB2018' }
-    retentionInDays: retentionDays < 30 ? 30 : retentionDays
+    retentionInDays: max(30, retentionDays) // the workspace's minimum is 30 days
   }
 }
 
@@ -276,9 +286,229 @@ resource insights 'Microsoft.Insights/components@2020-02-02' = {
   }
 }
 
+// -- monitoring: the workbook, the alerts and who they tell ----------------------------------
+// The custom metrics (customMetrics, cityzen.*) are the names in cityzen_connector/_metrics.py;
+// tests/test_monitoring.py checks every name used here and in the workbook is one the code
+// emits. Queue depth and dead letters are Service Bus platform metrics ("Monitoring Azure
+// Service Bus data reference", Microsoft Learn).
+
+var rejectedQueues = [ '${submissionsQueue}-rejected', '${webhooksQueue}-rejected', '${caseEventsQueue}-rejected' ]
+
+resource opsGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
+  name: 'ag-${appName}-${suffix}'
+  location: 'global'
+  properties: {
+    groupShortName: take('cz-${appName}', 12)
+    enabled: true
+    emailReceivers: empty(alertEmail) ? [] : [
+      {
+        name: 'ops'
+        emailAddress: alertEmail
+        useCommonAlertSchema: true
+      }
+    ]
+  }
+}
+
+// Anything in a dead-letter sub-queue (delivery count exhausted, or expired where that
+// dead-letters) needs a person: `cityzen queue dead` lists it.
+resource deadLettersAlert 'Microsoft.Insights/metricAlerts@2018-03-01' = {
+  name: 'alert-dead-letters-${appName}'
+  location: 'global'
+  properties: {
+    description: 'Messages in a dead-letter sub-queue of the connector\'s namespace.'
+    severity: 2
+    enabled: true
+    scopes: [ serviceBus.id ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    autoMitigate: true
+    criteria: {
+      'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
+      allOf: [
+        {
+          criterionType: 'StaticThresholdCriterion'
+          name: 'DeadletteredMessages'
+          metricNamespace: 'Microsoft.ServiceBus/namespaces'
+          metricName: 'DeadletteredMessages'
+          dimensions: [ { name: 'EntityName', operator: 'Include', values: [ '*' ] } ]
+          operator: 'GreaterThan'
+          threshold: 0
+          timeAggregation: 'Maximum'
+        }
+      ]
+    }
+    actions: [ { actionGroupId: opsGroup.id } ]
+  }
+}
+
+resource eventsDeadLettersAlert 'Microsoft.Insights/metricAlerts@2018-03-01' = {
+  name: 'alert-case-events-dead-letters-${appName}'
+  location: 'global'
+  properties: {
+    description: 'Case events Dataverse posted that exhausted their deliveries.'
+    severity: 2
+    enabled: true
+    scopes: [ eventsBus.id ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    autoMitigate: true
+    criteria: {
+      'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
+      allOf: [
+        {
+          criterionType: 'StaticThresholdCriterion'
+          name: 'DeadletteredMessages'
+          metricNamespace: 'Microsoft.ServiceBus/namespaces'
+          metricName: 'DeadletteredMessages'
+          dimensions: [ { name: 'EntityName', operator: 'Include', values: [ '*' ] } ]
+          operator: 'GreaterThan'
+          threshold: 0
+          timeAggregation: 'Maximum'
+        }
+      ]
+    }
+    actions: [ { actionGroupId: opsGroup.id } ]
+  }
+}
+
+// The connector's own dead letters: the *-rejected parking queues (replayed with `cityzen queue`).
+resource rejectedAlert 'Microsoft.Insights/metricAlerts@2018-03-01' = {
+  name: 'alert-rejected-${appName}'
+  location: 'global'
+  properties: {
+    description: 'Submissions, webhooks or case events parked in a -rejected queue.'
+    severity: 2
+    enabled: true
+    scopes: [ serviceBus.id ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    autoMitigate: true
+    criteria: {
+      'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
+      allOf: [
+        {
+          criterionType: 'StaticThresholdCriterion'
+          name: 'ActiveMessages'
+          metricNamespace: 'Microsoft.ServiceBus/namespaces'
+          metricName: 'ActiveMessages'
+          dimensions: [ { name: 'EntityName', operator: 'Include', values: rejectedQueues } ]
+          operator: 'GreaterThan'
+          threshold: 0
+          timeAggregation: 'Maximum'
+        }
+      ]
+    }
+    actions: [ { actionGroupId: opsGroup.id } ]
+  }
+}
+
+// Log alerts over Application Insights ("Create or edit a log search alert rule", Microsoft Learn).
+resource oldestSubmissionAlert 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: 'alert-oldest-submission-${appName}'
+  location: location
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'oldest queued submission (${appName})'
+    description: 'A submission has waited longer than the threshold since it was first queued.'
+    severity: 2
+    enabled: true
+    scopes: [ insights.id ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    autoMitigate: true
+    criteria: {
+      allOf: [
+        {
+          query: 'customMetrics | where name == "cityzen.submissions.queue_age_ms" | summarize oldest_ms = max(valueMax)'
+          timeAggregation: 'Maximum'
+          metricMeasureColumn: 'oldest_ms'
+          operator: 'GreaterThan'
+          threshold: oldestSubmissionAlertMinutes * 60000
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: { actionGroups: [ opsGroup.id ] }
+  }
+}
+
+resource breakerAlert 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: 'alert-breaker-open-${appName}'
+  location: location
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'circuit breaker open (${appName})'
+    description: 'Dataverse failed systemically: submissions wait in the queue until a probe succeeds.'
+    severity: 1
+    enabled: true
+    scopes: [ insights.id ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    autoMitigate: true
+    criteria: {
+      allOf: [
+        {
+          query: 'customMetrics | where name == "cityzen.breaker.opened" | summarize openings = sum(valueSum)'
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'openings'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: { actionGroups: [ opsGroup.id ] }
+  }
+}
+
+// Function executions that failed (an exception, a 5xx); a citizen's 4xx is not a failure of ours.
+resource failedExecutionsAlert 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: 'alert-failed-executions-${appName}'
+  location: location
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'failed executions (${appName})'
+    description: 'Function executions that failed in the last 15 minutes.'
+    severity: 2
+    enabled: true
+    scopes: [ insights.id ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    autoMitigate: true
+    criteria: {
+      allOf: [
+        {
+          query: 'requests | where success == false and not(resultCode startswith "4")'
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: { actionGroups: [ opsGroup.id ] }
+  }
+}
+
+// The workbook (infra/monitoring.workbook.json), its Service Bus charts pointed at this deployment's namespaces.
+resource workbook 'Microsoft.Insights/workbooks@2023-06-01' = {
+  name: guid(resourceGroup().id, appName, 'cityzen-workbook')
+  location: location
+  kind: 'shared'
+  properties: {
+    displayName: 'CityZen connector (${appName})'
+    category: 'workbook'
+    sourceId: insights.id
+    serializedData: replace(replace(loadTextContent('monitoring.workbook.json'), '__SERVICE_BUS_ID__', serviceBus.id), '__EVENTS_BUS_ID__', eventsBus.id)
+  }
+}
+
 // -- secrets -------------------------------------------------------------------------------
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  // checkov:skip=CKV_AZURE_109: no virtual network in this template; the app resolves Key Vault references over the public endpoint; access is Entra ID RBAC only
+  // checkov:skip=CKV_AZURE_189: as CKV_AZURE_109: public network access is needed without private endpoints
   name: take('kv-${appName}-${suffix}', 24)
   location: location
   properties: {
@@ -302,6 +532,7 @@ var webhookSecretsReference = '@Microsoft.KeyVault(VaultName=${vault.name};Secre
 // -- the Function App ----------------------------------------------------------------------
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  // checkov:skip=CKV_AZURE_225: zone redundancy on Flex Consumption keeps two always-ready instances billed per function group; the queues (Service Bus Standard) hold the work through an outage
   name: 'plan-${appName}-${suffix}'
   location: location
   kind: 'functionapp'
@@ -310,6 +541,10 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 }
 
 resource app 'Microsoft.Web/sites@2024-04-01' = {
+  // checkov:skip=CKV_AZURE_222: the API is public: the citizen portal and agents call it (function keys or Entra ID tokens, docs/identity.md)
+  // checkov:skip=CKV_AZURE_17: callers authenticate with tokens or function keys; client certificates would refuse the portal's browsers
+  // checkov:skip=CKV_AZURE_212: Flex Consumption scales instances on demand; there is no minimum instance count to set for failover
+  // checkov:skip=CKV_AZURE_213: the platform health check is not supported on Flex Consumption; GET /api/v1/health and the alerts below watch the app
   name: 'func-${appName}-${suffix}'
   location: location
   kind: 'functionapp,linux'
@@ -335,6 +570,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
+      http20Enabled: true
       appSettings: [
         // Host storage through the identity (no account key).
         { name: 'AzureWebJobsStorage__accountName', value: storage.name }

@@ -20,6 +20,7 @@ KERNEL = {
     f"{PACKAGE}._strict_json",
     f"{PACKAGE}._lazy",
     f"{PACKAGE}._private",
+    f"{PACKAGE}._metrics",
 }
 PORTS = {f"{PACKAGE}.messaging", f"{PACKAGE}.store"}
 _PIPELINE = {*PORTS, f"{PACKAGE}.dataverse", f"{PACKAGE}.mapping", f"{PACKAGE}.models"}

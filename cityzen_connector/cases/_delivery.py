@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from cityzen_connector._clock import WallClock
+from cityzen_connector._metrics import METRICS, WEBHOOKS_DELIVERED, WEBHOOKS_FAILED
 from cityzen_connector.messaging import (
     MAX_MESSAGE_ID,
     PROP_ATTEMPT,
@@ -214,6 +215,7 @@ def _deliver_to(
             endpoint.key,
             attempt,
         )
+        METRICS.count(WEBHOOKS_DELIVERED)
         return EndpointOutcome(endpoint.key, "delivered", status=status)
     if isinstance(verdict, GiveUp):
         return _reject(
@@ -311,6 +313,7 @@ def _reject(
     )
     deps.bus.send(webhook_rejected_queue(deps.queue), [copy])
     deps.logger.warning("webhook %s to endpoint %s dead-lettered: %s", webhook_id, key, reason)
+    METRICS.count(WEBHOOKS_FAILED)
     return EndpointOutcome(key, "rejected", reason, status)
 
 

@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from cityzen_connector._clock import SYSTEM_MONOTONIC, MonotonicClock
+from cityzen_connector._metrics import DATAVERSE_LATENCY_MS, DATAVERSE_THROTTLED, METRICS
 from cityzen_connector._types import Headers
 
 from ._config import DataverseConfig
@@ -252,13 +253,20 @@ class ClientCore:
         with self.limiter.slot():
             started = self.clock.now()
             response = self.transport.send(signed, timeout=self.config.timeout)
+            elapsed = self.clock.now() - started
         self.limiter.observe_hint(response.headers.get("x-ms-dop-hint"))
+        # The workbook's Dataverse panels and the throttling alert (infra/, _metrics.py).
+        METRICS.record(
+            DATAVERSE_LATENCY_MS, elapsed * 1000, status_class=f"{response.status // 100}xx"
+        )
+        if response.status == 429:
+            METRICS.count(DATAVERSE_THROTTLED)
         if self.logger.isEnabledFor(logging.DEBUG):  # hot path: skip the formatting work
             self.logger.debug(
                 "dataverse %s -> %d in %.3f s (request id %s)",
                 http.method,
                 response.status,
-                self.clock.now() - started,
+                elapsed,
                 response.headers.get("x-ms-service-request-id"),
             )
         return response

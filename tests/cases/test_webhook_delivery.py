@@ -13,9 +13,11 @@ import pytest
 import requests
 import responses
 
+from cityzen_connector._metrics import WEBHOOKS_DELIVERED, WEBHOOKS_FAILED
 from cityzen_connector.cases import WebhookRetryPolicy, deliver_webhook_message, endpoint_key
 from cityzen_connector.messaging import BusUnavailableError, OutgoingMessage
 from cityzen_connector.sync.pipeline import replay
+from tests.support.metrics import read_metrics
 from tests.support.webhooks import SECRET, package_signature_matches
 
 from .webhook_world import ANALYTICS, NOW, PORTAL, QUEUE, World, status_changed, world
@@ -446,3 +448,18 @@ def test_logs_hold_ids_and_statuses_never_a_secret_a_signature_a_url_or_the_payl
     ]
     for secret_or_payload in forbidden:
         assert secret_or_payload not in text, secret_or_payload
+
+
+def test_deliveries_and_give_ups_are_counted_per_endpoint(
+    portal: responses.RequestsMock,
+) -> None:
+    portal.add(responses.POST, PORTAL, status=204)
+    portal.add(responses.POST, PORTAL, status=410)
+    w = world()
+    with read_metrics() as readings:
+        w.publish()
+        w.deliver_next()
+        w.publish(status_changed(event_id="evt_02"))
+        w.deliver_next()
+        assert readings.total(WEBHOOKS_DELIVERED) == 1
+        assert readings.total(WEBHOOKS_FAILED) == 1

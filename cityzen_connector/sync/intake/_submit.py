@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from cityzen_connector._metrics import METRICS, SUBMISSIONS_ACCEPTED
 from cityzen_connector.identity import CallerIdentity
 from cityzen_connector.mapping import FormValidationError, PlanError, ThemeCatalog, identity_key
 from cityzen_connector.messaging import MessageBus, encode
@@ -191,6 +192,7 @@ def submit(request: SubmissionInput, caller: CallerIdentity, ports: IngestPorts)
         # A retry with the same id then waits for the lease and is dropped by duplicate
         # detection; the request itself is safe on the queue.
         logger.warning("ingest record of %s not marked accepted", submission_id)
+    METRICS.count(SUBMISSIONS_ACCEPTED)  # a replay is not counted twice
     return Accepted(submission_id, replayed=False)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from cityzen_connector._metrics import BREAKER_OPENED, METRICS
 from cityzen_connector.store import PreconditionFailedError, Record, StateStore
 
 BREAKER_PARTITION = "breaker"
@@ -74,6 +75,7 @@ class CircuitBreaker:
             opened = BreakerState("open", now + timedelta(seconds=seconds), code, reason, seconds)
             if self._write(record, opened):
                 self._log.error("circuit breaker opened: %s (%s)", code, reason)
+                METRICS.count(BREAKER_OPENED)  # the "breaker open" alert (infra/)
                 return opened
         return self.state()
 

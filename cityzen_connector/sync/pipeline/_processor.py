@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from cityzen_connector._metrics import METRICS, SUBMISSIONS_CREATED, SUBMISSIONS_FAILED
 from cityzen_connector.dataverse import (
     ChangeSet,
     DataverseClient,
@@ -241,6 +242,8 @@ class SubmissionProcessor:
                     return self.record(prepared.submission_id, _NOT_DEFERRED)
                 flagged |= result.flagged
         created = Created(str(case.id), ticket, contact_created, flagged)
+        # Counted here, where the case was written: a redelivery finding it done is not counted.
+        METRICS.count(SUBMISSIONS_CREATED)
         return self._done(prepared.submission_id, prepared.blob_names, created)
 
     # -- building --------------------------------------------------------------------------
@@ -344,6 +347,8 @@ class SubmissionProcessor:
 
     def record(self, sid: str, outcome: ProcessOutcome) -> ProcessOutcome:
         """Log a failure (codes only) and trip the breaker on a systemic one."""
+        if isinstance(outcome, Systemic | Permanent | Transient):
+            METRICS.count(SUBMISSIONS_FAILED, failure=type(outcome).__name__.lower())
         if isinstance(outcome, Systemic):
             if self.breaker is not None:
                 self.breaker.trip(outcome.code, outcome.reason)

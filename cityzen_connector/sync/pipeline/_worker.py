@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError as PydanticValidationError
 
+from cityzen_connector._metrics import METRICS, SUBMISSIONS_QUEUE_AGE_MS
 from cityzen_connector.messaging import (
     PROP_ORIGIN_ID,
     Envelope,
@@ -40,6 +41,7 @@ from cityzen_connector.messaging import (
     OutgoingMessage,
     ReceivedMessage,
     decode,
+    first_enqueued,
 )
 from cityzen_connector.models import (
     CASE_MESSAGE_SCHEMA,
@@ -146,6 +148,10 @@ def handle_submission_message(message: ReceivedMessage, deps: WorkerDeps) -> Wor
         work = read_work(message)
     except InvalidMessage as exc:
         return reject_invalid(message, exc, deps)
+    # How long it has waited since its first enqueue, postponements included: the "oldest
+    # queued submission" alert reads the maximum (infra/, _metrics.py).
+    waited = deps.clock() - first_enqueued(message)
+    METRICS.record(SUBMISSIONS_QUEUE_AGE_MS, max(0.0, waited.total_seconds() * 1000))
     if not deps.breaker.allow(deps.probe):
         return postponed(message, deps)
     if isinstance(work, DeferredFollowup):

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from cityzen_connector._metrics import SUBMISSIONS_ACCEPTED
 from cityzen_connector.identity import CallerIdentity, CitizenClaims
 from cityzen_connector.models import SUBMISSION_SCHEMA, Submission
 from cityzen_connector.store import SUBMISSIONS_PARTITION, PreconditionFailedError
@@ -25,6 +26,7 @@ from cityzen_connector.sync.intake import (
     SubmissionInput,
     submit,
 )
+from tests.support.metrics import read_metrics
 from tests.support.world import JPEG, PDF, PNG, QUEUE, World, make_world, submission, upload
 
 PORTAL = CallerIdentity.trusted_portal()
@@ -295,3 +297,11 @@ def test_a_token_claim_that_is_not_unicode_text_is_a_field_error_of_the_token(
         ("token.given_name", "invalid_text")
     ]
     nothing_written(world)
+
+
+def test_an_accepted_submission_is_counted_once_and_its_replay_not_again(world: World) -> None:
+    body = submission()
+    with read_metrics() as readings:
+        send(world, body)
+        send(world, dict(body))  # the same request again: replayed, not a new submission
+        assert readings.total(SUBMISSIONS_ACCEPTED) == 1

@@ -6,9 +6,11 @@ from datetime import timedelta
 
 import pytest
 
+from cityzen_connector._metrics import BREAKER_OPENED
 from cityzen_connector.store import StateStore
 from cityzen_connector.sync.pipeline import BREAKER_PARTITION, CircuitBreaker
 from cityzen_connector.testing import FakeClock
+from tests.support.metrics import read_metrics
 
 
 def breaker(store: StateStore, clock: FakeClock) -> CircuitBreaker:
@@ -109,3 +111,13 @@ def test_a_damaged_record_never_blocks_forever(
 ) -> None:
     store.put(BREAKER_PARTITION, "dataverse", value)
     assert breaker(store, clock).allow(Probe())
+
+
+def test_the_breaker_opening_is_counted_once_per_opening(
+    store: StateStore, clock: FakeClock
+) -> None:
+    breaker = CircuitBreaker(store, clock=clock, open_for=timedelta(seconds=60))
+    with read_metrics() as readings:
+        breaker.trip("auth", "token refused")
+        breaker.trip("auth", "token refused")  # already open: not a new opening
+        assert readings.total(BREAKER_OPENED) == 1

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from cityzen_connector._metrics import SUBMISSIONS_CREATED, SUBMISSIONS_FAILED
 from cityzen_connector.dataverse import DataverseConnectionError, HttpRequest
 from cityzen_connector.emulator import EmulatorApp
 from cityzen_connector.mapping import MappingSet, PlanContext, load_mappings, plan_submission
@@ -22,6 +23,7 @@ from cityzen_connector.sync.pipeline import (
     Systemic,
 )
 from cityzen_connector.testing import FakeClock
+from tests.support.metrics import read_metrics
 from tests.support.transports import CountingTransport
 from tests.sync.conftest import MAPPINGS, PEPPER, MakeSubmission, Rows
 
@@ -339,3 +341,14 @@ def test_swapped_attachment_bytes_are_refused_and_nothing_written(
         "attachment_mismatch", "an attachment's bytes do not match its hash"
     )
     assert rows.all("incidents", "incidentid") == []
+
+
+def test_a_created_case_is_counted_once_and_a_redelivery_not_again(
+    processor: SubmissionProcessor, make_submission: MakeSubmission
+) -> None:
+    submission = make_submission()
+    with read_metrics() as readings:
+        assert isinstance(processor.process(submission), Created)
+        processor.process(submission)  # redelivered: the case exists already
+        assert readings.total(SUBMISSIONS_CREATED) == 1
+        assert readings.total(SUBMISSIONS_FAILED) == 0

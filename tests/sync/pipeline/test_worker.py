@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from cityzen_connector._metrics import SUBMISSIONS_QUEUE_AGE_MS
 from cityzen_connector.messaging import MessageBus, ReceivedMessage, encode
 from cityzen_connector.models import EXAMPLE_SUBMISSION, SUBMISSION_SCHEMA, Submission
 from cityzen_connector.sync.pipeline import (
@@ -18,6 +19,7 @@ from cityzen_connector.sync.pipeline import (
     handle_submission_message,
 )
 from cityzen_connector.testing import FakeClock
+from tests.support.metrics import read_metrics
 from tests.support.transports import CountingTransport
 from tests.sync.conftest import MakeSubmission, Rows
 
@@ -237,3 +239,14 @@ def test_logs_of_a_whole_run_hold_no_personal_data(
     ]  # fmt: skip
     for secret in secrets:
         assert secret not in text, secret
+
+
+def test_the_time_a_submission_waited_is_measured_at_delivery(
+    bus: MessageBus, deps: WorkerDeps, make_submission: MakeSubmission, clock: FakeClock
+) -> None:
+    send(bus, make_submission())
+    clock.advance(600)  # ten minutes in the queue (the "oldest queued submission" alert)
+    with read_metrics() as readings:
+        handle_submission_message(receive_one(bus), deps)
+        assert readings.total(SUBMISSIONS_QUEUE_AGE_MS) == 1
+        assert readings.histogram_sum(SUBMISSIONS_QUEUE_AGE_MS) == 600_000
