@@ -55,7 +55,7 @@ from cityzen_connector.cases._outbox import (
 )
 from cityzen_connector.cases._progress import Progress, progress_of
 from cityzen_connector.cases._reconcile import TRACKING_PARTITION, Reconciler, ReconcileReport
-from cityzen_connector.cases._record import MAX_ENTRIES, CaseRecord, Entry
+from cityzen_connector.cases._record import MAX_ENTRIES, MAX_MARKS, CaseRecord, Entry
 from cityzen_connector.cases._requests import (
     CITIZEN_CONTACTS,
     MAX_PAGE_SIZE,
@@ -108,6 +108,7 @@ __all__ = [
     "DIMENSIONS",
     "MAX_ENTRIES",
     "MAX_EVENT_BYTES",
+    "MAX_MARKS",
     "MAX_PAGE_SIZE",
     "MAX_WEBHOOK_BODY_BYTES",
     "MESSAGE_CREATED",

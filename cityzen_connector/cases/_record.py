@@ -10,6 +10,12 @@ history by its order (row version, else time):
 - otherwise it is a new entry, at its place: an older event arriving late is history, never the
   current status.
 
+An entry is a step: one or more observations of the same state in a row. It keeps the order
+(row version and time) of its first observation and, in ``later``, of the others: events come
+in any order, so two observations seen in a row may have had another state between them (a
+case resolved, reopened, resolved again, the reopening seen last). When such an observation
+lands inside a step, the step is split around it, and the case still ends in its newest state.
+
 An observation that does not say a value (an update without post-image says only what it
 changed) takes it from the entry before it. The current status is the last entry's; the first
 entry of a case (while its history is whole) reads as ``[status.new]``.
@@ -27,14 +33,24 @@ from cityzen_connector.mapping import CitizenStatus, StatusVocabulary
 
 from ._events import CaseChange
 
-__all__ = ["MAX_ENTRIES", "MAX_SEEN", "CaseRecord", "Entry", "Placement"]
+__all__ = ["MAX_ENTRIES", "MAX_MARKS", "MAX_SEEN", "CaseRecord", "Entry", "Mark", "Placement"]
 
 # A record is one Table Storage property (32K characters): 50 entries of at most ~350
-# characters (a service's name is cut at 100) and 100 keys of at most ~60 leave room. Older
-# entries go first; the record then says its history is cut.
+# characters (a service's name is cut at 100), 100 keys of at most ~60 and 100 marks of at most
+# ~50 leave room. Older entries go first; the record then says its history is cut. Past 100
+# marks, the oldest steps forget their inner observations first (their first and last stay).
 MAX_ENTRIES = 50
 MAX_SEEN = 100
+MAX_MARKS = 100
 Placement = Literal["current", "history", "same", "duplicate"]
+Mark = tuple[int | None, datetime]  # where an observation goes: (row version, time)
+
+
+def _precedes(a: Mark, b: Mark) -> bool:
+    """Order of two observations: row versions when both have one, else times."""
+    if a[0] is not None and b[0] is not None:
+        return a[0] < b[0]
+    return a[1] < b[1]
 
 
 @dataclass(frozen=True)
@@ -47,6 +63,42 @@ class Entry:
     owner_kind: str | None = None
     owner_id: str | None = None
     service: str | None = None
+    # The step's other observations, in order (its first is ``version``/``at``).
+    later: tuple[Mark, ...] = ()
+
+    @property
+    def first(self) -> Mark:
+        return (self.version, self.at)
+
+    @property
+    def last(self) -> Mark:
+        return self.later[-1] if self.later else self.first
+
+    def with_mark(self, mark: Mark) -> Entry:
+        """One more observation of this step (after its first)."""
+        if mark == self.first or mark in self.later:
+            return self
+        place = len(self.later)
+        while place > 0 and _precedes(mark, self.later[place - 1]):
+            place -= 1
+        return replace(self, later=(*self.later[:place], mark, *self.later[place:]))
+
+    def starting(self, mark: Mark) -> Entry:
+        """The same state seen earlier: the step began then."""
+        return replace(self, version=mark[0], at=mark[1], later=(self.first, *self.later))
+
+    def split(self, mark: Mark) -> tuple[Entry, Entry]:
+        """The step's observations before ``mark`` and after it (both sides keep one)."""
+        marks = (self.first, *self.later)
+        before = [m for m in marks if not _precedes(mark, m)]
+        after = [m for m in marks if _precedes(mark, m)]
+        head = after[0]
+        # The second half's first observation's key was not kept: a stable one of its own.
+        key = f"{self.key}/{head[0] if head[0] is not None else head[1].isoformat()}"
+        return (
+            replace(self, later=tuple(before[1:])),
+            replace(self, key=key, version=head[0], at=head[1], later=tuple(after[1:])),
+        )
 
     def same_state(self, other: Entry) -> bool:
         return (self.state, self.status, self.owner_id) == (
@@ -56,12 +108,11 @@ class Entry:
         )
 
     def before(self, other: Entry) -> bool:
-        """Order of two observations: row versions when both have one, else times."""
-        if self.version is not None and other.version is not None:
-            return self.version < other.version
-        return self.at < other.at
+        """Order of two steps: their first observations'."""
+        return _precedes(self.first, other.first)
 
     def to_json(self) -> dict[str, Any]:
+        later = {"later": [[v, at.isoformat()] for v, at in self.later]} if self.later else {}
         return {
             "key": self.key,
             "at": self.at.isoformat(),
@@ -71,6 +122,7 @@ class Entry:
             "owner_kind": self.owner_kind,
             "owner_id": self.owner_id,
             "service": self.service,
+            **later,  # absent when empty: records written before it read the same
         }
 
     @classmethod
@@ -84,6 +136,7 @@ class Entry:
             owner_kind=value.get("owner_kind"),
             owner_id=value.get("owner_id"),
             service=value.get("service"),
+            later=tuple((m[0], datetime.fromisoformat(m[1])) for m in value.get("later", ())),
         )
 
 
@@ -130,29 +183,42 @@ class CaseRecord:
             service=change.owner.service if change.owner else None,
         )
         entries = list(self.entries)
+        mark = entry.first
         place = len(entries)
-        while place > 0 and entry.before(entries[place - 1]):
+        while place > 0 and _precedes(mark, entries[place - 1].first):
             place -= 1
         previous = entries[place - 1] if place > 0 else None
         following = entries[place] if place < len(entries) else None
         entry = _inherit(entry, previous or following)
         placement: Placement
-        if self.trimmed and previous is None:
+        inside = previous is not None and _precedes(mark, previous.last)
+        if previous is not None and inside:
+            # Between two observations of one step, whose first is before it.
+            if previous.same_state(entry):
+                entries[place - 1] = previous.with_mark(mark)
+                placement = "same"
+            else:
+                # Another state between them: the step was two, this one between.
+                head, tail = previous.split(mark)
+                entries[place - 1 : place] = [head, entry, tail]
+                placement = "history"
+        elif self.trimmed and previous is None:
             # Older than every step kept: it is in the part of the history that was cut.
             placement = "same"
         elif previous is not None and previous.same_state(entry):
+            entries[place - 1] = previous.with_mark(mark)
             placement = "same"
         elif following is not None and following.same_state(entry):
-            entries[place] = replace(following, at=entry.at, version=entry.version)
+            entries[place] = following.starting(mark)
             placement = "same"
         else:
             entries.insert(place, entry)
             placement = "current" if place == len(entries) - 1 else "history"
         trimmed = self.trimmed or len(entries) > MAX_ENTRIES
-        newest = following is None
+        newest = following is None and not inside
         record = replace(
             self._described(change, newest=newest),
-            entries=tuple(entries[-MAX_ENTRIES:]),
+            entries=_capped(entries[-MAX_ENTRIES:]),
             seen=(*self.seen, change.key)[-MAX_SEEN:],
             trimmed=trimmed,
             rev=self.rev + 1,
@@ -215,6 +281,20 @@ class CaseRecord:
             # A newer version's members survive a write by this one.
             extra={k: v for k, v in value.items() if k not in known},
         )
+
+
+def _capped(entries: list[Entry]) -> tuple[Entry, ...]:
+    """At most ``MAX_MARKS`` marks: the oldest steps keep only their first and last."""
+    excess = sum(len(e.later) for e in entries) - MAX_MARKS
+    kept = list(entries)
+    for index, step in enumerate(kept):
+        if excess <= 0:
+            break
+        inner = min(excess, len(step.later) - 1)
+        if inner > 0:
+            kept[index] = replace(step, later=(*step.later[inner:],))
+            excess -= inner
+    return tuple(kept)
 
 
 def _inherit(entry: Entry, neighbour: Entry | None) -> Entry:

@@ -7,24 +7,29 @@ import dataclasses
 import itertools
 import json
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cityzen_connector.cases import (
     CASES_PARTITION,
     MAX_ENTRIES,
+    MAX_MARKS,
     CaseChange,
     CaseHistory,
+    CaseRecord,
     CaseSchema,
+    Owner,
     QueueWebhookOutbox,
     change_of,
     contact_partition,
     parse_context,
 )
 from cityzen_connector.mapping import MappingSet
-from cityzen_connector.messaging import MessageBus
-from cityzen_connector.store import StateStore
+from cityzen_connector.messaging import MessageBus, open_bus
+from cityzen_connector.store import StateStore, open_store
 from cityzen_connector.testing import FakeClock
 from tests.cases.conftest import CASE, CONTACT, PERSONAL, SUBMISSION, Published, document, raw
 
@@ -266,3 +271,226 @@ def test_a_long_life_stays_one_storable_record_keeping_the_newest_steps(
     again = history.get(uuid.UUID(CASE))
     assert again is not None
     assert again.entries == record.entries
+
+
+# -- lives delivered in any order -------------------------------------------------------------
+# A case's life as Dataverse writes it: created (received), then agents' changes, in order of
+# row version. Every observation says its whole state (a post-image), so the history in order
+# is exactly the run of states; some have no row version (ordered by time, which agrees).
+AGENT = uuid.UUID(int=99)
+OTHER_AGENT = uuid.UUID(int=98)
+TEAM = Owner("team", uuid.UUID(int=1), "Voirie")
+ACTIVE = {"in_progress": (0, 1), "on_hold": (0, 2), "waiting_for_you": (0, 3)}
+RESOLVED = (1, 5)
+T0 = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
+
+
+@st.composite
+def lives(draw: st.DrawFn) -> list[CaseChange]:
+    """received → in progress ↔ waiting / on hold → resolved → reopened → resolved …, with
+    repeated observations of the same state and an agent handing over now and then."""
+    case_id = uuid.UUID(CASE)
+    found = [CaseChange(case_id, "queue", "Create", "v1000", T0, 1000, 0, 1, TEAM, "CAS-1")]
+    state: tuple[int, int] = (0, 1)
+    agent = AGENT
+    for n in range(draw(st.integers(1, 9))):
+        if state == RESOLVED:
+            move = draw(st.sampled_from(["reopen", "same"]))
+        else:
+            move = draw(st.sampled_from(["resolve", "active", "active", "same", "handover"]))
+        if move == "resolve":
+            state = RESOLVED
+        elif move in ("active", "reopen"):
+            state = ACTIVE[draw(st.sampled_from(sorted(ACTIVE)))]
+        elif move == "handover":
+            agent = OTHER_AGENT if agent == AGENT else AGENT
+        version = 1001 + n
+        versioned = draw(st.booleans())
+        found.append(
+            CaseChange(
+                case_id,
+                "queue" if versioned else "reconcile",
+                "Update",
+                f"v{version}" if versioned else f"e{n}",
+                T0 + timedelta(hours=n + 1),
+                version if versioned else None,
+                *state,
+                owner=Owner("systemuser", agent),
+            )
+        )
+    return found
+
+
+def fresh_history(mappings: MappingSet) -> tuple[CaseHistory, MessageBus]:
+    """Built inline: hypothesis runs many examples per function-scoped fixture instance."""
+    clock = FakeClock()
+    bus = open_bus("memory://", clock=clock)
+    outbox = QueueWebhookOutbox(bus, "webhooks")
+    store = open_store("memory://", clock=clock)
+    return CaseHistory(
+        store, outbox, mappings.statuses, clock=clock, retention=timedelta(days=1)
+    ), bus
+
+
+def in_order(changes: list[CaseChange], mappings: MappingSet) -> list[tuple[str, object, object]]:
+    """The history as the citizen reads it when ``changes`` come one by one in order."""
+    record = CaseRecord(uuid.UUID(CASE))
+    for found in sorted(changes, key=lambda c: (c.at, c.version or 0)):
+        record, _ = record.merged(found)
+    return read(record, mappings)
+
+
+def read(record: CaseRecord, mappings: MappingSet) -> list[tuple[str, object, object]]:
+    return [
+        (record.status_at(i, mappings.statuses).code, e.at, e.version)
+        for i, e in enumerate(record.entries)
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(life=lives(), data=st.data())
+def test_any_delivery_order_of_any_life_reads_as_in_order_and_tells_only_what_is_newest(
+    life: list[CaseChange], data: st.DataObject, mappings: MappingSet
+) -> None:
+    history, bus = fresh_history(mappings)
+    order = data.draw(st.permutations(life))
+    again = data.draw(st.lists(st.sampled_from(life), max_size=3))  # redeliveries
+    seen: list[CaseChange] = []
+    told: list[str] = []
+    for found in (*order, *again):
+        applied = history.apply(found)
+        if found not in seen:
+            seen.append(found)
+        # Whatever came so far, the case reads as if it had come in order.
+        expected = in_order(seen, mappings)
+        assert read(applied.record, mappings) == expected
+        if applied.event is not None:
+            told.append(applied.event.data["status"])
+            # Only a change of what the citizen sees, and only the newest status.
+            assert applied.event.data["status"] == expected[-1][0]
+        newest = max(seen, key=lambda c: c.at)
+        if (newest.state, newest.status) == RESOLVED:
+            assert applied.record.current(mappings.statuses).code == "resolved"  # type: ignore[union-attr]
+    assert read(history.get(uuid.UUID(CASE)), mappings) == in_order(life, mappings)  # type: ignore[arg-type]
+    # Told once per change of the status the citizen sees, never the same one twice in a row.
+    assert all(a != b for a, b in itertools.pairwise(told))
+    assert len(bus.peek("webhooks", max_messages=1000)) == len(told)
+
+
+def test_every_order_of_resolved_reopened_resolved_reopened_resolved_ends_resolved(
+    mappings: MappingSet,
+) -> None:
+    states = [(0, 1), RESOLVED, (0, 2), RESOLVED, (0, 1), RESOLVED]
+    life = [
+        CaseChange(
+            uuid.UUID(CASE),
+            "queue",
+            "Update",
+            f"v{1001 + n}",
+            T0 + timedelta(hours=n + 1),
+            1001 + n,
+            *s,
+            owner=Owner("systemuser", AGENT),
+        )
+        for n, s in enumerate(states)
+    ]
+    expected = in_order(life, mappings)
+    assert [code for code, _, _ in expected] == [
+        "received",
+        "resolved",
+        "on_hold",
+        "resolved",
+        "in_progress",
+        "resolved",
+    ]
+    for order in itertools.permutations(life):
+        record = CaseRecord(uuid.UUID(CASE))
+        for found in order:
+            record, _ = record.merged(found)
+        assert read(record, mappings) == expected, order
+
+
+def test_a_record_written_before_steps_kept_their_marks_reads_and_keeps_its_history(
+    mappings: MappingSet,
+) -> None:
+    # As the previous version wrote it: no "later" member in any entry.
+    old = {
+        "case_id": CASE,
+        "entries": [
+            {
+                "key": "v1000",
+                "at": "2026-10-01T08:00:00+00:00",
+                "version": 1000,
+                "state": 0,
+                "status": 1,
+                "owner_kind": "team",
+                "owner_id": str(TEAM.id),
+                "service": "Voirie",
+            },
+            {
+                "key": "v1002",
+                "at": "2026-10-01T10:00:00+00:00",
+                "version": 1002,
+                "state": 1,
+                "status": 5,
+                "owner_kind": "systemuser",
+                "owner_id": str(AGENT),
+                "service": None,
+            },
+        ],
+        "seen": ["v1000", "v1002"],
+        "trimmed": False,
+        "rev": 2,
+    }
+    record = CaseRecord.from_json(old)
+    assert [code for code, _, _ in read(record, mappings)] == ["received", "resolved"]
+    assert record.to_json()["entries"] == old["entries"]  # written back the same
+    # A late reopening after the step, then a late taking in charge before it: in place.
+    agent = Owner("systemuser", AGENT)
+    reopened = CaseChange(
+        record.case_id, "queue", "Update", "v1003", T0 + timedelta(hours=3), 1003, 0, 2, agent
+    )
+    taken = CaseChange(
+        record.case_id, "queue", "Update", "v1001", T0 + timedelta(hours=1), 1001, 0, 1, agent
+    )
+    record, _ = record.merged(reopened)
+    record, _ = record.merged(taken)
+    again = CaseRecord.from_json(json.loads(json.dumps(record.to_json())))
+    assert [code for code, _, _ in read(again, mappings)] == [
+        "received",
+        "in_progress",
+        "resolved",
+        "on_hold",
+    ]
+
+
+def test_a_step_seen_many_times_stays_one_storable_record(
+    schema: CaseSchema, mappings: MappingSet
+) -> None:
+    """The worst case: 50 steps with long services, each seen again and again out of order
+    (every mark kept to split it), 100 long keys: still one Table Storage property."""
+    long_service = ("Direction de l'espace public et de la voirie — " * 5)[:100]
+    record = CaseRecord(uuid.UUID(CASE))
+    observations = []
+    for n in range(400):
+        step, repeat = divmod(n, 8)  # 50 steps of 8 observations each
+        observations.append(
+            CaseChange(
+                record.case_id,
+                "queue",
+                "Update",
+                f"e{uuid.uuid4().hex}:{1772546521000 + n}:Update",
+                T0 + timedelta(hours=step, minutes=repeat, microseconds=123456),
+                None,
+                0,
+                (2, 3)[step % 2],
+                owner=Owner("team", uuid.UUID(int=step), long_service),
+            )
+        )
+    for found in reversed(observations):  # newest first: each step's later ones come first
+        record, _ = record.merged(found)
+    assert len(record.entries) == MAX_ENTRIES
+    assert sum(len(e.later) for e in record.entries) == MAX_MARKS
+    assert all(e.later for e in record.entries)  # every step keeps its last observation
+    assert [code for code, _, _ in read(record, mappings)][-2:] == ["on_hold", "waiting_for_you"]
+    assert len(json.dumps(record.to_json())) < 32_000

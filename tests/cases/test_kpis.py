@@ -139,7 +139,7 @@ def test_a_request_still_queued_is_received_and_waiting(
 def test_events_in_any_order_give_the_same_figures(
     history: CaseHistory, store: StateStore, mappings: MappingSet, clock: FakeClock
 ) -> None:
-    lives = generated(60, reopen=False)
+    lives = generated(60)
     shuffled = report(history, store, mappings, lives, shuffle=random.Random(3))
     in_order_store = open_store("memory://", clock=clock)
     in_order = CaseHistory(
@@ -154,11 +154,6 @@ def test_events_in_any_order_give_the_same_figures(
     assert shuffled["totals"]["received"] > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cases/_record.py: a second resolution seen before the reopening between them is"
-    " merged into the first as 'same' and lost; the case then reads as reopened (issue note)",
-)
 def test_a_reopening_seen_after_the_second_resolution_still_ends_resolved(
     history: CaseHistory, store: StateStore, mappings: MappingSet
 ) -> None:
