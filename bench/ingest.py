@@ -5,9 +5,15 @@ class and thread count on 127.0.0.1, with the same concurrent keep-alive clients
 
 - ours: a ``function_app.py`` registering ``functions.http_api``'s Blueprint, served by the
   local host (function key checked), with the embedded SQLite queue and store and file blobs in
-  a temporary folder -- parsing, validation, catalogue check, magic numbers, blob write,
-  idempotency record, status record, enqueue;
+  a temporary folder -- parsing, validation, catalogue check, magic numbers, blob write, one
+  ingest record (reservation and status), enqueue;
 - bare: a WSGI endpoint that only parses the JSON body and answers 202.
+
+First, round trips: the ``submit`` use case in-process on real memory backends wrapped to
+count each store, queue and blob call and to delay each store and queue call by an Azure-like
+10-30 ms (``bench/_latency.py``), before (the previous layout's three store writes, replayed by
+``PreviousLayoutStore`` on the same slow store) and after (one write), side by side.
+``--round-trips`` prints only that part.
 
 Then the cold start in fresh interpreters: ``import functions.http_api`` (goal < 500 ms) next to
 ``import azure.functions`` alone, and a whole first request (import, settings, backends, 202).
@@ -28,6 +34,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +42,24 @@ ROOT = Path(__file__).resolve().parents[1]
 # The project root is where function_app's imports (functions/) live.
 sys.path.insert(0, str(ROOT))
 
+from _latency import (  # noqa: E402
+    CountedBlobs,
+    PreviousLayoutStore,
+    RoundTrips,
+    SlowBus,
+    SlowStore,
+)
+
 from cityzen_connector import app as cityzen  # noqa: E402
+from cityzen_connector._clock import utc_now  # noqa: E402
+from cityzen_connector.identity import CallerIdentity  # noqa: E402
 from cityzen_connector.localhost import LocalHost, LocalHostConfig  # noqa: E402
 from cityzen_connector.localhost._server import WsgiServerThread  # noqa: E402 - the host's server
+from cityzen_connector.mapping import load_mappings  # noqa: E402
 from cityzen_connector.messaging import open_bus  # noqa: E402
 from cityzen_connector.models import EXAMPLE_SUBMISSION  # noqa: E402
+from cityzen_connector.store import open_blobs, open_store  # noqa: E402
+from cityzen_connector.sync.intake import IngestPorts, SubmissionInput, submit  # noqa: E402
 
 CLIENTS = 8
 THREADS = 8
@@ -148,6 +168,57 @@ def throughput(folder: Path) -> dict[bool, tuple[tuple[float, ...], tuple[float,
     return {attached: (ours[attached], bare_rows[attached]) for attached in (False, True)}
 
 
+LATENCY_SUBMISSIONS = 160
+LATENCY_WORKERS = 8
+PATHS = {"before (3 writes)": PreviousLayoutStore, "after (1 write)": SlowStore}
+
+
+def with_latencies(
+    store_class: type[SlowStore], *, attached: bool
+) -> tuple[dict[str, float], float, float]:
+    """Round trips per submission, then p50 and p99 in ms, of ``submit`` on slow backends."""
+    trips = RoundTrips(seed=18, delay=True)
+    ports = IngestPorts(
+        bus=SlowBus(open_bus("memory://"), trips),
+        queue="submissions",
+        store=store_class(open_store("memory://"), trips),
+        blobs=CountedBlobs(open_blobs("memory://"), trips),
+        catalog=load_mappings(ROOT / "mappings").catalog,
+        clock=utc_now,
+    )
+    portal = CallerIdentity.trusted_portal()
+
+    def one(payload: bytes) -> float:
+        started = time.perf_counter()
+        submit(SubmissionInput(body=json.loads(payload)), portal, ports)
+        return time.perf_counter() - started
+
+    with ThreadPoolExecutor(LATENCY_WORKERS) as pool:
+        latencies = list(pool.map(one, bodies(LATENCY_SUBMISSIONS, attached=attached)))
+    quantiles = statistics.quantiles(latencies, n=100)
+    per = {kind: n / LATENCY_SUBMISSIONS for kind, n in sorted(trips.counts.items())}
+    return per, quantiles[49] * 1000, quantiles[98] * 1000
+
+
+def print_round_trips() -> None:
+    print(
+        f"submit() with Azure-like latencies (store and queue 10-30 ms per call),"
+        f" {LATENCY_WORKERS} concurrent callers x {LATENCY_SUBMISSIONS // LATENCY_WORKERS}"
+    )
+    print(f"{'':34}{'store w':>8}{'store r':>8}{'send':>6}{'blob w':>7}{'p50 ms':>8}{'p99 ms':>8}")
+    for attached in (False, True):
+        label = "with a 2 KB JPEG" if attached else "no attachment"
+        rows = {name: with_latencies(store, attached=attached) for name, store in PATHS.items()}
+        for name, (per, p50, p99) in rows.items():
+            print(
+                f"{name + ', ' + label:34}{per.get('store write', 0):8.1f}"
+                f"{per.get('store read', 0):8.1f}{per.get('queue send', 0):6.1f}"
+                f"{per.get('blob write', 0):7.1f}{p50:8.1f}{p99:8.1f}"
+            )
+        (_, b50, b99), (_, a50, a99) = rows.values()
+        print(f"{'  ratio after / before':34}{'':29}{a50 / b50:8.2f}{a99 / b99:8.2f}")
+
+
 def _fresh(code: str) -> float:
     """Milliseconds printed by ``code`` run in a fresh interpreter at the repository root."""
     done = subprocess.run(
@@ -201,6 +272,9 @@ def main() -> None:
     except cityzen.ConfigurationError as error:
         print(f"bench/ingest.py: {error}", file=sys.stderr)
         raise SystemExit(2) from None
+    print_round_trips()
+    if "--round-trips" in sys.argv[1:]:
+        return
     # waitress warns when requests queue for a thread; that is the load being measured.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as folder:

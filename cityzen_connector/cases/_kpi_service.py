@@ -20,7 +20,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from cityzen_connector.dataverse import DataverseClient, DataverseError, ops
-from cityzen_connector.store import SUBMISSIONS_PARTITION, StateStore, StoreError
+from cityzen_connector.store import (
+    INGEST_PARTITION,
+    SUBMISSIONS_PARTITION,
+    StateStore,
+    StoreError,
+)
 
 from ._history import CASES_PARTITION
 from ._kpi_facts import UNKNOWN, Fact, FactReader, queued_fact
@@ -89,8 +94,14 @@ class KpiService:
                 continue
             if fact is not None:
                 found.append(fact)
-        for record in self._store.query(SUBMISSIONS_PARTITION):
+        statuses = self._store.query(SUBMISSIONS_PARTITION)
+        for record in statuses:
             if record.value.get("status") == "queued":
+                found.append(queued_fact(record.updated_at))
+        # Ingest writes one record: queued until the pipeline writes a status of its own.
+        known = {record.key for record in statuses}
+        for record in self._store.query(INGEST_PARTITION):
+            if record.key not in known and record.value.get("state") == "queued":
                 found.append(queued_fact(record.updated_at))
         return found
 

@@ -12,12 +12,14 @@ from cityzen_connector.store._errors import (
 from cityzen_connector.store._open import open_blobs, open_store
 from cityzen_connector.store._port import BlobRef, BlobStore, Record, StateStore
 from cityzen_connector.store._status import (
+    INGEST_PARTITION,
     SUBMISSIONS_PARTITION,
     SubmissionStatus,
     SubmissionStatuses,
 )
 
 __all__ = [
+    "INGEST_PARTITION",
     "SUBMISSIONS_PARTITION",
     "BlobNotFoundError",
     "BlobRef",

@@ -17,6 +17,9 @@ from cityzen_connector.store._errors import PreconditionFailedError
 from cityzen_connector.store._port import StateStore
 
 SUBMISSIONS_PARTITION = "submissions"
+#: The ingest record of each submission id (sync/intake): since the one-write ingest path its
+#: state ``queued`` is also the submission's first status, until the pipeline writes here.
+INGEST_PARTITION = "submission-requests"
 Status = Literal["queued", "created", "failed"]
 _MAX_REASON = 1000
 _ATTEMPTS = 5  # optimistic-concurrency retries when two writers race
@@ -45,7 +48,7 @@ class SubmissionStatuses:
     def get(self, submission_id: str) -> SubmissionStatus | None:
         record = self._store.get(SUBMISSIONS_PARTITION, submission_id)
         if record is None:
-            return None
+            return self._from_ingest(submission_id)
         value = record.value
         return SubmissionStatus(
             submission_id=submission_id,
@@ -55,6 +58,14 @@ class SubmissionStatuses:
             ticket_number=value.get("ticket_number"),
             reason=value.get("reason"),
         )
+
+    def _from_ingest(self, submission_id: str) -> SubmissionStatus | None:
+        """Queued, as the ingest record says until the pipeline writes a status: ingest writes
+        one record, its ``queued`` state (``accepted`` in the previous layout) is the status."""
+        record = self._store.get(INGEST_PARTITION, submission_id)
+        if record is None or record.value.get("state") not in ("queued", "accepted"):
+            return None
+        return SubmissionStatus(submission_id, "queued", record.updated_at)
 
     def _write(self, submission_id: str, value: dict[str, Any], *, unless_created: bool) -> bool:
         for _ in range(_ATTEMPTS):

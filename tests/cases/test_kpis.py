@@ -18,6 +18,7 @@ from cityzen_connector.cases._kpis import percentile
 from cityzen_connector.mapping import MappingError, MappingSet, load_mappings
 from cityzen_connector.messaging import open_bus
 from cityzen_connector.store import StateStore, SubmissionStatuses, open_store
+from cityzen_connector.sync.intake import IngestRecords
 from cityzen_connector.testing import FakeClock
 from tests.cases.kpi_world import (
     AGENT,
@@ -122,12 +123,19 @@ def test_cancelled_and_merged_cases_are_received_but_neither_resolved_nor_backlo
     assert found["backlog"] == []
 
 
+@pytest.mark.parametrize("layout", ["ingest record only", "status record"])
 def test_a_request_still_queued_is_received_and_waiting(
-    history: CaseHistory, mappings: MappingSet
+    history: CaseHistory, mappings: MappingSet, layout: str
 ) -> None:
     store = open_store("memory://", clock=FakeClock(NOW - timedelta(days=3)))
-    statuses = SubmissionStatuses(store, clock=lambda: NOW, retention=timedelta(days=30))
-    statuses.mark_queued("3f2b8c1e-6d4a-4e2f-9b7c-1a2b3c4d5e6f")
+    key = "3f2b8c1e-6d4a-4e2f-9b7c-1a2b3c4d5e6f"
+    if layout == "status record":  # the previous ingest layout, and a recovered submission
+        statuses = SubmissionStatuses(store, clock=lambda: NOW, retention=timedelta(days=30))
+        statuses.mark_queued(key)
+    else:  # today's one-write ingest: the ingest record in state queued is the status
+        IngestRecords(store, clock=lambda: NOW, retention=timedelta(days=30)).reserve(
+            key, body="h", filer="f"
+        )
     query = StatsQuery(date(2026, 11, 1), date(2026, 11, 30), "status", "month")
     found = report(history, store, mappings, [], query)
     assert only_group(found)["group"] == "queued"

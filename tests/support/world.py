@@ -72,8 +72,10 @@ class FlakyBus(MessageBus):
     fail_send: bool = False
     fail_stats: bool = False
     send_error: Exception | None = None  # any other failure, e.g. a bug
+    sends: int = 0  # round trips to the queue, failed ones included
 
     def send(self, queue: str, messages: Sequence[OutgoingMessage]) -> None:
+        self.sends += 1
         if self.send_error is not None:
             raise self.send_error
         if self.fail_send:

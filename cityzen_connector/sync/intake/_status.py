@@ -19,7 +19,7 @@ from cityzen_connector.models import CreatedStatus, FailedStatus, QueuedStatus
 from cityzen_connector.store import SUBMISSIONS_PARTITION, StateStore
 
 from ._errors import CallerNotAllowedError, SubmissionNotFoundError, unavailable_as_503
-from ._idempotency import IngestRecords
+from ._idempotency import SENT_OR_SENDING, IngestRecords
 
 if TYPE_CHECKING:
     from ._submit import IngestPorts
@@ -58,7 +58,8 @@ def read_status(
             raise SubmissionNotFoundError("no such submission")
     record = store.get(SUBMISSIONS_PARTITION, key)
     if record is None:
-        if ingest is None or ingest.value.get("state") != "accepted":
+        # ``queued``: this layout's one record; ``accepted``: the previous layout's.
+        if ingest is None or ingest.value.get("state") not in SENT_OR_SENDING:
             raise SubmissionNotFoundError("no such submission")
         return QueuedStatus(id=parsed)
     value = record.value

@@ -1,10 +1,12 @@
 """``POST /api/v1/requests`` as a plain function: validate, store the files, enqueue, 202.
 
-Everything that can refuse a request runs before anything is written. Then: the id is reserved
-in the ingest record (create-only), the files go to the blob store, the status becomes
-``queued``, the envelope (message id = submission id, so Service Bus duplicate detection drops
-a second send) goes to the queue, and the record becomes ``accepted``. If any step fails, what
-was written is removed again: no blob is left behind and nothing was enqueued.
+Everything that can refuse a request runs before anything is written. Then: the files go to
+the blob store, the ingest record -- idempotency reservation and ``queued`` status in one
+create-only entity, with the blob references -- is written (one store round trip), and the
+envelope (message id = submission id, so Service Bus duplicate detection drops a second send)
+goes to the queue. If any step fails, what was written is removed again: no blob is left
+behind and nothing was enqueued. A crash between the write and the send leaves a ``queued``
+record that the same request, sent again, completes (it resends; see ``_idempotency``).
 """
 
 from __future__ import annotations
@@ -181,57 +183,77 @@ def submit(request: SubmissionInput, caller: CallerIdentity, ports: IngestPorts)
         "citizen": citizen.model_dump(mode="json"),
         "files": [[f.file_name, f.sha256] for f in files],
     }
-    records = ports.records
-    reservation = records.reserve(str(submission_id), body=body_hash(canonical), filer=filer)
-    if reservation.replay:
-        return Accepted(submission_id, replayed=True)
-    _store_and_enqueue(parsed, citizen, files, reservation, ports)
+    stored = _store_files(files, ports.blobs)
+    attempt = uuid.uuid4().hex
     try:
-        records.accept(reservation)
-    except Exception:  # noqa: BLE001 -- enqueued: the submission is accepted whatever happens
-        # A retry with the same id then waits for the lease and is dropped by duplicate
-        # detection; the request itself is safe on the queue.
-        logger.warning("ingest record of %s not marked accepted", submission_id)
+        reservation = ports.records.reserve(
+            str(submission_id),
+            body=body_hash(canonical),
+            filer=filer,
+            blobs=stored,
+            attempt=attempt,
+        )
+    except BaseException:
+        # The write may have happened (a reply lost): remove it if it is ours; the blobs go
+        # only when no record of ours can reference them.
+        if ports.records.release_attempt(str(submission_id), attempt):
+            _undo(ports, None, stored)
+        raise
+    if reservation.replay:
+        _undo(ports, None, stored)  # the earlier attempt's blobs are the ones referenced
+        if reservation.resend and _not_yet_processed(ports, reservation.submission_id):
+            ports.bus.send(ports.queue, [_envelope(parsed, citizen, files, reservation)])
+        return Accepted(submission_id, replayed=True)
+    try:
+        ports.bus.send(ports.queue, [_envelope(parsed, citizen, files, reservation)])
+    except BaseException:
+        _undo(ports, reservation, stored)
+        raise
     METRICS.count(SUBMISSIONS_ACCEPTED)  # a replay is not counted twice
     return Accepted(submission_id, replayed=False)
 
 
-def _store_and_enqueue(
-    parsed: Any,
-    citizen: Citizen,
-    files: Sequence[CheckedFile],
-    reservation: Reservation,
-    ports: IngestPorts,
-) -> None:
+def _store_files(files: Sequence[CheckedFile], blobs: BlobStore) -> list[BlobRef]:
     stored: list[BlobRef] = []
-    status_written = False
-    submission_id = reservation.submission_id
     try:
         for checked in files:
-            stored.append(ports.blobs.put(checked.data, media_type=checked.media_type))
-        submission = Submission.model_validate(
-            {
-                **parsed.model_dump(exclude={"attachments", "citizen"}),
-                "id": submission_id,
-                "submitted_at": ports.clock(),
-                "citizen": citizen,
-                "attachments": [
-                    _reference(submission_id, index, checked, ref)
-                    for index, (checked, ref) in enumerate(zip(files, stored, strict=True))
-                ],
-            }
-        )
-        message = encode(
-            SUBMISSION_SCHEMA,
-            submission.model_dump(mode="json"),
-            correlation_id=submission_id,
-            message_id=submission_id,
-        )
-        status_written = ports.statuses.mark_queued(submission_id)
-        ports.bus.send(ports.queue, [message])
+            stored.append(blobs.put(checked.data, media_type=checked.media_type))
     except BaseException:
-        _undo(ports, reservation, stored, status_written)
+        for ref in stored:
+            _quietly(_deleter(blobs, ref.name))
         raise
+    return stored
+
+
+def _not_yet_processed(ports: IngestPorts, submission_id: str) -> bool:
+    """No status from the pipeline yet: the earlier send may not have happened. (A replay
+    only: one read, never on a first submission.)"""
+    return ports.store.get(SUBMISSIONS_PARTITION, submission_id) is None
+
+
+def _envelope(
+    parsed: Any, citizen: Citizen, files: Sequence[CheckedFile], reservation: Reservation
+) -> Any:
+    """The same envelope for a first send and a resend: the record's blobs and time."""
+    submission_id = reservation.submission_id
+    submission = Submission.model_validate(
+        {
+            **parsed.model_dump(exclude={"attachments", "citizen"}),
+            "id": submission_id,
+            "submitted_at": reservation.since,
+            "citizen": citizen,
+            "attachments": [
+                _reference(submission_id, index, checked, ref)
+                for index, (checked, ref) in enumerate(zip(files, reservation.blobs, strict=True))
+            ],
+        }
+    )
+    return encode(
+        SUBMISSION_SCHEMA,
+        submission.model_dump(mode="json"),
+        correlation_id=submission_id,
+        message_id=submission_id,
+    )
 
 
 def _reference(
@@ -253,16 +275,21 @@ def _deleter(blobs: BlobStore, name: str) -> Callable[[], object]:
     return lambda: blobs.delete(name)
 
 
-def _undo(
-    ports: IngestPorts, reservation: Reservation, stored: Sequence[BlobRef], status: bool
-) -> None:
-    """Best effort, each step on its own: one failing cleanup must not skip the others."""
-    steps: list[Callable[[], object]] = [_deleter(ports.blobs, ref.name) for ref in stored]
-    if status:
-        steps.append(lambda: ports.store.delete(SUBMISSIONS_PARTITION, reservation.submission_id))
-    steps.append(lambda: ports.records.release(reservation))
-    for step in steps:
+def _quietly(step: Callable[[], object]) -> None:
+    try:
+        step()
+    except Exception:  # cleanup after a failure: the original error wins
+        logger.exception("cleanup after a failed submission left something behind")
+
+
+def _undo(ports: IngestPorts, reservation: Reservation | None, stored: Sequence[BlobRef]) -> None:
+    """Best effort. The record goes first: while it stays (the store failed too) it references
+    the blobs, and the same request sent again resends with them -- so they stay as well."""
+    if reservation is not None:
         try:
-            step()
+            ports.records.release(reservation)
         except Exception:  # cleanup after a failure: the original error wins
-            logger.exception("cleanup after a failed submission left something behind")
+            logger.exception("a failed submission's record stays; a retry will complete it")
+            return
+    for ref in stored:
+        _quietly(_deleter(ports.blobs, ref.name))
