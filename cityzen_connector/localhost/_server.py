@@ -170,8 +170,23 @@ class WsgiServerThread:
             wasyncore.dispatcher.close(server)
             closed.set()
 
-        server.trigger.pull_trigger(close_listener)
-        closed.wait(timeout)
+        if _pull(server, close_listener):
+            closed.wait(timeout)
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=timeout)
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        _pull(server, lambda: wasyncore.close_all(server._map))
         self._thread.join(timeout)
+        if not self._thread.is_alive():
+            # The loop is over (it may have ended on its own once its map emptied, closing its
+            # trigger first: then nothing could be pulled); what is left is ours to close.
+            wasyncore.close_all(server._map, ignore_all=True)
+
+
+def _pull(server: Any, thunk: Any) -> bool:
+    """Run ``thunk`` on the loop thread through waitress's trigger; False when the trigger is
+    already closed (EBADF: the loop is ending and has closed its map), so the caller does not
+    wait for a thunk that will never run."""
+    try:
+        server.trigger.pull_trigger(thunk)
+    except OSError:
+        return False
+    return True
