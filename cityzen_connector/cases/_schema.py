@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from cityzen_connector.mapping import MappingSet
+from cityzen_connector.mapping import CASE_STATUS_COLUMNS, MappingSet
 
 __all__ = ["CASE_COLUMNS", "ROW_ANNOTATIONS", "CaseSchema"]
 
@@ -24,19 +24,9 @@ ROW_ANNOTATIONS = (
     'Microsoft.Dynamics.CRM.lookuplogicalname"'
 )
 
-#: What a status needs: the columns a post-image must carry, and what reconciliation selects.
-CASE_COLUMNS: tuple[str, ...] = (
-    "statecode",
-    "statuscode",
-    "ownerid",
-    "ticketnumber",
-    "customerid",
-    "subjectid",
-    "caseorigincode",
-    "createdon",
-    "modifiedon",
-    "versionnumber",
-)
+#: What a status needs: the columns a post-image must carry, and what reconciliation selects
+#: (mapping's one list, which the registration in ``sync`` asks for).
+CASE_COLUMNS: tuple[str, ...] = CASE_STATUS_COLUMNS
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ Pure: no I/O besides reading the mapping files, no Dataverse client. The pipelin
 """
 
 from ._agents import MEMBERSHIP_TYPES, TEAM_TYPES, AccessGroup, AccessModel
+from ._case_columns import CASE_STATUS_COLUMNS
 from ._config import (
     COLUMN_TYPES,
     AlternateKey,
@@ -59,6 +60,7 @@ from ._themes import ThemeCatalog
 from ._wire import bind_value, key_segment, odata_literal, operation_path, wire_body
 
 __all__ = [
+    "CASE_STATUS_COLUMNS",
     "COLUMN_TYPES",
     "CONVERSATION",
     "MAX_FILE_BYTES",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from cityzen_connector.mapping import CONVERSATION
+from cityzen_connector.mapping import CASE_STATUS_COLUMNS, CONVERSATION
 
 __all__ = [
     "ENDPOINT_NAME",
@@ -30,20 +30,8 @@ __all__ = [
 ENDPOINT_NAME = "cityzen-case-events"
 TABLE = "incident"
 IMAGE_ALIAS = "status"
-# The case table's columns a status needs (cases.CASE_COLUMNS; tests tie the two). Not the
-# title nor the description: a citizen's words stay out of the queue.
-IMAGE_COLUMNS = (
-    "statecode",
-    "statuscode",
-    "ownerid",
-    "ticketnumber",
-    "customerid",
-    "subjectid",
-    "caseorigincode",
-    "createdon",
-    "modifiedon",
-    "versionnumber",
-)
+# The case table's columns a status needs: mapping's one list, which cases reads too.
+IMAGE_COLUMNS = CASE_STATUS_COLUMNS
 UPDATE_FILTERING = ("statecode", "statuscode", "ownerid")
 MESSAGE_IMAGE_ALIAS = "message"
 _C = CONVERSATION
