@@ -14,8 +14,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from cityzen_connector.models import MAX_PAGE_SIZE, PROBLEM_CONTENT_TYPE, Citizen, Problem
-from cityzen_connector.models._ops import PAGE_TOKEN_PATTERN
+from cityzen_connector.models import PROBLEM_CONTENT_TYPE, Citizen, Problem
 
 from ._contract import ApiContract, location_definition, ops_definitions, request_definitions
 from ._http import JSON
@@ -53,24 +52,6 @@ _HEADER_SCHEMAS: dict[str, dict[str, Any]] = {
     "CityZen-Citizen-Issuer": {"type": "string", "pattern": r"^https?://[!-~]{1,292}$"},
     "CityZen-Citizen-Sub": {"type": "string", "pattern": r"^[!-~]{1,255}$"},
 }
-# Query parameters (the ops routes'): description and schema; ``queue`` names this deployment's
-# queues (``ApiContract.ops_queues``).
-_QUERY: dict[str, tuple[str, dict[str, Any]]] = {
-    "queue": ("One of the queues the connector uses.", {"type": "string"}),
-    "source": (
-        "deadletter: the queue's dead-letter sub-queue; rejected: <queue>-rejected; all: both.",
-        {"enum": ["deadletter", "rejected", "all"], "default": "all"},
-    ),
-    "page_size": (
-        "Messages per page.",
-        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 50},
-    ),
-    "page_token": (
-        "Where the previous page ended (its next_page_token).",
-        {"type": "string", "pattern": PAGE_TOKEN_PATTERN},
-    ),
-}
-_REQUIRED_QUERY = frozenset({"queue"})
 _OPS_SCHEME = {
     "type": "http",
     "scheme": "bearer",
@@ -111,6 +92,7 @@ def query_schemas(contract: ApiContract) -> dict[str, dict[str, Any]]:
         "per_page": bounded(10, PER_PAGE_MAX),
         "suggestion_limit": bounded(8, SUGGESTIONS_MAX),
         "popular_limit": bounded(10, POPULAR_MAX),
+        "ops_queue": {"enum": list(contract.ops_queues)},  # this deployment's queues
     }
 
 
@@ -321,16 +303,6 @@ def _operation(
         + _query_parameters(op.query)
         + [
             {
-                "name": name,
-                "in": "query",
-                "required": name in _REQUIRED_QUERY,
-                "description": _QUERY[name][0],
-                "schema": _query_schema(name, contract),
-            }
-            for name in op.query_names
-        ]
-        + [
-            {
                 "name": header,
                 "in": "header",
                 "required": header in _CITIZEN_HEADERS and contract.auth_mode == "function_key",
@@ -383,12 +355,6 @@ def _query_parameters(schema: Schema) -> list[dict[str, Any]]:
             parameter["description"] = description
         parameters.append({**parameter, "schema": field})
     return parameters
-
-
-def _query_schema(name: str, contract: ApiContract) -> dict[str, Any]:
-    if name == "queue":
-        return {"enum": list(contract.ops_queues)}
-    return _QUERY[name][1]
 
 
 def _path_params(template: str) -> list[str]:

@@ -12,6 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from cityzen_connector.models import MAX_PAGE_SIZE as MAX_DEAD_LETTER_PAGE
+from cityzen_connector.models._ops import PAGE_TOKEN_PATTERN
+
 # anonymous: anyone; function: a function key (probes); caller: a function key (the trusted
 # portal) or a bearer token (a citizen), as CITYZEN_AUTH_MODE says; ops: an Entra ID access
 # token of the ops tenant with the ops app role, never a function key (api/_ops.py says why).
@@ -56,8 +59,6 @@ class Operation:
     query: Schema = None
     # Query parameters one by one, some bounded by the deployment (``Param``).
     params: tuple[Param, ...] = ()
-    # Query parameters by name, described in ``_openapi``'s table (the ops routes).
-    query_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -517,7 +518,30 @@ OPS_ROUTES: tuple[Route, ...] = (
                     422: Answer("A query parameter is not valid, each listed"),
                     **_OPS,
                 },
-                query_names=("queue", "source", "page_size", "page_token"),
+                params=(
+                    Param("queue", "ops_queue", "One of the queues the connector uses.", True),
+                    Param(
+                        "source",
+                        {"enum": ["deadletter", "rejected", "all"], "default": "all"},
+                        "deadletter: the queue's dead-letter sub-queue; rejected:"
+                        " <queue>-rejected; all: both.",
+                    ),
+                    Param(
+                        "page_size",
+                        {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": MAX_DEAD_LETTER_PAGE,
+                            "default": 50,
+                        },
+                        "Messages per page.",
+                    ),
+                    Param(
+                        "page_token",
+                        {"type": "string", "pattern": PAGE_TOKEN_PATTERN},
+                        "Where the previous page ended (its next_page_token).",
+                    ),
+                ),
             ),
         ),
     ),
