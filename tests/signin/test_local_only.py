@@ -72,3 +72,14 @@ def test_login_refuses_an_unknown_identity_and_says_when_no_provider_answers() -
     assert login(settings, args, "", out, err) == 1
     assert "is `cityzen run` running?" in err.getvalue()
     assert out.getvalue() == ""
+
+
+def test_login_as_an_agent_names_the_emulators_agents_when_one_is_unknown() -> None:
+    settings = Settings(_env_file=None, signin_port=1)
+    out, err = io.StringIO(), io.StringIO()
+    args = argparse.Namespace(identity=None, email=None, agent="mallory", id_token=False)
+    assert login(settings, args, "", out, err) == 2
+    assert "--agent must be one of: agnes.martin, bruno.lefevre" in err.getvalue()
+    args = argparse.Namespace(identity=None, email=None, agent="agnes.martin", id_token=False)
+    assert login(settings, args, "", out, err) == 1  # nothing listens: said, not raised
+    assert out.getvalue() == ""
