@@ -6,6 +6,7 @@ bearer token verified as the ops routes verify theirs).
 Embedded mode only, never deployed: agents work in Dynamics 365. See docs/desk.md.
 """
 
+from ._app import ACCEPTED_TYPES, PREFIX, DeskApp, make_app
 from ._desk import MAX_ATTACHMENT_BYTES, REFUSALS, Attachment, Desk, reply_body
 from ._errors import (
     ActionRefusedError,
@@ -18,7 +19,9 @@ from ._errors import (
 from ._reasons import REASON_LABELS, REASONS, STATES
 
 __all__ = [
+    "ACCEPTED_TYPES",
     "MAX_ATTACHMENT_BYTES",
+    "PREFIX",
     "REASONS",
     "REASON_LABELS",
     "REFUSALS",
@@ -28,8 +31,10 @@ __all__ = [
     "AttachmentRefusedError",
     "CaseNotFoundError",
     "Desk",
+    "DeskApp",
     "DeskError",
     "InvalidActionError",
     "TeamNotFoundError",
+    "make_app",
     "reply_body",
 ]

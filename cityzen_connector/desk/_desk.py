@@ -173,7 +173,9 @@ class Desk:
                     "objectid_incident@odata.bind": f"/incidents({case['incidentid']})",
                     **file,
                 }
-                return client.create("annotations", note)
+                created = client.create("annotations", note).id
+                assert created is not None  # a POST answers OData-EntityId
+                return created
             message_id = uuid.uuid4()
             requests: list[Any] = [
                 ops.upsert(

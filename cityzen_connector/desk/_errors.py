@@ -16,7 +16,18 @@ summary, the desk API answers 503.
 
 from __future__ import annotations
 
+from typing import Any
+
 from cityzen_connector.models import ProblemCode
+
+
+class Refusal(Exception):  # noqa: N818 -- a reply on its way out, not a failure
+    """A problem to answer with, raised from deep in a desk API handler."""
+
+    def __init__(self, reply: Any) -> None:
+        # An ``_http.Reply`` (typed loosely: that module imports this one).
+        super().__init__(reply.status)
+        self.reply = reply
 
 
 class DeskError(Exception):
