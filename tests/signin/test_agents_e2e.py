@@ -14,11 +14,13 @@ import jwt
 import pytest
 import requests
 
+from cityzen_connector import app
 from cityzen_connector.app import _identity as configured
-from cityzen_connector.emulator import agent_object_id
+from cityzen_connector.emulator import agent_id, agent_object_id, serve
 from cityzen_connector.identity import LOCAL_OPS_AUDIENCE, LOCAL_OPS_TENANT_ID
 from cityzen_connector.settings import Settings
 from cityzen_connector.signin import LOCAL_CLIENT_ID, LOCAL_DESK_CLIENT_ID, login
+from tests.cli.agent import Emulator
 from tests.signin import test_flow_e2e as flow
 from tests.signin.test_flow_e2e import TIMEOUT, Started, World, b64, claims, code_of, signed_in
 
@@ -226,3 +228,32 @@ def test_without_the_provider_or_with_an_ops_tenant_no_agents_issuer_is_trusted(
     assert issuer.config.issuer == "http://127.0.0.1:7999/agents"
     assert issuer.config.algorithms == frozenset({"RS256"})
     assert issuer.config.tenant_id == LOCAL_OPS_TENANT_ID
+
+
+def test_an_agent_signed_in_acts_on_the_desk_as_themself_and_a_citizen_cannot(
+    world: World,
+) -> None:
+    deps = app.Container(world.settings)
+    server = serve(app.desk_app(deps), "127.0.0.1", 0)
+    try:
+        emulator = Emulator(world.settings.dataverse_url, None, [])  # type: ignore[arg-type]
+        ticket = emulator.new_case()
+        desk = f"{server.url.rstrip('/')}/desk/api"
+        agent = agent_tokens(world, "bruno.lefevre")["access_token"]
+        held = requests.post(
+            f"{desk}/cases/{ticket}/hold",
+            json={"text": "Quel numéro ?"},
+            headers=bearer(agent),
+            timeout=TIMEOUT,
+        )
+        assert held.status_code == 200, held.text
+        assert emulator.by_ticket(ticket)["_modifiedby_value"] == agent_id("bruno.lefevre")
+        _, citizen = signed_in(world)
+        refused = requests.get(
+            f"{desk}/cases", headers=bearer(citizen["access_token"]), timeout=TIMEOUT
+        )
+        assert refused.status_code == 401
+        assert refused.headers["Content-Type"] == "application/problem+json"
+    finally:
+        server.stop()
+        deps.close()
