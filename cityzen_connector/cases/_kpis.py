@@ -143,6 +143,7 @@ def _age_bucket(age_days: float) -> str:
 
 def compute_kpis(facts: Iterable[Fact], query: StatsQuery, *, now: datetime) -> dict[str, Any]:
     groups: dict[tuple[str, str], _Group] = {}
+    periods: dict[str, _Group] = {}  # every group of a period: a chart's one series
     total = _Group()
     backlog: dict[str, dict[str, int]] = {}
     dimension = query.group_by
@@ -159,6 +160,7 @@ def compute_kpis(facts: Iterable[Fact], query: StatsQuery, *, now: datetime) -> 
         if group is None:
             group = groups[key] = _Group()
         group.add(fact)
+        periods.setdefault(key[0], _Group()).add(fact)
         total.add(fact)
     return {
         "from": query.start.isoformat(),
@@ -169,6 +171,9 @@ def compute_kpis(facts: Iterable[Fact], query: StatsQuery, *, now: datetime) -> 
         "groups": [
             {"period": period, "group": value, **group.to_json()}
             for (period, value), group in sorted(groups.items())
+        ],
+        "periods": [
+            {"period": period, **group.to_json()} for period, group in sorted(periods.items())
         ],
         "totals": total.to_json(),
         "backlog": [
