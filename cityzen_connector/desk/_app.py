@@ -174,7 +174,8 @@ class DeskApp:
 
     def _hold(self, agent: str, ticket: str, environ: dict[str, Any]) -> Reply:
         body = validated(HoldBody, _json(environ))
-        # The status first: a closed case refuses it, and then no message is written either.
+        # The status first: when Dataverse refuses it, nothing reaches the citizen (a message
+        # failing after it leaves the case waiting; the agent sends it again with reply).
         label = self._desk.set_reason(agent, ticket, "waiting-for-details")
         message = None
         if body.text is not None:

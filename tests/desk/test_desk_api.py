@@ -173,6 +173,14 @@ def test_resolve_then_resolving_again_is_a_stable_conflict(desk: Desk) -> None:
     assert "0x80044411" in document["detail"]
 
 
+def test_asking_for_details_on_a_resolved_case_reopens_it(desk: Desk) -> None:
+    ticket = desk.emulator.new_case()
+    assert desk.call("POST", f"/cases/{ticket}/resolve").status_code == 200
+    held = desk.call("POST", f"/cases/{ticket}/hold")
+    assert held.json()["status"] == "Active / Waiting for Details"
+    assert held.json()["message_id"] is None
+
+
 def test_status_and_assign(desk: Desk) -> None:
     ticket = desk.emulator.new_case()
     researching = desk.call("POST", f"/cases/{ticket}/status", json={"reason": "researching"})
