@@ -151,7 +151,7 @@ def banner_lines(settings: Settings, api: str, program: str = "cityzen") -> list
             f"Local sign-in provider at {urls['franceconnect']}/: its tokens are not accepted"
             f" ({ENV_PREFIX}AUTH_MODE is function_key)",
         ]
-    return [
+    lines = [
         "",
         f"Local sign-in provider (OpenID Connect, auth mode {settings.auth_mode}):",
         f"  FranceConnect-shaped test identities  {urls['franceconnect']}/",
@@ -159,6 +159,13 @@ def banner_lines(settings: Settings, api: str, program: str = "cityzen") -> list
         "Get a citizen's access token, then list their requests:",
         f"  curl -sS '{api}/citizens/me/requests' -H \"Authorization: Bearer $({login_cmd})\"",
     ]
+    if configured.uses_local_ops_key(settings):  # the agents' issuer is trusted (docs/desk.md)
+        agent_cmd = login_cmd.replace("--identity angela", "--agent bruno.lefevre")
+        lines += [
+            f"Get an agent's access token ({urls['agents']}), then read the KPIs:",
+            f"  curl -sS '{api}/stats?period=week' -H \"Authorization: Bearer $({agent_cmd})\"",
+        ]
+    return lines
 
 
 def ensure_portal_key(env: MutableMapping[str, str], settings: Settings) -> None:
