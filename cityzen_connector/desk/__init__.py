@@ -10,6 +10,7 @@ from ._app import ACCEPTED_TYPES, PREFIX, DeskApp, make_app
 from ._desk import MAX_ATTACHMENT_BYTES, REFUSALS, Attachment, Desk, reply_body
 from ._errors import (
     ActionRefusedError,
+    AgentUnknownError,
     AttachmentRefusedError,
     CaseNotFoundError,
     DeskError,
@@ -27,6 +28,7 @@ __all__ = [
     "REFUSALS",
     "STATES",
     "ActionRefusedError",
+    "AgentUnknownError",
     "Attachment",
     "AttachmentRefusedError",
     "CaseNotFoundError",

@@ -112,7 +112,10 @@ class DeskApp:
             reply = _desk_problem(exc)
         except DataverseError as exc:
             logger.warning("desk: Dataverse failed: %s", exc.summary)
-            reply = problem_reply(ProblemCode.SERVICE_UNAVAILABLE)
+            # Unreachable or throttled: try again later; anything else is ours to look at.
+            transient = exc.is_transient
+            code = ProblemCode.SERVICE_UNAVAILABLE if transient else ProblemCode.INTERNAL_ERROR
+            reply = problem_reply(code)
         except Exception as exc:  # noqa: BLE001 -- one 500 problem, the type logged, nothing else
             logger.error("desk: unexpected %s", type(exc).__name__)
             reply = problem_reply(ProblemCode.INTERNAL_ERROR)

@@ -31,6 +31,7 @@ from cityzen_connector.models import ProblemCode
 
 from ._errors import (
     ActionRefusedError,
+    AgentUnknownError,
     AttachmentRefusedError,
     CaseNotFoundError,
     InvalidActionError,
@@ -54,6 +55,9 @@ REFUSALS = {
     "0x80048408": "that status reason does not go with that state",
     "0x80100005": "a case is resolved with CloseIncident only",
 }
+# Impersonation refused: the object id names no user, or a disabled one ("Impersonate another
+# user using the Web API"; web service error codes).
+NOT_A_USER = {"0x8004049e", "0x80040225"}
 T = TypeVar("T")
 
 
@@ -245,5 +249,9 @@ def _translated() -> Iterator[None]:
         if exc.code in REFUSALS:
             raise ActionRefusedError(
                 f"{REFUSALS[exc.code]} (Dataverse {exc.code})", exc.code
+            ) from exc
+        if exc.code in NOT_A_USER:
+            raise AgentUnknownError(
+                f"this agent is no enabled user of Dynamics 365 (Dataverse {exc.code})"
             ) from exc
         raise

@@ -64,3 +64,7 @@ class ActionRefusedError(DeskError):
     def __init__(self, message: str, dataverse_code: str) -> None:
         super().__init__(message)
         self.dataverse_code = dataverse_code
+
+
+class AgentUnknownError(DeskError):
+    code = ProblemCode.FORBIDDEN

@@ -218,6 +218,15 @@ def test_no_token_a_forged_one_or_one_without_an_agents_role_is_refused(desk: De
     assert 'error="insufficient_scope"' in refused.headers["WWW-Authenticate"]
 
 
+def test_a_valid_token_naming_no_user_of_dynamics_is_forbidden(desk: Desk) -> None:
+    # cityzen identity ops-token's default agent is no user of the emulator's organisation.
+    token = configured.mint_local_ops_token(
+        desk.settings, now=time.time(), roles=("CityZen.Agent",)
+    )
+    document = problem_of(desk.call("GET", "/cases", token=token), 403, "forbidden")
+    assert "0x8004049e" in document["detail"]
+
+
 def test_a_cookie_is_no_credential(desk: Desk) -> None:
     # A page of another site can make the browser send cookies, never this header.
     response = desk.call("GET", "/cases", token=None, headers={"Cookie": f"token={desk.token()}"})
