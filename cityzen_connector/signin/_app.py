@@ -25,6 +25,7 @@ import jwt
 from . import _pages
 from ._accounts import AccountStore
 from ._config import AGENTS_PATH, EXTERNAL_PATH, Agent, IssuerName, SigninConfig
+from ._discovery import discovery_document
 from ._errors import AccountError, FlowError
 from ._flow import EpochClock, Flow, identity_claims, valid_challenge
 from ._http import Reply, StartResponse, form_body, html, json_reply, oauth_error, params, redirect
@@ -107,58 +108,7 @@ class SigninApp:
         return html(_pages.message("Page introuvable", path), "404 Not Found")
 
     def discovery(self, issuer: IssuerName) -> dict[str, Any]:
-        iss = self.config.issuers[issuer]
-        common = {
-            "issuer": iss,
-            "authorization_endpoint": f"{iss}/authorize",
-            "token_endpoint": f"{iss}/token",
-            "userinfo_endpoint": f"{iss}/userinfo",
-            "jwks_uri": f"{iss}/jwks",
-            "end_session_endpoint": f"{iss}/logout",
-            "scopes_supported": list(self.config.scopes_of(issuer)),
-            "response_types_supported": ["code"],
-            "response_modes_supported": ["query"],
-            "grant_types_supported": ["authorization_code"],
-            "subject_types_supported": ["pairwise"],
-            "token_endpoint_auth_methods_supported": ["none"],
-            "code_challenge_methods_supported": ["S256"],
-            "authorization_response_iss_parameter_supported": True,
-        }
-        if issuer == "agents":
-            # Entra ID's v2.0 ID token claims (id-token-claims-reference); RS256 only.
-            return {
-                **common,
-                "id_token_signing_alg_values_supported": ["RS256"],
-                "claims_supported": [
-                    *("sub", "iss", "aud", "exp", "iat", "nbf", "nonce", "oid", "tid"),
-                    *("name", "preferred_username", "ver"),
-                ],
-            }
-        return {
-            **common,
-            "id_token_signing_alg_values_supported": ["RS256", "ES256"],
-            "claims_supported": [
-                "sub",
-                "iss",
-                "aud",
-                "exp",
-                "iat",
-                "auth_time",
-                "nonce",
-                "acr",
-                "amr",
-                "given_name",
-                "family_name",
-                "preferred_username",
-                "birthdate",
-                "gender",
-                "birthplace",
-                "birthcountry",
-                "email",
-                "email_verified",
-            ],
-            "acr_values_supported": ["eidas1"] if issuer == "franceconnect" else [],
-        }
+        return discovery_document(self.config, issuer)
 
     # -- /authorize -----------------------------------------------------------------------------
     def _authorize(self, issuer: IssuerName, query: dict[str, str]) -> Reply:
