@@ -100,7 +100,8 @@ class DeskApp:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         method = str(environ.get("REQUEST_METHOD", "GET"))
-        path = str(environ.get("PATH_INFO", "/"))
+        # Mounted either way: the whole path in PATH_INFO, or the prefix in SCRIPT_NAME (PEP 3333).
+        path = str(environ.get("SCRIPT_NAME", "")) + str(environ.get("PATH_INFO", "/"))
         agent, route = "", "?"
         try:
             route, handler = self._route(method, path)

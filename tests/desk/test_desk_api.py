@@ -316,3 +316,20 @@ def test_the_log_names_routes_and_the_agent_never_texts_titles_or_tokens(
     )
     for secret in (SECRET_TEXT, "Lilas", "Zoé", "Diallo", token, token.split(".")[1]):
         assert secret not in text
+
+
+def test_mounted_under_its_prefix_the_app_answers_the_same(desk: Desk) -> None:
+    # A host may mount it with SCRIPT_NAME=/desk/api and PATH_INFO=/cases (PEP 3333).
+    built = app.desk_app(app.Container(desk.settings))
+    seen: list[str] = []
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "/desk/api",
+        "PATH_INFO": "/cases",
+        "QUERY_STRING": "top=1",
+        "HTTP_AUTHORIZATION": f"Bearer {desk.token()}",
+        "wsgi.input": io.BytesIO(b""),
+    }
+    body = b"".join(built(environ, lambda status, headers: seen.append(status)))
+    assert seen == ["200 OK"]
+    assert b'"items"' in body
