@@ -60,6 +60,15 @@ ALLOWED: dict[str, set[str]] = {
         f"{PACKAGE}.identity",
         f"{PACKAGE}.models",
     },
+    # The agent desk (embedded mode): an agent's actions through the client, and their JSON
+    # routes beside the API's (its problems, its multipart reader, the ops tokens' verifier).
+    f"{PACKAGE}.desk": {
+        f"{PACKAGE}.dataverse",
+        f"{PACKAGE}.mapping",
+        f"{PACKAGE}.models",
+        f"{PACKAGE}.identity",
+        f"{PACKAGE}.api",
+    },
     f"{PACKAGE}.settings": {f"{PACKAGE}.identity"},  # the libraries' own literals
     f"{PACKAGE}.emulator": set(),  # never the client: it must not share its assumptions
     # The local sign-in provider: never identity, whose verifier must check it independently.

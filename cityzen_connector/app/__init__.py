@@ -26,6 +26,7 @@ from ._configs import (
     webhook_config,
 )
 from ._container import Container
+from ._desk import desk_app
 from ._errors import ConfigurationError, TelemetryError
 from ._jobs import (
     deliver_webhook,
@@ -55,6 +56,7 @@ __all__ = [
     "dataverse_config",
     "deliver_webhook",
     "delivery_policy",
+    "desk_app",
     "emulator_config",
     "env_name",
     "event_registration",

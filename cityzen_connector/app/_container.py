@@ -508,6 +508,8 @@ class Container:
             subjects=mappings.catalog.by_subject(),
             channels={number: name for name, number in channels.items()},
             targets=mappings.catalog.target_days(),
+            theme_titles=mappings.catalog.titles()[0],
+            sub_theme_titles=mappings.catalog.titles()[1],
         )
         return KpiService(
             self.store,

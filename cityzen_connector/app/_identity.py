@@ -21,7 +21,7 @@ if TYPE_CHECKING:
         OpsIssuer,
         VerifierConfig,
     )
-    from cityzen_connector.signin import SigninApp
+    from cityzen_connector.signin import AgentTenant, SigninApp
 
 __all__ = [
     "agent_config",
@@ -34,6 +34,9 @@ __all__ = [
     "mint_local_ops_token",
     "ops_authenticator",
     "ops_issuers",
+    "signin_agent_issuer",
+    "signin_agent_logins",
+    "signin_agents",
     "signin_app",
     "signin_configs",
     "signin_url",
@@ -220,6 +223,18 @@ def ops_authenticator(
     if not found:
         return None
     verifiers = []
+    agents = signin_agent_issuer(settings, also_roles)
+    if agents is not None:
+        # The local sign-in provider's agents: keys from its discovery document, over HTTP,
+        # as any provider's (the provider shares nothing with this verifier).
+        discovered = HttpJwksSource(
+            fetch,
+            clock=clock,
+            issuer=agents.config.issuer,
+            cache_ttl_seconds=settings.auth_jwks_cache_ttl_seconds,
+            min_refresh_interval_seconds=settings.auth_jwks_min_refresh_seconds,
+        )
+        verifiers.append(TokenVerifier(agents.config, discovered, clock=clock))
     for issuer in found:
         source: JwksSource
         if uses_local_ops_key(settings) and not settings.ops_jwks_uri:
@@ -278,7 +293,64 @@ def mint_local_ops_token(
     return local_ops_key(settings).sign(claims)
 
 
+def signin_agent_issuer(
+    settings: Settings, also_roles: frozenset[str] = frozenset()
+) -> OpsIssuer | None:
+    """The local sign-in provider's agents' issuer, a second local ops issuer beside the local
+    key: only in embedded mode with the provider on and no ops tenant (then ops and agents sign
+    in at Entra ID). Same tenant id, audience and roles as ``cityzen identity ops-token``."""
+    from cityzen_connector.identity import (
+        LOCAL_OPS_AUDIENCE,
+        LOCAL_OPS_TENANT_ID,
+        IdentityConfigError,
+        local_agents_issuer,
+    )
+    from cityzen_connector.signin import issuer_urls
+
+    if not settings.signin_provider or not uses_local_ops_key(settings):
+        return None
+    if not settings.local_mode:  # Settings refuses it already; never trust one check alone
+        raise IdentityConfigError("the local sign-in provider runs only in embedded mode")
+    return local_agents_issuer(
+        issuer_urls(signin_url(settings))["agents"],
+        LOCAL_OPS_TENANT_ID,
+        frozenset({LOCAL_OPS_AUDIENCE}),
+        settings.ops_role,
+        also_roles=also_roles,
+        clock_skew_seconds=settings.auth_clock_skew_seconds,
+        max_token_bytes=settings.auth_token_max_bytes,
+    )
+
+
 # -- the local sign-in provider ------------------------------------------------------------------
+def signin_agent_logins() -> tuple[str, ...]:
+    """The emulator's agents, as the agents' sign-in page offers them."""
+    from cityzen_connector.emulator import AGENTS
+
+    return tuple(AGENTS)
+
+
+def signin_agents(settings: Settings) -> AgentTenant:
+    """The emulator's seeded agents as the agents' issuer offers them, each with the object id
+    the emulator knows (``CallerObjectId``): the first is a manager with the ops role and the
+    agents' stats roles, the others agents with the stats roles alone."""
+    from cityzen_connector.emulator import AGENTS, agent_object_id
+    from cityzen_connector.identity import LOCAL_OPS_AUDIENCE, LOCAL_OPS_TENANT_ID
+    from cityzen_connector.signin import Agent, AgentTenant
+
+    stats = tuple(r for r in sorted(_items(settings.stats_roles)) if r != settings.ops_role)
+    agents = tuple(
+        Agent(
+            login=login,
+            name=f"{first} {last}",
+            object_id=agent_object_id(login),
+            roles=(settings.ops_role, *stats) if n == 0 else stats,
+        )
+        for n, (login, (first, last)) in enumerate(AGENTS.items())
+    )
+    return AgentTenant(LOCAL_OPS_TENANT_ID, LOCAL_OPS_AUDIENCE, agents)
+
+
 def signin_app(
     settings: Settings, *, outbox: Callable[[str], None], clock: Callable[[], float]
 ) -> SigninApp:
@@ -292,6 +364,7 @@ def signin_app(
         SigninApp,
         SigninConfig,
         SigningKeys,
+        desk_client,
         portal_client,
     )
 
@@ -301,7 +374,13 @@ def signin_app(
         )
     base = signin_url(settings)
     portal = f"http://127.0.0.1:{settings.localhost_port}"
-    config = SigninConfig(base_url=base, clients=(portal_client(portal, base),))
+    config = SigninConfig(
+        base_url=base,
+        clients=(portal_client(portal, base), desk_client(portal, base)),
+        # The agents' issuer only while ops tokens are local (no ops tenant): its tokens are
+        # accepted by the ops and stats routes then (signin_agent_issuer), never otherwise.
+        agents=signin_agents(settings) if uses_local_ops_key(settings) else None,
+    )
     return SigninApp(
         config,
         SigningKeys.load_or_create(settings.data_dir / KEY_FILE),

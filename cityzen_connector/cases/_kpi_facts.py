@@ -24,7 +24,7 @@ citizen-facing status) and its few instants. The rules, applied to the history a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -81,6 +81,9 @@ class FactReader:
     subjects: Mapping[str, tuple[str, str]]
     channels: Mapping[int, str]
     targets: Mapping[tuple[str, str], int]
+    # Code → title, for the labels of the stats (mappings/themes.toml).
+    theme_titles: Mapping[str, str] = field(default_factory=dict)
+    sub_theme_titles: Mapping[str, str] = field(default_factory=dict)
 
     def of_record(self, record: CaseRecord) -> Fact | None:
         entries = record.entries

@@ -29,6 +29,7 @@ from cityzen_connector.store import (
 
 from ._history import CASES_PARTITION
 from ._kpi_facts import UNKNOWN, Fact, FactReader, queued_fact
+from ._kpi_labels import group_labels, status_labels
 from ._kpis import StatsQuery, compute_kpis
 from ._opendata import open_data_csv, open_data_json, open_data_rows
 
@@ -114,7 +115,16 @@ class KpiService:
         )
         theirs = self._dataverse_counts(query.start, query.end, now)
         report["reconciliation"] = _reconciled(ours, theirs)
+        report["labels"] = self._labels(report, query)
         return report
+
+    def _labels(self, report: dict[str, Any], query: StatsQuery) -> dict[str, Any]:
+        codes = [row["group"] for row in (*report["groups"], *report["backlog"])]
+        statuses = [code for row in report["periods"] for code in row["by_status"]]
+        return {
+            "groups": group_labels(self._reader, query.group_by, codes),
+            "statuses": status_labels(self._reader, statuses),
+        }
 
     def open_data(self, kind: str) -> tuple[bytes, str]:
         """The day's open data (``csv`` or ``json``) and its strong ETag. Computed once per UTC

@@ -15,8 +15,10 @@ own session would write: the case's ``modifiedby`` is the agent, and so is the
 - ``reply``: a message to the citizen on the conversation table, or an internal note
   (``_emulator_reply``).
 
-Only a Dataverse on this machine is acted on: these are the emulator's commands. Printed lines
-hold tickets, status labels, team and agent names: never a citizen's name or request text.
+The actions themselves are ``cityzen_connector.desk`` (shared with the desk API); this module
+parses, calls and prints. Only a Dataverse on this machine is acted on: these are the
+emulator's commands. Printed lines hold tickets, status labels, team and agent names: never a
+citizen's name or request text.
 """
 
 from __future__ import annotations
@@ -25,38 +27,15 @@ import argparse
 from typing import Any
 from urllib.parse import urlsplit
 
-from cityzen_connector.dataverse import DataverseClient, DataverseError, Query, eq, ops
+from cityzen_connector.dataverse import DataverseError
+from cityzen_connector.desk import REASONS, Desk, DeskError
 from cityzen_connector.emulator import AGENTS, agent_object_id
 
 from ._common import EXIT_FAILED, container, fail
 from ._emulator_reply import register_reply
 from ._errors import _RefusedError
 
-# "Case (Incident) table/entity reference": status reasons and their states.
-REASONS: dict[str, tuple[int, int]] = {
-    "in-progress": (0, 1),
-    "on-hold": (0, 2),
-    "waiting-for-details": (0, 3),
-    "researching": (0, 4),
-    "problem-solved": (1, 5),
-    "information-provided": (1, 1000),
-    "canceled": (2, 6),
-    "merged": (2, 2000),
-}
-STATES = {0: "Active", 1: "Resolved", 2: "Canceled"}
-REASON_LABELS = {
-    1: "In Progress",
-    2: "On Hold",
-    3: "Waiting for Details",
-    4: "Researching",
-    5: "Problem Solved",
-    1000: "Information Provided",
-    6: "Canceled",
-    2000: "Merged",
-}
-_COLUMNS = ("incidentid", "ticketnumber", "statecode", "statuscode", "createdon", "_ownerid_value")
-_FORMATTED = "OData.Community.Display.V1.FormattedValue"
-_OWNER = f"_ownerid_value@{_FORMATTED}"
+__all__ = ["REASONS", "register"]
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -98,7 +77,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     assign.add_argument("ticket")
     assign.add_argument("team", help="the team's name, e.g. Voirie")
     assign.set_defaults(func=_assign)
-    register_reply(actions, _run, _case)
+    register_reply(actions, _run)
 
 
 def _local(url: str) -> None:
@@ -110,63 +89,35 @@ def _local(url: str) -> None:
         )
 
 
-def _client(args: argparse.Namespace) -> DataverseClient:
+def _desk(args: argparse.Namespace) -> Desk:
     if args.dataverse_url:
         _local(args.dataverse_url)  # before any setting is read: nothing is sent elsewhere
     values = {"dataverse_url": args.dataverse_url} if args.dataverse_url else {}
     deps = container(**values)
     _local(deps.settings.dataverse_url)
-    return deps.api_client.with_caller(agent_object_id(args.agent))
-
-
-# What the agent is told when Dataverse refuses an action ("Web service error codes"); other
-# refusals print the error's summary (its message may quote a row: never printed).
-REFUSALS = {
-    "0x80044411": "the case is already resolved or canceled (reopen it first)",
-    "0x80048408": "that status reason does not go with that state",
-    "0x80100005": "a case is resolved with CloseIncident only",
-}
-
-
-def _case(client: DataverseClient, ticket: str) -> dict[str, Any]:
-    found = client.first(Query("incidents").select(*_COLUMNS).where(eq("ticketnumber", ticket)))
-    if found is None:
-        raise _RefusedError(f"no case with the ticket {ticket} (see: cityzen emulator case list)")
-    return dict(found)
+    return Desk(deps.api_client)
 
 
 def _run(args: argparse.Namespace, action: Any) -> int:
+    """Run ``action(desk, agent_object_id)``; a refusal is one line and exit code 1."""
     try:
-        client = _client(args)
-        return int(action(client))
-    except _RefusedError as exc:
+        desk = _desk(args)
+        return int(action(desk, agent_object_id(args.agent)))
+    except (_RefusedError, DeskError) as exc:
         print(f"cityzen emulator case: {exc}")
         return EXIT_FAILED
     except DataverseError as exc:
-        if exc.code in REFUSALS:
-            print(f"cityzen emulator case: {REFUSALS[exc.code]} (Dataverse {exc.code})")
-            return EXIT_FAILED
         return fail(exc)
 
 
 def _list(args: argparse.Namespace) -> int:
-    def show(client: DataverseClient) -> int:
-        query = (
-            Query("incidents")
-            .select(*_COLUMNS)
-            .order_by("createdon", descending=True)
-            .top(max(1, min(args.top, 5000)))
-        )
-        request = ops.query(query).with_prefer(f'odata.include-annotations="{_FORMATTED}"')
-        rows = [row for page in client.pages(request) for row in page.records]
+    def show(desk: Desk, agent: str) -> int:
+        rows = desk.cases(agent, args.top)
         print(f"{'ticket':<18} {'created (UTC)':<17} {'status':<32} owner")
         for row in rows:
-            state = STATES.get(int(row.get("statecode") or 0), "?")
-            reason = REASON_LABELS.get(int(row.get("statuscode") or 0), str(row.get("statuscode")))
-            created = str(row.get("createdon") or "")[:16].replace("T", " ")
-            status = f"{state} / {reason}"
-            ticket = str(row.get("ticketnumber"))
-            print(f"{ticket:<18} {created:<17} {status:<32} {row.get(_OWNER, '')}")
+            created = str(row["created_at"] or "")[:16].replace("T", " ")
+            status = row["status"]["label"]
+            print(f"{row['ticket']!s:<18} {created:<17} {status:<32} {row['owner'] or ''}")
         if not rows:
             print("no case yet: file a request on the portal (make run prints how)")
         return 0
@@ -175,30 +126,21 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _resolve(args: argparse.Namespace) -> int:
-    def act(client: DataverseClient) -> int:
-        case = _case(client, args.ticket)
-        _, reason = REASONS[args.reason]
-        resolution = {
-            "subject": args.resolution,
-            "incidentid@odata.bind": f"/incidents({case['incidentid']})",
-        }
-        client.call_action("CloseIncident", {"IncidentResolution": resolution, "Status": reason})
-        print(f"{args.ticket}: Resolved / {REASON_LABELS[reason]} (CloseIncident, as {args.agent})")
+    def act(desk: Desk, agent: str) -> int:
+        label = desk.resolve(agent, args.ticket, args.resolution, args.reason)
+        print(f"{args.ticket}: {label} (CloseIncident, as {args.agent})")
         return 0
 
     return _run(args, act)
 
 
 def _set_reason(args: argparse.Namespace) -> int:
-    state, reason = REASONS[args.reason]
-    if state == 1:  # Dataverse resolves a case with CloseIncident only
+    if REASONS[args.reason][0] == 1:  # Dataverse resolves a case with CloseIncident only
         args.resolution = getattr(args, "resolution", "Demande traitée")
         return _resolve(args)
 
-    def act(client: DataverseClient) -> int:
-        case = _case(client, args.ticket)
-        client.update("incidents", case["incidentid"], {"statecode": state, "statuscode": reason})
-        label = f"{STATES[state]} / {REASON_LABELS[reason]}"
+    def act(desk: Desk, agent: str) -> int:
+        label = desk.set_reason(agent, args.ticket, args.reason)
         print(f"{args.ticket}: {label} (as {args.agent})")
         return 0
 
@@ -206,14 +148,8 @@ def _set_reason(args: argparse.Namespace) -> int:
 
 
 def _assign(args: argparse.Namespace) -> int:
-    def act(client: DataverseClient) -> int:
-        case = _case(client, args.ticket)
-        team = client.first(Query("teams").select("teamid").where(eq("name", args.team)))
-        if team is None:
-            raise _RefusedError(f"no team named {args.team}")
-        client.update(
-            "incidents", case["incidentid"], {"ownerid@odata.bind": f"/teams({team['teamid']})"}
-        )
+    def act(desk: Desk, agent: str) -> int:
+        desk.assign(agent, args.ticket, args.team)
         print(f"{args.ticket}: owned by the team {args.team} (as {args.agent})")
         return 0
 

@@ -39,6 +39,9 @@ def add_login(commands: argparse._SubParsersAction[Any]) -> None:
     who = login.add_mutually_exclusive_group(required=True)
     who.add_argument("--identity", help="a sandbox identity (FranceConnect-shaped): angela, …")
     who.add_argument("--email", help="a confirmed portal account (password read from stdin)")
+    who.add_argument(
+        "--agent", help="an emulator agent (agnes.martin, …): a token for the desk and the stats"
+    )
     login.add_argument("--id-token", action="store_true", help="print the ID token instead")
     login.set_defaults(func=_run_login)
 
@@ -54,14 +57,21 @@ def login(
     if args.identity is not None and args.identity not in IDENTITIES:
         err.write(f"--identity must be one of: {', '.join(IDENTITIES)}\n")
         return 2
-    issuer = issuer_urls(base)["franceconnect" if args.identity else "external"]
+    agent = getattr(args, "agent", None)
+    agents = configured.signin_agent_logins()
+    if agent is not None and agent not in agents:
+        err.write(f"--agent must be one of: {', '.join(agents)}\n")
+        return 2
+    urls = issuer_urls(base)
+    which = urls["agents"] if agent else urls["franceconnect" if args.identity else "external"]
     try:
         tokens = sign_in(
-            issuer,
+            which,
             redirect_uri=f"{base}/cli/callback",
             identity=args.identity,
             email=args.email,
             password=password,
+            agent=agent,
         )
     except LoginError as exc:
         err.write(f"sign-in failed: {exc} (is `cityzen run` running?)\n")
@@ -141,7 +151,7 @@ def banner_lines(settings: Settings, api: str, program: str = "cityzen") -> list
             f"Local sign-in provider at {urls['franceconnect']}/: its tokens are not accepted"
             f" ({ENV_PREFIX}AUTH_MODE is function_key)",
         ]
-    return [
+    lines = [
         "",
         f"Local sign-in provider (OpenID Connect, auth mode {settings.auth_mode}):",
         f"  FranceConnect-shaped test identities  {urls['franceconnect']}/",
@@ -149,6 +159,13 @@ def banner_lines(settings: Settings, api: str, program: str = "cityzen") -> list
         "Get a citizen's access token, then list their requests:",
         f"  curl -sS '{api}/citizens/me/requests' -H \"Authorization: Bearer $({login_cmd})\"",
     ]
+    if configured.uses_local_ops_key(settings):  # the agents' issuer is trusted (docs/desk.md)
+        agent_cmd = login_cmd.replace("--identity angela", "--agent bruno.lefevre")
+        lines += [
+            f"Get an agent's access token ({urls['agents']}), then read the KPIs:",
+            f"  curl -sS '{api}/stats?period=week' -H \"Authorization: Bearer $({agent_cmd})\"",
+        ]
+    return lines
 
 
 def ensure_portal_key(env: MutableMapping[str, str], settings: Settings) -> None:

@@ -61,6 +61,7 @@ if TYPE_CHECKING:
         OpsCaller,
         OpsIssuer,
         entra_ops_issuers,
+        local_agents_issuer,
     )
     from ._verifier import TokenVerifier
 
@@ -105,6 +106,7 @@ _LAZY = {
     "OpsCaller": "_ops",
     "OpsIssuer": "_ops",
     "entra_ops_issuers": "_ops",
+    "local_agents_issuer": "_ops",
     "TokenVerifier": "_verifier",
 }
 
@@ -156,5 +158,6 @@ __all__ = [
     "entra_agent_config",
     "entra_ops_issuers",
     "entra_style_claims",
+    "local_agents_issuer",
     "requests_fetcher",
 ]

@@ -60,33 +60,74 @@ def entra_ops_issuers(
     that pass too (the stats route's agents' roles)."""
     if not _GUID.fullmatch(tenant_id):
         raise IdentityConfigError("the ops tenant must be its id (a GUID), as tokens' iss carry it")
-    for value in (role, *also_roles):
-        if not _ROLE.fullmatch(value) or "," in value:
-            raise IdentityConfigError(
-                "an ops role must be one app role value (no spaces or commas)"
-            )
     tenant = tenant_id.lower()
     versions = [(ENTRA_V2_ISSUER, ENTRA_V2_KEYS)]
     if accept_v1:
         versions.append((ENTRA_V1_ISSUER, ENTRA_V1_KEYS))
+    roles = frozenset({role, *also_roles})
     return tuple(
         OpsIssuer(
-            VerifierConfig(
-                issuer=issuer.format(tenant=tenant),
-                audiences=audiences,
-                kind="agent",
-                algorithms=frozenset({"RS256"}),  # what Entra ID signs with
-                clock_skew_seconds=clock_skew_seconds,
-                type_check="claims",  # Entra ID types access tokens "JWT", never "at+jwt"
-                accepted_roles=frozenset({role, *also_roles}),
-                subject_claim="oid",
-                tenant_id=tenant,
-                certified_claims=frozenset(),
-                max_token_bytes=max_token_bytes,
+            _ops_config(
+                issuer.format(tenant=tenant),
+                tenant,
+                audiences,
+                roles,
+                clock_skew_seconds,
+                max_token_bytes,
             ),
             jwks_uri or keys.format(tenant=tenant),
         )
         for issuer, keys in versions
+    )
+
+
+def local_agents_issuer(
+    issuer: str,
+    tenant_id: str,
+    audiences: frozenset[str],
+    role: str,
+    *,
+    also_roles: frozenset[str] = frozenset(),
+    clock_skew_seconds: float = 60.0,
+    max_token_bytes: int = 16 * 1024,
+) -> OpsIssuer:
+    """The local sign-in provider's agents' issuer (embedded mode): an issuer URL of its own,
+    verified by every rule an Entra ID tenant's tokens are (RS256, exact ``iss`` and ``tid``,
+    audience, ``roles``, ``oid``), its keys found through its discovery document."""
+    if not _GUID.fullmatch(tenant_id):
+        raise IdentityConfigError("the agents' tenant must be its id (a GUID)")
+    roles = frozenset({role, *also_roles})
+    config = _ops_config(
+        issuer, tenant_id.lower(), audiences, roles, clock_skew_seconds, max_token_bytes
+    )
+    return OpsIssuer(config, "")
+
+
+def _ops_config(  # noqa: PLR0917 - one issuer's facts, named by the two callers
+    issuer: str,
+    tenant: str,
+    audiences: frozenset[str],
+    roles: frozenset[str],
+    clock_skew_seconds: float,
+    max_token_bytes: int,
+) -> VerifierConfig:
+    for value in roles:
+        if not _ROLE.fullmatch(value) or "," in value:
+            raise IdentityConfigError(
+                "an ops role must be one app role value (no spaces or commas)"
+            )
+    return VerifierConfig(
+        issuer=issuer,
+        audiences=audiences,
+        kind="agent",
+        algorithms=frozenset({"RS256"}),  # what Entra ID signs with
+        clock_skew_seconds=clock_skew_seconds,
+        type_check="claims",  # Entra ID types access tokens "JWT", never "at+jwt"
+        accepted_roles=roles,
+        subject_claim="oid",
+        tenant_id=tenant,
+        certified_claims=frozenset(),
+        max_token_bytes=max_token_bytes,
     )
 
 

@@ -74,6 +74,15 @@ class ThemeCatalog:
                 found.setdefault(sub.subject or sub.title, (code, sub_code))
         return found
 
+    def titles(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(theme code → title, sub-theme code → title): what the stats label codes with."""
+        themes = {code: theme.title for code, theme in self.themes.items()}
+        subs: dict[str, str] = {}
+        for theme in self.themes.values():
+            for code, sub in theme.sub_themes.items():
+                subs.setdefault(code, sub.title)
+        return themes, subs
+
     @property
     def teams(self) -> tuple[str, ...]:
         """Names of the teams cases may be assigned to."""

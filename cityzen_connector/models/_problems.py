@@ -49,6 +49,7 @@ class ProblemCode(StrEnum):
     ADDRESS_HELP_BUSY = "address_help_busy"
     PLAN_CHANGED = "plan_changed"
     AGENTS_UNAVAILABLE = "agents_unavailable"
+    CASE_ACTION_REFUSED = "case_action_refused"
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,13 @@ CATALOGUE: Mapping[ProblemCode, CatalogueEntry] = MappingProxyType(
             503,
             "Agent account reconciliation is not configured on this deployment.",
             "La réconciliation des comptes des agents n’est pas configurée sur ce déploiement.",
+        ),
+        # The agent desk (embedded mode): Dynamics 365 refuses the action in the case's state
+        # (resolve a resolved case, a status reason of another state…); ``detail`` says which.
+        ProblemCode.CASE_ACTION_REFUSED: CatalogueEntry(
+            409,
+            "This action is not possible on the case in its current state.",
+            "Cette action n’est pas possible sur la demande dans son état actuel.",
         ),
     }
 )

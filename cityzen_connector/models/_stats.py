@@ -42,6 +42,24 @@ class KpiGroup(KpiFigures):
     group: str
 
 
+class KpiPeriod(KpiFigures):
+    """Every group of one period together: the series a dashboard charts over time."""
+
+    period: str
+
+
+class Label(_Frozen):
+    fr: str
+    en: str
+
+
+class KpiLabels(_Frozen):
+    """What a chart's legend and its data table write beside each code."""
+
+    groups: dict[str, Label]
+    statuses: dict[str, Label]
+
+
 class BacklogRow(_Frozen):
     group: str
     lt_2d: Count
@@ -74,9 +92,11 @@ class StatsReport(_Frozen):
     group_by: str
     generated_at: str
     groups: list[KpiGroup]
+    periods: list[KpiPeriod]
     totals: KpiFigures
     backlog: list[BacklogRow]
     reconciliation: Reconciliation
+    labels: KpiLabels
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 

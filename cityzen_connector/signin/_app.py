@@ -1,6 +1,7 @@
 """The provider as a WSGI application (served by ``cityzen run`` on 127.0.0.1:7076).
 
-Per issuer prefix (``""`` FranceConnect-shaped, ``/external`` portal accounts):
+Per issuer prefix (``""`` FranceConnect-shaped, ``/external`` portal accounts, ``/agents`` the
+agents' stand-in Entra ID tenant, whose page offers the emulator's agents):
 ``/.well-known/openid-configuration`` (OpenID Connect Discovery 1.0 section 3), ``/jwks``,
 ``/authorize`` (GET: the request checked, then the consent or sign-in page; POST: the form),
 ``/token``, ``/userinfo`` (section 5.3), ``/logout`` (RP-Initiated Logout 1.0); and
@@ -23,7 +24,8 @@ import jwt
 
 from . import _pages
 from ._accounts import AccountStore
-from ._config import EXTERNAL_PATH, LOCAL_SCOPES, IssuerName, SigninConfig
+from ._config import AGENTS_PATH, EXTERNAL_PATH, Agent, IssuerName, SigninConfig
+from ._discovery import discovery_document
 from ._errors import AccountError, FlowError
 from ._flow import EpochClock, Flow, identity_claims, valid_challenge
 from ._http import Reply, StartResponse, form_body, html, json_reply, oauth_error, params, redirect
@@ -76,6 +78,10 @@ class SigninApp:
         issuer: IssuerName = "franceconnect"
         if path.startswith(EXTERNAL_PATH + "/"):
             issuer, path = "external", path[len(EXTERNAL_PATH) :]
+        elif path.startswith(AGENTS_PATH + "/"):
+            if self.config.agents is None:
+                return html(_pages.message("Page introuvable", path), "404 Not Found")
+            issuer, path = "agents", path[len(AGENTS_PATH) :]
         query = params(environ.get("QUERY_STRING", ""))
         routes: dict[tuple[str, str], Callable[[], Reply]] = {
             ("GET", "/.well-known/openid-configuration"): lambda: json_reply(
@@ -102,50 +108,14 @@ class SigninApp:
         return html(_pages.message("Page introuvable", path), "404 Not Found")
 
     def discovery(self, issuer: IssuerName) -> dict[str, Any]:
-        iss = self.config.issuers[issuer]
-        return {
-            "issuer": iss,
-            "authorization_endpoint": f"{iss}/authorize",
-            "token_endpoint": f"{iss}/token",
-            "userinfo_endpoint": f"{iss}/userinfo",
-            "jwks_uri": f"{iss}/jwks",
-            "end_session_endpoint": f"{iss}/logout",
-            "scopes_supported": list(LOCAL_SCOPES),
-            "response_types_supported": ["code"],
-            "response_modes_supported": ["query"],
-            "grant_types_supported": ["authorization_code"],
-            "subject_types_supported": ["pairwise"],
-            "id_token_signing_alg_values_supported": ["RS256", "ES256"],
-            "token_endpoint_auth_methods_supported": ["none"],
-            "code_challenge_methods_supported": ["S256"],
-            "claims_supported": [
-                "sub",
-                "iss",
-                "aud",
-                "exp",
-                "iat",
-                "auth_time",
-                "nonce",
-                "acr",
-                "amr",
-                "given_name",
-                "family_name",
-                "preferred_username",
-                "birthdate",
-                "gender",
-                "birthplace",
-                "birthcountry",
-                "email",
-                "email_verified",
-            ],
-            "acr_values_supported": ["eidas1"] if issuer == "franceconnect" else [],
-            "authorization_response_iss_parameter_supported": True,
-        }
+        return discovery_document(self.config, issuer)
 
     # -- /authorize -----------------------------------------------------------------------------
     def _authorize(self, issuer: IssuerName, query: dict[str, str]) -> Reply:
         client = self.config.client(query.get("client_id", ""))
-        if client is None:
+        # A client is known at the issuers it is registered at only: the citizens' portal
+        # never gets an agent's token, nor the agents' pages a citizen's.
+        if client is None or issuer not in client.issuers:
             raise FlowError("invalid_client", "Client inconnu.")
         redirect_uri = query.get("redirect_uri", "")
         if redirect_uri not in client.redirect_uris:
@@ -160,8 +130,11 @@ class SigninApp:
         if query.get("response_type") != "code":
             return refuse("unsupported_response_type", "only code")
         scopes = query.get("scope", "").split()
-        if "openid" not in scopes or not set(scopes) <= set(LOCAL_SCOPES):
+        if "openid" not in scopes or not set(scopes) <= set(self.config.scopes_of(issuer)):
             return refuse("invalid_scope", "openid is required; unknown scopes are refused")
+        if issuer == "agents" and len(set(scopes) - {"openid", "profile"}) != 1:
+            # Entra ID issues an access token for the API whose permission was asked for.
+            return refuse("invalid_scope", "the API's access_as_user scope is required")
         if query.get("code_challenge_method") != "S256" or not valid_challenge(
             query.get("code_challenge", "")
         ):
@@ -185,6 +158,11 @@ class SigninApp:
         cookie = f"{_CSRF_COOKIE}={csrf}; Path=/; HttpOnly; SameSite=Strict"
         if issuer == "franceconnect":
             body = _pages.consent("authorize", request_id, csrf, client_id)
+        elif issuer == "agents":
+            assert self.config.agents is not None  # the route exists only with a tenant
+            body = _pages.agent_choice(
+                "authorize", request_id, csrf, client_id, self.config.agents.agents
+            )
         else:
             body = _pages.account_sign_in("authorize", request_id, csrf, client_id, error)
         return html(body, "200 OK" if not error else "400 Bad Request", [("Set-Cookie", cookie)])
@@ -224,6 +202,11 @@ class SigninApp:
                 Person("external", account),
                 identity_claims("external", account, email),
             )
+        elif issuer == "agents":
+            agent = self.config.agents.agent(form.get("agent", "")) if self.config.agents else None
+            if agent is None:
+                raise FlowError("invalid_request", "Agent inconnu.")
+            person, claims = Person("agents", agent.login), _agent_claims(agent)
         else:
             key = form.get("identity", "")
             if key not in IDENTITIES:
@@ -309,6 +292,15 @@ class SigninApp:
         except AccountError as exc:
             return html(_pages.message("Lien invalide", str(exc)), "400 Bad Request")
         return html(_pages.message("Adresse confirmée", "Vous pouvez vous connecter."))
+
+
+def _agent_claims(agent: Agent) -> dict[str, Any]:
+    return {
+        "oid": agent.object_id,
+        "roles": agent.roles,
+        "name": agent.name,
+        "preferred_username": agent.login,
+    }
 
 
 def _args_of(pending: Any) -> dict[str, Any]:

@@ -11,6 +11,10 @@
   ``client_id``, ``scope``, ``jti``) carrying the citizen's claims, and an ID token for the
   client (OpenID Connect Core section 2: ``aud`` = the client id, ``nonce``, ``at_hash`` per
   section 3.1.3.6, ``auth_time``, ``acr``, ``amr``, ``sid``).
+- The agents' issuer's access token is shaped as an Entra ID v2.0 one instead
+  (learn.microsoft.com/entra/identity-platform/access-token-claims-reference): typed ``JWT``,
+  RS256, ``aud`` our API, ``tid``, ``oid``, ``roles``, ``scp``, ``azp``, ``ver`` 2.0, and no
+  name, UPN or e-mail; the agent's name goes in the ID token only, for the page to show.
 Time comes from an injected clock (epoch seconds), so expiry is tested without waiting.
 """
 
@@ -39,6 +43,7 @@ _CHALLENGE = re.compile(r"^[A-Za-z0-9\-_]{43}$")  # 32 bytes, base64url without 
 _ALGS: dict[IssuerName, tuple[str, str]] = {
     "franceconnect": ("RS256", "ES256"),
     "external": ("ES256", "RS256"),
+    "agents": ("RS256", "RS256"),  # what Entra ID signs with
 }
 _MAX_PENDING = 1000  # a flood of GET /authorize cannot grow memory without bound
 _MAX_SESSIONS = 10000
@@ -167,6 +172,8 @@ class Flow:
         return self._tokens(code)
 
     def _tokens(self, code: _Code) -> dict[str, Any]:
+        if code.pending.issuer == "agents":
+            return self._agent_tokens(code)
         cfg, pending = self.config, code.pending
         now = int(self.clock())
         issuer_url = cfg.issuers[pending.issuer]
@@ -210,6 +217,48 @@ class Flow:
             "expires_in": cfg.token_lifetime_seconds,
             "scope": pending.scope,
             "id_token": self.keys.sign(pending.issuer, id_alg, id_claims, typ="JWT"),
+        }
+
+    def _agent_tokens(self, code: _Code) -> dict[str, Any]:
+        cfg, pending, tenant = self.config, code.pending, self.config.agents
+        assert tenant is not None  # no agent is offered without a tenant
+        now = int(self.clock())
+        issuer_url = cfg.issuers["agents"]
+        subject = code.person.subject(pending.client_id, self.keys.pairwise_secret)
+        scp = " ".join(s for s in pending.scope.split() if s not in ("openid", "profile"))
+        common: dict[str, Any] = {"iss": issuer_url, "sub": subject, "iat": now, "nbf": now}
+        common.update(exp=now + cfg.token_lifetime_seconds, tid=tenant.tenant_id, ver="2.0")
+        common["oid"] = code.claims["oid"]
+        access = self.keys.sign(
+            "agents",
+            "RS256",
+            {
+                **common,
+                "aud": tenant.audience,
+                "azp": pending.client_id,
+                "azpacr": "0",  # a public client (access-token-claims-reference)
+                "roles": list(code.claims["roles"]),
+                "scp": scp,
+            },
+            typ="JWT",  # Entra ID types its access tokens JWT, never at+jwt
+        )
+        digest = hashlib.sha256(access.encode("ascii")).digest()
+        id_claims: dict[str, Any] = {
+            **common,
+            "aud": pending.client_id,
+            "name": code.claims["name"],
+            "preferred_username": code.claims["preferred_username"],
+            "at_hash": b64url(digest[: len(digest) // 2]),
+            "sid": code.sid,
+        }
+        if pending.nonce is not None:
+            id_claims["nonce"] = pending.nonce
+        return {
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": cfg.token_lifetime_seconds,
+            "scope": pending.scope,
+            "id_token": self.keys.sign("agents", "RS256", id_claims, typ="JWT"),
         }
 
 

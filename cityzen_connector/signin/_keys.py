@@ -1,6 +1,8 @@
-"""The provider's signing keys: an RSA (RS256) and an EC P-256 (ES256) key per issuer, and the
+"""The provider's signing keys: an RSA (RS256) and an EC P-256 (ES256) key per citizens'
+issuer, an RSA key alone for the agents' issuer (Entra ID signs with RS256 only), and the
 secret its pairwise subjects are derived from, kept in one 0600 file of the data folder so that
-tokens and subjects survive a restart.
+tokens and subjects survive a restart. A file written before the agents' issuer existed gets
+its key added (and rewritten), the others kept.
 
 Public keys are published as a JWK Set (RFC 7517 section 5) with ``kid``, ``use`` and ``alg``;
 the ``kid`` is the RFC 7638 thumbprint, so a key keeps its id wherever it is published.
@@ -27,7 +29,11 @@ from ._config import IssuerName
 from ._errors import SigninError
 
 KEY_FILE = "signin-keys.json"
-_ISSUERS: tuple[IssuerName, ...] = ("franceconnect", "external")
+_ALGORITHMS: dict[IssuerName, tuple[str, ...]] = {
+    "franceconnect": ("RS256", "ES256"),
+    "external": ("RS256", "ES256"),
+    "agents": ("RS256",),
+}
 
 
 def _b64(data: bytes) -> str:
@@ -59,6 +65,15 @@ def _pair(alg: str, private: Any) -> _Pair:
     return _Pair(alg, private, jwk)
 
 
+def _generate(issuer: IssuerName) -> dict[str, _Pair]:
+    def private(alg: str) -> Any:
+        if alg == "RS256":
+            return rsa.generate_private_key(65537, 2048)
+        return ec.generate_private_key(ec.SECP256R1())
+
+    return {alg: _pair(alg, private(alg)) for alg in _ALGORITHMS[issuer]}
+
+
 class SigningKeys:
     """Both issuers' keys and the pairwise secret."""
 
@@ -68,13 +83,7 @@ class SigningKeys:
 
     @classmethod
     def generate(cls) -> SigningKeys:
-        pairs = {
-            name: {
-                "RS256": _pair("RS256", rsa.generate_private_key(65537, 2048)),
-                "ES256": _pair("ES256", ec.generate_private_key(ec.SECP256R1())),
-            }
-            for name in _ISSUERS
-        }
+        pairs = {name: _generate(name) for name in _ALGORITHMS}
         return cls(pairs, secrets.token_bytes(32))
 
     @classmethod
@@ -95,14 +104,21 @@ class SigningKeys:
                     )
                     for alg, pem in document["issuers"][name].items()
                 }
-                for name in _ISSUERS
+                for name in _ALGORITHMS
+                # The agents' issuer came later: only its keys may be missing.
+                if name != "agents" or name in document["issuers"]
             }
-            return cls(pairs, base64.b64decode(document["pairwise_secret"]))
+            keys = cls(pairs, base64.b64decode(document["pairwise_secret"]))
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             # The path is ours to name; what the file holds is not repeated.
             raise SigninError(
                 f"unreadable sign-in key file {path}: delete it to start over"
             ) from exc
+        missing = [name for name in _ALGORITHMS if name not in pairs]
+        if missing:  # an issuer added since the file was written: its keys, the others kept
+            pairs.update({name: _generate(name) for name in missing})
+            write_private(path, keys._dump())
+        return keys
 
     def _dump(self) -> bytes:
         pem = {
@@ -130,7 +146,8 @@ class SigningKeys:
         pair = next((p for p in self._pairs[issuer].values() if p.kid == kid), None)
         if pair is None:
             raise jwt.InvalidTokenError("unknown kid")
-        audience = [c.client_id for c in config.clients] if id_token else [config.audience]
+        clients = [c.client_id for c in config.clients]
+        audience = clients if id_token else [config.audience_of(issuer)]
         claims: dict[str, Any] = jwt.decode(
             token,
             pair.private.public_key(),

@@ -2,7 +2,8 @@
 portal does in a browser, done with ``requests`` — discovery, ``/authorize`` with PKCE S256
 (RFC 7636), the consent or sign-in form (its CSRF token read from the page), the code from the
 ``Location`` of the redirect (never followed), ``state`` and ``iss`` checked (RFC 9207), the code
-exchanged at ``/token``, the ID token's ``nonce`` checked. Only for 127.0.0.1.
+exchanged at ``/token``, the ID token's ``nonce`` checked. Only for 127.0.0.1. With ``agent``,
+the same at the agents' issuer, as the agents' pages' client.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from ._config import LOCAL_CLIENT_ID
+from ._config import AGENT_SCOPES, LOCAL_CLIENT_ID, LOCAL_DESK_CLIENT_ID
 from ._errors import LoginError
 
 _TIMEOUT = 10.0
@@ -45,14 +46,26 @@ def login(
     identity: str | None = None,
     email: str | None = None,
     password: str | None = None,
-    client_id: str = LOCAL_CLIENT_ID,
+    agent: str | None = None,
+    client_id: str | None = None,
     session: requests.Session | None = None,
 ) -> dict[str, Any]:
     """The token response (``access_token``, ``id_token``…) for a sandbox ``identity`` (the
-    FranceConnect-shaped issuer) or a portal account's ``email`` and ``password``."""
+    FranceConnect-shaped issuer), a portal account's ``email`` and ``password``, or an
+    ``agent``'s login (the agents' issuer)."""
     http = session or requests.Session()
+    if client_id is None:
+        client_id = LOCAL_DESK_CLIENT_ID if agent is not None else LOCAL_CLIENT_ID
+    form: dict[str, str]
+    if agent is not None:
+        form = {"agent": agent}
+    elif identity is not None:
+        form = {"identity": identity}
+    else:
+        form = {"email": email or "", "password": password or ""}
+    scope = " ".join(AGENT_SCOPES) if agent is not None else "openid profile email cityzen.requests"
     try:
-        return _login(http, issuer, redirect_uri, identity, email, password, client_id)
+        return _login(http, issuer, redirect_uri, form, scope, client_id)
     except requests.RequestException as exc:
         raise LoginError(f"the sign-in provider did not answer ({type(exc).__name__})") from exc
 
@@ -61,9 +74,8 @@ def _login(  # noqa: PLR0917 - the flow's inputs, passed once
     http: requests.Session,
     issuer: str,
     redirect_uri: str,
-    identity: str | None,
-    email: str | None,
-    password: str | None,
+    who: dict[str, str],
+    scope: str,
     client_id: str,
 ) -> dict[str, Any]:
     meta = http.get(issuer.rstrip("/") + "/.well-known/openid-configuration", timeout=_TIMEOUT)
@@ -78,7 +90,7 @@ def _login(  # noqa: PLR0917 - the flow's inputs, passed once
             "response_type": "code",
             "client_id": client_id,
             "redirect_uri": redirect_uri,
-            "scope": "openid profile email cityzen.requests",
+            "scope": scope,
             "state": state,
             "nonce": nonce,
             "code_challenge": _b64(hashlib.sha256(verifier.encode("ascii")).digest()),
@@ -91,11 +103,7 @@ def _login(  # noqa: PLR0917 - the flow's inputs, passed once
         raise LoginError(f"authorization request refused (HTTP {page.status_code})")
     hidden = _Hidden()
     hidden.feed(page.text)
-    form: dict[str, str] = {**hidden.fields, "decision": "allow"}
-    if identity is not None:
-        form["identity"] = identity
-    else:
-        form.update(email=email or "", password=password or "")
+    form: dict[str, str] = {**hidden.fields, "decision": "allow", **who}
     answer = http.post(
         document["authorization_endpoint"], data=form, allow_redirects=False, timeout=_TIMEOUT
     )

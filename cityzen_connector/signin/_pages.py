@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
+from ._config import Agent
 from ._people import IDENTITIES
 
 STYLESHEET = (
@@ -49,6 +50,30 @@ def consent(action: str, request_id: str, csrf: str, client_id: str) -> bytes:
         "</form>"
     )
     return page("Continuer sur votre espace particulier avec FranceConnect", body)
+
+
+def agent_choice(
+    action: str, request_id: str, csrf: str, client_id: str, agents: tuple[Agent, ...]
+) -> bytes:
+    """The agents' sign-in, in the spirit of the sandbox identities page: choose one of the
+    emulator's agents (its app roles shown), then continue or cancel. No password: embedded
+    mode only, where every agent is made up."""
+    choices = "".join(
+        f'<label><input type="radio" name="agent" value="{escape(agent.login)}"'
+        f"{' checked' if n == 0 else ''}> {escape(agent.name)} "
+        f"<small>({escape(agent.login)} — rôles : {escape(', '.join(agent.roles) or 'aucun')})"
+        "</small></label>"
+        for n, agent in enumerate(agents)
+    )
+    body = (
+        f"<p>Le service <strong>{escape(client_id)}</strong> demande votre identité d'agent.</p>"
+        f'<form method="post" action="{escape(action)}">{_hidden(request_id, csrf)}'
+        f"<fieldset><legend>Agent de l'émulateur</legend>{choices}</fieldset>"
+        '<button type="submit" name="decision" value="allow">Continuer</button>'
+        '<button type="submit" name="decision" value="deny" class="secondary">Annuler</button>'
+        "</form>"
+    )
+    return page("Connexion des agents (mode embarqué)", body)
 
 
 def account_sign_in(

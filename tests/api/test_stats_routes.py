@@ -28,6 +28,7 @@ from tests.support.world import World, make_world
 
 AGENT_ROLE = "CityZen.Agent"
 STATS = "/v1/stats"
+TITLE = "Nid-de-poule et chaussée"  # mappings/themes.toml: the sub-theme's title
 CSV_PATH, JSON_PATH = "/v1/open-data/requests.csv", "/v1/open-data/requests.json"
 
 
@@ -187,3 +188,36 @@ def test_without_figures_the_routes_answer_503() -> None:
 
 def test_the_routes_parameters_are_the_kpis_own() -> None:
     assert (_stats.DIMENSIONS, _stats.PERIODS) == (DIMENSIONS, PERIODS)
+
+
+def test_a_dashboard_gets_one_series_per_period_and_a_label_for_every_code(world: World) -> None:
+    query = {"group_by": "sub_theme", "period": "day"}
+    response = call(world, "GET", STATS, ops_token(world), query=query)
+    check_response("GET", STATS, response)
+    body = response.json()
+    # All eight were received the same day: one period, the whole range's figures, the
+    # median and p90 of every group together (which the groups' own cannot give).
+    [period] = body["periods"]
+    assert period["received"] == body["totals"]["received"] == 8
+    assert period["resolution_days"] == body["totals"]["resolution_days"]
+    assert period["by_status"] == {"received": 1, "resolved": 7}
+    labels = body["labels"]
+    assert labels["groups"] == {"nid_de_poule": {"fr": TITLE, "en": TITLE}}
+    assert labels["statuses"]["resolved"] == {"fr": "Résolue", "en": "Resolved"}
+    assert set(labels["statuses"]) == {"received", "resolved"}
+
+
+@pytest.mark.parametrize(
+    ("group_by", "code", "label"),
+    [
+        ("theme", "voirie", {"fr": "Propreté et voirie", "en": "Propreté et voirie"}),
+        ("status", "resolved", {"fr": "Résolue", "en": "Resolved"}),
+        ("channel", "portal", {"fr": "Portail", "en": "Portal"}),
+    ],
+)
+def test_each_grouping_names_its_codes(
+    world: World, group_by: str, code: str, label: dict[str, str]
+) -> None:
+    response = call(world, "GET", STATS, ops_token(world), query={"group_by": group_by})
+    assert response.status == 200, response.body
+    assert response.json()["labels"]["groups"][code] == label

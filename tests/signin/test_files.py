@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
@@ -68,3 +69,19 @@ def test_sign_up_refuses_bad_input_with_a_stable_code(
     with pytest.raises(AccountError) as refused:
         AccountStore(tmp_path / "a.json").sign_up(email, password, now=0.0)
     assert refused.value.code == code
+
+
+def test_a_key_file_from_before_the_agents_issuer_gets_its_key_and_keeps_the_others(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "keys.json"
+    first = SigningKeys.load_or_create(path)
+    document = json.loads(path.read_bytes())
+    del document["issuers"]["agents"]  # as written before the agents' issuer existed
+    path.write_bytes(json.dumps(document).encode())
+    again = SigningKeys.load_or_create(path)
+    assert again.jwks("franceconnect") == first.jwks("franceconnect")  # citizens' keys kept
+    assert [k["alg"] for k in again.jwks("agents")["keys"]] == ["RS256"]
+    assert "agents" in json.loads(path.read_bytes())["issuers"]  # written back
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert SigningKeys.load_or_create(path).jwks("agents") == again.jwks("agents")

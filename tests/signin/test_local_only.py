@@ -72,3 +72,24 @@ def test_login_refuses_an_unknown_identity_and_says_when_no_provider_answers() -
     assert login(settings, args, "", out, err) == 1
     assert "is `cityzen run` running?" in err.getvalue()
     assert out.getvalue() == ""
+
+
+def test_login_as_an_agent_names_the_emulators_agents_when_one_is_unknown() -> None:
+    settings = Settings(_env_file=None, signin_port=1)
+    out, err = io.StringIO(), io.StringIO()
+    args = argparse.Namespace(identity=None, email=None, agent="mallory", id_token=False)
+    assert login(settings, args, "", out, err) == 2
+    assert "--agent must be one of: agnes.martin, bruno.lefevre" in err.getvalue()
+    args = argparse.Namespace(identity=None, email=None, agent="agnes.martin", id_token=False)
+    assert login(settings, args, "", out, err) == 1  # nothing listens: said, not raised
+    assert out.getvalue() == ""
+
+
+def test_the_banner_says_how_an_agent_gets_a_token_for_the_stats() -> None:
+    settings = Settings(_env_file=None, signin_provider=True, auth_mode="both", signin_port=7999)
+    text = "\n".join(banner_lines(settings, "http://127.0.0.1:7071/api/v1", "cityzen"))
+    assert "http://127.0.0.1:7999/agents" in text
+    assert (
+        "curl -sS 'http://127.0.0.1:7071/api/v1/stats?period=week' -H \"Authorization: Bearer"
+        ' $(CITYZEN_SIGNIN_PORT=7999 cityzen identity login --agent bruno.lefevre)"'
+    ) in text
