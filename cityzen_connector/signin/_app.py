@@ -13,7 +13,9 @@ Nothing is logged but paths and outcome codes: never an e-mail, a password, a co
 
 from __future__ import annotations
 
+import hmac
 import logging
+import secrets
 from collections.abc import Callable
 from http.cookies import SimpleCookie
 from typing import Any
@@ -24,6 +26,7 @@ import jwt
 from . import _pages
 from ._accounts import AccountStore
 from ._config import EXTERNAL_PATH, LOCAL_SCOPES, IssuerName, SigninConfig
+from ._cors import CORS_PATHS, allowed_origins, cors_headers, preflight_headers
 from ._errors import AccountError, FlowError
 from ._flow import EpochClock, Flow, identity_claims, valid_challenge
 from ._http import Reply, StartResponse, form_body, html, json_reply, oauth_error, params, redirect
@@ -34,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 Outbox = Callable[[str], None]  # receives a confirmation link
 _CSRF_COOKIE = "cz_signin_csrf"
+_SIGNUP_COOKIE = "cz_signup_csrf"
+_CSRF_REFUSED = "Formulaire expiré : il a été rechargé, envoyez-le de nouveau."
 
 
 class SigninApp:
@@ -52,12 +57,16 @@ class SigninApp:
         self.flow = Flow(config, keys, clock)
         self.accounts = accounts
         self.outbox = outbox
+        self.origins = allowed_origins(u for c in config.clients for u in c.redirect_uris)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         try:
             reply = self._route(environ)
         except FlowError as exc:
             reply = html(_pages.message("Demande refusée", exc.description), "400 Bad Request")
+        path = str(environ.get("PATH_INFO", "/")).removeprefix(EXTERNAL_PATH)
+        if path in CORS_PATHS:
+            reply.headers += cors_headers(environ.get("HTTP_ORIGIN"), self.origins)
         logger.info(
             "signin %s %s -> %s",
             environ.get("REQUEST_METHOD"),
@@ -71,6 +80,11 @@ class SigninApp:
     def _route(self, environ: dict[str, Any]) -> Reply:
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "/")
+        bare = path.removeprefix(EXTERNAL_PATH)
+        if method == "OPTIONS" and bare in CORS_PATHS:  # a CORS preflight (docstring of _cors)
+            reply = Reply("204 No Content", b"", "text/plain")
+            reply.headers += preflight_headers(environ.get("HTTP_ORIGIN"), self.origins)
+            return reply
         if path == "/signin.css" and method == "GET":
             return Reply("200 OK", _pages.STYLESHEET, "text/css; charset=utf-8")
         issuer: IssuerName = "franceconnect"
@@ -91,7 +105,7 @@ class SigninApp:
             ("GET", "/cli/callback"): lambda: html(_pages.message("Connexion", "Code reçu.")),
         }
         if issuer == "external":
-            routes[("GET", "/signup")] = lambda: html(_pages.sign_up("signup"))
+            routes[("GET", "/signup")] = self._sign_up_form
             routes[("POST", "/signup")] = lambda: self._sign_up(environ)
             routes[("GET", "/confirm")] = lambda: self._confirm(query)
         handler = routes.get((method, path))
@@ -291,15 +305,31 @@ class SigninApp:
         return html(_pages.message("Vous êtes déconnecté", "Vous pouvez fermer cette page."))
 
     # -- portal accounts ------------------------------------------------------------------------
+    def _sign_up_form(self, error: str = "", status: str = "200 OK") -> Reply:
+        # Double-submit cookie (OWASP CSRF Prevention Cheat Sheet, "Signed Double-Submit
+        # Cookie" without the signature: the cookie is HttpOnly, SameSite=Strict and
+        # host-only, so another site can neither read it nor send it): the form carries the
+        # same random value as the cookie, and a POST whose two values differ is refused.
+        token = secrets.token_urlsafe(24)
+        cookie = f"{_SIGNUP_COOKIE}={token}; Path={EXTERNAL_PATH}/signup; HttpOnly; SameSite=Strict"
+        body = _pages.sign_up("signup", error, csrf=token)
+        return html(body, status, [("Set-Cookie", cookie)])
+
     def _sign_up(self, environ: dict[str, Any]) -> Reply:
         form = params(form_body(environ))
+        cookies = SimpleCookie(environ.get("HTTP_COOKIE", ""))
+        cookie = cookies[_SIGNUP_COOKIE].value if _SIGNUP_COOKIE in cookies else ""
+        sent = form.get("csrf", "")
+        if not cookie or not hmac.compare_digest(sent.encode(), cookie.encode()):
+            logger.info("signin sign-up refused: csrf")
+            return self._sign_up_form(_CSRF_REFUSED, "403 Forbidden")
         try:
             token = self.accounts.sign_up(
                 form.get("email", ""), form.get("password", ""), now=self.flow.clock()
             )
         except AccountError as exc:
             logger.info("signin sign-up refused: %s", exc.code)
-            return html(_pages.sign_up("signup", str(exc)), "400 Bad Request")
+            return self._sign_up_form(str(exc), "400 Bad Request")
         self.outbox(f"{self.config.issuers['external']}/confirm?{urlencode({'token': token})}")
         return html(_pages.sign_up("signup", done=True))
 
