@@ -1,4 +1,4 @@
-// Building the page without innerHTML: every value the API or the citizen gives is text.
+// Building the page with DOM nodes only (no HTML strings): every value the API or the citizen gives is text.
 export function h(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
