@@ -10,10 +10,13 @@ local provider (an external one is configured), the files are served as they are
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cityzen_connector.app import _identity as configured
-from cityzen_connector.localhost._static import StaticSiteConfig
 from cityzen_connector.settings import Settings
+
+if TYPE_CHECKING:
+    from cityzen_connector.localhost import StaticSiteConfig
 
 WEB_DIR = "web"
 CONFIG_FILE = "config.json"
@@ -23,6 +26,8 @@ DEPLOYED_PROVIDER = "http://127.0.0.1:7076"
 
 def portal_site(settings: Settings) -> StaticSiteConfig | None:
     """The portal's files for the local host, or ``None`` when the app folder has none."""
+    from cityzen_connector.localhost import StaticSiteConfig  # noqa: PLC0415 - the host's own
+
     root = Path(settings.localhost_app_dir) / WEB_DIR
     if not (root / "index.html").is_file():
         return None

@@ -20,10 +20,10 @@ from cityzen_connector import app
 from cityzen_connector.app import _identity as configured
 from cityzen_connector.cli import main
 from cityzen_connector.cli._case_events import QueueSink, register_case_events
+from cityzen_connector.cli._feeds import SAMPLE_AGENDA, SAMPLE_NEWS, SAMPLES_DIR, serve_samples
 from cityzen_connector.cli._portal import portal_site
 from cityzen_connector.emulator import EmulatorConfig, create_app, seed, serve
-from cityzen_connector.localhost import LocalHost
-from cityzen_connector.localhost._static import StaticSiteConfig
+from cityzen_connector.localhost import LocalHost, StaticSiteConfig
 from cityzen_connector.mapping import load_mappings
 from cityzen_connector.messaging import open_bus
 from cityzen_connector.settings import Settings
@@ -99,6 +99,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     provider = serve(deferred, "127.0.0.1", 0, threads=4)
     links: list[str] = []
     environment = pytest.MonkeyPatch()
+    feeds = serve_samples(ROOT / SAMPLES_DIR, port=0)  # the sample news and agenda
     with served_geocoder() as geocoder:
         settings = Settings(
             _env_file=None,
@@ -118,6 +119,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             auth_jwks_min_refresh_seconds=0,
             case_requests_cache_seconds=0.001,
             geocoder_url=geocoder,
+            feeds_news_urls=",".join(f"{feeds.url}/{name}" for name in SAMPLE_NEWS),
+            feeds_agenda_urls=",".join(f"{feeds.url}/{name}" for name in SAMPLE_AGENDA),
         )
         deferred.target = configured.signin_app(settings, outbox=links.append, clock=time.time)
         client = app.Container(settings).api_client
@@ -134,6 +137,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         register_case_events(settings)
         deps = app.Container(settings)
         previous = app.install(deps)
+        app.refresh_feeds(deps)
         config = replace(
             app.localhost_config(settings),
             key_file=data / "keys.json",
@@ -158,6 +162,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             app.install(previous)
             sys.modules.pop("function_app", None)
             provider.stop()
+            feeds.stop()
             emulator.stop()
             emulator_app.close()
             events.close()

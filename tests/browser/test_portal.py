@@ -7,6 +7,7 @@ screen is photographed for docs/portal-web.md."""
 
 from __future__ import annotations
 
+import base64
 import os
 import struct
 import time
@@ -25,7 +26,7 @@ from selenium.webdriver.support.ui import Select
 from tests.support.paths import ROOT
 
 from .conftest import Stack
-from .harness import axe_violations
+from .harness import WINDOW, axe_violations
 
 pytestmark = pytest.mark.e2e
 SHOTS = ROOT / "docs" / "img" / "portal"
@@ -60,7 +61,17 @@ def checked(driver: webdriver.Chrome, axe: str, name: str) -> None:
     if os.environ.get("CITYZEN_SCREENSHOTS") == "1" or not target.exists():
         SHOTS.mkdir(parents=True, exist_ok=True)
         driver.execute_script("document.activeElement && document.activeElement.blur()")
-        driver.save_screenshot(str(target))
+        # The whole page, not the viewport: fixed width, the height the page has.
+        size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+        shot = driver.execute_cdp_cmd(
+            "Page.captureScreenshot",
+            {
+                "format": "png",
+                "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": WINDOW[0], "height": size["height"], "scale": 1},
+            },
+        )
+        target.write_bytes(base64.b64decode(shot["data"]))
 
 
 def png(width: int, height: int) -> bytes:
@@ -107,7 +118,8 @@ def test_a_citizen_files_a_request_follows_it_and_answers_the_agent(
 ) -> None:
     driver = browser
     driver.get(stack.portal)
-    until(lambda: driver.find_elements(By.CSS_SELECTOR, "#agenda-title + *"), "no home page")
+    until(lambda: driver.find_elements(By.CSS_SELECTOR, "#news-title + ul .card"), "no news")
+    assert driver.find_elements(By.CSS_SELECTOR, "#agenda-title + ul .card")
     assert driver.execute_script("return document.documentElement.lang") == "fr"
     checked(driver, axe, "01-accueil")
 
@@ -182,3 +194,126 @@ def test_a_citizen_files_a_request_follows_it_and_answers_the_agent(
     )
     assert driver.execute_script("return window.notReloaded") is True
     checked(driver, axe, "07-mes-demandes")
+
+
+def fresh(driver: webdriver.Chrome, stack: Stack, path: str = "") -> None:
+    """A new page with no draft left by another test."""
+    driver.get(stack.portal + path)
+    driver.execute_script("sessionStorage.clear()")
+    driver.get(stack.portal + path)
+
+
+def keys(driver: webdriver.Chrome, *typed: str) -> None:
+    """Keys typed wherever the focus is (keyboard-only use)."""
+    driver.switch_to.active_element.send_keys(*typed)
+
+
+def test_an_account_holder_meets_every_error_and_loses_nothing(
+    browser: webdriver.Chrome, stack: Stack, axe: str, tmp_path: Path
+) -> None:
+    driver = browser
+    fresh(driver, stack, "nouvelle-demande")
+    # A portal account: created on the provider's sign-up page (its anti-CSRF form), confirmed
+    # through the printed link, then used to sign in.
+    find(driver, ".provider-account").click()
+    find(driver, "a[href=signup]").click()
+    email = "camille.portail@example.fr"
+    find(driver, "#email").send_keys(email)
+    driver.find_element(By.ID, "password").send_keys("un mot de passe assez long")
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    until(lambda: "Confirmez votre adresse" in driver.page_source, "sign-up refused")
+    driver.get(stack.links[-1])
+    until(lambda: "Adresse confirmée" in driver.page_source, "not confirmed")
+    driver.get(stack.portal + "nouvelle-demande")
+    find(driver, ".provider-account").click()
+    find(driver, "#email").send_keys(email)
+    driver.find_element(By.ID, "password").send_keys("un mot de passe assez long")
+    driver.find_element(By.CSS_SELECTOR, "button[value=allow]").click()
+    until(lambda: email in find(driver, "#account").text, "not signed in with the account")
+
+    # Keyboard only: the first radio of the group, the next one with an arrow, Continue.
+    find(driver, "label[for=f-theme-papiers]")
+    assert driver.switch_to.active_element.tag_name == "h2"  # the step's heading has the focus
+    keys(driver, Keys.TAB)
+    keys(driver, Keys.SPACE)
+    keys(driver, Keys.ARROW_DOWN)  # État civil
+    keys(driver, Keys.TAB, Keys.ENTER)
+    find(driver, "label[for=f-sub_theme-naissance]")
+    keys(driver, Keys.TAB, Keys.SPACE)
+    keys(driver, Keys.TAB, Keys.TAB, Keys.ENTER)  # past Back, onto Continue
+    find(driver, "#f-subject")
+
+    # The page's own checks: a required field left empty.
+    driver.find_element(By.CSS_SELECTOR, "form.step button[type=submit]").click()
+    summary = find(driver, ".error-summary")
+    assert driver.switch_to.active_element == summary
+    subject = driver.find_element(By.ID, "f-subject")
+    assert subject.get_attribute("aria-invalid") == "true"
+    assert "err-f-subject" in subject.get_attribute("aria-describedby")
+    assert "Objet" in driver.find_element(By.ID, "err-f-subject").text
+
+    # Photos refused before any upload: the wrong type, then too large.
+    text = tmp_path / "notes.txt"
+    text.write_text("pas une image")
+    big = tmp_path / "enorme.jpg"
+    big.write_bytes(b"\xff\xd8\xff" + b"\0" * (11 * 1024 * 1024))
+    driver.find_element(By.ID, "f-photos").send_keys(f"{text}\n{big}")
+    until(lambda: "dépasse 10 Mo" in find(driver, ".error-summary").text, "size not refused")
+    assert "n’est pas une photo" in driver.find_element(By.ID, "err-f-photos").text
+    assert not driver.find_elements(By.CSS_SELECTOR, ".photos img")
+
+    # "Use my location": the browser's position, the nearest address.
+    driver.execute_cdp_cmd(
+        "Browser.grantPermissions",
+        {"origin": stack.portal.rstrip("/"), "permissions": ["geolocation"]},
+    )
+    driver.execute_cdp_cmd(
+        "Emulation.setGeolocationOverride",
+        {"latitude": 46.39993, "longitude": 2.602816, "accuracy": 10},
+    )
+    driver.find_element(By.XPATH, "//button[text()='Utiliser ma position']").click()
+    until(lambda: "Adresse retenue" in find(driver, "#f-address-chosen").text, "no location")
+
+    # The API's own checks: a number over its maximum comes back next to its field.
+    subject.send_keys("Copie d'acte de naissance")
+    Select(driver.find_element(By.ID, "f-field-type_acte")).select_by_index(1)
+    driver.find_element(By.ID, "f-field-exemplaires").send_keys("9")
+    driver.find_element(By.CSS_SELECTOR, "form.step button[type=submit]").click()
+    find(driver, "dl.review")
+    driver.find_element(By.CSS_SELECTOR, "form.step button[type=submit]").click()
+    field = until(
+        lambda: driver.find_element(By.CSS_SELECTOR, "#f-field-exemplaires[aria-invalid=true]"),
+        "the API's error is not next to its field",
+    )
+    assert "err-f-field-exemplaires" in field.get_attribute("aria-describedby")
+    link = driver.find_element(By.CSS_SELECTOR, ".error-summary a")
+    assert link.get_attribute("href").endswith("#f-field-exemplaires")
+    checked(driver, axe, "08-demande-erreurs")
+    link.click()
+    assert driver.switch_to.active_element == field
+    field.clear()
+    field.send_keys("2")
+
+    # The API down at submit: a clear message, the draft kept; back up, it goes through.
+    driver.find_element(By.CSS_SELECTOR, "form.step button[type=submit]").click()
+    find(driver, "dl.review")
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/api/v1/requests"]})
+    try:
+        driver.find_element(By.CSS_SELECTOR, "form.step button[type=submit]").click()
+        until(lambda: "indisponible" in find(driver, ".error-summary").text, "no outage message")
+        kept = driver.execute_script("return sessionStorage.getItem('cityzen.draft')")
+        assert "Copie d'acte de naissance" in kept
+        assert "eyJ" not in kept  # never a token
+    finally:
+        driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+    driver.find_element(By.CSS_SELECTOR, "form.step button[type=submit]").click()
+    until(lambda: driver.find_element(By.ID, "ticket-number").text, "never became a case")
+    assert driver.execute_script("return sessionStorage.getItem('cityzen.draft')") is None
+
+    # In English: the lang attribute follows, and the screen is still clean for axe.
+    driver.find_element(By.ID, "lang").click()
+    until(lambda: driver.execute_script("return document.documentElement.lang") == "en", "lang")
+    assert find(driver, "#nav").text.split("\n")[1] == "New request"
+    assert driver.find_element(By.ID, "lang").text == "Français"
+    checked(driver, axe, "09-english")

@@ -39,10 +39,14 @@ export function showErrors(form, errors, title = null) {
         const described = field.getAttribute('aria-describedby');
         field.setAttribute('aria-describedby', described ? `${described} ${id}` : id);
       }
+      // The summary names the field: "Nombre d'exemplaires : Cette valeur est trop grande."
+      const label = form.querySelector(`label[for="${CSS.escape(field.id)}"]`);
+      const name = label?.firstChild?.textContent?.trim();
+      const text = name && !error.message.includes(name) ? `${name} : ${error.message}` : error.message;
       items.push(h('li', {}, h('a', {
         href: `#${field.id}`,
         onclick: (event) => { event.preventDefault(); field.focus(); },
-      }, error.message)));
+      }, text)));
     } else {
       items.push(h('li', {}, error.message));
     }

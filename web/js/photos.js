@@ -47,5 +47,16 @@ export function fromBase64(data, type) {
 }
 
 export function megabytes(bytes) {
-  return (bytes / (1024 * 1024)).toLocaleString(undefined, { maximumFractionDigits: 1 });
+  return (bytes / (1024 * 1024)).toLocaleString(document.documentElement.lang, {
+    maximumFractionDigits: 1,
+  });
+}
+
+// "350 ko" / "1,2 Mo" (French units; "KB" / "MB" in English).
+export function sizeLabel(bytes) {
+  const french = document.documentElement.lang === 'fr';
+  if (bytes < 1024 * 1024) {
+    return `${Math.max(1, Math.round(bytes / 1024))} ${french ? 'ko' : 'KB'}`;
+  }
+  return `${megabytes(bytes)} ${french ? 'Mo' : 'MB'}`;
 }

@@ -10,7 +10,7 @@ import { h, clear, announce } from '../dom.js';
 import { loadDraft, saveDraft, dropDraft } from '../draft.js';
 import { clearErrors, problemErrors, problemMessage, showErrors } from '../forms.js';
 import { t } from '../i18n.js';
-import { PhotoError, preparePhoto, megabytes, PHOTO_TYPES } from '../photos.js';
+import { PhotoError, preparePhoto, megabytes, sizeLabel, PHOTO_TYPES } from '../photos.js';
 
 const STEPS = ['theme', 'sub_theme', 'form', 'review'];
 const LOCATION_KEYS = ['label', 'house_number', 'street', 'postcode', 'citycode', 'city',
@@ -255,7 +255,7 @@ export async function render(main, context) {
       for (const [n, photo] of draft.photos.entries()) {
         list.append(h('li', {},
           h('img', { src: `data:${photo.type};base64,${photo.data}`, alt: '' }),
-          h('span', {}, `${photo.name} (${megabytes(photo.size)} Mo)`),
+          h('span', {}, `${photo.name} (${sizeLabel(photo.size)})`),
           h('button', { type: 'button', class: 'link-button', onclick: () => {
             draft.photos.splice(n, 1); save(); draw();
           } }, t('new.photo_remove', { name: photo.name }))));
