@@ -146,7 +146,10 @@ def test_a_citizen_files_a_request_follows_it_and_answers_the_agent(
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     subject = find(driver, "#f-subject")
     subject.send_keys("Nid-de-poule devant l'école")
-    Select(driver.find_element(By.ID, "f-field-taille")).select_by_visible_text("grand")
+    taille = driver.find_element(By.ID, "f-field-taille")
+    assert "roue de vélo" in driver.find_element(By.ID, "f-field-taille-help").text  # its help
+    assert "f-field-taille-help" in taille.get_attribute("aria-describedby")
+    Select(taille).select_by_visible_text("grand")
     address = driver.find_element(By.ID, "f-address")
     address.send_keys("12 rue de la Rép")
     find(driver, "[role=listbox] [role=option]")
@@ -182,8 +185,12 @@ def test_a_citizen_files_a_request_follows_it_and_answers_the_agent(
     stack.agent("reply", ticket, "--text", ASK)
     until(lambda: ASK in find(driver, "#thread").text, "the agent's message never showed")
     find(driver, "#reply-text").send_keys(ANSWER)
+    detail = tmp_path / "detail.png"
+    detail.write_bytes(png(640, 480))
+    driver.find_element(By.ID, "reply-photo").send_keys(str(detail))  # multipart, resized
     driver.find_element(By.CSS_SELECTOR, "#reply button[type=submit]").click()
     until(lambda: ANSWER in find(driver, "#thread").text, "the answer never showed", 45)
+    until(lambda: "detail.jpg" in find(driver, "#thread").text, "the photo never showed")
     stack.agent("resolve", ticket, "--resolution", "Nid-de-poule rebouché")
     until(
         lambda: (
@@ -317,3 +324,11 @@ def test_an_account_holder_meets_every_error_and_loses_nothing(
     assert find(driver, "#nav").text.split("\n")[1] == "New request"
     assert driver.find_element(By.ID, "lang").text == "Français"
     checked(driver, axe, "09-english")
+
+    # Signing out forgets the token and ends the provider's session, back on the home page.
+    driver.find_element(By.XPATH, "//button[text()='Sign out']").click()
+    until(lambda: driver.current_url == stack.portal, "not back home")
+    until(lambda: find(driver, "#news-title"), "no home page")
+    assert email not in find(driver, "#account").text
+    nav(driver, "My requests")
+    find(driver, ".provider-account")  # asked to sign in again

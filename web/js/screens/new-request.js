@@ -139,8 +139,9 @@ export async function render(main, context) {
         max: field.maximum,
       });
     }
-    const help = field.type === 'number' && field.minimum !== null && field.maximum !== null
+    const range = field.type === 'number' && field.minimum != null && field.maximum != null
       ? t('new.between', { min: field.minimum, max: field.maximum }) : null;
+    const help = [field.help, range].filter(Boolean).join(' ') || null;
     return labelled(id, field.label, field.required, control, help);
   }
 
