@@ -180,6 +180,10 @@ class SigninApp:
             query.get("code_challenge", "")
         ):
             return refuse("invalid_request", "PKCE with code_challenge_method S256 is required")
+        if "none" in query.get("prompt", "").split():
+            # OpenID Connect Core 1.0 section 3.1.2.6: no page may be shown, and this provider
+            # keeps no browser session to sign in from; the portal then asks the citizen.
+            return refuse("login_required", "no session: prompt=none cannot be satisfied")
         request_id, pending = self.flow.park(
             {
                 "issuer": issuer,

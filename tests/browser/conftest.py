@@ -65,6 +65,9 @@ def _quick(site: StaticSiteConfig | None) -> StaticSiteConfig:
     assert site is not None
     document = json.loads(site.generated["config.json"])
     document["poll_seconds"] = 1
+    # A reload tries prompt=none with FranceConnect: the local provider answers login_required
+    # (it keeps no session), which the portal takes quietly.
+    document["providers"][0]["silent_reauth"] = True
     generated = {**site.generated, "config.json": json.dumps(document).encode()}
     return replace(site, generated=generated)
 
@@ -75,8 +78,15 @@ def axe() -> str:
 
 
 @pytest.fixture(scope="session")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
+def chromium() -> None:
+    """Debian's chromium and chromium-driver, installed once per session if missing."""
     ensure_chromium()
+
+
+# Module-scoped, not session-scoped: the stack's threads, ports and CITYZEN_* variables must be
+# gone before the next module's tests (some count threads or read the environment).
+@pytest.fixture(scope="module")
+def browser(chromium: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
     driver = new_driver(tmp_path_factory.mktemp("chromium-profile"))
     try:
         yield driver
@@ -84,7 +94,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chro
         driver.quit()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     data = tmp_path_factory.mktemp("portal")
     queue_url = f"sqlite:///{data / 'queue.db'}"

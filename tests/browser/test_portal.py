@@ -8,6 +8,7 @@ screen is photographed for docs/portal-web.md."""
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import struct
 import time
@@ -54,11 +55,11 @@ def find(driver: webdriver.Chrome, css: str) -> WebElement:
 
 def checked(driver: webdriver.Chrome, axe: str, name: str) -> None:
     """Zero axe-core violations now; the screen photographed when its picture is missing
-    (CITYZEN_SCREENSHOTS=1 takes them all again), so that reruns do not churn the docs."""
+    (PORTAL_SCREENSHOTS=1 takes them all again), so that reruns do not churn the docs."""
     violations = axe_violations(driver, axe)
     assert violations == [], (name, violations)
     target = SHOTS / f"{name}.png"
-    if os.environ.get("CITYZEN_SCREENSHOTS") == "1" or not target.exists():
+    if os.environ.get("PORTAL_SCREENSHOTS") == "1" or not target.exists():
         SHOTS.mkdir(parents=True, exist_ok=True)
         driver.execute_script("document.activeElement && document.activeElement.blur()")
         # The whole page, not the viewport: fixed width, the height the page has.
@@ -114,8 +115,13 @@ def sign_in_with_franceconnect(driver: webdriver.Chrome, stack: Stack, axe: str)
 
 
 def test_a_citizen_files_a_request_follows_it_and_answers_the_agent(
-    browser: webdriver.Chrome, stack: Stack, axe: str, tmp_path: Path
+    browser: webdriver.Chrome,
+    stack: Stack,
+    axe: str,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO)
     driver = browser
     driver.get(stack.portal)
     until(lambda: driver.find_elements(By.CSS_SELECTOR, "#news-title + ul .card"), "no news")
@@ -163,8 +169,13 @@ def test_a_citizen_files_a_request_follows_it_and_answers_the_agent(
     checked(driver, axe, "04-demande-formulaire")
 
     # The draft survives a reload (the token does not: the page asks to sign in again).
-    driver.refresh()
+    caplog.clear()
+    driver.refresh()  # a silent re-authentication first (prompt=none): refused, quietly
     until(lambda: "conservée" in driver.page_source, "the draft was not kept")
+    assert driver.current_url == stack.portal + "nouvelle-demande"
+    assert not driver.find_elements(By.CSS_SELECTOR, ".alert")
+    assert driver.execute_script("return sessionStorage.getItem('cityzen.signin')") is None
+    assert any("/authorize -> 302" in r.getMessage() for r in caplog.records)  # it was tried
     sign_in_with_franceconnect(driver, stack, axe)
     assert find(driver, "#f-subject").get_attribute("value") == "Nid-de-poule devant l'école"
     find(driver, ".photos img")
@@ -201,6 +212,9 @@ def test_a_citizen_files_a_request_follows_it_and_answers_the_agent(
     )
     assert driver.execute_script("return window.notReloaded") is True
     checked(driver, axe, "07-mes-demandes")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for secret in ("Angela", "DUBOIS", ANSWER, "Rue de la République", "eyJ"):
+        assert secret not in logged  # never a name, an address, a message or a token
 
 
 def fresh(driver: webdriver.Chrome, stack: Stack, path: str = "") -> None:

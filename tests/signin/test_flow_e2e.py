@@ -419,6 +419,7 @@ def test_an_unregistered_redirect_or_unknown_client_is_an_error_page_never_a_red
         ({"code_challenge": ""}, "invalid_request"),
         ({"response_type": "token"}, "unsupported_response_type"),
         ({"scope": "profile"}, "invalid_scope"),
+        ({"prompt": "none"}, "login_required"),  # OIDC Core 3.1.2.6: silent, no session
     ],
 )
 def test_a_bad_request_to_a_known_redirect_goes_back_with_the_error_and_state(

@@ -137,6 +137,15 @@ async function start() {
       alertBox(t('signin.failed'));
       return;
     }
+  } else {
+    const silent = context.auth.silentCandidate();
+    if (silent) {
+      try {
+        const here = window.location.pathname + window.location.search;
+        await context.auth.signIn(silent, here, { silent: true });
+        return; // the page leaves for the provider and comes back signed in, or not
+      } catch { /* the provider is unreachable: carry on signed out */ }
+    }
   }
   renderAccount();
   await route();

@@ -10,6 +10,12 @@
 // ID token: iss, aud, nonce (replay, OIDC Core section 3.1.3.7) and exp. The signature of the
 // access token is the API's to verify; the ID token only names the citizen on screen.
 const PENDING_KEY = 'cityzen.signin';
+// Which provider the citizen last signed in with (its id, never a token): on reload, a silent
+// re-authentication (prompt=none, OIDC Core section 3.1.2.6) is tried with it when the
+// configuration says the provider keeps a session ("silent_reauth": true).
+const LAST_KEY = 'cityzen.provider';
+const SILENT_ERRORS = ['login_required', 'interaction_required', 'consent_required',
+  'account_selection_required'];
 let tokens = null; // {access_token, id_token, claims, provider, expires_at}
 const listeners = new Set();
 
@@ -70,7 +76,7 @@ export class Auth {
   }
 
   // Leaves the page for the provider's sign-in (or consent) page.
-  async signIn(providerId, returnTo) {
+  async signIn(providerId, returnTo, { silent = false } = {}) {
     const provider = this.provider(providerId);
     if (!provider) throw new SignInError('provider');
     const meta = await discover(provider.issuer);
@@ -80,6 +86,7 @@ export class Auth {
       state: randomText(16),
       nonce: randomText(16),
       return_to: returnTo,
+      silent,
     };
     sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
     const url = new URL(meta.authorization_endpoint);
@@ -92,8 +99,19 @@ export class Auth {
       nonce: pending.nonce,
       code_challenge: await s256(pending.verifier),
       code_challenge_method: 'S256',
+      ...(silent ? { prompt: 'none' } : {}),
     }).toString();
     window.location.assign(url.toString());
+  }
+
+  // On a reload (tokens are gone): the provider last used, if it may sign in silently; the
+  // attempt is made once (the marker goes until the next interactive sign-in).
+  silentCandidate() {
+    const id = sessionStorage.getItem(LAST_KEY);
+    const provider = id && this.provider(id);
+    if (!provider || !provider.silent_reauth) return null;
+    sessionStorage.removeItem(LAST_KEY);
+    return provider.id;
   }
 
   isCallback() {
@@ -107,6 +125,9 @@ export class Auth {
     const pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) || 'null');
     sessionStorage.removeItem(PENDING_KEY); // single use, whatever happens next
     if (!pending || query.get('state') !== pending.state) throw new SignInError('state');
+    if (pending.silent && SILENT_ERRORS.includes(query.get('error'))) {
+      return pending.return_to || '/'; // no session there: the citizen signs in when needed
+    }
     if (query.get('error')) throw new SignInError(query.get('error'));
     const provider = this.provider(pending.provider);
     if (!provider) throw new SignInError('provider');
@@ -140,6 +161,7 @@ export class Auth {
       expires_at: Date.now() + 1000 * Number(answer.expires_in || 300),
       end_session: meta.end_session_endpoint || null,
     };
+    sessionStorage.setItem(LAST_KEY, provider.id);
     for (const listener of listeners) listener();
     return pending.return_to || '/';
   }
@@ -149,6 +171,7 @@ export class Auth {
   signOut() {
     const ended = tokens;
     tokens = null;
+    sessionStorage.removeItem(LAST_KEY);
     for (const listener of listeners) listener();
     if (ended?.end_session) {
       const url = new URL(ended.end_session);
