@@ -75,6 +75,8 @@ def new_driver(profile: Path) -> webdriver.Chrome:
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-dev-shm-usage", "--hide-scrollbars", "--force-device-scale-factor=1",
         "--lang=fr-FR", f"--user-data-dir={profile}",
+        # Nothing but this machine: every other host name resolves to nothing.
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
         f"--window-size={WINDOW[0]},{WINDOW[1]}",
     ):  # fmt: skip
         options.add_argument(flag)

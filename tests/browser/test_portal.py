@@ -96,6 +96,25 @@ def png(width: int, height: int) -> bytes:
     )
 
 
+def set_visibility(driver: webdriver.Chrome, state: str) -> None:
+    """As when the citizen switches tabs: visibilityState, then the event."""
+    driver.execute_script(
+        "Object.defineProperty(document, 'visibilityState',"
+        " {configurable: true, get: () => arguments[0]});"
+        "document.dispatchEvent(new Event('visibilitychange'));",
+        state,
+    )
+
+
+def polls(driver: webdriver.Chrome) -> int:
+    """Requests for the conversation since the resource timings were last cleared."""
+    found: int = driver.execute_script(
+        "return performance.getEntriesByType('resource')"
+        ".filter((e) => e.name.includes('/messages')).length"
+    )
+    return found
+
+
 def nav(driver: webdriver.Chrome, label: str) -> None:
     """In-app navigation (a reload would forget the in-memory token, by design)."""
     driver.find_element(By.LINK_TEXT, label).click()
@@ -212,6 +231,15 @@ def test_a_citizen_files_a_request_follows_it_and_answers_the_agent(
     )
     assert driver.execute_script("return window.notReloaded") is True
     checked(driver, axe, "07-mes-demandes")
+
+    # Polling pauses while the tab is hidden (Page Visibility) and resumes when it shows.
+    set_visibility(driver, "hidden")
+    time.sleep(0.5)  # a round already on its way may land
+    driver.execute_script("performance.clearResourceTimings()")
+    time.sleep(2.5)  # two and a half polling periods
+    assert polls(driver) == 0
+    set_visibility(driver, "visible")
+    until(lambda: polls(driver) > 0, "polling did not resume", 5)
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for secret in ("Angela", "DUBOIS", ANSWER, "Rue de la République", "eyJ"):
         assert secret not in logged  # never a name, an address, a message or a token
