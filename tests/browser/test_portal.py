@@ -24,6 +24,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select
 
+from cityzen_connector.localhost import StaticSite, StaticSiteConfig
+from cityzen_connector.localhost._server import WsgiServerThread
 from tests.support.paths import ROOT
 
 from .conftest import Stack
@@ -374,3 +376,19 @@ def test_an_account_holder_meets_every_error_and_loses_nothing(
     assert email not in find(driver, "#account").text
     nav(driver, "My requests")
     find(driver, ".provider-account")  # asked to sign in again
+
+
+def test_a_broken_configuration_is_said_in_both_languages(
+    browser: webdriver.Chrome, axe: str
+) -> None:
+    site = StaticSite(StaticSiteConfig(ROOT / "web", generated={"config.json": b"{"}))
+    server = WsgiServerThread(site, host="127.0.0.1", port=0, threads=2, max_body_bytes=1024)
+    server.start()
+    try:
+        browser.get(f"http://127.0.0.1:{server.port}/")
+        alert = find(browser, "[role=alert]")
+        until(lambda: "ne peut pas démarrer" in alert.text, "no message")
+        assert "cannot start" in alert.text
+        assert axe_violations(browser, axe) == []
+    finally:
+        server.stop(5)

@@ -96,6 +96,7 @@ async function route() {
 
 async function start() {
   const response = await fetch('/config.json', { cache: 'no-store' });
+  if (!response.ok) throw new Error(`config.json: ${response.status}`);
   context.config = await response.json();
   context.auth = new Auth(context.config);
   context.api = new Api(context.config.api, () => context.auth.accessToken);
@@ -151,4 +152,11 @@ async function start() {
   await route();
 }
 
-start();
+start().catch(() => {
+  // No configuration or strings (the server is down, or config.json is broken): say so in both
+  // languages, since the strings themselves may be what failed to load.
+  const main = clear(document.getElementById('main'));
+  main.append(h('div', { class: 'alert', role: 'alert' },
+    h('p', {}, 'Le portail ne peut pas démarrer : réessayez dans un instant.'),
+    h('p', { lang: 'en' }, 'The portal cannot start: try again in a moment.')));
+});
