@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import random
 import struct
 import time
 import zlib
@@ -79,22 +80,20 @@ def checked(driver: webdriver.Chrome, axe: str, name: str) -> None:
 
 def png(width: int, height: int) -> bytes:
     """A real PNG (grey), for the canvas to decode and resize."""
-    raw = b"".join(b"\x00" + b"\x80\x80\x80" * width for _ in range(height))
+    return png_from_raw(
+        width, height, b"".join(b"\x00" + b"\x80" * 3 * width for _ in range(height))
+    )
 
+
+def png_from_raw(width: int, height: int, raw: bytes) -> bytes:
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(body))
-            + kind
-            + body
-            + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
-        )
+        crc = struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+        return struct.pack(">I", len(body)) + kind + body + crc
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(raw, 1)
     return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
     )
 
 
@@ -115,6 +114,13 @@ def polls(driver: webdriver.Chrome) -> int:
         ".filter((e) => e.name.includes('/messages')).length"
     )
     return found
+
+
+def noise_png(width: int, height: int, seed: int) -> bytes:
+    """A PNG of random pixels: JPEG cannot shrink it much (a heavy photo)."""
+    rows = random.Random(seed).randbytes(width * height * 3)
+    raw = b"".join(b"\x00" + rows[y * width * 3 : (y + 1) * width * 3] for y in range(height))
+    return png_from_raw(width, height, raw)
 
 
 def nav(driver: webdriver.Chrome, label: str) -> None:
@@ -312,6 +318,24 @@ def test_an_account_holder_meets_every_error_and_loses_nothing(
     until(lambda: "dépasse 10 Mo" in find(driver, ".error-summary").text, "size not refused")
     assert "n’est pas une photo" in driver.find_element(By.ID, "err-f-photos").text
     assert not driver.find_elements(By.CSS_SELECTOR, ".photos img")
+
+    # Photos too big for the kept draft: left out of it, and the page says so after a reload.
+    noisy = [tmp_path / f"bruit-{n}.png" for n in (1, 2)]
+    for n, path in enumerate(noisy):
+        path.write_bytes(noise_png(1600, 1200, seed=n))
+    driver.find_element(By.ID, "f-photos").send_keys("\n".join(map(str, noisy)))
+    until(lambda: len(driver.find_elements(By.CSS_SELECTOR, ".photos img")) == 2, "no previews")
+    kept = driver.execute_script("return sessionStorage.getItem('cityzen.draft')")
+    assert len(kept) < 2_000_000
+    assert '"photos_dropped":true' in kept
+    driver.refresh()
+    find(driver, ".provider-account").click()
+    find(driver, "#email").send_keys(email)
+    driver.find_element(By.ID, "password").send_keys("un mot de passe assez long")
+    driver.find_element(By.CSS_SELECTOR, "button[value=allow]").click()
+    until(lambda: "ajoutez-les de nouveau" in find(driver, ".photos").text, "no note")
+    assert not driver.find_elements(By.CSS_SELECTOR, ".photos img")
+    subject = driver.find_element(By.ID, "f-subject")
 
     # "Use my location": the browser's position, the nearest address.
     driver.execute_cdp_cmd(
