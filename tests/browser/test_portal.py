@@ -32,7 +32,8 @@ from tests.support.paths import ROOT
 from .conftest import Stack
 from .harness import WINDOW, axe_violations
 
-pytestmark = pytest.mark.e2e
+# Setup may install Chromium with apt-get on a clean machine: longer than the suite's 300 s.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 SHOTS = ROOT / "docs" / "img" / "portal"
 DEADLINE = 30.0
 ASK = "Pouvez-vous préciser la taille du trou ?"
