@@ -44,6 +44,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,7 @@ from ._errors import _StartError
 from ._feeds import SAMPLES_PORT, start_sample_feeds
 from ._geocoder import GeocoderPlan, address_lines, geocoder_plan, start_geocoder
 from ._identity import _program, ops_token_command
+from ._portal import portal_site
 from ._signals import stop_signals
 from ._signin import banner_lines, ensure_portal_key, start_signin
 from ._webhooks import ReceiverPlan, receiver_plan, start_receiver
@@ -174,14 +176,17 @@ def banner(
     feeds: str | None = None,
     ops_token_command: str | None = None,
     signin: list[str] | None = None,
+    portal: str | None = None,
 ) -> str:
     """What ``cityzen run`` prints once everything is up (the README quickstart shows it);
     ``citizen``: the sample's (issuer, sub), whom the portal names to list their requests;
-    ``ops_token_command``: the command printing a local ops token (local mode only)."""
+    ``ops_token_command``: the command printing a local ops token (local mode only);
+    ``portal``: the reference portal's URL, printed first."""
     api = f"{host_url}/api/v1"
     lines = [
         "CityZen connector is running. Ctrl-C stops it.",
         "",
+        *([f"  Citizen portal    {portal}  (open it in a browser)"] if portal else []),
         f"  Functions host    {api}/",
         f"  OpenAPI document  {api}/openapi.json",
         f"  Dataverse         {dataverse_url.rstrip('/')}/api/data/v9.2/",
@@ -462,7 +467,8 @@ def _host(
     bus = deps.bus
     try:
         try:
-            host = LocalHost(settings.localhost_app_dir, bus, app.localhost_config(settings))
+            config = replace(app.localhost_config(settings), web=portal_site(settings))
+            host = LocalHost(settings.localhost_app_dir, bus, config)
             host.start()
         except OSError as exc:
             where = f"{settings.localhost_host}:{settings.localhost_port}"
@@ -530,6 +536,7 @@ def _announce(
         feeds=feeds,
         ops_token_command=ops_token_command(settings),
         signin=banner_lines(settings, f"{host.url}/api/v1", _program()),
+        portal=f"{host.url}/" if host.config.web is not None else None,
     )
     print(text, flush=True)
 

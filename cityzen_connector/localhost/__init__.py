@@ -28,6 +28,7 @@ from cityzen_connector.localhost._keys import HostKeys, load_or_create_keys
 from cityzen_connector.localhost._loader import HostJson, LoadedApp, load_app, read_host_json
 from cityzen_connector.localhost._queues import QueueListener, to_functions_message
 from cityzen_connector.localhost._routes import RouteTemplate
+from cityzen_connector.localhost._static import StaticSite, StaticSiteConfig
 from cityzen_connector.localhost._timers import TimerRunner
 
 __all__ = [
@@ -48,6 +49,8 @@ __all__ = [
     "QueueListener",
     "RouteTemplate",
     "ServiceBusTriggerBinding",
+    "StaticSite",
+    "StaticSiteConfig",
     "TimerRunner",
     "TimerTriggerBinding",
     "TriggerBinding",

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from cityzen_connector._clock import SYSTEM_MONOTONIC, MonotonicClock, WallClock, utc_now
 from cityzen_connector.localhost._bindings import (
@@ -27,6 +29,7 @@ from cityzen_connector.localhost._keys import HostKeys, load_or_create_keys
 from cityzen_connector.localhost._loader import LoadedApp, load_app
 from cityzen_connector.localhost._queues import QueueListener
 from cityzen_connector.localhost._server import WsgiServerThread
+from cityzen_connector.localhost._static import StaticSite, StaticSiteConfig
 from cityzen_connector.localhost._timers import TimerRunner
 from cityzen_connector.messaging import MessageBus
 
@@ -46,6 +49,8 @@ class LocalHostConfig:
     http_threads: int = 8
     stop_timeout_seconds: float = 30.0
     read_timeout_seconds: float = 30.0
+    # The reference portal's files at / (``_static``); None: only the HTTP triggers.
+    web: StaticSiteConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -140,9 +145,21 @@ class LocalHost:
             for r in sorted(self._routes, key=lambda r: r.spec.name)
         ]
 
-    def wsgi_app(self) -> HttpGateway:
-        """The WSGI application serving the HTTP triggers (to mount in another server)."""
-        return HttpGateway(self._routes, self._keys, self._invoker, self.config.max_body_bytes)
+    def wsgi_app(self) -> Callable[..., Iterable[bytes]]:
+        """The WSGI application serving the HTTP triggers (to mount in another server), and
+        the portal's files outside the route prefix when ``config.web`` names them."""
+        gateway = HttpGateway(self._routes, self._keys, self._invoker, self.config.max_body_bytes)
+        if self.config.web is None:
+            return gateway
+        site = StaticSite(self.config.web)
+        prefix = "/" + self.app.host_json.route_prefix.strip("/")
+
+        def both(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+            path = str(environ.get("PATH_INFO", ""))
+            api = path == prefix or path.startswith(prefix + "/")
+            return (gateway if api else site)(environ, start_response)
+
+        return both
 
     def start(self) -> None:
         if self._started:

@@ -99,6 +99,8 @@ class FormFieldConfig(_Strict):
     choices: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(default_factory=list)
     minimum: float | None = None
     maximum: float | None = None
+    # A sentence the portal shows under the field (what to write, where to find it).
+    help: Annotated[str, Field(min_length=1, max_length=300)] | None = None
     # The case column receiving the value; without it the value goes into forms.summary.
     column: LogicalName | None = None
 

@@ -164,6 +164,7 @@ def _read_model(field: FormFieldConfig) -> FormField:
         choices=tuple(field.choices),
         minimum=field.minimum,
         maximum=field.maximum,
+        help=field.help,
     )
 
 

@@ -27,6 +27,8 @@ class FormField(BaseModel):
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    # Shown under the field by the portal (mappings/themes.toml's optional ``help``).
+    help: str | None = None
 
 
 class SubTheme(BaseModel):

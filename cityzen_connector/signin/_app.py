@@ -14,7 +14,9 @@ Nothing is logged but paths and outcome codes: never an e-mail, a password, a co
 
 from __future__ import annotations
 
+import hmac
 import logging
+import secrets
 from collections.abc import Callable
 from http.cookies import SimpleCookie
 from typing import Any
@@ -25,6 +27,7 @@ import jwt
 from . import _pages
 from ._accounts import AccountStore
 from ._config import AGENTS_PATH, EXTERNAL_PATH, Agent, IssuerName, SigninConfig
+from ._cors import CORS_PATHS, allowed_origins, cors_headers, preflight_headers
 from ._discovery import discovery_document
 from ._errors import AccountError, FlowError
 from ._flow import EpochClock, Flow, identity_claims, valid_challenge
@@ -36,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 Outbox = Callable[[str], None]  # receives a confirmation link
 _CSRF_COOKIE = "cz_signin_csrf"
+_SIGNUP_COOKIE = "cz_signup_csrf"
+_CSRF_REFUSED = "Formulaire expiré : il a été rechargé, envoyez-le de nouveau."
 
 
 class SigninApp:
@@ -54,12 +59,15 @@ class SigninApp:
         self.flow = Flow(config, keys, clock)
         self.accounts = accounts
         self.outbox = outbox
+        self.origins = allowed_origins(u for c in config.clients for u in c.redirect_uris)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         try:
             reply = self._route(environ)
         except FlowError as exc:
             reply = html(_pages.message("Demande refusée", exc.description), "400 Bad Request")
+        if _bare(str(environ.get("PATH_INFO", "/"))) in CORS_PATHS:
+            reply.headers += cors_headers(environ.get("HTTP_ORIGIN"), self.origins)
         logger.info(
             "signin %s %s -> %s",
             environ.get("REQUEST_METHOD"),
@@ -73,6 +81,11 @@ class SigninApp:
     def _route(self, environ: dict[str, Any]) -> Reply:
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "/")
+        # A CORS preflight (docstring of _cors).
+        if method == "OPTIONS" and _bare(path) in CORS_PATHS:
+            reply = Reply("204 No Content", b"", "text/plain")
+            reply.headers += preflight_headers(environ.get("HTTP_ORIGIN"), self.origins)
+            return reply
         if path == "/signin.css" and method == "GET":
             return Reply("200 OK", _pages.STYLESHEET, "text/css; charset=utf-8")
         issuer: IssuerName = "franceconnect"
@@ -97,7 +110,7 @@ class SigninApp:
             ("GET", "/cli/callback"): lambda: html(_pages.message("Connexion", "Code reçu.")),
         }
         if issuer == "external":
-            routes[("GET", "/signup")] = lambda: html(_pages.sign_up("signup"))
+            routes[("GET", "/signup")] = self._sign_up_form
             routes[("POST", "/signup")] = lambda: self._sign_up(environ)
             routes[("GET", "/confirm")] = lambda: self._confirm(query)
         handler = routes.get((method, path))
@@ -139,6 +152,10 @@ class SigninApp:
             query.get("code_challenge", "")
         ):
             return refuse("invalid_request", "PKCE with code_challenge_method S256 is required")
+        if "none" in query.get("prompt", "").split():
+            # OpenID Connect Core 1.0 section 3.1.2.6: no page may be shown, and this provider
+            # keeps no browser session to sign in from; the portal then asks the citizen.
+            return refuse("login_required", "no session: prompt=none cannot be satisfied")
         request_id, pending = self.flow.park(
             {
                 "issuer": issuer,
@@ -274,15 +291,31 @@ class SigninApp:
         return html(_pages.message("Vous êtes déconnecté", "Vous pouvez fermer cette page."))
 
     # -- portal accounts ------------------------------------------------------------------------
+    def _sign_up_form(self, error: str = "", status: str = "200 OK") -> Reply:
+        # Double-submit cookie (OWASP CSRF Prevention Cheat Sheet, "Signed Double-Submit
+        # Cookie" without the signature: the cookie is HttpOnly, SameSite=Strict and
+        # host-only, so another site can neither read it nor send it): the form carries the
+        # same random value as the cookie, and a POST whose two values differ is refused.
+        token = secrets.token_urlsafe(24)
+        cookie = f"{_SIGNUP_COOKIE}={token}; Path={EXTERNAL_PATH}/signup; HttpOnly; SameSite=Strict"
+        body = _pages.sign_up("signup", error, csrf=token)
+        return html(body, status, [("Set-Cookie", cookie)])
+
     def _sign_up(self, environ: dict[str, Any]) -> Reply:
         form = params(form_body(environ))
+        cookies = SimpleCookie(environ.get("HTTP_COOKIE", ""))
+        cookie = cookies[_SIGNUP_COOKIE].value if _SIGNUP_COOKIE in cookies else ""
+        sent = form.get("csrf", "")
+        if not cookie or not hmac.compare_digest(sent.encode(), cookie.encode()):
+            logger.info("signin sign-up refused: csrf")
+            return self._sign_up_form(_CSRF_REFUSED, "403 Forbidden")
         try:
             token = self.accounts.sign_up(
                 form.get("email", ""), form.get("password", ""), now=self.flow.clock()
             )
         except AccountError as exc:
             logger.info("signin sign-up refused: %s", exc.code)
-            return html(_pages.sign_up("signup", str(exc)), "400 Bad Request")
+            return self._sign_up_form(str(exc), "400 Bad Request")
         self.outbox(f"{self.config.issuers['external']}/confirm?{urlencode({'token': token})}")
         return html(_pages.sign_up("signup", done=True))
 
@@ -301,6 +334,14 @@ def _agent_claims(agent: Agent) -> dict[str, Any]:
         "name": agent.name,
         "preferred_username": agent.login,
     }
+
+
+def _bare(path: str) -> str:
+    """The path without its issuer's prefix: every issuer's endpoints answer CORS alike."""
+    for prefix in (EXTERNAL_PATH, AGENTS_PATH):
+        if path.startswith(prefix + "/"):
+            return path[len(prefix) :]
+    return path
 
 
 def _args_of(pending: Any) -> dict[str, Any]:

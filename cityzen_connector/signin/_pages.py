@@ -96,7 +96,7 @@ def account_sign_in(
     return page("Continuer sur votre espace particulier avec votre compte", body)
 
 
-def sign_up(action: str, error: str = "", done: bool = False) -> bytes:
+def sign_up(action: str, error: str = "", done: bool = False, csrf: str = "") -> bytes:
     if done:
         return page(
             "Confirmez votre adresse",
@@ -105,6 +105,7 @@ def sign_up(action: str, error: str = "", done: bool = False) -> bytes:
     alert = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
     body = (
         f'{alert}<form method="post" action="{escape(action)}">'
+        f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
         '<label for="email">Adresse électronique</label>'
         '<input id="email" name="email" type="email" autocomplete="email" required>'
         '<label for="password">Mot de passe (12 caractères au moins)</label>'

@@ -235,3 +235,17 @@ def test_the_address_curl_lines_parse_and_carry_the_key() -> None:
         "http://127.0.0.1:7071/api/v1/address/reverse?lat=46.39995&lon=2.60285",
     ]
     assert all("x-functions-key: k3y" in c for c in curls)
+
+
+def test_the_portal_url_is_the_first_address_printed() -> None:
+    text = banner(
+        "http://127.0.0.1:7071",
+        "http://127.0.0.1:7072",
+        "k3y",
+        sample=Path("/tmp/sample-request.json"),
+        submission_id=uuid.UUID(int=1),
+        endpoints=[],
+        portal="http://127.0.0.1:7071/",
+    )
+    urls = [line for line in text.splitlines() if "http://" in line]
+    assert urls[0] == "  Citizen portal    http://127.0.0.1:7071/  (open it in a browser)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cityzen_connector.mapping import FormValidationError, MappingSet, PlanError
+from cityzen_connector.mapping._config import FormFieldConfig
 
 
 def test_routing_prefers_the_most_specific_rule(shipped: MappingSet) -> None:
@@ -26,6 +27,19 @@ def test_theme_tree_carries_the_form_fields(shipped: MappingSet) -> None:
     assert (taille.name, taille.type, taille.required) == ("taille", "choice", True)
     assert taille.choices == ("petit", "moyen", "grand")
     assert voirie.model_dump(mode="json")["sub_themes"][0]["code"] == "nid_de_poule"
+
+
+def test_a_fields_help_sentence_reaches_the_portal_and_is_bounded(shipped: MappingSet) -> None:
+    tree = shipped.catalog.tree()
+    voirie = next(theme for theme in tree if theme.code == "voirie")
+    taille = voirie.sub_themes[0].fields[0]
+    assert taille.help is not None
+    assert taille.help.startswith("Petit")
+    assert voirie.model_dump(mode="json")["sub_themes"][0]["fields"][1]["help"] is None
+    with pytest.raises(ValueError, match="help"):
+        FormFieldConfig(name="x", label="X", type="text", help="a" * 301)
+    with pytest.raises(ValueError, match="help"):
+        FormFieldConfig(name="x", label="X", type="text", help="")
 
 
 def test_theme_tree_leaves_out_sub_themes_whose_subject_is_missing(shipped: MappingSet) -> None:

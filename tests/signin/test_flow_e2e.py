@@ -226,6 +226,17 @@ def signed_in(world: World, identity: str = "angela") -> tuple[Started, dict[str
     return started, reply.json()
 
 
+def sign_up(url: str, email: str, password: str) -> requests.Response:
+    """As a browser does: the form first (its anti-CSRF cookie and field), then the post."""
+    http = requests.Session()
+    form = http.get(url, timeout=TIMEOUT)
+    assert form.status_code == 200, form.text
+    [csrf] = re.findall(r'name="csrf" value="([^"]*)"', form.text)
+    return http.post(
+        url, data={"csrf": csrf, "email": email, "password": password}, timeout=TIMEOUT
+    )
+
+
 def claims(token: str) -> dict[str, Any]:
     return jwt.decode(token, options={"verify_signature": False})
 
@@ -408,6 +419,7 @@ def test_an_unregistered_redirect_or_unknown_client_is_an_error_page_never_a_red
         ({"code_challenge": ""}, "invalid_request"),
         ({"response_type": "token"}, "unsupported_response_type"),
         ({"scope": "profile"}, "invalid_scope"),
+        ({"prompt": "none"}, "login_required"),  # OIDC Core 3.1.2.6: silent, no session
     ],
 )
 def test_a_bad_request_to_a_known_redirect_goes_back_with_the_error_and_state(
@@ -507,7 +519,7 @@ def test_the_verifier_accepts_both_issuers_and_refuses_an_unknown_key(world: Wor
 def _confirmed_account(world: World) -> str:
     email = f"compte-{secrets.token_hex(4)}@example.fr"
     signup = f"{world.issuers['external']}/signup"
-    created = requests.post(signup, data={"email": email, "password": PASSWORD}, timeout=TIMEOUT)
+    created = sign_up(signup, email, PASSWORD)
     assert created.status_code == 200, created.text
     link = world.links[-1]
     assert email not in link
@@ -518,19 +530,9 @@ def _confirmed_account(world: World) -> str:
 def test_sign_up_confirm_then_sign_in_and_file_a_request(world: World, tmp_path: Any) -> None:
     email = f"nouveau-{secrets.token_hex(4)}@example.fr"
     signup = f"{world.issuers['external']}/signup"
-    assert (
-        requests.post(
-            signup, data={"email": email, "password": "short"}, timeout=TIMEOUT
-        ).status_code
-        == 400
-    )
-    assert (
-        requests.post(
-            signup, data={"email": email, "password": PASSWORD}, timeout=TIMEOUT
-        ).status_code
-        == 200
-    )
-    again = requests.post(signup, data={"email": email, "password": PASSWORD}, timeout=TIMEOUT)
+    assert sign_up(signup, email, "short").status_code == 400
+    assert sign_up(signup, email, PASSWORD).status_code == 200
+    again = sign_up(signup, email, PASSWORD)
     assert again.status_code == 400  # one account per address
     link = world.links[-1]
     # Before confirmation: refused, with the form shown again and no code.
@@ -638,7 +640,7 @@ def test_a_franceconnect_identity_and_an_account_with_its_email_stay_two_contact
     franceconnect = _file_and_wait(world, signed_in(world, "pierre")[1]["access_token"])
     signup = f"{world.issuers['external']}/signup"
     email = "pierre.mercier@example.fr"  # the sandbox identity's own address
-    created = requests.post(signup, data={"email": email, "password": PASSWORD}, timeout=TIMEOUT)
+    created = sign_up(signup, email, PASSWORD)
     assert created.status_code == 200
     assert requests.get(world.links[-1], timeout=TIMEOUT).status_code == 200
     tokens = login(
@@ -688,3 +690,93 @@ def test_a_code_is_redeemed_only_at_the_issuer_that_issued_it(world: World) -> N
     code = code_of(consent(world, started))["code"][0]
     elsewhere = exchange(world, code, started.verifier, issuer="external")
     assert elsewhere.json()["error"] == "invalid_grant"
+
+
+# -- the browser portal: CSRF on sign-up, CORS for fetch -------------------------------------------
+def test_a_sign_up_post_without_the_forms_token_is_refused_and_creates_nothing(
+    world: World,
+) -> None:
+    signup = f"{world.issuers['external']}/signup"
+    email = f"forge-{secrets.token_hex(4)}@example.fr"
+    links = len(world.links)
+    # A cross-site form post: no cookie, no token (or a token of the attacker's own form).
+    bare = requests.post(signup, data={"email": email, "password": PASSWORD}, timeout=TIMEOUT)
+    own = requests.get(signup, timeout=TIMEOUT)
+    [token] = re.findall(r'name="csrf" value="([^"]*)"', own.text)
+    replayed = requests.post(
+        signup, data={"csrf": token, "email": email, "password": PASSWORD}, timeout=TIMEOUT
+    )
+    mismatched = requests.post(
+        signup,
+        data={"csrf": token, "email": email, "password": PASSWORD},
+        cookies={"cz_signup_csrf": token + "x"},
+        timeout=TIMEOUT,
+    )
+    for refused in (bare, replayed, mismatched):
+        assert refused.status_code == 403
+        assert "Formulaire expiré" in refused.text
+        assert 'name="csrf"' in refused.text  # a fresh form to send again
+    assert len(world.links) == links  # no account, no confirmation link
+    assert own.cookies["cz_signup_csrf"] == token
+    assert "SameSite=Strict" in own.headers["Set-Cookie"]
+    assert "HttpOnly" in own.headers["Set-Cookie"]
+    assert sign_up(signup, email, PASSWORD).status_code == 200  # the real form still works
+
+
+PORTAL = "http://127.0.0.1:7071"  # the registered redirect URIs' origin (settings' host port)
+
+
+@pytest.mark.parametrize("issuer", ["franceconnect", "external"])
+def test_the_token_endpoint_answers_the_portals_exact_origin_and_no_other(
+    world: World, issuer: str
+) -> None:
+    started = authorize(world, issuer="franceconnect")
+    code = code_of(consent(world, started))["code"][0]
+    granted = requests.post(
+        f"{world.issuers['franceconnect']}/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": world.redirect,
+            "client_id": LOCAL_CLIENT_ID,
+            "code_verifier": started.verifier,
+        },
+        headers={"Origin": PORTAL},
+        timeout=TIMEOUT,
+    )
+    assert granted.status_code == 200
+    assert granted.headers["Access-Control-Allow-Origin"] == PORTAL
+    assert "Access-Control-Allow-Credentials" not in granted.headers
+    base = world.issuers[issuer]
+    for origin in (
+        "http://127.0.0.1:7071.evil.example",
+        "http://127.0.0.1:7072",
+        "https://127.0.0.1:7071",
+        "null",
+        "*",
+    ):
+        other = requests.get(
+            f"{base}/.well-known/openid-configuration", headers={"Origin": origin}, timeout=TIMEOUT
+        )
+        assert "Access-Control-Allow-Origin" not in other.headers, origin
+        assert other.headers["Vary"] == "Origin"
+    meta = requests.get(
+        f"{base}/.well-known/openid-configuration", headers={"Origin": PORTAL}, timeout=TIMEOUT
+    )
+    assert meta.headers["Access-Control-Allow-Origin"] == PORTAL
+    # userinfo is read with Authorization: the preflight allows that header for the portal.
+    preflight = requests.options(
+        f"{base}/userinfo",
+        headers={
+            "Origin": PORTAL,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+        timeout=TIMEOUT,
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == PORTAL
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    # The pages a browser navigates to are never readable cross-origin.
+    page = authorize(world, issuer=issuer)
+    assert "Access-Control-Allow-Origin" not in page.page.headers

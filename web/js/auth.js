@@ -1,0 +1,185 @@
+// Sign-in: OpenID Connect authorization code flow with PKCE S256 (RFC 7636), the provider found
+// by discovery (OpenID Connect Discovery 1.0), for a public client in the browser ("OAuth 2.0
+// for Browser-Based Apps"). What is kept where:
+// - tokens: in this module's memory only — never localStorage, sessionStorage or a URL; a reload
+//   forgets them, and the citizen signs in again (the draft is kept apart, in draft.js);
+// - the PKCE verifier, state and nonce: sessionStorage, for the round trip only, removed as soon
+//   as the callback reads them;
+// - the code and state in the address bar after the callback: removed with history.replaceState.
+// Checked on return: state (CSRF, RFC 6749 section 10.12), iss (mix-up, RFC 9207), then in the
+// ID token: iss, aud, nonce (replay, OIDC Core section 3.1.3.7) and exp. The signature of the
+// access token is the API's to verify; the ID token only names the citizen on screen.
+const PENDING_KEY = 'cityzen.signin';
+// Which provider the citizen last signed in with (its id, never a token): on reload, a silent
+// re-authentication (prompt=none, OIDC Core section 3.1.2.6) is tried with it when the
+// configuration says the provider keeps a session ("silent_reauth": true).
+const LAST_KEY = 'cityzen.provider';
+const SILENT_ERRORS = ['login_required', 'interaction_required', 'consent_required',
+  'account_selection_required'];
+let tokens = null; // {access_token, id_token, claims, provider, expires_at}
+const listeners = new Set();
+
+function base64url(bytes) {
+  let text = '';
+  for (const byte of new Uint8Array(bytes)) text += String.fromCharCode(byte);
+  return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function randomText(size = 32) {
+  return base64url(crypto.getRandomValues(new Uint8Array(size)));
+}
+
+async function s256(verifier) {
+  return base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
+}
+
+async function discover(issuer) {
+  const response = await fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, {
+    credentials: 'omit',
+  });
+  if (!response.ok) throw new Error('discovery');
+  const meta = await response.json();
+  if (meta.issuer !== issuer) throw new Error('issuer'); // Discovery 1.0 section 4.3
+  return meta;
+}
+
+function claimsOf(jwt) {
+  const payload = jwt.split('.')[1] || '';
+  const text = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+  const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0));
+  return JSON.parse(new TextDecoder().decode(bytes));
+}
+
+export class SignInError extends Error {}
+
+export class Auth {
+  constructor(config) {
+    this.config = config;
+    this.redirectUri = new URL(config.redirect_path, window.location.origin).toString();
+  }
+
+  get accessToken() {
+    if (!tokens || tokens.expires_at <= Date.now()) return null;
+    return tokens.access_token;
+  }
+
+  get user() {
+    return tokens ? tokens.claims : null;
+  }
+
+  onChange(listener) {
+    listeners.add(listener);
+  }
+
+  provider(id) {
+    return this.config.providers.find((p) => p.id === id);
+  }
+
+  // Leaves the page for the provider's sign-in (or consent) page.
+  async signIn(providerId, returnTo, { silent = false } = {}) {
+    const provider = this.provider(providerId);
+    if (!provider) throw new SignInError('provider');
+    const meta = await discover(provider.issuer);
+    const pending = {
+      provider: provider.id,
+      verifier: randomText(48),
+      state: randomText(16),
+      nonce: randomText(16),
+      return_to: returnTo,
+      silent,
+    };
+    sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
+    const url = new URL(meta.authorization_endpoint);
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: this.config.client_id,
+      redirect_uri: this.redirectUri,
+      scope: this.config.scope,
+      state: pending.state,
+      nonce: pending.nonce,
+      code_challenge: await s256(pending.verifier),
+      code_challenge_method: 'S256',
+      ...(silent ? { prompt: 'none' } : {}),
+    }).toString();
+    window.location.assign(url.toString());
+  }
+
+  // On a reload (tokens are gone): the provider last used, if it may sign in silently; the
+  // attempt is made once (the marker goes until the next interactive sign-in).
+  silentCandidate() {
+    const id = sessionStorage.getItem(LAST_KEY);
+    const provider = id && this.provider(id);
+    if (!provider || !provider.silent_reauth) return null;
+    sessionStorage.removeItem(LAST_KEY);
+    return provider.id;
+  }
+
+  isCallback() {
+    return window.location.pathname === this.config.redirect_path;
+  }
+
+  // On the redirect URI: the code exchanged, the address bar cleaned; where to go next.
+  async completeSignIn() {
+    const query = new URLSearchParams(window.location.search);
+    window.history.replaceState(null, '', '/'); // the code and state leave the address bar now
+    const pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) || 'null');
+    sessionStorage.removeItem(PENDING_KEY); // single use, whatever happens next
+    if (!pending || query.get('state') !== pending.state) throw new SignInError('state');
+    if (pending.silent && SILENT_ERRORS.includes(query.get('error'))) {
+      return pending.return_to || '/'; // no session there: the citizen signs in when needed
+    }
+    if (query.get('error')) throw new SignInError(query.get('error'));
+    const provider = this.provider(pending.provider);
+    if (!provider) throw new SignInError('provider');
+    if (query.has('iss') && query.get('iss') !== provider.issuer) throw new SignInError('iss');
+    const meta = await discover(provider.issuer);
+    const response = await fetch(meta.token_endpoint, {
+      method: 'POST',
+      credentials: 'omit',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: query.get('code') || '',
+        redirect_uri: this.redirectUri,
+        client_id: this.config.client_id,
+        code_verifier: pending.verifier,
+      }),
+    });
+    if (!response.ok) throw new SignInError('token');
+    const answer = await response.json();
+    const claims = claimsOf(answer.id_token);
+    const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    if (claims.iss !== provider.issuer) throw new SignInError('iss');
+    if (!audiences.includes(this.config.client_id)) throw new SignInError('aud');
+    if (claims.nonce !== pending.nonce) throw new SignInError('nonce');
+    if (claims.exp * 1000 <= Date.now()) throw new SignInError('exp');
+    tokens = {
+      access_token: answer.access_token,
+      id_token: answer.id_token,
+      claims,
+      provider: provider.id,
+      expires_at: Date.now() + 1000 * Number(answer.expires_in || 300),
+      end_session: meta.end_session_endpoint || null,
+    };
+    sessionStorage.setItem(LAST_KEY, provider.id);
+    for (const listener of listeners) listener();
+    return pending.return_to || '/';
+  }
+
+  // Forget the tokens, then end the provider's session (RP-Initiated Logout 1.0) when it has
+  // one: with client_id rather than id_token_hint, so that no token ever travels in a URL.
+  signOut() {
+    const ended = tokens;
+    tokens = null;
+    sessionStorage.removeItem(LAST_KEY);
+    for (const listener of listeners) listener();
+    if (ended?.end_session) {
+      const url = new URL(ended.end_session);
+      url.search = new URLSearchParams({
+        client_id: this.config.client_id,
+        post_logout_redirect_uri: `${window.location.origin}/`,
+      }).toString();
+      window.location.assign(url.toString());
+    }
+  }
+}
