@@ -49,6 +49,8 @@ class ProblemCode(StrEnum):
     ADDRESS_HELP_BUSY = "address_help_busy"
     PLAN_CHANGED = "plan_changed"
     AGENTS_UNAVAILABLE = "agents_unavailable"
+    EXPORT_NOT_READY = "export_not_ready"
+    EXPORT_GONE = "export_gone"
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,17 @@ CATALOGUE: Mapping[ProblemCode, CatalogueEntry] = MappingProxyType(
             503,
             "Agent account reconciliation is not configured on this deployment.",
             "La réconciliation des comptes des agents n’est pas configurée sur ce déploiement.",
+        ),
+        # The citizen's data export (docs/rgpd.md): polled before it is ready, or fetched twice.
+        ProblemCode.EXPORT_NOT_READY: CatalogueEntry(
+            409,
+            "Your data export is still being prepared: try again in a few minutes.",
+            "L’export de vos données est en préparation : réessayez dans quelques minutes.",
+        ),
+        ProblemCode.EXPORT_GONE: CatalogueEntry(
+            410,
+            "This export link was used already or has expired: ask for a new export.",
+            "Ce lien d’export a déjà servi ou a expiré : demandez un nouvel export.",
         ),
     }
 )
