@@ -7,6 +7,7 @@ through ``on_recorded``: one store read for a case of the rights' sub-theme, not
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit
 from . import _configs
 
 if TYPE_CHECKING:
-    from cityzen_connector.cases import CaseRecord
+    from cityzen_connector.cases import CaseHistory, CaseRecord
     from cityzen_connector.dataverse import DataverseClient
     from cityzen_connector.mapping import MappingSet
     from cityzen_connector.messaging import MessageBus
@@ -54,6 +55,8 @@ class Container(Protocol):
     def rights(self) -> RightsServices | None: ...
     @property
     def eraser(self) -> Eraser | None: ...
+    @property
+    def case_history(self) -> CaseHistory: ...
     def clock(self) -> datetime: ...
 
 
@@ -162,7 +165,19 @@ def eraser(container: Container) -> Eraser | None:
         audit=_audit(container),
         clock=container.clock,
         pepper=container.pepper,
+        status_of=lambda submission: _status_of(container, submission),
     )
+
+
+def _status_of(container: Container, submission: uuid.UUID) -> tuple[int | None, int | None] | None:
+    """The last (state, status reason) the case history knows of a submission's case."""
+    history = container.case_history
+    case = history.case_of_submission(submission)
+    record = history.get(case) if case is not None else None
+    if record is None or not record.entries:
+        return None
+    last = record.entries[-1]
+    return last.state, last.status
 
 
 def run_rights(container: Container) -> dict[str, int]:

@@ -60,6 +60,7 @@ class Eraser:
         audit: RightsAudit,
         clock: Callable[[], datetime],
         pepper: bytes,
+        status_of: Callable[[uuid.UUID], tuple[int | None, int | None] | None] | None = None,
     ) -> None:
         self._store = store
         self._blobs = blobs
@@ -72,6 +73,10 @@ class Eraser:
         self._audit = audit
         self._clock = clock
         self._pepper = pepper
+        # The last known (state, status reason) of a submission's case (the case histories):
+        # how ``resume`` finds a decision whose event was lost and that change tracking
+        # brought to the history instead.
+        self._status_of = status_of
 
     def on_case(
         self, submission_id: uuid.UUID | None, state: int | None, status: int | None
@@ -95,12 +100,20 @@ class Eraser:
         return self._erase(record)
 
     def resume(self) -> int:
-        """Finish the erasures a crash left midway (the ``rights`` timer)."""
+        """The ``rights`` timer: finish the erasures a crash left midway, and decide the
+        requests whose decision reached the case history without an event (the change-tracking
+        reconciliation records what the queue lost, and tells no one)."""
         resumed = 0
         for record in self._store.query(ERASURES_PARTITION):
-            if record.value.get("state") == "erasing":
+            state = record.value.get("state")
+            if state == "erasing":
                 self._erase(record)
                 resumed += 1
+            elif state == "filed" and self._status_of is not None:
+                submission = uuid.UUID(record.key)
+                pair = self._status_of(submission)
+                if pair is not None and self.on_case(submission, *pair) is not None:
+                    resumed += 1
         return resumed
 
     # -- the erasure --------------------------------------------------------------------------

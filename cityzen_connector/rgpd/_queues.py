@@ -58,7 +58,11 @@ class Matcher:
             document = json.loads(body)
         except ValueError:
             return False
-        citizen = document.get("citizen") if isinstance(document, dict) else None
+        if not isinstance(document, dict):
+            return False
+        # The envelope's payload (messaging.encode), or a bare submission.
+        payload = document.get("payload")
+        citizen = (payload if isinstance(payload, dict) else document).get("citizen")
         if not isinstance(citizen, dict):
             return False
         issuer, sub = citizen.get("issuer"), citizen.get("sub")
