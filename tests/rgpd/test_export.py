@@ -169,3 +169,16 @@ def test_the_logs_and_audit_hold_no_personal_data(
     for value in (*MARIANNE.personal, MARIANNE.sub, asked["download"].rsplit("=", 1)[1]):
         assert value not in logged
     assert "rgpd right access" in caplog.text
+
+
+def test_the_export_file_is_readable_by_its_owner_only_and_gone_after_download(
+    tmp_path: Path,
+) -> None:
+    world = town(tmp_path, on_disk=True)
+    asked = _ask(world, MARIANNE)
+    world.rights_timer()
+    files = [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()]
+    assert files
+    assert {p.stat().st_mode & 0o777 for p in files} == {0o600}
+    assert _download(world, MARIANNE, asked).status == 200
+    assert [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()] == []
