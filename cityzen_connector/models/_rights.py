@@ -8,23 +8,19 @@ protection officer, which goes into their case like any request's description.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from ._scalars import WireId
-from ._text import clean_text
+from ._submission import Description
 
 ExportState = Literal["pending", "ready", "downloaded", "expired"]
 RightKind = Literal["erasure", "objection"]
 Language = Literal["fr", "en"]
 MAX_REASON_CHARS = 2000  # a case's description (models.Submission.description)
 _STRICT = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
-
-
-def _paragraphs(value: str) -> str:
-    return clean_text(value, multiline=True)
 
 
 class DataExportBody(BaseModel):
@@ -70,15 +66,10 @@ class ErasureRequestBody(BaseModel):
     kind: RightKind = Field(
         description="erasure (RGPD article 17) or objection (article 21) to the processing."
     )
-    reason: (
-        Annotated[
-            str,
-            Field(strict=True),
-            AfterValidator(_paragraphs),
-            StringConstraints(max_length=MAX_REASON_CHARS),
-        ]
-        | None
-    ) = Field(None, description="Optional: why, for the data protection officer.")
+    # A case's description: the same text rules (and the pattern the document shows for them).
+    reason: Description | None = Field(
+        None, description="Optional: why, for the data protection officer (2,000 characters)."
+    )
     id: WireId | None = Field(None, description="Idempotency key (the request's id).")
 
 
