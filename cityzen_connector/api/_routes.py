@@ -708,6 +708,7 @@ RIGHTS_ROUTES: tuple[Route, ...] = (
                         ("Location", "Cache-Control"),
                     ),
                     400: Answer("The body is not valid JSON"),
+                    409: Answer("An export of theirs is still being prepared: poll it"),
                     413: Answer("The body is too large"),
                     415: Answer("The body is not application/json"),
                     422: Answer("Invalid fields or citizen's headers, each listed"),

@@ -99,6 +99,16 @@ class DataExports:
 
     # -- the citizen's side -------------------------------------------------------------------
     def request(self, owner: str, *, language: Language = "fr") -> RequestedExport:
+        """``ExportNotReadyError`` while one of theirs is still pending: one export being
+        prepared per citizen, so a loop of requests cannot queue Dataverse reads without end."""
+        with _unavailable():
+            pending = [
+                r
+                for r in self._store.query(EXPORTS_PARTITION)
+                if r.value.get("owner") == owner and r.value.get("state") == "pending"
+            ]
+        if pending:
+            raise ExportNotReadyError("an export of your data is already being prepared")
         export_id, token = uuid.uuid4(), secrets.token_urlsafe(32)
         now = self._clock()
         value = {

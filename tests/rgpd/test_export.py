@@ -182,3 +182,13 @@ def test_the_export_file_is_readable_by_its_owner_only_and_gone_after_download(
     assert {p.stat().st_mode & 0o777 for p in files} == {0o600}
     assert _download(world, MARIANNE, asked).status == 200
     assert [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()] == []
+
+
+def test_one_export_at_a_time_is_prepared_per_citizen(world: Town) -> None:
+    asked = _ask(world, MARIANNE)
+    again = world.call("POST", EXPORT, MARIANNE)
+    assert (again.status, again.json()["code"]) == (409, "export_not_ready")
+    assert world.call("POST", EXPORT, NAMESAKE).status == 202  # someone else's is theirs
+    world.rights_timer()
+    assert _download(world, MARIANNE, asked).status == 200
+    assert world.call("POST", EXPORT, MARIANNE).status == 202  # ready: a new one may be asked
