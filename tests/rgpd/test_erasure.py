@@ -104,6 +104,10 @@ def test_the_namesake_keeps_everything(tmp_path: Path) -> None:
     world.work()
     world.dpo_decides(request, approve=True)
     world.work()
+    assert world.call("GET", f"/v1/requests/{request}", MARIANNE).status == 404
+    mine = world.call("GET", "/v1/citizens/me/requests", MARIANNE).json()
+    assert mine["total"] == 0  # no contact has their identity any more
+    assert world.call("GET", "/v1/citizens/me/requests", NAMESAKE).json()["total"] == 1
     kept = world.store.get(INGEST_PARTITION, theirs)
     assert kept is not None
     namesake_contact = world.case_of(theirs)["_customerid_value"]
