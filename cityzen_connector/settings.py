@@ -401,6 +401,23 @@ class Settings(BaseSettings):
         le=3600,
         description='"My requests": how long one Dataverse read of a citizen\'s cases is reused.',
     )
+
+    # -- citizens' data-protection rights (docs/rgpd.md) ---------------------------------------
+    rights_export_link_minutes: int = Field(
+        1440,
+        ge=5,
+        le=10080,
+        description="RGPD: minutes a ready data export can be downloaded (once), then deleted.",
+    )
+    rights_audit_days: int = Field(
+        1095,
+        ge=30,
+        le=3650,
+        description=(
+            "RGPD: days the audit of rights exercised (no personal data) and erasure requests"
+            " awaiting the DPO's decision are kept."
+        ),
+    )
     # -- agents' accounts: Entra ID groups to Dynamics 365 -------------------------------------
     agents_directory_url: str = Field(
         "file:samples/directory.json",

@@ -54,11 +54,17 @@ FEEDS_SCHEDULE = "0 */15 * * * *"
 # their Entra ID groups (who joined is provisioned before the working day, who left loses access).
 AGENTS_SCHEDULE = "0 15 3 * * *"
 
+# Every 2 minutes: a citizen's data export is ready within minutes of the request (its legal
+# deadline is a month; docs/rgpd.md says why a timer rather than a queue), an expired export's
+# file goes, an erasure a crash cut short is finished. One store partition read when idle.
+RIGHTS_SCHEDULE = "0 */2 * * * *"
+
 __all__ = [
     "AGENTS_SCHEDULE",
     "CASES_SCHEDULE",
     "FEEDS_SCHEDULE",
     "RETENTION_SCHEDULE",
+    "RIGHTS_SCHEDULE",
     "SEARCH_SCHEDULE",
     "SWEEP_SCHEDULE",
     "THEMES_SCHEDULE",
@@ -70,6 +76,7 @@ __all__ = [
     "refresh_feeds",
     "refresh_search",
     "refresh_themes",
+    "run_rights",
     "sweep_dead_letters",
 ]
 
@@ -85,6 +92,7 @@ class Schedule:
     search: str = SEARCH_SCHEDULE
     feeds: str = FEEDS_SCHEDULE
     agents: str = AGENTS_SCHEDULE
+    rights: str = RIGHTS_SCHEDULE
 
 
 def refresh_themes(deps: Container) -> int:
@@ -155,6 +163,16 @@ def reconcile_agents(deps: Container) -> int:
     return sum(report.done.values())
 
 
+def run_rights(deps: Container) -> int:
+    """Prepare the data exports asked for, purge expired ones, finish cut-short erasures;
+    returns how many exports were produced."""
+    report = cityzen.run_rights(deps)
+    logger.info(
+        "rights: %s", ", ".join(f"{n} {k}" for k, n in sorted(report.items())) or "not configured"
+    )
+    return report.get("exports_produced", 0)
+
+
 def _timer(
     bp: func.Blueprint,
     name: str,
@@ -187,4 +205,5 @@ def blueprint(
     _timer(bp, "refresh_search", schedule.search, refresh_search, container)
     _timer(bp, "refresh_feeds", schedule.feeds, refresh_feeds, container)
     _timer(bp, "reconcile_agents", schedule.agents, reconcile_agents, container)
+    _timer(bp, "run_rights", schedule.rights, run_rights, container)
     return bp

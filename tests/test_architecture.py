@@ -49,12 +49,15 @@ ALLOWED: dict[str, set[str]] = {
     f"{PACKAGE}.cases": _PIPELINE,
     # News and agenda, search, address help: each outside system behind its own port.
     f"{PACKAGE}.portal": {*PORTS, f"{PACKAGE}.dataverse", f"{PACKAGE}.models"},
+    # The citizens' data-protection rights: export, erasure through the same intake.
+    f"{PACKAGE}.rgpd": {*_PIPELINE, f"{PACKAGE}.identity", f"{PACKAGE}.sync.intake"},
     # Entra ID groups → Dataverse users, teams, roles.
     f"{PACKAGE}.agents": {f"{PACKAGE}.dataverse", f"{PACKAGE}.mapping", f"{PACKAGE}.models"},
     f"{PACKAGE}.api": {
         f"{PACKAGE}.agents",
         f"{PACKAGE}.cases",
         f"{PACKAGE}.portal",
+        f"{PACKAGE}.rgpd",
         f"{PACKAGE}.sync",
         f"{PACKAGE}.sync.intake",
         f"{PACKAGE}.identity",

@@ -76,6 +76,10 @@ def test_every_function_and_its_binding_json(load: Any) -> None:
             "v1/requests/{id}/messages/{message_id}/attachments/{n}", "FUNCTION"
         ),
         "my_requests": http("v1/citizens/me/requests", "FUNCTION"),
+        "data_export": http("v1/citizens/me/data-export", "FUNCTION"),
+        "data_export_status": http("v1/citizens/me/data-export/{id}", "FUNCTION"),
+        "data_export_file": http("v1/citizens/me/data-export/{id}/file", "FUNCTION"),
+        "erasure_request": http("v1/citizens/me/erasure-request", "FUNCTION"),
         "themes": http("v1/themes", "ANONYMOUS"),
         "address_search": http("v1/address", "FUNCTION"),
         "address_reverse": http("v1/address/reverse", "FUNCTION"),
@@ -131,6 +135,7 @@ def test_every_function_and_its_binding_json(load: Any) -> None:
         "refresh_search": timer("0 5-59/15 * * * *"),
         "refresh_feeds": timer("0 */15 * * * *"),
         "reconcile_agents": timer("0 15 3 * * *"),
+        "run_rights": timer("0 */2 * * * *"),
     }
 
 
@@ -182,4 +187,4 @@ def test_cold_start_imports_only_what_indexing_needs() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     )
-    assert out.stdout.split("\n")[:2] == ["[]", "35"]
+    assert out.stdout.split("\n")[:2] == ["[]", "40"]

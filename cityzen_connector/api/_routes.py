@@ -687,6 +687,124 @@ STATS_ROUTES: tuple[Route, ...] = (
     ),
 )
 ROUTES += STATS_ROUTES
+# The citizen's data-protection rights (api/_rights.py, docs/rgpd.md).
+_ME = ("CityZen-Citizen-Issuer", "CityZen-Citizen-Sub")
+_NOT_YOURS = Answer("No such export, or not yours (a wrong token reads the same)")
+RIGHTS_ROUTES: tuple[Route, ...] = (
+    Route(
+        "/v1/citizens/me/data-export",
+        "data_export",
+        "caller",
+        (
+            Operation(
+                "POST",
+                "requestDataExport",
+                "Ask for a copy of everything held about the citizen (RGPD articles 15 and 20):"
+                " prepared in the background, downloadable once through the link answered",
+                {
+                    202: Answer(
+                        "Accepted; Location names its status, download is the one-time link",
+                        "DataExportAccepted",
+                        ("Location", "Cache-Control"),
+                    ),
+                    400: Answer("The body is not valid JSON"),
+                    409: Answer("An export of theirs is still being prepared: poll it"),
+                    413: Answer("The body is too large"),
+                    415: Answer("The body is not application/json"),
+                    422: Answer("Invalid fields or citizen's headers, each listed"),
+                    **_AUTH,
+                    **_COMMON,
+                },
+                request_body="DataExportBody",
+                headers=_ME,
+            ),
+        ),
+    ),
+    Route(
+        "/v1/citizens/me/data-export/{id}",
+        "data_export_status",
+        "caller",
+        (
+            Operation(
+                "GET",
+                "getDataExport",
+                "Where an export stands: pending, ready, downloaded or expired",
+                {
+                    200: Answer("The export's state", "DataExportStatus", ("Cache-Control",)),
+                    404: _NOT_YOURS,
+                    422: Answer("The citizen's headers are not valid"),
+                    **_AUTH,
+                    **_COMMON,
+                },
+                headers=_ME,
+            ),
+        ),
+    ),
+    Route(
+        "/v1/citizens/me/data-export/{id}/file",
+        "data_export_file",
+        "caller",
+        (
+            Operation(
+                "GET",
+                "downloadDataExport",
+                "The export file (JSON with a readable summary), once: it is deleted as it is sent",
+                {
+                    200: Answer(
+                        "The file",
+                        "File",
+                        ("Content-Disposition", "X-Content-Type-Options", "Cache-Control"),
+                    ),
+                    404: _NOT_YOURS,
+                    409: Answer("Not ready yet: poll its status"),
+                    410: Answer("Downloaded already, or the link expired: ask for a new export"),
+                    422: Answer("The citizen's headers are not valid"),
+                    **_AUTH,
+                    **_COMMON,
+                },
+                headers=_ME,
+                params=(
+                    Param(
+                        "token",
+                        {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$"},
+                        "The token of the link the export request answered.",
+                        required=True,
+                    ),
+                ),
+            ),
+        ),
+    ),
+    Route(
+        "/v1/citizens/me/erasure-request",
+        "erasure_request",
+        "caller",
+        (
+            Operation(
+                "POST",
+                "requestErasure",
+                "Ask for erasure (RGPD article 17) or object to the processing (article 21): a"
+                " request filed for the data protection officer, followed as any request",
+                {
+                    202: Answer(
+                        "Filed and queued; Location names its status",
+                        "ErasureAccepted",
+                        ("Location", "Cache-Control"),
+                    ),
+                    400: Answer("The body is not valid JSON"),
+                    409: Answer("This id was used for a different request"),
+                    413: Answer("The body is too large"),
+                    415: Answer("The body is not application/json"),
+                    422: Answer("Invalid fields or citizen's headers, each listed"),
+                    **_AUTH,
+                    **_COMMON,
+                },
+                request_body="ErasureRequestBody",
+                headers=_ME,
+            ),
+        ),
+    ),
+)
+ROUTES += RIGHTS_ROUTES
 # Everything else under /v1: a problem+json 404 instead of the host's empty one.
 FALLBACK = Route("/v1/{*rest}", "not_found", "anonymous")
 

@@ -38,6 +38,7 @@ from ._jobs import (
     refresh_feeds,
     refresh_search,
     refresh_themes,
+    run_rights,
     sweep_dead_letters,
 )
 from ._runtime import current, install, start, telemetry_from_environment
@@ -74,6 +75,7 @@ __all__ = [
     "refresh_search",
     "refresh_themes",
     "retention",
+    "run_rights",
     "start",
     "sweep_dead_letters",
     "telemetry_from_environment",

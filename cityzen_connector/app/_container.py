@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from cityzen_connector.cases import (
         CaseEventPorts,
         CaseHistory,
+        CaseRecord,
         CaseSchema,
         CaseThreads,
         KpiService,
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
         Geocoder,
         SearchService,
     )
+    from cityzen_connector.rgpd import Eraser, RightsServices
     from cityzen_connector.store import BlobStore, StateStore, SubmissionStatuses
     from cityzen_connector.sync import ConnectorQueues, ReadinessProbe
     from cityzen_connector.sync.intake import AttachmentScanner, IngestPorts
@@ -413,6 +415,8 @@ class Container:
             # Dataverse client are built on the first such message, not at cold start.
             read_case=lambda case_id: self.reconciler.read_case(case_id),  # noqa: PLW0108
             threads=self.case_threads,
+            # An erasure request decided by the DPO (app/_rights.py); lazy, as read_case.
+            on_recorded=self._on_recorded,
         )
         return ports if self._logger is None else replace(ports, logger=self._logger)
 
@@ -643,7 +647,27 @@ class Container:
             ops=self.ops,
             # Lazy: the store is read on the first stats or open-data request only.
             kpis=self.kpis,
+            rights=self.rights,
         )
+
+    @_Once
+    def rights(self) -> RightsServices | None:
+        """The data-protection rights' use cases (app/_rights.py)."""
+        from ._rights import rights_services
+
+        return rights_services(self)
+
+    @_Once
+    def eraser(self) -> Eraser | None:
+        """The erasure a DPO's approval triggers (app/_rights.py)."""
+        from ._rights import eraser
+
+        return eraser(self)
+
+    def _on_recorded(self, record: CaseRecord) -> None:
+        from ._rights import on_recorded
+
+        on_recorded(self, record)
 
     @_Once
     def api_contract(self) -> ApiContract:
@@ -673,6 +697,11 @@ class Container:
     @property
     def _pepper(self) -> bytes:
         return self.settings.identity_pepper.get_secret_value().encode()
+
+    @property
+    def pepper(self) -> bytes:
+        """The identity keys' HMAC key (for the rights' wiring, app/_rights.py)."""
+        return self._pepper
 
     def close(self) -> None:
         """Close the backends this container opened (not the ones it was given)."""

@@ -40,6 +40,7 @@ __all__ = [
     "refresh_feeds",
     "refresh_search",
     "refresh_themes",
+    "run_rights",
     "sweep_dead_letters",
 ]
 
@@ -112,7 +113,17 @@ def purge_retention(
         report.messages += purge_failed_messages(
             container.bus, name, older_than=now - keep, dead_letters=dead_letters
         )
+    # Data exports whose link expired lose their file (their records expire by themselves).
+    if container.rights is not None:
+        report.blobs += container.rights.exports.purge()
     return report
+
+
+def run_rights(container: Container) -> dict[str, int]:
+    """The data-protection rights' background work (app/_rights.py)."""
+    from ._rights import run_rights as run
+
+    return run(container)
 
 
 def process_case_event(container: Container, message: ReceivedMessage) -> CaseEventResult:

@@ -45,6 +45,7 @@ from cityzen_connector.messaging import (
 from ._errors import InvalidCaseEvent
 from ._events import CaseChange, Ignored, change_of
 from ._history import CaseHistory
+from ._record import CaseRecord
 from ._schema import CaseSchema
 from ._thread import CaseThreads, message_of
 from ._wire import RemoteContext, parse_context
@@ -88,6 +89,9 @@ class CaseEventPorts:
     threads: CaseThreads | None = None
     # Decisions since start, by action and reason (``ignored:other_table``…): what ops graph.
     counts: Counter[str] = field(default_factory=Counter)
+    # Told of every case recorded, a duplicate delivery included (so a step it started and a
+    # crash cut short runs again): the data-protection rights' erasure (``rgpd.Eraser``).
+    on_recorded: Callable[[CaseRecord], object] | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,8 @@ def _decide(message: ReceivedMessage, ports: CaseEventPorts) -> CaseEventResult:
     if isinstance(change, Ignored):
         return CaseEventResult("ignored", change.reason)
     applied = ports.history.apply(change)
+    if ports.on_recorded is not None:
+        ports.on_recorded(applied.record)
     if applied.placement == "duplicate":
         return CaseEventResult("duplicate", case_id=str(change.case_id))
     return CaseEventResult("recorded", applied.placement, str(change.case_id))

@@ -214,6 +214,11 @@ def banner(
             "The citizen's requests, whatever the channel (the portal names the citizen):",
             f"  curl -sS '{api}/citizens/me/requests' -H 'x-functions-key: {function_key}'"
             f" -H 'CityZen-Citizen-Issuer: {issuer}' -H 'CityZen-Citizen-Sub: {sub}'",
+            "Everything held about them, as a file downloadable once (RGPD; ready within two"
+            " minutes: poll its Location, then fetch its download link):",
+            f"  curl -sS -X POST '{api}/citizens/me/data-export' -H 'x-functions-key:"
+            f" {function_key}' -H 'CityZen-Citizen-Issuer: {issuer}' -H 'CityZen-Citizen-Sub:"
+            f" {sub}'",
         ]
     lines += signin or []
     lines += [

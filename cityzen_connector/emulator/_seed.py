@@ -54,6 +54,8 @@ CATALOGUE: dict[str, tuple[str, tuple[str, ...]]] = {
         "Police municipale",
         ("Stationnement gênant", "Carte de stationnement résident", "Place PMR"),
     ),
+    # The data protection officer receives the citizens' erasure and objection requests.
+    "Données personnelles": ("DPO", ("Exercer mes droits sur mes données",)),
 }
 BUSINESS_UNIT_NAME = "Mairie"
 # Two agents of the town, Entra ID users the connector may impersonate (CallerObjectId).

@@ -54,6 +54,7 @@ from ._plan_types import (
     SubmissionPlan,
 )
 from ._planner import PlanContext, plan_submission
+from ._rights import RIGHTS, Decision, Right, RightsPlan
 from ._status import CitizenStatus, StatusVocabulary
 from ._territory import Territory
 from ._themes import ThemeCatalog
@@ -66,6 +67,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MEMBERSHIP_TYPES",
     "NORMALISERS",
+    "RIGHTS",
     "TEAM_TYPES",
     "AccessGroup",
     "AccessModel",
@@ -77,6 +79,7 @@ __all__ = [
     "ContentRef",
     "ConversationTable",
     "CustomColumn",
+    "Decision",
     "FileProblem",
     "FormValidationError",
     "LookalikeCheck",
@@ -94,6 +97,8 @@ __all__ = [
     "RequiredColumn",
     "RequiredKey",
     "RequiredOption",
+    "Right",
+    "RightsPlan",
     "Route",
     "Scalar",
     "SchemaRequirements",

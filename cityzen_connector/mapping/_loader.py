@@ -22,11 +22,13 @@ from ._agents import AccessModel, AgentsConfig, build_access_model
 from ._config import PlanConfig, RoutingConfig, TargetConfig, TerritoryConfig, ThemeConfig
 from ._errors import FileProblem, MappingFileError
 from ._mappingset import MappingSet, build_mapping_set
+from ._rights import RightsConfig, RightsPlan, build_rights, tables_of
 from ._status import StatusConfig, StatusVocabulary, build_vocabulary
 
 MAX_FILE_BYTES = 1024 * 1024
-_SECTIONS = ("targets", "themes", "routing", "plan", "status", "territory", "agents")
-_SINGLES = ("routing", "plan", "status", "territory", "agents")  # the last three optional
+_SECTIONS = ("targets", "themes", "routing", "plan", "status", "territory", "agents", "rights")
+# The last four optional (``rights``: the data-protection rights, mapping/_rights.py).
+_SINGLES = ("routing", "plan", "status", "territory", "agents", "rights")
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -129,7 +131,30 @@ def _validate(collected: _Collected) -> MappingSet:
     built = build_mapping_set(
         targets, themes, routing, plan, files.__getitem__, territory=territory
     )
-    return replace(built.with_statuses(statuses), agents=agents)
+    rights = _rights(collected, built, statuses, problems)
+    if problems:
+        raise MappingFileError(problems)
+    return replace(built.with_statuses(statuses), agents=agents, rights=rights)
+
+
+def _rights(
+    collected: _Collected,
+    built: MappingSet,
+    statuses: StatusVocabulary,
+    problems: list[FileProblem],
+) -> RightsPlan | None:
+    if "rights" not in collected.singles:
+        return None
+    file, raw = collected.singles["rights"]
+    config = _model(file, "rights", raw, RightsConfig, problems)
+    if config is None:
+        return None
+    tables = tables_of(built.targets, built.case_target)
+    plan, found = build_rights(
+        config, file, catalog=built.catalog, statuses=statuses, tables=tables
+    )
+    problems.extend(found)
+    return plan
 
 
 def _statuses(collected: _Collected, problems: list[FileProblem]) -> StatusVocabulary:

@@ -40,6 +40,16 @@ from ._problems import (
     problem,
     validation_problem,
 )
+from ._rights import (
+    MAX_REASON_CHARS,
+    DataExportAccepted,
+    DataExportBody,
+    DataExportStatus,
+    ErasureAccepted,
+    ErasureRequestBody,
+    ExportState,
+    RightKind,
+)
 from ._scalars import RESERVED_IDS, PastDate, WireId, uuid_from_text
 from ._stats import OpenDataDocument, StatsReport
 from ._submission import (
@@ -93,6 +103,7 @@ __all__ = [
     "MAX_FORM_FIELDS",
     "MAX_MESSAGE_CHARS",
     "MAX_PAGE_SIZE",
+    "MAX_REASON_CHARS",
     "MAX_REPLAY_IDS",
     "MAX_REPLAY_LIMIT",
     "PIVOT_FIELDS",
@@ -111,10 +122,16 @@ __all__ = [
     "Channel",
     "Citizen",
     "CreatedStatus",
+    "DataExportAccepted",
+    "DataExportBody",
+    "DataExportStatus",
     "DeadLetter",
     "DeadLetterPage",
     "DeadLetterSource",
     "EidasLevel",
+    "ErasureAccepted",
+    "ErasureRequestBody",
+    "ExportState",
     "FailedStatus",
     "FieldError",
     "FormField",
@@ -144,6 +161,7 @@ __all__ = [
     "ReplayRequest",
     "ReplayResult",
     "ReplayedMessage",
+    "RightKind",
     "SourceChoice",
     "StatsReport",
     "SubTheme",

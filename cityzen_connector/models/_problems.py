@@ -50,6 +50,8 @@ class ProblemCode(StrEnum):
     PLAN_CHANGED = "plan_changed"
     AGENTS_UNAVAILABLE = "agents_unavailable"
     CASE_ACTION_REFUSED = "case_action_refused"
+    EXPORT_NOT_READY = "export_not_ready"
+    EXPORT_GONE = "export_gone"
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,17 @@ CATALOGUE: Mapping[ProblemCode, CatalogueEntry] = MappingProxyType(
             409,
             "This action is not possible on the case in its current state.",
             "Cette action n’est pas possible sur la demande dans son état actuel.",
+        ),
+        # The citizen's data export (docs/rgpd.md): polled before it is ready, or fetched twice.
+        ProblemCode.EXPORT_NOT_READY: CatalogueEntry(
+            409,
+            "Your data export is still being prepared: try again in a few minutes.",
+            "L’export de vos données est en préparation : réessayez dans quelques minutes.",
+        ),
+        ProblemCode.EXPORT_GONE: CatalogueEntry(
+            410,
+            "This export link was used already or has expired: ask for a new export.",
+            "Ce lien d’export a déjà servi ou a expiré : demandez un nouvel export.",
         ),
     }
 )

@@ -44,7 +44,7 @@ def test_seed_command_is_idempotent(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["emulator", "seed", "--data-dir", str(tmp_path)]) == 0
     # 38 rows, the 2 member communes' teams, 2 agents, 4 security roles, 2 SDK messages and
     # their 20 filters, and the knowledge base's 19 (articles and languages)
-    assert "seeded 87 records" in capsys.readouterr().out
+    assert "seeded 90 records" in capsys.readouterr().out
     assert main(["emulator", "seed", "--data-dir", str(tmp_path)]) == 0
     assert "seeded 0 records" in capsys.readouterr().out
 

@@ -52,6 +52,7 @@ def test_the_blueprint_has_the_timers_on_the_documented_schedules() -> None:
         "refresh_search": timers.SEARCH_SCHEDULE,
         "refresh_feeds": timers.FEEDS_SCHEDULE,
         "reconcile_agents": timers.AGENTS_SCHEDULE,
+        "run_rights": timers.RIGHTS_SCHEDULE,
     }
     other = timers.Schedule(themes="0 0 * * * *")
     assert (

@@ -194,6 +194,7 @@ def test_a_custom_table_is_targeted_by_editing_mappings_only(
     mapping_dir: Path, make_submission: Callable[..., object]
 ) -> None:
     (mapping_dir / "incident.toml").unlink()
+    (mapping_dir / "rights.toml").unlink()  # it names the incident target's columns
     (mapping_dir / "demande.toml").write_text(
         """
 [targets.demande]

@@ -53,6 +53,7 @@ def test_an_unknown_pair_reads_neutrally_and_closed_if_its_state_is(shipped: Map
 
 def test_without_a_status_table_every_case_reads_neutrally(mapping_dir: Path) -> None:
     (mapping_dir / "status.toml").unlink()
+    (mapping_dir / "rights.toml").unlink()  # its decisions are pairs of the vocabulary
     mappings = load_mappings(mapping_dir)
     assert mappings.statuses.of(1, 5).code == "updated"
 

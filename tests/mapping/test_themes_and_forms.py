@@ -117,5 +117,5 @@ def test_schema_requirements_list_columns_keys_and_option_values(shipped: Mappin
 def test_subjects_and_teams_dataverse_must_hold(shipped: MappingSet) -> None:
     subjects = shipped.catalog.subjects()
     assert ("Propreté et voirie", "Nid-de-poule et chaussée") in subjects
-    assert len(subjects) == len({title for _, title in subjects}) == 22
+    assert len(subjects) == len({title for _, title in subjects}) == 23
     assert "Relation usagers" in shipped.catalog.teams
