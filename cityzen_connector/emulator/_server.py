@@ -7,6 +7,7 @@ start (``cryptography``) whose path is returned so that clients can trust it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import socket
@@ -150,9 +151,15 @@ def serve(
                 for channel in list(server._map.values()):
                     channel.close()
 
-            server.trigger.pull_trigger(close_all)
+            # EBADF: the loop already ended on its own once its map emptied, closing its
+            # trigger first; nothing can be pulled, and what is left is closed below.
+            with contextlib.suppress(OSError):
+                server.trigger.pull_trigger(close_all)
             thread.join(timeout=10)
             server.task_dispatcher.shutdown()
+            if not thread.is_alive():
+                for channel in list(server._map.values()):
+                    channel.close()
 
         url = f"http://{host}:{listener.getsockname()[1]}"
         return ServerHandle(url, None, stop_waitress, lambda: None)
