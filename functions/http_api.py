@@ -2,7 +2,8 @@
 
 Each trigger converts ``func.HttpRequest`` → ``ApiRequest``, lets the API answer, and converts
 the ``ApiResponse`` back. One function per route of ``api.ROUTES`` (the Open311 routes share one
-catch-all under ``open311/``) plus a catch-all under ``v1/`` for problem+json 404s. No function lists its methods: the host then hands it every method
+catch-all under ``open311/``) plus a catch-all under ``v1/`` for problem+json 404s. No function
+lists its methods: the host then hands it every method
 (https://learn.microsoft.com/azure/azure-functions/functions-bindings-http-webhook-trigger#configuration,
 ``methods``), so ``OPTIONS``, ``HEAD`` and a wrong method get the API's own answers, whose
 ``Allow`` names exactly what the path has, rather than the host's bare 404 or 405.

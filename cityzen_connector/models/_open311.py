@@ -257,3 +257,60 @@ CATALOGUE_OPEN311: Mapping[str, CatalogueEntry] = MappingProxyType(
         "internal_error": _reuse(ProblemCode.INTERNAL_ERROR),
     }
 )
+
+
+_TEXT = Field(max_length=200)
+_SERVICE_CODE = r"^[a-z][a-z0-9_-]{0,63}\.[a-z][a-z0-9_-]{0,63}$"
+
+
+class Open311RequestForm(BaseModel):
+    """POST requests, form-encoded ("POST Service Request", arguments). Attributes are
+    ``attribute[code]`` fields (``attribute[code][]`` repeated for a multivaluelist)."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="allow",
+        json_schema_extra={
+            "patternProperties": {
+                r"^attribute\[[a-z][a-z0-9_]{0,63}\](\[\])?$": {"type": "string", "maxLength": 2000}
+            },
+            "additionalProperties": False,
+        },
+    )
+
+    api_key: str = Field(max_length=200, description="The app's key (403 when missing or wrong).")
+    service_code: str = Field(pattern=_SERVICE_CODE)
+    jurisdiction_id: str | None = Field(None, max_length=100)
+    lat: float | None = Field(None, ge=-90, le=90, description="WGS84; with long.")
+    long: float | None = Field(None, ge=-180, le=180, description="WGS84; with lat.")
+    address_string: str | None = Field(None, max_length=200)
+    address_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    email: str | None = Field(None, max_length=254)
+    device_id: str | None = _TEXT
+    account_id: str | None = _TEXT
+    first_name: str | None = Field(None, max_length=100)
+    last_name: str | None = Field(None, max_length=100)
+    phone: str | None = Field(None, max_length=40)
+    description: str | None = Field(None, max_length=2000)
+    media_url: str | None = Field(None, max_length=1000, pattern=r"^https?://[!-~]+$")
+
+
+class Open311UpdateForm(BaseModel):
+    """POST servicerequestupdates, form-encoded (mySociety, "POST Service Request Update")."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    api_key: str = Field(max_length=200)
+    service_request_id: str = Field(max_length=36)
+    update_id: str = Field(min_length=1, max_length=100)
+    description: str = Field(min_length=1, max_length=2000)
+    updated_datetime: str | None = Field(None, max_length=40)
+    jurisdiction_id: str | None = Field(None, max_length=100)
+    status: str | None = Field(None, max_length=40)
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=40)
+    first_name: str | None = Field(None, max_length=100)
+    last_name: str | None = Field(None, max_length=100)
+    title: str | None = _TEXT
+    media_url: str | None = Field(None, max_length=1000, pattern=r"^https?://[!-~]+$")
+    account_id: str | None = _TEXT

@@ -16,7 +16,8 @@ from typing import Any
 from cityzen_connector.models import FormValue
 from cityzen_connector.sync.intake import IngestPorts, Open311Filing
 
-from ._form import Form, FormError
+from ._errors import GeoReportError
+from ._form import Form
 from ._services import form_value, split_code
 
 POST_ARGUMENTS = frozenset(
@@ -48,33 +49,35 @@ def _point(form: Form, problems: list[str]) -> dict[str, float]:
     return point
 
 
-def filing_of(form: Form, ports: IngestPorts) -> Open311Filing:
-    """The filing, or ``FormError`` listing every argument that is wrong (names, never values)."""
+def _service(
+    form: Form, ports: IngestPorts, problems: list[str]
+) -> tuple[tuple[str, str] | None, str, dict[str, Any]]:
+    """The sub-theme named, its title, and the attributes as the form's values."""
     catalog = ports.catalog
-    problems: list[str] = []
     code = form.get("service_code")
     codes = split_code(code) if code else None
+    theme = catalog.themes.get(codes[0]) if codes else None
+    if codes is None or theme is None or codes[1] not in theme.sub_themes:
+        problems.append(
+            "service_code: required" if code is None else "service_code: no such service"
+        )
+        return None, "", {}
+    declared = {f.name: f for f in catalog.form(*codes)}
     fields: dict[str, Any] = {}
-    subject = ""
-    if code is None:
-        problems.append("service_code: required")
-    elif (
-        codes is None
-        or codes[0] not in catalog.themes
-        or codes[1] not in catalog.themes[codes[0]].sub_themes
-    ):
-        problems.append("service_code: no such service")
-    else:
-        subject = catalog.themes[codes[0]].sub_themes[codes[1]].title
-        declared = {f.name: f for f in catalog.form(*codes)}
-        for name, given in form.attributes.items():
-            if isinstance(given, list):
-                # No form field here takes several values (no multivaluelist).
-                problems.append(f"attribute[{name}]: one value expected")
-                continue
+    for name, given in form.attributes.items():
+        if isinstance(given, list):
+            # No form field here takes several values (no multivaluelist).
+            problems.append(f"attribute[{name}]: one value expected")
+        elif given != "":
             value: FormValue = form_value(declared.get(name), given)
-            if given != "":
-                fields[name] = value
+            fields[name] = value
+    return codes, theme.sub_themes[codes[1]].title, fields
+
+
+def filing_of(form: Form, ports: IngestPorts) -> Open311Filing:
+    """The filing, or ``GeoReportError`` listing every argument that is wrong (names only)."""
+    problems: list[str] = []
+    codes, subject, fields = _service(form, ports, problems)
     location: dict[str, Any] = dict(_point(form, problems))
     if form.get("address_string") is not None:
         location["label"] = form.get("address_string")
@@ -90,7 +93,7 @@ def filing_of(form: Form, ports: IngestPorts) -> Open311Filing:
     if media_url is not None and not _MEDIA_URL.match(media_url):
         problems.append("media_url: an http(s) URL of 1,000 characters at most")
     if problems:
-        raise FormError("validation_failed", *problems)
+        raise GeoReportError("validation_failed", *problems)
     assert codes is not None
     description = (form.get("description") or "").strip()
     if media_url and len(description) + len(media_url) + 10 <= MAX_DESCRIPTION:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from .._http import ApiRequest
+from ._errors import GeoReportError
 
 FORM = "application/x-www-form-urlencoded"
 MAX_FORM_BYTES = 64 * 1024
@@ -23,59 +24,61 @@ MAX_VALUE_CHARS = 4000
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]{1,64})\](\[\])?$")
 
 
-class FormError(ValueError):
-    """The body cannot be read: a catalogue code and details naming fields, never values."""
-
-    def __init__(self, code: str, *details: str) -> None:
-        self.code = code
-        self.details = details or ("",)
-        super().__init__(code)
-
-
 @dataclass(frozen=True)
 class Form:
-    """Plain arguments (each once) and attributes (a list when given as ``[]``)."""
+    """Plain arguments (each once) and attributes (a list when given as ``[]``); ``not_text``
+    names the fields whose value is no text (refused by ``check_text``, once the key is)."""
 
     values: Mapping[str, str] = field(repr=False)
     attributes: Mapping[str, str | list[str]] = field(repr=False)
+    not_text: tuple[str, ...] = ()
 
     def get(self, name: str) -> str | None:
         value = self.values.get(name)
         return value if value not in (None, "") else None
 
+    def check_text(self) -> None:
+        if self.not_text:
+            rule = f"text of {MAX_VALUE_CHARS} characters at most, no control characters"
+            raise GeoReportError(
+                "invalid_parameter", *(f"{name}: {rule}" for name in self.not_text)
+            )
 
-def read_form(request: ApiRequest, allowed: frozenset[str]) -> Form:
-    """The form, or ``FormError``; ``allowed``: the plain arguments this method takes."""
+
+def _pairs(request: ApiRequest) -> list[tuple[str, str]]:
     if len(request.body) > MAX_FORM_BYTES:
-        raise FormError("payload_too_large", f"the body exceeds {MAX_FORM_BYTES} bytes")
+        raise GeoReportError("payload_too_large", f"the body exceeds {MAX_FORM_BYTES} bytes")
     kind, _, params = (request.headers.get("content-type") or "").partition(";")
     charset = re.search(r"charset\s*=\s*\"?([\w-]+)", params, re.IGNORECASE)
     if kind.strip().lower() != FORM or (charset and charset.group(1).lower() != "utf-8"):
-        raise FormError("unsupported_media_type", f"send {FORM} in UTF-8")
+        raise GeoReportError("unsupported_media_type", f"send {FORM} in UTF-8")
     try:
         text = request.body.decode("utf-8")
-        pairs = parse_qsl(
+        return parse_qsl(
             text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS, errors="strict"
         )
     except UnicodeDecodeError:
-        raise FormError("invalid_parameter", "the form is not UTF-8") from None
+        raise GeoReportError("invalid_parameter", "the form is not UTF-8") from None
     except ValueError:
-        raise FormError("payload_too_large", f"more than {MAX_FORM_FIELDS} fields") from None
+        raise GeoReportError("payload_too_large", f"more than {MAX_FORM_FIELDS} fields") from None
+
+
+def read_form(request: ApiRequest, allowed: frozenset[str]) -> Form:
+    """The form, or ``GeoReportError``; ``allowed``: the plain arguments this method takes."""
     values: dict[str, str] = {}
     attributes: dict[str, str | list[str]] = {}
     problems: list[str] = []
-    for name, value in pairs:
+    not_text: list[str] = []
+    for name, value in _pairs(request):
         shown = name[:64] if name.isprintable() else "(a field name)"
-        if len(value) > MAX_VALUE_CHARS or (not value.isprintable() and not _is_text(value)):
-            problems.append(f"{shown}: not text of {MAX_VALUE_CHARS} characters at most")
-            continue
+        if len(value) > MAX_VALUE_CHARS or not _is_text(value):
+            not_text.append(shown)
         found = _ATTRIBUTE.match(name)
         if found is not None:
             code, many = found.group(1), found.group(2)
             previous = attributes.get(code)
             if many:
-                listed = previous if isinstance(previous, list) else []
-                attributes[code] = [*listed, value]
+                attributes[code] = [*(previous if isinstance(previous, list) else []), value]
             elif previous is not None:
                 problems.append(f"attribute[{code}]: given more than once")
             else:
@@ -87,8 +90,8 @@ def read_form(request: ApiRequest, allowed: frozenset[str]) -> Form:
         else:
             values[name] = value
     if problems:
-        raise FormError("invalid_parameter", *problems)
-    return Form(values, attributes)
+        raise GeoReportError("invalid_parameter", *problems)
+    return Form(values, attributes, tuple(not_text))
 
 
 def _is_text(value: str) -> bool:

@@ -25,8 +25,9 @@ from .._app import Deps
 from .._http import ApiRequest, ApiResponse
 from ._deps import Open311Dependencies
 from ._discovery import discovery_of
+from ._errors import GeoReportError
 from ._filing import POST_ARGUMENTS, filing_of
-from ._form import FormError, read_form
+from ._form import read_form
 from ._list import RequestFilters, select, updates_window
 from ._services import definition, services, split_code
 from ._updates import UPDATE_ARGUMENTS, post_update
@@ -37,21 +38,14 @@ logger = logging.getLogger(__name__)
 Open311Handler = Callable[[ApiRequest, dict[str, str], Deps], ApiResponse]
 # Lists change as cases move: never from a shared cache (RFC 9111 section 5.2.2.3).
 _PRIVATE = {"Cache-Control": "private, no-store"}
-
-
-class Refusal(Exception):
-    """A GeoReport error to answer: a catalogue code and details naming fields."""
-
-    def __init__(self, code: str, *details: str) -> None:
-        self.code = code
-        self.details = details or ("",)
-        super().__init__(code)
+# The catalogue changes with the mappings only: clients may keep it a minute.
+_PUBLIC = {"Cache-Control": "public, max-age=60"}
 
 
 def _open311(lazy: Deps) -> tuple[Open311Dependencies, object]:
     deps = lazy()
     if deps.open311 is None:
-        raise Refusal("service_unavailable", "Open311 is not enabled on this deployment")
+        raise GeoReportError("service_unavailable", "Open311 is not enabled on this deployment")
     return deps.open311, deps
 
 
@@ -59,13 +53,13 @@ def _jurisdiction(given: str | None, config: Open311Dependencies) -> None:
     # GeoReport v2: jurisdiction_id "is only required if the endpoint serves multiple
     # jurisdictions"; a value naming another one is the spec's 404.
     if given not in (None, "", config.jurisdiction_id):
-        raise Refusal("jurisdiction_not_found", "jurisdiction_id")
+        raise GeoReportError("jurisdiction_not_found", "jurisdiction_id")
 
 
 def _key(given: str | None, config: Open311Dependencies) -> ApiKeyInfo:
     found = config.keys.verify(given)
     if found is None:
-        raise Refusal("api_key_invalid", "api_key")
+        raise GeoReportError("api_key_invalid", "api_key")
     return found
 
 
@@ -78,29 +72,33 @@ def guarded(
         fmt = format_of(params)
         try:
             return handler(request, params, lazy, fmt)
-        except Refusal as exc:
-            return errors(exc.code, fmt, [d or None for d in exc.details])
-        except FormError as exc:
-            return errors(exc.code, fmt, [d or None for d in exc.details])
-        except SubmissionNotFoundError:
-            return errors("not_found", fmt, ["service_request_id"])
-        except InvalidSubmissionError as exc:
-            details = [f"{_field(e.field)}: {e.message_en} / {e.message_fr}" for e in exc.errors]
-            return errors("validation_failed", fmt, details or [None])
         except IngestError as exc:
-            code = {
-                409: "request_closed",
-                413: "payload_too_large",
-                415: "unsupported_media_type",
-                503: "service_unavailable",
-            }.get(exc.status, "validation_failed")
-            if code == "service_unavailable":
-                return errors(code, fmt, retry_after="30")
-            if exc.code == "outside_territory":
-                code = "outside_territory"
-            return errors(code, fmt)
+            refused = _of_ingest(exc)
+        except GeoReportError as exc:
+            refused = exc
+        # RFC 9110 section 10.2.3: a 503 says when to come back.
+        retry = {"Retry-After": "30"} if refused.code == "service_unavailable" else None
+        return errors(refused.code, fmt, [d or None for d in refused.details], retry)
 
     return run
+
+
+def _of_ingest(exc: IngestError) -> GeoReportError:
+    """The intake's refusals in GeoReport's words (the same checks as the portal's)."""
+    if isinstance(exc, SubmissionNotFoundError):
+        return GeoReportError("not_found", "service_request_id")
+    if isinstance(exc, InvalidSubmissionError):
+        details = [f"{_field(e.field)}: {e.message_en} / {e.message_fr}" for e in exc.errors]
+        return GeoReportError("validation_failed", *details)
+    if exc.code == "outside_territory":
+        return GeoReportError("outside_territory")
+    code = {
+        409: "request_closed",
+        413: "payload_too_large",
+        415: "unsupported_media_type",
+        503: "service_unavailable",
+    }.get(exc.status, "validation_failed")
+    return GeoReportError(code)
 
 
 def _field(name: str) -> str:
@@ -124,9 +122,7 @@ def get_discovery(request: ApiRequest, _: dict[str, str], lazy: Deps, fmt: str) 
 def get_services(request: ApiRequest, _: dict[str, str], lazy: Deps, fmt: str) -> ApiResponse:
     config, _deps = _open311(lazy)
     _jurisdiction(request.query.get("jurisdiction_id"), config)
-    return answer(
-        "services", services(lazy().ingest.catalog.tree()), fmt, cache_control="public, max-age=60"
-    )
+    return answer("services", services(lazy().ingest.catalog.tree()), fmt, headers=_PUBLIC)
 
 
 def get_definition(
@@ -136,17 +132,17 @@ def get_definition(
     _jurisdiction(request.query.get("jurisdiction_id"), config)
     codes = split_code(params["service_code"])
     catalog = lazy().ingest.catalog
-    try:
-        fields = catalog.form(*codes) if codes else None
-    except Exception:  # PlanError: not a sub-theme of the catalogue
-        fields = None
-    if fields is None:
-        raise Refusal("service_not_found", "service_code")
+    known = codes is not None and codes[1] in getattr(
+        catalog.themes.get(codes[0]), "sub_themes", {}
+    )
+    if codes is None or not known:
+        raise GeoReportError("service_not_found", "service_code")
+    fields = catalog.form(*codes)
     return answer(
         "service_definition",
         definition(params["service_code"], fields),
         fmt,
-        cache_control="public, max-age=60",
+        headers=_PUBLIC,
     )
 
 
@@ -156,6 +152,7 @@ def post_request(request: ApiRequest, _: dict[str, str], lazy: Deps, fmt: str) -
     form = read_form(request, POST_ARGUMENTS)
     _jurisdiction(form.get("jurisdiction_id"), config)
     key = _key(form.get("api_key"), config)  # before anything is read of the request itself
+    form.check_text()
     filing = filing_of(form, deps.ingest)
     submission_id, _record = file_open311(filing, key, deps.ingest)
     logger.info("open311 request filed by app %s", key.key_id)
@@ -164,7 +161,7 @@ def post_request(request: ApiRequest, _: dict[str, str], lazy: Deps, fmt: str) -
         if config.immediate_id
         else Open311Queued(token=str(submission_id))
     )
-    return answer("requests", [created], fmt, **_PRIVATE)
+    return answer("requests", [created], fmt, headers=_PRIVATE)
 
 
 def get_requests(request: ApiRequest, _: dict[str, str], lazy: Deps, fmt: str) -> ApiResponse:
@@ -174,7 +171,7 @@ def get_requests(request: ApiRequest, _: dict[str, str], lazy: Deps, fmt: str) -
     key = _key(request.query.get("api_key"), config)
     filters = RequestFilters.read(request.query, deps.ingest.clock())
     views = [request_view(r, deps) for r in select(filed_requests(key, deps.ingest), filters)]
-    return answer("requests", filters.page_of(views), fmt, **_PRIVATE)
+    return answer("requests", filters.page_of(views), fmt, headers=_PRIVATE)
 
 
 def get_request(request: ApiRequest, params: dict[str, str], lazy: Deps, fmt: str) -> ApiResponse:
@@ -183,7 +180,7 @@ def get_request(request: ApiRequest, params: dict[str, str], lazy: Deps, fmt: st
     _jurisdiction(request.query.get("jurisdiction_id"), config)
     key = _key(request.query.get("api_key"), config)
     record = filed_by_app(params["service_request_id"], key, deps.ingest)
-    return answer("requests", [request_view(record, deps)], fmt, **_PRIVATE)
+    return answer("requests", [request_view(record, deps)], fmt, headers=_PRIVATE)
 
 
 def get_token(request: ApiRequest, params: dict[str, str], lazy: Deps, fmt: str) -> ApiResponse:
@@ -196,7 +193,7 @@ def get_token(request: ApiRequest, params: dict[str, str], lazy: Deps, fmt: str)
     case = history.case_of_submission(__import__("uuid").UUID(record.key)) if history else None
     # The token names the request from the start; its id is given once the case exists.
     view = Open311TokenView(token=record.key, service_request_id=record.key if case else None)
-    return answer("tokens", [view], fmt, **_PRIVATE)
+    return answer("tokens", [view], fmt, headers=_PRIVATE)
 
 
 def get_updates(request: ApiRequest, _: dict[str, str], lazy: Deps, fmt: str) -> ApiResponse:
@@ -212,7 +209,7 @@ def get_updates(request: ApiRequest, _: dict[str, str], lazy: Deps, fmt: str) ->
         if start <= u.updated_datetime <= end
     ]
     found.sort(key=lambda u: (u.updated_datetime, u.update_id))
-    return answer("updates", found[:1000], fmt, **_PRIVATE)
+    return answer("updates", found[:1000], fmt, headers=_PRIVATE)
 
 
 def post_updates(request: ApiRequest, _: dict[str, str], lazy: Deps, fmt: str) -> ApiResponse:
@@ -221,8 +218,9 @@ def post_updates(request: ApiRequest, _: dict[str, str], lazy: Deps, fmt: str) -
     form = read_form(request, UPDATE_ARGUMENTS)
     _jurisdiction(form.get("jurisdiction_id"), config)
     key = _key(form.get("api_key"), config)
+    form.check_text()
     accepted = post_update(form, key, deps)
-    return answer("updates", [accepted], fmt, **_PRIVATE)
+    return answer("updates", [accepted], fmt, headers=_PRIVATE)
 
 
 def not_found(request: ApiRequest, params: dict[str, str], _lazy: Deps) -> ApiResponse:

@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from cityzen_connector.sync.intake import FiledRequest
 
-from ._form import FormError
+from ._errors import GeoReportError
 
 T = TypeVar("T")
 DEFAULT_SPAN = timedelta(days=90)
@@ -87,7 +87,7 @@ class RequestFilters:
         page = _whole(query, "page", 1, MAX_PAGE, problems)
         page_size = _whole(query, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, problems)
         if problems:
-            raise FormError("invalid_parameter", *problems)
+            raise GeoReportError("invalid_parameter", *problems)
         end = end or (start + DEFAULT_SPAN if start else now)
         start = start or end - DEFAULT_SPAN
         statuses = frozenset(status.split(",")) if status else frozenset({"open", "closed"})
@@ -120,6 +120,6 @@ def updates_window(query: Mapping[str, str], now: datetime) -> tuple[datetime, d
     problems: list[str] = []
     start, end = _instant(query, "start_date", problems), _instant(query, "end_date", problems)
     if problems:
-        raise FormError("invalid_parameter", *problems)
+        raise GeoReportError("invalid_parameter", *problems)
     end = end or now
     return start or end - DEFAULT_SPAN, end

@@ -11,7 +11,6 @@ validation as the portal's (``ThemeCatalog.validate_fields``, through ``submit``
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import datetime
 
@@ -85,7 +84,7 @@ def definition(service_code: str, fields: tuple[FormField, ...]) -> Open311Servi
             Open311Attribute(
                 variable=True,
                 code=field.name,
-                datatype=_DATATYPES[field.type],  # type: ignore[arg-type]
+                datatype=_DATATYPES[field.type],
                 required=field.required,
                 datatype_description=_describe(field),
                 order=order,
@@ -97,25 +96,33 @@ def definition(service_code: str, fields: tuple[FormField, ...]) -> Open311Servi
     )
 
 
+def _boolean(given: str) -> FormValue:
+    return {"true": True, "false": False}.get(given.strip().lower(), given)
+
+
+def _number(given: str) -> FormValue:
+    if not _NUMBER.match(given.strip()):
+        return given
+    number = float(given)
+    return int(number) if "." not in given else number
+
+
+def _date(given: str) -> FormValue:
+    """A day, or a W3C date and time read as its day."""
+    text = given.strip()
+    if len(text) <= 10:
+        return text
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        return given
+
+
+_READERS = {"boolean": _boolean, "number": _number, "date": _date}
+
+
 def form_value(field: FormField | None, given: str) -> FormValue:
     """A posted attribute as the portal's form value; what cannot be read stays text, so the
     form validation names the field and its rule."""
-    if field is None or field.type in ("text", "choice"):
-        return given
-    if field.type == "boolean":
-        lowered = given.strip().lower()
-        return {"true": True, "false": False}.get(lowered, given)
-    if field.type == "number":
-        if _NUMBER.match(given.strip()):
-            number = float(given)
-            if math.isfinite(number):
-                return int(number) if number.is_integer() and "." not in given else number
-        return given
-    # date: a day, or a W3C date and time read as its day.
-    text = given.strip()
-    if len(text) > 10:
-        try:
-            return datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
-        except ValueError:
-            return given
-    return text
+    reader = _READERS.get(field.type) if field is not None else None
+    return reader(given) if reader is not None else given

@@ -17,7 +17,8 @@ from cityzen_connector.sync.intake import ApiKeyInfo, accept_message, filed_by_a
 
 from .._app import ApiDependencies
 from .._messages import open_request
-from ._form import Form, FormError
+from ._errors import GeoReportError
+from ._form import Form
 
 UPDATE_ARGUMENTS = frozenset(
     {
@@ -39,7 +40,7 @@ def post_update(form: Form, key: ApiKeyInfo, deps: ApiDependencies) -> Open311Up
     if update_id and (len(update_id) > 100 or not update_id.isprintable()):
         problems.append("update_id: 1 to 100 visible characters")
     if problems:
-        raise FormError("validation_failed", *problems)
+        raise GeoReportError("validation_failed", *problems)
     record = filed_by_app(str(form.get("service_request_id")), key, deps.ingest)
     request_id = uuid.UUID(record.key)
     reopen_status = open_request(request_id, deps)

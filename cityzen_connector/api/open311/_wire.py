@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -85,14 +85,19 @@ def _data(payload: BaseModel | Sequence[BaseModel]) -> Any:
 
 
 def answer(
-    kind: str, payload: BaseModel | Sequence[BaseModel], fmt: str, status: int = 200, **headers: str
+    kind: str,
+    payload: BaseModel | Sequence[BaseModel],
+    fmt: str,
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
 ) -> ApiResponse:
     data = _data(payload)
     if fmt == "xml":
         body = to_xml(kind, data)
     else:
         body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    return ApiResponse(status, body, {"Content-Type": CONTENT_TYPES[fmt], **headers})
+    return ApiResponse(status, body, {"Content-Type": CONTENT_TYPES[fmt], **(headers or {})})
 
 
 def describe(code: str, detail: str | None = None) -> str:
@@ -104,18 +109,17 @@ def describe(code: str, detail: str | None = None) -> str:
 
 
 def errors(
-    code: str, fmt: str, details: Iterable[str | None] = (None,), **headers: str
+    code: str,
+    fmt: str,
+    details: Iterable[str | None] = (None,),
+    headers: Mapping[str, str] | None = None,
 ) -> ApiResponse:
     """The GeoReport error list ("Errors": each with the HTTP status as its code)."""
     status = CATALOGUE_OPEN311[code].status
     listed = [Open311Error(code=status, description=describe(code, d)) for d in details]
-    return answer(
-        "errors",
-        listed or [Open311Error(code=status, description=describe(code))],
-        fmt,
-        status,
-        **headers,
-    )
+    if not listed:
+        listed = [Open311Error(code=status, description=describe(code))]
+    return answer("errors", listed, fmt, status=status, headers=headers)
 
 
 def format_of(params: dict[str, str]) -> str:

@@ -21,6 +21,7 @@ from ._attachments import (
     sniff,
 )
 from ._errors import (
+    ApiKeyError,
     CallerNotAllowedError,
     DependencyUnavailableError,
     IdempotencyConflictError,
@@ -51,7 +52,7 @@ from ._open311 import (
     portal_view,
     requests_partition,
 )
-from ._open311_keys import KEYS_PARTITION, ApiKeyError, ApiKeyInfo, ApiKeys
+from ._open311_keys import KEYS_PARTITION, ApiKeyInfo, ApiKeys
 from ._request import Accepted as AcceptedResponse
 from ._request import AttachmentUpload, SubmissionRequest
 from ._status import StatusView, filed_by, read_status

@@ -20,6 +20,8 @@ from datetime import datetime
 
 from cityzen_connector.store import StateStore
 
+from ._errors import ApiKeyError
+
 KEYS_PARTITION = "open311-keys"
 _PREFIX = "o311"
 _KEY = re.compile(r"^o311_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
@@ -39,10 +41,6 @@ class ApiKeyInfo:
     @property
     def active(self) -> bool:
         return self.revoked_at is None
-
-
-class ApiKeyError(ValueError):
-    """A name that cannot be a key's, or no such key (a fixed text, never a key)."""
 
 
 class ApiKeys:
