@@ -6,11 +6,12 @@ bodies included."""
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 import pytest
 
 from cityzen_connector.sync.intake import requests_partition
-from tests.support.open311 import POTHOLE, App, open311_world
+from tests.support.open311 import POTHOLE, App, open311_world, xml
 
 
 @pytest.fixture
@@ -160,8 +161,6 @@ def test_hostile_bodies_are_refused_unread(
     ],
 )
 def test_ambiguous_or_unreadable_forms_are_400(app: App, extra: str) -> None:
-    from urllib.parse import urlencode
-
     body = urlencode({**POTHOLE, "api_key": app.key}).encode() + extra.encode()
     response = app.post("requests", body)
     assert response.status == 400, response.body
@@ -173,8 +172,6 @@ def test_markup_and_quotes_are_text_in_xml_answers(app: App) -> None:
     token = app.file(description=hostile, media_url="")
     body = app.mine(f"requests/{token}", "xml").body
     assert b"<script>" not in body
-    from tests.support.open311 import xml
-
     root = xml(app.mine(f"requests/{token}", "xml"))
     assert root.findtext("request/description") == hostile
 
