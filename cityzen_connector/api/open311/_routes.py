@@ -60,7 +60,11 @@ OPEN311_ROUTES: tuple[Route, ...] = (
                 "GET",
                 "open311Discovery",
                 "Open311 service discovery: the GeoReport v2 endpoint and its formats",
-                {200: _ok("The discovery document", "Open311Discovery"), **_SERVER},
+                {
+                    200: _ok("The discovery document", "Open311Discovery"),
+                    404: Answer("Not a format (.json or .xml)", "Open311Errors", xml=True),
+                    **_SERVER,
+                },
             ),
         ),
     ),
