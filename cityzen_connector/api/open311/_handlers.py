@@ -76,6 +76,10 @@ def guarded(
             refused = _of_ingest(exc)
         except GeoReportError as exc:
             refused = exc
+        except Exception:  # whatever failed, the app gets GeoReport's 500
+            # The traceback is for the log (route templates only: paths carry ids).
+            logger.exception("unexpected error on an Open311 %s", request.method)
+            refused = GeoReportError("internal_error")
         # RFC 9110 section 10.2.3: a 503 says when to come back.
         retry = {"Retry-After": "30"} if refused.code == "service_unavailable" else None
         return errors(refused.code, fmt, [d or None for d in refused.details], retry)

@@ -25,7 +25,7 @@ from cityzen_connector.mapping import identity_key
 from cityzen_connector.models import FormValue
 from cityzen_connector.store import Record
 
-from ._errors import SubmissionNotFoundError
+from ._errors import SubmissionNotFoundError, unavailable_as_503
 from ._open311_keys import ApiKeyInfo
 from ._submit import IngestPorts, SubmissionInput, submit
 
@@ -86,6 +86,7 @@ def _citizen(filing: Open311Filing, key: ApiKeyInfo, pepper: bytes) -> dict[str,
     return citizen
 
 
+@unavailable_as_503
 def file_open311(
     filing: Open311Filing, key: ApiKeyInfo, ports: IngestPorts
 ) -> tuple[uuid.UUID, Record]:
@@ -136,6 +137,7 @@ def file_open311(
     return submission_id, record
 
 
+@unavailable_as_503
 def filed_by_app(request_id: str, key: ApiKeyInfo, ports: IngestPorts) -> Record:
     """The app's record of a request it filed; ``SubmissionNotFoundError`` for any other id
     (another app's request reads as one that does not exist)."""
@@ -149,6 +151,7 @@ def filed_by_app(request_id: str, key: ApiKeyInfo, ports: IngestPorts) -> Record
     return record
 
 
+@unavailable_as_503
 def filed_requests(key: ApiKeyInfo, ports: IngestPorts) -> list[Record]:
     """Every request the app filed still followed, oldest first."""
     records = ports.store.query(requests_partition(key.key_id))

@@ -20,7 +20,7 @@ from datetime import datetime
 
 from cityzen_connector.store import StateStore
 
-from ._errors import ApiKeyError
+from ._errors import ApiKeyError, unavailable_as_503
 
 KEYS_PARTITION = "open311-keys"
 _PREFIX = "o311"
@@ -64,6 +64,7 @@ class ApiKeys:
         self._store.put(KEYS_PARTITION, key_id, value, create_only=True)
         return f"{_PREFIX}_{key_id}_{secret}", ApiKeyInfo(key_id, name, now)
 
+    @unavailable_as_503
     def verify(self, presented: str | None) -> ApiKeyInfo | None:
         """The key's record when ``presented`` is an active key; ``None`` otherwise."""
         found = _KEY.match(presented or "")

@@ -5,13 +5,17 @@ bodies included."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from urllib.parse import urlencode
 
 import pytest
 
-from cityzen_connector.sync.intake import requests_partition
+from cityzen_connector.api import build_api
+from cityzen_connector.api.open311 import Open311Dependencies
+from cityzen_connector.sync.intake import ApiKeys, requests_partition
 from tests.support.open311 import POTHOLE, App, open311_world, xml
+from tests.support.world import DownStore
 
 
 @pytest.fixture
@@ -185,3 +189,24 @@ def test_no_name_email_or_phone_reaches_the_logs(
     app.post("requests", {**POTHOLE, "api_key": "o311_bad"})
     for secret in ("Camille", "Martin", "camille.martin", "0612345678", "+33612345678", app.key):
         assert secret not in caplog.text
+
+
+def test_a_store_outage_is_a_503_error_list_with_retry_after(app: App) -> None:
+    keys = ApiKeys(DownStore(), pepper=b"test-pepper", clock=app.world.clock)
+    app.world.deps = dataclasses.replace(app.world.deps, open311=Open311Dependencies(keys=keys))
+    app.world.api = build_api(app.world.deps)
+    response = app.post("requests", {**POTHOLE, "api_key": app.key}, "xml")
+    assert response.status == 503
+    assert response.headers["Retry-After"] == "30"
+    assert b"<code>503</code>" in response.body
+    assert app.mine("requests").status == 503
+    assert app.world.queued() == []
+
+
+def test_an_unexpected_failure_is_a_500_error_list_without_details(app: App) -> None:
+    app.world.bus.send_error = RuntimeError("boom")
+    response = app.post("requests", {**POTHOLE, "api_key": app.key})
+    assert response.status == 500
+    [error] = response.json()
+    assert error["code"] == 500
+    assert "boom" not in error["description"]
