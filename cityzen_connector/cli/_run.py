@@ -174,6 +174,7 @@ def banner(
     feeds: str | None = None,
     ops_token_command: str | None = None,
     signin: list[str] | None = None,
+    open311_key: str | None = None,
 ) -> str:
     """What ``cityzen run`` prints once everything is up (the README quickstart shows it);
     ``citizen``: the sample's (issuer, sub), whom the portal names to list their requests;
@@ -239,6 +240,8 @@ def banner(
             f"  curl -sS '{api}/stats?group_by=sub_theme&period=week'"
             f' -H "Authorization: Bearer $({ops_token_command})"',
         ]
+    if open311_key:
+        lines += open311_lines(f"{host_url}/api/open311/v2", open311_key)
     if webhooks:
         lines += [
             "",
@@ -246,6 +249,20 @@ def banner(
             " starting with 'webhook' (signature verified).",
         ]
     return "\n".join(lines)
+
+
+def open311_lines(base: str, key: str) -> list[str]:
+    """An Open311 GeoReport v2 app's calls (docs/open311.md), with the key issued for this run."""
+    return [
+        "",
+        "Open311 GeoReport v2 apps (FixMyStreet...): services, a request with this run's api key,"
+        " then the app's requests and their updates:",
+        f"  curl -sS '{base}/services.json'",
+        f"  curl -sS '{base}/requests.json' -d 'api_key={key}' -d service_code=voirie.nid_de_poule"
+        " -d lat=46.4 -d long=2.6 -d 'attribute[taille]=grand' -d email=camille@example.org",
+        f"  curl -sS '{base}/requests.json?api_key={key}'",
+        f"  curl -sS '{base}/servicerequestupdates.json?api_key={key}'",
+    ]
 
 
 def agent_commands(dataverse_url: str) -> list[str]:
@@ -474,7 +491,17 @@ def _host(
             raise _StartError(str(exc)) from exc
         try:
             _first_feeds_refresh(deps)
-            _announce(settings, host, dataverse_url, webhooks, geocoder=geocoder, feeds=feeds)
+            # A key for this run's Open311 lines (keys pile up in the local store only).
+            key = deps.open311_keys.issue("cityzen run")[0] if settings.open311_enabled else None
+            _announce(
+                settings,
+                host,
+                dataverse_url,
+                webhooks,
+                geocoder=geocoder,
+                feeds=feeds,
+                open311_key=key,
+            )
             # Timed waits: a signal caught by a server thread is only handled when the main
             # thread next runs Python code, which an untimed wait would never do.
             while not host.wait(0.25):
@@ -499,6 +526,7 @@ def _announce(
     *,
     geocoder: str | None = None,
     feeds: str | None = None,
+    open311_key: str | None = None,
 ) -> None:
     submission_id = uuid.uuid4()
     sample = settings.data_dir / SAMPLE_FILE
@@ -530,6 +558,7 @@ def _announce(
         feeds=feeds,
         ops_token_command=ops_token_command(settings),
         signin=banner_lines(settings, f"{host.url}/api/v1", _program()),
+        open311_key=open311_key,
     )
     print(text, flush=True)
 
