@@ -7,8 +7,8 @@ refusal is the GeoReport error list ("Errors") with the HTTP status as its code.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Mapping
-from datetime import datetime
 
 from cityzen_connector.models import Open311Created, Open311Queued, Open311TokenView
 from cityzen_connector.sync.intake import (
@@ -21,7 +21,7 @@ from cityzen_connector.sync.intake import (
     filed_requests,
 )
 
-from .._app import Deps
+from .._app import ApiDependencies, Deps
 from .._http import ApiRequest, ApiResponse
 from ._deps import Open311Dependencies
 from ._discovery import discovery_of
@@ -42,7 +42,8 @@ _PRIVATE = {"Cache-Control": "private, no-store"}
 _PUBLIC = {"Cache-Control": "public, max-age=60"}
 
 
-def _open311(lazy: Deps) -> tuple[Open311Dependencies, object]:
+def _open311(lazy: Deps) -> tuple[Open311Dependencies, ApiDependencies]:
+    """The facade's settings and the API's dependencies; GeoReport's 503 when it is off."""
     deps = lazy()
     if deps.open311 is None:
         raise GeoReportError("service_unavailable", "Open311 is not enabled on this deployment")
@@ -119,23 +120,23 @@ def _field(name: str) -> str:
 
 
 def get_discovery(request: ApiRequest, _: dict[str, str], lazy: Deps, fmt: str) -> ApiResponse:
-    config, _deps = _open311(lazy)
+    config = _open311(lazy)[0]
     return answer("discovery", discovery_of(config), fmt)
 
 
 def get_services(request: ApiRequest, _: dict[str, str], lazy: Deps, fmt: str) -> ApiResponse:
-    config, _deps = _open311(lazy)
+    config, deps = _open311(lazy)
     _jurisdiction(request.query.get("jurisdiction_id"), config)
-    return answer("services", services(lazy().ingest.catalog.tree()), fmt, headers=_PUBLIC)
+    return answer("services", services(deps.ingest.catalog.tree()), fmt, headers=_PUBLIC)
 
 
 def get_definition(
     request: ApiRequest, params: dict[str, str], lazy: Deps, fmt: str
 ) -> ApiResponse:
-    config, _deps = _open311(lazy)
+    config, deps = _open311(lazy)
     _jurisdiction(request.query.get("jurisdiction_id"), config)
     codes = split_code(params["service_code"])
-    catalog = lazy().ingest.catalog
+    catalog = deps.ingest.catalog
     known = codes is not None and codes[1] in getattr(
         catalog.themes.get(codes[0]), "sub_themes", {}
     )
@@ -151,8 +152,7 @@ def get_definition(
 
 
 def post_request(request: ApiRequest, _: dict[str, str], lazy: Deps, fmt: str) -> ApiResponse:
-    config, _deps = _open311(lazy)
-    deps = lazy()
+    config, deps = _open311(lazy)
     form = read_form(request, POST_ARGUMENTS)
     _jurisdiction(form.get("jurisdiction_id"), config)
     key = _key(form.get("api_key"), config)  # before anything is read of the request itself
@@ -169,8 +169,7 @@ def post_request(request: ApiRequest, _: dict[str, str], lazy: Deps, fmt: str) -
 
 
 def get_requests(request: ApiRequest, _: dict[str, str], lazy: Deps, fmt: str) -> ApiResponse:
-    config, _deps = _open311(lazy)
-    deps = lazy()
+    config, deps = _open311(lazy)
     _jurisdiction(request.query.get("jurisdiction_id"), config)
     key = _key(request.query.get("api_key"), config)
     filters = RequestFilters.read(request.query, deps.ingest.clock())
@@ -179,8 +178,7 @@ def get_requests(request: ApiRequest, _: dict[str, str], lazy: Deps, fmt: str) -
 
 
 def get_request(request: ApiRequest, params: dict[str, str], lazy: Deps, fmt: str) -> ApiResponse:
-    config, _deps = _open311(lazy)
-    deps = lazy()
+    config, deps = _open311(lazy)
     _jurisdiction(request.query.get("jurisdiction_id"), config)
     key = _key(request.query.get("api_key"), config)
     record = filed_by_app(params["service_request_id"], key, deps.ingest)
@@ -188,21 +186,19 @@ def get_request(request: ApiRequest, params: dict[str, str], lazy: Deps, fmt: st
 
 
 def get_token(request: ApiRequest, params: dict[str, str], lazy: Deps, fmt: str) -> ApiResponse:
-    config, _deps = _open311(lazy)
-    deps = lazy()
+    config, deps = _open311(lazy)
     _jurisdiction(request.query.get("jurisdiction_id"), config)
     key = _key(request.query.get("api_key"), config)
     record = filed_by_app(params["token"], key, deps.ingest)
     history = deps.case_history
-    case = history.case_of_submission(__import__("uuid").UUID(record.key)) if history else None
+    case = history.case_of_submission(uuid.UUID(record.key)) if history else None
     # The token names the request from the start; its id is given once the case exists.
     view = Open311TokenView(token=record.key, service_request_id=record.key if case else None)
     return answer("tokens", [view], fmt, headers=_PRIVATE)
 
 
 def get_updates(request: ApiRequest, _: dict[str, str], lazy: Deps, fmt: str) -> ApiResponse:
-    config, _deps = _open311(lazy)
-    deps = lazy()
+    config, deps = _open311(lazy)
     _jurisdiction(request.query.get("jurisdiction_id"), config)
     key = _key(request.query.get("api_key"), config)
     start, end = updates_window(request.query, deps.ingest.clock())
@@ -217,8 +213,7 @@ def get_updates(request: ApiRequest, _: dict[str, str], lazy: Deps, fmt: str) ->
 
 
 def post_updates(request: ApiRequest, _: dict[str, str], lazy: Deps, fmt: str) -> ApiResponse:
-    config, _deps = _open311(lazy)
-    deps = lazy()
+    config, deps = _open311(lazy)
     form = read_form(request, UPDATE_ARGUMENTS)
     _jurisdiction(form.get("jurisdiction_id"), config)
     key = _key(form.get("api_key"), config)
@@ -244,4 +239,3 @@ OPEN311_HANDLERS: Mapping[str, Open311Handler] = {
     "open311GetUpdates": guarded(get_updates),
     "open311PostUpdate": guarded(post_updates),
 }
-_ = datetime
