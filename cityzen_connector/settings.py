@@ -465,6 +465,34 @@ class Settings(BaseSettings):
         10.0, ge=0, le=600, description="How long a readiness probe's result is reused."
     )
 
+    # -- Open311 GeoReport v2 front (docs/open311.md) -------------------------------------------
+    open311_enabled: bool = Field(
+        True,
+        description="Serve /api/open311/v2 (off: every Open311 route answers 503). Client apps"
+        " need an api_key: cityzen open311 keys issue.",
+    )
+    open311_jurisdiction_id: str = Field(
+        "",
+        max_length=100,
+        description="The jurisdiction_id this deployment serves; clients may omit it. Another"
+        " value is GeoReport's 404 (empty: only an absent or empty jurisdiction_id is served).",
+    )
+    open311_immediate_id: bool = Field(
+        False,
+        description="Answer POST requests with the service_request_id at once instead of a"
+        " token while the request is queued (for clients that do not follow tokens).",
+    )
+    open311_base_url: str = Field(
+        "http://127.0.0.1:7071/api/open311/v2",
+        max_length=300,
+        description="Where the discovery document says the GeoReport v2 endpoint is.",
+    )
+    open311_contact: str = Field(
+        "",
+        max_length=200,
+        description="Who client developers contact, in the discovery document.",
+    )
+
     # -- portal: address help ------------------------------------------------------------------
     geocoder_url: str = Field(
         "http://127.0.0.1:7074/geocodage",

@@ -1,8 +1,9 @@
 """The portal HTTP API as an ``azure.functions`` Blueprint: thin triggers over ``api.HttpApi``.
 
 Each trigger converts ``func.HttpRequest`` → ``ApiRequest``, lets the API answer, and converts
-the ``ApiResponse`` back. One function per route of ``api.ROUTES`` plus a catch-all under ``v1/``
-for problem+json 404s. No function lists its methods: the host then hands it every method
+the ``ApiResponse`` back. One function per route of ``api.ROUTES`` (the Open311 routes share one
+catch-all under ``open311/``) plus a catch-all under ``v1/`` for problem+json 404s. No function
+lists its methods: the host then hands it every method
 (https://learn.microsoft.com/azure/azure-functions/functions-bindings-http-webhook-trigger#configuration,
 ``methods``), so ``OPTIONS``, ``HEAD`` and a wrong method get the API's own answers, whose
 ``Allow`` names exactly what the path has, rather than the host's bare 404 or 405.
@@ -29,7 +30,7 @@ import azure.functions as func
 
 # Only the routing table: the API itself (models, mappings, identity, backends) is imported on
 # the first request, so that loading this module costs little more than azure.functions.
-from cityzen_connector.api import FALLBACK, PREFIX, ROUTES, Access, Route
+from cityzen_connector.api import HOST_ROUTES, PREFIX, Access, Route
 
 if TYPE_CHECKING:
     from cityzen_connector.api import ApiRequest, ApiResponse, HttpApi
@@ -96,6 +97,7 @@ def blueprint(api: Callable[[], HttpApi], *, auth_mode: AuthMode) -> func.Bluepr
     """The Blueprint; ``api`` returns the API for each request (the container builds it once,
     on the first request, and its dependencies when a route first needs them)."""
     bp = func.Blueprint()  # type: ignore[no-untyped-call]  # azure-functions has no annotation here
-    for route in (*ROUTES, FALLBACK):
+    # Every route of the table; the Open311 ones through their one catch-all function.
+    for route in HOST_ROUTES:
         _register(bp, route, api, auth_mode)
     return bp

@@ -17,6 +17,7 @@ from cityzen_connector._types import Headers
 
 from ._routes import (
     FALLBACK,
+    HOST_ROUTES,
     METHODS,
     OPS_ROUTES,
     PREFIX,
@@ -71,6 +72,7 @@ __getattr__ = lazy_exports(__name__, _LAZY)
 __all__ = [
     "FALLBACK",
     "HANDLERS",
+    "HOST_ROUTES",
     "METHODS",
     "OPS_ROUTES",
     "PREFIX",

@@ -35,9 +35,12 @@ if TYPE_CHECKING:
     from cityzen_connector.cases import CaseHistory, CaseThreads, KpiService, MyRequests
     from cityzen_connector.rgpd import RightsServices
 
+    from .open311._deps import Open311Dependencies
+
 logger = logging.getLogger(__name__)
 
 KEY_HEADER = "x-functions-key"
+OPEN311_PATH = "/open311/"  # below it, a path that is no method gets the GeoReport 404
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class ApiDependencies:
     ops: OpsDependencies | None = None  # None: every ops call is refused (401)
     kpis: KpiService | None = None  # stats and open data (None: they answer 503)
     rights: RightsServices | None = None  # data export, erasure (None: their routes are 404s)
+    open311: Open311Dependencies | None = None  # the Open311 facade (None: its routes answer 503)
 
 
 Deps = Callable[[], ApiDependencies]
@@ -131,6 +135,8 @@ class HttpApi:
 
     def _dispatch(self, request: ApiRequest) -> ApiResponse:
         found = match(request.path)
+        if found is None and request.path.lower().startswith(OPEN311_PATH):
+            return self._handlers["open311NotFound"](request, {}, self.dependencies)
         if found is None:
             return problem_response(ProblemCode.NOT_FOUND, instance=PREFIX + request.path)
         route, params = found

@@ -24,6 +24,8 @@ from ._rights import RIGHTS_HANDLERS
 from ._routes import PREFIX
 from ._search_handlers import SEARCH_HANDLERS
 from ._stats import STATS_HANDLERS
+from .open311._handlers import OPEN311_HANDLERS
+from .open311._handlers import not_found as open311_not_found
 
 # Clients may keep the tree a minute, then revalidate with If-None-Match (RFC 9111 5.2.2.1).
 THEMES_CACHE_CONTROL = "public, max-age=60"
@@ -128,6 +130,8 @@ HANDLERS: dict[str, Handler] = {
     **OPS_HANDLERS,
     **STATS_HANDLERS,
     **RIGHTS_HANDLERS,
+    **OPEN311_HANDLERS,
+    "open311NotFound": open311_not_found,
 }
 
 

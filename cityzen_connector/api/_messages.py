@@ -70,7 +70,7 @@ def request_messages(request: ApiRequest, params: dict[str, str], lazy: Deps) ->
     return json_response(200, view, cache_control="private, no-store")
 
 
-def _open_request(request_id: uuid.UUID, deps: ApiDependencies) -> int | None:
+def open_request(request_id: uuid.UUID, deps: ApiDependencies) -> int | None:
     """``RequestClosedError`` when the request is over: failed, or its case's citizen-facing
     status is a closed one (resolved, cancelled…). A request still queued is open. Else the
     status reason the message moves the case to (``reopen_on_citizen_message``), if any."""
@@ -100,7 +100,7 @@ def post_request_message(request: ApiRequest, params: dict[str, str], lazy: Deps
     caller = caller_of(request, deps)
     issuer, sub = citizen_named(request, caller)
     request_id = filed_by(params["id"], issuer, sub, deps.ingest)
-    reopen_status = _open_request(request_id, deps)
+    reopen_status = open_request(request_id, deps)
     try:
         parsed = read_message(request, max_body_bytes=deps.max_body_bytes)
     except BodyError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -65,7 +66,18 @@ _PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "id": {"type": "string", "format": "uuid"},
     "message_id": {"type": "string", "format": "uuid"},
     "n": {"type": "integer", "minimum": 0, "maximum": 99},
+    # Open311 (api/open311/_routes.py): the resource's suffix, a sub-theme, a request's id.
+    "format": {"enum": ["json", "xml"]},
+    "service_code": {
+        "type": "string",
+        "pattern": r"^[a-z][a-z0-9_-]{0,63}\.[a-z][a-z0-9_-]{0,63}$",
+    },
+    "service_request_id": {"type": "string", "format": "uuid"},
+    "token": {"type": "string", "format": "uuid"},
 }
+# Form-encoded bodies (Open311's POSTs): their model's properties, none of them null.
+FORM = "application/x-www-form-urlencoded"
+_FORMS = ("Open311RequestForm", "Open311UpdateForm")
 # A file served as it is (an agent's attachment): its real type, one of those a note may hold.
 FILE_SCHEMA = "File"
 _FILE_TYPES = (
@@ -121,6 +133,17 @@ def schema_objects() -> dict[str, Any]:
         MyRequestsPage,
         MyRequestsParams,
         NewsPage,
+        Open311CreatedList,
+        Open311Discovery,
+        Open311Errors,
+        Open311RequestForm,
+        Open311Requests,
+        Open311ServiceDefinition,
+        Open311Services,
+        Open311Tokens,
+        Open311UpdateForm,
+        Open311Updates,
+        Open311UpdatesAccepted,
         OpenDataDocument,
         QueuesView,
         ReplayRequest,
@@ -177,6 +200,17 @@ def schema_objects() -> dict[str, Any]:
         "AgentsReportView": AgentsReportView,
         "StatsReport": StatsReport,
         "OpenDataDocument": OpenDataDocument,
+        "Open311Discovery": Open311Discovery,
+        "Open311Services": Open311Services,
+        "Open311ServiceDefinition": Open311ServiceDefinition,
+        "Open311CreatedList": Open311CreatedList,
+        "Open311Requests": Open311Requests,
+        "Open311Tokens": Open311Tokens,
+        "Open311Updates": Open311Updates,
+        "Open311UpdatesAccepted": Open311UpdatesAccepted,
+        "Open311Errors": Open311Errors,
+        "Open311RequestForm": Open311RequestForm,
+        "Open311UpdateForm": Open311UpdateForm,
     }
 
 
@@ -208,7 +242,7 @@ def _schemas() -> tuple[dict[tuple[str, str], Any], dict[str, Any]]:
     }
     for route in ROUTES:
         for op in route.operations:
-            if op.request_body is not None:
+            if op.request_body is not None and op.request_body not in _FORMS:
                 inputs[(_key(op.request_body), "validation")] = _adapter(op.request_body)
             for answer in op.answers.values():
                 if answer.schema not in (None, FILE_SCHEMA):
@@ -225,9 +259,28 @@ def _content(schema: dict[str, Any], media_type: str = JSON) -> dict[str, Any]:
     return {media_type: {"schema": schema}}
 
 
+def form_schema(name: str) -> dict[str, Any]:
+    """A form's schema: the model's, every optional field without its ``null`` alternative (a
+    form field is absent, never null), no titles."""
+    schema = _adapter(name).json_schema()
+    properties = {}
+    for field, declared in schema["properties"].items():
+        entry = {k: v for k, v in declared.items() if k not in ("title", "default")}
+        alternatives = [a for a in entry.pop("anyOf", []) if a.get("type") != "null"]
+        properties[field] = {**alternatives[0], **entry} if alternatives else entry
+    kept = ("required", "patternProperties", "additionalProperties", "description")
+    return {
+        "type": "object",
+        "properties": properties,
+        **{k: schema[k] for k in kept if k in schema},
+    }
+
+
 def _request_body(
     op: Operation, refs: dict[tuple[str, str], Any], contract: ApiContract
 ) -> dict[str, Any]:
+    if op.request_body in _FORMS:
+        return {"required": True, "content": {FORM: {"schema": form_schema(op.request_body)}}}
     schema = refs[(_key(op.request_body), "validation")]
     content = _content(schema)
     # A citizen's message names its JSON part "message" (api._body.read_message).
@@ -278,6 +331,8 @@ def _operation(
             entry["content"] = {kind: {"schema": binary} for kind in _FILE_TYPES}
         elif answer.schema is not None:
             entry["content"] = _content(refs[(_key(answer.schema), "serialization")])
+            if answer.xml:  # the same answer as the .xml resource: GeoReport's XML, as text
+                entry["content"]["text/xml"] = {"schema": {"type": "string"}}
         elif answer.media_type is not None:
             entry["content"] = _content({"type": "string"}, answer.media_type)
         elif status >= 400:
@@ -368,7 +423,8 @@ def _query_parameters(schema: Schema) -> list[dict[str, Any]]:
 
 
 def _path_params(template: str) -> list[str]:
-    return [s[1:-1] for s in template.split("/") if s.startswith("{") and s.endswith("}")]
+    """Every ``{name}`` of the template, whole segments and parts of one (``services.{format}``)."""
+    return re.findall(r"\{([a-z_]+)\}", template)
 
 
 @functools.lru_cache(maxsize=8)

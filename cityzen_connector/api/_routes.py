@@ -8,84 +8,16 @@ so that the Blueprint module loads fast (Azure Functions cold start).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Literal
+import re
 
 from cityzen_connector.models import MAX_PAGE_SIZE as MAX_DEAD_LETTER_PAGE
 from cityzen_connector.models._ops import PAGE_TOKEN_PATTERN
 
-# anonymous: anyone; function: a function key (probes); caller: a function key (the trusted
-# portal) or a bearer token (a citizen), as CITYZEN_AUTH_MODE says; ops: an Entra ID access
-# token of the ops tenant with the ops app role, never a function key (api/_ops.py says why).
-Access = Literal["anonymous", "function", "caller", "ops"]
-# The name of a schema ``_openapi.schema_objects()`` knows (a pydantic model or a union).
-Schema = str | None
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-PREFIX = "/api"  # host.json's default routePrefix
+from ._route_types import METHODS, PREFIX, Access, Answer, Operation, Param, Route, Schema
+from .open311._routes import OPEN311_FUNCTION, OPEN311_ROUTES
 
-
-@dataclass(frozen=True)
-class Answer:
-    description: str
-    schema: Schema = None  # None: no body (or a problem, for 4xx/5xx)
-    headers: tuple[str, ...] = ()  # response headers worth documenting
-    sometimes: tuple[str, ...] = ()  # headers sent with some of these answers only
-    media_type: str | None = None  # a body that is not JSON (text/csv), documented as text
-
-
-@dataclass(frozen=True)
-class Param:
-    """A query parameter. Its JSON Schema is given inline, or named: then it is ``_openapi``'s
-    ``query_schemas(contract)[schema]`` (some bounds are the deployment's own, read from its
-    ``ApiContract``). The handler checks it the same way; anything else is a 400 naming it."""
-
-    name: str
-    schema: str | Mapping[str, object]
-    description: str
-    required: bool = False
-
-
-@dataclass(frozen=True)
-class Operation:
-    method: str
-    operation_id: str
-    summary: str
-    answers: Mapping[int, Answer]
-    request_body: Schema = None
-    multipart: bool = False
-    headers: tuple[str, ...] = ()
-    # The query parameters: a model whose fields are the parameters (``_openapi`` lists them).
-    query: Schema = None
-    # Query parameters one by one, some bounded by the deployment (``Param``).
-    params: tuple[Param, ...] = ()
-
-
-@dataclass(frozen=True)
-class Route:
-    """``template`` is below ``/api`` (Azure's ``route``, with a leading slash)."""
-
-    template: str
-    function_name: str
-    access: Access
-    operations: tuple[Operation, ...] = field(default=())
-
-    def allowed(self) -> tuple[str, ...]:
-        """What ``Allow`` lists (RFC 9110 section 10.2.1): the operations' methods, ``HEAD``
-        wherever there is ``GET`` (section 9.3.2: the same answer without content) and
-        ``OPTIONS``, which every route answers with this list."""
-        methods = [op.method for op in self.operations]
-        if "GET" in methods:
-            methods.append("HEAD")
-        return (*methods, "OPTIONS")
-
-    def operation_for(self, method: str) -> Operation | None:
-        """The operation that answers ``method``: a ``HEAD`` is answered as its ``GET``."""
-        return self.operation("GET" if method == "HEAD" else method)
-
-    def operation(self, method: str) -> Operation | None:
-        return next((op for op in self.operations if op.method == method), None)
-
+# The types, where the table's readers have always found them.
+__all__ = ["METHODS", "PREFIX", "Access", "Answer", "Operation", "Param", "Route", "Schema"]
 
 _COMMON = {500: Answer("Unexpected error (never with details)")}
 _CACHE = ("Cache-Control",)
@@ -805,8 +737,41 @@ RIGHTS_ROUTES: tuple[Route, ...] = (
     ),
 )
 ROUTES += RIGHTS_ROUTES
+# Open311 GeoReport v2 (api/open311/): in dispatch and in the document, one function to the host.
+ROUTES += OPEN311_ROUTES
 # Everything else under /v1: a problem+json 404 instead of the host's empty one.
 FALLBACK = Route("/v1/{*rest}", "not_found", "anonymous")
+# The functions the host binds: every route, the Open311 ones through their one catch-all.
+HOST_ROUTES: tuple[Route, ...] = (
+    *(r for r in ROUTES if r.function_name != OPEN311_FUNCTION.function_name),
+    OPEN311_FUNCTION,
+    FALLBACK,
+)
+_PARAM = re.compile(r"\{([a-z_]+)\}")
+
+
+def _segment(want: str) -> re.Pattern[str] | None:
+    """A segment holding a parameter beside literal text (``services.{format}``) as a pattern:
+    the literal compared case-insensitively; ``format`` is ``json`` or ``xml`` (the Open311
+    suffix), any other parameter one or more characters (the longest that leaves the suffix)."""
+    if "{" not in want or (want.startswith("{") and want.endswith("}") and want.count("{") == 1):
+        return None
+    parts, last = [], 0
+    for found in _PARAM.finditer(want):
+        parts.append(re.escape(want[last : found.start()]))
+        name = found.group(1)
+        parts.append(f"(?P<{name}>json|xml)" if name == "format" else f"(?P<{name}>.+)")
+        last = found.end()
+    parts.append(re.escape(want[last:]))
+    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
+
+
+_SEGMENTS = {
+    part: pattern
+    for route in ROUTES
+    for part in route.template.strip("/").split("/")
+    if (pattern := _segment(part)) is not None
+}
 
 
 def match(path: str) -> tuple[Route, dict[str, str]] | None:
@@ -819,7 +784,15 @@ def match(path: str) -> tuple[Route, dict[str, str]] | None:
             continue
         params: dict[str, str] = {}
         for want, got in zip(template, segments, strict=True):
-            if want.startswith("{") and want.endswith("}"):
+            pattern = _SEGMENTS.get(want)
+            if pattern is not None:
+                found = pattern.fullmatch(got)
+                if found is None:
+                    break
+                params.update(
+                    {k: v.lower() if k == "format" else v for k, v in found.groupdict().items()}
+                )
+            elif want.startswith("{") and want.endswith("}"):
                 if not got:
                     break
                 params[want[1:-1]] = got

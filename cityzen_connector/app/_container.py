@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         HttpApi,
         OpsDependencies,
     )
+    from cityzen_connector.api.open311 import Open311Dependencies
     from cityzen_connector.cases import (
         CaseEventPorts,
         CaseHistory,
@@ -67,7 +68,7 @@ if TYPE_CHECKING:
     from cityzen_connector.rgpd import Eraser, RightsServices
     from cityzen_connector.store import BlobStore, StateStore, SubmissionStatuses
     from cityzen_connector.sync import ConnectorQueues, ReadinessProbe
-    from cityzen_connector.sync.intake import AttachmentScanner, IngestPorts
+    from cityzen_connector.sync.intake import ApiKeys, AttachmentScanner, IngestPorts
     from cityzen_connector.sync.pipeline import CircuitBreaker, SubmissionProcessor, WorkerDeps
 
 __all__ = ["Container"]
@@ -648,6 +649,28 @@ class Container:
             # Lazy: the store is read on the first stats or open-data request only.
             kpis=self.kpis,
             rights=self.rights,
+            open311=self.open311 if s.open311_enabled else None,
+        )
+
+    @_Once
+    def open311_keys(self) -> ApiKeys:
+        """The Open311 apps' keys, hashed with the identity pepper in the state store."""
+        from cityzen_connector.sync.intake import ApiKeys
+
+        return ApiKeys(self.store, pepper=self._pepper, clock=self.clock)
+
+    @_Once
+    def open311(self) -> Open311Dependencies:
+        """The Open311 facade's own dependencies (docs/open311.md)."""
+        from cityzen_connector.api.open311 import Open311Dependencies
+
+        s = self.settings
+        return Open311Dependencies(
+            keys=self.open311_keys,
+            jurisdiction_id=s.open311_jurisdiction_id,
+            immediate_id=s.open311_immediate_id,
+            base_url=s.open311_base_url,
+            contact=s.open311_contact,
         )
 
     @_Once

@@ -1,5 +1,5 @@
 """The ``cityzen`` command: one module per group (run, emulator, queue, dataverse, sync,
-identity, cases, webhooks, search, feeds, agents), each exposing ``register(subparsers)``; this
+identity, cases, webhooks, search, feeds, agents, open311), each exposing ``register``; this
 module only assembles them.
 
 Every command reads its configuration through ``_common`` (``app.load_settings`` and
@@ -22,6 +22,7 @@ from . import (
     _emulator,
     _feeds,
     _identity,
+    _open311,
     _queue,
     _run,
     _search,
@@ -44,6 +45,7 @@ _GROUPS = (
     _search,
     _feeds,
     _agents,
+    _open311,
 )
 
 

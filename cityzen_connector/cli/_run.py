@@ -177,6 +177,7 @@ def banner(
     ops_token_command: str | None = None,
     signin: list[str] | None = None,
     portal: str | None = None,
+    open311_key: str | None = None,
 ) -> str:
     """What ``cityzen run`` prints once everything is up (the README quickstart shows it);
     ``citizen``: the sample's (issuer, sub), whom the portal names to list their requests;
@@ -249,6 +250,8 @@ def banner(
             f"  curl -sS '{api}/stats?group_by=sub_theme&period=week'"
             f' -H "Authorization: Bearer $({ops_token_command})"',
         ]
+    if open311_key:
+        lines += open311_lines(f"{host_url}/api/open311/v2", open311_key)
     if webhooks:
         lines += [
             "",
@@ -256,6 +259,20 @@ def banner(
             " starting with 'webhook' (signature verified).",
         ]
     return "\n".join(lines)
+
+
+def open311_lines(base: str, key: str) -> list[str]:
+    """An Open311 GeoReport v2 app's calls (docs/open311.md), with the key issued for this run."""
+    return [
+        "",
+        "Open311 GeoReport v2 apps (FixMyStreet...): services, a request with this run's api key,"
+        " then the app's requests and their updates:",
+        f"  curl -sS '{base}/services.json'",
+        f"  curl -sS '{base}/requests.json' -d 'api_key={key}' -d service_code=voirie.nid_de_poule"
+        " -d lat=46.4 -d long=2.6 -d 'attribute[taille]=grand' -d email=camille@example.org",
+        f"  curl -sS '{base}/requests.json?api_key={key}'",
+        f"  curl -sS '{base}/servicerequestupdates.json?api_key={key}'",
+    ]
 
 
 def agent_commands(dataverse_url: str) -> list[str]:
@@ -485,7 +502,17 @@ def _host(
             raise _StartError(str(exc)) from exc
         try:
             _first_feeds_refresh(deps)
-            _announce(settings, host, dataverse_url, webhooks, geocoder=geocoder, feeds=feeds)
+            # A key for this run's Open311 lines (keys pile up in the local store only).
+            key = deps.open311_keys.issue("cityzen run")[0] if settings.open311_enabled else None
+            _announce(
+                settings,
+                host,
+                dataverse_url,
+                webhooks,
+                geocoder=geocoder,
+                feeds=feeds,
+                open311_key=key,
+            )
             # Timed waits: a signal caught by a server thread is only handled when the main
             # thread next runs Python code, which an untimed wait would never do.
             while not host.wait(0.25):
@@ -510,6 +537,7 @@ def _announce(
     *,
     geocoder: str | None = None,
     feeds: str | None = None,
+    open311_key: str | None = None,
 ) -> None:
     submission_id = uuid.uuid4()
     sample = settings.data_dir / SAMPLE_FILE
@@ -542,6 +570,7 @@ def _announce(
         ops_token_command=ops_token_command(settings),
         signin=banner_lines(settings, f"{host.url}/api/v1", _program()),
         portal=f"{host.url}/" if host.config.web is not None else None,
+        open311_key=open311_key,
     )
     print(text, flush=True)
 

@@ -37,7 +37,8 @@ class MyRequest(BaseModel):
     ticket_number: str | None
     theme: str | None = Field(None, description="The case's subject (theme) in Dynamics 365.")
     channel: str = Field(
-        description="portal, email, phone, courrier, counter, or other (a channel not mapped)."
+        description="portal, email, phone, courrier, counter, open311, or other (a channel not"
+        " mapped)."
     )
     status: str
     label_fr: str

@@ -40,6 +40,7 @@ class Channel(StrEnum):
     PHONE = "phone"
     COURRIER = "courrier"
     COUNTER = "counter"
+    OPEN311 = "open311"  # an Open311 GeoReport v2 client app (docs/open311.md)
 
 
 def _line(value: str) -> str:

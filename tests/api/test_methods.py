@@ -38,11 +38,20 @@ PATHS = {
     "/v1/stats": "GET, HEAD, OPTIONS",
     "/v1/open-data/requests.csv": "GET, HEAD, OPTIONS",
     "/v1/open-data/requests.json": "GET, HEAD, OPTIONS",
+    "/open311/v2/discovery.{format}": "GET, HEAD, OPTIONS",
+    "/open311/v2/services.{format}": "GET, HEAD, OPTIONS",
+    "/open311/v2/services/{service_code}.{format}": "GET, HEAD, OPTIONS",
+    "/open311/v2/requests.{format}": "POST, GET, HEAD, OPTIONS",
+    "/open311/v2/requests/{service_request_id}.{format}": "GET, HEAD, OPTIONS",
+    "/open311/v2/tokens/{token}.{format}": "GET, HEAD, OPTIONS",
+    "/open311/v2/servicerequestupdates.{format}": "GET, POST, HEAD, OPTIONS",
 }
 
 
 def _concrete(template: str) -> str:
-    return template.replace("{id}", "6f1c2b9e-4c2a-4a39-9a53-0d7f7b0c9f10")
+    for name in ("{id}", "{service_request_id}", "{token}"):
+        template = template.replace(name, "6f1c2b9e-4c2a-4a39-9a53-0d7f7b0c9f10")
+    return template.replace("{service_code}", "voirie.tags").replace("{format}", "json")
 
 
 def test_every_path_is_listed() -> None:

@@ -41,6 +41,13 @@ def test_every_route_and_operation_is_documented() -> None:
         "/api/v1/stats",
         "/api/v1/open-data/requests.csv",
         "/api/v1/open-data/requests.json",
+        "/api/open311/v2/discovery.{format}",
+        "/api/open311/v2/services.{format}",
+        "/api/open311/v2/services/{service_code}.{format}",
+        "/api/open311/v2/requests.{format}",
+        "/api/open311/v2/requests/{service_request_id}.{format}",
+        "/api/open311/v2/tokens/{token}.{format}",
+        "/api/open311/v2/servicerequestupdates.{format}",
     }
     for route in ROUTES:
         for op in route.operations:

@@ -277,6 +277,16 @@ def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
     table = requests.request(timeout=TIMEOUT, **curl_as_request(open_data))  # type: ignore[arg-type]
     assert table.status_code == 200
     assert table.text.startswith("mois,theme,sous_theme,canal,statut,nombre_demandes,")
+    # An Open311 app with this run's key: the printed form post files, the app lists it.
+    filed = run.wait_for(r"^\s+(curl -sS '.*/open311/v2/requests\.json' -d .*)$").group(1)
+    shell = subprocess.run(
+        ["bash", "-c", filed], cwd=ROOT, env={**os.environ, "PATH": path},
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    token = json.loads(shell.stdout)[0]["token"]
+    listed = run.wait_for(r"^\s+(curl -sS '.*/open311/v2/requests\.json\?api_key=.*')$").group(1)
+    apps = requests.request(timeout=TIMEOUT, **curl_as_request(listed))  # type: ignore[arg-type]
+    assert token in [r["service_request_id"] for r in apps.json()]
     # Every file of the queue, the store, the emulator (every contact), the keys and the sample.
     assert not_private(tmp_path) == {}
     assert {

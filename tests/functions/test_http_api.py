@@ -13,6 +13,7 @@ import pytest
 from cityzen_connector import app
 from cityzen_connector.settings import Settings
 from functions.http_api import blueprint
+from tests.support.open311 import open311_world
 from tests.support.world import JPEG, World, make_world, submission, upload
 
 # No "methods" in a binding: the host hands the function every method (the API answers them).
@@ -71,8 +72,35 @@ def test_binding_json_in_function_key_mode() -> None:
         "stats": ("v1/stats", "ANONYMOUS", ALL),
         "open_data_csv": ("v1/open-data/requests.csv", "ANONYMOUS", ALL),
         "open_data_json": ("v1/open-data/requests.json", "ANONYMOUS", ALL),
+        # Every Open311 route through one function: the facade checks the app's api_key.
+        "open311": ("open311/{*rest}", "ANONYMOUS", ALL),
         "not_found": ("v1/{*rest}", "ANONYMOUS", ALL),
     }
+
+
+def test_the_open311_function_serves_every_georeport_route_by_its_path() -> None:
+    app = open311_world()
+    services = call(
+        app.world,
+        "open311",
+        func.HttpRequest("GET", "http://localhost:7071/api/open311/v2/services.xml", body=b""),
+    )
+    assert services.status_code == 200
+    assert services.mimetype == "text/xml"
+    assert services.get_body().startswith(b'<?xml version="1.0" encoding="utf-8"?><services>')
+    form = f"api_key={app.key}&service_code=voirie.tags&address_string=1+rue+Haute".encode()
+    posted = call(
+        app.world,
+        "open311",
+        func.HttpRequest(
+            "POST",
+            "http://localhost:7071/api/open311/v2/requests.json",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            body=form,
+        ),
+    )
+    assert posted.status_code == 200, posted.get_body()
+    assert list(json.loads(posted.get_body())[0]) == ["token"]
 
 
 @pytest.mark.parametrize("mode", ["bearer", "both"])

@@ -111,7 +111,11 @@ def test_schema_requirements_list_columns_keys_and_option_values(shipped: Mappin
         ("incident", ("cz_submissionid",)),
     }
     options = {(r.option.column, r.option.value) for r in schema.option_values}
-    assert options == {("caseorigincode", 100000000), ("caseorigincode", 100000001)}
+    assert options == {
+        ("caseorigincode", 100000000),
+        ("caseorigincode", 100000001),
+        ("caseorigincode", 100000002),
+    }
 
 
 def test_subjects_and_teams_dataverse_must_hold(shipped: MappingSet) -> None:

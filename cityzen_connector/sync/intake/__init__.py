@@ -21,6 +21,7 @@ from ._attachments import (
     sniff,
 )
 from ._errors import (
+    ApiKeyError,
     CallerNotAllowedError,
     DependencyUnavailableError,
     IdempotencyConflictError,
@@ -41,6 +42,17 @@ from ._message import (
     CitizenMessageBody,
     accept_message,
 )
+from ._open311 import (
+    OPEN311_ISSUER,
+    FiledRequest,
+    Open311Filing,
+    file_open311,
+    filed_by_app,
+    filed_requests,
+    portal_view,
+    requests_partition,
+)
+from ._open311_keys import KEYS_PARTITION, ApiKeyInfo, ApiKeys
 from ._request import Accepted as AcceptedResponse
 from ._request import AttachmentUpload, SubmissionRequest
 from ._status import StatusView, filed_by, read_status
@@ -50,10 +62,15 @@ from ._territory import KnownAddresses, check_territory
 __all__ = [
     "CASE_MESSAGE_SCHEMA",
     "INGEST_PARTITION",
+    "KEYS_PARTITION",
     "MESSAGE_INTAKE_PARTITION",
+    "OPEN311_ISSUER",
     "Accepted",
     "AcceptedMessage",
     "AcceptedResponse",
+    "ApiKeyError",
+    "ApiKeyInfo",
+    "ApiKeys",
     "AttachmentLimits",
     "AttachmentScanner",
     "AttachmentUpload",
@@ -62,6 +79,7 @@ __all__ = [
     "CheckedFile",
     "CitizenMessageBody",
     "DependencyUnavailableError",
+    "FiledRequest",
     "IdempotencyConflictError",
     "IncomingFile",
     "IngestError",
@@ -70,6 +88,7 @@ __all__ = [
     "InvalidSubmissionError",
     "KnownAddresses",
     "NoScan",
+    "Open311Filing",
     "OutsideTerritoryError",
     "PayloadTooLargeError",
     "RequestClosedError",
@@ -82,9 +101,14 @@ __all__ = [
     "accept_message",
     "check_files",
     "check_territory",
+    "file_open311",
     "filed_by",
+    "filed_by_app",
+    "filed_requests",
     "parse_types",
+    "portal_view",
     "read_status",
+    "requests_partition",
     "safe_file_name",
     "sniff",
     "submit",

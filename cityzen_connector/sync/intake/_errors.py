@@ -13,6 +13,9 @@
     └── DependencyUnavailableError  503: a backend we need is down; retry later (the
                                     queue's, store's or Dataverse's error is its cause)
 
+    ApiKeyError (ValueError)        an Open311 app's name that cannot be one, or no such key
+                                    id (ops' CLI; a request's wrong key is just ``None``)
+
 Messages name fields, limits and codes, never a submitted value (RGPD).
 """
 
@@ -113,3 +116,8 @@ def unavailable_as_503(use_case: Callable[P, R]) -> Callable[P, R]:
             raise DependencyUnavailableError("a backend is unavailable; retry later") from exc
 
     return guarded
+
+
+class ApiKeyError(ValueError):
+    """An Open311 app name that cannot be a key's, or no such key id (a fixed text, never a
+    key)."""
