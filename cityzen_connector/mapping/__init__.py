@@ -54,6 +54,7 @@ from ._plan_types import (
     SubmissionPlan,
 )
 from ._planner import PlanContext, plan_submission
+from ._profile import ProfileField, ProfileMapping
 from ._status import CitizenStatus, StatusVocabulary
 from ._territory import Territory
 from ._themes import ThemeCatalog
@@ -89,6 +90,8 @@ __all__ = [
     "OptionValue",
     "PlanContext",
     "PlanError",
+    "ProfileField",
+    "ProfileMapping",
     "QuerySpec",
     "RecordRef",
     "RequiredColumn",

@@ -22,11 +22,22 @@ from ._agents import AccessModel, AgentsConfig, build_access_model
 from ._config import PlanConfig, RoutingConfig, TargetConfig, TerritoryConfig, ThemeConfig
 from ._errors import FileProblem, MappingFileError
 from ._mappingset import MappingSet, build_mapping_set
+from ._profile import ProfileConfig, ProfileMapping, build_profile
 from ._status import StatusConfig, StatusVocabulary, build_vocabulary
 
 MAX_FILE_BYTES = 1024 * 1024
-_SECTIONS = ("targets", "themes", "routing", "plan", "status", "territory", "agents")
-_SINGLES = ("routing", "plan", "status", "territory", "agents")  # the last three optional
+_SECTIONS = (
+    "targets",
+    "themes",
+    "routing",
+    "plan",
+    "status",
+    "territory",
+    "agents",
+    "profile",
+)
+# The last four optional ("profile": the citizen's own record, mapping/_profile.py).
+_SINGLES = ("routing", "plan", "status", "territory", "agents", "profile")
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -118,6 +129,7 @@ def _validate(collected: _Collected) -> MappingSet:
         config = _model(agents_file, "agents", agents_raw, AgentsConfig, problems)
         if config is not None:
             agents = build_access_model(agents_file, config, routing, problems)
+    profile = _profile(collected, targets, problems)
     if problems or routing is None or plan is None:
         raise MappingFileError(problems)
     files = {
@@ -129,7 +141,26 @@ def _validate(collected: _Collected) -> MappingSet:
     built = build_mapping_set(
         targets, themes, routing, plan, files.__getitem__, territory=territory
     )
-    return replace(built.with_statuses(statuses), agents=agents)
+    return replace(built.with_statuses(statuses), agents=agents, profile=profile)
+
+
+def _profile(
+    collected: _Collected, targets: Mapping[str, TargetConfig], problems: list[FileProblem]
+) -> ProfileMapping | None:
+    if "profile" not in collected.singles:
+        return None
+    file, raw = collected.singles["profile"]
+    config = _model(file, "profile", raw, ProfileConfig, problems)
+    if config is None:
+        return None
+    tables = {n: (t.table, t.entity_set, t.primary_id) for n, t in targets.items()}
+    keys = {
+        name: column
+        for name, target in targets.items()
+        for column, spec in target.columns.items()
+        if isinstance(spec, Mapping) and spec.get("copy") == "match.identity_key"
+    }
+    return build_profile(file, config, tables, keys, problems)
 
 
 def _statuses(collected: _Collected, problems: list[FileProblem]) -> StatusVocabulary:

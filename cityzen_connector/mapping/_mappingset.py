@@ -20,6 +20,7 @@ from ._config import (
 from ._errors import ExpressionError, FileProblem, MappingFileError
 from ._expressions import Blob, Copy, Expression, Option, Ref
 from ._parse import parse_expression
+from ._profile import ProfileMapping
 from ._scope import path_problem
 from ._status import StatusVocabulary
 from ._territory import Territory
@@ -70,6 +71,8 @@ class MappingSet:
     statuses: StatusVocabulary = field(default_factory=StatusVocabulary)
     # The agents' access model (mappings/agents.toml); empty when no file declares [agents].
     agents: AccessModel = dataclasses.field(default_factory=AccessModel)
+    # The citizen's profile (mappings/profile.toml); None: no profile routes.
+    profile: ProfileMapping | None = None
 
     def target(self, name: str) -> Target:
         return next(target for target in self.targets if target.name == name)
