@@ -47,6 +47,9 @@ ALLOWED: dict[str, set[str]] = {
     f"{PACKAGE}.sync": {*_PIPELINE, f"{PACKAGE}.sync.intake", f"{PACKAGE}.sync.pipeline"},
     # Case events → status history, "my requests", webhooks out.
     f"{PACKAGE}.cases": _PIPELINE,
+    # The citizen's own record: profile, preferences, contact sync, notifications. Beside
+    # cases (its events arrive on the case-events queue, its webhooks carry the channel).
+    f"{PACKAGE}.citizens": {*_PIPELINE, f"{PACKAGE}.identity", f"{PACKAGE}.cases"},
     # News and agenda, search, address help: each outside system behind its own port.
     f"{PACKAGE}.portal": {*PORTS, f"{PACKAGE}.dataverse", f"{PACKAGE}.models"},
     # Entra ID groups → Dataverse users, teams, roles.
@@ -54,6 +57,7 @@ ALLOWED: dict[str, set[str]] = {
     f"{PACKAGE}.api": {
         f"{PACKAGE}.agents",
         f"{PACKAGE}.cases",
+        f"{PACKAGE}.citizens",
         f"{PACKAGE}.portal",
         f"{PACKAGE}.sync",
         f"{PACKAGE}.sync.intake",

@@ -76,6 +76,7 @@ def test_every_function_and_its_binding_json(load: Any) -> None:
             "v1/requests/{id}/messages/{message_id}/attachments/{n}", "FUNCTION"
         ),
         "my_requests": http("v1/citizens/me/requests", "FUNCTION"),
+        "my_profile": http("v1/citizens/me", "FUNCTION"),
         "themes": http("v1/themes", "ANONYMOUS"),
         "address_search": http("v1/address", "FUNCTION"),
         "address_reverse": http("v1/address/reverse", "FUNCTION"),
@@ -122,6 +123,15 @@ def test_every_function_and_its_binding_json(load: Any) -> None:
                 "name": "msg",
                 "connection": "CaseEventsConnection",
                 "queueName": "case-events",
+            }
+        ],
+        "process_profile_update": [
+            {
+                "type": "serviceBusTrigger",
+                "direction": "IN",
+                "name": "msg",
+                "connection": "ServiceBusConnection",
+                "queueName": "profile-updates",
             }
         ],
         "refresh_themes": timer("0 */10 * * * *"),
@@ -182,4 +192,4 @@ def test_cold_start_imports_only_what_indexing_needs() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     )
-    assert out.stdout.split("\n")[:2] == ["[]", "35"]
+    assert out.stdout.split("\n")[:2] == ["[]", "37"]

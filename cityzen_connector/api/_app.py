@@ -33,6 +33,7 @@ from ._routes import FALLBACK, PREFIX, Route, match
 
 if TYPE_CHECKING:
     from cityzen_connector.cases import CaseHistory, CaseThreads, KpiService, MyRequests
+    from cityzen_connector.citizens import Profiles
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class ApiDependencies:
     feeds: FeedsReader | None = None  # news and agenda (None: no feeds, empty pages)
     ops: OpsDependencies | None = None  # None: every ops call is refused (401)
     kpis: KpiService | None = None  # stats and open data (None: they answer 503)
+    profiles: Profiles | None = None  # the citizen's own record (None: its routes answer 404)
 
 
 Deps = Callable[[], ApiDependencies]

@@ -20,6 +20,7 @@ from ._http import JSON, ApiRequest, ApiResponse, json_response, problem_respons
 from ._messages import message_attachment, post_request_message, request_messages
 from ._openapi import openapi_bytes
 from ._ops_handlers import OPS_HANDLERS
+from ._profile import PROFILE_HANDLERS
 from ._routes import PREFIX
 from ._search_handlers import SEARCH_HANDLERS
 from ._stats import STATS_HANDLERS
@@ -126,6 +127,7 @@ HANDLERS: dict[str, Handler] = {
     **SEARCH_HANDLERS,
     **OPS_HANDLERS,
     **STATS_HANDLERS,
+    **PROFILE_HANDLERS,
 }
 
 

@@ -34,8 +34,9 @@ _HEADERS = {
     " submission's `citizen` (visible ASCII). Refused with a citizen's bearer token.",
     "CityZen-Citizen-Sub": "The portal names the citizen it verified: the `sub` of a"
     " submission's `citizen`. Refused with a citizen's bearer token.",
-    "If-Match": "The ETag of the plan that was reviewed (GET /api/v1/ops/agents/plan): 412 if"
-    " the plan has changed since; absent, the current plan is applied.",
+    "If-Match": "The ETag read earlier: of the plan that was reviewed (GET"
+    " /api/v1/ops/agents/plan; absent, the current plan is applied) or of the citizen's record"
+    " (GET /api/v1/citizens/me; required, 428 without it). 412 if it has changed since.",
 }
 # The citizen-naming headers: required with the portal's key, absent with a citizen's token.
 _CITIZEN_HEADERS = ("CityZen-Citizen-Issuer", "CityZen-Citizen-Sub")
@@ -117,6 +118,8 @@ def schema_objects() -> dict[str, Any]:
         MyRequestsParams,
         NewsPage,
         OpenDataDocument,
+        ProfilePatch,
+        ProfileView,
         QueuesView,
         ReplayRequest,
         ReplayResult,
@@ -167,6 +170,8 @@ def schema_objects() -> dict[str, Any]:
         "AgentsReportView": AgentsReportView,
         "StatsReport": StatsReport,
         "OpenDataDocument": OpenDataDocument,
+        "ProfileView": ProfileView,
+        "ProfilePatch": ProfilePatch,
     }
 
 
@@ -219,7 +224,7 @@ def _request_body(
     op: Operation, refs: dict[tuple[str, str], Any], contract: ApiContract
 ) -> dict[str, Any]:
     schema = refs[(_key(op.request_body), "validation")]
-    content = _content(schema)
+    content = _content(schema, op.body_media_type or JSON)
     # A citizen's message names its JSON part "message" (api._body.read_message).
     document, document_schema = (
         ("message", schema)

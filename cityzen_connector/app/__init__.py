@@ -30,6 +30,7 @@ from ._errors import ConfigurationError, TelemetryError
 from ._jobs import (
     deliver_webhook,
     process_case_event,
+    process_profile_update,
     process_submission,
     purge_retention,
     reconcile_agents,
@@ -64,6 +65,7 @@ __all__ = [
     "load_settings",
     "localhost_config",
     "process_case_event",
+    "process_profile_update",
     "process_submission",
     "purge_retention",
     "reconcile_agents",

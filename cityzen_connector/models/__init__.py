@@ -40,6 +40,17 @@ from ._problems import (
     problem,
     validation_problem,
 )
+from ._profile import (
+    CHANNELS,
+    EVENT_KINDS,
+    LANGUAGES,
+    Language,
+    NotificationChannel,
+    NotificationPreferences,
+    ProfileConflict,
+    ProfilePatch,
+    ProfileView,
+)
 from ._scalars import RESERVED_IDS, PastDate, WireId, uuid_from_text
 from ._stats import OpenDataDocument, StatsReport
 from ._submission import (
@@ -85,8 +96,11 @@ from ._thread import (
 __all__ = [
     "CASE_MESSAGE_SCHEMA",
     "CATALOGUE",
+    "CHANNELS",
+    "EVENT_KINDS",
     "EXAMPLE_SUBMISSION",
     "FILLED_TEXT_PATTERN",
+    "LANGUAGES",
     "MAX_ATTACHMENTS",
     "MAX_ATTACHMENT_BYTES",
     "MAX_FIELD_ERRORS",
@@ -122,6 +136,7 @@ __all__ = [
     "FormValue",
     "Gender",
     "HistoryItem",
+    "Language",
     "LocalizedText",
     "Location",
     "MessageAccepted",
@@ -131,10 +146,15 @@ __all__ = [
     "MyRequestsParams",
     "NewsItem",
     "NewsPage",
+    "NotificationChannel",
+    "NotificationPreferences",
     "OpenDataDocument",
     "PastDate",
     "Problem",
     "ProblemCode",
+    "ProfileConflict",
+    "ProfilePatch",
+    "ProfileView",
     "QueueRole",
     "QueueView",
     "QueuedStatus",

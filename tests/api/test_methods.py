@@ -15,6 +15,7 @@ PATHS = {
     "/v1/requests/{id}/messages": "GET, POST, HEAD, OPTIONS",
     "/v1/requests/{id}/messages/{message_id}/attachments/{n}": "GET, HEAD, OPTIONS",
     "/v1/citizens/me/requests": "GET, HEAD, OPTIONS",
+    "/v1/citizens/me": "GET, PATCH, HEAD, OPTIONS",
     "/v1/themes": "GET, HEAD, OPTIONS",
     "/v1/address": "GET, HEAD, OPTIONS",
     "/v1/address/reverse": "GET, HEAD, OPTIONS",

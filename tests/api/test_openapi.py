@@ -18,6 +18,7 @@ def test_every_route_and_operation_is_documented() -> None:
         "/api/v1/requests/{id}/messages",
         "/api/v1/requests/{id}/messages/{message_id}/attachments/{n}",
         "/api/v1/citizens/me/requests",
+        "/api/v1/citizens/me",
         "/api/v1/themes",
         "/api/v1/address",
         "/api/v1/address/reverse",

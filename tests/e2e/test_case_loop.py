@@ -118,7 +118,7 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loop]:
         client, plan, now=time.monotonic, sleep=time.sleep, key_deadline_seconds=30
     )
     assert report.ok, [s.line() for s in report.steps]
-    assert "(7 registration(s) made, 0 unchanged)" in register_case_events(settings)
+    assert "(9 registration(s) made, 0 unchanged)" in register_case_events(settings)
     deps = app.Container(settings)
     previous = app.install(deps)
     config = LocalHostConfig(
