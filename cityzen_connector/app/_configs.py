@@ -312,3 +312,17 @@ def event_registration(
         if profile is not None
         else None,
     )
+
+
+def notifier_url(settings: Settings) -> str:
+    """``notifier_url`` names a notifier ``citizens.open_notifier`` knows (checked at start-up
+    without creating its folder); the message gives the scheme only."""
+    from cityzen_connector._types import url_scheme
+
+    url = settings.notifier_url
+    if url in ("memory://", "none://") or (url.startswith("file://") and len(url) > len("file://")):
+        return url
+    raise ValueError(
+        f"unsupported notifier URL (scheme {url_scheme(url)!r}): file://folder, memory://"
+        " or none://"
+    )

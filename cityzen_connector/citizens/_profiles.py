@@ -137,6 +137,8 @@ class Profiles:
         except NotFoundError:
             raise ProfileNotFoundError("no contact holds this identity key") from None
         except DataverseError as exc:
+            if not exc.is_transient:
+                raise  # a refusal is a fault to fix (500, logged), not a reason to wait
             raise ProfileUnavailableError(exc.summary) from exc
         return ProfileRecord(
             contact_id=uuid.UUID(str(row[mapping.primary_id])),
@@ -204,8 +206,9 @@ class Profiles:
         for name, value in contact.items():
             if record.shown(name) == value:
                 continue
-            if name not in pending:
-                base[name] = record.values.get(name)
+            # What the citizen saw: Dynamics 365's value, or their own change still on its way
+            # (the messages are applied in order, so that one is there when this one comes).
+            base[name] = record.shown(name)
             pending[name] = value
         return ProfileRecord(
             contact_id=record.contact_id,

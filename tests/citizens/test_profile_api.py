@@ -4,7 +4,10 @@ certified identity is read only; nobody reads or changes another citizen's recor
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+import pytest
 
 from tests.api.test_tokens import token, world_with_tokens
 from tests.citizens.conftest import PATH, Desk, make_desk
@@ -157,3 +160,32 @@ def test_a_citizen_reads_their_own_record_by_token_and_may_name_nobody() -> None
     refused = world.request("GET", PATH, headers=naming, key=False)
     assert refused.status == 422
     assert {e["code"] for e in refused.json()["errors"]} == {"extra_forbidden"}
+
+
+def test_no_personal_data_reaches_the_log_on_the_whole_way(
+    desk: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    etag = desk.get().headers["ETag"]
+    response = desk.patch(
+        {"contact": {"email": "new.address@example.org", "address_line1": "3 allée des Ormes"}},
+        etag,
+    )
+    desk.patch({"contact": {"given_name": "Eve"}}, response.headers["ETag"])
+    desk.drain()
+    desk.agent(address1_city="Rennes", mobilephone="+33755555555")
+    desk.follow_events()
+    desk.get()
+    for value in (
+        "new.address@example.org",
+        "allée des Ormes",
+        "Eve",
+        "Rennes",
+        "+33755555555",
+        "marianne",
+        "Marianne",
+        "Dupont",
+        "sub-marianne",
+    ):
+        assert value not in caplog.text, value
+    assert "email" in caplog.text  # field names are what the log says
