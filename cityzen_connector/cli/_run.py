@@ -209,6 +209,10 @@ def banner(
             "The citizen's requests, whatever the channel (the portal names the citizen):",
             f"  curl -sS '{api}/citizens/me/requests' -H 'x-functions-key: {function_key}'"
             f" -H 'CityZen-Citizen-Issuer: {issuer}' -H 'CityZen-Citizen-Sub: {sub}'",
+            "Their record (contact details, preferences; change it with PATCH and If-Match,"
+            " docs/profile.md):",
+            f"  curl -sS -i '{api}/citizens/me' -H 'x-functions-key: {function_key}'"
+            f" -H 'CityZen-Citizen-Issuer: {issuer}' -H 'CityZen-Citizen-Sub: {sub}'",
         ]
     lines += signin or []
     lines += [
