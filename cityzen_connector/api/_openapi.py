@@ -310,7 +310,8 @@ def _operation(
             {
                 "name": header,
                 "in": "header",
-                "required": header in _CITIZEN_HEADERS and contract.auth_mode == "function_key",
+                "required": (header in _CITIZEN_HEADERS and contract.auth_mode == "function_key")
+                or header in op.required_headers,
                 "description": _HEADERS[header],
                 "schema": _HEADER_SCHEMAS.get(header, {"type": "string"}),
             }

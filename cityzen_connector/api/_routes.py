@@ -61,6 +61,8 @@ class Operation:
     params: tuple[Param, ...] = ()
     # The request body's media type when it is not application/json (a merge patch).
     body_media_type: str | None = None
+    # Headers of ``headers`` the operation cannot do without (If-Match on a PATCH: 428).
+    required_headers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -333,6 +335,7 @@ ROUTES: tuple[Route, ...] = (
                 request_body="ProfilePatch",
                 headers=("If-Match", "CityZen-Citizen-Issuer", "CityZen-Citizen-Sub"),
                 body_media_type="application/merge-patch+json",
+                required_headers=("If-Match",),
             ),
         ),
     ),

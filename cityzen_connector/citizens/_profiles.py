@@ -170,10 +170,13 @@ class Profiles:
         self, issuer: str, subject: str, document: Any, if_match: str | None
     ) -> tuple[ProfileView, str]:
         """Apply a merge patch to the citizen's record: preferences now, contact fields queued."""
-        patch = read_patch(document, self.mapping)
+        key = identity_key(issuer, subject, pepper=self._pepper)
+        # In this order: whose record (404), which version (428), what change (422), and
+        # whether that version is still the current one (412).
+        self._record(key)
         if not if_match:
             raise PreconditionRequiredError("If-Match is required")
-        key = identity_key(issuer, subject, pepper=self._pepper)
+        patch = read_patch(document, self.mapping)
         for _ in range(_ATTEMPTS):
             record, store_etag = self._record(key)
             if if_match.strip() not in ("*", etag_of(view_of(record, self.mapping))):

@@ -57,6 +57,16 @@ class ProfileView(BaseModel):
     updated_at: datetime | None = None
 
 
+class PreferencesPatch(BaseModel):
+    """The preferences a merge patch may set (``null``: back to the default)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status_changed: NotificationChannel | None = None
+    agent_reply: NotificationChannel | None = None
+    language: Language | None = None
+
+
 class ProfilePatch(BaseModel):
     """A JSON merge patch (RFC 7396) of the record: members absent are unchanged, ``null``
     clears a contact field or resets a preference to its default. Documentation only: the
@@ -64,5 +74,7 @@ class ProfilePatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    contact: dict[str, str | None] | None = None
-    preferences: dict[str, str | None] | None = None
+    contact: dict[str, str | None] | None = Field(
+        None, description="Contact fields by name (the mapping's; certified ones refused)."
+    )
+    preferences: PreferencesPatch | None = None

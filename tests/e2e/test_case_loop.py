@@ -238,6 +238,9 @@ def test_a_request_resolved_by_an_agent_reads_the_same_everywhere_the_citizen_lo
         "label_en": "Resolved",
         "closed": True,
         "updated_at": final["updated_at"].replace("+00:00", "Z"),
+        # The citizen's channel for status changes, and language (docs/profile.md).
+        "channel": "email",
+        "language": "fr",
     }
     assert not [line for line in loop.received if not line.startswith("webhook ")]
 

@@ -47,6 +47,7 @@ def test_binding_json_in_function_key_mode() -> None:
             ALL,
         ),
         "my_requests": ("v1/citizens/me/requests", "FUNCTION", ALL),
+        "my_profile": ("v1/citizens/me", "FUNCTION", ALL),
         "themes": ("v1/themes", "ANONYMOUS", ALL),
         "address_search": ("v1/address", "FUNCTION", ALL),
         "address_reverse": ("v1/address/reverse", "FUNCTION", ALL),
