@@ -134,7 +134,9 @@ def _read(message: ReceivedMessage, profiles: Profiles) -> _Update:
 
 
 def _handle(message: ReceivedMessage, ports: ProfileUpdatePorts) -> UpdateResult:
-    update = _read(message, ports.profiles)
+    update = _current(_read(message, ports.profiles), ports.profiles)
+    if not update.changes:
+        return UpdateResult("applied", "superseded")
     mapping = ports.profiles.mapping
     row_key = {mapping.key_column: update.key}
     columns = (mapping.primary_id, "versionnumber", *mapping.columns())
@@ -166,6 +168,20 @@ def _handle(message: ReceivedMessage, ports: ProfileUpdatePorts) -> UpdateResult
         if exc.is_transient:
             return _retry(message, ports, exc.summary)
         raise UpdateRefusedError(f"dataverse: {exc.summary}") from exc
+
+
+def _current(update: _Update, profiles: Profiles) -> _Update:
+    """The fields this message still speaks for. A field the copy no longer shows as pending
+    with this value was superseded: by a later change of the citizen (its own message carries
+    it, with the same base, whichever is delivered first) or by this very message applied
+    before (a redelivery). Without a copy (expired, erased) the message speaks for itself."""
+    record, _ = profiles.stored(update.contact_id)
+    if record is None:
+        return update
+    kept = {
+        n: v for n, v in update.changes.items() if n in record.pending and record.pending[n] == v
+    }
+    return replace(update, changes=kept, base={n: update.base.get(n) for n in kept})
 
 
 def decide(

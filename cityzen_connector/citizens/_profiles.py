@@ -209,9 +209,10 @@ class Profiles:
         for name, value in contact.items():
             if record.shown(name) == value:
                 continue
-            # What the citizen saw: Dynamics 365's value, or their own change still on its way
-            # (the messages are applied in order, so that one is there when this one comes).
-            base[name] = record.shown(name)
+            # The version the citizen saw: Dynamics 365's value before their first change of
+            # the field still on its way (a later change supersedes it, ``_apply``).
+            if name not in pending:
+                base[name] = record.values.get(name)
             pending[name] = value
         return ProfileRecord(
             contact_id=record.contact_id,

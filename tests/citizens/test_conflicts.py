@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
-from cityzen_connector.citizens import decide
-from tests.citizens.conftest import Desk
+from cityzen_connector.citizens import decide, handle_profile_update
+from tests.citizens.conftest import QUEUE, Desk
 
 
 def test_agent_first_then_the_citizens_older_view_conflicts_on_that_field_only(
@@ -74,12 +74,40 @@ def test_two_changes_of_the_same_field_the_last_one_queued_wins(desk: Desk) -> N
     first = desk.patch({"contact": {"city": "Lyon"}}, desk.get().headers["ETag"])
     second = desk.patch({"contact": {"city": "Nice"}}, first.headers["ETag"])
     assert second.json()["contact"]["city"] == "Nice"
-    # Each change's base is what the citizen saw: the second one saw their own first change.
-    assert [m["payload"]["base"]["city"] for m in desk.queued()] == ["Paris", "Lyon"]
+    # Both speak from the version the citizen saw before their first change.
+    assert [m["payload"]["base"]["city"] for m in desk.queued()] == ["Paris", "Paris"]
     results = desk.drain()
-    assert [(r.applied, r.conflicts) for r in results] == [(("city",), ()), (("city",), ())]
+    # The first is superseded by the second: no write, no conflict.
+    assert [(r.reason, r.applied, r.conflicts) for r in results] == [
+        ("superseded", (), ()),
+        ("", ("city",), ()),
+    ]
     assert desk.contact()["address1_city"] == "Nice"
-    assert desk.get().json()["pending"] == []
+    record = desk.get().json()
+    assert (record["pending"], record["conflicts"]) == ([], [])
+
+
+def test_the_later_change_delivered_first_still_wins(desk: Desk) -> None:
+    first = desk.patch({"contact": {"city": "Lyon"}}, desk.get().headers["ETag"])
+    desk.patch({"contact": {"city": "Nice"}}, first.headers["ETag"])
+    older, newer = desk.bus.receive(QUEUE, max_messages=2)
+    # The first one's retry comes back after the second (back-off): out of order.
+    assert handle_profile_update(newer, desk.ports).applied == ("city",)
+    late = handle_profile_update(older, desk.ports)
+    assert (late.reason, late.applied, late.conflicts) == ("superseded", (), ())
+    assert desk.contact()["address1_city"] == "Nice"
+    assert desk.get().json()["conflicts"] == []
+
+
+def test_a_redelivered_change_writes_nothing_again(desk: Desk) -> None:
+    desk.patch({"contact": {"city": "Lyon"}}, desk.get().headers["ETag"])
+    [message] = desk.bus.receive(QUEUE, max_messages=1)
+    assert handle_profile_update(message, desk.ports).applied == ("city",)
+    patches = sum(1 for r in desk.transport.sent if r.method == "PATCH")
+    # The worker stopped before completing it: Service Bus delivers it again.
+    again = handle_profile_update(message, desk.ports)
+    assert (again.reason, again.applied) == ("superseded", ())
+    assert sum(1 for r in desk.transport.sent if r.method == "PATCH") == patches
 
 
 @pytest.mark.parametrize(

@@ -102,7 +102,7 @@ def _payload(desk: Desk, **overrides: Any) -> dict[str, Any]:
         ({"identity_key": "abc"}, "identity_key"),
         ({"contact_id": "not-a-guid"}, "malformed"),
         ({"contact_id": str(uuid.uuid4())}, "contact_changed"),
-        ({"identity_key": "0" * 64}, "contact_gone"),
+        ({"identity_key": "0" * 64, "contact_id": str(uuid.uuid4())}, "contact_gone"),
     ],
 )
 def test_a_message_that_can_never_apply_is_parked_at_once(
