@@ -7,6 +7,7 @@ start (``cryptography``) whose path is returned so that clients can trust it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import socket
@@ -24,6 +25,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from waitress import wasyncore
 
 from cityzen_connector._private import private_folder, write_private
 from cityzen_connector.emulator._errors import ServeError
@@ -150,9 +152,15 @@ def serve(
                 for channel in list(server._map.values()):
                     channel.close()
 
-            server.trigger.pull_trigger(close_all)
+            # EBADF: the loop already ended with an empty map and closed its trigger (as the
+            # local host's server meets under load): nothing is left to pull.
+            with contextlib.suppress(OSError):
+                server.trigger.pull_trigger(close_all)
             thread.join(timeout=10)
             server.task_dispatcher.shutdown()
+            if not thread.is_alive():
+                # The loop is over: what it did not close is ours to close.
+                wasyncore.close_all(server._map, ignore_all=True)
 
         url = f"http://{host}:{listener.getsockname()[1]}"
         return ServerHandle(url, None, stop_waitress, lambda: None)
