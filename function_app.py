@@ -17,7 +17,7 @@ import logging
 import azure.functions as func
 
 from cityzen_connector import app as cityzen
-from functions import case_events, http_api, queue_workers, timers, webhooks
+from functions import case_events, http_api, profile_updates, queue_workers, timers, webhooks
 
 try:
     settings = cityzen.current().settings
@@ -34,4 +34,5 @@ app.register_functions(
 app.register_functions(queue_workers.blueprint(settings.submissions_queue))
 app.register_functions(webhooks.blueprint(settings.webhooks_queue))
 app.register_functions(case_events.blueprint(settings.case_events_queue))
+app.register_functions(profile_updates.blueprint(settings.profile_updates_queue))
 app.register_functions(timers.blueprint(timers.Schedule(feeds=settings.feeds_refresh_schedule)))

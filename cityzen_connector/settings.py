@@ -177,6 +177,21 @@ class Settings(BaseSettings):
     webhooks_queue: str = Field(
         "webhooks", description="Outbox of webhook events waiting for delivery to the portal."
     )
+    profile_updates_queue: str = Field(
+        "profile-updates",
+        description=(
+            "Queue of citizens' contact changes (PATCH /api/v1/citizens/me) waiting to be"
+            " applied to Dynamics 365 (citizens/; docs/profile.md)."
+        ),
+    )
+    notifier_url: str = Field(
+        "file://.cityzen/notifications",
+        description=(
+            "Who sends citizens' e-mail and SMS notifications: file://folder (one private JSON"
+            " file per notification, local mode), memory://, or none:// (the portal notifies"
+            " from the webhook's channel)."
+        ),
+    )
     # Embedded queue only: in Azure these are properties of the queue itself (infra/).
     queue_lock_duration_seconds: float = Field(
         60.0,

@@ -75,6 +75,7 @@ var deploymentContainer = 'app-package'
 var submissionsQueue = 'submissions'
 var webhooksQueue = 'webhooks'
 var caseEventsQueue = 'case-events'
+var profileUpdatesQueue = 'profile-updates'
 var stateTable = 'cityzenstate'
 
 // Built-in role definition ids ("Azure built-in roles", Microsoft Learn).
@@ -207,6 +208,36 @@ resource webhooksRejected 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-pre
   }
 }
 
+// Citizens' contact changes (PATCH /api/v1/citizens/me, docs/profile.md) waiting to be applied
+// to Dynamics 365. As the submissions queue: duplicate detection, back-off by scheduled copies.
+resource profileUpdates 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = {
+  parent: serviceBus
+  name: profileUpdatesQueue
+  properties: {
+    lockDuration: 'PT1M'
+    maxDeliveryCount: 10
+    requiresDuplicateDetection: true
+    duplicateDetectionHistoryTimeWindow: 'PT10M'
+    defaultMessageTimeToLive: 'P14D'
+    deadLetteringOnMessageExpiration: true
+    maxSizeInMegabytes: 1024
+  }
+}
+
+// Contact changes that cannot apply (or outlived their attempts), for `cityzen queue --queue
+// profile-updates dead replay`; they hold personal data and expire with the retention period.
+resource profileUpdatesRejected 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = {
+  parent: serviceBus
+  name: '${profileUpdatesQueue}-rejected'
+  properties: {
+    lockDuration: 'PT1M'
+    maxDeliveryCount: 10
+    defaultMessageTimeToLive: 'P${retentionDays}D'
+    deadLetteringOnMessageExpiration: false
+    maxSizeInMegabytes: 1024
+  }
+}
+
 // -- Service Bus: the case events Dataverse posts (docs/cases.md) ------------------------------
 
 // A Dataverse service endpoint authenticates with a shared access key or token only (ServiceEndpoint
@@ -292,7 +323,7 @@ resource insights 'Microsoft.Insights/components@2020-02-02' = {
 // emits. Queue depth and dead letters are Service Bus platform metrics ("Monitoring Azure
 // Service Bus data reference", Microsoft Learn).
 
-var rejectedQueues = [ '${submissionsQueue}-rejected', '${webhooksQueue}-rejected', '${caseEventsQueue}-rejected' ]
+var rejectedQueues = [ '${submissionsQueue}-rejected', '${webhooksQueue}-rejected', '${caseEventsQueue}-rejected', '${profileUpdatesQueue}-rejected' ]
 
 resource opsGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
   name: 'ag-${appName}-${suffix}'
@@ -590,6 +621,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'CITYZEN_WEBHOOK_URLS', value: webhookUrls }
         { name: 'CITYZEN_WEBHOOK_SECRETS', value: empty(webhookUrls) ? '' : webhookSecretsReference }
         { name: 'CITYZEN_CASE_EVENTS_QUEUE', value: caseEventsQueue }
+        { name: 'CITYZEN_PROFILE_UPDATES_QUEUE', value: profileUpdatesQueue }
+        // No mail or SMS gateway is deployed: the portal notifies from the webhook's channel.
+        { name: 'CITYZEN_NOTIFIER_URL', value: 'none://' }
         { name: 'CITYZEN_STORE_URL', value: 'azuretables://${storage.name}.table.${environment().suffixes.storage}?table=${stateTable}' }
         { name: 'CITYZEN_BLOB_URL', value: 'azureblob://${storage.name}.blob.${environment().suffixes.storage}/${attachmentsContainer}' }
         { name: 'CITYZEN_DATAVERSE_URL', value: dataverseUrl }

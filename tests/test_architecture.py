@@ -47,6 +47,9 @@ ALLOWED: dict[str, set[str]] = {
     f"{PACKAGE}.sync": {*_PIPELINE, f"{PACKAGE}.sync.intake", f"{PACKAGE}.sync.pipeline"},
     # Case events → status history, "my requests", webhooks out.
     f"{PACKAGE}.cases": _PIPELINE,
+    # The citizen's own record: profile, preferences, contact sync, notifications. Beside
+    # cases (its events arrive on the case-events queue, its webhooks carry the channel).
+    f"{PACKAGE}.citizens": {*_PIPELINE, f"{PACKAGE}.identity", f"{PACKAGE}.cases"},
     # News and agenda, search, address help: each outside system behind its own port.
     f"{PACKAGE}.portal": {*PORTS, f"{PACKAGE}.dataverse", f"{PACKAGE}.models"},
     # The citizens' data-protection rights: export, erasure through the same intake.
@@ -56,6 +59,7 @@ ALLOWED: dict[str, set[str]] = {
     f"{PACKAGE}.api": {
         f"{PACKAGE}.agents",
         f"{PACKAGE}.cases",
+        f"{PACKAGE}.citizens",
         f"{PACKAGE}.portal",
         f"{PACKAGE}.rgpd",
         f"{PACKAGE}.sync",

@@ -80,6 +80,7 @@ def test_every_function_and_its_binding_json(load: Any) -> None:
         "data_export_status": http("v1/citizens/me/data-export/{id}", "FUNCTION"),
         "data_export_file": http("v1/citizens/me/data-export/{id}/file", "FUNCTION"),
         "erasure_request": http("v1/citizens/me/erasure-request", "FUNCTION"),
+        "my_profile": http("v1/citizens/me", "FUNCTION"),
         "themes": http("v1/themes", "ANONYMOUS"),
         "address_search": http("v1/address", "FUNCTION"),
         "address_reverse": http("v1/address/reverse", "FUNCTION"),
@@ -128,6 +129,15 @@ def test_every_function_and_its_binding_json(load: Any) -> None:
                 "name": "msg",
                 "connection": "CaseEventsConnection",
                 "queueName": "case-events",
+            }
+        ],
+        "process_profile_update": [
+            {
+                "type": "serviceBusTrigger",
+                "direction": "IN",
+                "name": "msg",
+                "connection": "ServiceBusConnection",
+                "queueName": "profile-updates",
             }
         ],
         "refresh_themes": timer("0 */10 * * * *"),
@@ -189,4 +199,4 @@ def test_cold_start_imports_only_what_indexing_needs() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     )
-    assert out.stdout.split("\n")[:2] == ["[]", "41"]
+    assert out.stdout.split("\n")[:2] == ["[]", "43"]

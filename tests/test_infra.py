@@ -106,6 +106,8 @@ def test_every_queue_the_code_uses_is_declared_with_the_properties_it_relies_on(
         settings.case_events_queue: "eventsBus",
         # The app parks unreadable events with its identity, on the main namespace.
         case_events_rejected(settings.case_events_queue): "serviceBus",
+        settings.profile_updates_queue: "serviceBus",
+        f"{settings.profile_updates_queue}-rejected": "serviceBus",
     }
     assert set(names) == set(expected)
     for name, namespace in expected.items():
@@ -117,6 +119,8 @@ def test_every_queue_the_code_uses_is_declared_with_the_properties_it_relies_on(
         "webhooks-rejected": "serviceBus",
         "case-events": "eventsBus",
         "case-events-rejected": "serviceBus",
+        "profile-updates": "serviceBus",
+        "profile-updates-rejected": "serviceBus",
     }
 
 
@@ -134,6 +138,7 @@ def test_the_rejected_queues_are_named_as_the_code_names_them_and_expire_with_re
         ("rejected", "submissionsQueue"),
         ("webhooksRejected", "webhooksQueue"),
         ("caseEventsRejected", "caseEventsQueue"),
+        ("profileUpdatesRejected", "profileUpdatesQueue"),
     ):
         body = T.resource(symbol)
         assert body["name"] == "${" + variable + "}-rejected", symbol
@@ -151,6 +156,16 @@ def test_the_webhook_outbox_in_azure_behaves_as_the_embedded_one() -> None:
     assert T.ref(outbox["name"]) == Reference("webhooksQueue")
     assert outbox["properties"] == T.resource("submissions")["properties"]
     assert T.ref(T.app_settings()["CITYZEN_WEBHOOKS_QUEUE"]) == Reference("webhooksQueue")
+
+
+def test_the_profile_updates_queue_in_azure_behaves_as_the_embedded_one() -> None:
+    settings = Settings()
+    assert T.variable("profileUpdatesQueue") == settings.profile_updates_queue
+    queue = T.resource("profileUpdates")
+    assert queue["properties"] == T.resource("submissions")["properties"]
+    app = T.app_settings()
+    assert T.ref(app["CITYZEN_PROFILE_UPDATES_QUEUE"]) == Reference("profileUpdatesQueue")
+    assert app["CITYZEN_NOTIFIER_URL"] == "none://"
 
 
 def test_webhook_secrets_come_from_key_vault_and_only_when_webhooks_are_on() -> None:

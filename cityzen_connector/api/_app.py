@@ -33,6 +33,7 @@ from ._routes import FALLBACK, PREFIX, Route, match
 
 if TYPE_CHECKING:
     from cityzen_connector.cases import CaseHistory, CaseThreads, KpiService, MyRequests
+    from cityzen_connector.citizens import Profiles
     from cityzen_connector.rgpd import RightsServices
 
     from .open311._deps import Open311Dependencies
@@ -67,6 +68,7 @@ class ApiDependencies:
     kpis: KpiService | None = None  # stats and open data (None: they answer 503)
     rights: RightsServices | None = None  # data export, erasure (None: their routes are 404s)
     open311: Open311Dependencies | None = None  # the Open311 facade (None: its routes answer 503)
+    profiles: Profiles | None = None  # the citizen's own record (None: its routes answer 404)
 
 
 Deps = Callable[[], ApiDependencies]

@@ -20,6 +20,7 @@ from ._http import JSON, ApiRequest, ApiResponse, json_response, problem_respons
 from ._messages import message_attachment, post_request_message, request_messages
 from ._openapi import openapi_bytes
 from ._ops_handlers import OPS_HANDLERS
+from ._profile import PROFILE_HANDLERS
 from ._rights import RIGHTS_HANDLERS
 from ._routes import PREFIX
 from ._search_handlers import SEARCH_HANDLERS
@@ -132,6 +133,7 @@ HANDLERS: dict[str, Handler] = {
     **RIGHTS_HANDLERS,
     **OPEN311_HANDLERS,
     "open311NotFound": open311_not_found,
+    **PROFILE_HANDLERS,
 }
 
 

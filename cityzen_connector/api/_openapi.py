@@ -35,8 +35,9 @@ _HEADERS = {
     " submission's `citizen` (visible ASCII). Refused with a citizen's bearer token.",
     "CityZen-Citizen-Sub": "The portal names the citizen it verified: the `sub` of a"
     " submission's `citizen`. Refused with a citizen's bearer token.",
-    "If-Match": "The ETag of the plan that was reviewed (GET /api/v1/ops/agents/plan): 412 if"
-    " the plan has changed since; absent, the current plan is applied.",
+    "If-Match": "The ETag read earlier: of the plan that was reviewed (GET"
+    " /api/v1/ops/agents/plan; absent, the current plan is applied) or of the citizen's record"
+    " (GET /api/v1/citizens/me; required, 428 without it). 412 if it has changed since.",
 }
 # The citizen-naming headers: required with the portal's key, absent with a citizen's token.
 _CITIZEN_HEADERS = ("CityZen-Citizen-Issuer", "CityZen-Citizen-Sub")
@@ -145,6 +146,8 @@ def schema_objects() -> dict[str, Any]:
         Open311Updates,
         Open311UpdatesAccepted,
         OpenDataDocument,
+        ProfilePatch,
+        ProfileView,
         QueuesView,
         ReplayRequest,
         ReplayResult,
@@ -211,6 +214,8 @@ def schema_objects() -> dict[str, Any]:
         "Open311Errors": Open311Errors,
         "Open311RequestForm": Open311RequestForm,
         "Open311UpdateForm": Open311UpdateForm,
+        "ProfileView": ProfileView,
+        "ProfilePatch": ProfilePatch,
     }
 
 
@@ -282,7 +287,7 @@ def _request_body(
     if op.request_body in _FORMS:
         return {"required": True, "content": {FORM: {"schema": form_schema(op.request_body)}}}
     schema = refs[(_key(op.request_body), "validation")]
-    content = _content(schema)
+    content = _content(schema, op.body_media_type or JSON)
     # A citizen's message names its JSON part "message" (api._body.read_message).
     document, document_schema = (
         ("message", schema)
@@ -370,7 +375,8 @@ def _operation(
             {
                 "name": header,
                 "in": "header",
-                "required": header in _CITIZEN_HEADERS and contract.auth_mode == "function_key",
+                "required": (header in _CITIZEN_HEADERS and contract.auth_mode == "function_key")
+                or header in op.required_headers,
                 "description": _HEADERS[header],
                 "schema": _HEADER_SCHEMAS.get(header, {"type": "string"}),
             }

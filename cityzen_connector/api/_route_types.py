@@ -55,6 +55,10 @@ class Operation:
     query: Schema = None
     # Query parameters one by one, some bounded by the deployment (``Param``).
     params: tuple[Param, ...] = ()
+    # The request body's media type when it is not application/json (a merge patch).
+    body_media_type: str | None = None
+    # Headers of ``headers`` the operation cannot do without (If-Match on a PATCH: 428).
+    required_headers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

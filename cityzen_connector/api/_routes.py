@@ -220,6 +220,54 @@ ROUTES: tuple[Route, ...] = (
         ),
     ),
     Route(
+        "/v1/citizens/me",
+        "my_profile",
+        "caller",
+        (
+            Operation(
+                "GET",
+                "getMyProfile",
+                "The citizen's record: contact details, certified identity (read only),"
+                " notification preferences, changes waiting and conflicts (docs/profile.md)",
+                {
+                    200: Answer("The record", "ProfileView", ("ETag", "Cache-Control")),
+                    404: Answer("No record yet: it is created with the first request"),
+                    422: Answer("The citizen's headers are not valid"),
+                    **_AUTH,
+                    **_COMMON,
+                },
+                headers=("CityZen-Citizen-Issuer", "CityZen-Citizen-Sub"),
+            ),
+            Operation(
+                "PATCH",
+                "patchMyProfile",
+                "Change contact details (queued, applied to Dynamics 365 field by field) and"
+                " notification preferences (at once); If-Match: the ETag read",
+                {
+                    200: Answer("Preferences changed", "ProfileView", ("ETag", "Cache-Control")),
+                    202: Answer(
+                        "Contact changes queued (listed in pending)",
+                        "ProfileView",
+                        ("ETag", "Cache-Control"),
+                    ),
+                    400: Answer("The body is not valid JSON"),
+                    404: Answer("No record yet: it is created with the first request"),
+                    412: Answer("The record changed since it was read (profile_changed)"),
+                    413: Answer("The body is too large"),
+                    415: Answer("Not application/merge-patch+json"),
+                    422: Answer("Invalid fields, or a certified field (certified_field)"),
+                    428: Answer("If-Match is missing (precondition_required)"),
+                    **_AUTH,
+                    **_COMMON,
+                },
+                request_body="ProfilePatch",
+                headers=("If-Match", "CityZen-Citizen-Issuer", "CityZen-Citizen-Sub"),
+                body_media_type="application/merge-patch+json",
+                required_headers=("If-Match",),
+            ),
+        ),
+    ),
+    Route(
         "/v1/themes",
         "themes",
         "anonymous",

@@ -31,6 +31,7 @@ from ._errors import ConfigurationError, TelemetryError
 from ._jobs import (
     deliver_webhook,
     process_case_event,
+    process_profile_update,
     process_submission,
     purge_retention,
     reconcile_agents,
@@ -67,6 +68,7 @@ __all__ = [
     "load_settings",
     "localhost_config",
     "process_case_event",
+    "process_profile_update",
     "process_submission",
     "purge_retention",
     "reconcile_agents",

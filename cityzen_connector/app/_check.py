@@ -30,6 +30,7 @@ _BUILDERS: tuple[tuple[tuple[str, ...], _Builder], ...] = (
     (("webhook_urls", "webhook_secrets"), _configs.webhook_config),
     (("feeds_news_urls", "feeds_agenda_urls", "feeds_time_zone"), _configs.feeds_config),
     (("feeds_refresh_schedule",), _configs.feeds_schedule),
+    (("notifier_url",), _configs.notifier_url),
 )
 _IDENTITY_BUILDERS: tuple[tuple[tuple[str, ...], _Builder], ...] = (
     (

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from cityzen_connector.dataverse import DataverseConfig, TokenProvider, Transport
     from cityzen_connector.emulator import EmulatorConfig
     from cityzen_connector.localhost import LocalHostConfig
+    from cityzen_connector.mapping import ProfileMapping
     from cityzen_connector.portal import AddressHelpConfig, FeedsConfig
     from cityzen_connector.sync import EventRegistration
     from cityzen_connector.sync.intake import AttachmentLimits
@@ -270,14 +271,18 @@ EMBEDDED_NAMESPACE = "embedded.servicebus.localhost"
 
 
 def event_registration(
-    settings: Settings, *, submission_column: str | None = None
+    settings: Settings,
+    *,
+    submission_column: str | None = None,
+    profile: ProfileMapping | None = None,
 ) -> EventRegistration:
     """What ``cityzen dataverse register-events`` registers. A real Dataverse needs the queue's
     namespace and its Send-only SAS key (``ConfigurationError`` otherwise); the emulator on
     loopback takes the embedded namespace and needs no key. ``submission_column`` (the
     mappings' copy of ``submission.id``, ``CaseSchema.submission_column``) joins the
-    post-image, so every event says which request the case is."""
-    from cityzen_connector.sync import IMAGE_COLUMNS, EventRegistration
+    post-image, so every event says which request the case is. ``profile`` (the mappings'
+    citizen record) adds the contact's Update step, so agents' changes reach the portal."""
+    from cityzen_connector.sync import IMAGE_COLUMNS, EventRegistration, contact_step
 
     from ._errors import ConfigurationError
 
@@ -303,4 +308,21 @@ def event_registration(
         sas_key_name=settings.case_events_sas_key_name,
         sas_key=key,
         image_columns=(*IMAGE_COLUMNS, *([submission_column] if submission_column else [])),
+        contact=contact_step(profile.table, profile.columns(), profile.key_column)
+        if profile is not None
+        else None,
+    )
+
+
+def notifier_url(settings: Settings) -> str:
+    """``notifier_url`` names a notifier ``citizens.open_notifier`` knows (checked at start-up
+    without creating its folder); the message gives the scheme only."""
+    from cityzen_connector._types import url_scheme
+
+    url = settings.notifier_url
+    if url in ("memory://", "none://") or (url.startswith("file://") and len(url) > len("file://")):
+        return url
+    raise ValueError(
+        f"unsupported notifier URL (scheme {url_scheme(url)!r}): file://folder, memory://"
+        " or none://"
     )

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from cityzen_connector.api.open311 import Open311Dependencies
     from cityzen_connector.cases import (
         CaseEventPorts,
+        CaseEventResult,
         CaseHistory,
         CaseRecord,
         CaseSchema,
@@ -49,10 +50,12 @@ if TYPE_CHECKING:
         KpiService,
         MyRequests,
         Reconciler,
+        RemoteContext,
         WebhookDeliveryDeps,
         WebhookOutbox,
         WebhookSender,
     )
+    from cityzen_connector.citizens import Notifier, Profiles, ProfileUpdatePorts
     from cityzen_connector.dataverse import DataverseClient, TokenProvider, Transport
     from cityzen_connector.identity import BearerAuthenticator, FetchJson, OpsAuthenticator
     from cityzen_connector.mapping import MappingSet
@@ -177,10 +180,61 @@ class Container:
 
     @_Once
     def webhook_outbox(self) -> WebhookOutbox:
-        """Where case changes for the portal wait for delivery (``webhooks_queue``)."""
+        """Where case changes for the portal wait for delivery (``webhooks_queue``); with a
+        profile mapping, each carries the citizen's channel and language and is notified."""
         from cityzen_connector.cases import QueueWebhookOutbox
+        from cityzen_connector.citizens import NotifyingOutbox
 
-        return QueueWebhookOutbox(self.bus, self.settings.webhooks_queue)
+        outbox = QueueWebhookOutbox(self.bus, self.settings.webhooks_queue)
+        if self.profiles is None:
+            return outbox
+        return NotifyingOutbox(outbox, self.profiles, self.notifier)
+
+    # -- the citizen's own record (citizens/) ---------------------------------------------------
+    @_Once
+    def profiles(self) -> Profiles | None:
+        """``GET``/``PATCH /api/v1/citizens/me``; ``None`` when no mapping file has [profile]."""
+        from cityzen_connector.citizens import Profiles
+
+        mapping = self.mappings.profile
+        if mapping is None:
+            return None
+        return Profiles(
+            self.store,
+            self.api_client,
+            mapping,
+            self.bus,
+            self.settings.profile_updates_queue,
+            pepper=self._pepper,
+            clock=self.clock,
+            retention=timedelta(days=self.settings.case_history_days),
+        )
+
+    @_Once
+    def notifier(self) -> Notifier:
+        from cityzen_connector.citizens import open_notifier
+
+        return open_notifier(self.settings.notifier_url)
+
+    @_Once
+    def profile_updates(self) -> ProfileUpdatePorts:
+        """What the profile-updates queue worker needs (queue-work retries on the client)."""
+        from cityzen_connector.citizens import ProfileUpdatePorts
+        from cityzen_connector.mapping import MappingError
+
+        if self.profiles is None:
+            raise MappingError("no mapping file has a [profile] table")
+        s = self.settings
+        ports = ProfileUpdatePorts(
+            bus=self.bus,
+            queue=s.profile_updates_queue,
+            client=self.client,
+            profiles=self.profiles,
+            clock=self.clock,
+            first_delay=timedelta(seconds=s.retry_initial_delay_seconds),
+            max_delay=timedelta(seconds=s.retry_max_delay_seconds),
+        )
+        return ports if self._logger is None else dataclasses.replace(ports, logger=self._logger)
 
     @_Once
     def webhook_delivery(self) -> WebhookDeliveryDeps:
@@ -418,8 +472,18 @@ class Container:
             threads=self.case_threads,
             # An erasure request decided by the DPO (app/_rights.py); lazy, as read_case.
             on_recorded=self._on_recorded,
+            # An agent's change of a citizen's contact: the record's copy follows.
+            tables=self._contact_events(),
         )
         return ports if self._logger is None else replace(ports, logger=self._logger)
+
+    def _contact_events(self) -> dict[str, Callable[[RemoteContext], CaseEventResult]]:
+        from cityzen_connector.citizens import ContactEvents
+
+        if self.profiles is None:
+            return {}
+        events = ContactEvents(self.profiles)
+        return {events.table: events}
 
     @_Once
     def my_requests(self) -> MyRequests:
@@ -650,6 +714,7 @@ class Container:
             kpis=self.kpis,
             rights=self.rights,
             open311=self.open311 if s.open311_enabled else None,
+            profiles=self.profiles,
         )
 
     @_Once

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         ReconcileReport,
         WebhookDeliveryResult,
     )
+    from cityzen_connector.citizens import UpdateResult
     from cityzen_connector.messaging import ReceivedMessage
     from cityzen_connector.portal import CacheReport, RefreshReport
     from cityzen_connector.sync import ThemesSnapshot
@@ -33,6 +34,7 @@ _EMBEDDED_BUSES = frozenset({"sqlite", "memory"})
 __all__ = [
     "deliver_webhook",
     "process_case_event",
+    "process_profile_update",
     "process_submission",
     "purge_retention",
     "reconcile_agents",
@@ -131,6 +133,13 @@ def process_case_event(container: Container, message: ReceivedMessage) -> CaseEv
     from cityzen_connector.cases import handle_case_event
 
     return handle_case_event(message, container.case_events)
+
+
+def process_profile_update(container: Container, message: ReceivedMessage) -> UpdateResult:
+    """The profile-updates queue worker on one message (complete it whatever the result)."""
+    from cityzen_connector.citizens import handle_profile_update
+
+    return handle_profile_update(message, container.profile_updates)
 
 
 def reconcile_cases(container: Container) -> ReconcileReport:

@@ -206,4 +206,5 @@ def status_event(record: CaseRecord, status: CitizenStatus) -> WebhookEvent:
             "closed": status.closed,
             "updated_at": last.at.isoformat().replace("+00:00", "Z"),
         },
+        contact_id=record.contact_id,
     )

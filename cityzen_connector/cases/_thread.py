@@ -196,6 +196,8 @@ class CaseThreads:
             # The files an agent attached: notes on the row, written in its change set.
             message = replace(message, attachments=tuple(self.notes.files_of(message.row_id)))
         event = message_event(message, self._request_of(case_id))
+        case = self._history.get(case_id)
+        event = replace(event, contact_id=case.contact_id if case is not None else None)
         self._outbox.publish(event)
         try:
             self._store.put(

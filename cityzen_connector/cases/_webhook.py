@@ -9,8 +9,9 @@ body (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/stan
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -27,6 +28,9 @@ class WebhookEvent:
     type: str
     timestamp: datetime
     data: Mapping[str, JsonValue]
+    # Whose case it is, for the outbox that notifies by the citizen's preferences
+    # (``cityzen_connector.citizens``); never in the body, never queued.
+    contact_id: uuid.UUID | None = field(default=None, compare=False)
 
 
 class WebhookOutbox(Protocol):

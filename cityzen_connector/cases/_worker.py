@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
@@ -87,6 +87,10 @@ class CaseEventPorts:
     # The conversation: agents' messages (``None``: the conversation table's events are
     # another table's, ignored).
     threads: CaseThreads | None = None
+    # Other tables' events on the same queue, by table (the contact's: an agent changed a
+    # citizen's record, ``cityzen_connector.citizens``). A handler raises ``InvalidCaseEvent``
+    # to park a message it cannot read.
+    tables: Mapping[str, Callable[[RemoteContext], CaseEventResult]] = field(default_factory=dict)
     # Decisions since start, by action and reason (``ignored:other_table``…): what ops graph.
     counts: Counter[str] = field(default_factory=Counter)
     # Told of every case recorded, a duplicate delivery included (so a step it started and a
@@ -128,6 +132,9 @@ def _decide(message: ReceivedMessage, ports: CaseEventPorts) -> CaseEventResult:
         context = parse_context(message.body)
         if ports.threads is not None and context.primary_entity_name == ports.threads.table.table:
             return _message(context, ports.threads)
+        handler = ports.tables.get(context.primary_entity_name)
+        if handler is not None:
+            return handler(context)
         change = change_of(context, ports.schema)
         if change == Ignored("no_case_data") and ports.read_case is not None:
             change = ports.read_case(context.primary_entity_id) or Ignored("case_gone")

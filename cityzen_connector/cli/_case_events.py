@@ -49,7 +49,9 @@ def register_case_events(settings: Settings) -> str:
     deps = app.Container(settings)
     try:
         column = deps.case_schema.submission_column
-        registration = app.event_registration(settings, submission_column=column)
+        registration = app.event_registration(
+            settings, submission_column=column, profile=deps.mappings.profile
+        )
         lines = register_events(deps.api_client, registration)
     except (DataverseError, ProvisionError, MappingError, app.ConfigurationError) as exc:
         raise _StartError(f"case events: {type(exc).__name__}: {exc}", code=1) from exc

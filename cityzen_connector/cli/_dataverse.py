@@ -122,7 +122,9 @@ def _register_events(args: argparse.Namespace) -> int:
         # The image also carries the mappings' submission id column (MappingError: failed).
         column = deps.case_schema.submission_column
         # ConfigurationError: printed by main.
-        registration = event_registration(deps.settings, submission_column=column)
+        registration = event_registration(
+            deps.settings, submission_column=column, profile=deps.mappings.profile
+        )
         lines = register_events(
             deps.api_client,
             registration,

@@ -220,6 +220,10 @@ def banner(
             f"  curl -sS -X POST '{api}/citizens/me/data-export' -H 'x-functions-key:"
             f" {function_key}' -H 'CityZen-Citizen-Issuer: {issuer}' -H 'CityZen-Citizen-Sub:"
             f" {sub}'",
+            "Their record (contact details, preferences; change it with PATCH and If-Match,"
+            " docs/profile.md):",
+            f"  curl -sS -i '{api}/citizens/me' -H 'x-functions-key: {function_key}'"
+            f" -H 'CityZen-Citizen-Issuer: {issuer}' -H 'CityZen-Citizen-Sub: {sub}'",
         ]
     lines += signin or []
     lines += [

@@ -54,6 +54,7 @@ from ._plan_types import (
     SubmissionPlan,
 )
 from ._planner import PlanContext, plan_submission
+from ._profile import ProfileField, ProfileMapping
 from ._rights import RIGHTS, Decision, Right, RightsPlan
 from ._status import CitizenStatus, StatusVocabulary
 from ._territory import Territory
@@ -92,6 +93,8 @@ __all__ = [
     "OptionValue",
     "PlanContext",
     "PlanError",
+    "ProfileField",
+    "ProfileMapping",
     "QuerySpec",
     "RecordRef",
     "RequiredColumn",

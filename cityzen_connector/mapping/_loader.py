@@ -22,13 +22,25 @@ from ._agents import AccessModel, AgentsConfig, build_access_model
 from ._config import PlanConfig, RoutingConfig, TargetConfig, TerritoryConfig, ThemeConfig
 from ._errors import FileProblem, MappingFileError
 from ._mappingset import MappingSet, build_mapping_set
+from ._profile import ProfileConfig, ProfileMapping, build_profile
 from ._rights import RightsConfig, RightsPlan, build_rights, tables_of
 from ._status import StatusConfig, StatusVocabulary, build_vocabulary
 
 MAX_FILE_BYTES = 1024 * 1024
-_SECTIONS = ("targets", "themes", "routing", "plan", "status", "territory", "agents", "rights")
-# The last four optional (``rights``: the data-protection rights, mapping/_rights.py).
-_SINGLES = ("routing", "plan", "status", "territory", "agents", "rights")
+_SECTIONS = (
+    "targets",
+    "themes",
+    "routing",
+    "plan",
+    "status",
+    "territory",
+    "agents",
+    "rights",
+    "profile",
+)
+# The last six optional (``rights``: the data-protection rights, mapping/_rights.py;
+# ``profile``: the citizen's own record, mapping/_profile.py).
+_SINGLES = ("routing", "plan", "status", "territory", "agents", "rights", "profile")
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -120,6 +132,7 @@ def _validate(collected: _Collected) -> MappingSet:
         config = _model(agents_file, "agents", agents_raw, AgentsConfig, problems)
         if config is not None:
             agents = build_access_model(agents_file, config, routing, problems)
+    profile = _profile(collected, targets, problems)
     if problems or routing is None or plan is None:
         raise MappingFileError(problems)
     files = {
@@ -134,7 +147,7 @@ def _validate(collected: _Collected) -> MappingSet:
     rights = _rights(collected, built, statuses, problems)
     if problems:
         raise MappingFileError(problems)
-    return replace(built.with_statuses(statuses), agents=agents, rights=rights)
+    return replace(built.with_statuses(statuses), agents=agents, rights=rights, profile=profile)
 
 
 def _rights(
@@ -155,6 +168,25 @@ def _rights(
     )
     problems.extend(found)
     return plan
+
+
+def _profile(
+    collected: _Collected, targets: Mapping[str, TargetConfig], problems: list[FileProblem]
+) -> ProfileMapping | None:
+    if "profile" not in collected.singles:
+        return None
+    file, raw = collected.singles["profile"]
+    config = _model(file, "profile", raw, ProfileConfig, problems)
+    if config is None:
+        return None
+    tables = {n: (t.table, t.entity_set, t.primary_id) for n, t in targets.items()}
+    keys = {
+        name: column
+        for name, target in targets.items()
+        for column, spec in target.columns.items()
+        if isinstance(spec, Mapping) and spec.get("copy") == "match.identity_key"
+    }
+    return build_profile(file, config, tables, keys, problems)
 
 
 def _statuses(collected: _Collected, problems: list[FileProblem]) -> StatusVocabulary:

@@ -20,6 +20,7 @@ from ._config import (
 from ._errors import ExpressionError, FileProblem, MappingFileError
 from ._expressions import Blob, Copy, Expression, Option, Ref
 from ._parse import parse_expression
+from ._profile import ProfileMapping
 from ._rights import RightsPlan
 from ._scope import path_problem
 from ._status import StatusVocabulary
@@ -73,6 +74,8 @@ class MappingSet:
     agents: AccessModel = dataclasses.field(default_factory=AccessModel)
     # The data-protection rights (mappings/rights.toml); ``None`` when no file declares them.
     rights: RightsPlan | None = None
+    # The citizen's profile (mappings/profile.toml); None: no profile routes.
+    profile: ProfileMapping | None = None
 
     def target(self, name: str) -> Target:
         return next(target for target in self.targets if target.name == name)

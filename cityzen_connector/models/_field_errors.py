@@ -67,6 +67,11 @@ _FRENCH: Mapping[str, str] = MappingProxyType(
         "invalid_key": "L’en-tête Idempotency-Key n’est pas valide.",
         "not_allowed": "Envoyez les fichiers comme parties multipart.",
         "invalid_text": "Ce texte contient un caractère non valide.",
+        # the citizen's record (PATCH /api/v1/citizens/me)
+        "certified": "Cette donnée certifiée ne peut pas être modifiée.",
+        "invalid_email": "Cette adresse électronique n’est pas valide.",
+        "invalid_phone": "Ce numéro de téléphone n’est pas valide.",
+        "invalid_postal_code": "Ce code postal n’est pas valide.",
     }
 )
 _FRENCH_DEFAULT = "Cette valeur n’est pas valide."

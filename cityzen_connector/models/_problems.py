@@ -52,6 +52,11 @@ class ProblemCode(StrEnum):
     CASE_ACTION_REFUSED = "case_action_refused"
     EXPORT_NOT_READY = "export_not_ready"
     EXPORT_GONE = "export_gone"
+    # The citizen's own record (GET/PATCH /api/v1/citizens/me, docs/profile.md).
+    PROFILE_NOT_FOUND = "profile_not_found"
+    CERTIFIED_FIELD = "certified_field"
+    PRECONDITION_REQUIRED = "precondition_required"
+    PROFILE_CHANGED = "profile_changed"
 
 
 @dataclass(frozen=True)
@@ -198,6 +203,30 @@ CATALOGUE: Mapping[ProblemCode, CatalogueEntry] = MappingProxyType(
             "This export link was used already or has expired: ask for a new export.",
             "Ce lien d’export a déjà servi ou a expiré : demandez un nouvel export.",
         ),
+        # No contact holds this citizen's key yet: one is created with their first request.
+        ProblemCode.PROFILE_NOT_FOUND: CatalogueEntry(
+            404,
+            "No record yet: it is created with your first request.",
+            "Aucune fiche pour l’instant : elle est créée avec votre première demande.",
+        ),
+        # A certified identity claim (FranceConnect): ``errors`` names each field.
+        ProblemCode.CERTIFIED_FIELD: CatalogueEntry(
+            422,
+            "Certified identity data cannot be changed here.",
+            "Les données d’identité certifiées ne peuvent pas être modifiées ici.",
+        ),
+        # RFC 6585 section 3: a PATCH of the record must say which version it changes.
+        ProblemCode.PRECONDITION_REQUIRED: CatalogueEntry(
+            428,
+            "Send the ETag of the record you read in If-Match.",
+            "Envoyez dans If-Match l’ETag de la fiche que vous avez lue.",
+        ),
+        # RFC 9110 section 13.1.1: the record changed since it was read.
+        ProblemCode.PROFILE_CHANGED: CatalogueEntry(
+            412,
+            "Your record has changed since it was read: read it again, then retry.",
+            "Votre fiche a changé depuis sa lecture : relisez-la, puis réessayez.",
+        ),
     }
 )
 
@@ -247,12 +276,15 @@ def problem(
     instance: str | None = None,
     errors: Iterable[FieldError] = (),
 ) -> Problem:
-    """Build the problem for a catalogue code; ``errors`` only for ``validation_failed``."""
+    """Build the problem for a catalogue code; ``errors`` only for a 422 (``validation_failed``,
+    or ``certified_field``: a field the citizen may not change, named)."""
     code = ProblemCode(code)  # ValueError on an unknown code: a programming error
     entry = CATALOGUE[code]
     listed = tuple(errors)
-    if listed and code is not ProblemCode.VALIDATION_FAILED:
-        raise ValueError("field errors belong to validation_failed (422) problems only")
+    if listed and entry.status != 422:
+        raise ValueError(
+            "field errors belong to 422 problems only (validation_failed, certified_field)"
+        )
     return Problem(
         type=PROBLEM_TYPE_PREFIX + code.value,
         title=entry.en.rstrip("."),

@@ -15,6 +15,7 @@ from ._event_registration import (
     IMAGE_COLUMNS,
     EventRegistration,
     RegistrationLine,
+    contact_step,
     register_events,
 )
 from ._health import (
@@ -61,6 +62,7 @@ __all__ = [
     "apply_provisioning",
     "cached_themes",
     "check_readiness",
+    "contact_step",
     "not_modified",
     "plan_provisioning",
     "read_themes",

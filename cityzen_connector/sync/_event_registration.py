@@ -48,11 +48,13 @@ from ._event_steps import (
     IMAGE_COLUMNS,
     MESSAGE_IMAGE_ALIAS,
     MESSAGE_IMAGE_COLUMNS,
+    PROFILE_IMAGE_ALIAS,
     STEPS,
     TABLE,
     UPDATE_FILTERING,
     EventRegistration,
     StepSpec,
+    contact_step,
     endpoint_fields,
     image_fields,
     step_fields,
@@ -64,10 +66,12 @@ __all__ = [
     "IMAGE_COLUMNS",
     "MESSAGE_IMAGE_ALIAS",
     "MESSAGE_IMAGE_COLUMNS",
+    "PROFILE_IMAGE_ALIAS",
     "STEPS",
     "UPDATE_FILTERING",
     "EventRegistration",
     "RegistrationLine",
+    "contact_step",
     "register_events",
 ]
 
@@ -226,7 +230,7 @@ def register_events(
     object."""
     messages: dict[str, str] = {}
     _check_columns(client, config.image_columns)  # before any write
-    sdk = [(spec, _sdk_ids(client, spec, messages)) for spec in STEPS]
+    sdk = [(spec, _sdk_ids(client, spec, messages)) for spec in config.steps]
     registrar = _Registrar(client, dry_run, echo)
     named = eq("name", ENDPOINT_NAME)
     found = client.first(Query("serviceendpoints").select("issaskeyset").where(named))

@@ -17,11 +17,13 @@ __all__ = [
     "IMAGE_COLUMNS",
     "MESSAGE_IMAGE_ALIAS",
     "MESSAGE_IMAGE_COLUMNS",
+    "PROFILE_IMAGE_ALIAS",
     "STEPS",
     "TABLE",
     "UPDATE_FILTERING",
     "EventRegistration",
     "StepSpec",
+    "contact_step",
     "endpoint_fields",
     "image_fields",
     "step_fields",
@@ -71,6 +73,17 @@ STEPS = (
     StepSpec(TABLE, "Update", IMAGE_ALIAS, IMAGE_COLUMNS, UPDATE_FILTERING),
     StepSpec(_C.table, "Create", MESSAGE_IMAGE_ALIAS, MESSAGE_IMAGE_COLUMNS),
 )
+PROFILE_IMAGE_ALIAS = "profile"
+
+
+def contact_step(table: str, columns: tuple[str, ...], key_column: str) -> StepSpec:
+    """The contact's Update, filtered on the profile's columns, with a post-image of them, its
+    key and its row version: an agent's change of a citizen's record reaches the portal's copy
+    (``cityzen_connector.citizens``) as a case's change reaches its history."""
+    image = (*columns, key_column, "versionnumber")
+    return StepSpec(table, "Update", PROFILE_IMAGE_ALIAS, image, columns)
+
+
 _IMAGE_PROPERTY = {"Create": "Id", "Update": "Target"}  # see emulator/_registrations.py
 
 
@@ -84,6 +97,12 @@ class EventRegistration:
     sas_key: str = field(repr=False)  # a secret: in no repr, no line, no log
     # The case post-image's columns: IMAGE_COLUMNS and the mappings' submission id column.
     image_columns: tuple[str, ...] = IMAGE_COLUMNS
+    # The contact's Update step (``contact_step``) when the mappings have a profile.
+    contact: StepSpec | None = None
+
+    @property
+    def steps(self) -> tuple[StepSpec, ...]:
+        return STEPS if self.contact is None else (*STEPS, self.contact)
 
     @property
     def namespace_address(self) -> str:
@@ -114,6 +133,7 @@ def endpoint_fields(config: EventRegistration) -> dict[str, Any]:
 
 def step_fields(spec: StepSpec, endpoint: str, message_id: str, filter_id: str) -> dict[str, Any]:
     what = "case" if spec.table == TABLE else "message"
+    what = "contact" if spec.image_alias == PROFILE_IMAGE_ALIAS else what
     fields: dict[str, Any] = {
         "name": spec.name,
         "description": f"Posts the {what} to the case-events queue (register-events)",

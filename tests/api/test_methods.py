@@ -19,6 +19,7 @@ PATHS = {
     "/v1/citizens/me/data-export/{id}": "GET, HEAD, OPTIONS",
     "/v1/citizens/me/data-export/{id}/file": "GET, HEAD, OPTIONS",
     "/v1/citizens/me/erasure-request": "POST, OPTIONS",
+    "/v1/citizens/me": "GET, PATCH, HEAD, OPTIONS",
     "/v1/themes": "GET, HEAD, OPTIONS",
     "/v1/address": "GET, HEAD, OPTIONS",
     "/v1/address/reverse": "GET, HEAD, OPTIONS",

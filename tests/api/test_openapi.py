@@ -22,6 +22,7 @@ def test_every_route_and_operation_is_documented() -> None:
         "/api/v1/citizens/me/data-export/{id}",
         "/api/v1/citizens/me/data-export/{id}/file",
         "/api/v1/citizens/me/erasure-request",
+        "/api/v1/citizens/me",
         "/api/v1/themes",
         "/api/v1/address",
         "/api/v1/address/reverse",

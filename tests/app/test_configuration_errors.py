@@ -100,6 +100,10 @@ BREAKAGES: dict[str, tuple[dict[str, str], str]] = {
         {"CITYZEN_FEEDS_TIME_ZONE": "Europe/S3cr3tValue123"},
         "CITYZEN_FEEDS_TIME_ZONE",
     ),
+    "notifier unknown": (
+        {"CITYZEN_NOTIFIER_URL": "smtp://mailer:S3cr3tValue123@mail.example.fr"},
+        "CITYZEN_NOTIFIER_URL",
+    ),
     "retry delays inverted": (
         {"CITYZEN_RETRY_INITIAL_DELAY_SECONDS": "600", "CITYZEN_RETRY_MAX_DELAY_SECONDS": "60"},
         "CITYZEN_RETRY_INITIAL_DELAY_SECONDS",

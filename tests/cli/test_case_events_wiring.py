@@ -120,9 +120,9 @@ def test_run_registers_case_events_in_its_emulator_once(tmp_path: Path) -> None:
         served = settings.model_copy(update={"dataverse_url": handle.url})
         _provision_or_stop(served)  # as `cityzen run` does before registering
         first = register_case_events(served)
-        assert first.endswith("(7 registration(s) made, 0 unchanged)")
+        assert first.endswith("(9 registration(s) made, 0 unchanged)")
         assert "queue case-events" in first
-        assert register_case_events(served).endswith("(0 registration(s) made, 7 unchanged)")
+        assert register_case_events(served).endswith("(0 registration(s) made, 9 unchanged)")
         _case(handle.url)
         [message] = bus.peek("case-events")
         assert json.loads(message.body)["PrimaryEntityName"] == "incident"

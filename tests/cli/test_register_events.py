@@ -71,6 +71,10 @@ def served(
         app.close()
 
 
+MAPPED_PROFILE = load_mappings(MAPPINGS).profile
+assert MAPPED_PROFILE is not None
+
+
 def _run(capsys: pytest.CaptureFixture[str], *flags: str) -> tuple[int, list[str], str]:
     code = main(["dataverse", "register-events", *flags])
     out, err = capsys.readouterr()
@@ -82,9 +86,9 @@ def test_a_first_run_creates_the_endpoint_steps_and_images(
 ) -> None:
     code, lines, text = _run(capsys)
     assert code == 0
-    assert [line.split()[0] for line in lines[:-1]] == ["created"] * 7
+    assert [line.split()[0] for line in lines[:-1]] == ["created"] * 9
     assert "service endpoint  cityzen-case-events" in lines[0]
-    assert lines[-1].startswith("7 object(s) changed, 0 unchanged (queue case-events on sb://")
+    assert lines[-1].startswith("9 object(s) changed, 0 unchanged (queue case-events on sb://")
     assert KEY not in text
     [endpoint] = served.get(
         "serviceendpoints?$select=contract,messageformat,authtype,path,saskeyname,issaskeyset"
@@ -99,12 +103,16 @@ def test_a_first_run_creates_the_endpoint_steps_and_images(
     assert [(s["name"], s["stage"], s["mode"]) for s in steps] == [
         ("CityZen case events: Create of cz_casemessage", 40, 1),
         ("CityZen case events: Create of incident", 40, 1),
+        ("CityZen case events: Update of contact", 40, 1),
         ("CityZen case events: Update of incident", 40, 1),
     ]
-    assert steps[2]["filteringattributes"] == "statecode,statuscode,ownerid"
+    assert steps[3]["filteringattributes"] == "statecode,statuscode,ownerid"
+    # The citizen's record: an agent's change of a profile column (docs/profile.md).
+    assert steps[2]["filteringattributes"].split(",") == list(MAPPED_PROFILE.columns())
     images = served.get("sdkmessageprocessingstepimages?$select=entityalias,messagepropertyname")
     assert sorted((i["entityalias"], i["messagepropertyname"]) for i in images) == [
         ("message", "Id"),
+        ("profile", "Target"),
         ("status", "Id"),
         ("status", "Target"),
     ]
@@ -157,8 +165,8 @@ def test_a_second_run_changes_nothing(served: Served, capsys: pytest.CaptureFixt
     assert _run(capsys)[0] == 0
     code, lines, _ = _run(capsys)
     assert code == 0
-    assert [line.split()[0] for line in lines[:-1]] == ["unchanged"] * 7
-    assert lines[-1].startswith("0 object(s) changed, 7 unchanged")
+    assert [line.split()[0] for line in lines[:-1]] == ["unchanged"] * 9
+    assert lines[-1].startswith("0 object(s) changed, 9 unchanged")
 
 
 def test_a_dry_run_says_what_it_would_do_and_writes_nothing(
@@ -166,8 +174,8 @@ def test_a_dry_run_says_what_it_would_do_and_writes_nothing(
 ) -> None:
     code, lines, _ = _run(capsys, "--dry-run")
     assert code == 0
-    assert [" ".join(line.split()[:2]) for line in lines[:-1]] == ["would create"] * 7
-    assert lines[-1].startswith("7 object(s) would change")
+    assert [" ".join(line.split()[:2]) for line in lines[:-1]] == ["would create"] * 9
+    assert lines[-1].startswith("9 object(s) would change")
     assert served.get("serviceendpoints?$select=name") == []
 
 

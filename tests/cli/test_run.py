@@ -88,12 +88,14 @@ def test_the_printed_curl_commands_parse_as_shell_words() -> None:
         citizen=("https://fcp-low.sbx.dev-franceconnect.fr/api/v2", "4abd71ec"),
     )
     curls = [line.strip() for line in text.splitlines() if line.strip().startswith("curl")]
-    post, get, mine, export, search, suggestions, news, agenda, open_data, ops, stats = (
+    post, get, mine, export, record, search, suggestions, news, agenda, open_data, ops, stats = (
         shlex.split(c) for c in curls
     )
     assert export[2:4] == ["-X", "POST"]
     assert export[4] == "http://127.0.0.1:7071/api/v1/citizens/me/data-export"
     assert "CityZen-Citizen-Sub: 4abd71ec" in export
+    assert record[3] == "http://127.0.0.1:7071/api/v1/citizens/me"
+    assert record[4:] == mine[3:]
     assert open_data == ["curl", "-sS", "http://127.0.0.1:7071/api/v1/open-data/requests.csv"]
     assert stats[2] == "http://127.0.0.1:7071/api/v1/stats?group_by=sub_theme&period=week"
     assert stats[4] == ops[4]

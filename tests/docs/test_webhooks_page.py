@@ -8,7 +8,7 @@ import re
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -16,12 +16,14 @@ from cityzen_connector.cases import (
     CaseRecord,
     Entry,
     ThreadMessage,
+    WebhookEvent,
     event_body,
     message_event,
     parse_secrets,
     signed_headers,
     status_event,
 )
+from cityzen_connector.citizens import NoNotifier, NotifyingOutbox, Profiles
 from cityzen_connector.mapping import CitizenStatus
 from cityzen_connector.settings import LOCAL_WEBHOOK_SECRET
 from tests.support.webhooks import OLD_SECRET, OTHER_SECRET, SECRET
@@ -91,6 +93,19 @@ def test_the_page_shows_the_local_secret_and_a_body_the_outbox_writes() -> None:
     assert example.group(1).strip() == json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
+def notified(event: WebhookEvent) -> WebhookEvent:
+    """The event as the outbox publishes it with a profile mapping: with the citizen's channel
+    and language (the defaults: this event names no contact)."""
+    published: list[WebhookEvent] = []
+
+    class Keep:
+        def publish(self, event: WebhookEvent) -> None:
+            published.append(event)
+
+    NotifyingOutbox(Keep(), cast("Profiles", None), NoNotifier()).publish(event)
+    return published[0]
+
+
 def test_the_events_example_and_table_name_exactly_what_the_connector_sends() -> None:
     # The data of a status change as the history publishes it (cases.status_event).
     record = CaseRecord(
@@ -100,7 +115,9 @@ def test_the_events_example_and_table_name_exactly_what_the_connector_sends() ->
         submission_id=uuid.uuid4(),
     )
     sent = json.loads(
-        event_body(status_event(record, CitizenStatus("resolved", "Résolue", "Resolved", True)))
+        event_body(
+            notified(status_event(record, CitizenStatus("resolved", "Résolue", "Resolved", True)))
+        )
     )
     [example, _] = re.findall(r"^```json\n(.*?)^```", PAGE, re.M | re.S)
     shown = json.loads(example)
@@ -124,7 +141,7 @@ def test_the_message_example_names_exactly_what_the_connector_sends() -> None:
         version=7,
         text="Pouvez-vous envoyer une photo ?",
     )
-    sent = json.loads(event_body(message_event(message, uuid.uuid4())))
+    sent = json.loads(event_body(notified(message_event(message, uuid.uuid4()))))
     [_, example] = re.findall(r"^```json\n(.*?)^```", PAGE, re.M | re.S)
     shown = json.loads(example)
     assert list(shown) == list(sent)

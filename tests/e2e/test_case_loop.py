@@ -118,7 +118,7 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loop]:
         client, plan, now=time.monotonic, sleep=time.sleep, key_deadline_seconds=30
     )
     assert report.ok, [s.line() for s in report.steps]
-    assert "(7 registration(s) made, 0 unchanged)" in register_case_events(settings)
+    assert "(9 registration(s) made, 0 unchanged)" in register_case_events(settings)
     deps = app.Container(settings)
     previous = app.install(deps)
     config = LocalHostConfig(
@@ -238,6 +238,9 @@ def test_a_request_resolved_by_an_agent_reads_the_same_everywhere_the_citizen_lo
         "label_en": "Resolved",
         "closed": True,
         "updated_at": final["updated_at"].replace("+00:00", "Z"),
+        # The citizen's channel for status changes, and language (docs/profile.md).
+        "channel": "email",
+        "language": "fr",
     }
     assert not [line for line in loop.received if not line.startswith("webhook ")]
 

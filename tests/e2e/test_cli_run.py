@@ -210,7 +210,7 @@ def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
     assert re.fullmatch(r"CAS-\d{5}-[0-9A-Z]{6}", status["ticket_number"])
     # An agent puts the case on hold with the printed command: the emulator's service endpoint
     # (registered at start-up) posts the change onto the embedded case-events queue.
-    run.wait_for(r"^Case events: .* queue case-events \(7 registration\(s\) made, 0 unchanged\)$")
+    run.wait_for(r"^Case events: .* queue case-events \(9 registration\(s\) made, 0 unchanged\)$")
     hold = run.wait_for(r"^\s+(\.venv/bin/cityzen emulator case .* hold <ticket>)$").group(1)
     words = shlex.split(hold.replace("<ticket>", status["ticket_number"]))
     acted = subprocess.run(
@@ -240,6 +240,25 @@ def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
     assert (item["request_id"], item["status"]) == (submission_id, "on_hold")
     told = rf'^webhook msg_\w+ request\.status_changed .*"request_id":"{submission_id}"'
     run.wait_for(told + '.*"status":"on_hold"')
+    # The citizen's record, by the printed curl: the contact the sample request wrote; a
+    # change, with the ETag read, is queued and applied by the profile-updates trigger.
+    record = curl_as_request(run.wait_for(r"^\s+(curl -sS -i 'http.*/citizens/me' .*)$").group(1))
+    read = requests.request(timeout=TIMEOUT, **record)  # type: ignore[arg-type]
+    assert read.status_code == 200, read.text
+    assert read.json()["certified"]["given_name"]
+    patch = {**record, "method": "PATCH", "data": b'{"contact": {"city": "Lyon"}}'}
+    patch["headers"] = {
+        **record["headers"],  # type: ignore[dict-item]
+        "Content-Type": "application/merge-patch+json",
+        "If-Match": read.headers["ETag"],
+    }
+    changed = requests.request(timeout=TIMEOUT, **patch)  # type: ignore[arg-type]
+    assert changed.status_code == 202, changed.text
+    deadline = time.monotonic() + 30
+    while (now := requests.request(timeout=TIMEOUT, **record).json())["pending"]:  # type: ignore[arg-type]
+        assert time.monotonic() < deadline, now
+        time.sleep(0.05)
+    assert now["contact"]["city"] == "Lyon"
     # The local sign-in provider: a citizen signs in there, and the API takes the token.
     issuer = run.wait_for(r"FranceConnect-shaped test identities\s+(http://127\.0\.0\.1:\d+)/$")
     by_token = run.wait_for(r"^\s+(curl -sS 'http.*/citizens/me/requests' -H .*Bearer.*)$").group(1)

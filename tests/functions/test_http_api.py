@@ -52,6 +52,7 @@ def test_binding_json_in_function_key_mode() -> None:
         "data_export_status": ("v1/citizens/me/data-export/{id}", "FUNCTION", ALL),
         "data_export_file": ("v1/citizens/me/data-export/{id}/file", "FUNCTION", ALL),
         "erasure_request": ("v1/citizens/me/erasure-request", "FUNCTION", ALL),
+        "my_profile": ("v1/citizens/me", "FUNCTION", ALL),
         "themes": ("v1/themes", "ANONYMOUS", ALL),
         "address_search": ("v1/address", "FUNCTION", ALL),
         "address_reverse": ("v1/address/reverse", "FUNCTION", ALL),
