@@ -75,6 +75,7 @@ def partitions() -> Partitions:
         contact_partition,
         thread_partition,
     )
+    from cityzen_connector.citizens import PROFILE_KEYS, PROFILES
     from cityzen_connector.rgpd import Partitions
     from cityzen_connector.sync.intake import MESSAGE_INTAKE_PARTITION
 
@@ -86,6 +87,8 @@ def partitions() -> Partitions:
         citizen_messages=lambda request: citizen_partition(uuid.UUID(request)),
         contact_cases=lambda contact: contact_partition(uuid.UUID(contact)),
         case_messages=lambda case: thread_partition(uuid.UUID(case)),
+        profiles=PROFILES,
+        profile_keys=PROFILE_KEYS,
     )
 
 
@@ -150,6 +153,7 @@ def eraser(container: Container) -> Eraser | None:
         [
             (settings.submissions_queue, True),
             (settings.webhooks_queue, True),
+            (settings.profile_updates_queue, True),
             (settings.case_events_queue, embedded),
         ]
     )

@@ -79,8 +79,11 @@ class Profiles:
         return self.stored(contact_id)[0]
 
     def for_contact(self, contact_id: uuid.UUID) -> ProfileRecord | None:
-        """The copy, or the contact copied from Dataverse by its id; ``None`` for a contact
-        that is no portal citizen's (no identity key: typed in by an agent) or is gone."""
+        """The copy, or the contact read from Dataverse by its id; ``None`` for a contact
+        that is no portal citizen's (no identity key: typed in by an agent) or is gone. What
+        is read is not kept: a copy exists only for a citizen who read their record (data
+        minimisation; and an erased citizen's notification must not copy back what the DPO
+        kept in Dynamics 365 for legal retention)."""
         record, _ = self.stored(contact_id)
         if record is not None:
             return record
@@ -93,15 +96,13 @@ class Profiles:
         key = row.get(mapping.key_column)
         if not isinstance(key, str) or not key:
             return None
-        record = ProfileRecord(
+        return ProfileRecord(
             contact_id=contact_id,
             identity_key=key,
             values=values_of_row(mapping, row),
             version=_int(row.get("versionnumber")),
             updated_at=self._clock(),
         )
-        self.save(record)
-        return record
 
     def stored(self, contact_id: uuid.UUID) -> tuple[ProfileRecord | None, str | None]:
         """The copy and its store ETag, for a conditional ``save``."""

@@ -35,6 +35,9 @@ class Partitions:
     citizen_messages: Callable[[str], str]  # by submission (request) id
     contact_cases: Callable[[str], str]  # by contact id
     case_messages: Callable[[str], str]  # by case id
+    # The citizen's record (citizens/): its copy by contact id, and identity key → contact id.
+    profiles: str | None = None
+    profile_keys: str | None = None
 
 
 @dataclass
@@ -104,10 +107,17 @@ def _by_filer(store: StateStore, found: Holdings) -> None:
 
 def _by_contact(store: StateStore, partitions: Partitions, found: Holdings) -> None:
     remembered = store.get(partitions.citizen_contacts, found.identity_key)
-    found.add(remembered)
-    if found.contact_id is None and remembered is not None:
-        contact = remembered.value.get("contact_id")
-        found.contact_id = contact if isinstance(contact, str) and contact else None
+    linked = (
+        store.get(partitions.profile_keys, found.identity_key) if partitions.profile_keys else None
+    )
+    for record in (remembered, linked):
+        found.add(record)
+        if found.contact_id is None and record is not None:
+            contact = record.value.get("contact_id")
+            found.contact_id = contact if isinstance(contact, str) and contact else None
+    if found.contact_id is not None and partitions.profiles:
+        # The record's copy: contact details and preferences (the notifications read it).
+        found.add(store.get(partitions.profiles, found.contact_id))
     if found.contact_id is not None:
         for record in store.query(partitions.contact_cases(found.contact_id)):
             found.add(record)

@@ -250,3 +250,43 @@ def test_a_body_that_is_not_json_is_415(tmp_path: Path) -> None:
         "POST", ERASURE, MARIANNE, raw=b"kind=erasure", headers={"Content-Type": "text/plain"}
     )
     assert (response.status, response.json()["code"]) == (415, "unsupported_media_type")
+
+
+def test_the_citizens_record_and_a_parked_change_of_it_are_erased_too(tmp_path: Path) -> None:
+    """The record's copy (made when the citizen reads it) and a contact change parked in the
+    profile updates' rejected queue hold their details: an approved erasure removes both, and
+    the notifications that follow copy nothing back."""
+    world = town(tmp_path, on_disk=True)
+    world.file(MARIANNE, "Nid-de-poule au 12 rue des Lilas.")
+    world.work()
+    record = world.call("GET", "/v1/citizens/me", MARIANNE)
+    assert record.status == 200, record.body
+    assert record.json()["contact"]["email"] == MARIANNE.email
+    changed = world.call(
+        "PATCH",
+        "/v1/citizens/me",
+        MARIANNE,
+        {"contact": {"phone": "+33611111111"}},
+        headers={
+            "If-Match": record.headers["ETag"],
+            "Content-Type": "application/merge-patch+json",
+        },
+    )
+    assert changed.status == 202, changed.body
+    queue = world.settings.profile_updates_queue
+    [message] = world.bus.receive(queue, max_messages=1)
+    world.bus.send(
+        f"{queue}-rejected", [OutgoingMessage(body=message.body, message_id=message.message_id)]
+    )
+    world.bus.complete(message)
+    held = everything_held(tmp_path)
+    assert "+33611111111" in held
+    assert MARIANNE.email in held
+    request = _erasure(world, MARIANNE, {"kind": "erasure"})
+    world.work()
+    world.dpo_decides(request, approve=True)
+    world.work()
+    held = everything_held(tmp_path)
+    for value in (*MARIANNE.personal, MARIANNE.sub, "+33611111111"):
+        assert value not in held, value
+    assert world.call("GET", "/v1/citizens/me", MARIANNE).status == 404
