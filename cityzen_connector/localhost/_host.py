@@ -51,6 +51,10 @@ class LocalHostConfig:
     read_timeout_seconds: float = 30.0
     # The reference portal's files at / (``_static``); None: only the HTTP triggers.
     web: StaticSiteConfig | None = None
+    # Other WSGI applications on the same port, each under its path prefix (the agent desk's
+    # API at ``/desk/api`` in embedded mode): the page calls them on its own origin, no CORS.
+    # The application gets the whole path in PATH_INFO.
+    mounts: tuple[tuple[str, Callable[..., Iterable[bytes]]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,20 +150,27 @@ class LocalHost:
         ]
 
     def wsgi_app(self) -> Callable[..., Iterable[bytes]]:
-        """The WSGI application serving the HTTP triggers (to mount in another server), and
-        the portal's files outside the route prefix when ``config.web`` names them."""
+        """The WSGI application serving the HTTP triggers (to mount in another server), the
+        ``config.mounts`` under their prefixes, and the portal's files outside the route prefix
+        when ``config.web`` names them."""
         gateway = HttpGateway(self._routes, self._keys, self._invoker, self.config.max_body_bytes)
-        if self.config.web is None:
+        if self.config.web is None and not self.config.mounts:
             return gateway
-        site = StaticSite(self.config.web)
+        site = StaticSite(self.config.web) if self.config.web is not None else gateway
         prefix = "/" + self.app.host_json.route_prefix.strip("/")
+        mounts = [(p.rstrip("/"), mounted) for p, mounted in self.config.mounts]
 
-        def both(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        def under(path: str, start: str) -> bool:
+            return path == start or path.startswith(start + "/")
+
+        def dispatch(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
             path = str(environ.get("PATH_INFO", ""))
-            api = path == prefix or path.startswith(prefix + "/")
-            return (gateway if api else site)(environ, start_response)
+            for start, mounted in mounts:
+                if under(path, start):
+                    return mounted(environ, start_response)
+            return (gateway if under(path, prefix) else site)(environ, start_response)
 
-        return both
+        return dispatch
 
     def start(self) -> None:
         if self._started:
