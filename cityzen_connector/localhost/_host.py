@@ -67,6 +67,25 @@ class Endpoint:
     auth_level: str
 
 
+def by_prefix(
+    prefixes: Iterable[tuple[str, Callable[..., Iterable[bytes]]]],
+    rest: Callable[..., Iterable[bytes]],
+) -> Callable[..., Iterable[bytes]]:
+    """A WSGI application handing each request to the first application whose prefix is its
+    path or starts it followed by ``/`` (the whole path left in ``PATH_INFO``), else to
+    ``rest``."""
+    table = [(start.rstrip("/"), target) for start, target in prefixes]
+
+    def dispatch(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        path = str(environ.get("PATH_INFO", ""))
+        for start, target in table:
+            if path == start or path.startswith(start + "/"):
+                return target(environ, start_response)
+        return rest(environ, start_response)
+
+    return dispatch
+
+
 class LocalHost:
     """Loads ``function_app.py`` from ``app_dir`` and runs its triggers locally.
 
@@ -158,19 +177,7 @@ class LocalHost:
             return gateway
         site = StaticSite(self.config.web) if self.config.web is not None else gateway
         prefix = "/" + self.app.host_json.route_prefix.strip("/")
-        mounts = [(p.rstrip("/"), mounted) for p, mounted in self.config.mounts]
-
-        def under(path: str, start: str) -> bool:
-            return path == start or path.startswith(start + "/")
-
-        def dispatch(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-            path = str(environ.get("PATH_INFO", ""))
-            for start, mounted in mounts:
-                if under(path, start):
-                    return mounted(environ, start_response)
-            return (gateway if under(path, prefix) else site)(environ, start_response)
-
-        return dispatch
+        return by_prefix([*self.config.mounts, (prefix, gateway)], site)
 
     def start(self) -> None:
         if self._started:
