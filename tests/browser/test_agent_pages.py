@@ -102,6 +102,16 @@ def table(driver: webdriver.Chrome, css: str) -> dict[str, list[str]]:
     return rows
 
 
+def set_dates(driver: webdriver.Chrome, start: str, end: str) -> None:
+    """The dashboard's dates (a date input's typed form depends on the browser's locale)."""
+    driver.execute_script(
+        "document.getElementById('dash-from').value = arguments[0];"
+        "document.getElementById('dash-to').value = arguments[1];",
+        start,
+        end,
+    )
+
+
 def french(value: float) -> str:
     """A figure as the page writes it in French: a tenth at most, a decimal comma."""
     return f"{value:.1f}".rstrip("0").rstrip(".").replace(".", ",")
@@ -212,12 +222,7 @@ def test_the_whole_loop_in_one_browser_and_the_dashboard_matches_the_api(
     assert not driver.find_elements(By.CSS_SELECTOR, "[style]")  # attributes only (the CSP)
 
     # Fixed months (the generated histories): every table holds the API's figures.
-    driver.execute_script(
-        "document.getElementById('dash-from').value = arguments[0];"
-        "document.getElementById('dash-to').value = arguments[1];",
-        HISTORY_RANGE["from"],
-        HISTORY_RANGE["to"],
-    )
+    set_dates(driver, HISTORY_RANGE["from"], HISTORY_RANGE["to"])
     driver.find_element(By.CSS_SELECTOR, "#dash-form button[type=submit]").click()
     fixed = stack.stats(period="month", group_by="theme", **HISTORY_RANGE)
     assert len(fixed["periods"]) == 3
@@ -254,6 +259,26 @@ def test_the_whole_loop_in_one_browser_and_the_dashboard_matches_the_api(
     assert axe_violations(driver, axe) == []
     driver.find_element(By.ID, "lang").click()  # back to French for the next tests
     until(lambda: driver.execute_script("return document.documentElement.lang") == "fr", "fr")
+
+    # Dates the wrong way round: said next to the field, nothing asked of the API.
+    set_dates(driver, "2026-10-31", "2026-08-01")
+    driver.find_element(By.CSS_SELECTOR, "#dash-form button[type=submit]").click()
+    field = until(
+        lambda: driver.find_element(By.CSS_SELECTOR, "#dash-from[aria-invalid=true]"),
+        "the dates' error is not next to the field",
+    )
+    assert "précéder" in driver.find_element(By.ID, "err-dash-from").text
+    assert field.get_attribute("aria-describedby") == "err-dash-from"
+    # A range the API refuses (over 366 days by day): its problem, in French.
+    set_dates(driver, "2024-01-01", "2026-10-31")
+    Select(driver.find_element(By.ID, "dash-period")).select_by_value("day")
+    problem = until(
+        lambda: driver.find_element(By.CSS_SELECTOR, "#dash-charts [role=alert]"),
+        "the API's refusal is not shown",
+    )
+    assert "paramètre de la requête est absent ou invalide" in problem.text
+    assert not driver.find_elements(By.CSS_SELECTOR, "#chart-groups-table")
+    assert axe_violations(driver, axe) == []
 
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for secret in (ASK, ANSWER, REPLY, "Rue de la République", "eyJ", "Bruno"):

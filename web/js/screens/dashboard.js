@@ -4,6 +4,7 @@
 // from the report's `labels` in the page's language; codes stay the keys.
 import { h, clear, announce } from '../dom.js';
 import { barChart } from '../charts.js';
+import { clearErrors, showErrors } from '../forms.js';
 import { currentLanguage, t } from '../i18n.js';
 import { agentGate, problemBox } from './desk.js';
 
@@ -56,10 +57,17 @@ export async function render(main, context) {
     h('div', { class: 'field' }, h('label', { for: 'dash-to' }, t('dashboard.to')),
       h('input', { id: 'dash-to', name: 'to', type: 'date', value: chosen.to })),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button' }, t('dashboard.show'))));
-  const charts = h('div', { id: 'dash-charts', 'aria-live': 'polite', 'aria-busy': 'false' });
+  // Not a live region: a new set of charts is announced in one sentence (announce), not read out.
+  const charts = h('div', { id: 'dash-charts', 'aria-busy': 'false' });
   main.append(form, charts);
   const draw = async () => {
     const params = Object.fromEntries(new FormData(form).entries());
+    clearErrors(form);
+    if (params.from && params.to && params.from > params.to) {
+      // The page's own check (ISO days compare as text); the API would refuse the same.
+      showErrors(form, [{ field: 'dash-from', message: t('dashboard.bad_range') }]);
+      return;
+    }
     // The choice is kept in the address (a link to the same figures), without a new history entry.
     const kept = new URLSearchParams(Object.entries(params).filter(([, v]) => v));
     window.history.replaceState(null, '', `/dashboard?${kept}`);
