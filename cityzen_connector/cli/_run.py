@@ -67,7 +67,7 @@ from ._errors import _StartError
 from ._feeds import SAMPLES_PORT, start_sample_feeds
 from ._geocoder import GeocoderPlan, address_lines, geocoder_plan, start_geocoder
 from ._identity import _program, ops_token_command
-from ._portal import portal_site
+from ._portal import desk_mounts, portal_site
 from ._signals import stop_signals
 from ._signin import banner_lines, ensure_portal_key, start_signin
 from ._webhooks import ReceiverPlan, receiver_plan, start_receiver
@@ -178,16 +178,23 @@ def banner(
     signin: list[str] | None = None,
     portal: str | None = None,
     open311_key: str | None = None,
+    agent_pages: bool = False,
 ) -> str:
     """What ``cityzen run`` prints once everything is up (the README quickstart shows it);
     ``citizen``: the sample's (issuer, sub), whom the portal names to list their requests;
     ``ops_token_command``: the command printing a local ops token (local mode only);
-    ``portal``: the reference portal's URL, printed first."""
+    ``portal``: the reference portal's URL, printed first; ``agent_pages``: with the agent desk
+    and the KPI dashboard beside it (embedded mode, docs/desk.md)."""
     api = f"{host_url}/api/v1"
     lines = [
         "CityZen connector is running. Ctrl-C stops it.",
         "",
         *([f"  Citizen portal    {portal}  (open it in a browser)"] if portal else []),
+        *(
+            [f"  Agent desk        {portal}desk", f"  KPI dashboard     {portal}dashboard"]
+            if portal and agent_pages
+            else []
+        ),
         f"  Functions host    {api}/",
         f"  OpenAPI document  {api}/openapi.json",
         f"  Dataverse         {dataverse_url.rstrip('/')}/api/data/v9.2/",
@@ -493,7 +500,11 @@ def _host(
     bus = deps.bus
     try:
         try:
-            config = replace(app.localhost_config(settings), web=portal_site(settings))
+            config = replace(
+                app.localhost_config(settings),
+                web=portal_site(settings),
+                mounts=desk_mounts(deps),
+            )
             host = LocalHost(settings.localhost_app_dir, bus, config)
             host.start()
         except OSError as exc:
@@ -575,6 +586,8 @@ def _announce(
         signin=banner_lines(settings, f"{host.url}/api/v1", _program()),
         portal=f"{host.url}/" if host.config.web is not None else None,
         open311_key=open311_key,
+        # The pages sign agents in at the local provider and call the mounted desk API.
+        agent_pages=bool(host.config.mounts) and settings.signin_provider,
     )
     print(text, flush=True)
 

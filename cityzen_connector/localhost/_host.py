@@ -51,6 +51,10 @@ class LocalHostConfig:
     read_timeout_seconds: float = 30.0
     # The reference portal's files at / (``_static``); None: only the HTTP triggers.
     web: StaticSiteConfig | None = None
+    # Other WSGI applications on the same port, each under its path prefix (the agent desk's
+    # API at ``/desk/api`` in embedded mode): the page calls them on its own origin, no CORS.
+    # The application gets the whole path in PATH_INFO.
+    mounts: tuple[tuple[str, Callable[..., Iterable[bytes]]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,25 @@ class Endpoint:
     methods: tuple[str, ...] | None
     url: str
     auth_level: str
+
+
+def by_prefix(
+    prefixes: Iterable[tuple[str, Callable[..., Iterable[bytes]]]],
+    rest: Callable[..., Iterable[bytes]],
+) -> Callable[..., Iterable[bytes]]:
+    """A WSGI application handing each request to the first application whose prefix is its
+    path or starts it followed by ``/`` (the whole path left in ``PATH_INFO``), else to
+    ``rest``."""
+    table = [(start.rstrip("/"), target) for start, target in prefixes]
+
+    def dispatch(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        path = str(environ.get("PATH_INFO", ""))
+        for start, target in table:
+            if path == start or path.startswith(start + "/"):
+                return target(environ, start_response)
+        return rest(environ, start_response)
+
+    return dispatch
 
 
 class LocalHost:
@@ -146,20 +169,15 @@ class LocalHost:
         ]
 
     def wsgi_app(self) -> Callable[..., Iterable[bytes]]:
-        """The WSGI application serving the HTTP triggers (to mount in another server), and
-        the portal's files outside the route prefix when ``config.web`` names them."""
+        """The WSGI application serving the HTTP triggers (to mount in another server), the
+        ``config.mounts`` under their prefixes, and the portal's files outside the route prefix
+        when ``config.web`` names them."""
         gateway = HttpGateway(self._routes, self._keys, self._invoker, self.config.max_body_bytes)
-        if self.config.web is None:
+        if self.config.web is None and not self.config.mounts:
             return gateway
-        site = StaticSite(self.config.web)
+        site = StaticSite(self.config.web) if self.config.web is not None else gateway
         prefix = "/" + self.app.host_json.route_prefix.strip("/")
-
-        def both(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-            path = str(environ.get("PATH_INFO", ""))
-            api = path == prefix or path.startswith(prefix + "/")
-            return (gateway if api else site)(environ, start_response)
-
-        return both
+        return by_prefix([*self.config.mounts, (prefix, gateway)], site)
 
     def start(self) -> None:
         if self._started:

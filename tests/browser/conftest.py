@@ -1,7 +1,8 @@
 """The stack the browser tests drive, as ``cityzen run`` wires it, on free 127.0.0.1 ports: the
 seeded emulator posting case events to the embedded queue, the local sign-in provider, the
 embedded geocoder, the local Functions host running ``function_app.py`` in auth mode ``both``
-and serving ``web/`` at ``/`` (``cli._portal.portal_site``); and one headless Chromium."""
+and serving ``web/`` at ``/`` (``cli._portal.portal_site``) with the agent desk's API at
+``/desk/api`` (``cli._portal.desk_mounts``); and one headless Chromium."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
+import requests
 from selenium import webdriver
 
 from cityzen_connector import app
@@ -21,7 +23,7 @@ from cityzen_connector.app import _identity as configured
 from cityzen_connector.cli import main
 from cityzen_connector.cli._case_events import QueueSink, register_case_events
 from cityzen_connector.cli._feeds import SAMPLE_AGENDA, SAMPLE_NEWS, SAMPLES_DIR, serve_samples
-from cityzen_connector.cli._portal import portal_site
+from cityzen_connector.cli._portal import desk_mounts, portal_site
 from cityzen_connector.emulator import EmulatorConfig, create_app, seed, serve
 from cityzen_connector.localhost import LocalHost, StaticSiteConfig
 from cityzen_connector.mapping import load_mappings
@@ -40,6 +42,18 @@ class Stack:
     emulator_url: str
     settings: Settings
     links: list[str]
+
+    def stats(self, **params: str) -> Any:
+        """``GET /api/v1/stats`` as an agent with the ops role (the local ops key's token)."""
+        token = configured.mint_local_ops_token(self.settings, now=time.time())
+        answer = requests.get(
+            f"{self.portal}api/v1/stats",
+            params=params,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()
 
     def agent(self, *args: str) -> None:
         """An agent's action, as the lines ``cityzen run`` prints (in this process)."""
@@ -155,6 +169,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             poll_interval_seconds=0.05,
             stop_timeout_seconds=10,
             web=_quick(portal_site(settings)),
+            mounts=desk_mounts(deps),
         )
         for name, value in {
             "DATA_DIR": str(data),

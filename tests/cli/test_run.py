@@ -254,3 +254,21 @@ def test_the_portal_url_is_the_first_address_printed() -> None:
     )
     urls = [line for line in text.splitlines() if "http://" in line]
     assert urls[0] == "  Citizen portal    http://127.0.0.1:7071/  (open it in a browser)"
+
+
+def test_the_agent_pages_follow_the_portal_when_embedded() -> None:
+    text = banner(
+        "http://127.0.0.1:7071",
+        "http://127.0.0.1:7072",
+        "k3y",
+        sample=Path("/tmp/sample-request.json"),
+        submission_id=uuid.UUID(int=1),
+        endpoints=[],
+        portal="http://127.0.0.1:7071/",
+        agent_pages=True,
+    )
+    urls = [line for line in text.splitlines() if "http://" in line]
+    assert urls[1:3] == [
+        "  Agent desk        http://127.0.0.1:7071/desk",
+        "  KPI dashboard     http://127.0.0.1:7071/dashboard",
+    ]

@@ -292,6 +292,23 @@ def test_run_files_the_printed_sample_request_and_stops_cleanly_on_ctrl_c(
     stats = json.loads(shell.stdout)
     assert stats["totals"]["received"] >= 1
     assert stats["reconciliation"]["available"] is True
+    # The printed desk and dashboard: their page, and the desk API mounted beside it, which
+    # lists the case filed above for an agent signed in at the agents' issuer.
+    desk = run.wait_for(r"^  Agent desk\s+(http://127\.0\.0\.1:\d+/desk)$").group(1)
+    run.wait_for(r"^  KPI dashboard\s+http://127\.0\.0\.1:\d+/dashboard$")
+    assert requests.get(desk, timeout=TIMEOUT).headers["Content-Type"].startswith("text/html")
+    agent = login(
+        f"{issuer.group(1)}/agents",
+        redirect_uri=f"{issuer.group(1)}/cli/callback",
+        agent="bruno.lefevre",
+    )
+    listed = requests.get(
+        f"{desk}/api/cases",
+        headers={"Authorization": f"Bearer {agent['access_token']}"},
+        timeout=TIMEOUT,
+    )
+    assert listed.status_code == 200, listed.text
+    assert status["ticket_number"] in [case["ticket"] for case in listed.json()["items"]]
     open_data = run.wait_for(r"^\s+(curl -sS '.*/open-data/requests\.csv')$").group(1)
     table = requests.request(timeout=TIMEOUT, **curl_as_request(open_data))  # type: ignore[arg-type]
     assert table.status_code == 200

@@ -57,14 +57,15 @@ export class Api {
     return this.read(response);
   }
 
-  // multipart/form-data: a JSON part named `part` and files under `attachments`. The JSON goes
+  // multipart/form-data: a JSON part named `part` and files under `fileField` (the API's
+  // `attachments`; the desk API's `file`). The JSON goes
   // as a plain field, not a Blob: a Blob part gets a filename, and the API (rightly) takes any
   // part with a filename for a file (RFC 7578 section 4.2); a field without a type is
   // text/plain (section 4.4), which the API reads as the JSON document.
-  async postParts(path, part, document, files, headers = {}) {
+  async postParts(path, part, document, files, headers = {}, fileField = 'attachments') {
     const form = new FormData();
     form.append(part, JSON.stringify(document));
-    for (const file of files) form.append('attachments', file.blob, file.name);
+    for (const file of files) form.append(fileField, file.blob, file.name);
     const response = await this.send(this.url(path), { method: 'POST', headers, body: form });
     return this.read(response);
   }

@@ -11,6 +11,8 @@ import * as search from './screens/search.js';
 import * as stepper from './screens/new-request.js';
 import * as mine from './screens/mine.js';
 import * as ticket from './screens/ticket.js';
+import * as desk from './screens/desk.js';
+import * as dashboard from './screens/dashboard.js';
 
 const ROUTES = [
   [/^\/$/, home, 'nav.home'],
@@ -19,6 +21,10 @@ const ROUTES = [
   [/^\/mes-demandes$/, mine, 'nav.mine'],
   [/^\/mes-demandes\/([0-9a-f-]{36})$/, mine, 'nav.mine'],
   [/^\/demande\/([0-9a-f-]{36})$/, ticket, 'nav.new'],
+  // The agents' pages (embedded mode: config.json's `agents`; docs/desk.md).
+  [/^\/desk$/, desk, 'nav.desk'],
+  [/^\/desk\/(CAS-[A-Za-z0-9-]{1,60})$/, desk, 'nav.desk'],
+  [/^\/dashboard$/, dashboard, 'nav.dashboard'],
 ];
 
 const context = { stop: [] };
@@ -100,6 +106,20 @@ async function start() {
   context.config = await response.json();
   context.auth = new Auth(context.config);
   context.api = new Api(context.config.api, () => context.auth.accessToken);
+  if (context.config.agents) {
+    // The agents' pages sign in at another issuer with their own client: a second Auth, its
+    // tokens apart from the citizen's, and the desk API on this origin.
+    const agents = context.config.agents;
+    context.agents = new Auth({
+      client_id: agents.client_id,
+      scope: agents.scope,
+      redirect_path: agents.redirect_path,
+      providers: [{ id: 'agents', issuer: agents.issuer, silent_reauth: false }],
+    }, { keyPrefix: 'cityzen.agents', endSession: false });
+    context.deskApi = new Api(agents.desk_api, () => context.agents.accessToken);
+    context.statsApi = new Api(context.config.api, () => context.agents.accessToken);
+    for (const item of document.querySelectorAll('.agents-only')) item.hidden = false;
+  }
   context.alert = alertBox;
   context.navigate = navigate;
   context.signInButtons = signInButtons;
@@ -128,9 +148,10 @@ async function start() {
     document.getElementById('main').focus(); // a new screen: focus where it starts
   });
   window.addEventListener('popstate', route);
-  if (context.auth.isCallback()) {
+  const returning = [context.auth, context.agents].find((auth) => auth?.isCallback());
+  if (returning) {
     try {
-      const next = await context.auth.completeSignIn();
+      const next = await returning.completeSignIn();
       window.history.replaceState(null, '', next);
     } catch {
       window.history.replaceState(null, '', '/');

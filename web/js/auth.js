@@ -9,15 +9,12 @@
 // Checked on return: state (CSRF, RFC 6749 section 10.12), iss (mix-up, RFC 9207), then in the
 // ID token: iss, aud, nonce (replay, OIDC Core section 3.1.3.7) and exp. The signature of the
 // access token is the API's to verify; the ID token only names the citizen on screen.
-const PENDING_KEY = 'cityzen.signin';
-// Which provider the citizen last signed in with (its id, never a token): on reload, a silent
-// re-authentication (prompt=none, OIDC Core section 3.1.2.6) is tried with it when the
-// configuration says the provider keeps a session ("silent_reauth": true).
-const LAST_KEY = 'cityzen.provider';
+// One Auth per client: the citizens' (config.json's top level) and, in embedded mode, the
+// agents' pages' (config.json's `agents`: another issuer, client and redirect path), each with
+// its own tokens and its own sessionStorage keys (`keyPrefix`), so that neither signs the other
+// in or out.
 const SILENT_ERRORS = ['login_required', 'interaction_required', 'consent_required',
   'account_selection_required'];
-let tokens = null; // {access_token, id_token, claims, provider, expires_at}
-const listeners = new Set();
 
 function base64url(bytes) {
   let text = '';
@@ -53,22 +50,33 @@ function claimsOf(jwt) {
 export class SignInError extends Error {}
 
 export class Auth {
-  constructor(config) {
+  // config: {client_id, scope, redirect_path, providers: [{id, issuer, silent_reauth}]}
+  // endSession false: sign-out only forgets the tokens (the provider keeps no session to end).
+  constructor(config, { keyPrefix = 'cityzen', endSession = true } = {}) {
     this.config = config;
+    this.endSession = endSession;
     this.redirectUri = new URL(config.redirect_path, window.location.origin).toString();
+    this.pendingKey = `${keyPrefix}.signin`;
+    // Which provider was last used (its id, never a token): on reload, a silent
+    // re-authentication (prompt=none, OIDC Core section 3.1.2.6) is tried with it when the
+    // configuration says the provider keeps a session ("silent_reauth": true).
+    this.lastKey = `${keyPrefix}.provider`;
+    this.tokens = null; // {access_token, id_token, claims, provider, expires_at}: memory only
+    this.listeners = new Set();
   }
 
   get accessToken() {
+    const { tokens } = this;
     if (!tokens || tokens.expires_at <= Date.now()) return null;
     return tokens.access_token;
   }
 
   get user() {
-    return tokens ? tokens.claims : null;
+    return this.tokens ? this.tokens.claims : null;
   }
 
   onChange(listener) {
-    listeners.add(listener);
+    this.listeners.add(listener);
   }
 
   provider(id) {
@@ -88,7 +96,7 @@ export class Auth {
       return_to: returnTo,
       silent,
     };
-    sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
+    sessionStorage.setItem(this.pendingKey, JSON.stringify(pending));
     const url = new URL(meta.authorization_endpoint);
     url.search = new URLSearchParams({
       response_type: 'code',
@@ -107,10 +115,10 @@ export class Auth {
   // On a reload (tokens are gone): the provider last used, if it may sign in silently; the
   // attempt is made once (the marker goes until the next interactive sign-in).
   silentCandidate() {
-    const id = sessionStorage.getItem(LAST_KEY);
+    const id = sessionStorage.getItem(this.lastKey);
     const provider = id && this.provider(id);
     if (!provider || !provider.silent_reauth) return null;
-    sessionStorage.removeItem(LAST_KEY);
+    sessionStorage.removeItem(this.lastKey);
     return provider.id;
   }
 
@@ -122,8 +130,8 @@ export class Auth {
   async completeSignIn() {
     const query = new URLSearchParams(window.location.search);
     window.history.replaceState(null, '', '/'); // the code and state leave the address bar now
-    const pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) || 'null');
-    sessionStorage.removeItem(PENDING_KEY); // single use, whatever happens next
+    const pending = JSON.parse(sessionStorage.getItem(this.pendingKey) || 'null');
+    sessionStorage.removeItem(this.pendingKey); // single use, whatever happens next
     if (!pending || query.get('state') !== pending.state) throw new SignInError('state');
     if (pending.silent && SILENT_ERRORS.includes(query.get('error'))) {
       return pending.return_to || '/'; // no session there: the citizen signs in when needed
@@ -153,7 +161,7 @@ export class Auth {
     if (!audiences.includes(this.config.client_id)) throw new SignInError('aud');
     if (claims.nonce !== pending.nonce) throw new SignInError('nonce');
     if (claims.exp * 1000 <= Date.now()) throw new SignInError('exp');
-    tokens = {
+    this.tokens = {
       access_token: answer.access_token,
       id_token: answer.id_token,
       claims,
@@ -161,19 +169,19 @@ export class Auth {
       expires_at: Date.now() + 1000 * Number(answer.expires_in || 300),
       end_session: meta.end_session_endpoint || null,
     };
-    sessionStorage.setItem(LAST_KEY, provider.id);
-    for (const listener of listeners) listener();
+    sessionStorage.setItem(this.lastKey, provider.id);
+    for (const listener of this.listeners) listener();
     return pending.return_to || '/';
   }
 
   // Forget the tokens, then end the provider's session (RP-Initiated Logout 1.0) when it has
   // one: with client_id rather than id_token_hint, so that no token ever travels in a URL.
   signOut() {
-    const ended = tokens;
-    tokens = null;
-    sessionStorage.removeItem(LAST_KEY);
-    for (const listener of listeners) listener();
-    if (ended?.end_session) {
+    const ended = this.tokens;
+    this.tokens = null;
+    sessionStorage.removeItem(this.lastKey);
+    for (const listener of this.listeners) listener();
+    if (this.endSession && ended?.end_session) {
       const url = new URL(ended.end_session);
       url.search = new URLSearchParams({
         client_id: this.config.client_id,
