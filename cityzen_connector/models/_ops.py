@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ._scalars import JsonInt
+
 #: What each queue the connector uses is for (settings: ``submissions_queue``,
 #: ``case_events_queue``, ``webhooks_queue``).
 QueueRole = Literal["submissions", "case-events", "webhooks"]
@@ -104,7 +106,7 @@ class ReplayAll(_Replay):
     """Replay the oldest failed messages of the queue, at most ``limit``."""
 
     all: Literal[True]
-    limit: int = Field(100, ge=1, le=MAX_REPLAY_LIMIT)
+    limit: JsonInt = Field(100, ge=1, le=MAX_REPLAY_LIMIT)
 
 
 ReplayRequest = ReplayByIds | ReplayAll

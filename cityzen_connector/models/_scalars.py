@@ -104,3 +104,16 @@ WireId = Annotated[
         }
     ),
 ]
+
+
+def _integral(value: Any) -> Any:
+    # JSON Schema (2020-12 validation, section 6.1.1 "type"): "integer" matches any number with
+    # a zero fractional part, so 21.0 is an integer on the wire; a strict model still refuses
+    # 21.5, "21" and true.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# An integer as the OpenAPI document's ``type: integer`` means it (21 or 21.0, never "21").
+JsonInt = Annotated[int, BeforeValidator(_integral)]

@@ -210,6 +210,18 @@ def test_replay_all_takes_the_oldest_up_to_the_limit_across_sources(world: World
     assert len(world.bus.peek(CASE_EVENTS, max_messages=10)) == 2
 
 
+def test_a_limit_written_as_an_integral_number_is_an_integer(world: World) -> None:
+    # JSON Schema's "integer" is any number with no fractional part: 2.0 is one (schemathesis
+    # sends it), and a strict model must not refuse what the document allows.
+    world.bus.send(
+        rejected_queue(CASE_EVENTS),
+        [OutgoingMessage(body=b"{}", message_id=f"event-{n}") for n in range(3)],
+    )
+    result = replay(world, {"queue": "case-events", "all": True, "limit": 2.0})
+    assert result.status == 200, result.body
+    assert len(result.json()["replayed"]) == 2
+
+
 def test_a_replayed_submission_is_queued_again(world: World) -> None:
     body = submission()
     assert world.post_json(body).status == 202
@@ -235,6 +247,8 @@ def test_a_replayed_submission_is_queued_again(world: World) -> None:
         ({"queue": "submissions", "message_ids": ["with space"]}, 422),
         ({"queue": "submissions", "all": True, "limit": 501}, 422),
         ({"queue": "submissions", "all": True, "limit": "10"}, 422),
+        ({"queue": "submissions", "all": True, "limit": 2.5}, 422),
+        ({"queue": "submissions", "all": True, "limit": True}, 422),
         ({"queue": "submissions", "all": False}, 422),
         ([], 422),
     ],
