@@ -8,7 +8,7 @@ from types import ModuleType
 
 import markdown
 import pytest
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cityzen_connector.settings import ENV_PREFIX, Settings
@@ -85,6 +85,28 @@ def test_a_sample_class_renders_groups_types_defaults_and_bounds(hooks: ModuleTy
     assert "| `CITYZEN_RATIO` | number, > 0, &lt; 1 | `0.5` |" in page
     assert "| `CITYZEN_MODE` | string | *empty* |" in page
     assert "A `ratio` of \\*things\\*." in page
+
+
+class _SampleBase(BaseModel):
+    # -- base group ----------------------------------------------------------------------------
+    base_url: str = Field("https://example.org", description="Declared in a base class.")
+
+
+class _SampleWithBase(_SampleBase, BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX)
+
+    # -- own group -----------------------------------------------------------------------------
+    own_count: int = Field(3, ge=1, description="Declared in the class itself.")
+
+
+def test_fields_of_a_base_class_are_grouped_by_their_own_comments(hooks: ModuleType) -> None:
+    # Settings keeps its fields by area in base classes (cityzen_connector/_settings/).
+    groups = hooks.setting_groups(_SampleWithBase)
+    assert groups == [("Base group", ["base_url"]), ("Own group", ["own_count"])]
+    page = hooks.configuration_page(_SampleWithBase)
+    assert page.index("## Base group") < page.index("`CITYZEN_BASE_URL`")
+    assert page.index("`CITYZEN_BASE_URL`") < page.index("## Own group")
+    assert "| `CITYZEN_OWN_COUNT` | integer, ≥ 1 | `3` |" in page
 
 
 def test_a_setting_outside_any_group_is_refused(hooks: ModuleType) -> None:
