@@ -29,8 +29,18 @@ from cityzen_connector._settings import (
     MessagingSettings,
     PortalSettings,
 )
+from cityzen_connector.identity import DEFAULT_OPS_ROLE, AuthMode, TokenTypeCheck
 
-__all__ = ["ENV_PREFIX", "LOCAL_WEBHOOK_SECRET", "DataverseAuth", "Settings"]
+# The literals the fields use, where readers of this module have always found them.
+__all__ = [
+    "DEFAULT_OPS_ROLE",
+    "ENV_PREFIX",
+    "LOCAL_WEBHOOK_SECRET",
+    "AuthMode",
+    "DataverseAuth",
+    "Settings",
+    "TokenTypeCheck",
+]
 
 ENV_PREFIX = "CITYZEN_"
 
