@@ -5,7 +5,8 @@ reload) ``on_files`` adds three files to the site that exist nowhere in the repo
 
 - ``reference/configuration.md`` from ``cityzen_connector.settings.Settings``: every field's
   environment variable, type, default (never a secret's value), constraints and description,
-  grouped by the ``# -- group --`` comments of ``settings.py``;
+  grouped by the ``# -- group --`` comments of ``settings.py`` and of its bases by area
+  (``cityzen_connector/_settings/``);
 - ``reference/api.md`` from ``cityzen_connector.api.openapi_document()``: the routes, who may
   call them, their answers and problem codes, and the schemas;
 - ``reference/openapi.json``: that same document, raw.
@@ -116,11 +117,37 @@ def env_name(field: str) -> str:
 
 
 def setting_groups(settings_cls: type[BaseSettings] = Settings) -> list[tuple[str, list[str]]]:
-    """The class's fields in source order, grouped by the ``# -- title ---`` comment above them.
+    """The class's fields in pydantic's order, grouped by the ``# -- title ---`` comment above
+    them in the class that declares them (``Settings`` or one of its bases by area, read in
+    pydantic's order: the last base first).
 
     A field with no group comment above it is an error: the page would have nowhere to put it.
     """
-    source = textwrap.dedent(inspect.getsource(settings_cls))
+    groups: dict[str, list[str]] = {}
+    for cls in _declaring_classes(settings_cls):
+        for title, name in _grouped_fields(cls, settings_cls):
+            if not any(name in names for names in groups.values()):
+                groups.setdefault(title, []).append(name)
+    listed = {name for names in groups.values() for name in names}
+    missing = set(settings_cls.model_fields) - listed
+    if missing:
+        raise ValueError(f"settings not found in the class body: {sorted(missing)}")
+    return [(title[:1].upper() + title[1:], names) for title, names in groups.items()]
+
+
+def _declaring_classes(settings_cls: type[BaseSettings]) -> list[type]:
+    """The classes of the MRO that declare fields, in the order pydantic collects them."""
+    fields = settings_cls.model_fields
+    return [
+        cls
+        for cls in reversed(settings_cls.__mro__)
+        if any(name in fields for name in vars(cls).get("__annotations__", {}))
+    ]
+
+
+def _grouped_fields(cls: type, settings_cls: type[BaseSettings]) -> list[tuple[str, str]]:
+    """(group title, field name) for each field ``cls`` declares, in source order."""
+    source = textwrap.dedent(inspect.getsource(cls))
     headings = [
         (number, match["title"])
         for number, line in enumerate(source.splitlines(), start=1)
@@ -128,7 +155,7 @@ def setting_groups(settings_cls: type[BaseSettings] = Settings) -> list[tuple[st
     ]
     class_def = ast.parse(source).body[0]
     assert isinstance(class_def, ast.ClassDef)
-    groups: dict[str, list[str]] = {}
+    found: list[tuple[str, str]] = []
     for node in class_def.body:
         if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)):
             continue
@@ -138,12 +165,8 @@ def setting_groups(settings_cls: type[BaseSettings] = Settings) -> list[tuple[st
         above = [title for number, title in headings if number < node.lineno]
         if not above:
             raise ValueError(f"setting {name!r} has no '# -- group --' comment above it")
-        groups.setdefault(above[-1], []).append(name)
-    listed = {name for names in groups.values() for name in names}
-    missing = set(settings_cls.model_fields) - listed
-    if missing:
-        raise ValueError(f"settings not found in the class body: {sorted(missing)}")
-    return [(title[:1].upper() + title[1:], names) for title, names in groups.items()]
+        found.append((above[-1], name))
+    return found
 
 
 def _is_secret(annotation: Any) -> bool:

@@ -76,7 +76,9 @@ ALLOWED: dict[str, set[str]] = {
         f"{PACKAGE}.identity",
         f"{PACKAGE}.api",
     },
-    f"{PACKAGE}.settings": {f"{PACKAGE}.identity"},  # the libraries' own literals
+    # The libraries' own literals; its fields by area in _settings/ (read by settings only).
+    f"{PACKAGE}.settings": {f"{PACKAGE}.identity", f"{PACKAGE}._settings"},
+    f"{PACKAGE}._settings": {f"{PACKAGE}.identity"},
     f"{PACKAGE}.emulator": set(),  # never the client: it must not share its assumptions
     # The local sign-in provider: never identity, whose verifier must check it independently.
     f"{PACKAGE}.signin": set(),
@@ -96,7 +98,12 @@ ALLOWED: dict[str, set[str]] = {
     "function_app": {"functions", f"{PACKAGE}.app"},
 }
 # Use-case packages the use cases themselves (and the layers below) must not reach.
-ABOVE_EVERYTHING = {f"{PACKAGE}.app", f"{PACKAGE}.cli", f"{PACKAGE}.settings"}
+ABOVE_EVERYTHING = {
+    f"{PACKAGE}.app",
+    f"{PACKAGE}.cli",
+    f"{PACKAGE}.settings",
+    f"{PACKAGE}._settings",
+}
 
 
 def modules() -> Iterator[tuple[str, Path]]:

@@ -8,7 +8,7 @@ from types import ModuleType
 
 import markdown
 import pytest
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cityzen_connector.settings import ENV_PREFIX, Settings
@@ -17,6 +17,15 @@ from tests.support import live
 from .conftest import DOCS, ROOT
 
 ENV_NAME = re.compile(r"\bCITYZEN_[A-Z0-9_]*")
+# Where the settings' fields are declared, in the reference page's order.
+SETTINGS_SOURCES = (
+    "_settings/dataverse.py",
+    "_settings/messaging.py",
+    "_settings/identity.py",
+    "_settings/cases.py",
+    "_settings/portal.py",
+    "settings.py",
+)
 
 
 def _row(page: str, env: str) -> str:
@@ -78,6 +87,28 @@ def test_a_sample_class_renders_groups_types_defaults_and_bounds(hooks: ModuleTy
     assert "A `ratio` of \\*things\\*." in page
 
 
+class _SampleBase(BaseModel):
+    # -- base group ----------------------------------------------------------------------------
+    base_url: str = Field("https://example.org", description="Declared in a base class.")
+
+
+class _SampleWithBase(_SampleBase, BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX)
+
+    # -- own group -----------------------------------------------------------------------------
+    own_count: int = Field(3, ge=1, description="Declared in the class itself.")
+
+
+def test_fields_of_a_base_class_are_grouped_by_their_own_comments(hooks: ModuleType) -> None:
+    # Settings keeps its fields by area in base classes (cityzen_connector/_settings/).
+    groups = hooks.setting_groups(_SampleWithBase)
+    assert groups == [("Base group", ["base_url"]), ("Own group", ["own_count"])]
+    page = hooks.configuration_page(_SampleWithBase)
+    assert page.index("## Base group") < page.index("`CITYZEN_BASE_URL`")
+    assert page.index("`CITYZEN_BASE_URL`") < page.index("## Own group")
+    assert "| `CITYZEN_OWN_COUNT` | integer, ≥ 1 | `3` |" in page
+
+
 def test_a_setting_outside_any_group_is_refused(hooks: ModuleType) -> None:
     class Ungrouped(BaseSettings):
         loose: int = Field(1, description="No group comment above.")
@@ -87,7 +118,11 @@ def test_a_setting_outside_any_group_is_refused(hooks: ModuleType) -> None:
 
 
 def test_groups_follow_settings_py(hooks: ModuleType) -> None:
-    source = (ROOT / "cityzen_connector" / "settings.py").read_text(encoding="utf-8")
+    # settings.py's groups come last: its bases by area (_settings/) are listed first to last
+    # in the order pydantic reads them, which is the order of SETTINGS_SOURCES.
+    source = "".join(
+        (ROOT / "cityzen_connector" / name).read_text(encoding="utf-8") for name in SETTINGS_SOURCES
+    )
     comments = re.findall(r"^    # -- (.+?) -{3,}$", source, re.M)
     titles = [title for title, _ in hooks.setting_groups()]
     assert titles == [c[:1].upper() + c[1:] for c in comments]

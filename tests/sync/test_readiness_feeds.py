@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from cityzen_connector import app
+from cityzen_connector.app._portal_wiring import feeds_check
 from cityzen_connector.settings import Settings
 from cityzen_connector.sync import ReadinessPorts, check_readiness
 from cityzen_connector.testing import FakeClock, memory_store
@@ -62,7 +63,7 @@ def test_a_feeds_check_that_fails_is_degraded_not_unavailable(world: World) -> N
 def test_the_container_checks_feeds_only_when_there_are_some(tmp_path: Path) -> None:
     clock = FakeClock()
     none = app.Container(Settings(data_dir=tmp_path), clock=clock, store=memory_store(clock))
-    assert none._optional_checks() == {}
+    assert feeds_check(none) == {}
     some = app.Container(
         Settings(
             data_dir=tmp_path,
@@ -71,5 +72,5 @@ def test_the_container_checks_feeds_only_when_there_are_some(tmp_path: Path) -> 
         clock=clock,
         store=memory_store(clock),
     )
-    check = some._optional_checks()["feeds"]
+    check = feeds_check(some)["feeds"]
     assert check() == "2 of 2 feed(s) stale: agenda#1 (never_refreshed), agenda#2 (never_refreshed)"
