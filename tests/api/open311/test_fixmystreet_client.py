@@ -147,6 +147,26 @@ def test_with_immediate_ids_fixmystreet_reads_the_id_at_once() -> None:
     assert [c[1] for c in town.fms.calls] == ["requests.xml"]  # no polling
 
 
+def test_several_photos_are_sent_as_media_url_repeated_and_all_reach_the_agent() -> None:
+    town = Town(immediate_id=True)
+    photos = [f"https://fms.example.org/photo/1234.{n}.full.jpeg" for n in range(3)]
+    request_id = town.fms.send_service_request(_report(media_url=photos))
+    assert request_id != 0, town.fms.error
+    [message] = [m for m in town.app.world.queued() if m["schema"].startswith("cityzen.sub")]
+    description = message["payload"]["description"]
+    assert all(photo in description for photo in photos)
+    [request] = town.fms.get_service_requests([str(request_id)]) or [None]
+    assert request is None or request.get("media_url") is not None
+
+
+def test_fixmystreets_own_arguments_are_accepted_and_ignored() -> None:
+    # use_service_as_deviceid sends "deviceid" (the spec's "device_id"); account_id when the
+    # cobrand has one.
+    town = Town(immediate_id=True)
+    request_id = town.fms.send_service_request(_report(deviceid="FixMyStreet", account_id="42"))
+    assert request_id != 0, town.fms.error
+
+
 def test_fixmystreet_fetches_the_updates_of_the_last_hours_and_reads_each(town: Town) -> None:
     answer = town.fms._xml("POST", "requests.xml", _report())
     request_id = answer["request"][0]["token"]
@@ -174,6 +194,38 @@ def test_fixmystreet_fetches_the_updates_of_the_last_hours_and_reads_each(town: 
     paris = timezone(timedelta(hours=1))
     again = town.fms.get_service_request_updates(start.astimezone(paris), end.astimezone(paris))
     assert again == updates
+
+
+def test_fixmystreet_posts_a_citizens_update_and_keeps_its_id(town: Town) -> None:
+    answer = town.fms._xml("POST", "requests.xml", _report())
+    request_id = answer["request"][0]["token"]
+    confirmed = datetime(2026, 11, 28, 10, 15, 30, tzinfo=UTC).astimezone(
+        timezone(timedelta(hours=1))
+    )
+    # _populate_service_request_update_params, with the options a body may turn on.
+    update = {
+        "updated_datetime": confirmed.isoformat(),
+        "service_request_id": request_id,
+        "status": "OPEN",
+        "description": "Le trou s'agrandit.",
+        "last_name": "-",
+        "first_name": "Camille",
+        "email": "camille.martin@example.org",
+        "update_id": "98765",
+        "service_code": "voirie.nid_de_poule",  # a body's configured service_code
+        "media_url": [
+            "https://fms.example.org/c/98765.0.full.jpeg",
+            "https://fms.example.org/c/98765.1.full.jpeg",
+        ],
+        "attribute[raison]": "x",
+    }
+    update_id = town.fms.post_service_request_update(update)
+    assert update_id != 0, town.fms.error
+    [message] = [m for m in town.app.world.queued() if m["schema"] == "cityzen.case-message/v1"]
+    assert message["payload"]["text"].startswith("Le trou s'agrandit.")
+    assert "98765.1.full.jpeg" in message["payload"]["text"]
+    # Sent again (FixMyStreet retries a comment it could not send): the same id.
+    assert town.fms.post_service_request_update(update) == update_id
 
 
 def test_a_refusal_reads_as_code_and_description_in_fixmystreets_error_log(town: Town) -> None:
