@@ -21,6 +21,9 @@ from ._problems import CATALOGUE, CatalogueEntry, ProblemCode
 
 Datatype = Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
 Open311Status = Literal["open", "closed"]
+# An update's status: open or closed, or one of mySociety's additional states (lower-case, as
+# FixMyStreet reads them).
+Open311UpdateStatus = Literal["open", "closed", "fixed", "in_progress", "duplicate"]
 _FROZEN = ConfigDict(frozen=True)
 
 
@@ -126,7 +129,7 @@ class Open311Update(BaseModel):
 
     update_id: str
     service_request_id: str
-    status: Open311Status
+    status: Open311UpdateStatus
     updated_datetime: datetime
     description: str
     media_url: str | None = None

@@ -64,8 +64,15 @@ class Town:
         )
 
     def agent_resolves(self, request_id: str) -> None:
+        self.agent_sets(request_id, 9, 1, 5)
+
+    def agent_sets(self, request_id: str, version: int, state: int, status: int) -> None:
         case = self.cases[request_id]
-        self.history.apply(CaseChange(case, "queue", "Update", f"{case}:9", self.clock(), 9, 1, 5))
+        self.history.apply(
+            CaseChange(
+                case, "queue", "Update", f"{case}:{version}", self.clock(), version, state, status
+            )
+        )
 
 
 def _report(**changes: Any) -> dict[str, Any]:
@@ -187,13 +194,39 @@ def test_fixmystreet_fetches_the_updates_of_the_last_hours_and_reads_each(town: 
     reply = next(u for u in kept if u["description"] == REPLY)
     assert map_state(reply["status"]) == "confirmed"
     last = kept[-1]
-    assert map_state(last["status"], extended_statuses=True) == "closed"
+    # Resolved reads "fixed" on every body, not only on those with extended statuses.
+    assert map_state(last["status"]) == "fixed - council"
+    assert map_state(last["status"], extended_statuses=True) == "fixed - council"
     assert last["external_status_code"] == "resolved"
     assert w3cdtf_parse(last["updated_datetime"]).tzinfo is not None
     # And with a window written with an offset (a body in Paris), the same updates.
     paris = timezone(timedelta(hours=1))
     again = town.fms.get_service_request_updates(start.astimezone(paris), end.astimezone(paris))
     assert again == updates
+
+
+@pytest.mark.parametrize(
+    ("state", "status", "plain", "extended"),
+    [
+        (0, 4, "in progress", "in progress"),  # Researching: the vocabulary's in_progress
+        (0, 2, "confirmed", "confirmed"),  # On Hold: open
+        (2, 2000, "duplicate", "duplicate"),  # Merged
+        (2, 6, "fixed - council", "closed"),  # Canceled: "closed", as FixMyStreet allows
+    ],
+)
+def test_fixmystreet_reads_each_case_status_as_one_of_its_states(
+    town: Town, state: int, status: int, plain: str, extended: str
+) -> None:
+    answer = town.fms._xml("POST", "requests.xml", _report())
+    request_id = answer["request"][0]["token"]
+    town.worker_files(request_id)
+    town.clock.advance(timedelta(minutes=10))
+    town.agent_sets(request_id, 5, state, status)
+    end = town.clock().replace(microsecond=0)
+    updates = town.fms.get_service_request_updates(end - timedelta(hours=2), end)
+    assert updates, town.fms.error
+    assert map_state(updates[-1]["status"]) == plain
+    assert map_state(updates[-1]["status"], extended_statuses=True) == extended
 
 
 def test_fixmystreet_posts_a_citizens_update_and_keeps_its_id(town: Town) -> None:
