@@ -162,8 +162,8 @@ def test_several_photos_are_sent_as_media_url_repeated_and_all_reach_the_agent()
     [message] = [m for m in town.app.world.queued() if m["schema"].startswith("cityzen.sub")]
     description = message["payload"]["description"]
     assert all(photo in description for photo in photos)
-    [request] = town.fms.get_service_requests([str(request_id)]) or [None]
-    assert request is None or request.get("media_url") is not None
+    [request] = town.app.mine(f"requests/{request_id}").json()
+    assert request["media_url"] == photos[0]  # GeoReport's request has one media_url
 
 
 def test_fixmystreets_own_arguments_are_accepted_and_ignored() -> None:
@@ -259,6 +259,14 @@ def test_fixmystreet_posts_a_citizens_update_and_keeps_its_id(town: Town) -> Non
     assert "98765.1.full.jpeg" in message["payload"]["text"]
     # Sent again (FixMyStreet retries a comment it could not send): the same id.
     assert town.fms.post_service_request_update(update) == update_id
+
+
+def test_the_older_status_poll_without_a_key_is_refused_as_documented(town: Town) -> None:
+    # Without send_comments, FixMyStreet's GetUpdates polls GET requests by id, keyless; ids
+    # are shown on its public pages ("council ref"), so reading requests needs the key.
+    answer = town.fms._xml("POST", "requests.xml", _report())
+    assert town.fms.get_service_requests([answer["request"][0]["token"]]) is None
+    assert town.fms.error.startswith("403: api_key")
 
 
 def test_a_refusal_reads_as_code_and_description_in_fixmystreets_error_log(town: Town) -> None:
