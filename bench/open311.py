@@ -8,7 +8,10 @@ Keep-alive clients send, in interleaved rounds (median of each):
 - ``GET /api/open311/v2/services.json`` beside ``GET /api/v1/themes`` (the same catalogue:
   Open311 reads the mappings, the portal route its cached Dataverse snapshot);
 - ``POST /api/open311/v2/requests.json`` (form-encoded, api key checked, through the same
-  intake) beside ``POST /api/v1/requests`` (JSON, function key).
+  intake) beside ``POST /api/v1/requests`` (JSON, function key);
+- ``GET /api/open311/v2/tokens/{token}.json`` without a key, as FixMyStreet asks it (the token
+  looked up among the apps' records, ``OTHER_APPS`` + 1 of them) beside the same with the app's
+  key (one record read).
 
 The ratio is Open311's cost over the portal route's: what the facade adds (form parsing, key
 lookup, XML/JSON shaping, its own record of the request) on top of the shared intake.
@@ -41,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = 4
 REQUESTS_PER_CLIENT = 60
 ROUNDS = 3
+OTHER_APPS = 9  # keys issued besides the bench's: the keyless token lookup reads each app
 FORM = {
     "service_code": "voirie.nid_de_poule",
     "lat": "48.8566",
@@ -107,6 +111,8 @@ def main() -> None:
         )
         assert report.ok, [step.line() for step in report.steps]
         key, _ = deps.open311_keys.issue("bench")
+        for n in range(OTHER_APPS):
+            deps.open311_keys.issue(f"other app {n}")
         previous = app.install(deps)
         config = LocalHostConfig(
             port=0,
@@ -139,6 +145,16 @@ def _measure(port: int, function_key: str, api_key: str) -> dict[str, tuple[floa
         return "POST", "/api/v1/requests", json.dumps(body).encode(), headers
 
     form = urlencode({**FORM, "api_key": api_key}).encode()
+    posted = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    posted.request(
+        "POST",
+        "/api/open311/v2/requests.json",
+        body=form,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    token = json.loads(posted.getresponse().read())[0]["token"]
+    posted.close()
+    token_path = f"/api/open311/v2/tokens/{token}.json"
     calls: dict[str, Call] = {
         "GET services.json (Open311)": lambda: ("GET", "/api/open311/v2/services.json", b"", {}),
         "GET /api/v1/themes (portal)": lambda: ("GET", "/api/v1/themes", b"", keyed),
@@ -149,6 +165,8 @@ def _measure(port: int, function_key: str, api_key: str) -> dict[str, tuple[floa
             {"Content-Type": "application/x-www-form-urlencoded"},
         ),
         "POST /api/v1/requests (portal)": portal_post,
+        f"GET tokens, keyless ({OTHER_APPS + 1} apps)": lambda: ("GET", token_path, b"", {}),
+        "GET tokens, with its key": lambda: ("GET", f"{token_path}?api_key={api_key}", b"", {}),
     }
     for call in calls.values():
         rate(port, call)  # warm-up: first loads, caches
@@ -167,10 +185,11 @@ def _print(figures: dict[str, tuple[float, int]]) -> None:
         f"{CLIENTS} keep-alive clients x {REQUESTS_PER_CLIENT} requests, local Functions host on"
         f" 127.0.0.1, median of {ROUNDS} interleaved rounds"
     )
-    print(f"{'':34} {'requests/s':>11} {'errors':>7} {'vs portal':>10}")
+    print(f"{'':34} {'requests/s':>11} {'errors':>7} {'vs base':>10}")
     pairs = (
         ("GET services.json (Open311)", "GET /api/v1/themes (portal)"),
         ("POST requests.json (Open311)", "POST /api/v1/requests (portal)"),
+        (f"GET tokens, keyless ({OTHER_APPS + 1} apps)", "GET tokens, with its key"),
     )
     for ours, portal in pairs:
         for name in (ours, portal):

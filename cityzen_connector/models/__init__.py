@@ -39,6 +39,7 @@ from ._open311 import (
     Open311UpdateForm,
     Open311Updates,
     Open311UpdatesAccepted,
+    Open311UpdateStatus,
     Open311Value,
 )
 from ._ops import (
@@ -218,6 +219,7 @@ __all__ = [
     "Open311Update",
     "Open311UpdateAccepted",
     "Open311UpdateForm",
+    "Open311UpdateStatus",
     "Open311Updates",
     "Open311UpdatesAccepted",
     "Open311Value",

@@ -21,6 +21,9 @@ from ._problems import CATALOGUE, CatalogueEntry, ProblemCode
 
 Datatype = Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
 Open311Status = Literal["open", "closed"]
+# An update's status: open or closed, or one of mySociety's additional states (lower-case, as
+# FixMyStreet reads them).
+Open311UpdateStatus = Literal["open", "closed", "fixed", "in_progress", "duplicate"]
 _FROZEN = ConfigDict(frozen=True)
 
 
@@ -126,7 +129,7 @@ class Open311Update(BaseModel):
 
     update_id: str
     service_request_id: str
-    status: Open311Status
+    status: Open311UpdateStatus
     updated_datetime: datetime
     description: str
     media_url: str | None = None
@@ -287,12 +290,18 @@ class Open311RequestForm(BaseModel):
     address_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
     email: str | None = Field(None, max_length=254)
     device_id: str | None = _TEXT
+    deviceid: str | None = Field(None, max_length=200, description="FixMyStreet's device_id.")
     account_id: str | None = _TEXT
     first_name: str | None = Field(None, max_length=100)
     last_name: str | None = Field(None, max_length=100)
     phone: str | None = Field(None, max_length=40)
     description: str | None = Field(None, max_length=2000)
-    media_url: str | None = Field(None, max_length=1000, pattern=r"^https?://[!-~]+$")
+    media_url: str | None = Field(
+        None,
+        max_length=1000,
+        pattern=r"^https?://[!-~]+$",
+        description="May be repeated (FixMyStreet's several photos); never fetched.",
+    )
 
 
 class Open311UpdateForm(BaseModel):
@@ -312,5 +321,12 @@ class Open311UpdateForm(BaseModel):
     first_name: str | None = Field(None, max_length=100)
     last_name: str | None = Field(None, max_length=100)
     title: str | None = _TEXT
-    media_url: str | None = Field(None, max_length=1000, pattern=r"^https?://[!-~]+$")
+    media_url: str | None = Field(
+        None,
+        max_length=1000,
+        pattern=r"^https?://[!-~]+$",
+        description="May be repeated (FixMyStreet's several photos); never fetched.",
+    )
     account_id: str | None = _TEXT
+    service_code: str | None = Field(None, max_length=200, description="Read, ignored.")
+    email_alerts_requested: str | None = Field(None, max_length=10, description="Ignored.")

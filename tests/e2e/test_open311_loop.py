@@ -75,7 +75,7 @@ def test_an_open311_request_becomes_a_case_and_the_app_sees_it_closed_with_updat
     updates = until(
         lambda: (
             (found := get("servicerequestupdates.json"))
-            and found[-1]["status"] == "closed"
+            and found[-1]["status"] == "fixed"  # mySociety's state for a resolved case
             and any(u["description"] == REPLY for u in found)
             and found
         ),

@@ -25,10 +25,12 @@ POST_ARGUMENTS = frozenset(
         *("jurisdiction_id", "api_key", "service_code", "lat", "long", "address_string"),
         *("address_id", "email", "device_id", "account_id", "first_name", "last_name"),
         *("phone", "description", "media_url"),
+        # FixMyStreet's name for device_id (Open311.pm, use_service_as_deviceid): ignored too.
+        "deviceid",
     }
 )
 _COORDINATE = re.compile(r"^-?[0-9]{1,3}(\.[0-9]{1,15})?$")
-_MEDIA_URL = re.compile(r"^https?://[!-~]{1,1000}$")
+MEDIA_URL = re.compile(r"^https?://[!-~]{1,1000}$")
 _ADDRESS_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 MAX_DESCRIPTION = 2000
 
@@ -74,6 +76,16 @@ def _service(
     return codes, theme.sub_themes[codes[1]].title, fields
 
 
+def with_photos(text: str, photos: tuple[str, ...]) -> str:
+    """The text and, each on its line, the photos' URLs that fit in the case's description (the
+    connector never fetches them: an agent opens them if they wish)."""
+    for url in photos:
+        line = f"\n\nPhoto : {url}" if text else f"Photo : {url}"
+        if len(text) + len(line) <= MAX_DESCRIPTION:
+            text += line
+    return text
+
+
 def filing_of(form: Form, ports: IngestPorts) -> Open311Filing:
     """The filing, or ``GeoReportError`` listing every argument that is wrong (names only)."""
     problems: list[str] = []
@@ -89,15 +101,14 @@ def filing_of(form: Form, ports: IngestPorts) -> Open311Filing:
             problems.append("address_id: 1 to 64 letters, digits or _ . : -")
     if not location and not problems:
         problems.append("lat/long, address_string or address_id: one is required")
-    media_url = form.get("media_url")
-    if media_url is not None and not _MEDIA_URL.match(media_url):
+    photos = form.every("media_url")
+    if any(not MEDIA_URL.match(url) for url in photos):
         problems.append("media_url: an http(s) URL of 1,000 characters at most")
     if problems:
         raise GeoReportError("validation_failed", *problems)
     assert codes is not None
-    description = (form.get("description") or "").strip()
-    if media_url and len(description) + len(media_url) + 10 <= MAX_DESCRIPTION:
-        description = f"{description}\n\nPhoto : {media_url}".strip()
+    media_url = photos[0] if photos else None
+    description = with_photos((form.get("description") or "").strip(), photos)
     return Open311Filing(
         theme=codes[0],
         sub_theme=codes[1],

@@ -4,7 +4,8 @@
 multivaluelist, ``attribute[code][]`` repeated. The body is refused before it is parsed when it
 is larger than ``MAX_FORM_BYTES``, has more than ``MAX_FORM_FIELDS`` fields (``parse_qsl``'s
 own limit, so a flood of fields is never even split), is not UTF-8 once percent-decoded
-("Encoding": UTF-8 is required everywhere), or gives a plain argument twice.
+("Encoding": UTF-8 is required everywhere), or gives a plain argument twice (``media_url``
+excepted: FixMyStreet repeats it for several photos).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ FORM = "application/x-www-form-urlencoded"
 MAX_FORM_BYTES = 64 * 1024
 MAX_FORM_FIELDS = 100
 MAX_VALUE_CHARS = 4000
+# FixMyStreet with "multi photos" sends every photo's URL as media_url (Open311.pm: an array
+# value, form-encoded as the name repeated); the first is the request's media_url.
+REPEATABLE = frozenset({"media_url"})
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]{1,64})\](\[\])?$")
 
 
@@ -32,10 +36,15 @@ class Form:
     values: Mapping[str, str] = field(repr=False)
     attributes: Mapping[str, str | list[str]] = field(repr=False)
     not_text: tuple[str, ...] = ()
+    repeated: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def get(self, name: str) -> str | None:
         value = self.values.get(name)
         return value if value not in (None, "") else None
+
+    def every(self, name: str) -> tuple[str, ...]:
+        """Each non-empty value of a ``REPEATABLE`` argument, in the order sent."""
+        return tuple(v for v in self.repeated.get(name, ()) if v != "")
 
     def check_text(self) -> None:
         if self.not_text:
@@ -69,6 +78,7 @@ def read_form(request: ApiRequest, allowed: frozenset[str]) -> Form:
     attributes: dict[str, str | list[str]] = {}
     problems: list[str] = []
     not_text: list[str] = []
+    repeated: dict[str, list[str]] = {}
     for name, value in _pairs(request):
         shown = name[:64] if name.isprintable() else "(a field name)"
         if len(value) > MAX_VALUE_CHARS or not _is_text(value):
@@ -85,13 +95,17 @@ def read_form(request: ApiRequest, allowed: frozenset[str]) -> Form:
                 attributes[code] = value
         elif name not in allowed:
             problems.append(f"{shown}: not an argument of this method")
+        elif name in REPEATABLE:
+            repeated.setdefault(name, []).append(value)
+            values.setdefault(name, value)
         elif name in values:
             problems.append(f"{name}: given more than once")
         else:
             values[name] = value
     if problems:
         raise GeoReportError("invalid_parameter", *problems)
-    return Form(values, attributes, tuple(not_text))
+    lists = {name: tuple(given) for name, given in repeated.items()}
+    return Form(values, attributes, tuple(not_text), lists)
 
 
 def _is_text(value: str) -> bool:

@@ -18,6 +18,7 @@ from cityzen_connector.sync.intake import (
     SubmissionNotFoundError,
     file_open311,
     filed_by_app,
+    filed_by_token,
     filed_requests,
 )
 
@@ -188,8 +189,13 @@ def get_request(request: ApiRequest, params: dict[str, str], lazy: Deps, fmt: st
 def get_token(request: ApiRequest, params: dict[str, str], lazy: Deps, fmt: str) -> ApiResponse:
     config, deps = _open311(lazy)
     _jurisdiction(request.query.get("jurisdiction_id"), config)
-    key = _key(request.query.get("api_key"), config)
-    record = filed_by_app(params["token"], key, deps.ingest)
+    # GeoReport v2 names no api_key here and FixMyStreet sends none: the token, random and
+    # given only to the app that posted, is enough; a key given must still be valid and own it.
+    given = request.query.get("api_key")
+    if given is None:
+        record = filed_by_token(params["token"], config.keys.list(), deps.ingest)
+    else:
+        record = filed_by_app(params["token"], _key(given, config), deps.ingest)
     history = deps.case_history
     case = history.case_of_submission(uuid.UUID(record.key)) if history else None
     # The token names the request from the start; its id is given once the case exists.

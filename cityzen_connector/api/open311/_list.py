@@ -29,8 +29,11 @@ _IDS = re.compile(rf"^{_UUID}(,{_UUID}){{0,49}}$")
 _CODE = r"[a-z][a-z0-9_-]{0,63}\.[a-z][a-z0-9_-]{0,63}"
 _CODES = re.compile(rf"^{_CODE}(,{_CODE}){{0,49}}$")
 _STATUS = re.compile(r"^(open|closed)(,(open|closed))?$")
+# W3C-DTF (the spec's "Date/time format"): the offset is required; a fraction may have up to
+# nine digits (a nanosecond clock's, as Perl's DateTime writes them), read to the microsecond.
 _W3 = re.compile(
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})$"
+    r"^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2})?)(\.[0-9]{1,9})?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})$"
 )
 
 
@@ -38,10 +41,17 @@ def _instant(query: Mapping[str, str], name: str, problems: list[str]) -> dateti
     text = query.get(name)
     if text is None:
         return None
+    # A "+01:00" put unencoded in a query string arrives as " 01:00" (a "+" in a query is a
+    # space, HTML's form encoding): the only reading of a space there is the "+" it was.
+    if len(text) > 6 and text[-6] == " ":
+        text = f"{text[:-6]}+{text[-5:]}"
     try:
-        if not _W3.match(text):
+        found = _W3.match(text)
+        if found is None:
             raise ValueError(name)
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        stamp, fraction, zone = found.groups()
+        fraction = (fraction or "")[:7]  # Python reads six digits at most
+        return datetime.fromisoformat(f"{stamp}{fraction}{zone.replace('Z', '+00:00')}")
     except ValueError:
         problems.append(f"{name}: a W3C date and time with its offset")
         return None

@@ -31,6 +31,14 @@ _KEY = Param(
     "The app's key (cityzen open311 keys issue). Each app sees only the requests it filed.",
     required=True,
 )
+# GET tokens: GeoReport v2 lists no api_key there and FixMyStreet sends none; the token is
+# the capability. A key given must be valid and own the token.
+_TOKEN_KEY = Param(
+    "api_key",
+    {"type": "string", "maxLength": 200},
+    "Optional: without it the token is enough (FixMyStreet sends none); given, it must be the"
+    " key of the app that posted.",
+)
 _UUIDS = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _SERVICE = "[a-z][a-z0-9_-]{0,63}\\.[a-z][a-z0-9_-]{0,63}"
 MAX_IDS = 50
@@ -206,7 +214,7 @@ OPEN311_ROUTES: tuple[Route, ...] = (
                     404: _E404,
                     **_SERVER,
                 },
-                params=(_KEY, _JURISDICTION),
+                params=(_TOKEN_KEY, _JURISDICTION),
             ),
         ),
     ),

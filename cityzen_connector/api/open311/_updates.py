@@ -18,6 +18,7 @@ from cityzen_connector.sync.intake import ApiKeyInfo, accept_message, filed_by_a
 from .._app import ApiDependencies
 from .._messages import open_request
 from ._errors import GeoReportError
+from ._filing import MEDIA_URL, with_photos
 from ._form import Form
 
 UPDATE_ARGUMENTS = frozenset(
@@ -25,6 +26,9 @@ UPDATE_ARGUMENTS = frozenset(
         *("jurisdiction_id", "api_key", "service_request_id", "update_id", "updated_datetime"),
         *("status", "description", "email", "phone", "first_name", "last_name", "title"),
         *("media_url", "account_id"),
+        # What FixMyStreet may add (Open311.pm, _populate_service_request_update_params): a
+        # body's configured service_code, Bromley's alerts flag. Read, ignored.
+        *("service_code", "email_alerts_requested"),
     }
 )
 _NAMESPACE = uuid.UUID("3f0c1f4e-9a7b-4f43-8d1e-0311f0c0ffee")
@@ -45,9 +49,8 @@ def post_update(form: Form, key: ApiKeyInfo, deps: ApiDependencies) -> Open311Up
     request_id = uuid.UUID(record.key)
     reopen_status = open_request(request_id, deps)
     text = str(form.get("description"))
-    media_url = form.get("media_url")
-    if media_url and media_url.startswith(("https://", "http://")):
-        text = f"{text}\n\nPhoto : {media_url}"
+    photos = tuple(u for u in form.every("media_url") if MEDIA_URL.match(u))
+    text = with_photos(text, photos)
     # The same app's update id names the same message: a retry is accepted once.
     message_id = uuid.uuid5(_NAMESPACE, f"{key.key_id}:{update_id}")
     accepted = accept_message(

@@ -5,6 +5,13 @@ Status is ``open`` or ``closed`` as the status vocabulary says of the case's cur
 ``agency_responsible`` the team holding the case (else the routing team at filing). Updates
 (mySociety's extension) are the case's status steps and the agents' replies to the citizen
 (the conversation's ``to_citizen`` messages), never an internal note.
+
+An update's ``status`` uses mySociety's additional states where the vocabulary's code says
+one ("Open311 FMS - Proposed differences to Open311", "Additional states"; FixMyStreet reads
+them in ``Open311.pm``'s ``map_state``, lower-cased, ``_`` as a space): a resolved case is
+``fixed`` (else FixMyStreet shows "closed" as fixed only on bodies without extended
+statuses), under review ``in_progress``, merged ``duplicate``; any other is ``open`` or
+``closed``.
 """
 
 from __future__ import annotations
@@ -14,10 +21,20 @@ from datetime import datetime
 from typing import Any
 
 from cityzen_connector.cases import progress_of
-from cityzen_connector.models import Open311Request, Open311Update
+from cityzen_connector.models import Open311Request, Open311Update, Open311UpdateStatus
 from cityzen_connector.sync.intake import FiledRequest as Record
 
 from .._app import ApiDependencies
+
+# The status vocabulary's codes (mappings/status.toml) with a mySociety state of their own.
+_CLOSED_AS: dict[str, Open311UpdateStatus] = {"resolved": "fixed", "merged": "duplicate"}
+_OPEN_AS: dict[str, Open311UpdateStatus] = {"in_progress": "in_progress"}
+
+
+def update_status(code: str | None, closed: bool) -> Open311UpdateStatus:
+    """mySociety's state for the vocabulary's ``code``, else open or closed."""
+    return (_CLOSED_AS if closed else _OPEN_AS).get(code or "", "closed" if closed else "open")
+
 
 _UPDATES = uuid.UUID("0b2f3d5e-6a1c-4e0b-9f73-311aa0c0ffee")
 
@@ -77,7 +94,7 @@ def updates_of(record: Record, deps: ApiDependencies) -> list[Open311Update]:
                     uuid.uuid5(_UPDATES, f"{record.key}:{item.at.isoformat()}:{item.status}")
                 ),
                 service_request_id=record.key,
-                status="closed" if item.closed else "open",
+                status=update_status(item.status, item.closed),
                 updated_datetime=item.at,
                 description=f"{item.label_fr} / {item.label_en}",
                 external_status_code=item.status,
@@ -94,7 +111,9 @@ def updates_of(record: Record, deps: ApiDependencies) -> list[Open311Update]:
                 Open311Update(
                     update_id=str(message.row_id),
                     service_request_id=record.key,
-                    status="closed" if step is not None and step.closed else "open",
+                    status=update_status(
+                        step.status if step else None, step is not None and step.closed
+                    ),
                     updated_datetime=message.created_at,
                     description=message.text,
                     external_status_code=step.status if step is not None else None,

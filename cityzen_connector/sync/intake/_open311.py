@@ -15,7 +15,7 @@ or phone. Another app never reads it: every read goes through the caller's own p
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -149,6 +149,21 @@ def filed_by_app(request_id: str, key: ApiKeyInfo, ports: IngestPorts) -> Record
     if record is None:
         raise SubmissionNotFoundError("no such request")
     return record
+
+
+@unavailable_as_503
+def filed_by_token(token: str, keys: Sequence[ApiKeyInfo], ports: IngestPorts) -> Record:
+    """The record of the request ``token`` names, whichever active app filed it: GET tokens
+    is asked without an api_key (GeoReport v2, "GET service_request_id from a token", lists
+    jurisdiction_id only; FixMyStreet's client sends none), the random token is the capability.
+    ``SubmissionNotFoundError`` when no active app filed it. One store read per app (a few)."""
+    for key in keys:
+        if key.active:
+            try:
+                return filed_by_app(token, key, ports)
+            except SubmissionNotFoundError:
+                continue
+    raise SubmissionNotFoundError("no such request")
 
 
 @unavailable_as_503
