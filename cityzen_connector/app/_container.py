@@ -233,6 +233,8 @@ class Container:
             clock=self.clock,
             first_delay=timedelta(seconds=s.retry_initial_delay_seconds),
             max_delay=timedelta(seconds=s.retry_max_delay_seconds),
+            # A change still queued when the citizen's erasure is approved is dropped.
+            erased_at=self.eraser.erased_at if self.eraser is not None else None,
         )
         return ports if self._logger is None else dataclasses.replace(ports, logger=self._logger)
 

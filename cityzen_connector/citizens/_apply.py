@@ -10,6 +10,10 @@ using the Web API", "Apply optimistic concurrency",
 https://learn.microsoft.com/power-apps/developer/data-platform/webapi/perform-conditional-operations-using-web-api):
 a 412 means an agent saved in between, so the worker reads and decides again.
 
+A change asked before the citizen's data was erased (``erased_at``: the approved erasure, RGPD
+article 17) is dropped unread: applied, it would write their details back into the
+pseudonymised contact; parked, it would keep them on the rejected queue.
+
 Every result means "complete the message"; an exception (the store or the bus unreachable)
 abandons it. Dataverse unreachable or throttling: a copy is scheduled with back-off
 (``cityzen-attempt`` + 1) up to ``max_attempts``, then parked on ``<queue>-rejected`` with its
@@ -58,7 +62,7 @@ PROP_REJECTED_REASON = "cityzen-rejected-reason"  # the names every rejected cop
 PROP_REJECTED_AT = "cityzen-rejected-at"
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 _READS = 3  # an agent saving between our read and our write, three times running, is rare
-Action = Literal["applied", "retry_scheduled", "rejected"]
+Action = Literal["applied", "retry_scheduled", "rejected", "dropped"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,8 @@ class ProfileUpdatePorts:
     first_delay: timedelta = timedelta(seconds=30)
     max_delay: timedelta = timedelta(hours=1)
     logger: logging.Logger = field(default=_LOG)
+    # When the citizen of an identity key had their data erased (``rgpd``), if they did.
+    erased_at: Callable[[str], datetime | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,7 @@ class _Update:
     key: str
     changes: Mapping[str, str | None]
     base: Mapping[str, str | None]
+    requested_at: datetime | None = None
 
 
 def _read(message: ReceivedMessage, profiles: Profiles) -> _Update:
@@ -130,11 +137,31 @@ def _read(message: ReceivedMessage, profiles: Profiles) -> _Update:
             raise UpdateRefusedError(f"malformed: {name[:40]} is not an editable field")
         if value is not None and (not isinstance(value, str) or len(value) > spec.max_length):
             raise UpdateRefusedError(f"malformed: {name} is not text of at most {spec.max_length}")
-    return _Update(contact_id, key, changes, base)
+    return _Update(contact_id, key, changes, base, _stamp(payload.get("requested_at")))
+
+
+def _stamp(raw: object) -> datetime | None:
+    try:
+        found = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+    return found if found is None or found.tzinfo is not None else found.replace(tzinfo=UTC)
+
+
+def _erased(update: _Update, ports: ProfileUpdatePorts) -> bool:
+    """Asked before the citizen's erasure (a message without its date counts as such: the
+    details it carries are not worth the risk of writing back)."""
+    when = ports.erased_at(update.key) if ports.erased_at is not None else None
+    if when is None:
+        return False
+    return update.requested_at is None or update.requested_at <= when
 
 
 def _handle(message: ReceivedMessage, ports: ProfileUpdatePorts) -> UpdateResult:
-    update = _current(_read(message, ports.profiles), ports.profiles)
+    read = _read(message, ports.profiles)
+    if _erased(read, ports):
+        return UpdateResult("dropped", "the citizen's data was erased")
+    update = _current(read, ports.profiles)
     if not update.changes:
         return UpdateResult("applied", "superseded")
     mapping = ports.profiles.mapping

@@ -22,6 +22,7 @@ the ids saved at the start (the contact can no longer be found by its key once p
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -39,7 +40,7 @@ from ._audit import Right, RightsAudit
 from ._collect import DataverseReader
 from ._holdings import Partitions, find_holdings
 from ._queues import FailedPlace, Matcher, remove_failed
-from ._records import ERASURES_PARTITION
+from ._records import ERASED_PARTITION, ERASURES_PARTITION, pseudonym
 
 _LOG = logging.getLogger("cityzen_connector.rgpd")
 _ACTIVE = 0  # incident statecode Active: the only state whose columns may be updated
@@ -116,10 +117,19 @@ class Eraser:
                     resumed += 1
         return resumed
 
+    def erased_at(self, identity_key: str) -> datetime | None:
+        """When the citizen of this identity key had their data erased, if they did: a change
+        of their record asked before then must not write their details back (the profile
+        updates' worker drops it)."""
+        found = self._store.get(ERASED_PARTITION, pseudonym(identity_key, pepper=self._pepper))
+        stamp = found.value.get("at") if found is not None else None
+        return datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
+
     # -- the erasure --------------------------------------------------------------------------
     def _erase(self, record: Record) -> str:
         owner = str(record.value["owner"])
         record = self._start(record, owner)
+        self._mark_erased(owner, record)
         found = record.value["found"]
         contact_id = found.get("contact_id")
         holdings = find_holdings(
@@ -181,6 +191,19 @@ class Eraser:
             if_match=record.etag,
             expires_at=record.expires_at,
         )
+
+    def _mark_erased(self, owner: str, record: Record) -> None:
+        """Before anything is erased: a change of the record in flight, read after this, is
+        dropped. The key is the audit's pseudonym (no new way to link anyone); the first
+        erasure's time is kept (a resumed one does not move it)."""
+        key = pseudonym(owner, pepper=self._pepper)
+        if self._store.get(ERASED_PARTITION, key) is not None:
+            return
+        value = {"at": self._clock().isoformat()}
+        with contextlib.suppress(PreconditionFailedError):  # another delivery marked it first
+            self._store.put(
+                ERASED_PARTITION, key, value, create_only=True, expires_at=record.expires_at
+            )
 
     def _pseudonymise(self, contact_id: str) -> int:
         plan = self._plan
