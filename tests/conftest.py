@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -23,3 +24,18 @@ def _environment_restored() -> Iterator[None]:
     if dict(os.environ) != saved:
         os.environ.clear()
         os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def _notifications_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("notifications")
+
+
+@pytest.fixture(autouse=True)
+def _notifications_kept_out_of_the_worktree(
+    _notifications_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The local notifier's default folder is relative (``.cityzen/notifications``, for
+    ``make run``): a test that builds a container without naming one would leave files holding
+    test citizens' e-mail addresses in the working copy. A test that names one still wins."""
+    monkeypatch.setenv("CITYZEN_NOTIFIER_URL", f"file://{_notifications_folder}")

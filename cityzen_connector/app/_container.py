@@ -214,7 +214,7 @@ class Container:
     def notifier(self) -> Notifier:
         from cityzen_connector.citizens import open_notifier
 
-        return open_notifier(self.settings.notifier_url)
+        return open_notifier(self.settings.notifier_url, clock=self.clock)
 
     @_Once
     def profile_updates(self) -> ProfileUpdatePorts:

@@ -7,7 +7,8 @@ The case-events worker hands every case it records (a redelivered event included
 - refused: the record becomes ``refused``; nothing is erased;
 - approved: the record becomes ``erasing`` with the ids to look for (the contact, the cases,
   the submissions: ids, never personal data), then, each step idempotent:
-  1. the failed copies of their messages leave the queues (``_queues``);
+  1. the failed copies of their messages leave the queues (``_queues``), the notifications
+     kept about their requests and cases go (``forget_notifications``: the local notifier);
   2. their contact's columns named in ``rights.toml`` are pseudonymised through our client
      (alternate keys to a keyed pseudonym, required columns to a placeholder, the others
      cleared), and the typed columns of their open cases are cleared (a closed case is
@@ -27,7 +28,7 @@ import hashlib
 import hmac
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -62,6 +63,7 @@ class Eraser:
         clock: Callable[[], datetime],
         pepper: bytes,
         status_of: Callable[[uuid.UUID], tuple[int | None, int | None] | None] | None = None,
+        forget_notifications: Callable[[Collection[str]], int] | None = None,
     ) -> None:
         self._store = store
         self._blobs = blobs
@@ -78,6 +80,8 @@ class Eraser:
         # how ``resume`` finds a decision whose event was lost and that change tracking
         # brought to the history instead.
         self._status_of = status_of
+        # The notifications kept about their requests and cases (the local notifier's files).
+        self._forget_notifications = forget_notifications
 
     def on_case(
         self, submission_id: uuid.UUID | None, state: int | None, status: int | None
@@ -145,6 +149,9 @@ class Eraser:
         counts["messages"] = counts.get("messages", 0) + remove_failed(
             self._bus, self._places, matcher
         )
+        if self._forget_notifications is not None:
+            forgotten = self._forget_notifications(holdings.needles)
+            counts["notifications"] = counts.get("notifications", 0) + forgotten
         if contact_id is not None:
             counts["contact_columns"] = self._pseudonymise(contact_id)
             counts["case_rows"] = self._clear_cases(contact_id)
