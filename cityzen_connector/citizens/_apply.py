@@ -133,8 +133,8 @@ def _read(message: ReceivedMessage, profiles: Profiles) -> _Update:
         raise UpdateRefusedError("malformed: changes and base")
     for name, value in (*changes.items(), *base.items()):
         spec = profiles.mapping.field(name)
-        if spec is None or spec.certified:
-            raise UpdateRefusedError(f"malformed: {name[:40]} is not an editable field")
+        if spec is None:
+            raise UpdateRefusedError(f"malformed: {name[:40]} is not a field of the record")
         if value is not None and (not isinstance(value, str) or len(value) > spec.max_length):
             raise UpdateRefusedError(f"malformed: {name} is not text of at most {spec.max_length}")
     return _Update(contact_id, key, changes, base, _stamp(payload.get("requested_at")))
@@ -161,23 +161,31 @@ def _handle(message: ReceivedMessage, ports: ProfileUpdatePorts) -> UpdateResult
     read = _read(message, ports.profiles)
     if _erased(read, ports):
         return UpdateResult("dropped", "the citizen's data was erased")
+    _refuse_certified(read, ports.profiles)
     update = _current(read, ports.profiles)
     if not update.changes:
         return UpdateResult("applied", "superseded")
     mapping = ports.profiles.mapping
     row_key = {mapping.key_column: update.key}
-    columns = (mapping.primary_id, "versionnumber", *mapping.columns())
+    columns = (mapping.primary_id, "versionnumber", *mapping.extra_columns(), *mapping.columns())
     try:
         for _ in range(_READS):
             row = ports.client.execute(ops.retrieve(mapping.entity_set, row_key, select=columns))
             if str(row.get(mapping.primary_id)) != str(update.contact_id):
                 raise UpdateRefusedError("contact_changed: the key now names another contact")
+            certified = mapping.is_certified(row)
+            refused = sorted(
+                set(update.changes) - {f.name for f in mapping.editable_for(certified)}
+            )
+            if refused:
+                # Dynamics 365's word decides: FranceConnect vouched for this contact.
+                raise UpdateRefusedError(f"certified: {', '.join(refused)} read only")
             current = values_of_row(mapping, row)
             applied, conflicts = decide(update.changes, update.base, current)
             if applied:
                 body = {
                     spec.column: value_to_row(spec, applied[spec.name])
-                    for spec in mapping.editable
+                    for spec in mapping.fields
                     if spec.name in applied
                 }
                 try:
@@ -186,7 +194,8 @@ def _handle(message: ReceivedMessage, ports: ProfileUpdatePorts) -> UpdateResult
                     )
                 except PreconditionFailedError:
                     continue  # an agent saved in between: read and decide again
-            _remember(ports, update, {**current, **applied}, _version(row), conflicts)
+            values = {**current, **applied}
+            _remember(ports, update, values, _version(row), conflicts, certified=certified)
             return UpdateResult("applied", "", tuple(sorted(applied)), tuple(sorted(conflicts)))
         return _retry(message, ports, "contact kept changing")
     except NotFoundError:
@@ -195,6 +204,18 @@ def _handle(message: ReceivedMessage, ports: ProfileUpdatePorts) -> UpdateResult
         if exc.is_transient:
             return _retry(message, ports, exc.summary)
         raise UpdateRefusedError(f"dataverse: {exc.summary}") from exc
+
+
+def _refuse_certified(update: _Update, profiles: Profiles) -> None:
+    """A change of a claim FranceConnect certified is no change the API ever queues: parked
+    (the copy says so here; Dynamics 365's row says so again before any write)."""
+    record, _ = profiles.stored(update.contact_id)
+    if record is None or not record.certified_identity:
+        return
+    editable = {f.name for f in profiles.mapping.editable}
+    refused = sorted(set(update.changes) - editable)
+    if refused:
+        raise UpdateRefusedError(f"certified: {', '.join(refused)} read only")
 
 
 def _current(update: _Update, profiles: Profiles) -> _Update:
@@ -236,6 +257,8 @@ def _remember(
     values: Mapping[str, str | None],
     version: int | None,
     conflicts: list[str],
+    *,
+    certified: bool = True,
 ) -> None:
     """The copy after the write: Dynamics 365's values, the fields done no longer pending (a
     newer change of the same field stays), the conflicts of these fields replaced."""
@@ -243,6 +266,7 @@ def _remember(
     for _ in range(5):
         found, etag = store.stored(update.contact_id)
         record = found or ProfileRecord(update.contact_id, update.key, {})
+        record = replace(record, certified_identity=certified)
         done = {n for n, v in update.changes.items() if record.pending.get(n, v) == v}
         kept = [c for c in record.conflicts if c.field not in update.changes]
         after = replace(
