@@ -205,6 +205,8 @@ def run_rights(container: Container) -> dict[str, int]:
         "exports_failed": report.failed,
         "exports_expired": services.exports.purge(),
         "erasures_resumed": found.resume(),
+        # Requests the DPO has not decided past their deadline (logged by id as warnings).
+        "erasures_overdue": len(found.overdue()),
     }
 
 

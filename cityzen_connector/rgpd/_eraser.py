@@ -129,6 +129,23 @@ class Eraser:
         stamp = found.value.get("at") if found is not None else None
         return datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
 
+    def overdue(self) -> list[str]:
+        """The requests still undecided past their deadline (``due_on``, RGPD article 12.3),
+        each told to ops by id, right and date: never whose."""
+        today = self._clock().date().isoformat()
+        late: list[str] = []
+        for record in self._store.query(ERASURES_PARTITION):
+            due = record.value.get("due_on")
+            if record.value.get("state") == "filed" and isinstance(due, str) and due < today:
+                _LOG.warning(
+                    "rgpd %s request %s: undecided, the answer was due on %s (RGPD article 12.3)",
+                    record.value.get("kind", "erasure"),
+                    record.key,
+                    due,
+                )
+                late.append(record.key)
+        return late
+
     # -- the erasure --------------------------------------------------------------------------
     def _erase(self, record: Record) -> str:
         owner = str(record.value["owner"])
