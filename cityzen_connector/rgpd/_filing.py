@@ -10,8 +10,10 @@ at ``/api/v1/requests/{id}`` as any request.
 Beside it, before it is submitted, one record (``rgpd-erasures``, key = its submission id):
 whose request it is (identity key) and which right. The case-status event finds it there when
 the DPO decides (``_eraser``), and by when they must (``due_on``: the sub-theme's target
-delay, a month at most, RGPD article 12.3; the case's title says it too). Written first, so a case never exists without it; a request that
-then fails to queue leaves a ``filed`` record that nothing ever approves, and that expires.
+delay, a month at most, RGPD article 12.3; the case's title says it too). Written first, so a
+case never exists without it; a request that then is not filed (a 409: the id is another
+request's; the queue down) takes it away again, so that the resolution of some other case
+with that id never reads as the DPO's approval.
 """
 
 from __future__ import annotations
@@ -102,13 +104,22 @@ class ErasureRequests:
         if caller.kind == "portal":
             submission["citizen"] = {"issuer": issuer, "sub": sub}
         owner = identity_key(issuer, sub, pepper=self._ingest.identity_key)
-        self._remember(request_id, owner, parsed.kind, due)
-        accepted = submit(SubmissionInput(body=submission), caller, self._ingest)
+        created = self._remember(request_id, owner, parsed.kind, due)
+        try:
+            accepted = submit(SubmissionInput(body=submission), caller, self._ingest)
+        except Exception:
+            # Not filed (an id another request holds, the queue down...): the record must not
+            # outlive it, or the resolution of whatever case holds that id one day would read
+            # as the DPO's approval.
+            if created:
+                self.store.delete(ERASURES_PARTITION, str(request_id))
+            raise
         if not accepted.replayed:
             self._audit.record(parsed.kind, str(request_id), "filed", owner=owner)
         return FiledRequest(accepted.submission_id, parsed.kind)
 
-    def _remember(self, request_id: uuid.UUID, owner: str, kind: RightKind, due: date) -> None:
+    def _remember(self, request_id: uuid.UUID, owner: str, kind: RightKind, due: date) -> bool:
+        """Whether this call created the record (``False``: the same request sent again)."""
         now = self._clock()
         value = {
             "owner": owner,
@@ -133,3 +144,5 @@ class ErasureRequests:
                 raise IdempotencyConflictError(
                     "this id was already used for a different request"
                 ) from None
+            return False
+        return True
