@@ -124,34 +124,11 @@ def build_rights(
     tables: _Tables,
 ) -> tuple[RightsPlan, list[FileProblem]]:
     problems: list[FileProblem] = []
-    target_days = MAX_ANSWER_DAYS
 
     def problem(key: str, message: str) -> None:
         problems.append(FileProblem(file, f"rights.{key}", message))
 
-    theme = catalog.themes.get(config.theme)
-    if theme is None or config.sub_theme not in theme.sub_themes:
-        problem("sub_theme", "not a sub-theme of themes.*")
-    else:
-        sub = theme.sub_themes[config.sub_theme]
-        # The deadline the DPO's case carries (RGPD article 12.3: "without undue delay and in
-        # any event within one month of receipt of the request").
-        target_days = sub.target_days or 0
-        if not 1 <= target_days <= MAX_ANSWER_DAYS:
-            problem(
-                "sub_theme",
-                f"its target_days (themes.toml) must be declared, {MAX_ANSWER_DAYS} at most:"
-                " a public body answers within a month (RGPD article 12.3)",
-            )
-        fields = {f.name: f for f in sub.fields}
-        found = fields.get(config.kind_field)
-        if found is None or found.type != "choice":
-            problem("kind_field", "not a choice field of that sub-theme")
-        else:
-            choices = set(found.choices or ())
-            for right in RIGHTS:
-                if config.kinds.get(right) not in choices:
-                    problem(f"kinds.{right}", "missing, or not one of the field's choices")
+    target_days = _sub_theme(config, catalog, problem)
     approved = _pairs(config.approved, "approved", statuses, problem)
     refused = _pairs(config.refused, "refused", statuses, problem)
     if approved & refused:
@@ -187,6 +164,37 @@ def build_rights(
         target_days=target_days,
     )
     return plan, problems
+
+
+def _sub_theme(
+    config: RightsConfig, catalog: ThemeCatalog, problem: Callable[[str, str], None]
+) -> int:
+    """Check the sub-theme the requests are filed under; its target delay (the deadline)."""
+    target_days = MAX_ANSWER_DAYS
+    theme = catalog.themes.get(config.theme)
+    if theme is None or config.sub_theme not in theme.sub_themes:
+        problem("sub_theme", "not a sub-theme of themes.*")
+    else:
+        sub = theme.sub_themes[config.sub_theme]
+        # The deadline the DPO's case carries (RGPD article 12.3: "without undue delay and in
+        # any event within one month of receipt of the request").
+        target_days = sub.target_days or 0
+        if not 1 <= target_days <= MAX_ANSWER_DAYS:
+            problem(
+                "sub_theme",
+                f"its target_days (themes.toml) must be declared, {MAX_ANSWER_DAYS} at most:"
+                " a public body answers within a month (RGPD article 12.3)",
+            )
+        fields = {f.name: f for f in sub.fields}
+        found = fields.get(config.kind_field)
+        if found is None or found.type != "choice":
+            problem("kind_field", "not a choice field of that sub-theme")
+        else:
+            choices = set(found.choices or ())
+            for right in RIGHTS:
+                if config.kinds.get(right) not in choices:
+                    problem(f"kinds.{right}", "missing, or not one of the field's choices")
+    return target_days
 
 
 def _personal(paths: tuple[str, ...]) -> bool:
