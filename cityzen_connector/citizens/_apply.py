@@ -88,6 +88,9 @@ class UpdateResult:
     conflicts: tuple[str, ...] = ()
 
 
+_DROPPED = UpdateResult("dropped", "the citizen's data was erased")
+
+
 def handle_profile_update(message: ReceivedMessage, ports: ProfileUpdatePorts) -> UpdateResult:
     try:
         result = _handle(message, ports)
@@ -159,10 +162,13 @@ def _erased(update: _Update, ports: ProfileUpdatePorts) -> bool:
 
 def _handle(message: ReceivedMessage, ports: ProfileUpdatePorts) -> UpdateResult:
     read = _read(message, ports.profiles)
-    if _erased(read, ports):
-        return UpdateResult("dropped", "the citizen's data was erased")
-    _refuse_certified(read, ports.profiles)
-    update = _current(read, ports.profiles)
+    # The copy, once: an erasure deletes it, so the erasure's mark is read only without one
+    # (no store call more for the usual message, whose PATCH made the copy).
+    copy, _ = ports.profiles.stored(read.contact_id)
+    if copy is None and _erased(read, ports):
+        return _DROPPED
+    _refuse_certified(read, copy, ports.profiles)
+    update = _current(read, copy)
     if not update.changes:
         return UpdateResult("applied", "superseded")
     mapping = ports.profiles.mapping
@@ -199,6 +205,8 @@ def _handle(message: ReceivedMessage, ports: ProfileUpdatePorts) -> UpdateResult
             return UpdateResult("applied", "", tuple(sorted(applied)), tuple(sorted(conflicts)))
         return _retry(message, ports, "contact kept changing")
     except NotFoundError:
+        if _erased(update, ports):
+            return _DROPPED  # erased while this was on its way: the key was pseudonymised
         raise UpdateRefusedError("contact_gone: no contact holds the key") from None
     except DataverseError as exc:
         if exc.is_transient:
@@ -206,10 +214,9 @@ def _handle(message: ReceivedMessage, ports: ProfileUpdatePorts) -> UpdateResult
         raise UpdateRefusedError(f"dataverse: {exc.summary}") from exc
 
 
-def _refuse_certified(update: _Update, profiles: Profiles) -> None:
+def _refuse_certified(update: _Update, record: ProfileRecord | None, profiles: Profiles) -> None:
     """A change of a claim FranceConnect certified is no change the API ever queues: parked
     (the copy says so here; Dynamics 365's row says so again before any write)."""
-    record, _ = profiles.stored(update.contact_id)
     if record is None or not record.certified_identity:
         return
     editable = {f.name for f in profiles.mapping.editable}
@@ -218,12 +225,11 @@ def _refuse_certified(update: _Update, profiles: Profiles) -> None:
         raise UpdateRefusedError(f"certified: {', '.join(refused)} read only")
 
 
-def _current(update: _Update, profiles: Profiles) -> _Update:
+def _current(update: _Update, record: ProfileRecord | None) -> _Update:
     """The fields this message still speaks for. A field the copy no longer shows as pending
     with this value was superseded: by a later change of the citizen (its own message carries
     it, with the same base, whichever is delivered first) or by this very message applied
-    before (a redelivery). Without a copy (expired, erased) the message speaks for itself."""
-    record, _ = profiles.stored(update.contact_id)
+    before (a redelivery). Without a copy (expired) the message speaks for itself."""
     if record is None:
         return update
     kept = {
@@ -265,6 +271,8 @@ def _remember(
     store, now = ports.profiles, ports.clock()
     for _ in range(5):
         found, etag = store.stored(update.contact_id)
+        if found is None and _erased(update, ports):
+            return  # the erasure deleted the copy meanwhile: not made again
         record = found or ProfileRecord(update.contact_id, update.key, {})
         record = replace(record, certified_identity=certified)
         done = {n for n, v in update.changes.items() if record.pending.get(n, v) == v}
