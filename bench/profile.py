@@ -23,7 +23,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -203,8 +203,21 @@ def changes() -> None:
         clock=utc_now,
         retention=timedelta(days=400),
     )
+    mark_reads = [0]
+
+    def erased_at(key: str) -> datetime | None:
+        """The erasure's mark (rgpd), as the container wires it: one store read when asked."""
+        mark_reads[0] += 1
+        store.get("rgpd-erased", key)
+        return None
+
     ports = ProfileUpdatePorts(
-        bus=bus, queue="profile-updates", client=client, profiles=profiles, clock=utc_now
+        bus=bus,
+        queue="profile-updates",
+        client=client,
+        profiles=profiles,
+        clock=utc_now,
+        erased_at=erased_at,
     )
     ours_lost = ours_conflicts = 0
     ours_times: list[float] = []
@@ -257,6 +270,8 @@ def changes() -> None:
     print(f"{'':28}{'ours (If-Match)':>16}{'baseline (blind)':>24}{'ours/baseline':>16}")
     ratio = ours_calls / base_calls
     print(f"{'Dataverse calls per change':28}{ours_calls:>16.2f}{base_calls:>24.2f}{ratio:>16.2f}")
+    marks = mark_reads[0] / CHANGES
+    print(f"{'erasure-mark reads / change':28}{marks:>16.2f}{0:>24.2f}{'':>16}")
     print(f"{'p50 ms per change':28}{o50 * 1000:>16.1f}{b50 * 1000:>24.1f}{o50 / b50:>16.2f}")
     print(f"{'p99 ms per change':28}{o99 * 1000:>16.1f}{b99 * 1000:>24.1f}{o99 / b99:>16.2f}")
     print(f"{'agents changes lost':28}{ours_lost:>16}{base_lost:>24}{'':>16}")

@@ -125,12 +125,13 @@ def purge_retention(deps: Container) -> int:
     """Delete what is older than the retention period; returns how many items went."""
     report = cityzen.purge_retention(deps)
     logger.info(
-        "retention: %d message(s), %d record(s), %d blob(s) purged",
+        "retention: %d message(s), %d record(s), %d blob(s), %d notification file(s) purged",
         report.messages,
         report.records,
         report.blobs,
+        report.notifications,
     )
-    return report.messages + report.records + report.blobs
+    return report.messages + report.records + report.blobs + report.notifications
 
 
 def reconcile_cases(deps: Container) -> int:

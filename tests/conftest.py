@@ -23,3 +23,21 @@ def _environment_restored() -> Iterator[None]:
     if dict(os.environ) != saved:
         os.environ.clear()
         os.environ.update(saved)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _notifications_kept_out_of_the_worktree(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """The local notifier's default folder is relative (``.cityzen/notifications``, for
+    ``make run``): a test that builds a container without naming one would leave files holding
+    test citizens' e-mail addresses in the working copy. Set for the whole session, before any
+    module's stack starts (a test that names a notifier still wins)."""
+    folder = tmp_path_factory.mktemp("notifications")
+    before = os.environ.get("CITYZEN_NOTIFIER_URL")
+    os.environ["CITYZEN_NOTIFIER_URL"] = f"file://{folder}"
+    yield
+    if before is None:
+        os.environ.pop("CITYZEN_NOTIFIER_URL", None)
+    else:
+        os.environ["CITYZEN_NOTIFIER_URL"] = before

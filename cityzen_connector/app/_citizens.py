@@ -37,7 +37,7 @@ def profiles(c: Parts) -> Profiles | None:
 def notifier(c: Parts) -> Notifier:
     from cityzen_connector.citizens import open_notifier
 
-    return open_notifier(c.settings.notifier_url)
+    return open_notifier(c.settings.notifier_url, clock=c.clock)
 
 
 def profile_updates(c: Parts) -> ProfileUpdatePorts:
@@ -56,6 +56,8 @@ def profile_updates(c: Parts) -> ProfileUpdatePorts:
         clock=c.clock,
         first_delay=timedelta(seconds=s.retry_initial_delay_seconds),
         max_delay=timedelta(seconds=s.retry_max_delay_seconds),
+        # A change still queued when the citizen's erasure is approved is dropped.
+        erased_at=c.eraser.erased_at if c.eraser is not None else None,
     )
     logger = c.seams.logger
     return ports if logger is None else dataclasses.replace(ports, logger=logger)

@@ -90,13 +90,15 @@ def purge_retention(
     """RGPD retention: failed messages, expired records and old blobs go.
 
     Failed messages of ``queue``, else of every queue the connector consumes: the submissions,
-    the case events (a post-image names the customer) and the webhooks outbox, each one's
+    the case events (a post-image names the customer), the webhooks outbox and the profile
+    updates (a change of a citizen's record carries its values), each one's
     dead-letter sub-queue and ``-rejected`` queue. A dead-letter sub-queue ignores time-to-live
     in Service Bus as in the embedded queue ("Overview of Service Bus dead-letter queues":
     "There's no automatic cleanup of the DLQ"), so only this job empties them. With Service
     Bus the case-events queue is in a namespace of its own (infra: Dataverse sends with a key
     there), which ``container.bus`` does not reach: its ``-rejected`` queue, in the main one,
-    is purged; its own dead letters are not."""
+    is purged; its own dead letters are not. Without ``queue``, the local notifier's files
+    too (``citizens.KeptNotifications``)."""
     from cityzen_connector.sync.pipeline import purge_failed_messages
     from cityzen_connector.sync.pipeline import purge_retention as purge
 
@@ -104,6 +106,8 @@ def purge_retention(
     now = container.clock()
     keep = retention or _configs.retention(settings)
     queues = [queue] if queue else [settings.submissions_queue, settings.webhooks_queue]
+    if queue is None and container.mappings.profile is not None:
+        queues.append(settings.profile_updates_queue)  # a change of a record names its values
     report = purge(
         container.bus, queues[0], container.store, container.blobs, now=now, retention=keep
     )
@@ -115,6 +119,13 @@ def purge_retention(
         report.messages += purge_failed_messages(
             container.bus, name, older_than=now - keep, dead_letters=dead_letters
         )
+    # The local notifier's files (an address or a phone each) are the connector's to purge.
+    if queue is None:
+        from cityzen_connector.citizens import KeptNotifications
+
+        notifier = container.notifier
+        if isinstance(notifier, KeptNotifications):
+            report.notifications += notifier.purge(now - keep)
     # Data exports whose link expired lose their file (their records expire by themselves).
     if container.rights is not None:
         report.blobs += container.rights.exports.purge()

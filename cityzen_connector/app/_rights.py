@@ -16,6 +16,7 @@ from . import _configs
 
 if TYPE_CHECKING:
     from cityzen_connector.cases import CaseHistory, CaseRecord
+    from cityzen_connector.citizens import Notifier
     from cityzen_connector.dataverse import DataverseClient
     from cityzen_connector.mapping import MappingSet
     from cityzen_connector.messaging import MessageBus
@@ -57,6 +58,8 @@ class Container(Protocol):
     def eraser(self) -> Eraser | None: ...
     @property
     def case_history(self) -> CaseHistory: ...
+    @property
+    def notifier(self) -> Notifier: ...
     def clock(self) -> datetime: ...
 
 
@@ -142,6 +145,7 @@ def rights_services(container: Container) -> RightsServices | None:
 
 
 def eraser(container: Container) -> Eraser | None:
+    from cityzen_connector.citizens import KeptNotifications
     from cityzen_connector.rgpd import Eraser, failed_places
 
     plan = container.mappings.rights
@@ -170,6 +174,11 @@ def eraser(container: Container) -> Eraser | None:
         clock=container.clock,
         pepper=container.pepper,
         status_of=lambda submission: _status_of(container, submission),
+        forget_notifications=(
+            notifier.forget
+            if isinstance(notifier := container.notifier, KeptNotifications)
+            else None
+        ),
     )
 
 
@@ -196,6 +205,8 @@ def run_rights(container: Container) -> dict[str, int]:
         "exports_failed": report.failed,
         "exports_expired": services.exports.purge(),
         "erasures_resumed": found.resume(),
+        # Requests the DPO has not decided past their deadline (logged by id as warnings).
+        "erasures_overdue": len(found.overdue()),
     }
 
 

@@ -25,6 +25,7 @@ from ._errors import (
 )
 from ._notify import (
     FolderNotifier,
+    KeptNotifications,
     MemoryNotifier,
     NoNotifier,
     Notification,
@@ -45,6 +46,7 @@ __all__ = [
     "ContactEvents",
     "FolderNotifier",
     "InvalidProfileError",
+    "KeptNotifications",
     "MemoryNotifier",
     "NoNotifier",
     "Notification",

@@ -10,6 +10,10 @@ using the Web API", "Apply optimistic concurrency",
 https://learn.microsoft.com/power-apps/developer/data-platform/webapi/perform-conditional-operations-using-web-api):
 a 412 means an agent saved in between, so the worker reads and decides again.
 
+A change asked before the citizen's data was erased (``erased_at``: the approved erasure, RGPD
+article 17) is dropped unread: applied, it would write their details back into the
+pseudonymised contact; parked, it would keep them on the rejected queue.
+
 Every result means "complete the message"; an exception (the store or the bus unreachable)
 abandons it. Dataverse unreachable or throttling: a copy is scheduled with back-off
 (``cityzen-attempt`` + 1) up to ``max_attempts``, then parked on ``<queue>-rejected`` with its
@@ -58,7 +62,7 @@ PROP_REJECTED_REASON = "cityzen-rejected-reason"  # the names every rejected cop
 PROP_REJECTED_AT = "cityzen-rejected-at"
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 _READS = 3  # an agent saving between our read and our write, three times running, is rare
-Action = Literal["applied", "retry_scheduled", "rejected"]
+Action = Literal["applied", "retry_scheduled", "rejected", "dropped"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,8 @@ class ProfileUpdatePorts:
     first_delay: timedelta = timedelta(seconds=30)
     max_delay: timedelta = timedelta(hours=1)
     logger: logging.Logger = field(default=_LOG)
+    # When the citizen of an identity key had their data erased (``rgpd``), if they did.
+    erased_at: Callable[[str], datetime | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,9 @@ class UpdateResult:
     reason: str = ""
     applied: tuple[str, ...] = ()
     conflicts: tuple[str, ...] = ()
+
+
+_DROPPED = UpdateResult("dropped", "the citizen's data was erased")
 
 
 def handle_profile_update(message: ReceivedMessage, ports: ProfileUpdatePorts) -> UpdateResult:
@@ -106,6 +115,7 @@ class _Update:
     key: str
     changes: Mapping[str, str | None]
     base: Mapping[str, str | None]
+    requested_at: datetime | None = None
 
 
 def _read(message: ReceivedMessage, profiles: Profiles) -> _Update:
@@ -126,31 +136,62 @@ def _read(message: ReceivedMessage, profiles: Profiles) -> _Update:
         raise UpdateRefusedError("malformed: changes and base")
     for name, value in (*changes.items(), *base.items()):
         spec = profiles.mapping.field(name)
-        if spec is None or spec.certified:
-            raise UpdateRefusedError(f"malformed: {name[:40]} is not an editable field")
+        if spec is None:
+            raise UpdateRefusedError(f"malformed: {name[:40]} is not a field of the record")
         if value is not None and (not isinstance(value, str) or len(value) > spec.max_length):
             raise UpdateRefusedError(f"malformed: {name} is not text of at most {spec.max_length}")
-    return _Update(contact_id, key, changes, base)
+    return _Update(contact_id, key, changes, base, _stamp(payload.get("requested_at")))
+
+
+def _stamp(raw: object) -> datetime | None:
+    try:
+        found = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+    return found if found is None or found.tzinfo is not None else found.replace(tzinfo=UTC)
+
+
+def _erased(update: _Update, ports: ProfileUpdatePorts) -> bool:
+    """Asked before the citizen's erasure (a message without its date counts as such: the
+    details it carries are not worth the risk of writing back)."""
+    when = ports.erased_at(update.key) if ports.erased_at is not None else None
+    if when is None:
+        return False
+    return update.requested_at is None or update.requested_at <= when
 
 
 def _handle(message: ReceivedMessage, ports: ProfileUpdatePorts) -> UpdateResult:
-    update = _current(_read(message, ports.profiles), ports.profiles)
+    read = _read(message, ports.profiles)
+    # The copy, once: an erasure deletes it, so the erasure's mark is read only without one
+    # (no store call more for the usual message, whose PATCH made the copy).
+    copy, _ = ports.profiles.stored(read.contact_id)
+    if copy is None and _erased(read, ports):
+        return _DROPPED
+    _refuse_certified(read, copy, ports.profiles)
+    update = _current(read, copy)
     if not update.changes:
         return UpdateResult("applied", "superseded")
     mapping = ports.profiles.mapping
     row_key = {mapping.key_column: update.key}
-    columns = (mapping.primary_id, "versionnumber", *mapping.columns())
+    columns = (mapping.primary_id, "versionnumber", *mapping.extra_columns(), *mapping.columns())
     try:
         for _ in range(_READS):
             row = ports.client.execute(ops.retrieve(mapping.entity_set, row_key, select=columns))
             if str(row.get(mapping.primary_id)) != str(update.contact_id):
                 raise UpdateRefusedError("contact_changed: the key now names another contact")
+            certified = mapping.is_certified(row)
+            refused = sorted(
+                set(update.changes) - {f.name for f in mapping.editable_for(certified)}
+            )
+            if refused:
+                # Dynamics 365's word decides: FranceConnect vouched for this contact.
+                raise UpdateRefusedError(f"certified: {', '.join(refused)} read only")
             current = values_of_row(mapping, row)
             applied, conflicts = decide(update.changes, update.base, current)
             if applied:
                 body = {
                     spec.column: value_to_row(spec, applied[spec.name])
-                    for spec in mapping.editable
+                    for spec in mapping.fields
                     if spec.name in applied
                 }
                 try:
@@ -159,10 +200,13 @@ def _handle(message: ReceivedMessage, ports: ProfileUpdatePorts) -> UpdateResult
                     )
                 except PreconditionFailedError:
                     continue  # an agent saved in between: read and decide again
-            _remember(ports, update, {**current, **applied}, _version(row), conflicts)
+            values = {**current, **applied}
+            _remember(ports, update, values, _version(row), conflicts, certified=certified)
             return UpdateResult("applied", "", tuple(sorted(applied)), tuple(sorted(conflicts)))
         return _retry(message, ports, "contact kept changing")
     except NotFoundError:
+        if _erased(update, ports):
+            return _DROPPED  # erased while this was on its way: the key was pseudonymised
         raise UpdateRefusedError("contact_gone: no contact holds the key") from None
     except DataverseError as exc:
         if exc.is_transient:
@@ -170,12 +214,22 @@ def _handle(message: ReceivedMessage, ports: ProfileUpdatePorts) -> UpdateResult
         raise UpdateRefusedError(f"dataverse: {exc.summary}") from exc
 
 
-def _current(update: _Update, profiles: Profiles) -> _Update:
+def _refuse_certified(update: _Update, record: ProfileRecord | None, profiles: Profiles) -> None:
+    """A change of a claim FranceConnect certified is no change the API ever queues: parked
+    (the copy says so here; Dynamics 365's row says so again before any write)."""
+    if record is None or not record.certified_identity:
+        return
+    editable = {f.name for f in profiles.mapping.editable}
+    refused = sorted(set(update.changes) - editable)
+    if refused:
+        raise UpdateRefusedError(f"certified: {', '.join(refused)} read only")
+
+
+def _current(update: _Update, record: ProfileRecord | None) -> _Update:
     """The fields this message still speaks for. A field the copy no longer shows as pending
     with this value was superseded: by a later change of the citizen (its own message carries
     it, with the same base, whichever is delivered first) or by this very message applied
-    before (a redelivery). Without a copy (expired, erased) the message speaks for itself."""
-    record, _ = profiles.stored(update.contact_id)
+    before (a redelivery). Without a copy (expired) the message speaks for itself."""
     if record is None:
         return update
     kept = {
@@ -209,13 +263,18 @@ def _remember(
     values: Mapping[str, str | None],
     version: int | None,
     conflicts: list[str],
+    *,
+    certified: bool = True,
 ) -> None:
     """The copy after the write: Dynamics 365's values, the fields done no longer pending (a
     newer change of the same field stays), the conflicts of these fields replaced."""
     store, now = ports.profiles, ports.clock()
     for _ in range(5):
         found, etag = store.stored(update.contact_id)
+        if found is None and _erased(update, ports):
+            return  # the erasure deleted the copy meanwhile: not made again
         record = found or ProfileRecord(update.contact_id, update.key, {})
+        record = replace(record, certified_identity=certified)
         done = {n for n, v in update.changes.items() if record.pending.get(n, v) == v}
         kept = [c for c in record.conflicts if c.field not in update.changes]
         after = replace(

@@ -4,8 +4,9 @@ with two members, ``contact`` and ``preferences``.
 Each field is checked the way a submission's citizen is (models: ``clean_text``,
 ``email_address``, ``phone_to_e164``): no control or bidirectional characters, the column's
 length, the format the mapping names. ``null`` (or an empty string) clears a contact field and
-resets a preference to its default. A certified claim (``certified = true`` in the mapping),
-under ``contact`` or ``certified``, is refused with ``certified_field`` naming it; anything
+resets a preference to its default. A certified claim (``certified = true`` in the mapping) of
+a citizen FranceConnect vouched for, under ``contact`` or ``certified``, is refused with
+``certified_field`` naming it (a citizen who typed them may change them); anything
 unknown with ``extra_forbidden``. Errors name the field and the rule, never the value.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, get_args
 
 from cityzen_connector.mapping import ProfileField, ProfileMapping
@@ -34,6 +36,7 @@ __all__ = ["ProfilePatchInput", "read_patch"]
 # space or hyphen between groups (UPU formats stay within 10 characters).
 _POSTAL = re.compile(r"^[A-Za-z0-9]{1,10}([ -][A-Za-z0-9]{1,10})?$")
 _TOP = ("contact", "preferences")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,11 @@ class ProfilePatchInput:
         return not self.contact and not self.preferences
 
 
-def read_patch(document: Any, mapping: ProfileMapping) -> ProfilePatchInput:
+def read_patch(
+    document: Any, mapping: ProfileMapping, *, certified_identity: bool = True
+) -> ProfilePatchInput:
+    """``certified_identity``: FranceConnect certified the citizen's names and birth data (their
+    contact has a pivot key); if not, they typed them, and may change them."""
     errors: list[FieldError] = []
     certified: list[FieldError] = []
     if not isinstance(document, dict):
@@ -64,7 +71,7 @@ def read_patch(document: Any, mapping: ProfileMapping) -> ProfilePatchInput:
     for name, value in contact.items():
         where = f"contact.{name}"
         spec = mapping.field(name)
-        if spec is not None and spec.certified:
+        if spec is not None and spec.certified and certified_identity:
             certified.append(_certified(where))
         elif spec is None:
             errors.append(_error(where, "extra_forbidden", "not a field of the record"))
@@ -123,10 +130,27 @@ def _value(  # noqa: PLR0911 - one exit per rule, in the order they are checked
         code = "invalid_email" if spec.format == "email" else "invalid_phone"
         errors.append(_error(where, code, f"a valid {spec.format}"))
         return _INVALID
+    if spec.format == "date" and not _is_date(text):
+        errors.append(_error(where, "invalid_date", "a date, YYYY-MM-DD"))
+        return _INVALID
+    if spec.format == "option" and text not in (spec.options or {}):
+        allowed = ", ".join(sorted(spec.options or {}))
+        errors.append(_error(where, "literal_error", f"one of {allowed}"))
+        return _INVALID
     if spec.format == "postal_code" and not _POSTAL.match(text):
         errors.append(_error(where, "invalid_postal_code", "letters and digits, 10 at most"))
         return _INVALID
     return text
+
+
+def _is_date(text: str) -> bool:
+    if not _DATE.match(text):
+        return False
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return False
+    return day.year >= 1900  # a birth date Dynamics 365's date column holds
 
 
 def _preferences(raw: Mapping[str, Any], errors: list[FieldError]) -> dict[str, str | None]:

@@ -88,7 +88,13 @@ class Profiles:
         if record is not None:
             return record
         mapping = self.mapping
-        columns = (mapping.primary_id, "versionnumber", mapping.key_column, *mapping.columns())
+        columns = (
+            mapping.primary_id,
+            "versionnumber",
+            mapping.key_column,
+            *mapping.extra_columns(),
+            *mapping.columns(),
+        )
         try:
             row = self._client.execute(ops.retrieve(mapping.entity_set, contact_id, select=columns))
         except NotFoundError:
@@ -102,6 +108,7 @@ class Profiles:
             values=values_of_row(mapping, row),
             version=_int(row.get("versionnumber")),
             updated_at=self._clock(),
+            certified_identity=mapping.is_certified(row),
         )
 
     def stored(self, contact_id: uuid.UUID) -> tuple[ProfileRecord | None, str | None]:
@@ -131,7 +138,12 @@ class Profiles:
         request = ops.retrieve(
             mapping.entity_set,
             {mapping.key_column: key},
-            select=(mapping.primary_id, "versionnumber", *mapping.columns()),
+            select=(
+                mapping.primary_id,
+                "versionnumber",
+                *mapping.extra_columns(),
+                *mapping.columns(),
+            ),
         )
         try:
             row = self._client.execute(request)
@@ -147,6 +159,7 @@ class Profiles:
             values=values_of_row(mapping, row),
             version=_int(row.get("versionnumber")),
             updated_at=self._clock(),
+            certified_identity=mapping.is_certified(row),
         )
 
     def save(self, record: ProfileRecord, *, if_match: str | None = None) -> None:
@@ -174,10 +187,10 @@ class Profiles:
         key = identity_key(issuer, subject, pepper=self._pepper)
         # In this order: whose record (404), which version (428), what change (422), and
         # whether that version is still the current one (412).
-        self._record(key)
+        first, _ = self._record(key)
         if not if_match:
             raise PreconditionRequiredError("If-Match is required")
-        patch = read_patch(document, self.mapping)
+        patch = read_patch(document, self.mapping, certified_identity=first.certified_identity)
         for _ in range(_ATTEMPTS):
             record, store_etag = self._record(key)
             if if_match.strip() not in ("*", etag_of(view_of(record, self.mapping))):
@@ -225,6 +238,7 @@ class Profiles:
             preferences=NotificationPreferences.model_validate(chosen),
             conflicts=record.conflicts,
             updated_at=self._clock(),
+            certified_identity=record.certified_identity,
         )
 
     def _send(

@@ -56,6 +56,9 @@ class ProfileRecord:
     preferences: NotificationPreferences = field(default_factory=NotificationPreferences)
     conflicts: tuple[ProfileConflict, ...] = ()
     updated_at: datetime | None = None
+    # FranceConnect certified the names and birth data (the contact has a pivot key): read
+    # only. A copy from before this was known is taken as certified (the safe side).
+    certified_identity: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,6 +71,7 @@ class ProfileRecord:
             "preferences": self.preferences.model_dump(),
             "conflicts": [c.model_dump(mode="json") for c in self.conflicts],
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+            "certified_identity": self.certified_identity,
         }
 
     @classmethod
@@ -85,6 +89,7 @@ class ProfileRecord:
                 ProfileConflict.model_validate(c) for c in value.get("conflicts") or ()
             ),
             updated_at=datetime.fromisoformat(stamp) if isinstance(stamp, str) else None,
+            certified_identity=value.get("certified_identity") is not False,
         )
 
     def shown(self, name: str) -> str | None:
@@ -97,9 +102,12 @@ class ProfileRecord:
 
 
 def view_of(record: ProfileRecord, mapping: ProfileMapping) -> ProfileView:
+    """Certified claims under ``certified`` for a FranceConnect citizen; a citizen who typed
+    their names (a portal account, Open311) finds them under ``contact``, theirs to correct."""
+    certified = record.certified_identity
     return ProfileView(
-        contact={f.name: record.shown(f.name) for f in mapping.editable},
-        certified={f.name: record.values.get(f.name) for f in mapping.certified},
+        contact={f.name: record.shown(f.name) for f in mapping.editable_for(certified)},
+        certified={f.name: record.values.get(f.name) for f in mapping.certified_for(certified)},
         preferences=record.preferences,
         pending=sorted(record.pending),
         conflicts=list(record.conflicts),
@@ -133,7 +141,8 @@ def value_from_row(spec: ProfileField, raw: object) -> str | None:
 
 
 def value_to_row(spec: ProfileField, value: str | None) -> object:
-    """The value a PATCH of the contact sends for a field (editable fields are text)."""
+    """The value a PATCH of the contact sends for a field (text; a date or an option for a
+    citizen who typed their birth data)."""
     if value is None or spec.format not in ("option", "date"):
         return value
     if spec.format == "option":

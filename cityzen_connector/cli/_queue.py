@@ -190,7 +190,8 @@ def _purge(args: argparse.Namespace) -> int:
         report = purge_retention(deps, queue=args.queue, retention=keep)
         print(
             f"purged {report.messages} failed message(s), {report.records} record(s),"
-            f" {report.blobs} blob(s) older than {keep.days} day(s)"
+            f" {report.blobs} blob(s), {report.notifications} notification file(s)"
+            f" older than {keep.days} day(s)"
         )
         return 0
 

@@ -186,7 +186,13 @@ def _profile(
         for column, spec in target.columns.items()
         if isinstance(spec, Mapping) and spec.get("copy") == "match.identity_key"
     }
-    return build_profile(file, config, tables, keys, problems)
+    pivots = {
+        name: column
+        for name, target in targets.items()
+        for column, spec in target.columns.items()
+        if isinstance(spec, Mapping) and spec.get("copy") == "match.pivot_key"
+    }
+    return build_profile(file, config, tables, keys, problems, pivot_columns=pivots)
 
 
 def _statuses(collected: _Collected, problems: list[FileProblem]) -> StatusVocabulary:

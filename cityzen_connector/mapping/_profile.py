@@ -65,6 +65,9 @@ class ProfileMapping:
     primary_id: str
     key_column: str  # the column holding match.identity_key
     fields: tuple[ProfileField, ...]
+    # The column holding match.pivot_key: written only from a pivot identity FranceConnect
+    # certified, so a contact with one is FranceConnect's (None: every contact is taken so).
+    pivot_column: str | None = None
 
     @property
     def editable(self) -> tuple[ProfileField, ...]:
@@ -74,11 +77,27 @@ class ProfileMapping:
     def certified(self) -> tuple[ProfileField, ...]:
         return tuple(f for f in self.fields if f.certified)
 
+    def editable_for(self, certified_identity: bool) -> tuple[ProfileField, ...]:
+        """What a citizen may change: all but the certified claims, when FranceConnect
+        certified them; everything when they typed them (a portal account, Open311)."""
+        return self.editable if certified_identity else self.fields
+
+    def certified_for(self, certified_identity: bool) -> tuple[ProfileField, ...]:
+        return self.certified if certified_identity else ()
+
+    def is_certified(self, row: Mapping[str, object]) -> bool:
+        """Whether a contact row (read with ``pivot_column``) is FranceConnect's."""
+        return self.pivot_column is None or bool(row.get(self.pivot_column))
+
     def field(self, name: str) -> ProfileField | None:
         return next((f for f in self.fields if f.name == name), None)
 
     def columns(self) -> tuple[str, ...]:
         return tuple(f.column for f in self.fields)
+
+    def extra_columns(self) -> tuple[str, ...]:
+        """Read with the fields: whether the contact is FranceConnect's."""
+        return (self.pivot_column,) if self.pivot_column else ()
 
 
 def build_profile(
@@ -87,6 +106,8 @@ def build_profile(
     targets: Mapping[str, tuple[str, str, str]],
     key_columns: Mapping[str, str],
     problems: list[FileProblem],
+    *,
+    pivot_columns: Mapping[str, str] | None = None,
 ) -> ProfileMapping | None:
     """``targets``: name → (table, entity set, primary id); ``key_columns``: target name → the
     column copying ``match.identity_key``."""
@@ -116,4 +137,5 @@ def build_profile(
             ProfileField(name, spec.column, spec.format, spec.certified, spec.max_length, options)
         )
     table, entity_set, primary_id = found
-    return ProfileMapping(table, entity_set, primary_id, key, tuple(fields))
+    pivot = (pivot_columns or {}).get(config.target)
+    return ProfileMapping(table, entity_set, primary_id, key, tuple(fields), pivot)

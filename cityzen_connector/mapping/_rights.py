@@ -11,7 +11,10 @@ What the collectivité decides, as data (docs/rgpd.md):
 - for the citizen's contact, which mapped columns are pseudonymised on erasure and which are
   kept (legal retention). Every contact column fed by the citizen's identity must be in exactly
   one of the two lists, so a column added to ``contact.toml`` later cannot be forgotten;
-- which case columns (typed e-mail, phone...) are cleared on every case of that contact.
+- which case columns (typed e-mail, phone...) are cleared on every case of that contact;
+- by when the DPO answers: the sub-theme's ``target_days`` (themes.toml), required, a month at
+  most (RGPD article 12.3); the DPO's case title says the date, the ``rights`` timer reports a
+  request still undecided past it.
 
 Errors name the key and the rule, never a value.
 """
@@ -30,6 +33,7 @@ from ._status import OptionValue, StatusVocabulary
 from ._themes import ThemeCatalog
 
 Right = Literal["erasure", "objection"]
+MAX_ANSWER_DAYS = 31  # "within one month of receipt" (RGPD article 12.3): 31 days at the most
 RIGHTS: tuple[Right, ...] = ("erasure", "objection")
 Decision = Literal["approved", "refused"]
 _Name = Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z][a-z0-9_]{0,99}$")]
@@ -89,6 +93,7 @@ class RightsPlan:
     key_columns: tuple[str, ...]  # pseudonymised to a keyed value, as alternate keys must stay
     case_entity_set: str
     case_columns: tuple[str, ...]
+    target_days: int = 30  # the answer's deadline: the sub-theme's target delay, a month at most
 
     def decision(self, state: int | None, status: int | None) -> Decision | None:
         if state is None or status is None:
@@ -123,19 +128,7 @@ def build_rights(
     def problem(key: str, message: str) -> None:
         problems.append(FileProblem(file, f"rights.{key}", message))
 
-    theme = catalog.themes.get(config.theme)
-    if theme is None or config.sub_theme not in theme.sub_themes:
-        problem("sub_theme", "not a sub-theme of themes.*")
-    else:
-        fields = {f.name: f for f in theme.sub_themes[config.sub_theme].fields}
-        found = fields.get(config.kind_field)
-        if found is None or found.type != "choice":
-            problem("kind_field", "not a choice field of that sub-theme")
-        else:
-            choices = set(found.choices or ())
-            for right in RIGHTS:
-                if config.kinds.get(right) not in choices:
-                    problem(f"kinds.{right}", "missing, or not one of the field's choices")
+    target_days = _sub_theme(config, catalog, problem)
     approved = _pairs(config.approved, "approved", statuses, problem)
     refused = _pairs(config.refused, "refused", statuses, problem)
     if approved & refused:
@@ -168,8 +161,40 @@ def build_rights(
         key_columns=tuple(c for c in config.contact.pseudonymise if c in tables.contact_keys),
         case_entity_set=tables.case_set,
         case_columns=tuple(config.case_columns),
+        target_days=target_days,
     )
     return plan, problems
+
+
+def _sub_theme(
+    config: RightsConfig, catalog: ThemeCatalog, problem: Callable[[str, str], None]
+) -> int:
+    """Check the sub-theme the requests are filed under; its target delay (the deadline)."""
+    target_days = MAX_ANSWER_DAYS
+    theme = catalog.themes.get(config.theme)
+    if theme is None or config.sub_theme not in theme.sub_themes:
+        problem("sub_theme", "not a sub-theme of themes.*")
+    else:
+        sub = theme.sub_themes[config.sub_theme]
+        # The deadline the DPO's case carries (RGPD article 12.3: "without undue delay and in
+        # any event within one month of receipt of the request").
+        target_days = sub.target_days or 0
+        if not 1 <= target_days <= MAX_ANSWER_DAYS:
+            problem(
+                "sub_theme",
+                f"its target_days (themes.toml) must be declared, {MAX_ANSWER_DAYS} at most:"
+                " a public body answers within a month (RGPD article 12.3)",
+            )
+        fields = {f.name: f for f in sub.fields}
+        found = fields.get(config.kind_field)
+        if found is None or found.type != "choice":
+            problem("kind_field", "not a choice field of that sub-theme")
+        else:
+            choices = set(found.choices or ())
+            for right in RIGHTS:
+                if config.kinds.get(right) not in choices:
+                    problem(f"kinds.{right}", "missing, or not one of the field's choices")
+    return target_days
 
 
 def _personal(paths: tuple[str, ...]) -> bool:

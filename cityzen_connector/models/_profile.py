@@ -47,7 +47,10 @@ class ProfileView(BaseModel):
         description="Contact details the citizen may change (fields from the mapping)."
     )
     certified: dict[str, str | None] = Field(
-        description="Certified identity (FranceConnect): shown, never changed here."
+        description=(
+            "Certified identity (FranceConnect): shown, never changed here. Empty for a"
+            " citizen FranceConnect did not vouch for: their names are under contact."
+        )
     )
     preferences: NotificationPreferences
     pending: list[str] = Field(

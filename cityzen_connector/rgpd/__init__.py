@@ -25,11 +25,18 @@ from ._exports import EXPORT_MEDIA_TYPE, DataExports, ProduceReport, RequestedEx
 from ._filing import ErasureRequests, FiledRequest
 from ._holdings import Holdings, Partitions, find_holdings
 from ._queues import FailedPlace, failed_places
-from ._records import AUDIT_PARTITION, ERASURES_PARTITION, EXPORTS_PARTITION, pseudonym
+from ._records import (
+    AUDIT_PARTITION,
+    ERASED_PARTITION,
+    ERASURES_PARTITION,
+    EXPORTS_PARTITION,
+    pseudonym,
+)
 from ._services import RightsServices
 
 __all__ = [
     "AUDIT_PARTITION",
+    "ERASED_PARTITION",
     "ERASURES_PARTITION",
     "EXPORTS_PARTITION",
     "EXPORT_MEDIA_TYPE",

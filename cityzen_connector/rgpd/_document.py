@@ -34,6 +34,23 @@ Language = Literal["fr", "en"]
 # Partitions whose records are the rights' own bookkeeping about this very export.
 _OWN = frozenset({"rgpd-exports", "rgpd-erasures"})
 
+_WORDS: Mapping[Language, Mapping[str, str]] = {
+    "fr": {
+        "email": "par e-mail",
+        "sms": "par SMS",
+        "none": "non notifié",
+        "fr": "français",
+        "en": "anglais",
+    },
+    "en": {
+        "email": "by e-mail",
+        "sms": "by SMS",
+        "none": "not notified",
+        "fr": "French",
+        "en": "English",
+    },
+}
+
 _TEXT: Mapping[Language, Mapping[str, str]] = {
     "fr": {
         "title": "Vos données personnelles détenues par la collectivité",
@@ -43,6 +60,11 @@ _TEXT: Mapping[Language, Mapping[str, str]] = {
         "cases": "Vos demandes : {n}, tous canaux confondus.",
         "case": "- {ticket} « {title} » déposée le {created} : {messages} message(s), "
         "{files} pièce(s) jointe(s) (métadonnées seulement).",
+        "preferences": "Vos préférences de notification : changement de statut {status_changed},"
+        " réponse d'un agent {agent_reply}, en {language}.",
+        "pending": "Modifications de votre fiche en attente : {fields}.",
+        "conflicts": "Modifications de votre fiche non appliquées (un agent l'avait modifiée) :"
+        " {fields}.",
         "connector": "Enregistrements techniques du connecteur vous concernant : {n}.",
         "machine": "Le détail complet figure dans ce même fichier, au format JSON "
         "(schéma {schema}).",
@@ -55,6 +77,10 @@ _TEXT: Mapping[Language, Mapping[str, str]] = {
         "cases": "Your requests: {n}, whatever the channel.",
         "case": '- {ticket} "{title}" filed on {created}: {messages} message(s), '
         "{files} attachment(s) (metadata only).",
+        "preferences": "Your notification preferences: status changes {status_changed},"
+        " agents' replies {agent_reply}, in {language}.",
+        "pending": "Changes of your record still on their way: {fields}.",
+        "conflicts": "Changes of your record not applied (an agent had changed it): {fields}.",
         "connector": "The connector's technical records about you: {n}.",
         "machine": "Every detail is in this same file, as JSON (schema {schema}).",
     },
@@ -62,8 +88,15 @@ _TEXT: Mapping[Language, Mapping[str, str]] = {
 
 
 def build_document(
-    dataverse: DataverseHoldings, holdings: Holdings, *, now: datetime, language: Language
+    dataverse: DataverseHoldings,
+    holdings: Holdings,
+    *,
+    now: datetime,
+    language: Language,
+    profiles: str | None = None,
 ) -> dict[str, Any]:
+    """``profiles``: the partition of the citizen's record (its preferences and waiting
+    changes are summed up in words)."""
     connector: dict[str, list[dict[str, Any]]] = {}
     for (partition, _), record in sorted(holdings.records.items()):
         if partition in _OWN:
@@ -75,7 +108,7 @@ def build_document(
         "schema": EXPORT_SCHEMA,
         "generated_at": now.isoformat(),
         "language": language,
-        "summary": summary(dataverse, connector, now=now, language=language),
+        "summary": summary(dataverse, connector, now=now, language=language, profiles=profiles),
         "dynamics365": {"contact": dataverse.contact, "cases": list(dataverse.cases)},
         "connector": connector,
     }
@@ -87,6 +120,7 @@ def summary(
     *,
     now: datetime,
     language: Language,
+    profiles: str | None = None,
 ) -> str:
     text = _TEXT[language]
     lines = [text["title"], "", text["generated"].format(at=now.strftime("%Y-%m-%d %H:%M"))]
@@ -107,9 +141,31 @@ def summary(
                 + sum(len(m.get("attachments") or ()) for m in case.get("messages") or ()),
             )
         )
+    for record in connector.get(profiles, []) if profiles else []:
+        lines += _record_lines(record["value"], language)
     lines.append(text["connector"].format(n=sum(len(v) for v in connector.values())))
     lines += ["", text["machine"].format(schema=EXPORT_SCHEMA)]
     return "\n".join(lines)
+
+
+def _record_lines(value: Mapping[str, Any], language: Language) -> list[str]:
+    """The citizen's record in words: preferences, changes waiting, changes refused."""
+    text, words = _TEXT[language], _WORDS[language]
+    lines: list[str] = []
+    chosen = value.get("preferences")
+    if isinstance(chosen, Mapping):
+        said = {
+            name: words.get(str(chosen.get(name)), str(chosen.get(name)))
+            for name in ("status_changed", "agent_reply", "language")
+        }
+        lines.append(text["preferences"].format(**said))
+    for name, found in (
+        ("pending", sorted(value.get("pending") or {})),
+        ("conflicts", sorted({str(c.get("field")) for c in value.get("conflicts") or ()})),
+    ):
+        if found:
+            lines.append(text[name].format(fields=", ".join(found)))
+    return lines
 
 
 def to_bytes(document: Mapping[str, Any]) -> bytes:

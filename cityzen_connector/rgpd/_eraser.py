@@ -7,7 +7,8 @@ The case-events worker hands every case it records (a redelivered event included
 - refused: the record becomes ``refused``; nothing is erased;
 - approved: the record becomes ``erasing`` with the ids to look for (the contact, the cases,
   the submissions: ids, never personal data), then, each step idempotent:
-  1. the failed copies of their messages leave the queues (``_queues``);
+  1. the failed copies of their messages leave the queues (``_queues``), the notifications
+     kept about their requests and cases go (``forget_notifications``: the local notifier);
   2. their contact's columns named in ``rights.toml`` are pseudonymised through our client
      (alternate keys to a keyed pseudonym, required columns to a placeholder, the others
      cleared), and the typed columns of their open cases are cleared (a closed case is
@@ -22,11 +23,12 @@ the ids saved at the start (the contact can no longer be found by its key once p
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -39,7 +41,7 @@ from ._audit import Right, RightsAudit
 from ._collect import DataverseReader
 from ._holdings import Partitions, find_holdings
 from ._queues import FailedPlace, Matcher, remove_failed
-from ._records import ERASURES_PARTITION
+from ._records import ERASED_PARTITION, ERASURES_PARTITION, pseudonym
 
 _LOG = logging.getLogger("cityzen_connector.rgpd")
 _ACTIVE = 0  # incident statecode Active: the only state whose columns may be updated
@@ -61,6 +63,7 @@ class Eraser:
         clock: Callable[[], datetime],
         pepper: bytes,
         status_of: Callable[[uuid.UUID], tuple[int | None, int | None] | None] | None = None,
+        forget_notifications: Callable[[Collection[str]], int] | None = None,
     ) -> None:
         self._store = store
         self._blobs = blobs
@@ -77,6 +80,8 @@ class Eraser:
         # how ``resume`` finds a decision whose event was lost and that change tracking
         # brought to the history instead.
         self._status_of = status_of
+        # The notifications kept about their requests and cases (the local notifier's files).
+        self._forget_notifications = forget_notifications
 
     def on_case(
         self, submission_id: uuid.UUID | None, state: int | None, status: int | None
@@ -116,10 +121,36 @@ class Eraser:
                     resumed += 1
         return resumed
 
+    def erased_at(self, identity_key: str) -> datetime | None:
+        """When the citizen of this identity key had their data erased, if they did: a change
+        of their record asked before then must not write their details back (the profile
+        updates' worker drops it)."""
+        found = self._store.get(ERASED_PARTITION, pseudonym(identity_key, pepper=self._pepper))
+        stamp = found.value.get("at") if found is not None else None
+        return datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
+
+    def overdue(self) -> list[str]:
+        """The requests still undecided past their deadline (``due_on``, RGPD article 12.3),
+        each told to ops by id, right and date: never whose."""
+        today = self._clock().date().isoformat()
+        late: list[str] = []
+        for record in self._store.query(ERASURES_PARTITION):
+            due = record.value.get("due_on")
+            if record.value.get("state") == "filed" and isinstance(due, str) and due < today:
+                _LOG.warning(
+                    "rgpd %s request %s: undecided, the answer was due on %s (RGPD article 12.3)",
+                    record.value.get("kind", "erasure"),
+                    record.key,
+                    due,
+                )
+                late.append(record.key)
+        return late
+
     # -- the erasure --------------------------------------------------------------------------
     def _erase(self, record: Record) -> str:
         owner = str(record.value["owner"])
         record = self._start(record, owner)
+        self._mark_erased(owner, record)
         found = record.value["found"]
         contact_id = found.get("contact_id")
         holdings = find_holdings(
@@ -135,6 +166,9 @@ class Eraser:
         counts["messages"] = counts.get("messages", 0) + remove_failed(
             self._bus, self._places, matcher
         )
+        if self._forget_notifications is not None:
+            forgotten = self._forget_notifications(holdings.needles)
+            counts["notifications"] = counts.get("notifications", 0) + forgotten
         if contact_id is not None:
             counts["contact_columns"] = self._pseudonymise(contact_id)
             counts["case_rows"] = self._clear_cases(contact_id)
@@ -181,6 +215,19 @@ class Eraser:
             if_match=record.etag,
             expires_at=record.expires_at,
         )
+
+    def _mark_erased(self, owner: str, record: Record) -> None:
+        """Before anything is erased: a change of the record in flight, read after this, is
+        dropped. The key is the audit's pseudonym (no new way to link anyone); the first
+        erasure's time is kept (a resumed one does not move it)."""
+        key = pseudonym(owner, pepper=self._pepper)
+        if self._store.get(ERASED_PARTITION, key) is not None:
+            return
+        value = {"at": self._clock().isoformat()}
+        with contextlib.suppress(PreconditionFailedError):  # another delivery marked it first
+            self._store.put(
+                ERASED_PARTITION, key, value, create_only=True, expires_at=record.expires_at
+            )
 
     def _pseudonymise(self, contact_id: str) -> int:
         plan = self._plan

@@ -198,7 +198,9 @@ class DataExports:
             case_ids=dataverse.case_ids,
         )
         now = self._clock()
-        document = build_document(dataverse, holdings, now=now, language=language)
+        document = build_document(
+            dataverse, holdings, now=now, language=language, profiles=self._partitions.profiles
+        )
         ref = self._blobs.put(to_bytes(document), media_type=EXPORT_MEDIA_TYPE)
         value = {
             **record.value,

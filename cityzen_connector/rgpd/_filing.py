@@ -9,8 +9,11 @@ at ``/api/v1/requests/{id}`` as any request.
 
 Beside it, before it is submitted, one record (``rgpd-erasures``, key = its submission id):
 whose request it is (identity key) and which right. The case-status event finds it there when
-the DPO decides (``_eraser``). Written first, so a case never exists without it; a request that
-then fails to queue leaves a ``filed`` record that nothing ever approves, and that expires.
+the DPO decides (``_eraser``), and by when they must (``due_on``: the sub-theme's target
+delay, a month at most, RGPD article 12.3; the case's title says it too). Written first, so a
+case never exists without it; a request that then is not filed (a 409: the id is another
+request's; the queue down) takes it away again, so that the resolution of some other case
+with that id never reads as the DPO's approval.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -88,26 +91,43 @@ class ErasureRequests:
             raise InvalidSubmissionError.from_validation(exc) from None
         plan = self._plan
         request_id = parsed.id or uuid.uuid4()
+        due = (self._clock() + timedelta(days=plan.target_days)).date()
         submission: dict[str, Any] = {
             "id": str(request_id),
             "theme": plan.theme,
             "sub_theme": plan.sub_theme,
-            "subject": _SUBJECTS[parsed.kind],
+            # The deadline in the title: what the DPO sees in every view of their cases.
+            "subject": f"{_SUBJECTS[parsed.kind]} (réponse due le {due:%d/%m/%Y})",
             "description": parsed.reason or _DEFAULT_TEXT[parsed.kind],
             "fields": {plan.kind_field: plan.kinds[parsed.kind]},
         }
         if caller.kind == "portal":
             submission["citizen"] = {"issuer": issuer, "sub": sub}
         owner = identity_key(issuer, sub, pepper=self._ingest.identity_key)
-        self._remember(request_id, owner, parsed.kind)
-        accepted = submit(SubmissionInput(body=submission), caller, self._ingest)
+        created = self._remember(request_id, owner, parsed.kind, due)
+        try:
+            accepted = submit(SubmissionInput(body=submission), caller, self._ingest)
+        except Exception:
+            # Not filed (an id another request holds, the queue down...): the record must not
+            # outlive it, or the resolution of whatever case holds that id one day would read
+            # as the DPO's approval.
+            if created:
+                self.store.delete(ERASURES_PARTITION, str(request_id))
+            raise
         if not accepted.replayed:
             self._audit.record(parsed.kind, str(request_id), "filed", owner=owner)
         return FiledRequest(accepted.submission_id, parsed.kind)
 
-    def _remember(self, request_id: uuid.UUID, owner: str, kind: RightKind) -> None:
+    def _remember(self, request_id: uuid.UUID, owner: str, kind: RightKind, due: date) -> bool:
+        """Whether this call created the record (``False``: the same request sent again)."""
         now = self._clock()
-        value = {"owner": owner, "kind": kind, "state": "filed", "filed_at": now.isoformat()}
+        value = {
+            "owner": owner,
+            "kind": kind,
+            "state": "filed",
+            "filed_at": now.isoformat(),
+            "due_on": due.isoformat(),
+        }
         try:
             self.store.put(
                 ERASURES_PARTITION,
@@ -124,3 +144,5 @@ class ErasureRequests:
                 raise IdempotencyConflictError(
                     "this id was already used for a different request"
                 ) from None
+            return False
+        return True

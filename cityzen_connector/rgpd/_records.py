@@ -6,6 +6,9 @@
   its link expires (``DataExports.purge``).
 - ``rgpd-erasures``, key = the erasure request's submission id: who asked and the state of the
   erasure (``filed``, ``erasing``, ``done``, ``refused``); once done, only counts remain.
+- ``rgpd-erased``, key = the citizen's audit pseudonym: when their data was erased, so that a
+  change of their record still queued then is dropped rather than written back
+  (``Eraser.erased_at``). Nothing else; kept ``rights_audit_days``.
 - ``rgpd-audit``, key = ``<right>-<request id>``: which right, when, outcome, counts and a keyed
   pseudonym of the citizen: no personal data. Kept ``rights_audit_days``.
 """
@@ -18,6 +21,7 @@ import hmac
 EXPORTS_PARTITION = "rgpd-exports"
 ERASURES_PARTITION = "rgpd-erasures"
 AUDIT_PARTITION = "rgpd-audit"
+ERASED_PARTITION = "rgpd-erased"
 
 
 def pseudonym(identity_key: str, *, pepper: bytes) -> str:

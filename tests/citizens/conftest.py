@@ -77,6 +77,8 @@ MARIANNE = {
     "address1_line1": "12 rue de la Paix",
     "address1_postalcode": "75002",
     "address1_city": "Paris",
+    # FranceConnect certified her pivot identity: the pipeline wrote its key.
+    "cz_pivotkey": "5" * 64,
 }
 
 

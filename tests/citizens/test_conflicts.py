@@ -128,3 +128,37 @@ def test_the_rule_as_data(
     conflicts: list[str],
 ) -> None:
     assert decide(changes, base, current) == (applied, conflicts)
+
+
+@pytest.mark.parametrize("event_first", [True, False])
+def test_an_agent_editing_between_queueing_and_applying_keeps_the_agents_value(
+    desk: Desk, event_first: bool
+) -> None:
+    """The citizen's change is queued; before the worker applies it, an agent saves the same
+    field. Whether the agent's event reaches the record before or after the worker, Dynamics
+    365 keeps the agent's value, the record ends showing it, and the conflict is reported."""
+    etag = desk.get().headers["ETag"]
+    assert desk.patch({"contact": {"phone": "0700000000", "city": "Lyon"}}, etag).status == 202
+    desk.agent(mobilephone="+33145678901")
+    if event_first:
+        desk.follow_events()
+        # The citizen still sees their own change waiting, not silently replaced.
+        assert desk.get().json()["contact"]["phone"] == "+33700000000"
+    [result] = desk.drain()
+    if not event_first:
+        desk.follow_events()
+    assert (result.applied, result.conflicts) == (("city",), ("phone",))
+    row = desk.contact()
+    assert (row["mobilephone"], row["address1_city"]) == ("+33145678901", "Lyon")
+    record = desk.get().json()
+    assert (record["contact"]["phone"], record["contact"]["city"]) == ("+33145678901", "Lyon")
+    assert ([c["field"] for c in record["conflicts"]], record["pending"]) == (["phone"], [])
+
+
+def test_two_tabs_patching_with_the_same_etag_the_second_is_412(desk: Desk) -> None:
+    etag = desk.get().headers["ETag"]
+    first = desk.patch({"contact": {"city": "Lyon"}}, etag)
+    second = desk.patch({"contact": {"phone": "0611111111"}}, etag)
+    assert (first.status, second.status) == (202, 412)
+    assert second.json()["code"] == "profile_changed"
+    assert [m["payload"]["changes"] for m in desk.queued()] == [{"city": "Lyon"}]

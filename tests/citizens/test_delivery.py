@@ -94,8 +94,8 @@ def _payload(desk: Desk, **overrides: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("overrides", "reason"),
     [
-        ({"changes": {"given_name": "Eve"}, "base": {"given_name": "Marianne"}}, "editable"),
-        ({"changes": {"nope": "x"}, "base": {"nope": None}}, "editable"),
+        ({"changes": {"given_name": "Eve"}, "base": {"given_name": "Marianne"}}, "certified"),
+        ({"changes": {"nope": "x"}, "base": {"nope": None}}, "not a field"),
         ({"changes": {"city": "x" * 81}, "base": {"city": "Paris"}}, "at most 80"),
         ({"changes": {"city": 7}, "base": {"city": "Paris"}}, "at most 80"),
         ({"changes": {"city": "Lyon"}, "base": {}}, "changes and base"),

@@ -93,3 +93,28 @@ def test_a_mistake_names_the_file_and_the_key(
 ) -> None:
     _edit(mapping_dir / "rights.toml", old, new)
     assert f"mappings/rights.toml: {expected}" in _error(mapping_dir)
+
+
+@pytest.mark.parametrize(
+    "new",
+    [
+        'title = "Exercer mes droits sur mes données"\n',
+        'title = "Exercer mes droits sur mes données"\ntarget_days = 45\n',
+    ],
+)
+def test_the_rights_sub_theme_must_declare_a_delay_of_a_month_at_most(
+    mapping_dir: Path, new: str
+) -> None:
+    """A public body answers within a month (RGPD article 12.3): the deadline the DPO's case
+    carries is the sub-theme's target delay, so it must be there, and a month at most."""
+    _edit(
+        mapping_dir / "themes.toml",
+        'title = "Exercer mes droits sur mes données"\ntarget_days = 30\n',
+        new,
+    )
+    assert "mappings/rights.toml: rights.sub_theme: its target_days" in _error(mapping_dir)
+
+
+def test_the_shipped_rights_give_the_dpo_a_month(shipped: MappingSet) -> None:
+    assert shipped.rights is not None
+    assert shipped.rights.target_days == 30

@@ -290,3 +290,23 @@ def test_the_citizens_record_and_a_parked_change_of_it_are_erased_too(tmp_path: 
     for value in (*MARIANNE.personal, MARIANNE.sub, "+33611111111"):
         assert value not in held, value
     assert world.call("GET", "/v1/citizens/me", MARIANNE).status == 404
+
+
+def test_an_erasure_refused_as_an_id_conflict_leaves_nothing_a_resolution_could_approve(
+    tmp_path: Path,
+) -> None:
+    """An erasure request with the id of an ordinary request of theirs is a 409: filed for no
+    one. When an agent later resolves that ordinary request as "Problem Solved", nothing is
+    erased: only the DPO decides an erasure."""
+    world = town(tmp_path)
+    ordinary = world.file(MARIANNE, "Un lampadaire éteint.")
+    world.work()
+    response = world.call("POST", ERASURE, MARIANNE, {"kind": "erasure", "id": ordinary})
+    assert (response.status, response.json()["code"]) == (409, "idempotency_conflict")
+    assert world.store.query(ERASURES_PARTITION) == []
+    contact = world.case_of(ordinary)["_customerid_value"]
+    world.dpo_decides(ordinary, approve=True)  # an agent resolves the pothole: Problem Solved
+    world.work()
+    world.rights_timer()
+    assert world.contact(contact)["emailaddress1"] == MARIANNE.email
+    assert world.call("GET", f"/v1/requests/{ordinary}", MARIANNE).status == 200

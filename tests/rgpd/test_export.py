@@ -192,3 +192,41 @@ def test_one_export_at_a_time_is_prepared_per_citizen(world: Town) -> None:
     world.rights_timer()
     assert _download(world, MARIANNE, asked).status == 200
     assert world.call("POST", EXPORT, MARIANNE).status == 202  # ready: a new one may be asked
+
+
+def test_the_export_holds_the_citizens_record_preferences_and_waiting_changes(
+    world: Town,
+) -> None:
+    """The record's copy (citizens/) is theirs too: its values, notification preferences, the
+    change still on its way to Dynamics 365, and the summary says so in words."""
+    world.file(MARIANNE, "Le lampadaire devant chez moi est éteint.")
+    world.file(NAMESAKE, "Un dépôt sauvage derrière la mairie.")
+    world.work()
+    for person in (MARIANNE, NAMESAKE):
+        record = world.call("GET", "/v1/citizens/me", person)
+        changed = world.call(
+            "PATCH",
+            "/v1/citizens/me",
+            person,
+            {"contact": {"city": f"Ville de {person.sub}"}, "preferences": {"agent_reply": "sms"}},
+            headers={
+                "If-Match": record.headers["ETag"],
+                "Content-Type": "application/merge-patch+json",
+            },
+        )
+        assert changed.status == 202, changed.body
+    asked = _ask(world, MARIANNE)
+    world.rights_timer()
+    document = json.loads(_download(world, MARIANNE, asked).body)
+
+    [kept] = document["connector"]["citizen-profiles"]
+    assert kept["value"]["preferences"]["agent_reply"] == "sms"
+    assert kept["value"]["pending"] == {"city": "Ville de sub-marianne"}
+    assert kept["value"]["values"]["email"] == MARIANNE.email
+    assert len(document["connector"]["citizen-profile-keys"]) == 1
+    assert "sub-namesake" not in json.dumps(document)
+    assert (
+        "Vos préférences de notification : changement de statut par e-mail, réponse d'un agent"
+        " par SMS, en français." in document["summary"]
+    )
+    assert "Modifications de votre fiche en attente : city." in document["summary"]

@@ -189,6 +189,8 @@ def town(tmp_path: Path, *, on_disk: bool = False, blobs: BlobStore | None = Non
         "data_dir": tmp_path,
         "identity_pepper": "test-pepper",
         "dataverse_url": "http://127.0.0.1:7072",
+        # The local notifier's files hold e-mail addresses: in the test's folder, searched too.
+        "notifier_url": f"file://{tmp_path}/notifications",
     }
     settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
     container = app.Container(
@@ -207,9 +209,14 @@ def town(tmp_path: Path, *, on_disk: bool = False, blobs: BlobStore | None = Non
     return Town(clock, emulator, bus, store, blobs, container)
 
 
+def notification_files(tmp_path: Path) -> list[Path]:
+    """The local notifier's files (``notifier_url`` of ``town``)."""
+    return sorted((tmp_path / "notifications").glob("*.json"))
+
+
 def everything_held(tmp_path: Path) -> str:
-    """Every cell of every table of the queue's and the store's databases, and every blob
-    file's bytes, as one text: what the connector holds, to search."""
+    """Every cell of every table of the queue's and the store's databases, every blob
+    file's bytes and every notification file, as one text: what the connector holds, to search."""
     texts: list[str] = []
     for database in ("queue.db", "state.db"):
         with sqlite3.connect(tmp_path / database) as connection:
@@ -224,7 +231,7 @@ def everything_held(tmp_path: Path) -> str:
                             texts.append(cell.decode("utf-8", "replace"))
                         elif cell is not None:
                             texts.append(str(cell))
-    for path in sorted((tmp_path / "blobs").rglob("*")):
+    for path in sorted([*(tmp_path / "blobs").rglob("*"), *notification_files(tmp_path)]):
         if path.is_file():
             texts.append(path.read_bytes().decode("utf-8", "replace"))
     return "\n".join(texts)

@@ -211,6 +211,7 @@ class PurgeReport:
     messages: int = 0
     records: int = 0
     blobs: int = 0
+    notifications: int = 0  # the local notifier's files (citizens' e-mail/SMS outbox)
 
 
 def purge_retention(
