@@ -1,6 +1,7 @@
 // CityZen connector in Azure: Function App (Flex Consumption, Python 3.11, system-assigned
 // identity), its storage account, a Service Bus namespace with the submission and webhook queues,
-// Application Insights, a Key Vault for secrets, and the role assignments between them.
+// Application Insights, a Key Vault for secrets, the reference portal (web/) as a Static Web App
+// with the Function App as its linked backend, and the role assignments between them.
 // No connection string or key is stored anywhere: every service is reached with the app's
 // managed identity ("Identity-based connections", "Flex Consumption plan hosting", Microsoft Learn).
 // One exception, Dataverse's: its service endpoint posts case events with a shared access key,
