@@ -1,6 +1,7 @@
 // CityZen connector in Azure: Function App (Flex Consumption, Python 3.11, system-assigned
 // identity), its storage account, a Service Bus namespace with the submission and webhook queues,
-// Application Insights, a Key Vault for secrets, and the role assignments between them.
+// Application Insights, a Key Vault for secrets, the reference portal (web/) as a Static Web App
+// with the Function App as its linked backend, and the role assignments between them.
 // No connection string or key is stored anywhere: every service is reached with the app's
 // managed identity ("Identity-based connections", "Flex Consumption plan hosting", Microsoft Learn).
 // One exception, Dataverse's: its service endpoint posts case events with a shared access key,
@@ -67,6 +68,17 @@ param alertEmail string = ''
 @description('Alert when a submission has waited longer than this since it was first queued (minutes).')
 @minValue(5)
 param oldestSubmissionAlertMinutes int = 30
+
+// Static Web Apps runs in a few regions only ("The provided location ... is not available for
+// resource type 'Microsoft.Web/staticSites'"); its files are served from the edge everywhere, the
+// region holds the resource. West Europe is the closest to France Central.
+@description('Region of the portal\'s Static Web App (Static Web Apps exist in these regions only).')
+@allowed([ 'westeurope', 'eastus2', 'centralus', 'westus2', 'eastasia' ])
+param portalLocation string = 'westeurope'
+
+@description('Name of the portal\'s Static Web App; empty: swa-<appName>-<suffix>.')
+@maxLength(40)
+param portalName string = ''
 
 var suffix = uniqueString(resourceGroup().id, appName)
 var storageName = take(toLower('st${appName}${suffix}'), 24)
@@ -739,6 +751,65 @@ resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
+// -- the reference portal (web/): an Azure Static Web App with the Function App linked -------
+// "Bring your own functions to Azure Static Web Apps" and "Microsoft.Web staticSites/linkedBackends"
+// (Microsoft Learn): linking needs the Standard plan, one backend per static web app, and makes
+// the Function App's HTTP routes answer under the portal's own /api, so the portal calls the API
+// same-origin (no CORS rule on the Function App). The files are uploaded by the workflow
+// (.github/workflows/deploy.yml, Azure/static-web-apps-deploy with api_location empty: the
+// backend is linked, not built), not by a repository link, so no GitHub token is stored here.
+// web/staticwebapp.config.json configures routes, fallback and headers ("Configure Azure Static
+// Web Apps", Microsoft Learn); tests/test_portal_config.py checks it.
+
+resource portal 'Microsoft.Web/staticSites@2023-12-01' = {
+  name: empty(portalName) ? 'swa-${appName}-${suffix}' : portalName
+  location: portalLocation
+  sku: { name: 'Standard', tier: 'Standard' } // a linked backend needs Standard
+  properties: {
+    // Backends are not linked in pull-request environments (Learn, same page), and a preview
+    // portal would file real requests into the production API: none are made.
+    stagingEnvironmentPolicy: 'Disabled'
+    allowConfigFileUpdates: true
+  }
+}
+
+resource portalBackend 'Microsoft.Web/staticSites/linkedBackends@2023-12-01' = {
+  parent: portal
+  name: 'backend'
+  properties: {
+    backendResourceId: app.id
+    region: location
+  }
+}
+
+// Linking registers Static Web Apps as an identity provider of the Function App and, when the app
+// has no authentication settings, gives the static web app exclusive access to it ("Security
+// constraints", same Learn page). The connector authenticates every caller itself (function keys,
+// citizens' and agents' bearer tokens, ops tokens: docs/identity.md) and is called directly too
+// (Open311 apps, ops, the collectivité's own back end), so App Service authentication stays off
+// and anonymous requests reach the functions, after the link, on every deployment. (checkov reads
+// any Microsoft.Web/sites/config as the site configuration: its checks skipped below are those.)
+resource appAuth 'Microsoft.Web/sites/config@2024-04-01' = {
+  // checkov:skip=CKV_AZURE_13: authentication is the connector's own (keys, bearer and ops tokens, docs/identity.md); App Service authentication would refuse Open311 apps and ops
+  // checkov:skip=CKV_AZURE_56: as CKV_AZURE_13: the connector authenticates every caller in code, this resource only keeps the link from taking exclusive access
+  // checkov:skip=CKV_AZURE_222: as on the app: the API is public (the portal, Open311 apps and agents call it)
+  // checkov:skip=CKV_AZURE_63: a site-configuration check (HTTP logging); this resource holds authentication settings only
+  // checkov:skip=CKV_AZURE_65: a site-configuration check (detailed errors); this resource holds authentication settings only
+  // checkov:skip=CKV_AZURE_66: a site-configuration check (failed request tracing); this resource holds authentication settings only
+  // checkov:skip=CKV_AZURE_80: a site-configuration check (.NET version); the app runs Python and this resource holds authentication settings only
+  // checkov:skip=CKV_AZURE_88: a site-configuration check (Azure Files); this resource holds authentication settings only
+  parent: app
+  name: 'authsettingsV2'
+  dependsOn: [ portalBackend ]
+  properties: {
+    platform: { enabled: false }
+    globalValidation: {
+      requireAuthentication: false
+      unauthenticatedClientAction: 'AllowAnonymous'
+    }
+  }
+}
+
 output functionAppName string = app.name
 output functionAppUrl string = 'https://${app.properties.defaultHostName}/api/v1/'
 output principalId string = app.identity.principalId
@@ -747,3 +818,6 @@ output keyVaultName string = vault.name
 output caseEventsNamespace string = '${eventsBus.name}.servicebus.windows.net'
 output caseEventsQueue string = caseEventsQueue
 output caseEventsSendRule string = dataverseSend.name
+output staticWebAppName string = portal.name
+output portalHostName string = portal.properties.defaultHostname
+output portalUrl string = 'https://${portal.properties.defaultHostname}/'
