@@ -55,7 +55,7 @@ from ._signals import stop_signals
 from ._webhooks import receiver_plan
 
 # The banner and the services live apart (``_run_banner``, ``_run_stack``); their names stay
-# importable from here, where tests, benches and docs have always found them.
+# importable from here, where the tests have always found them.
 __all__ = [
     "SAMPLE_FILE",
     "_provision_or_stop",

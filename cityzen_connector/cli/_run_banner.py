@@ -174,6 +174,8 @@ def announce(
     feeds: str | None = None,
     open311_key: str | None = None,
 ) -> None:
+    """Write the sample request (0600, in the data folder) and print the banner for the
+    running host: its functions as ``func start`` lists them, and this run's keys and URLs."""
     submission_id = uuid.uuid4()
     sample = settings.data_dir / SAMPLE_FILE
     request = sample_request(submission_id)

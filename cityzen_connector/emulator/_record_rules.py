@@ -17,6 +17,7 @@ _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def set_business_unit(store: Store, data: dict[str, Any]) -> None:
+    """``owningbusinessunit``: the owning user's (or team's) business unit, set by the server."""
     owner_kind = data.get(TARGETS, {}).get("ownerid", "systemuser")
     owner = store.get(owner_kind, str(data.get("ownerid")))
     if owner is not None and owner.data.get("businessunitid"):
@@ -25,6 +26,7 @@ def set_business_unit(store: Store, data: dict[str, Any]) -> None:
 
 
 def ticket_number(store: Store, record_id: str) -> str:
+    """A new case's ``ticketnumber``."""
     # Case numbers look like CAS-01234-A1B2C3 (auto-number: prefix, sequence, random part).
     number = store.next_counter("ticketnumber")
     digest = uuid.uuid5(uuid.NAMESPACE_OID, record_id).int
@@ -33,6 +35,7 @@ def ticket_number(store: Store, record_id: str) -> str:
 
 
 def compute_columns(entity: Entity, data: dict[str, Any]) -> None:
+    """Columns the server computes from others (a contact's ``fullname``)."""
     for attr in entity.attributes.values():
         if attr.computed == "fullname":
             parts = [data.get("firstname"), data.get("lastname")]
@@ -40,6 +43,7 @@ def compute_columns(entity: Entity, data: dict[str, Any]) -> None:
 
 
 def check_required(entity: Entity, data: dict[str, Any]) -> None:
+    """A SystemRequired column left empty is refused, as Dataverse refuses it."""
     for attr in entity.attributes.values():
         if attr.required == "SystemRequired" and data.get(attr.name) in (None, ""):
             if entity.logical_name == "incident" and attr.name == "customerid":
@@ -51,6 +55,7 @@ def check_required(entity: Entity, data: dict[str, Any]) -> None:
 
 
 def missing(entity: Entity, values: dict[str, Any]) -> ODataError:
+    """The 404 for a key (the id, or an alternate key's values) that addresses no row."""
     if set(values) == {entity.primary_id}:
         return err.record_not_found(entity.logical_name, str(values[entity.primary_id]))
     return ODataError(
