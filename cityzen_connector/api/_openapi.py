@@ -13,15 +13,31 @@ import json
 import re
 from typing import Any
 
-from pydantic import TypeAdapter
-
-from cityzen_connector.models import PROBLEM_CONTENT_TYPE, Citizen, Problem
+from cityzen_connector.models import PROBLEM_CONTENT_TYPE
 
 from ._contract import ApiContract, location_definition, ops_definitions, request_definitions
-from ._http import JSON
+from ._openapi_bodies import FORM, form_schema, media_content, request_body
+from ._openapi_schemas import FILE_SCHEMA, adapter, collect_schemas, schema_key, schema_objects
 from ._routes import METHODS, PREFIX, ROUTES, Access, Operation, Route, Schema
 
-_REF = "#/components/schemas/{model}"
+# The schemas (``_openapi_schemas``) and the request bodies (``_openapi_bodies``) live apart; their
+# public names stay importable from here.
+__all__ = [
+    "FILE_SCHEMA",
+    "FORM",
+    "PAGE_MAX",
+    "PER_PAGE_MAX",
+    "POPULAR_MAX",
+    "SUGGESTIONS_MAX",
+    "TITLE",
+    "VERSION",
+    "form_schema",
+    "openapi_bytes",
+    "openapi_document",
+    "query_schemas",
+    "schema_objects",
+]
+
 TITLE = "CityZen connector: portal API"
 VERSION = "1.0.0"
 # Headers that come with a status wherever it is answered (RFC 6750 section 3, RFC 9110 10.2.3).
@@ -76,11 +92,6 @@ _PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "service_request_id": {"type": "string", "format": "uuid"},
     "token": {"type": "string", "format": "uuid"},
 }
-# Form-encoded bodies (Open311's POSTs): their model's properties, none of them null.
-FORM = "application/x-www-form-urlencoded"
-_FORMS = ("Open311RequestForm", "Open311UpdateForm")
-# A file served as it is (an agent's attachment): its real type, one of those a note may hold.
-FILE_SCHEMA = "File"
 _FILE_TYPES = (
     "image/jpeg",
     "image/png",
@@ -118,116 +129,6 @@ _EVERYWHERE: dict[int, tuple[str, tuple[str, ...]]] = {
 }
 
 
-def schema_objects() -> dict[str, Any]:
-    """What the routing table's schema names stand for."""
-    from cityzen_connector.models import (  # noqa: PLC0415 - see _routes
-        AgendaPage,
-        AgentsPlanView,
-        AgentsReportView,
-        DataExportAccepted,
-        DataExportBody,
-        DataExportStatus,
-        DeadLetterPage,
-        ErasureAccepted,
-        ErasureRequestBody,
-        MessageAccepted,
-        MyRequestsPage,
-        MyRequestsParams,
-        NewsPage,
-        Open311CreatedList,
-        Open311Discovery,
-        Open311Errors,
-        Open311RequestForm,
-        Open311Requests,
-        Open311ServiceDefinition,
-        Open311Services,
-        Open311Tokens,
-        Open311UpdateForm,
-        Open311Updates,
-        Open311UpdatesAccepted,
-        OpenDataDocument,
-        ProfilePatch,
-        ProfileView,
-        QueuesView,
-        ReplayRequest,
-        ReplayResult,
-        StatsReport,
-        SubmissionStatus,
-        ThreadView,
-    )
-    from cityzen_connector.portal import (  # noqa: PLC0415
-        AddressResults,
-        AddressReverseParams,
-        AddressSearchParams,
-        PopularSearches,
-        SearchResults,
-        Suggestions,
-    )
-    from cityzen_connector.sync import Liveness, Readiness, ThemeTree  # noqa: PLC0415
-    from cityzen_connector.sync.intake import (  # noqa: PLC0415
-        AcceptedResponse,
-        CitizenMessageBody,
-        SubmissionRequest,
-    )
-
-    return {
-        "Accepted": AcceptedResponse,
-        "DataExportAccepted": DataExportAccepted,
-        "DataExportBody": DataExportBody,
-        "DataExportStatus": DataExportStatus,
-        "ErasureAccepted": ErasureAccepted,
-        "ErasureRequestBody": ErasureRequestBody,
-        "StatusView": SubmissionStatus,
-        "MyRequestsPage": MyRequestsPage,
-        "MyRequestsParams": MyRequestsParams,
-        "ThreadView": ThreadView,
-        "MessageAccepted": MessageAccepted,
-        "CitizenMessageBody": CitizenMessageBody,
-        "ThemeTree": ThemeTree,
-        "Liveness": Liveness,
-        "Readiness": Readiness,
-        "SubmissionRequest": SubmissionRequest,
-        "AddressResults": AddressResults,
-        "AddressSearchParams": AddressSearchParams,
-        "AddressReverseParams": AddressReverseParams,
-        "SearchResults": SearchResults,
-        "Suggestions": Suggestions,
-        "PopularSearches": PopularSearches,
-        "NewsPage": NewsPage,
-        "AgendaPage": AgendaPage,
-        "QueuesView": QueuesView,
-        "DeadLetterPage": DeadLetterPage,
-        "ReplayRequest": ReplayRequest,
-        "ReplayResult": ReplayResult,
-        "AgentsPlanView": AgentsPlanView,
-        "AgentsReportView": AgentsReportView,
-        "StatsReport": StatsReport,
-        "OpenDataDocument": OpenDataDocument,
-        "Open311Discovery": Open311Discovery,
-        "Open311Services": Open311Services,
-        "Open311ServiceDefinition": Open311ServiceDefinition,
-        "Open311CreatedList": Open311CreatedList,
-        "Open311Requests": Open311Requests,
-        "Open311Tokens": Open311Tokens,
-        "Open311Updates": Open311Updates,
-        "Open311UpdatesAccepted": Open311UpdatesAccepted,
-        "Open311Errors": Open311Errors,
-        "Open311RequestForm": Open311RequestForm,
-        "Open311UpdateForm": Open311UpdateForm,
-        "ProfileView": ProfileView,
-        "ProfilePatch": ProfilePatch,
-    }
-
-
-def _adapter(schema: Schema) -> TypeAdapter[Any]:
-    assert schema is not None
-    return TypeAdapter(schema_objects()[schema])
-
-
-def _key(schema: Schema) -> str:
-    return schema or ""
-
-
 def _security(access: Access, contract: ApiContract) -> list[dict[str, list[str]]]:
     if access == "anonymous":
         return []
@@ -238,90 +139,6 @@ def _security(access: Access, contract: ApiContract) -> list[dict[str, list[str]
     if contract.auth_mode == "bearer":
         return [{"bearerToken": []}]
     return [{"functionKey": []}, {"bearerToken": []}]
-
-
-def _schemas() -> tuple[dict[tuple[str, str], Any], dict[str, Any]]:
-    inputs: dict[tuple[str, str], TypeAdapter[Any]] = {
-        ("Problem", "serialization"): TypeAdapter(Problem),
-        ("Citizen", "validation"): TypeAdapter(Citizen),
-    }
-    for route in ROUTES:
-        for op in route.operations:
-            if op.request_body is not None and op.request_body not in _FORMS:
-                inputs[(_key(op.request_body), "validation")] = _adapter(op.request_body)
-            for answer in op.answers.values():
-                if answer.schema not in (None, FILE_SCHEMA):
-                    inputs[(_key(answer.schema), "serialization")] = _adapter(answer.schema)
-    mapping, definitions = TypeAdapter.json_schemas(
-        [(key, mode, adapter) for (key, mode), adapter in inputs.items()],  # type: ignore[misc]
-        ref_template=_REF,
-    )
-    refs: dict[tuple[str, str], Any] = dict(mapping.items())
-    return refs, dict(definitions.get("$defs", {}))
-
-
-def _content(schema: dict[str, Any], media_type: str = JSON) -> dict[str, Any]:
-    return {media_type: {"schema": schema}}
-
-
-def form_schema(name: str) -> dict[str, Any]:
-    """A form's schema: the model's, every optional field without its ``null`` alternative (a
-    form field is absent, never null), no titles."""
-    schema = _adapter(name).json_schema()
-    properties = {}
-    for field, declared in schema["properties"].items():
-        entry = {k: v for k, v in declared.items() if k not in ("title", "default")}
-        alternatives = [a for a in entry.pop("anyOf", []) if a.get("type") != "null"]
-        properties[field] = {**alternatives[0], **entry} if alternatives else entry
-    kept = ("required", "patternProperties", "additionalProperties", "description")
-    return {
-        "type": "object",
-        "properties": properties,
-        **{k: schema[k] for k in kept if k in schema},
-    }
-
-
-def _request_body(
-    op: Operation, refs: dict[tuple[str, str], Any], contract: ApiContract
-) -> dict[str, Any]:
-    if op.request_body in _FORMS:
-        return {"required": True, "content": {FORM: {"schema": form_schema(op.request_body)}}}
-    schema = refs[(_key(op.request_body), "validation")]
-    content = _content(schema, op.body_media_type or JSON)
-    # A citizen's message names its JSON part "message" (api._body.read_message).
-    document, document_schema = (
-        ("message", schema)
-        if op.request_body == "CitizenMessageBody"
-        else ("submission", {"$ref": _REF.format(model="SubmissionPart")})
-    )
-    if op.multipart:
-        # api._body: one JSON part "submission" (without attachments) and one part per file,
-        # each with a filename; no other part. A file's type is read from its bytes, whatever
-        # its part says: the encoding lists the types its bytes may prove.
-        content["multipart/form-data"] = {
-            "schema": {
-                "type": "object",
-                "required": [document],
-                "properties": {
-                    document: document_schema,
-                    "attachments": {
-                        "type": "array",
-                        "maxItems": contract.max_attachments,
-                        "items": {
-                            "type": "string",
-                            "format": "binary",
-                            "contentMediaType": "application/octet-stream",
-                        },
-                    },
-                },
-                "additionalProperties": False,
-            },
-            "encoding": {
-                document: {"contentType": JSON},
-                "attachments": {"contentType": ", ".join(contract.file_types)},
-            },
-        }
-    return {"required": True, "content": content}
 
 
 def _operation(
@@ -335,13 +152,13 @@ def _operation(
             binary = {"type": "string", "format": "binary"}
             entry["content"] = {kind: {"schema": binary} for kind in _FILE_TYPES}
         elif answer.schema is not None:
-            entry["content"] = _content(refs[(_key(answer.schema), "serialization")])
+            entry["content"] = media_content(refs[(schema_key(answer.schema), "serialization")])
             if answer.xml:  # the same answer as the .xml resource: GeoReport's XML, as text
                 entry["content"]["text/xml"] = {"schema": {"type": "string"}}
         elif answer.media_type is not None:
-            entry["content"] = _content({"type": "string"}, answer.media_type)
+            entry["content"] = media_content({"type": "string"}, answer.media_type)
         elif status >= 400:
-            entry["content"] = _content(problem_ref, PROBLEM_CONTENT_TYPE)
+            entry["content"] = media_content(problem_ref, PROBLEM_CONTENT_TYPE)
         names = answer.headers + tuple(
             name for name in _STATUS_HEADERS.get(status, ()) if name not in answer.sometimes
         )
@@ -354,7 +171,7 @@ def _operation(
     for status, (description, headers) in _EVERYWHERE.items():
         everywhere: dict[str, Any] = {
             "description": description,
-            "content": _content(problem_ref, PROBLEM_CONTENT_TYPE),
+            "content": media_content(problem_ref, PROBLEM_CONTENT_TYPE),
         }
         if headers:
             everywhere["headers"] = {name: {"schema": {"type": "string"}} for name in headers}
@@ -400,7 +217,7 @@ def _operation(
     if parameters:
         doc["parameters"] = parameters
     if op.request_body is not None:
-        doc["requestBody"] = _request_body(op, refs, contract)
+        doc["requestBody"] = request_body(op, refs, contract)
     return doc
 
 
@@ -410,7 +227,7 @@ def _query_parameters(schema: Schema) -> list[dict[str, Any]]:
     absent, never null)."""
     if schema is None:
         return []
-    model = _adapter(schema).json_schema()
+    model = adapter(schema).json_schema()
     required = set(model.get("required", ()))
     parameters = []
     for name, declared in model["properties"].items():
@@ -437,7 +254,7 @@ def _path_params(template: str) -> list[str]:
 def openapi_document(contract: ApiContract = ApiContract()) -> dict[str, Any]:  # noqa: B008
     """The document for a deployment (``ApiContract``; the default: the models alone, as the
     published reference shows it). Built once per contract: do not mutate it."""
-    refs, definitions = _schemas()
+    refs, definitions = collect_schemas()
     request, part = request_definitions(definitions, contract)
     definitions["SubmissionRequest"], definitions["SubmissionPart"] = request, part
     definitions["Location"] = location_definition(definitions["Location"], contract)

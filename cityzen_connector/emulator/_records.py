@@ -14,18 +14,18 @@ from typing import Any
 
 from cityzen_connector._clock import WallClock
 from cityzen_connector.emulator import _error_catalogue as err
-from cityzen_connector.emulator._activities import refuse_parties
 from cityzen_connector.emulator._annotations import Annotations
-from cityzen_connector.emulator._errors import ODataError
-from cityzen_connector.emulator._http import (
-    BASE_PATH,
-    Caller,
-    KeyValue,
-    Request,
-    parse_key,
-    parse_segment,
-)
+from cityzen_connector.emulator._http import Caller, KeyValue, Request, parse_key
 from cityzen_connector.emulator._impersonation import audit
+from cityzen_connector.emulator._record_payloads import payload_changes, resolve_reference
+from cityzen_connector.emulator._record_rules import (
+    TARGETS,
+    check_required,
+    compute_columns,
+    missing,
+    set_business_unit,
+    ticket_number,
+)
 from cityzen_connector.emulator._schema import Attribute, Entity, Key, Schema
 from cityzen_connector.emulator._secrets import seal
 from cityzen_connector.emulator._security import key_refusal
@@ -35,9 +35,11 @@ from cityzen_connector.emulator._store import ROW_VERSION, Row, Store
 from cityzen_connector.emulator._values import convert_value
 from cityzen_connector.emulator._write_events import Write, WriteObserver
 
-TARGETS = "__targets"  # per-row map: lookup column → logical name of the referenced table
+# The body's validation (``_record_payloads``) and the rules every written row follows
+# (``_record_rules``) live apart; ``TARGETS`` stays importable from here.
+__all__ = ["TARGETS", "Records"]
+
 _STATE_COLUMNS = frozenset({"statecode", "statuscode"})
-_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 class Records:
@@ -121,7 +123,7 @@ class Records:
         record_id, values = self.locate(entity, raw_key)
         row = self.store.get(entity.logical_name, record_id) if record_id else None
         if row is None:
-            raise _missing(entity, values)
+            raise missing(entity, values)
         return row
 
     # -- payloads --------------------------------------------------------------------------
@@ -130,100 +132,11 @@ class Records:
 
     def changes(self, entity: Entity, payload: dict[str, Any], req: Request) -> dict[str, Any]:
         """Validated column values of a create/update body (binds resolved)."""
-        out: dict[str, Any] = {}
-        targets: dict[str, str] = {}
-        for name, value in payload.items():
-            if name.startswith("@"):
-                continue
-            if name.endswith("@odata.bind"):
-                nav = name[: -len("@odata.bind")]
-                attr, target = self._bind(entity, nav, value, req)
-                if attr.readonly:
-                    continue  # createdby and the like are set by the server, as columns are
-                out[attr.name] = target[1]
-                targets[attr.name] = target[0]
-                continue
-            if "@" in name:
-                continue  # instance annotations on a property are ignored, as OData allows
-            if self._navigation_value(entity, name, value):
-                # "Disassociate table rows on update": a single-valued navigation property
-                # set to null clears its lookup (Associate and disassociate … using the Web API).
-                attr, target = self._bind(entity, name, None, req)
-                out[attr.name], targets[attr.name] = None, target[0]
-                continue
-            column = entity.attributes.get(name)
-            if column is None or column.is_lookup:
-                refuse_parties(entity, name)  # activity parties: not emulated, said so
-                raise err.undeclared_property(entity.entity_set, name, entity.logical_name)
-            if column.readonly or (name == entity.primary_id and value is None):
-                continue
-            out[name] = self.convert(entity, column, value, entity.entity_set)
-        if targets:
-            out[TARGETS] = targets
-        return out
-
-    def _navigation_value(self, entity: Entity, name: str, value: object) -> bool:
-        """True for ``"<lookup navigation>": null``; a related row or list of rows written
-        inline is deep insert, refused by name."""
-        single = entity.navigation(name) is not None
-        many = self.schema.relationships.collection(entity.logical_name, name) is not None
-        if (single or many) and isinstance(value, dict | list):
-            raise err.not_emulated(
-                f"deep insert (the related rows written inline in '{name}')",
-                "Create a table row using the Web API, Create related table rows in one operation",
-                code="0x80048d19",
-            )
-        return single and value is None
-
-    def _bind(
-        self, entity: Entity, nav: str, value: object, req: Request
-    ) -> tuple[Attribute, tuple[str, str | None]]:
-        if nav == "ownerid" and entity.attributes.get("ownerid") is not None:
-            attr = entity.attributes["ownerid"]
-            allowed = set(attr.targets)
-        else:
-            found = entity.navigation(nav)
-            if found is None:
-                raise err.undeclared_property(entity.entity_set, nav, entity.logical_name)
-            attr, target_name = found
-            allowed = {target_name}
-        if value is None:
-            return attr, (next(iter(allowed)), None)
-        if not isinstance(value, str):
-            raise err.payload_error(
-                entity.entity_set, f"The value of '{nav}@odata.bind' must be a URI."
-            )
-        ref = self.resolve_reference(value, req)
-        target = self.schema.entity_for_set(ref[0])
-        if target is None:
-            raise err.segment_not_found(ref[0])
-        if target.logical_name not in allowed:
-            raise err.payload_error(
-                entity.entity_set,
-                f"The entity set '{target.entity_set}' cannot be bound to '{nav}'.",
-            )
-        record_id, values = self.locate(target, ref[1])
-        if record_id is None:
-            raise _missing(target, values)
-        return attr, (target.logical_name, record_id)
+        return payload_changes(self, entity, payload, req)
 
     def resolve_reference(self, value: str, req: Request) -> tuple[str, str]:
         """``/contacts(…)``, ``contacts(…)``, an absolute URL or ``$1`` → (entity set, key)."""
-        text = value.strip()
-        if text.startswith("$"):
-            resolved = req.content_ids.get(text[1:])
-            if resolved is None:
-                raise err.bad_request(
-                    f"Content-ID Reference: '{text}' does not exist in the batch context."
-                )
-            text = resolved
-        if BASE_PATH in text:
-            text = text.split(BASE_PATH, 1)[1]
-        text = text.lstrip("/")
-        segment = parse_segment(text)
-        if segment.key is None:
-            raise err.bad_request(f"The URI '{value[:200]}' does not address a single record.")
-        return segment.name, segment.key
+        return resolve_reference(value, req)
 
     # -- writes ----------------------------------------------------------------------------
     def create(
@@ -258,17 +171,17 @@ class Records:
         if targets:
             data[TARGETS] = targets
         if "owningbusinessunit" in entity.attributes:
-            self._set_business_unit(data)
+            set_business_unit(self.store, data)
         if entity.logical_name == "incident":
-            data["ticketnumber"] = self._ticket_number(record_id)
+            data["ticketnumber"] = ticket_number(self.store, record_id)
         if entity.logical_name == "knowledgearticle" and not data.get("articlepublicnumber"):
             # "automatically generated ID exposed to customers" (knowledgearticle reference);
             # the format is an organisation's auto-number setting: ours is KA-00001.
             number = self.store.next_counter("articlepublicnumber")
             data["articlepublicnumber"] = f"KA-{number:05d}"
-        self._computed(entity, data)
+        compute_columns(entity, data)
         seal(entity, data, changes)
-        self._required(entity, data)
+        check_required(entity, data)
         self._unique(entity, data, record_id)
         if self.observer is not None:
             self.observer.check(entity, data, None)
@@ -320,9 +233,9 @@ class Records:
         settle_state(entity, row.data, data, changes, message)
         data["modifiedon"] = format_datetime(self.clock())
         audit(data, who, created=False)
-        self._computed(entity, data)
+        compute_columns(entity, data)
         seal(entity, data, changes)
-        self._required(entity, data)
+        check_required(entity, data)
         self._unique(entity, data, row.id)
         if self.observer is not None:
             self.observer.check(entity, data, row)
@@ -333,36 +246,6 @@ class Records:
             sent = dict(changes)
             self.observer.written(Write("Update", message, entity, row, new, sent, who))
         return new
-
-    def _set_business_unit(self, data: dict[str, Any]) -> None:
-        owner_kind = data.get(TARGETS, {}).get("ownerid", "systemuser")
-        owner = self.store.get(owner_kind, str(data.get("ownerid")))
-        if owner is not None and owner.data.get("businessunitid"):
-            data["owningbusinessunit"] = owner.data["businessunitid"]
-            data.setdefault(TARGETS, {})["owningbusinessunit"] = "businessunit"
-
-    def _ticket_number(self, record_id: str) -> str:
-        # Case numbers look like CAS-01234-A1B2C3 (auto-number: prefix, sequence, random part).
-        number = self.store.next_counter("ticketnumber")
-        digest = uuid.uuid5(uuid.NAMESPACE_OID, record_id).int
-        suffix = "".join(_ALPHABET[(digest >> (6 * i)) % 36] for i in range(6))
-        return f"CAS-{number:05d}-{suffix}"
-
-    def _computed(self, entity: Entity, data: dict[str, Any]) -> None:
-        for attr in entity.attributes.values():
-            if attr.computed == "fullname":
-                parts = [data.get("firstname"), data.get("lastname")]
-                data[attr.name] = " ".join(p for p in parts if p) or None
-
-    def _required(self, entity: Entity, data: dict[str, Any]) -> None:
-        for attr in entity.attributes.values():
-            if attr.required == "SystemRequired" and data.get(attr.name) in (None, ""):
-                if entity.logical_name == "incident" and attr.name == "customerid":
-                    raise err.bad_request("You should specify a parent contact or account.")
-                raise err.bad_request(
-                    f"Attribute '{attr.name}' of entity '{entity.logical_name}' is required "
-                    "(SystemRequired) and cannot be null."
-                )
 
     def _unique(self, entity: Entity, data: dict[str, Any], record_id: str) -> None:
         for key in self.active_keys(entity):
@@ -396,13 +279,3 @@ class Records:
             out[key] = value
         out[entity.primary_id] = row.id
         return out
-
-
-def _missing(entity: Entity, values: dict[str, Any]) -> ODataError:
-    if set(values) == {entity.primary_id}:
-        return err.record_not_found(entity.logical_name, str(values[entity.primary_id]))
-    return ODataError(
-        404,
-        "0x80040217",
-        f"A record with the specified key values does not exist in {entity.logical_name} entity",
-    )
