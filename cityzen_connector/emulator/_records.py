@@ -8,6 +8,7 @@ alternate key or by ``$n`` Content-ID, and only Active keys can address a row.
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -353,6 +354,10 @@ class Records:
             if attr.computed == "fullname":
                 parts = [data.get("firstname"), data.get("lastname")]
                 data[attr.name] = " ".join(p for p in parts if p) or None
+            elif attr.computed == "filesize":
+                # "Note (Annotation) table/entity reference": FileSize, "File Size (Bytes)", is
+                # read-only, set by Dataverse from documentbody (base64 text of the file).
+                data[attr.name] = _decoded_size(data.get("documentbody"))
 
     def _required(self, entity: Entity, data: dict[str, Any]) -> None:
         for attr in entity.attributes.values():
@@ -406,3 +411,12 @@ def _missing(entity: Entity, values: dict[str, Any]) -> ODataError:
         "0x80040217",
         f"A record with the specified key values does not exist in {entity.logical_name} entity",
     )
+
+
+def _decoded_size(body: Any) -> int | None:
+    if not isinstance(body, str) or not body:
+        return None
+    try:
+        return len(base64.b64decode(body, validate=True))
+    except ValueError:
+        return None
