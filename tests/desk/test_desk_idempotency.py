@@ -4,6 +4,7 @@ that writes nothing; another key, another agent or another case is another messa
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -135,3 +136,21 @@ def test_a_malformed_key_is_refused_before_anything_is_written(desk: Desk, key: 
         assert document["errors"][0]["field"] == "Idempotency-Key"
     assert messages(desk, ticket) == []
     assert desk.emulator.by_ticket(ticket) == before
+
+
+def test_two_identical_calls_racing_post_one_message(desk: Desk) -> None:
+    # A double click: both calls look, find nothing, write; the loser's create-only write is
+    # refused, it looks again and answers as the winner.
+    ticket = desk.emulator.new_case()
+    body = {"text": "Une seule fois."}
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(
+            pool.map(
+                lambda _: desk.call(
+                    "POST", f"/cases/{ticket}/reply", json=body, headers=keyed("race")
+                ),
+                range(4),
+            )
+        )
+    assert {(r.status_code, r.text) for r in answers} == {(201, answers[0].text)}
+    assert [m["text"] for m in messages(desk, ticket)] == ["Une seule fois."]
