@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 def desk_app(deps: Container) -> DeskApp:
     """The desk's WSGI application: the container's Dataverse client (each call impersonating
     the agent), the stats routes' authenticator (the ops role or an agents' role; the local key
-    and the local sign-in provider's agents in embedded mode), intake's sniffing for files.
+    and the local sign-in provider's agents in embedded mode), intake's sniffing for files, the
+    mappings' status vocabulary.
     Refused outside embedded mode: agents work in Dynamics 365."""
     if not deps.settings.local_mode:
         raise ConfigurationError(
@@ -26,4 +27,5 @@ def desk_app(deps: Container) -> DeskApp:
     from cityzen_connector.desk import Desk, make_app
     from cityzen_connector.sync.intake import sniff
 
-    return make_app(Desk(deps.api_client), deps.stats_authenticator, sniff=sniff)
+    desk = Desk(deps.api_client, deps.mappings.statuses)
+    return make_app(desk, deps.stats_authenticator, sniff=sniff)

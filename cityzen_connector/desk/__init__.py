@@ -1,5 +1,6 @@
-"""desk: an agent's actions on cases on the local emulator — list, read with the conversation,
-ask for details, reply with a file, resolve, set a status, assign — shared by
+"""desk: an agent's actions on cases on the local emulator — list, read with the conversation
+and the case's files, open a file, ask for details, reply with a file (once per
+Idempotency-Key), resolve, set a status, assign — shared by
 ``cityzen emulator case`` and the desk API (``make_app``: JSON under ``/desk/api/``, the agent's
 bearer token verified as the ops routes verify theirs).
 
@@ -14,9 +15,12 @@ from ._errors import (
     AttachmentRefusedError,
     CaseNotFoundError,
     DeskError,
+    FileNotFoundOnCaseError,
+    IdempotencyConflictError,
     InvalidActionError,
     TeamNotFoundError,
 )
+from ._files import DeskFile
 from ._reasons import REASON_LABELS, REASONS, STATES
 
 __all__ = [
@@ -35,6 +39,9 @@ __all__ = [
     "Desk",
     "DeskApp",
     "DeskError",
+    "DeskFile",
+    "FileNotFoundOnCaseError",
+    "IdempotencyConflictError",
     "InvalidActionError",
     "TeamNotFoundError",
     "make_app",

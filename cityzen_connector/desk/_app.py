@@ -9,6 +9,12 @@ page (embedded mode only; mounted at ``/desk/api`` on the local host's port).
   part and a ``file`` part, a photo or a PDF of 5 MB at most), or an internal note
 - ``POST /desk/api/cases/{ticket}/resolve``   CloseIncident
 - ``POST /desk/api/cases/{ticket}/status``    any status reason; ``…/assign`` a team
+- ``GET  /desk/api/cases/{ticket}/files/{id}`` a file on the case (a note's document), as an
+  attachment
+
+``hold`` and ``reply`` take an ``Idempotency-Key`` header: the same key and body again answer
+as the first time, without writing twice; the same key with another body is a 409
+(``_replay``).
 
 Every route takes the agent's bearer token, verified by the authenticator the ops routes use
 (same issuers, audience, tenant and roles); the agent is the token's ``oid``, passed to
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Callable
 from typing import Any, Literal
 from urllib.parse import parse_qs
@@ -40,6 +47,7 @@ from ._http import (
     MAX_JSON_BYTES,
     Reply,
     StartResponse,
+    file_reply,
     invalid,
     json_object,
     json_reply,
@@ -50,7 +58,8 @@ from ._http import (
     refuse,
     validated,
 )
-from ._reasons import REASONS
+from ._reasons import REASON_LABELS, REASONS, STATES
+from ._replay import keyed_row
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +70,7 @@ ACCEPTED_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "applicatio
 # Case numbers as Dynamics 365 formats them (CAS-01234-X1Y2Z3); the $filter escapes anyway.
 _TICKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,99}")
 _ROUTE = re.compile(rf"^{PREFIX}/cases(?:/([^/]+)(?:/([a-z]+))?)?$")
+_FILE_ROUTE = re.compile(rf"^{PREFIX}/cases/([^/]+)/files/([^/]+)$")
 _MAX_MULTIPART = MAX_ATTACHMENT_BYTES + 64 * 1024
 
 
@@ -126,6 +136,9 @@ class DeskApp:
     # -- routing and authentication --------------------------------------------------------------
     def _route(self, method: str, path: str) -> tuple[str, Callable[[str, Any], Reply]]:
         allowed: dict[str, Callable[[str, str, Any], Reply]]
+        file = _FILE_ROUTE.match(path)
+        if file is not None:
+            return self._file_route(method, file.group(1), file.group(2))
         match = _ROUTE.match(path)
         if match is None:
             raise refuse(ProblemCode.NOT_FOUND)
@@ -152,6 +165,23 @@ class DeskApp:
             allow = [("Allow", ", ".join(allowed))]
             raise Refusal(problem_reply(ProblemCode.METHOD_NOT_ALLOWED, headers=allow))
         return route, lambda agent, environ: handler(agent, ticket or "", environ)
+
+    def _file_route(
+        self, method: str, ticket: str, note: str
+    ) -> tuple[str, Callable[[str, Any], Reply]]:
+        route = f"{PREFIX}/cases/{{ticket}}/files/{{file}}"
+        if not _TICKET.fullmatch(ticket):
+            raise refuse(ProblemCode.NOT_FOUND, "No case has such a ticket.")
+        try:
+            note_id = uuid.UUID(note)
+        except ValueError:
+            raise refuse(ProblemCode.NOT_FOUND, "No such file on this case.") from None
+        if method != "GET":
+            allow = [("Allow", "GET")]
+            raise Refusal(problem_reply(ProblemCode.METHOD_NOT_ALLOWED, headers=allow))
+        return route, lambda agent, environ: file_reply(
+            self._desk.file(agent, ticket, note_id), ACCEPTED_TYPES
+        )
 
     def _agent(self, environ: dict[str, Any]) -> str:
         if self._auth is None:
@@ -180,10 +210,18 @@ class DeskApp:
         body = validated(HoldBody, _json(environ))
         # The status first: when Dataverse refuses it, nothing reaches the citizen (a message
         # failing after it leaves the case waiting; the agent sends it again with reply).
+        row_id = keyed_row(environ, agent, ticket, "hold")
+        subject = "Demande de précisions"
+        if row_id is not None and body.text is not None:
+            # A retry after a lost answer: its message is there, the status was set before it.
+            replayed = self._desk.replayed(agent, ticket, row_id, body.text, subject)
+            if replayed:
+                label = _label("waiting-for-details")
+                return json_reply(_done(ticket, label) | {"message_id": str(row_id)})
         label = self._desk.set_reason(agent, ticket, "waiting-for-details")
         message = None
         if body.text is not None:
-            message = self._desk.reply(agent, ticket, body.text, subject="Demande de précisions")
+            message = self._desk.reply(agent, ticket, body.text, subject=subject, row_id=row_id)
         return json_reply(_done(ticket, label) | {"message_id": _id(message)})
 
     def _reply(self, agent: str, ticket: str, environ: dict[str, Any]) -> Reply:
@@ -194,8 +232,15 @@ class DeskApp:
         else:
             document = _json(environ)
         body = validated(ReplyBody, document)
+        row_id = keyed_row(environ, agent, ticket, "reply")
         row = self._desk.reply(
-            agent, ticket, body.text, subject=body.subject, attachment=file, internal=body.internal
+            agent,
+            ticket,
+            body.text,
+            subject=body.subject,
+            attachment=file,
+            internal=body.internal,
+            row_id=row_id,
         )
         kind = "internal_note" if body.internal else "message"
         return json_reply({"ticket": ticket, "kind": kind, "id": str(row)}, 201)
@@ -238,6 +283,11 @@ def _json(environ: dict[str, Any]) -> dict[str, Any]:
     if data.strip() and media_type(environ) != "application/json":
         raise refuse(ProblemCode.UNSUPPORTED_MEDIA_TYPE, "application/json is expected.")
     return json_object(data)
+
+
+def _label(reason: str) -> str:
+    state, code = REASONS[reason]
+    return f"{STATES[state]} / {REASON_LABELS[code]}"
 
 
 def _done(ticket: str, label: str) -> dict[str, Any]:

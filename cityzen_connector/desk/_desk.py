@@ -25,8 +25,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from cityzen_connector.dataverse import ChangeSet, DataverseClient, DataverseError, Query, eq, ops
-from cityzen_connector.mapping import CONVERSATION
+from cityzen_connector.dataverse import (
+    AlreadyExistsError,
+    ChangeSet,
+    DataverseClient,
+    DataverseError,
+    PreconditionFailedError,
+    Query,
+    eq,
+    ops,
+)
+from cityzen_connector.mapping import CONVERSATION, StatusVocabulary
 from cityzen_connector.models import ProblemCode
 
 from ._errors import (
@@ -37,8 +46,10 @@ from ._errors import (
     InvalidActionError,
     TeamNotFoundError,
 )
+from ._files import DeskFile, case_files, open_file
 from ._read import case_view, cases_view, conversation
 from ._reasons import REASON_LABELS, REASONS, STATES
+from ._replay import Intended, already_written, file_note_id
 
 __all__ = ["MAX_ATTACHMENT_BYTES", "Attachment", "Desk"]
 
@@ -71,10 +82,13 @@ class Attachment:
 
 
 class Desk:
-    """The actions; ``agent`` is always the acting agent's Entra ID object id (a GUID)."""
+    """The actions; ``agent`` is always the acting agent's Entra ID object id (a GUID).
+    ``statuses``: the connector's status vocabulary (``mappings/status.toml``), each case's
+    status read in its words (French and English) beside Dataverse's own."""
 
-    def __init__(self, client: DataverseClient) -> None:
+    def __init__(self, client: DataverseClient, statuses: StatusVocabulary | None = None) -> None:
         self._client = client
+        self._statuses = statuses or StatusVocabulary()
 
     def _as(self, agent: str) -> DataverseClient:
         return self._client.with_caller(agent)
@@ -82,20 +96,31 @@ class Desk:
     # -- reading -------------------------------------------------------------------------------
     def cases(self, agent: str, top: int = 20) -> list[dict[str, Any]]:
         """The latest cases, newest first, as a list view shows them."""
-        return _refusals(lambda: cases_view(self._as(agent), max(1, min(top, 500))))
+        client, top = self._as(agent), max(1, min(top, 500))
+        return _refusals(lambda: cases_view(client, top, self._statuses))
 
     def case(self, agent: str, ticket: str) -> dict[str, Any]:
-        """One case and its conversation, oldest message first."""
+        """One case, its files (the citizen's photos) and its conversation, oldest first."""
         client = self._as(agent)
 
         def read() -> dict[str, Any]:
-            view = case_view(client, ticket)
+            view = case_view(client, ticket, self._statuses)
             if view is None:
                 raise CaseNotFoundError(f"no case with the ticket {ticket}")
-            view["messages"] = conversation(client, view.pop("_id"))
+            case_id = view.pop("_id")
+            view["files"] = case_files(client, case_id)
+            view["messages"] = conversation(client, case_id)
             return view
 
         return _refusals(read)
+
+    def file(self, agent: str, ticket: str, note_id: uuid.UUID) -> DeskFile:
+        """A file on the case or on one of its messages (``FileNotFoundOnCaseError`` for any
+        other note), read as the agent: Dataverse checks the agent may read it."""
+        client = self._as(agent)
+        return _refusals(
+            lambda: open_file(client, self._find(client, ticket)["incidentid"], note_id)
+        )
 
     # -- acting --------------------------------------------------------------------------------
     def set_reason(self, agent: str, ticket: str, reason: str, resolution: str = "") -> str:
@@ -157,8 +182,12 @@ class Desk:
         subject: str = "Réponse de la mairie",
         attachment: Attachment | None = None,
         internal: bool = False,
+        row_id: uuid.UUID | None = None,
     ) -> uuid.UUID:
-        """A message to the citizen (or an internal note); the new row's id."""
+        """A message to the citizen (or an internal note); the new row's id. ``row_id``
+        (an ``Idempotency-Key``'s, ``_replay.keyed_id``): the row is written once; the same
+        call again answers the same id, another call with that id is an
+        ``IdempotencyConflictError``."""
         if not text.strip():
             raise InvalidActionError("a message has a text", "text")
         if len(text) > _C.text_max_length:
@@ -170,17 +199,30 @@ class Desk:
 
         def act() -> uuid.UUID:
             case = self._find(client, ticket)
+            chosen = row_id or uuid.uuid4()
+            intended = Intended(uuid.UUID(str(case["incidentid"])), internal, text, subject, file)
+            if row_id is not None and already_written(client, row_id, intended):
+                return row_id
+            try:
+                return write(case, chosen)
+            except (AlreadyExistsError, PreconditionFailedError):
+                # Raced by the same key: the winner's row, if it is the same write.
+                if row_id is not None and already_written(client, row_id, intended):
+                    return row_id
+                raise
+
+        def write(case: dict[str, Any], chosen: uuid.UUID) -> uuid.UUID:
             if internal:
                 note = {
+                    "annotationid": str(chosen),
                     "subject": "Note interne",
                     "notetext": text,
                     "objectid_incident@odata.bind": f"/incidents({case['incidentid']})",
                     **file,
                 }
-                created = client.create("annotations", note).id
-                assert created is not None  # a POST answers OData-EntityId
-                return created
-            message_id = uuid.uuid4()
+                client.create("annotations", note)
+                return chosen
+            message_id = chosen
             requests: list[Any] = [
                 ops.upsert(
                     _C.entity_set,
@@ -192,6 +234,7 @@ class Desk:
             ]
             if file:
                 note = {
+                    "annotationid": str(file_note_id(message_id)),
                     "subject": file["filename"],
                     f"{_C.note_binding}@odata.bind": f"/{_C.entity_set}({message_id})",
                     **file,
@@ -201,6 +244,17 @@ class Desk:
             return message_id
 
         return _refusals(act)
+
+    def replayed(self, agent: str, ticket: str, row_id: uuid.UUID, text: str, subject: str) -> bool:
+        """Whether this message to the citizen is already written under ``row_id``
+        (``IdempotencyConflictError`` if something else is)."""
+        client = self._as(agent)
+
+        def look() -> bool:
+            case_id = uuid.UUID(str(self._find(client, ticket)["incidentid"]))
+            return already_written(client, row_id, Intended(case_id, False, text, subject))
+
+        return _refusals(look)
 
     def _find(self, client: DataverseClient, ticket: str) -> dict[str, Any]:
         query = Query("incidents").select(*_CASE_COLUMNS).where(eq("ticketnumber", ticket))

@@ -5,6 +5,9 @@
     DeskError                 what the agent is told; never a citizen's data
     ├── CaseNotFoundError          no case with that ticket              → 404 not_found
     ├── TeamNotFoundError          no team with that name                → 404 not_found
+    ├── FileNotFoundOnCaseError    no such file on that case (or another's) → 404 not_found
+    ├── IdempotencyConflictError   a key reused for another action body  → 409
+                              idempotency_conflict
     ├── InvalidActionError         a text too long, a reason unknown     → 422 validation_failed
     ├── AttachmentRefusedError     over 5 MB, or a type not accepted     → 413 / 415
     └── ActionRefusedError         Dynamics 365 refuses it in the case's state → 409
@@ -42,6 +45,17 @@ class CaseNotFoundError(DeskError):
 
 class TeamNotFoundError(DeskError):
     code = ProblemCode.NOT_FOUND
+
+
+class FileNotFoundOnCaseError(DeskError):
+    code = ProblemCode.NOT_FOUND
+
+
+class IdempotencyConflictError(DeskError):
+    """An ``Idempotency-Key`` already used for a different body (draft-ietf-httpapi-
+    idempotency-key-header section 2.6: a 409 when a key is reused with another payload)."""
+
+    code = ProblemCode.IDEMPOTENCY_CONFLICT
 
 
 class InvalidActionError(DeskError):

@@ -5,9 +5,11 @@ API's own multipart reader)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from pydantic import BaseModel, ValidationError
 
@@ -21,6 +23,7 @@ from cityzen_connector.models import (
 )
 
 from ._errors import Refusal
+from ._files import DeskFile
 
 M = TypeVar("M", bound=BaseModel)
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
@@ -143,3 +146,24 @@ def multipart(data: bytes, content_type: str) -> list[Part]:
         return parse_multipart(data, content_type, max_parts=2)
     except MultipartError as exc:
         raise refuse(ProblemCode.MALFORMED_REQUEST, "The multipart body is malformed.") from exc
+
+
+def file_reply(file: DeskFile, inline_safe: frozenset[str]) -> Reply:
+    """A note's file as an attachment. Its declared type is kept only when it is one of
+    ``inline_safe`` (photos, PDF); anything else a note holds goes out as bytes, never as a
+    type a browser would render (HTML, SVG, script). ``nosniff`` is on every answer."""
+    kind = file.mimetype.lower()
+    headers = [
+        ("Content-Disposition", _disposition(file.name)),
+        # The bytes are the citizen's: never run as a page, even opened in a tab.
+        ("Content-Security-Policy", "default-src 'none'; sandbox"),
+    ]
+    return Reply(
+        200, file.data, kind if kind in inline_safe else "application/octet-stream", headers
+    )
+
+
+def _disposition(name: str) -> str:
+    """``attachment``, an ASCII fallback and the UTF-8 name (RFC 6266 section 4.3, RFC 8187)."""
+    fallback = re.sub(r'[^\x20-\x7e]|["\\]', "_", name)[:150] or "fichier"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name[:150], safe='')}"

@@ -4,6 +4,7 @@ for a key that addresses no row (Microsoft Learn: "Create a table row", "Use alt
 
 from __future__ import annotations
 
+import base64
 import uuid
 from typing import Any
 
@@ -35,11 +36,25 @@ def ticket_number(store: Store, record_id: str) -> str:
 
 
 def compute_columns(entity: Entity, data: dict[str, Any]) -> None:
-    """Columns the server computes from others (a contact's ``fullname``)."""
+    """Columns the server computes from others (a contact's ``fullname``, a note's
+    ``filesize``)."""
     for attr in entity.attributes.values():
         if attr.computed == "fullname":
             parts = [data.get("firstname"), data.get("lastname")]
             data[attr.name] = " ".join(p for p in parts if p) or None
+        elif attr.computed == "filesize":
+            # "Note (Annotation) table/entity reference": FileSize, "File Size (Bytes)", is
+            # read-only, set by Dataverse from documentbody (base64 text of the file).
+            data[attr.name] = _decoded_size(data.get("documentbody"))
+
+
+def _decoded_size(body: Any) -> int | None:
+    if not isinstance(body, str) or not body:
+        return None
+    try:
+        return len(base64.b64decode(body, validate=True))
+    except ValueError:
+        return None
 
 
 def check_required(entity: Entity, data: dict[str, Any]) -> None:

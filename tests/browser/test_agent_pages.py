@@ -2,9 +2,12 @@
 request with an address and a photo (one tab), it becomes a case; an agent signs in at the
 agents' issuer on the desk page (another tab), asks for details; the citizen answers in "Mes
 demandes" without reload; the agent replies with a photo and resolves; the citizen sees the
-resolved status. Then the dashboard: its tables hold GET /api/v1/stats's figures for the same
-choice, and follow the grouping selector. Error paths: no sign-in, a citizen signed in, the
-desk API refusing an action, a portal without agents' pages. axe-core on every new screen."""
+resolved status. The desk reads statuses in the connector's words (French, then English) with
+Dynamics 365's beside them, lists and opens the photo filed with the request, and a question
+sent twice at once (a double click) is asked once. Then the dashboard: its tables hold
+GET /api/v1/stats's figures for the same choice, and follow the grouping selector. Error paths:
+no sign-in, a citizen signed in, the desk API refusing an action, a portal without agents'
+pages. axe-core on every new screen."""
 
 from __future__ import annotations
 
@@ -158,17 +161,35 @@ def test_the_whole_loop_in_one_browser_and_the_dashboard_matches_the_api(
     assert axe_violations(driver, axe) == []
     sign_in_as_agent(driver, "bruno.lefevre")
     until(lambda: ticket in find(driver, "#desk-cases").text, "the case is not on the desk")
+    # The vocabulary's French, not "Active / In Progress".
+    assert table(driver, "#desk-cases")[ticket][1] == "En cours de traitement"
     checked(driver, axe, "10-guichet")
     driver.find_element(By.LINK_TEXT, ticket).click()
     until(lambda: "Trou dans la chaussée" in find(driver, "#desk-case").text, "no case view")
+    # The photo filed with the request: listed (name, type, size) and opened with the token.
+    files = find(driver, "#desk-files")
+    assert "chaussee.jpg" in files.text
+    assert "image/jpeg" in files.text
+    assert " Ko)" in files.text
+    files.find_element(By.CSS_SELECTOR, "button").click()
+    until(lambda: "chaussee.jpg ouvert" in find(driver, "#status").text, "the file did not open")
     find(driver, "#desk-hold-text").send_keys(ASK)
-    driver.find_element(By.CSS_SELECTOR, "#desk-hold button[type=submit]").click()
+    # A double click: two submissions with one Idempotency-Key, one question.
+    driver.execute_script(
+        "const form = document.getElementById('desk-hold');"
+        "form.requestSubmit(); form.requestSubmit();"
+    )
     until(lambda: ASK in find(driver, "#desk-thread").text, "the question is not in the thread")
-    until(lambda: "Waiting" in find(driver, "#desk-status").text, "not waiting for details")
+    until(
+        lambda: "En attente de votre réponse" in find(driver, "#desk-status").text,
+        "not waiting for details",
+    )
+    assert "Active / Waiting for Details" in find(driver, "#desk-dataverse-status").text
 
     # The citizen answers without reloading.
     driver.switch_to.window(citizen)
     until(lambda: ASK in find(driver, "#thread").text, "the question never reached the citizen")
+    assert find(driver, "#thread").text.count(ASK) == 1  # asked once, though sent twice
     until(lambda: "votre réponse" in find(driver, "#current-status").text, "status not shown")
     find(driver, "#reply-text").send_keys(ANSWER)
     driver.find_element(By.CSS_SELECTOR, "#reply button[type=submit]").click()
@@ -185,8 +206,14 @@ def test_the_whole_loop_in_one_browser_and_the_dashboard_matches_the_api(
     until(lambda: "plan.jpg" in find(driver, "#desk-thread").text, "the photo is not there")
     find(driver, "#desk-resolve-text").send_keys(RESOLUTION)
     driver.find_element(By.CSS_SELECTOR, "#desk-resolve button[type=submit]").click()
-    until(lambda: "Resolved" in find(driver, "#desk-status").text, "not resolved")
+    until(lambda: "Résolue" in find(driver, "#desk-status").text, "not resolved")
+    assert "Resolved / Problem Solved" in find(driver, "#desk-dataverse-status").text
     checked(driver, axe, "11-guichet-dossier")
+    driver.find_element(By.ID, "lang").click()  # English: the vocabulary's other language
+    until(lambda: find(driver, "#desk-status").text == "Resolved", "not in English")
+    assert "Files filed with the request" in find(driver, "#desk-case").text
+    driver.find_element(By.ID, "lang").click()
+    until(lambda: "Résolue" in find(driver, "#desk-status").text, "not back in French")
 
     # The desk API refuses to resolve a resolved case: its problem, next to the action.
     find(driver, "#desk-resolve-text").send_keys(RESOLUTION)

@@ -8,29 +8,21 @@ from __future__ import annotations
 import io
 import logging
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
-import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from cityzen_connector import app
 from cityzen_connector.app import ConfigurationError
 from cityzen_connector.app import _identity as configured
-from cityzen_connector.emulator import agent_id, agent_object_id, serve
+from cityzen_connector.emulator import agent_id, agent_object_id
 from cityzen_connector.identity import LOCAL_OPS_AUDIENCE, LOCAL_OPS_TENANT_ID, entra_style_claims
-from cityzen_connector.mapping import load_mappings
 from cityzen_connector.settings import Settings
-from cityzen_connector.testing import FakeClock
-from tests.cli.agent import Emulator
-from tests.support.emulator import Switch, provisioned_emulator
-from tests.support.paths import MAPPINGS, ROOT
 
-TIMEOUT = 10
+from .conftest import Desk, problem_of
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 SECRET_TEXT = "Pouvez-vous préciser le numéro de la rue ?"
 JSON = {"Content-Type": "application/json"}
@@ -42,63 +34,6 @@ INVALID, MALFORMED = "validation_failed", "malformed_request"
 MEDIA, FILE_TYPE = "unsupported_media_type", "unsupported_file_type"
 
 
-@dataclass
-class Desk:
-    url: str
-    emulator: Emulator
-    settings: Settings
-
-    def token(self, login: str = "bruno.lefevre", roles: tuple[str, ...] = ("CityZen.Agent",)):  # type: ignore[no-untyped-def]
-        return configured.mint_local_ops_token(
-            self.settings, now=time.time(), roles=roles, object_id=agent_object_id(login)
-        )
-
-    def call(
-        self, method: str, path: str, token: str | None = "", **kwargs: Any
-    ) -> requests.Response:
-        headers = dict(kwargs.pop("headers", {}))
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token or self.token()}"
-        return requests.request(
-            method, f"{self.url}/desk/api{path}", headers=headers, timeout=TIMEOUT, **kwargs
-        )
-
-
-@pytest.fixture
-def desk(emulator_server: tuple[str, Switch], tmp_path: Path) -> Iterator[Desk]:
-    url, switch = emulator_server
-    emulator_app = provisioned_emulator(load_mappings(MAPPINGS), FakeClock())
-    switch.target = emulator_app
-    settings = Settings(
-        _env_file=None,
-        data_dir=tmp_path,
-        dataverse_url=url,
-        queue_url=f"sqlite:///{tmp_path / 'queue.db'}",
-        store_url=f"sqlite:///{tmp_path / 'state.db'}",
-        blob_url=f"file://{tmp_path / 'blobs'}",
-        mappings_dir=ROOT / "mappings",
-    )
-    deps = app.Container(settings)
-    server = serve(app.desk_app(deps), "127.0.0.1", 0)
-    try:
-        yield Desk(server.url.rstrip("/"), Emulator(url, emulator_app, []), settings)
-    finally:
-        server.stop()
-        deps.close()
-        switch.target = None
-        emulator_app.close()
-
-
-def problem_of(response: requests.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"] == "application/problem+json"
-    document: dict[str, Any] = response.json()
-    assert document["code"] == code
-    assert document["messages"]["fr"]
-    assert document["messages"]["en"]
-    return document
-
-
 # -- the agent's path ---------------------------------------------------------------------------
 def test_the_list_shows_ticket_title_status_and_sub_theme_never_the_citizen(desk: Desk) -> None:
     ticket = desk.emulator.new_case()
@@ -107,7 +42,12 @@ def test_the_list_shows_ticket_title_status_and_sub_theme_never_the_citizen(desk
     assert listed.headers["Cache-Control"] == "no-store"
     [row] = [r for r in listed.json()["items"] if r["ticket"] == ticket]
     assert row["title"] == "Dépôt sauvage rue des Lilas"
+    # The connector's words (mappings/status.toml), in French and English, beside Dataverse's.
     assert row["status"] == {
+        "code": "in_progress",
+        "label_fr": "En cours de traitement",
+        "label_en": "In progress",
+        "closed": False,
         "state": "Active",
         "reason": "in-progress",
         "label": "Active / In Progress",
@@ -132,6 +72,8 @@ def test_ask_for_details_is_made_by_the_agent_and_its_message_joins_the_conversa
     assert case["_modifiedby_value"] == agent_id("bruno.lefevre")  # CallerObjectId
     shown = desk.call("GET", f"/cases/{ticket}").json()
     assert shown["status"]["reason"] == "waiting-for-details"
+    assert shown["status"]["label_fr"] == "En attente de votre réponse"  # as the citizen reads it
+    assert shown["status"]["code"] == "waiting_for_you"
     [message] = shown["messages"]
     assert message["text"] == SECRET_TEXT
     assert message["from"] == "agent"
@@ -153,7 +95,13 @@ def test_a_reply_with_a_photo_is_a_message_with_its_file(desk: Desk) -> None:
     assert sent.status_code == 201, sent.text
     assert sent.json()["kind"] == "message"
     [message] = desk.call("GET", f"/cases/{ticket}").json()["messages"]
-    assert message["attachments"] == [{"name": "plan du site.png", "type": "image/png"}]
+    [attached] = message["attachments"]
+    assert attached == {
+        "id": attached["id"],
+        "name": "plan du site.png",
+        "type": "image/png",
+        "size": len(PNG),
+    }
 
 
 def test_an_internal_note_is_never_a_message(desk: Desk) -> None:

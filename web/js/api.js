@@ -48,6 +48,13 @@ export class Api {
     return body;
   }
 
+  // A file's bytes (the desk's case files): a Blob and the name Content-Disposition gives.
+  async getBlob(path) {
+    const response = await this.send(this.url(path), { method: 'GET', headers: { Accept: '*/*' } });
+    if (!response.ok) throw new ApiProblem(response.status, await this.json(response));
+    return response.blob();
+  }
+
   async postJson(path, document, headers = {}) {
     const response = await this.send(this.url(path), {
       method: 'POST',

@@ -4,10 +4,14 @@
 // optional photo (POST …/reply, JSON or multipart: a `message` part and a `file` part) and
 // resolves (POST …/resolve). The case view refreshes by polling, so the citizen's answer shows
 // without reload. Problems are shown as on the citizen's screens (forms.js).
+// The status reads in the connector's words (the status vocabulary, label_fr/label_en), with
+// Dynamics 365's own beside it; the files filed with the request (and the messages' files) open
+// through GET …/files/{id} with the agent's token; each action sends an Idempotency-Key, the
+// same until it succeeds or its text changes, so a retry or a double click posts it once.
 import { ApiProblem, ApiUnavailable } from '../api.js';
 import { h, clear, announce } from '../dom.js';
 import { clearErrors, problemErrors, problemMessage, showErrors } from '../forms.js';
-import { formatDate, t } from '../i18n.js';
+import { formatDate, pick, t } from '../i18n.js';
 import { PhotoError, preparePhoto, megabytes, PHOTO_TYPES } from '../photos.js';
 import { poll } from './poll.js';
 
@@ -93,7 +97,7 @@ async function list(main, context) {
         h('th', { scope: 'row' },
           h('a', { href: `/desk/${item.ticket}`, 'data-link': true }, item.ticket)),
         h('td', {}, item.title),
-        h('td', {}, item.status.label),
+        h('td', {}, pick(item.status)),
         h('td', {}, item.sub_theme || ''),
         h('td', {}, item.owner || ''),
         h('td', {}, formatDate(item.modified_at, true)))))));
@@ -118,13 +122,20 @@ async function caseView(main, context, ticket) {
     last = text;
     clear(head).append(
       h('h2', {}, view.ticket, ' — ', view.title),
-      h('p', { class: 'badge', id: 'desk-status' }, view.status.label),
+      h('p', { class: 'badge', id: 'desk-status' }, pick(view.status)),
+      h('p', { class: 'meta', id: 'desk-dataverse-status' },
+        t('desk.dataverse_status', { label: view.status.label })),
       h('dl', { class: 'review' },
         h('dt', {}, t('desk.sub_theme')), h('dd', {}, view.sub_theme || '—'),
         h('dt', {}, t('desk.owner')), h('dd', {}, view.owner || '—'),
         h('dt', {}, t('desk.origin')), h('dd', {}, view.origin || '—'),
         h('dt', {}, t('desk.created')), h('dd', {}, formatDate(view.created_at, true)),
-        h('dt', {}, t('desk.description')), h('dd', { id: 'desk-description' }, view.description || '—')));
+        h('dt', {}, t('desk.description')), h('dd', { id: 'desk-description' }, view.description || '—')),
+      h('h3', { id: 'desk-files-title' }, t('desk.files')),
+      view.files.length
+        ? h('ul', { id: 'desk-files', 'aria-labelledby': 'desk-files-title' },
+          view.files.map((file) => h('li', {}, fileButton(context, path, file))))
+        : h('p', { id: 'desk-files' }, t('desk.no_files')));
     clear(thread);
     for (const message of view.messages) {
       const fromAgent = message.from === 'agent';
@@ -134,7 +145,8 @@ async function caseView(main, context, ticket) {
           formatDate(message.created_at, true)),
         h('p', {}, message.text),
         message.attachments.length ? h('p', { class: 'meta' },
-          message.attachments.map((a) => a.name).join(', ')) : null));
+          message.attachments.map((file, i) => [i ? ' · ' : '', fileButton(context, path, file)]))
+          : null));
     }
     if (!view.messages.length) thread.append(h('li', { class: 'note' }, t('desk.no_messages')));
     const fromCitizen = view.messages.filter((m) => m.from !== 'agent').length;
@@ -150,6 +162,30 @@ async function caseView(main, context, ticket) {
   main.append(actions);
   await draw();
   poll(context, context.config.poll_seconds, draw);
+}
+
+// A file of the case: its name, type and size; a click fetches it with the agent's token (a link
+// could not carry it) and hands it to the browser as a download.
+function fileButton(context, path, file) {
+  const size = Number.isInteger(file.size) ? `, ${t('desk.kilobytes', { n: Math.max(1, Math.round(file.size / 1024)) })}` : '';
+  return h('button', {
+    type: 'button',
+    class: 'link-button desk-file',
+    onclick: async () => {
+      try {
+        const blob = await context.deskApi.getBlob(`${path}/files/${encodeURIComponent(file.id)}`);
+        const url = URL.createObjectURL(blob);
+        const link = h('a', { href: url, download: file.name || 'fichier', hidden: true });
+        document.body.append(link);
+        link.click();
+        link.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 60000);
+        announce(t('desk.file_opened', { name: file.name }));
+      } catch (error) {
+        context.alert(error instanceof ApiProblem ? problemMessage(error) : t('errors.unavailable'));
+      }
+    },
+  }, t('desk.open_file', { name: file.name }), ` (${file.type || '?'}${size})`);
 }
 
 // One form per action: its text field (and a photo for a reply), its own error summary.
@@ -171,6 +207,11 @@ function actionForm(context, path, action, refresh) {
       h('button', { type: 'submit', class: 'button' }, t(`desk.${action}.submit`))));
   const fieldFor = (field) => (['text', 'resolution'].includes(field) ? textId
     : field === 'file' ? 'desk-reply-photo' : null);
+  // One key per user action: kept while the same action is tried again (a lost answer, a
+  // double click), dropped when it succeeds or its text or photo changes.
+  let key = null;
+  text.addEventListener('input', () => { key = null; });
+  if (photo) photo.addEventListener('change', () => { key = null; });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clearErrors(form);
@@ -179,19 +220,22 @@ function actionForm(context, path, action, refresh) {
       showErrors(form, [{ field: textId, message: t('new.missing', { field: t(`desk.${action}.label`) }) }]);
       return;
     }
+    key = key || crypto.randomUUID();
+    const once = { 'Idempotency-Key': key };
     try {
       if (action === 'resolve') {
         await context.deskApi.postJson(`${path}/resolve`, { resolution: value });
       } else if (action === 'hold') {
-        await context.deskApi.postJson(`${path}/hold`, { text: value });
+        await context.deskApi.postJson(`${path}/hold`, { text: value }, once);
       } else if (photo.files.length) {
         const prepared = await preparePhoto(photo.files[0], {
           maxBytes: MAX_FILE_BYTES, maxSide: context.config.photo_max_side });
         await context.deskApi.postParts(`${path}/reply`, 'message', { text: value }, [prepared],
-          {}, 'file');
+          once, 'file');
       } else {
-        await context.deskApi.postJson(`${path}/reply`, { text: value });
+        await context.deskApi.postJson(`${path}/reply`, { text: value }, once);
       }
+      key = null;
       text.value = '';
       if (photo) photo.value = '';
       announce(t(`desk.${action}.done`));
