@@ -15,44 +15,26 @@ requests and timing them:
 
 from __future__ import annotations
 
-import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from _emulated import provisioned_client
+
 from cityzen_connector.dataverse import (
     DataverseClient,
-    DataverseConfig,
-    HttpRequest,
-    HttpResponse,
     Query,
-    RequestsTransport,
-    StaticTokenProvider,
     eq,
 )
 from cityzen_connector.desk import Desk
-from cityzen_connector.emulator import EmulatorConfig, agent_object_id, create_app, seed, serve
+from cityzen_connector.emulator import agent_object_id
 from cityzen_connector.mapping import CONVERSATION, load_mappings
-from cityzen_connector.sync import apply_provisioning, plan_provisioning
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = 50
 MESSAGES = 2
 RUNS = 5
-
-
-@dataclass
-class Counting:
-    """The real transport, counting what goes over the socket."""
-
-    inner: RequestsTransport = field(default_factory=RequestsTransport)
-    sent: int = 0
-
-    def send(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
-        self.sent += 1
-        return self.inner.send(request, timeout=timeout)
 
 
 def naive(client: DataverseClient, top: int) -> list[dict[str, Any]]:
@@ -72,53 +54,35 @@ def naive(client: DataverseClient, top: int) -> list[dict[str, Any]]:
 
 def main() -> None:
     mappings = load_mappings(ROOT / "mappings")
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app(
-            EmulatorConfig(database=str(Path(tmp) / "dataverse.db"), key_activation_seconds=0)
-        )
-        seed(app)
-        served = serve(app, "127.0.0.1", 0)
-        try:
-            counting = Counting()
-            client = DataverseClient(
-                DataverseConfig(served.url), counting, StaticTokenProvider("bench")
+    with provisioned_client(mappings) as (client, counting):
+        desk = Desk(client)
+        agent = agent_object_id("agnes.martin")
+        contact = client.create("contacts", {"lastname": "Banc"})
+        for n in range(CASES):
+            case = client.create(
+                "incidents",
+                {
+                    "title": f"Demande {n}",
+                    "customerid_contact@odata.bind": f"/contacts({contact.id})",
+                },
             )
-            plan = plan_provisioning(client, mappings.schema(), mappings.catalog)
-            report = apply_provisioning(
-                client, plan, now=time.monotonic, sleep=time.sleep, create_catalog=True
-            )
-            assert report.ok
-            desk = Desk(client)
-            agent = agent_object_id("agnes.martin")
-            contact = client.create("contacts", {"lastname": "Banc"})
-            for n in range(CASES):
-                case = client.create(
-                    "incidents",
-                    {
-                        "title": f"Demande {n}",
-                        "customerid_contact@odata.bind": f"/contacts({contact.id})",
-                    },
-                )
-                ticket = client.retrieve("incidents", case.id, select=["ticketnumber"])
-                for _ in range(MESSAGES):
-                    desk.reply(agent, str(ticket["ticketnumber"]), "Bonjour")
-            figures: dict[str, tuple[float, float]] = {}
-            for name, run in (
-                ("ours: two queries", lambda: desk.cases(agent, CASES)),
-                ("naive: one per case", lambda: naive(client.with_caller(agent), CASES)),
-            ):
-                best, trips = float("inf"), 0.0
-                for _ in range(RUNS):
-                    counting.sent = 0
-                    started = time.perf_counter()
-                    rows = run()
-                    best = min(best, time.perf_counter() - started)
-                    trips = counting.sent
-                    assert len(rows) == CASES
-                figures[name] = (trips, best * 1000)
-        finally:
-            served.stop()
-            app.close()
+            ticket = client.retrieve("incidents", case.id, select=["ticketnumber"])
+            for _ in range(MESSAGES):
+                desk.reply(agent, str(ticket["ticketnumber"]), "Bonjour")
+        figures: dict[str, tuple[float, float]] = {}
+        for name, run in (
+            ("ours: two queries", lambda: desk.cases(agent, CASES)),
+            ("naive: one per case", lambda: naive(client.with_caller(agent), CASES)),
+        ):
+            best, trips = float("inf"), 0.0
+            for _ in range(RUNS):
+                counting.sent = 0
+                started = time.perf_counter()
+                rows = run()
+                best = min(best, time.perf_counter() - started)
+                trips = counting.sent
+                assert len(rows) == CASES
+            figures[name] = (trips, best * 1000)
     ours = figures["ours: two queries"]
     print(f"the desk's case list: {CASES} cases, {MESSAGES} messages each; best of {RUNS}")
     print(f"{'way':<22} {'round trips':>11} {'ms':>9}")

@@ -15,67 +15,44 @@ way posts ``REPLIES`` replies to one case, each on its own key, counting the HTT
 
 from __future__ import annotations
 
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
-from desk import ROOT, Counting  # bench/desk.py: the counting transport
+from _emulated import provisioned_client
+from desk import ROOT
 
-from cityzen_connector.dataverse import DataverseClient, DataverseConfig, StaticTokenProvider
 from cityzen_connector.desk import Desk
-from cityzen_connector.emulator import EmulatorConfig, agent_object_id, create_app, seed, serve
+from cityzen_connector.emulator import agent_object_id
 from cityzen_connector.mapping import load_mappings
-from cityzen_connector.sync import apply_provisioning, plan_provisioning
 
 REPLIES = 100
 
 
 def main() -> None:
     mappings = load_mappings(ROOT / "mappings")
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app(
-            EmulatorConfig(database=str(Path(tmp) / "dataverse.db"), key_activation_seconds=0)
+    with provisioned_client(mappings) as (client, counting):
+        desk = Desk(client, mappings.statuses)
+        agent = agent_object_id("agnes.martin")
+        contact = client.create("contacts", {"lastname": "Banc"})
+        case = client.create(
+            "incidents",
+            {"title": "Demande", "customerid_contact@odata.bind": f"/contacts({contact.id})"},
         )
-        seed(app)
-        served = serve(app, "127.0.0.1", 0)
-        try:
-            counting = Counting()
-            client = DataverseClient(
-                DataverseConfig(served.url), counting, StaticTokenProvider("bench")
-            )
-            plan = plan_provisioning(client, mappings.schema(), mappings.catalog)
-            report = apply_provisioning(
-                client, plan, now=time.monotonic, sleep=time.sleep, create_catalog=True
-            )
-            assert report.ok
-            desk = Desk(client, mappings.statuses)
-            agent = agent_object_id("agnes.martin")
-            contact = client.create("contacts", {"lastname": "Banc"})
-            case = client.create(
-                "incidents",
-                {"title": "Demande", "customerid_contact@odata.bind": f"/contacts({contact.id})"},
-            )
-            ticket = str(
-                client.retrieve("incidents", case.id, select=["ticketnumber"])["ticketnumber"]
-            )
-            keys = [uuid.uuid4() for _ in range(REPLIES)]
-            ways = {
-                "unkeyed (before)": lambda i: desk.reply(agent, ticket, f"Réponse {i}"),
-                "keyed, first": lambda i: desk.reply(agent, ticket, f"R {i}", row_id=keys[i]),
-                "keyed, retried": lambda i: desk.reply(agent, ticket, f"R {i}", row_id=keys[i]),
-            }
-            figures: dict[str, tuple[float, float]] = {}
-            for name, run in ways.items():
-                counting.sent = 0
-                started = time.perf_counter()
-                for i in range(REPLIES):
-                    run(i)
-                elapsed = time.perf_counter() - started
-                figures[name] = (counting.sent / REPLIES, elapsed * 1000 / REPLIES)
-        finally:
-            served.stop()
-            app.close()
+        ticket = str(client.retrieve("incidents", case.id, select=["ticketnumber"])["ticketnumber"])
+        keys = [uuid.uuid4() for _ in range(REPLIES)]
+        ways = {
+            "unkeyed (before)": lambda i: desk.reply(agent, ticket, f"Réponse {i}"),
+            "keyed, first": lambda i: desk.reply(agent, ticket, f"R {i}", row_id=keys[i]),
+            "keyed, retried": lambda i: desk.reply(agent, ticket, f"R {i}", row_id=keys[i]),
+        }
+        figures: dict[str, tuple[float, float]] = {}
+        for name, run in ways.items():
+            counting.sent = 0
+            started = time.perf_counter()
+            for i in range(REPLIES):
+                run(i)
+            elapsed = time.perf_counter() - started
+            figures[name] = (counting.sent / REPLIES, elapsed * 1000 / REPLIES)
     base_trips, base_ms = figures["unkeyed (before)"]
     print(f"a desk reply, {REPLIES} each way, mean per reply")
     print(f"{'way':<18} {'round trips':>11} {'ms':>8}   ratio to unkeyed (trips, time)")

@@ -20,45 +20,26 @@ the naive sequence is shown with and without its file.
 from __future__ import annotations
 
 import base64
-import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from _emulated import provisioned_client
+
 from cityzen_connector.dataverse import (
     DataverseClient,
-    DataverseConfig,
-    HttpRequest,
-    HttpResponse,
     Query,
-    RequestsTransport,
-    StaticTokenProvider,
     eq,
 )
-from cityzen_connector.emulator import EmulatorConfig, create_app, seed, serve
 from cityzen_connector.mapping import CONVERSATION, load_mappings
 from cityzen_connector.models import CaseMessagePayload
 from cityzen_connector.store import SubmissionStatuses, open_store
-from cityzen_connector.sync import apply_provisioning, plan_provisioning
 from cityzen_connector.sync.pipeline import MessageWriter
 
 ROOT = Path(__file__).resolve().parents[1]
 MESSAGES = 50
 PHOTO = base64.b64encode(b"\xff\xd8\xff\xe0" + b"\x00" * 2048).decode("ascii")
-
-
-@dataclass
-class Counting:
-    """The real transport, counting what goes over the socket."""
-
-    inner: RequestsTransport = field(default_factory=RequestsTransport)
-    sent: int = 0
-
-    def send(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
-        self.sent += 1
-        return self.inner.send(request, timeout=timeout)
 
 
 def naive(client: DataverseClient, submission: str, text: str, *, file: bool) -> None:
@@ -94,66 +75,49 @@ def naive(client: DataverseClient, submission: str, text: str, *, file: bool) ->
 
 def main() -> None:
     mappings = load_mappings(ROOT / "mappings")
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app(
-            EmulatorConfig(database=str(Path(tmp) / "dataverse.db"), key_activation_seconds=0)
+    with provisioned_client(mappings) as (client, counting):
+        submission = str(uuid.uuid4())
+        contact = client.create("contacts", {"lastname": "Banc"})
+        case = client.create(
+            "incidents",
+            {
+                "title": "Nid-de-poule",
+                "cz_submissionid": submission,
+                "customerid_contact@odata.bind": f"/contacts({contact.id})",
+            },
         )
-        seed(app)
-        served = serve(app, "127.0.0.1", 0)
-        try:
-            counting = Counting()
-            client = DataverseClient(
-                DataverseConfig(served.url), counting, StaticTokenProvider("bench")
-            )
-            plan = plan_provisioning(client, mappings.schema(), mappings.catalog)
-            report = apply_provisioning(
-                client, plan, now=time.monotonic, sleep=time.sleep, create_catalog=True
-            )
-            assert report.ok
-            submission = str(uuid.uuid4())
-            contact = client.create("contacts", {"lastname": "Banc"})
-            case = client.create(
-                "incidents",
-                {
-                    "title": "Nid-de-poule",
-                    "cz_submissionid": submission,
-                    "customerid_contact@odata.bind": f"/contacts({contact.id})",
-                },
-            )
-            store = open_store("memory://")
-            statuses = SubmissionStatuses(
-                store, clock=lambda: datetime.now(UTC), retention=timedelta(days=1)
-            )
-            statuses.mark_created(submission, case_id=str(case.id), ticket_number="CAS-1")
-            writer = MessageWriter(client, statuses, submission_column="cz_submissionid")
-            figures: dict[str, tuple[float, float]] = {}
-            for name, run in (
-                (
-                    "ours: one change set",
-                    lambda i: writer.write(
-                        CaseMessagePayload(
-                            request_id=uuid.UUID(submission),
-                            message_id=uuid.uuid4(),
-                            text=f"message {i}",
-                        )
-                    ),
+        store = open_store("memory://")
+        statuses = SubmissionStatuses(
+            store, clock=lambda: datetime.now(UTC), retention=timedelta(days=1)
+        )
+        statuses.mark_created(submission, case_id=str(case.id), ticket_number="CAS-1")
+        writer = MessageWriter(client, statuses, submission_column="cz_submissionid")
+        figures: dict[str, tuple[float, float]] = {}
+        for name, run in (
+            (
+                "ours: one change set",
+                lambda i: writer.write(
+                    CaseMessagePayload(
+                        request_id=uuid.UUID(submission),
+                        message_id=uuid.uuid4(),
+                        text=f"message {i}",
+                    )
                 ),
-                (
-                    "naive: lookup, create, complete",
-                    lambda i: naive(client, submission, f"n {i}", file=False),
-                ),
-                (
-                    "naive: … and attach a file",
-                    lambda i: naive(client, submission, f"f {i}", file=True),
-                ),
-            ):
-                before, started = counting.sent, time.perf_counter()
-                for i in range(MESSAGES):
-                    run(i)
-                elapsed = time.perf_counter() - started
-                figures[name] = ((counting.sent - before) / MESSAGES, elapsed / MESSAGES * 1000)
-        finally:
-            served.stop()
+            ),
+            (
+                "naive: lookup, create, complete",
+                lambda i: naive(client, submission, f"n {i}", file=False),
+            ),
+            (
+                "naive: … and attach a file",
+                lambda i: naive(client, submission, f"f {i}", file=True),
+            ),
+        ):
+            before, started = counting.sent, time.perf_counter()
+            for i in range(MESSAGES):
+                run(i)
+            elapsed = time.perf_counter() - started
+            figures[name] = ((counting.sent - before) / MESSAGES, elapsed / MESSAGES * 1000)
     ours_trips, ours_ms = figures["ours: one change set"]
     print(f"{MESSAGES} citizen messages each way, emulator on 127.0.0.1 (HTTP round trips counted)")
     print(f"{'':34} {'round trips/message':>20} {'ms/message':>11} {'trips vs ours':>14}")
