@@ -21,10 +21,11 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from cityzen_connector.dataverse import DataverseClient, NotFoundError, Query, eq
+from cityzen_connector.dataverse import DataverseClient, Query, eq
 from cityzen_connector.mapping import CONVERSATION
 
 from ._errors import FileNotFoundOnCaseError
+from ._rows import retrieve_or_none, uuid_or_none
 
 _C = CONVERSATION
 _OBJECT = "_objectid_value"
@@ -64,36 +65,22 @@ def case_files(client: DataverseClient, case_id: object) -> list[dict[str, Any]]
 
 def open_file(client: DataverseClient, case_id: object, note_id: uuid.UUID) -> DeskFile:
     """The bytes of a note on the case (or on one of its messages); else ``FileNotFound…``."""
-    case = _same(case_id)
-    note = _retrieve(
+    case = uuid_or_none(case_id)
+    note = retrieve_or_none(
         client, "annotations", note_id, ("filename", "mimetype", "documentbody", _OBJECT)
     )
     if note is None or not note.get("filename") or not note.get("documentbody"):
         raise FileNotFoundOnCaseError("no such file on this case")
-    owner = _same(note.get(_OBJECT))
+    owner = uuid_or_none(note.get(_OBJECT))
     if owner != case:
         # A message's file: the message must be about this case.
-        message = None if owner is None else _retrieve(client, _C.entity_set, owner, (_REGARDING,))
-        if message is None or _same(message.get(_REGARDING)) != case:
+        message = (
+            None if owner is None else retrieve_or_none(client, _C.entity_set, owner, (_REGARDING,))
+        )
+        if message is None or uuid_or_none(message.get(_REGARDING)) != case:
             raise FileNotFoundOnCaseError("no such file on this case")
     try:
         data = base64.b64decode(str(note["documentbody"]), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise FileNotFoundOnCaseError("this note's file is unreadable") from exc
     return DeskFile(str(note["filename"]), str(note.get("mimetype") or ""), data)
-
-
-def _retrieve(
-    client: DataverseClient, entity_set: str, key: uuid.UUID, columns: tuple[str, ...]
-) -> dict[str, Any] | None:
-    try:
-        return dict(client.retrieve(entity_set, key, select=columns))
-    except NotFoundError:
-        return None
-
-
-def _same(value: object) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None

@@ -17,11 +17,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from cityzen_connector.dataverse import DataverseClient, NotFoundError
+from cityzen_connector.dataverse import DataverseClient
 from cityzen_connector.mapping import CONVERSATION
 
 from ._errors import IdempotencyConflictError
 from ._http import invalid
+from ._rows import retrieve_or_none, uuid_or_none
 
 _C = CONVERSATION
 # The desk's keys' namespace (a fixed random UUID): ids no other writer derives.
@@ -67,24 +68,26 @@ class Intended:
 def already_written(client: DataverseClient, row_id: uuid.UUID, intended: Intended) -> bool:
     """``True``: this very write was made (answer as the first time); ``False``: nothing is
     under that id; ``IdempotencyConflictError``: something else is."""
-    message = _get(client, _C.entity_set, row_id, (_C.subject, _C.text, _REGARDING))
-    note = _get(client, "annotations", row_id, ("notetext", "_objectid_value", *_FILE_COLUMNS))
+    message = retrieve_or_none(client, _C.entity_set, row_id, (_C.subject, _C.text, _REGARDING))
+    note = retrieve_or_none(
+        client, "annotations", row_id, ("notetext", "_objectid_value", *_FILE_COLUMNS)
+    )
     if message is None and note is None:
         return False
     if intended.internal:
         same = (
             message is None
             and note is not None
-            and _uuid(note.get("_objectid_value")) == intended.case_id
+            and uuid_or_none(note.get("_objectid_value")) == intended.case_id
             and note.get("notetext") == intended.text
             and _file_of(note) == _file_of(intended.file)
         )
     else:
-        attached = _get(client, "annotations", file_note_id(row_id), _FILE_COLUMNS)
+        attached = retrieve_or_none(client, "annotations", file_note_id(row_id), _FILE_COLUMNS)
         same = (
             note is None
             and message is not None
-            and _uuid(message.get(_REGARDING)) == intended.case_id
+            and uuid_or_none(message.get(_REGARDING)) == intended.case_id
             and message.get(_C.text) == intended.text
             and message.get(_C.subject) == intended.subject[: _C.subject_max_length]
             and _file_of(attached or {}) == _file_of(intended.file)
@@ -96,19 +99,3 @@ def already_written(client: DataverseClient, row_id: uuid.UUID, intended: Intend
 
 def _file_of(row: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(row.get(column) or None for column in _FILE_COLUMNS)
-
-
-def _get(
-    client: DataverseClient, entity_set: str, key: uuid.UUID, columns: tuple[str, ...]
-) -> dict[str, Any] | None:
-    try:
-        return dict(client.retrieve(entity_set, key, select=columns))
-    except NotFoundError:
-        return None
-
-
-def _uuid(value: object) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
