@@ -80,6 +80,11 @@ param portalLocation string = 'westeurope'
 @maxLength(40)
 param portalName string = ''
 
+// The app's CORS always allows the portal's default host name (https://<name>.azurestaticapps.net);
+// a custom domain's origin is added here, exactly (scheme and host, no path, no trailing slash).
+@description('Other origins of the portal allowed to call the API from a browser (its custom domains, as https://portail.ville.example.fr); never a wildcard.')
+param portalCustomOrigins array = []
+
 var suffix = uniqueString(resourceGroup().id, appName)
 var storageName = take(toLower('st${appName}${suffix}'), 24)
 var attachmentsContainer = 'attachments'
@@ -612,6 +617,11 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     }
     siteConfig: {
       minTlsVersion: '1.2'
+      // The portal's exact origins, no credentials (its token is a header): see the portal below.
+      cors: {
+        allowedOrigins: concat([ 'https://${portal.properties.defaultHostname}' ], portalCustomOrigins)
+        supportCredentials: false
+      }
       ftpsState: 'Disabled'
       http20Enabled: true
       appSettings: [
@@ -751,62 +761,29 @@ resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-// -- the reference portal (web/): an Azure Static Web App with the Function App linked -------
-// "Bring your own functions to Azure Static Web Apps" and "Microsoft.Web staticSites/linkedBackends"
-// (Microsoft Learn): linking needs the Standard plan, one backend per static web app, and makes
-// the Function App's HTTP routes answer under the portal's own /api, so the portal calls the API
-// same-origin (no CORS rule on the Function App). The files are uploaded by the workflow
-// (.github/workflows/deploy.yml, Azure/static-web-apps-deploy with api_location empty: the
-// backend is linked, not built), not by a repository link, so no GitHub token is stored here.
-// web/staticwebapp.config.json configures routes, fallback and headers ("Configure Azure Static
-// Web Apps", Microsoft Learn); tests/test_portal_config.py checks it.
+// -- the reference portal (web/): an Azure Static Web App calling the Function App directly ---
+// The portal's files only: its config.json names the API (the functionAppUrl output) and the
+// app's CORS (siteConfig.cors above) answers the browsers for the portal's exact origins, its
+// default host name and portalCustomOrigins, never a wildcard, without credentials: the portal
+// sends its token in a header, never a cookie (Learn: Manage your function app, CORS;
+// Microsoft.Web sites, CorsSettings). No linked backend ("Bring your own functions to
+// Azure Static Web Apps", Microsoft Learn): Static Web Apps would replace the citizens' bearer
+// Authorization header on the requests it proxies (Azure/static-web-apps#34, open; #158, #275,
+// #313), and linking takes exclusive access to the app. The files are uploaded by the workflow
+// (.github/workflows/deploy.yml, Azure/static-web-apps-deploy with api_location empty), not by a
+// repository link, so no GitHub token is stored here. web/staticwebapp.config.json configures
+// routes, fallback and headers ("Configure Azure Static Web Apps", Microsoft Learn);
+// tests/test_portal_config.py checks it.
 
 resource portal 'Microsoft.Web/staticSites@2023-12-01' = {
   name: empty(portalName) ? 'swa-${appName}-${suffix}' : portalName
   location: portalLocation
-  sku: { name: 'Standard', tier: 'Standard' } // a linked backend needs Standard
+  sku: { name: 'Standard', tier: 'Standard' } // production: Standard has an SLA, Free none
   properties: {
-    // Backends are not linked in pull-request environments (Learn, same page), and a preview
-    // portal would file real requests into the production API: none are made.
+    // A preview (pull-request) portal would file real requests into the production API: none
+    // are made.
     stagingEnvironmentPolicy: 'Disabled'
     allowConfigFileUpdates: true
-  }
-}
-
-resource portalBackend 'Microsoft.Web/staticSites/linkedBackends@2023-12-01' = {
-  parent: portal
-  name: 'backend'
-  properties: {
-    backendResourceId: app.id
-    region: location
-  }
-}
-
-// Linking registers Static Web Apps as an identity provider of the Function App and, when the app
-// has no authentication settings, gives the static web app exclusive access to it ("Security
-// constraints", same Learn page). The connector authenticates every caller itself (function keys,
-// citizens' and agents' bearer tokens, ops tokens: docs/identity.md) and is called directly too
-// (Open311 apps, ops, the collectivité's own back end), so App Service authentication stays off
-// and anonymous requests reach the functions, after the link, on every deployment. (checkov reads
-// any Microsoft.Web/sites/config as the site configuration: its checks skipped below are those.)
-resource appAuth 'Microsoft.Web/sites/config@2024-04-01' = {
-  // checkov:skip=CKV_AZURE_13: authentication is the connector's own (keys, bearer and ops tokens, docs/identity.md); App Service authentication would refuse Open311 apps and ops
-  // checkov:skip=CKV_AZURE_56: as CKV_AZURE_13: the connector authenticates every caller in code, this resource only keeps the link from taking exclusive access
-  // checkov:skip=CKV_AZURE_222: as on the app: the API is public (the portal, Open311 apps and agents call it)
-  // checkov:skip=CKV_AZURE_63: a site-configuration check (HTTP logging); this resource holds authentication settings only
-  // checkov:skip=CKV_AZURE_65: a site-configuration check (detailed errors); this resource holds authentication settings only
-  // checkov:skip=CKV_AZURE_66: a site-configuration check (failed request tracing); this resource holds authentication settings only
-  // checkov:skip=CKV_AZURE_80: a site-configuration check (.NET version); the app runs Python and this resource holds authentication settings only
-  // checkov:skip=CKV_AZURE_88: a site-configuration check (Azure Files); this resource holds authentication settings only
-  parent: app
-  name: 'authsettingsV2'
-  dependsOn: [ portalBackend ]
-  properties: {
-    platform: { enabled: false }
-    globalValidation: {
-      requireAuthentication: false
-      unauthenticatedClientAction: 'AllowAnonymous'
-    }
   }
 }
 

@@ -1,8 +1,9 @@
-"""infra/main.bicep deploys the reference portal (web/) as an Azure Static Web App whose /api is
-the connector's Function App (a linked backend), read as a parsed tree (tests/support/bicep.py).
+"""infra/main.bicep deploys the reference portal (web/) as an Azure Static Web App that calls the
+connector's Function App directly (CORS on the app, no linked backend), read as a parsed tree
+(tests/support/bicep.py).
 
-"Bring your own functions to Azure Static Web Apps" and "Microsoft.Web staticSites/linkedBackends"
-(Microsoft Learn) are the source of each rule checked here."""
+"Bring your own functions to Azure Static Web Apps", "Microsoft.Web sites" (CorsSettings) and
+"Manage your function app" (CORS), Microsoft Learn, are the source of each rule checked here."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def test_the_portal_is_one_standard_static_web_app_in_a_region_that_has_them() -
     sites = T.of_type("Microsoft.Web/staticSites")
     assert list(sites) == ["portal"]
     portal = T.resource("portal")
-    # Standard: a linked backend needs it (Free has managed functions only).
+    # Standard: production (Free has no SLA).
     assert portal["sku"] == {"name": "Standard", "tier": "Standard"}
     assert T.ref(portal["location"]) == Reference("portalLocation")
     # Not the Function App's region parameter: France Central has no Static Web Apps.
@@ -52,31 +53,35 @@ def test_the_portal_name_is_computed_unless_given() -> None:
     assert T.parameters["portalName"]["default"] == ""
 
 
-def test_the_function_app_is_the_portals_one_linked_backend() -> None:
-    backends = T.of_type("Microsoft.Web/staticSites/linkedBackends")
-    assert list(backends) == ["portalBackend"]  # one backend per static web app
-    backend = T.resource("portalBackend")
-    assert backend["parent"] == "portal"
-    assert backend["properties"]["backendResourceId"] == accessor("app", "id")
-    assert T.ref(backend["properties"]["region"]) == Reference("location")  # the app's region
-    # The portal calls /api on its own origin: no CORS rule is needed (or added) on the app.
-    assert "cors" not in T.resource("app")["properties"]["siteConfig"]
+def test_the_portal_calls_the_function_app_directly_not_through_a_linked_backend() -> None:
+    # Static Web Apps replaces the Authorization header of what it proxies to a linked Functions
+    # backend (Azure/static-web-apps#34): every citizen's bearer token would be lost.
+    assert T.of_type("Microsoft.Web/staticSites/linkedBackends") == {}
+    # Nor the authentication settings the link needed to stay off exclusive access.
+    assert T.of_type("Microsoft.Web/sites/config") == {}
+    assert "portalBackend" not in T.resources
+    assert "appAuth" not in T.resources
 
 
-def test_direct_callers_keep_reaching_the_api_after_the_link() -> None:
-    # Linking gives the static web app exclusive access to an app without authentication
-    # settings; Open311 apps, ops and the collectivité's back end call the app directly, and the
-    # connector authenticates every caller itself.
-    auth = T.resource("appAuth")
-    assert T.resources["appAuth"]["type"] == "Microsoft.Web/sites/config"
-    assert auth["parent"] == "app"
-    assert auth["name"] == "authsettingsV2"
-    assert auth["dependsOn"] == ["portalBackend"]  # applied after the link, every deployment
-    assert auth["properties"]["platform"] == {"enabled": False}
-    assert auth["properties"]["globalValidation"] == {
-        "requireAuthentication": False,
-        "unauthenticatedClientAction": "AllowAnonymous",
-    }
+def test_the_function_app_allows_the_portals_origins_and_no_credentials() -> None:
+    cors = T.resource("app")["properties"]["siteConfig"]["cors"]
+    origins = cors["allowedOrigins"]["function"]
+    assert origins["type"] == "concat"
+    # The portal's own default host name first (an origin: scheme and host, no path, no slash)…
+    assert origins["parameters"]["arg_1"] == ["https://${portal.properties.defaultHostname}"]
+    # …then its custom domains, none by default; never a wildcard.
+    assert origins["parameters"]["arg_2"] == "portalCustomOrigins"
+    assert T.parameters["portalCustomOrigins"]["type"] == "array"
+    assert T.parameters["portalCustomOrigins"]["default"] == []
+    assert "*" not in json.dumps(cors)
+    # The portal sends a bearer header, never cookies.
+    assert cors["supportCredentials"] is False
+
+
+def test_the_function_app_url_the_portal_is_pointed_at_is_an_output() -> None:
+    # web/config.json's `api` in production (docs/deployment.md).
+    expected = "https://${app.properties.defaultHostName}/api/v1/"
+    assert T.outputs["functionAppUrl"]["value"] == expected
 
 
 def test_the_outputs_give_the_workflow_and_the_operator_the_portals_name_and_address() -> None:
