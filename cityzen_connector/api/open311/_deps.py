@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from cityzen_connector.sync.intake import ApiKeys
 
@@ -19,3 +20,8 @@ class Open311Dependencies:
     immediate_id: bool = False
     base_url: str = "http://127.0.0.1:7071/api/open311/v2"
     contact: str = ""
+    # The services list in each format, with the catalog it was built from: a pure function of
+    # the (frozen) theme catalog, built and serialised once per catalog, not on every call.
+    services_cache: dict[str, tuple[Any, bytes]] = field(
+        default_factory=dict, compare=False, repr=False
+    )

@@ -33,7 +33,7 @@ from ._list import RequestFilters, select, updates_window
 from ._services import definition, services, split_code
 from ._updates import UPDATE_ARGUMENTS, post_update
 from ._views import request_view, updates_of
-from ._wire import answer, errors, format_of
+from ._wire import CONTENT_TYPES, answer, errors, format_of
 
 logger = logging.getLogger(__name__)
 Open311Handler = Callable[[ApiRequest, dict[str, str], Deps], ApiResponse]
@@ -128,7 +128,13 @@ def get_discovery(request: ApiRequest, _: dict[str, str], lazy: Deps, fmt: str) 
 def get_services(request: ApiRequest, _: dict[str, str], lazy: Deps, fmt: str) -> ApiResponse:
     config, deps = _open311(lazy)
     _jurisdiction(request.query.get("jurisdiction_id"), config)
-    return answer("services", services(deps.ingest.catalog.tree()), fmt, headers=_PUBLIC)
+    catalog = deps.ingest.catalog
+    cached = config.services_cache.get(fmt)
+    if cached is None or cached[0] is not catalog:
+        built = answer("services", services(catalog.tree()), fmt, headers=_PUBLIC)
+        config.services_cache[fmt] = (catalog, built.body)
+        return built
+    return ApiResponse(200, cached[1], {"Content-Type": CONTENT_TYPES[fmt], **_PUBLIC})
 
 
 def get_definition(
