@@ -187,12 +187,13 @@ class Profiles:
         key = identity_key(issuer, subject, pepper=self._pepper)
         # In this order: whose record (404), which version (428), what change (422), and
         # whether that version is still the current one (412).
-        first, _ = self._record(key)
+        record, store_etag = self._record(key)
         if not if_match:
             raise PreconditionRequiredError("If-Match is required")
-        patch = read_patch(document, self.mapping, certified_identity=first.certified_identity)
-        for _ in range(_ATTEMPTS):
-            record, store_etag = self._record(key)
+        patch = read_patch(document, self.mapping, certified_identity=record.certified_identity)
+        for attempt in range(_ATTEMPTS):
+            if attempt:  # the first attempt uses the read above; a retry reads again
+                record, store_etag = self._record(key)
             if if_match.strip() not in ("*", etag_of(view_of(record, self.mapping))):
                 raise ProfileChangedError("the record changed since it was read")
             after = self._patched(record, patch.contact, patch.preferences)
