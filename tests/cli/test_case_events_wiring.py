@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-import uuid
 from pathlib import Path
 
 import pytest
@@ -20,12 +19,12 @@ from cityzen_connector.cli._run import (
     _provision_or_stop,
     _start_emulator,
     agent_commands,
-    banner,
 )
 from cityzen_connector.emulator import BASE_PATH, CLAIMS, ServiceBusMessage
 from cityzen_connector.messaging import open_bus
 from cityzen_connector.settings import Settings
 from cityzen_connector.testing import memory_bus
+from tests.support.banner import run_banner
 
 HEADERS = {"Authorization": "Bearer local-dev-token", "Content-Type": "application/json"}
 
@@ -133,13 +132,8 @@ def test_run_registers_case_events_in_its_emulator_once(tmp_path: Path) -> None:
 
 
 def test_the_banner_says_how_to_act_as_an_agent() -> None:
-    text = banner(
-        "http://127.0.0.1:7071",
-        "http://127.0.0.1:40123/",
-        "k3y",
-        sample=Path("/tmp/sample-request.json"),
-        submission_id=uuid.UUID(int=1),
-        endpoints=[],
+    text = run_banner(
+        dataverse_url="http://127.0.0.1:40123/",
     )
     lines = [line.strip() for line in text.splitlines() if "emulator case" in line]
     assert lines == agent_commands("http://127.0.0.1:40123/")

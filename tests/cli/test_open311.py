@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import shlex
-import uuid
 from pathlib import Path
 
 import pytest
 
 from cityzen_connector.cli import main
-from cityzen_connector.cli._run import banner
+from tests.support.banner import run_banner
 
 
 @pytest.fixture(autouse=True)
@@ -48,13 +47,8 @@ def test_a_name_that_cannot_be_an_apps_is_refused(capsys: pytest.CaptureFixture[
 
 
 def test_the_run_banner_prints_an_open311_apps_calls_with_its_key() -> None:
-    text = banner(
-        "http://127.0.0.1:7071",
-        "http://127.0.0.1:7072",
-        "k3y",
+    text = run_banner(
         sample=Path("/tmp/sample.json"),
-        submission_id=uuid.UUID(int=1),
-        endpoints=[],
         open311_key="o311_0123456789abcdef_secret",
     )
     curls = [shlex.split(line) for line in text.splitlines() if "/open311/" in line]
@@ -65,12 +59,7 @@ def test_the_run_banner_prints_an_open311_apps_calls_with_its_key() -> None:
     assert "attribute[taille]=grand" in post
     assert listed[2].endswith("/requests.json?api_key=o311_0123456789abcdef_secret")
     assert updates[2].endswith("/servicerequestupdates.json?api_key=o311_0123456789abcdef_secret")
-    without = banner(
-        "http://127.0.0.1:7071",
-        "http://127.0.0.1:7072",
-        "k3y",
+    without = run_banner(
         sample=Path("/tmp/sample.json"),
-        submission_id=uuid.UUID(int=1),
-        endpoints=[],
     )
     assert "open311" not in without

@@ -18,13 +18,13 @@ from cityzen_connector.cli._geocoder import GeocoderPlan, geocoder_plan, start_g
 from cityzen_connector.cli._identity import ops_token_command
 from cityzen_connector.cli._run import (
     _start_emulator,
-    banner,
     external_dataverse,
     local_environment,
     sample_request,
 )
 from cityzen_connector.emulator import BASE_PATH
 from cityzen_connector.settings import ENV_PREFIX, Settings
+from tests.support.banner import run_banner
 from tests.support.paths import ROOT
 
 
@@ -77,12 +77,8 @@ def test_the_sample_request_is_valid_json_with_the_given_id_and_no_server_fields
 
 
 def test_the_printed_curl_commands_parse_as_shell_words() -> None:
-    text = banner(
-        "http://127.0.0.1:7071",
-        "http://127.0.0.1:7072",
-        "k3y",
+    text = run_banner(
         sample=Path("/tmp/data dir/sample-request.json"),
-        submission_id=uuid.UUID(int=1),
         endpoints=[("health", "http://127.0.0.1:7071/api/v1/health")],
         ops_token_command="CITYZEN_DATA_DIR='/tmp/data dir' .venv/bin/cityzen identity ops-token",
         citizen=("https://fcp-low.sbx.dev-franceconnect.fr/api/v2", "4abd71ec"),
@@ -127,13 +123,8 @@ def test_the_ops_line_is_printed_only_where_a_local_key_signs_ops_tokens(tmp_pat
     tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
     entra = Settings(_env_file=None, ops_tenant_id=tenant, ops_audience="api-client-id")
     assert ops_token_command(entra) is None
-    without = banner(
-        "http://127.0.0.1:7071",
-        "http://127.0.0.1:7072",
-        "k3y",
+    without = run_banner(
         sample=Path("/tmp/sample.json"),
-        submission_id=uuid.UUID(int=1),
-        endpoints=[],
     )
     assert "/ops/" not in without
 
@@ -225,13 +216,7 @@ def test_a_geocoder_that_cannot_start_stops_the_run_only_when_asked_for(
 
 
 def test_the_address_curl_lines_parse_and_carry_the_key() -> None:
-    text = banner(
-        "http://127.0.0.1:7071",
-        "http://127.0.0.1:7072",
-        "k3y",
-        sample=Path("/tmp/sample-request.json"),
-        submission_id=uuid.UUID(int=1),
-        endpoints=[],
+    text = run_banner(
         geocoder="http://127.0.0.1:7074/geocodage",
     )
     curls = [shlex.split(line) for line in text.splitlines() if "/address" in line]
@@ -243,13 +228,7 @@ def test_the_address_curl_lines_parse_and_carry_the_key() -> None:
 
 
 def test_the_portal_url_is_the_first_address_printed() -> None:
-    text = banner(
-        "http://127.0.0.1:7071",
-        "http://127.0.0.1:7072",
-        "k3y",
-        sample=Path("/tmp/sample-request.json"),
-        submission_id=uuid.UUID(int=1),
-        endpoints=[],
+    text = run_banner(
         portal="http://127.0.0.1:7071/",
     )
     urls = [line for line in text.splitlines() if "http://" in line]
@@ -257,13 +236,7 @@ def test_the_portal_url_is_the_first_address_printed() -> None:
 
 
 def test_the_agent_pages_follow_the_portal_when_embedded() -> None:
-    text = banner(
-        "http://127.0.0.1:7071",
-        "http://127.0.0.1:7072",
-        "k3y",
-        sample=Path("/tmp/sample-request.json"),
-        submission_id=uuid.UUID(int=1),
-        endpoints=[],
+    text = run_banner(
         portal="http://127.0.0.1:7071/",
         agent_pages=True,
     )
